@@ -1,0 +1,218 @@
+package io.convt.engine.arrow;
+
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Objects;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.FieldType;
+
+/**
+ * A batch of images of one shape held in one Arrow buffer ({@code MPSImageBatch}, and {@code MPSImage} with
+ * {@code numberOfImages} &gt; 1): NHWC float32 with logical channels (no padding lanes), stored as a
+ * {@link FixedSizeListVector} of {@code H·W·C} floats per image, so the float child is one contiguous NHWC array
+ * and the vector can be the storage of an {@code arrow.fixed_shape_tensor} column.
+ *
+ * <p>Ownership: a batch from {@link #allocate} owns its vector and frees it on {@link #close()}; a batch from
+ * {@link #wrap} borrows the caller's vector and {@link #close()} leaves it alone.
+ */
+public final class ImageBatch implements AutoCloseable {
+  private final FixedSizeListVector vector;
+  private final Float4Vector data;
+  private final int count;
+  private final int height;
+  private final int width;
+  private final int channels;
+  private final boolean owned;
+
+  private ImageBatch(FixedSizeListVector vector, int count, int height, int width, int channels, boolean owned) {
+    this.vector = vector;
+    this.data = (Float4Vector) vector.getDataVector();
+    this.count = count;
+    this.height = height;
+    this.width = width;
+    this.channels = channels;
+    this.owned = owned;
+  }
+
+  /**
+   * Allocates a zero-filled batch from {@code allocator}. The caller must close it.
+   *
+   * @throws IllegalArgumentException when a dimension is not positive or the batch exceeds 2^31−1 floats
+   */
+  public static ImageBatch allocate(BufferAllocator allocator, int count, int height, int width, int channels) {
+    Objects.requireNonNull(allocator, "allocator");
+    checkShape(count, height, width, channels);
+    int per = height * width * channels;
+    FixedSizeListVector v = FixedSizeListVector.empty("image", per, allocator);
+    try {
+      v.addOrGetVector(FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)));
+      v.setInitialCapacity(count);
+      v.allocateNew();
+      Float4Vector child = (Float4Vector) v.getDataVector();
+      int total = count * per;
+      if (child.getValueCapacity() < total) {
+        child.setInitialCapacity(total);
+        child.allocateNew();
+      }
+      child.zeroVector();
+      // Mark every float and every image valid in bulk: these vectors never hold nulls.
+      child.getValidityBuffer().setOne(0, (total + 7) / 8);
+      v.getValidityBuffer().setOne(0, (count + 7) / 8);
+      child.setValueCount(total);
+      v.setValueCount(count);
+      return new ImageBatch(v, count, height, width, channels, true);
+    } catch (RuntimeException e) {
+      v.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Views an existing vector (borrowed: {@link #close()} does not free it) as {@code count = valueCount}
+   * images of {@code height × width × channels}.
+   *
+   * @throws IllegalArgumentException when the list size is not {@code H·W·C} or the child is not float32
+   */
+  public static ImageBatch wrap(FixedSizeListVector vector, int height, int width, int channels) {
+    Objects.requireNonNull(vector, "vector");
+    checkShape(Math.max(1, vector.getValueCount()), height, width, channels);
+    if (vector.getListSize() != height * width * channels) {
+      throw new IllegalArgumentException(
+          "Cannot wrap vector as images: list size " + vector.getListSize() + " is not " + height + "x" + width
+              + "x" + channels);
+    }
+    if (!(vector.getDataVector() instanceof Float4Vector)) {
+      throw new IllegalArgumentException(
+          "Cannot wrap vector as images: child is " + vector.getDataVector().getField().getType() + ", not float32");
+    }
+    return new ImageBatch(vector, vector.getValueCount(), height, width, channels, false);
+  }
+
+  private static void checkShape(int count, int height, int width, int channels) {
+    if (count <= 0 || height <= 0 || width <= 0 || channels <= 0) {
+      throw new IllegalArgumentException(
+          "Cannot create images: every dimension must be > 0 (N=" + count + ", H=" + height + ", W=" + width
+              + ", C=" + channels + ")");
+    }
+    if ((long) count * height * width * channels > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(
+          "Cannot create images: " + count + "x" + height + "x" + width + "x" + channels
+              + " exceeds 2^31-1 floats; use smaller batches");
+    }
+  }
+
+  /** Number of images. */
+  public int count() { return count; }
+  public int height() { return height; }
+  public int width() { return width; }
+  /** Logical feature channels (no padding lanes). */
+  public int channels() { return channels; }
+  /** Floats per image, {@code H·W·C}. */
+  public int imageSize() { return height * width * channels; }
+  /** The backing Arrow vector (borrowed: do not close it while this batch is in use). */
+  public FixedSizeListVector vector() { return vector; }
+
+  /** A short shape string "NxHxWxC". */
+  public String shape() {
+    return count + "x" + height + "x" + width + "x" + channels;
+  }
+
+  private int index(int n, int y, int x, int c) {
+    if (n < 0 || n >= count || y < 0 || y >= height || x < 0 || x >= width || c < 0 || c >= channels) {
+      throw new IndexOutOfBoundsException(
+          "Cannot address image pixel (" + n + "," + y + "," + x + "," + c + ") in " + shape());
+    }
+    return ((n * height + y) * width + x) * channels + c;
+  }
+
+  /** One value. */
+  public float get(int n, int y, int x, int c) {
+    return data.get(index(n, y, x, c));
+  }
+
+  /** Sets one value. */
+  public void set(int n, int y, int x, int c, float value) {
+    data.set(index(n, y, x, c), value);
+  }
+
+  private FloatBuffer floats(long firstFloat, int length) {
+    ArrowBuf buf = data.getDataBuffer();
+    return buf.nioBuffer(firstFloat * 4L, length * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+  }
+
+  /** Copies all images, NHWC, into {@code dst} starting at {@code offset}. */
+  public void readAll(float[] dst, int offset) {
+    floats(0, count * imageSize()).get(dst, offset, count * imageSize());
+  }
+
+  /** Overwrites all images from NHWC {@code src} starting at {@code offset}. */
+  public void writeAll(float[] src, int offset) {
+    floats(0, count * imageSize()).put(src, offset, count * imageSize());
+  }
+
+  /** Copies image {@code n} as {@code [H][W][C]} ({@code MPSDataLayoutHeightxWidthxFeatureChannels}). */
+  public void readHWC(int n, float[] dst) {
+    checkImage(n, dst.length);
+    floats((long) n * imageSize(), imageSize()).get(dst, 0, imageSize());
+  }
+
+  /** Overwrites image {@code n} from {@code [H][W][C]}. */
+  public void writeHWC(int n, float[] src) {
+    checkImage(n, src.length);
+    floats((long) n * imageSize(), imageSize()).put(src, 0, imageSize());
+  }
+
+  /** Copies image {@code n} as {@code [C][H][W]} ({@code MPSDataLayoutFeatureChannelsxHeightxWidth}). */
+  public void readCHW(int n, float[] dst) {
+    checkImage(n, dst.length);
+    float[] hwc = new float[imageSize()];
+    readHWC(n, hwc);
+    int plane = height * width;
+    for (int p = 0; p < plane; p++) {
+      for (int c = 0; c < channels; c++) {
+        dst[c * plane + p] = hwc[p * channels + c];
+      }
+    }
+  }
+
+  /** Overwrites image {@code n} from {@code [C][H][W]}. */
+  public void writeCHW(int n, float[] src) {
+    checkImage(n, src.length);
+    float[] hwc = new float[imageSize()];
+    int plane = height * width;
+    for (int p = 0; p < plane; p++) {
+      for (int c = 0; c < channels; c++) {
+        hwc[p * channels + c] = src[c * plane + p];
+      }
+    }
+    writeHWC(n, hwc);
+  }
+
+  private void checkImage(int n, int length) {
+    if (n < 0 || n >= count) {
+      throw new IndexOutOfBoundsException("Cannot access image " + n + " of " + shape());
+    }
+    if (length < imageSize()) {
+      throw new IllegalArgumentException(
+          "Cannot copy image " + n + " of " + shape() + ": array holds " + length + " floats, need " + imageSize());
+    }
+  }
+
+  /** Frees the vector if this batch owns it. */
+  @Override
+  public void close() {
+    if (owned) {
+      vector.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ImageBatch[" + shape() + "]";
+  }
+}

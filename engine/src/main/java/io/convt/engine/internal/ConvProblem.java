@@ -1,0 +1,116 @@
+package io.convt.engine.internal;
+
+import io.convt.engine.AccumulatorPrecision;
+
+/**
+ * One resolved transposed-convolution problem, everything a backend needs and nothing it must interpret:
+ * buffer shapes, channel slices, window position and the (already intersected) clip. Images are NHWC float
+ * arrays with logical channels; image {@code t} of the problem lives at image index {@code srcImage0 + t} of
+ * the source array and {@code dstImage0 + t} of the destination array.
+ *
+ * <p>Forward (spec §1.2), for t &lt; images, o &lt; cout, destination pixel
+ * {@code (Y, X) = (clipY + v, clipX + u)}, v &lt; clipH, u &lt; clipW:
+ * <pre>
+ * acc = Σ_{il &lt; cig} Σ_{ky,kx} W[o][ky][kx][il] · Z[sfo + gr·cig + il](tY + v − cy + dilY·ky, tX + u − cx + dilX·kx)
+ * </pre>
+ * where Z is the source with (stride − 1) zeros inserted between pixels, read as 0 outside, and only
+ * input channels {@code il} with {@code gr·cig + il < cinRead} are read (the rest count as 0).
+ *
+ * @param images number of images
+ * @param srcH source height
+ * @param srcW source width
+ * @param srcC channels per source pixel in the buffer (≥ sfo + cinRead)
+ * @param sfo first source channel read (sourceFeatureChannelOffset)
+ * @param cinRead input channels actually read, ≤ cin (sourceFeatureChannelMaxCount)
+ * @param dstH destination height
+ * @param dstW destination width
+ * @param dstC channels per destination pixel in the buffer (≥ dfo + cout)
+ * @param dfo first destination channel written (destinationFeatureChannelOffset)
+ * @param cin input feature channels of the kernel
+ * @param cout output feature channels of the kernel
+ * @param groups groups
+ * @param kH kernel height
+ * @param kW kernel width
+ * @param strideY stride y
+ * @param strideX stride x
+ * @param dilY dilation y
+ * @param dilX dilation x
+ * @param tY total shift y, {@code offset.y·strideY + kernelOffsetY}
+ * @param tX total shift x
+ * @param clipY first destination row written
+ * @param clipX first destination column written
+ * @param clipH rows written (may be 0)
+ * @param clipW columns written (may be 0)
+ * @param srcImage0 first source image index
+ * @param dstImage0 first destination image index
+ * @param precision accumulator precision
+ */
+public record ConvProblem(
+    int images,
+    int srcH, int srcW, int srcC, int sfo, int cinRead,
+    int dstH, int dstW, int dstC, int dfo,
+    int cin, int cout, int groups,
+    int kH, int kW, int strideY, int strideX, int dilY, int dilX,
+    int tY, int tX,
+    int clipY, int clipX, int clipH, int clipW,
+    int srcImage0, int dstImage0,
+    AccumulatorPrecision precision) {
+
+  /** Input channels per group. */
+  public int cig() {
+    return cin / groups;
+  }
+
+  /** Output channels per group. */
+  public int cog() {
+    return cout / groups;
+  }
+
+  /** Centre correction y, {@code kEy >> 1}. */
+  public int cy() {
+    return (dilY * (kH - 1) + 1) >> 1;
+  }
+
+  /** Centre correction x. */
+  public int cx() {
+    return (dilX * (kW - 1) + 1) >> 1;
+  }
+
+  /** Zero-inserted source height {@code (srcH−1)·strideY + 1}. */
+  public int zH() {
+    return (srcH - 1) * strideY + 1;
+  }
+
+  /** Zero-inserted source width. */
+  public int zW() {
+    return (srcW - 1) * strideX + 1;
+  }
+
+  /** Floats in one source image. */
+  public int srcImageSize() {
+    return srcH * srcW * srcC;
+  }
+
+  /** Floats in one destination image. */
+  public int dstImageSize() {
+    return dstH * dstW * dstC;
+  }
+
+  /** Weights in OHWI layout. */
+  public int weightCount() {
+    return cout * kH * kW * cig();
+  }
+
+  /** Multiply-adds of the forward pass (every tap counted, as shapes.json does): 2·N·Cin·Cog·kH·kW·H·W / 2. */
+  public long macs() {
+    return (long) images * cin * cog() * kH * kW * srcH * srcW;
+  }
+
+  /** A one-line description for logs and repro lines. */
+  public String describe() {
+    return "N=" + images + " src=" + srcH + "x" + srcW + "x" + srcC + "[" + sfo + "+" + cinRead + "] dst=" + dstH
+        + "x" + dstW + "x" + dstC + "[" + dfo + "] Cin=" + cin + " Cout=" + cout + " g=" + groups + " k=" + kH
+        + "x" + kW + " s=" + strideY + "," + strideX + " d=" + dilY + "," + dilX + " T=" + tY + "," + tX
+        + " clip=" + clipY + "," + clipX + "+" + clipH + "x" + clipW + " " + precision;
+  }
+}

@@ -1,0 +1,39 @@
+package io.convt.engine.internal;
+
+import io.convt.engine.Neuron;
+
+/**
+ * A compute backend: the scalar reference ({@code internal.scalar}) or its vectorised twin ({@code internal.simd}).
+ * Backends are stateless and thread-safe; every method gives the same result, bit for bit, whatever
+ * {@code threads} is (parallel splits never change a reduction order). Arrays are NHWC float with the shapes of
+ * {@link ConvProblem}; weights are OHWI {@code [cout][kH][kW][cig]}.
+ */
+public interface KernelBackend {
+  /** Name for logs ("scalar", "simd"). */
+  String name();
+
+  /**
+   * Forward pass: writes destination pixels inside the clip, channels {@code [dfo, dfo+cout)}, of images
+   * {@code dstImage0 ..+images}; leaves everything else in {@code dst} untouched.
+   *
+   * @param bias per output channel, or null for none (folded BN already included)
+   * @param neuron applied after bias
+   */
+  void forward(ConvProblem p, float[] src, float[] weights, float[] bias, Neuron neuron, float[] dst, int threads);
+
+  /**
+   * Gradient with respect to the source (spec §5.2): the adjoint of {@link #forward} without bias and neuron.
+   * Reads {@code gradOut} (destination-shaped) only inside the clip and channel slice; overwrites
+   * {@code gradIn} (source-shaped) channels {@code [sfo, sfo+cinRead)} of the problem's images, every pixel;
+   * leaves other channels untouched.
+   */
+  void backwardData(ConvProblem p, float[] gradOut, float[] weights, float[] gradIn, int threads);
+
+  /**
+   * Gradient with respect to weights (OHWI) and bias: the sum over the problem's images and clip pixels
+   * (spec §5.2). Overwrites {@code gradWeights} and, when non-null, {@code gradBias}. The summation order depends
+   * only on the problem, never on {@code threads}.
+   */
+  void backwardWeights(
+      ConvProblem p, float[] src, float[] gradOut, float[] gradWeights, float[] gradBias, int threads);
+}
