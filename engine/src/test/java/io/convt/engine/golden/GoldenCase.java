@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.convt.engine.ConvTranspose;
 import io.convt.engine.KernelOptions;
 import io.convt.engine.arrow.ImageBatch;
+import io.convt.engine.cli.NchwArrays;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.layout.TorchConvTranspose2d;
@@ -55,31 +56,12 @@ public record GoldenCase(String name, Path dir, TorchConvTranspose2d geometry, N
 
   /** The case's x as an NHWC Arrow batch (caller closes). */
   public ImageBatch source(BufferAllocator allocator) {
-    return nchwToBatch(allocator, x);
-  }
-
-  public static ImageBatch nchwToBatch(BufferAllocator allocator, NpyArray a) {
-    int[] s = a.shape();
-    ImageBatch batch = ImageBatch.allocate(allocator, s[0], s[2], s[3], s[1]);
-    int per = s[1] * s[2] * s[3];
-    float[] img = new float[per];
-    for (int n = 0; n < s[0]; n++) {
-      System.arraycopy(a.floats(), n * per, img, 0, per);
-      batch.writeCHW(n, img);
-    }
-    return batch;
+    return NchwArrays.toBatch(allocator, x);
   }
 
   /** The batch as an NCHW float array. */
   public static float[] batchToNchw(ImageBatch batch) {
-    int per = batch.imageSize();
-    float[] out = new float[batch.count() * per];
-    float[] img = new float[per];
-    for (int n = 0; n < batch.count(); n++) {
-      batch.readCHW(n, img);
-      System.arraycopy(img, 0, out, n * per, per);
-    }
-    return out;
+    return NchwArrays.fromBatch(batch);
   }
 
   /** Largest |value| of {@code a}, at least 1e-6 (scale for relative tolerances). */
