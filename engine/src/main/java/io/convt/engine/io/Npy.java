@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,16 +36,29 @@ public final class Npy {
   public static NpyArray read(Path file) {
     String name = file.toString();
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      NpyHeader h = readHeader(ch, name);
-      long trailing = ch.size() - h.dataOffset() - h.dataBytes();
-      if (trailing > 0) {
-        throw new TensorFormatException(name, "has " + trailing + " bytes after the data that shape "
-            + java.util.Arrays.toString(h.shape()) + " promises (corrupt or not a single array)");
-      }
-      return readElements(ch, h, name, 0, h.elementCount(), h.shape());
+      return read(ch, name);
     } catch (IOException e) {
       throw new TensorFormatException(name, "cannot read: " + e.getMessage(), e);
     }
+  }
+
+  /** Reads a whole array held in memory (e.g. an {@code .npz} entry); {@code name} is used in messages. */
+  public static NpyArray read(byte[] bytes, String name) {
+    try {
+      return read(new ByteArrayChannel(bytes), name);
+    } catch (IOException e) {
+      throw new TensorFormatException(name, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  private static NpyArray read(SeekableByteChannel ch, String name) throws IOException {
+    NpyHeader h = readHeader(ch, name);
+    long trailing = ch.size() - h.dataOffset() - h.dataBytes();
+    if (trailing > 0) {
+      throw new TensorFormatException(name, "has " + trailing + " bytes after the data that shape "
+          + java.util.Arrays.toString(h.shape()) + " promises (corrupt or not a single array)");
+    }
+    return readElements(ch, h, name, 0, h.elementCount(), h.shape());
   }
 
   /** Reads a float32-convertible array, refusing uint8 (which needs a quantisation rule to mean anything). */
@@ -112,7 +126,7 @@ public final class Npy {
     return b.array();
   }
 
-  private static NpyHeader readHeader(FileChannel ch, String name) throws IOException {
+  private static NpyHeader readHeader(SeekableByteChannel ch, String name) throws IOException {
     long size = ch.size();
     ByteBuffer pre = readExactly(ch, 0, Math.min(10, (int) Math.min(size, 10)), name);
     if (size < 10) {
@@ -155,7 +169,7 @@ public final class Npy {
     return h;
   }
 
-  private static NpyArray readElements(FileChannel ch, NpyHeader h, String name, long firstElement, long count,
+  private static NpyArray readElements(SeekableByteChannel ch, NpyHeader h, String name, long firstElement, long count,
       int[] shape) throws IOException {
     if (count * h.itemSize() > Integer.MAX_VALUE - 8) {
       throw new TensorFormatException(name, "array of " + count + " elements is too large to load at once; "
@@ -187,10 +201,12 @@ public final class Npy {
     return new NpyArray(h.dtype(), shape, out, raw);
   }
 
-  private static ByteBuffer readExactly(FileChannel ch, long position, int length, String name) throws IOException {
+  private static ByteBuffer readExactly(SeekableByteChannel ch, long position, int length, String name)
+      throws IOException {
     ByteBuffer b = ByteBuffer.allocate(length);
+    ch.position(position);
     while (b.hasRemaining()) {
-      int r = ch.read(b, position + b.position());
+      int r = ch.read(b);
       if (r < 0) {
         throw new TensorFormatException(name, "ends after " + (position + b.position()) + " bytes, expected "
             + (position + length) + " (truncated?)");

@@ -8,7 +8,9 @@ import io.convt.engine.arrow.ImageBatch;
 import io.convt.engine.data.ArrayDataSource;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.TensorFormatException;
+import io.convt.engine.io.WeightFiles;
 import io.convt.engine.layout.WeightLayouts;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.apache.arrow.memory.BufferAllocator;
 
@@ -32,7 +34,8 @@ public final class Layer {
 
   /** Reads the spec's files and builds the kernel; every error names the file or flag at fault. */
   public static Layer open(LayerSpec spec) {
-    NpyArray w = WeightFiles.readFloat(spec.weights(), "weights").requireRank(spec.weights().toString(), 4);
+    NpyArray w = WeightFiles.readFloat(spec.weights(), "weights", WeightFiles.WEIGHT_KEY)
+        .requireRank(spec.weights().toString(), 4);
     float[] mps;
     int[] g;
     try {
@@ -42,10 +45,14 @@ public final class Layer {
       throw new TensorFormatException(spec.weights().toString(), e.getMessage(), e);
     }
     float[] bias = null;
-    if (spec.bias() != null) {
-      NpyArray b = WeightFiles.readFloat(spec.bias(), "bias");
+    Path biasFile = spec.bias() != null ? spec.bias() : spec.weights();
+    NpyArray b = spec.bias() != null
+        ? WeightFiles.readFloat(spec.bias(), "bias", WeightFiles.BIAS_KEY)
+        : spec.weights().toString().endsWith(".npy") ? null
+        : WeightFiles.readOptional(spec.weights(), "bias", WeightFiles.BIAS_KEY);
+    if (b != null) {
       if (b.size() != g[0]) {
-        throw new TensorFormatException(spec.bias().toString(), "bias has " + b.size() + " values " + b.shapeString()
+        throw new TensorFormatException(biasFile.toString(), "bias has " + b.size() + " values " + b.shapeString()
             + " but the weights " + w.shapeString() + " (" + spec.layout().label() + ") have " + g[0] + " output channels");
       }
       bias = b.floats();

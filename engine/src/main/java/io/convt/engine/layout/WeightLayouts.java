@@ -18,24 +18,35 @@ public final class WeightLayouts {
    * @return weights {@code [Cout][kH][kW][Cin/groups]}
    */
   public static float[] toMps(WeightLayout from, float[] w, int[] shape, int groups) {
-    Dims d = Dims.of(from, shape, groups, w.length);
-    if (from == WeightLayout.MPS) {
-      return w.clone();
-    }
+    int[] idx = mpsGatherIndex(from, shape, groups, w.length);
     float[] out = new float[w.length];
+    for (int j = 0; j < out.length; j++) {
+      out[j] = w[idx[j]];
+    }
+    return out;
+  }
+
+  /**
+   * The permutation behind {@link #toMps}: {@code mps[j] = foreign[index[j]]}. Lets raw float16 bits or uint8 codes
+   * be reordered without decoding them.
+   */
+  public static int[] mpsGatherIndex(WeightLayout from, int[] shape, int groups, int length) {
+    Dims d = Dims.of(from, shape, groups, length);
+    int[] idx = new int[d.cout * d.kh * d.kw * d.cig];
     for (int o = 0; o < d.cout; o++) {
       int gr = o / d.cog;
       int ol = o % d.cog;
       for (int ky = 0; ky < d.kh; ky++) {
         for (int kx = 0; kx < d.kw; kx++) {
           for (int il = 0; il < d.cig; il++) {
-            int i = gr * d.cig + il;
-            out[d.mpsIndex(o, ky, kx, il)] = w[d.foreignIndex(from, i, o, ol, d.kh - 1 - ky, d.kw - 1 - kx)];
+            int j = d.mpsIndex(o, ky, kx, il);
+            idx[j] = from == WeightLayout.MPS ? j
+                : d.foreignIndex(from, gr * d.cig + il, o, ol, d.kh - 1 - ky, d.kw - 1 - kx);
           }
         }
       }
     }
-    return out;
+    return idx;
   }
 
   /** The inverse of {@link #toMps}: MPS OHWI weights to layout {@code to}, for the given MPS shape. */
