@@ -172,17 +172,20 @@ public final class ConvTranspose {
   }
 
   private ImageBatch sized(BufferAllocator allocator, ImageBatch source, DestinationGeometry g, boolean batch) {
-    offset = new Offset(g.offsetX(), g.offsetY(), offset.z());
+    // MPS overwrites offset and kernelOffset here; the encode itself uses only locals, so concurrent sized
+    // encodes from several task threads on one kernel (one kernel per executor JVM) cannot race.
+    Offset off = new Offset(g.offsetX(), g.offsetY(), offset.z());
+    offset = off;
     kernelOffsetX = g.kernelOffsetX();
     kernelOffsetY = g.kernelOffsetY();
-    int images = batch ? source.count() : Math.max(0, Math.min(clipRect.depth(), source.count() - offset.z()));
+    int images = batch ? source.count() : Math.max(0, Math.min(clipRect.depth(), source.count() - off.z()));
     if (images == 0) {
       throw new IllegalArgumentException("Cannot encode: no source images at offset.z=" + offset.z() + " of " + source.shape());
     }
     ImageBatch dst = ImageBatch.allocate(allocator, images, g.height(), g.width(),
         destinationFeatureChannelOffset + descriptor.outputFeatureChannels());
     try {
-      ConvProblem p = problem(source, dst, batch, kernelOffsetX, kernelOffsetY, offset);
+      ConvProblem p = problem(source, dst, batch, g.kernelOffsetX(), g.kernelOffsetY(), off);
       run(p, source, dst);
       return dst;
     } catch (RuntimeException e) {

@@ -1,0 +1,200 @@
+package io.convt.engine.cli;
+
+import io.convt.engine.ClipRect;
+import io.convt.engine.KernelOptions;
+import io.convt.engine.Neuron;
+import io.convt.engine.NeuronType;
+import io.convt.engine.StandardPadding;
+import io.convt.engine.WeightPrecision;
+import io.convt.engine.layer.LayerSpec;
+import io.convt.engine.layout.TorchConvTranspose2d;
+import io.convt.engine.layout.WeightLayout;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/**
+ * The layer flags shared by {@code scripts/convt} and {@code scripts/convt-job} (a picocli mixin), so that the same
+ * words mean the same thing everywhere. {@link #toSpec()} validates and returns the immutable {@link LayerSpec};
+ * errors are {@link IllegalArgumentException}s naming the flag.
+ */
+public final class LayerOptions {
+  @Option(names = "--weights", required = true, paramLabel = "W.npy",
+      description = "Weights file (.npy float16/32/64).")
+  Path weights;
+
+  @Option(names = "--bias", paramLabel = "B.npy", description = "Bias file (.npy, Cout values).")
+  Path bias;
+
+  @Option(names = "--weights-layout", required = true, paramLabel = "LAYOUT",
+      description = "pytorch ([Cin,Cout/G,kH,kW], also ONNX), mps ([Cout,kH,kW,Cin/G], used unrotated) or tensorflow "
+          + "([kH,kW,Cout,Cin]).")
+  String layout;
+
+  @Option(names = "--stride", paramLabel = "SH,SW", description = "Stride (default 1,1).")
+  String stride = "1,1";
+
+  @Option(names = "--padding", paramLabel = "PH,PW",
+      description = "PyTorch padding: rows/columns cropped on each side (default 0,0). Four values T,L,B,R give "
+          + "ONNX-style asymmetric pads.")
+  String padding = "0,0";
+
+  @Option(names = "--output-padding", paramLabel = "OH,OW", description = "PyTorch output_padding (default 0,0).")
+  String outputPadding = "0,0";
+
+  @Option(names = "--dilation", paramLabel = "DH,DW", description = "Dilation (default 1,1).")
+  String dilation = "1,1";
+
+  @Option(names = "--groups", paramLabel = "G", description = "Groups (default 1).")
+  int groups = 1;
+
+  @Option(names = "--padding-policy", paramLabel = "POLICY",
+      description = "MPS padding policy instead of PyTorch padding: valid, same or full.")
+  String paddingPolicy;
+
+  @Option(names = "--output-size", paramLabel = "H,W", description = "MPS manual mode: destination size.")
+  String outputSize;
+
+  @Option(names = "--offset", paramLabel = "OY,OX", description = "MPS manual mode: offset (source pixels).")
+  String offset;
+
+  @Option(names = "--kernel-offset", paramLabel = "KY,KX", description = "MPS manual mode: kernelOffsetY,X.")
+  String kernelOffset;
+
+  @Option(names = "--clip", paramLabel = "Y,X,H,W", description = "MPS clipRect in the destination (default all).")
+  String clip;
+
+  @Option(names = "--neuron", paramLabel = "TYPE[:A[,B[,C]]]",
+      description = "Fused MPS neuron after the bias, e.g. relu, relu:0.1 (leaky), tanh, linear:2,1 (default none).")
+  String neuron;
+
+  @Option(names = "--impl", paramLabel = "IMPL", description = "Kernel implementation: auto, simd or scalar (default auto).")
+  String impl;
+
+  @Option(names = "--threads", paramLabel = "N", description = "Threads per kernel call (default 1).")
+  int threads = 1;
+
+  @Option(names = "--weight-precision", paramLabel = "P",
+      description = "float32 (default) or float16 (round weights as MPS fp16 weights).")
+  String weightPrecision = "float32";
+
+  /** Validates the flags into a {@link LayerSpec}. */
+  public LayerSpec toSpec() {
+    WeightLayout l;
+    try {
+      l = WeightLayout.parse(layout);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid value for --weights-layout: '" + layout
+          + "' (expected pytorch, mps or tensorflow)");
+    }
+    int[] s = pair("--stride", stride);
+    int[] p = ints("--padding", padding);
+    int[] op = pair("--output-padding", outputPadding);
+    int[] d = pair("--dilation", dilation);
+    TorchConvTranspose2d g;
+    if (p.length == 2) {
+      g = TorchConvTranspose2d.pytorch(s, p, op, d, groups);
+    } else if (p.length == 4) {
+      g = new TorchConvTranspose2d(s[0], s[1], p[0], p[1], p[2], p[3], op[0], op[1], d[0], d[1], groups);
+    } else {
+      throw new IllegalArgumentException("Invalid value for --padding: expected PH,PW or T,L,B,R (got '" + padding + "')");
+    }
+    StandardPadding policy = null;
+    if (paddingPolicy != null) {
+      try {
+        policy = StandardPadding.valueOf(paddingPolicy.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("Invalid value for --padding-policy: '" + paddingPolicy
+            + "' (expected valid, same or full)");
+      }
+    }
+    ClipRect c = null;
+    if (clip != null) {
+      int[] r = ints("--clip", clip);
+      if (r.length != 4) {
+        throw new IllegalArgumentException("Invalid value for --clip: expected Y,X,H,W (got '" + clip + "')");
+      }
+      c = ClipRect.of(r[1], r[0], r[3], r[2]);
+    }
+    WeightPrecision wp;
+    try {
+      wp = WeightPrecision.valueOf(weightPrecision.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid value for --weight-precision: '" + weightPrecision
+          + "' (expected float32 or float16)");
+    }
+    KernelOptions o = KernelOptions.defaults().withThreads(threads).withWeightPrecision(wp);
+    if (impl != null) {
+      o = o.withImpl(impl);
+    }
+    return new LayerSpec(weights, bias, l, g, policy, outputSize == null ? null : pair("--output-size", outputSize),
+        offset == null ? null : pair("--offset", offset), kernelOffset == null ? null : pair("--kernel-offset", kernelOffset),
+        c, parseNeuron(neuron), o);
+  }
+
+  static Neuron parseNeuron(String text) {
+    if (text == null || text.isBlank() || text.trim().equalsIgnoreCase("none")) {
+      return Neuron.NONE;
+    }
+    String[] parts = text.trim().split(":", 2);
+    NeuronType t;
+    try {
+      t = NeuronType.valueOf(parts[0].trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid value for --neuron: unknown type '" + parts[0] + "'");
+    }
+    if (t == NeuronType.PRELU) {
+      if (parts.length < 2) {
+        throw new IllegalArgumentException("Invalid value for --neuron: prelu needs per-channel slopes, prelu:A0,A1,...");
+      }
+      return Neuron.prelu(floats("--neuron", parts[1]));
+    }
+    Neuron base = Neuron.of(t);
+    if (parts.length == 1) {
+      return base;
+    }
+    float[] v = floats("--neuron", parts[1]);
+    if (v.length > 3) {
+      throw new IllegalArgumentException("Invalid value for --neuron: at most 3 parameters (got '" + text + "')");
+    }
+    return Neuron.of(t, v[0], v.length > 1 ? v[1] : base.b(), v.length > 2 ? v[2] : base.c());
+  }
+
+  /** One value means both (height and width), as in PyTorch. */
+  static int[] pair(String flag, String text) {
+    int[] v = ints(flag, text);
+    if (v.length == 1) {
+      return new int[] {v[0], v[0]};
+    }
+    if (v.length != 2) {
+      throw new IllegalArgumentException("Invalid value for " + flag + ": expected one value or H,W (got '" + text + "')");
+    }
+    return v;
+  }
+
+  static int[] ints(String flag, String text) {
+    String[] parts = text.split(",");
+    int[] v = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      try {
+        v[i] = Integer.parseInt(parts[i].trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("Invalid value for " + flag + ": '" + text + "' is not a list of integers");
+      }
+    }
+    return v;
+  }
+
+  static float[] floats(String flag, String text) {
+    String[] parts = text.split(",");
+    float[] v = new float[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      try {
+        v[i] = Float.parseFloat(parts[i].trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("Invalid value for " + flag + ": '" + text + "' is not a list of numbers");
+      }
+    }
+    return v;
+  }
+}

@@ -1,0 +1,142 @@
+package io.convt.engine.layer;
+
+import io.convt.engine.ConvTranspose;
+import io.convt.engine.ConvTransposeDescriptor;
+import io.convt.engine.DestinationGeometry;
+import io.convt.engine.Offset;
+import io.convt.engine.arrow.ImageBatch;
+import io.convt.engine.data.ArrayDataSource;
+import io.convt.engine.io.NpyArray;
+import io.convt.engine.io.TensorFormatException;
+import io.convt.engine.io.WeightFiles;
+import io.convt.engine.layout.WeightLayouts;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.apache.arrow.memory.BufferAllocator;
+
+/**
+ * A {@link LayerSpec} made concrete: weights read, converted to MPS layout, validated, and a configured
+ * {@link ConvTranspose}; {@link #apply} runs it over a batch the way the spec says to size the output.
+ * Safe to share between threads (the kernel's sized encodes do not race).
+ */
+public final class Layer {
+  private final LayerSpec spec;
+  private final ConvTranspose kernel;
+  private final float[] weightsMps;
+  private final float[] bias;
+
+  private Layer(LayerSpec spec, ConvTranspose kernel, float[] weightsMps, float[] bias) {
+    this.spec = spec;
+    this.kernel = kernel;
+    this.weightsMps = weightsMps;
+    this.bias = bias;
+  }
+
+  /** Reads the spec's files and builds the kernel; every error names the file or flag at fault. */
+  public static Layer open(LayerSpec spec) {
+    NpyArray w = WeightFiles.readFloat(spec.weights(), "weights", WeightFiles.WEIGHT_KEY)
+        .requireRank(spec.weights().toString(), 4);
+    float[] mps;
+    int[] g;
+    try {
+      g = WeightLayouts.geometry(spec.layout(), w.shape(), spec.geometry().groups());
+      mps = WeightLayouts.toMps(spec.layout(), w.floats(), w.shape(), spec.geometry().groups());
+    } catch (IllegalArgumentException e) {
+      throw new TensorFormatException(spec.weights().toString(), e.getMessage(), e);
+    }
+    float[] bias = null;
+    Path biasFile = spec.bias() != null ? spec.bias() : spec.weights();
+    NpyArray b = spec.bias() != null
+        ? WeightFiles.readFloat(spec.bias(), "bias", WeightFiles.BIAS_KEY)
+        : spec.weights().toString().endsWith(".npy") ? null
+        : WeightFiles.readOptional(spec.weights(), "bias", WeightFiles.BIAS_KEY);
+    if (b != null) {
+      if (b.size() != g[0]) {
+        throw new TensorFormatException(biasFile.toString(), "bias has " + b.size() + " values " + b.shapeString()
+            + " but the weights " + w.shapeString() + " (" + spec.layout().label() + ") have " + g[0] + " output channels");
+      }
+      bias = b.floats();
+    }
+    return of(spec, mps, bias, g);
+  }
+
+  /** Builds from MPS-layout arrays already in memory (e.g. a Spark broadcast); {@code g = {cout, kH, kW, cin}}. */
+  public static Layer of(LayerSpec spec, float[] weightsMps, float[] bias, int[] g) {
+    ConvTransposeDescriptor d;
+    try {
+      d = spec.geometry().descriptor(g[3], g[0], g[1], g[2]).toBuilder().neuron(spec.neuron()).build();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Cannot build layer from " + spec.weights() + ": " + e.getMessage(), e);
+    }
+    String label = spec.weights().getFileName().toString();
+    ConvTranspose k = new ConvTranspose(new ArrayDataSource(d, weightsMps, bias, label), spec.options());
+    k.setClipRect(spec.clip());
+    if (spec.paddingPolicy() != null) {
+      k.setPadding(spec.paddingPolicy());
+    } else {
+      k.setPadding(spec.geometry().padding());
+    }
+    return new Layer(spec, k, weightsMps, bias);
+  }
+
+  public LayerSpec spec() { return spec; }
+
+  public ConvTranspose kernel() { return kernel; }
+
+  public int inputChannels() { return kernel.inputFeatureChannels(); }
+
+  public int outputChannels() { return kernel.outputFeatureChannels(); }
+
+  /** MPS-layout weights (a copy). */
+  public float[] weightsMps() { return weightsMps.clone(); }
+
+  /** Bias (a copy) or {@code null}. */
+  public float[] bias() { return bias == null ? null : bias.clone(); }
+
+  /** {@code {cout, kH, kW, cin}}. */
+  public int[] geometry() {
+    ConvTransposeDescriptor d = kernel.descriptor();
+    return new int[] {d.outputFeatureChannels(), d.kernelHeight(), d.kernelWidth(), d.inputFeatureChannels()};
+  }
+
+  /** Output {@code {H, W, C}} for a source of {@code h x w}; throws naming the sizes if the layer cannot take it. */
+  public int[] outputShape(int h, int w) {
+    if (spec.outputSize() != null) {
+      return new int[] {spec.outputSize()[0], spec.outputSize()[1], outputChannels()};
+    }
+    DestinationGeometry g = kernel.padding().destinationFor(kernel.descriptor(), w, h);
+    return new int[] {g.height(), g.width(), outputChannels()};
+  }
+
+  /** Runs the layer over every image of {@code source}; the caller closes the returned batch. */
+  public ImageBatch apply(BufferAllocator allocator, ImageBatch source) {
+    if (source.channels() != inputChannels()) {
+      throw new IllegalArgumentException("Cannot apply layer " + kernel.label() + ": images have " + source.channels()
+          + " channels, the weights expect " + inputChannels());
+    }
+    if (spec.outputSize() == null) {
+      return kernel.encodeBatch(allocator, source);
+    }
+    ImageBatch dst = ImageBatch.allocate(allocator, source.count(), spec.outputSize()[0], spec.outputSize()[1],
+        outputChannels());
+    try {
+      synchronized (kernel) { // manual mode reads the kernel's offset properties: set and use them atomically
+        int[] off = spec.offset() == null ? new int[2] : spec.offset();
+        int[] ko = spec.kernelOffset() == null ? new int[2] : spec.kernelOffset();
+        kernel.setOffset(Offset.of(off[1], off[0]));
+        kernel.setKernelOffsetY(ko[0]);
+        kernel.setKernelOffsetX(ko[1]);
+        kernel.encodeBatch(source, dst);
+      }
+      return dst;
+    } catch (RuntimeException e) {
+      dst.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Layer(" + kernel.label() + ", " + Arrays.toString(geometry()) + ", " + kernel.implementation() + ")";
+  }
+}

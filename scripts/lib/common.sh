@@ -1,0 +1,62 @@
+# Shared by the scripts in scripts/: locate the repository, build it when needed, and supply the JVM
+# flags Spark 4.2.0 and Arrow need (one source of truth: the parent pom's <spark.jvm.flags>).
+# Source it; do not run it.
+
+CONVT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+export SPARK_SCALA_VERSION="${SPARK_SCALA_VERSION:-2.13}"
+export SPARK_HOME="${CONVT_SPARK_HOME:-$CONVT_ROOT/job/target/spark-home}"
+
+convt_die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+
+# The Spark/Arrow module flags, read from the parent pom so scripts and tests never drift apart.
+convt_jvm_flags() {
+  local flags
+  flags="$(sed -n 's:.*<spark.jvm.flags>\(.*\)</spark.jvm.flags>.*:\1:p' "$CONVT_ROOT/pom.xml")"
+  [ -n "$flags" ] || convt_die "cannot read <spark.jvm.flags> from $CONVT_ROOT/pom.xml"
+  echo "$flags"
+}
+
+convt_java() {
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"
+  else command -v java || convt_die "no java on PATH and JAVA_HOME unset (need JDK 17+)"; fi
+}
+
+# Builds the project (skipping tests) when it was never built or a source/pom changed since the last build,
+# so a fresh clone runs any script directly. CONVT_NO_BUILD=1 only checks that a build exists.
+convt_ensure_built() {
+  local stamp="$CONVT_ROOT/job/target/.convt-built"
+  if [ -n "${CONVT_NO_BUILD:-}" ]; then
+    # Called from a build (integration tests) or by a user who manages the build: only check it exists.
+    [ -d "$SPARK_HOME/jars" ] && [ -d "$CONVT_ROOT/job/target/classes" ] \
+      || convt_die "project not built (run: mvn -B -q -DskipTests package)"
+    return 0
+  fi
+  if [ -f "$stamp" ] && [ -d "$SPARK_HOME/jars" ] && [ -f "$CONVT_ROOT/engine/target/runtime-classpath.txt" ] \
+     && [ -z "$(find "$CONVT_ROOT/pom.xml" "$CONVT_ROOT/engine" "$CONVT_ROOT/job" -path '*/target' -prune -o \
+                \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$stamp" -print -quit)" ]; then
+    return 0
+  fi
+  command -v mvn >/dev/null || convt_die "Maven (mvn) is needed to build convt: apt-get install maven"
+  echo "convt: building (mvn -B -q -DskipTests package), once per change ..." >&2
+  (cd "$CONVT_ROOT" && mvn -B -q -ntp -DskipTests package) >&2 || convt_die "build failed (see Maven output above)"
+  touch "$stamp"
+}
+
+# Classpath for running engine + job classes in a plain JVM next to the Maven-copied Spark jars.
+convt_job_classpath() {
+  echo "$CONVT_ROOT/job/target/classes:$CONVT_ROOT/engine/target/classes:$SPARK_HOME/conf:$SPARK_HOME/jars/*"
+}
+
+# Classpath for the engine alone (no Spark): the CLI and the engine benchmarks.
+convt_engine_classpath() {
+  echo "$CONVT_ROOT/engine/target/classes:$(cat "$CONVT_ROOT/engine/target/runtime-classpath.txt")"
+}
+
+# The thin application jar (engine + job classes, Spark provided), as a user would spark-submit it.
+convt_app_jar() {
+  local jar
+  jar="$(ls "$CONVT_ROOT"/job/target/convt-job-*-all.jar 2>/dev/null | head -n 1)"
+  [ -n "$jar" ] || convt_die "no application jar in job/target (run: mvn -B -q -DskipTests package)"
+  echo "$jar"
+}
