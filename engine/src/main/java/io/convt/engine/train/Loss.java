@@ -1,5 +1,6 @@
 package io.convt.engine.train;
 
+import java.io.Serializable;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -23,7 +24,8 @@ import java.util.Objects;
  * <p>Non-finite values (NaN or infinity in the output, the target or the loss) are rejected with an
  * {@link IllegalArgumentException} naming the record, so a broken batch can never reach an optimizer.
  */
-public final class Loss {
+public final class Loss implements Serializable {
+  private static final long serialVersionUID = 1L;
   private final LossKind kind;
   private final LossReduction reduction;
 

@@ -1,0 +1,113 @@
+package io.convt.job.gradients;
+
+import io.convt.engine.ConvTranspose;
+import io.convt.engine.ConvTransposeGradient;
+import io.convt.engine.ConvolutionTransposeGradientState;
+import io.convt.engine.GradientOption;
+import io.convt.engine.arrow.ImageBatch;
+import io.convt.engine.cli.NchwArrays;
+import io.convt.engine.io.Npy;
+import io.convt.engine.io.NpyArray;
+import io.convt.engine.io.NpyHeader;
+import io.convt.engine.layer.Layer;
+import io.convt.engine.train.LossSum;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+
+/**
+ * The executor side of a gradient pass, with no Spark in it: the gradients of one contiguous range of records.
+ * Each record is run as its own one-image batch, so its contribution depends only on the record and the weights;
+ * {@link PartialGradients} then sums contributions keyed by global record index, which is what makes the final sum
+ * independent of how records were split into partitions. A retried or speculative task recomputes the same range
+ * and returns the same bytes; the dL/dX file for the range is written atomically under a name made from the range,
+ * so a second attempt replaces it with identical content.
+ */
+public final class PartitionGradients {
+  /** Records read from disk at once: bounds task memory whatever the partition size. */
+  static final int READ_CHUNK = 32;
+
+  private PartitionGradients() {}
+
+  /**
+   * The partial sums of records {@code [first, first + count)}.
+   *
+   * @throws IllegalArgumentException naming the record and file on bad values (NaN, shape) or unreadable files
+   */
+  public static PartialGradients compute(GradientsRequest request, LayerWeights weights, long first, int count) {
+    Layer layer = weights.open();
+    ConvTranspose kernel = layer.kernel();
+    ConvTransposeGradient gradient = new ConvTransposeGradient(kernel);
+    boolean writeGradInput = request.gradInputDir() != null;
+    gradient.setGradientOption(writeGradInput ? GradientOption.ALL : GradientOption.WEIGHTS_AND_BIAS);
+    Path xFile = Paths.get(request.input());
+    Path yFile = Paths.get(request.outputSideFile());
+    NpyHeader xh = Npy.readHeader(xFile);
+    NpyHeader yh = Npy.readHeader(yFile);
+    PartialGradients partial = PartialGradients.empty(first, count, weights.weightCount(), weights.outputChannels());
+    LossSum loss = new LossSum();
+    int xPer = (int) xh.recordElements();
+    float[] gradInput = writeGradInput ? new float[Math.multiplyExact(count, xPer)] : null;
+    try (BufferAllocator alloc = new RootAllocator()) {
+      for (int c = 0; c < count; c += READ_CHUNK) {
+        int n = Math.min(READ_CHUNK, count - c);
+        float[] xs = Npy.readRecords(xFile, xh, first + c, n).floats();
+        float[] ys = Npy.readRecords(yFile, yh, first + c, n).floats();
+        int yPer = (int) yh.recordElements();
+        for (int r = 0; r < n; r++) {
+          long index = first + c + r;
+          float[] x = Arrays.copyOfRange(xs, r * xPer, (r + 1) * xPer);
+          float[] y = Arrays.copyOfRange(ys, r * yPer, (r + 1) * yPer);
+          float[] dx = record(request, layer, gradient, alloc, index, x, xh.shape(), y, yh.shape(), partial, loss);
+          if (gradInput != null) {
+            System.arraycopy(dx, 0, gradInput, (c + r) * xPer, xPer);
+          }
+        }
+      }
+    }
+    if (gradInput != null) {
+      int[] shape = xh.shape().clone();
+      shape[0] = count;
+      Npy.writeFloat32(Paths.get(request.gradInputDir()).resolve(gradInputFileName(first, count)), shape, gradInput);
+    }
+    return partial.withLoss(loss);
+  }
+
+  /** The dL/dX file of a record range: {@code grad_input-<first>-<count>.npy}, zero-padded so names sort. */
+  public static String gradInputFileName(long first, int count) {
+    return String.format("grad_input-%012d-%d.npy", first, count);
+  }
+
+  private static float[] record(GradientsRequest request, Layer layer, ConvTransposeGradient gradient,
+      BufferAllocator alloc, long index, float[] x, int[] xShape, float[] y, int[] yShape, PartialGradients partial,
+      LossSum loss) {
+    try (ImageBatch src = NchwArrays.toBatch(alloc, one(x, xShape));
+        ImageBatch out = layer.apply(alloc, src)) {
+      List<ConvolutionTransposeGradientState> states = layer.kernel().resultStateBatch(src, null, out);
+      float[] dy = y;
+      if (request.loss() != null) {
+        dy = new float[y.length];
+        String what = "record " + index + " of " + request.target();
+        loss.add(request.loss().sumValueAndGradient(NchwArrays.fromBatch(out), y, dy, what));
+      }
+      try (ImageBatch gy = NchwArrays.toBatch(alloc, one(dy, yShape));
+          ImageBatch dx = gradient.encodeBatch(alloc, gy, src, states)) {
+        ConvolutionTransposeGradientState s = states.get(0);
+        partial.add(index, s.gradientForWeights(), s.gradientForBiases());
+        return dx == null ? null : NchwArrays.fromBatch(dx);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("Cannot compute gradients of record " + index + " of " + request.input()
+            + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static NpyArray one(float[] values, int[] stackShape) {
+    int[] s = stackShape.clone();
+    s[0] = 1;
+    return new NpyArray("<f4", s, values, null);
+  }
+}
