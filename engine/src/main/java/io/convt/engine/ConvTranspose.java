@@ -6,6 +6,8 @@ import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
 import io.convt.engine.internal.KernelBackends;
 import io.convt.engine.internal.LoadedWeights;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 
@@ -160,6 +162,63 @@ public final class ConvTranspose {
     DestinationGeometry g = geometryFrom(state);
     state.decrementReadCount();
     return sized(allocator, source, g, true);
+  }
+
+  // ---- training: gradient states (spec §4, §5.1) -------------------------------------------------------
+
+  /**
+   * {@code resultState}: a gradient state for the single-image encode {@code source → destination} with the
+   * properties as they are now (call after they are final). {@code forwardState} (may be null) is the forward
+   * convolution's state the transpose was sized by; it is only referenced.
+   */
+  public ConvolutionTransposeGradientState resultState(
+      ImageBatch source, ConvolutionGradientState forwardState, ImageBatch destination) {
+    return newState(source, forwardState, destination, false, false);
+  }
+
+  /** {@code temporaryResultState}: as {@link #resultState}, consumed after {@code readCount} gradient reads. */
+  public ConvolutionTransposeGradientState temporaryResultState(
+      ImageBatch source, ConvolutionGradientState forwardState, ImageBatch destination) {
+    return newState(source, forwardState, destination, true, false);
+  }
+
+  /** {@code resultStateBatch}: one state for every image of the batch, repeated once per image. */
+  public List<ConvolutionTransposeGradientState> resultStateBatch(
+      ImageBatch source, ConvolutionGradientState forwardState, ImageBatch destination) {
+    return Collections.nCopies(source.count(), newState(source, forwardState, destination, false, true));
+  }
+
+  /** {@code temporaryResultStateBatch}: the temporary form of {@link #resultStateBatch}. */
+  public List<ConvolutionTransposeGradientState> temporaryResultStateBatch(
+      ImageBatch source, ConvolutionGradientState forwardState, ImageBatch destination) {
+    return Collections.nCopies(source.count(), newState(source, forwardState, destination, true, true));
+  }
+
+  /**
+   * The training encode {@code encode(cb, src, convGradState?, &outState, isTemp)}: sizes the destination (from
+   * {@code forwardState} when non-null, else the padding policy), runs the forward pass and returns the image with
+   * a new gradient state. The caller closes the image.
+   */
+  public StatefulResult encodeWithState(
+      BufferAllocator allocator, ImageBatch source, ConvolutionGradientState forwardState, boolean temporary) {
+    ImageBatch dst = forwardState == null ? encode(allocator, source) : encode(allocator, source, forwardState);
+    return new StatefulResult(dst, newState(source, forwardState, dst, temporary, false));
+  }
+
+  /** Batch form of {@link #encodeWithState}: the returned state is shared by (and sums over) every image. */
+  public StatefulResult encodeBatchWithState(
+      BufferAllocator allocator, ImageBatch source, ConvolutionGradientState forwardState, boolean temporary) {
+    ImageBatch dst = forwardState == null ? encodeBatch(allocator, source) : encodeBatch(allocator, source, forwardState);
+    return new StatefulResult(dst, newState(source, forwardState, dst, temporary, true));
+  }
+
+  /** An encoded image and its gradient state. */
+  public record StatefulResult(ImageBatch image, ConvolutionTransposeGradientState state) {}
+
+  private ConvolutionTransposeGradientState newState(
+      ImageBatch source, ConvolutionGradientState forwardState, ImageBatch destination, boolean temp, boolean batch) {
+    ConvProblem p = problem(source, destination, batch, kernelOffsetX, kernelOffsetY, offset);
+    return new ConvolutionTransposeGradientState(this, forwardState, p, source, destination, temp, batch);
   }
 
   /** The geometry a forward convolution's state implies: its source size, {@code T = (k even ? 1 : 0) − fo}. */
