@@ -1,0 +1,114 @@
+package io.convt.job.gradients;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.convt.engine.io.AtomicFiles;
+import io.convt.engine.io.Npy;
+import io.convt.engine.io.Safetensors;
+import io.convt.engine.layer.Layer;
+import io.convt.engine.layout.WeightLayout;
+import io.convt.engine.layout.WeightLayouts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes a gradient pass's results, each file atomically: {@code grad_weights.npy} in the layout of
+ * {@code --weights-layout} (same shape as the weights file), {@code grad_bias.npy} {@code [Cout]},
+ * {@code gradients.safetensors} (tensors {@code weight} and {@code bias}, same layout, plus metadata) and
+ * {@code run-summary.json}. {@code gradient_sha256} is the SHA-256 of the little-endian float32 bytes of
+ * {@code grad_weights} (in the output layout) followed by those of {@code grad_bias}: two runs agree on it exactly
+ * when their gradients are bit-identical.
+ */
+public final class GradientOutputs {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private GradientOutputs() {}
+
+  /**
+   * What a run produced.
+   *
+   * @param weightGradient in the output layout
+   * @param weightShape its shape
+   * @param biasGradient {@code [Cout]}
+   * @param sha256 {@code gradient_sha256}
+   * @param summary the run summary as written
+   */
+  public record Result(float[] weightGradient, int[] weightShape, float[] biasGradient, String sha256,
+      Map<String, Object> summary) {}
+
+  /** Writes everything into {@code outDir} (created if needed). */
+  public static Result write(Path outDir, Layer layer, float[] dwMps, float[] db, GradientsJob.Dataset data,
+      GradientsRequest request, Double loss, double seconds) {
+    WeightLayout layout = layer.spec().layout();
+    int[] g = layer.geometry();
+    int groups = layer.spec().geometry().groups();
+    float[] dw = WeightLayouts.fromMps(layout, dwMps, g[0], g[1], g[2], g[3], groups);
+    int[] wShape = layout.shape(g[0], g[1], g[2], g[3], groups);
+    int[] bShape = {db.length};
+    String sha = sha256(dw, db);
+    Npy.writeFloat32(outDir.resolve("grad_weights.npy"), wShape, dw);
+    Npy.writeFloat32(outDir.resolve("grad_bias.npy"), bShape, db);
+    Map<String, float[]> tensors = new LinkedHashMap<>();
+    tensors.put("weight", dw);
+    tensors.put("bias", db);
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    shapes.put("weight", wShape);
+    shapes.put("bias", bShape);
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("weights_layout", layout.label());
+    meta.put("gradient_sha256", sha);
+    meta.put("records", Integer.toString(data.records()));
+    Safetensors.writeFloat32(outDir.resolve("gradients.safetensors"), tensors, shapes, meta);
+
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("command", "gradients");
+    s.put("status", "ok");
+    s.put("records", data.records());
+    s.put("partitions", GradientPass.slices(0, data.records(), request.partitions()).size());
+    s.put("input", request.input());
+    s.put(request.gradOutput() != null ? "grad_output" : "target", request.outputSideFile());
+    s.put("input_shape", data.inputShape());
+    s.put("output_shape", data.outputShape());
+    s.put("output_elements", data.outputElements());
+    if (request.loss() != null) {
+      s.put("loss_function", request.loss().kind().word());
+      s.put("reduction", request.loss().reduction().name().toLowerCase(java.util.Locale.ROOT));
+      s.put("loss", loss);
+    }
+    s.put("weights_layout", layout.label());
+    s.put("grad_weights_shape", wShape);
+    s.put("gradient_sha256", sha);
+    s.put("grad_input_dir", request.gradInputDir());
+    s.put("seconds", seconds);
+    s.put("layer", layer.spec().describe());
+    try {
+      AtomicFiles.write(outDir.resolve("run-summary.json"), JSON.writeValueAsBytes(s));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new Result(dw, wShape, db, sha, s);
+  }
+
+  /** SHA-256 of the arrays' little-endian float32 bytes, in order, as lower-case hex. */
+  public static String sha256(float[]... arrays) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (float[] a : arrays) {
+        ByteBuffer b = ByteBuffer.allocate(4 * a.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(a);
+        md.update(b.array());
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.convt.job.gradients;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * One distributed gradient pass in plain Spark stages (no barrier mode): the driver splits the record range into
+ * contiguous slices, one per partition, broadcasts the weights, each task returns the {@link PartialGradients} of
+ * its slice, and the driver merges the collected partials in slice order.
+ *
+ * <p>Why the result is bit-identical whatever the cluster does: a partial is a pure function of (weights, slice),
+ * so retried and speculative attempts produce the same bytes and Spark keeps exactly one result per partition;
+ * {@code collect} returns them in partition order, never task-completion order (unlike {@code reduce} or
+ * {@code treeAggregate}); and the partials themselves are sums keyed by global record index, whose merge does not
+ * depend on where slice boundaries fall, so 1, 3 or 7 partitions, one executor or many, give the same bits.
+ */
+public final class GradientPass {
+  private GradientPass() {}
+
+  /**
+   * The gradient totals of records {@code [first, first + count)}.
+   *
+   * @throws IllegalArgumentException when {@code count} ≤ 0, or (unwrapped from the failed Spark job) when a
+   *     record is bad
+   */
+  public static GradientTotals run(SparkSession spark, GradientsRequest request, LayerWeights weights, long first,
+      long count) {
+    if (count <= 0) {
+      throw new IllegalArgumentException("Cannot compute gradients: no records in range " + first + "+" + count);
+    }
+    List<long[]> slices = slices(first, count, request.partitions());
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<LayerWeights> bw = jsc.broadcast(weights);
+    Broadcast<GradientsRequest> br = jsc.broadcast(request);
+    List<PartialGradients> partials;
+    try {
+      partials = jsc.parallelize(slices, slices.size())
+          .map(s -> PartitionGradients.compute(br.value(), bw.value(), first, count, s[0], (int) s[1]))
+          .collect();
+    } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared by Scala
+      throw SparkErrors.unwrap(e);
+    } finally {
+      bw.destroy();
+      br.destroy();
+    }
+    PartialGradients total = PartialGradients.mergeInOrder(partials);
+    return new GradientTotals(total.weightGradient(), total.biasGradient(), total.loss(), total.records());
+  }
+
+  /**
+   * Splits {@code [first, first + count)} into at most {@code partitions} contiguous non-empty slices
+   * {@code {start, length}}, the first ones one record longer when the count does not divide evenly.
+   */
+  public static List<long[]> slices(long first, long count, int partitions) {
+    int p = (int) Math.min(partitions, count);
+    List<long[]> out = new ArrayList<>(p);
+    long base = count / p;
+    long extra = count % p;
+    long start = first;
+    for (int i = 0; i < p; i++) {
+      long len = base + (i < extra ? 1 : 0);
+      if (len > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("Cannot split " + count + " records into " + partitions
+            + " partitions: a slice would exceed " + Integer.MAX_VALUE + " records; raise --partitions");
+      }
+      out.add(new long[] {start, len});
+      start += len;
+    }
+    return out;
+  }
+}
