@@ -1,0 +1,135 @@
+package io.convt.job.train;
+
+import io.convt.engine.cli.LayerOptions;
+import io.convt.engine.train.Loss;
+import io.convt.engine.train.TrainingOptimizer;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code convt-job train}: data-parallel training of one layer with checkpoints and bit-exact resume. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train a layer on (input, target) records with an MPS optimizer, reproducibly.")
+public final class TrainCommand implements Callable<Integer> {
+  @Option(names = "--input", required = true, paramLabel = "X.npy", description = "Inputs [N,Cin,H,W] float32.")
+  Path input;
+
+  @Option(names = "--target", required = true, paramLabel = "T.npy", description = "Targets [N,Cout,H',W'].")
+  Path target;
+
+  @Option(names = "--loss", paramLabel = "mse|l1", description = "Loss (default mse).")
+  String loss = "mse";
+
+  @Option(names = "--reduction", paramLabel = "mean|sum", description = "Over the mini-batch (default mean).")
+  String reduction = "mean";
+
+  @Option(names = "--epochs", paramLabel = "E", description = "Passes over the data (default 1).")
+  int epochs = 1;
+
+  @Option(names = "--batch-size", paramLabel = "B", description = "Records per step (default 0 = all).")
+  int batchSize;
+
+  @Option(names = "--partitions", paramLabel = "N", description = "Spark partitions per step (default 2).")
+  int partitions = 2;
+
+  @Option(names = "--optimizer", paramLabel = "sgd|rmsprop|adam", description = "Update rule (default adam).")
+  String optimizer = "adam";
+
+  @Option(names = "--learning-rate", paramLabel = "LR", description = "Learning rate (default 0.001).")
+  float learningRate = 1e-3f;
+
+  @Option(names = "--momentum", description = "SGD momentum (default 0).")
+  float momentum;
+
+  @Option(names = "--nesterov", description = "SGD Nesterov momentum.")
+  boolean nesterov;
+
+  @Option(names = "--beta1", description = "Adam beta1 (default 0.9).")
+  double beta1 = 0.9;
+
+  @Option(names = "--beta2", description = "Adam beta2 (default 0.999).")
+  double beta2 = 0.999;
+
+  @Option(names = "--epsilon", description = "RMSProp/Adam epsilon (default 1e-8).")
+  float epsilon = 1e-8f;
+
+  @Option(names = "--decay", description = "RMSProp decay (default 0.9).")
+  double decay = 0.9;
+
+  @Option(names = "--amsgrad", description = "Adam AMSGrad.")
+  boolean amsgrad;
+
+  @Option(names = "--gradient-rescale", description = "Multiply gradients by this after clipping (default 1).")
+  float gradientRescale = 1f;
+
+  @Option(names = "--clip-gradients", paramLabel = "MIN,MAX", description = "Clip gradient elements to [MIN,MAX].")
+  String clip;
+
+  @Option(names = "--regularization", paramLabel = "none|l1|l2", description = "Regularisation (default none).")
+  String regularization = "none";
+
+  @Option(names = "--regularization-scale", description = "Regularisation scale (default 0).")
+  float regularizationScale;
+
+  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Weights, loss curve, summary.")
+  Path output;
+
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Checkpoints (default OUTPUT/checkpoints).")
+  Path checkpointDir;
+
+  @Option(names = "--checkpoint-every", paramLabel = "N", description = "Checkpoint every N steps (default 10).")
+  int checkpointEvery = 10;
+
+  @Option(names = "--resume", description = "Continue from the checkpoint if there is one.")
+  boolean resume;
+
+  @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N steps in total (default: all).")
+  long maxSteps;
+
+  @Mixin LayerOptions layer;
+
+  /** The optimizer settings these flags describe. */
+  TrainingOptimizer.Settings settings() {
+    float lo = 0f;
+    float hi = 0f;
+    if (clip != null) {
+      String[] p = clip.split(",");
+      if (p.length != 2) {
+        throw new IllegalArgumentException("Cannot use --clip-gradients " + clip + ": expected MIN,MAX");
+      }
+      try {
+        lo = Float.parseFloat(p[0].trim());
+        hi = Float.parseFloat(p[1].trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("Cannot use --clip-gradients " + clip + ": not numbers");
+      }
+    }
+    TrainingOptimizer.Regularization reg;
+    try {
+      reg = TrainingOptimizer.Regularization.valueOf(regularization.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Cannot use --regularization " + regularization + ": expected none, l1 or l2");
+    }
+    return new TrainingOptimizer.Settings(TrainingOptimizer.Settings.kind(optimizer), learningRate, gradientRescale,
+        clip != null, lo, hi, reg, regularizationScale, momentum, nesterov, decay, beta1, beta2, epsilon, amsgrad);
+  }
+
+  @Override
+  public Integer call() {
+    TrainRequest req = new TrainRequest(input, target, Loss.parse(loss, reduction), settings(), epochs, batchSize,
+        partitions, output, checkpointDir, checkpointEvery, resume, maxSteps);
+    SparkSession spark = SparkSession.builder().appName("convt train").getOrCreate();
+    try {
+      Trainer.Result r = new Trainer(System.err).run(spark, layer.toSpec(), req);
+      System.out.println("train: " + r.stepsDone() + " steps, loss " + r.firstLoss() + " -> " + r.lastLoss()
+          + ", weights_sha256 " + r.summary().get("weights_sha256") + " -> " + output);
+    } finally {
+      spark.stop();
+    }
+    return 0;
+  }
+}
