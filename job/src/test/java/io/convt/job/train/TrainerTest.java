@@ -114,6 +114,27 @@ class TrainerTest {
   }
 
   @Test
+  void theSuperResolutionDemoLearns() throws Exception {
+    Path res = Paths.get("src/test/resources/superres");
+    Path high = Paths.get("../sample-data/x.npy");
+    LayerSpec spec = LayerSpec.of(res.resolve("init.npy"), res.resolve("init_bias.npy"), WeightLayout.PYTORCH,
+        TorchConvTranspose2d.pytorch(new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1));
+    TrainingOptimizer.Settings d = TrainingOptimizer.Settings.defaults(TrainingOptimizer.Kind.ADAM);
+    TrainingOptimizer.Settings adam = new TrainingOptimizer.Settings(d.kind(), 0.01f, 1f, false, 0f, 0f,
+        d.regularization(), 0f, 0f, false, 0.9, 0.9, 0.999, 1e-8f, false);
+    Path out = tmp.resolve("demo");
+    TrainRequest r = new TrainRequest(res.resolve("low.npy"), high, Loss.parse("mse", "mean"), adam, 12, 0, 2, out,
+        null, 100, false, 0);
+    Trainer.Result result = new Trainer(new PrintStream(new ByteArrayOutputStream(), true)).run(spark, spec, r);
+    assertTrue(result.lastLoss() < 0.5 * result.firstLoss(), result.firstLoss() + " -> " + result.lastLoss());
+    java.util.Map<String, Object> s = SuperResolutionDemo.evaluate(res.resolve("low.npy"), high,
+        res.resolve("bilinear.npy"), res.resolve("init.npy"), res.resolve("init_bias.npy"), out.resolve("weights.npy"),
+        out.resolve("bias.npy"), out);
+    assertTrue((Double) s.get("after_psnr_db") > (Double) s.get("before_psnr_db") + 3, s.toString());
+    assertTrue(Files.size(out.resolve("superres.png")) > 10_000);
+  }
+
+  @Test
   void resumingWithOtherSettingsIsRefused() {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Path out = tmp.resolve("other");
