@@ -51,25 +51,14 @@ public final class WeightLayouts {
 
   /** The inverse of {@link #toMps}: MPS OHWI weights to layout {@code to}, for the given MPS shape. */
   public static float[] fromMps(WeightLayout to, float[] mps, int cout, int kH, int kW, int cin, int groups) {
-    Dims d = Dims.of(WeightLayout.MPS, new int[] {cout, kH, kW, cin / Math.max(groups, 1)}, groups, mps.length);
-    if (to == WeightLayout.MPS) {
-      return mps.clone();
-    }
     if (to == WeightLayout.TENSORFLOW && groups != 1) {
       throw new IllegalArgumentException("Cannot export weights to tensorflow layout: groups must be 1 (got " + groups + ")");
     }
+    int[] shape = to.shape(cout, kH, kW, cin, Math.max(groups, 1));
+    int[] idx = mpsGatherIndex(to, shape, groups, mps.length);
     float[] out = new float[mps.length];
-    for (int o = 0; o < d.cout; o++) {
-      int gr = o / d.cog;
-      int ol = o % d.cog;
-      for (int ky = 0; ky < d.kh; ky++) {
-        for (int kx = 0; kx < d.kw; kx++) {
-          for (int il = 0; il < d.cig; il++) {
-            int i = gr * d.cig + il;
-            out[d.foreignIndex(to, i, o, ol, d.kh - 1 - ky, d.kw - 1 - kx)] = mps[d.mpsIndex(o, ky, kx, il)];
-          }
-        }
-      }
+    for (int j = 0; j < out.length; j++) {
+      out[idx[j]] = mps[j];
     }
     return out;
   }
