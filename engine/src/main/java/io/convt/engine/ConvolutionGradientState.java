@@ -14,6 +14,9 @@ public class ConvolutionGradientState implements GradientState {
   private final float[] gradientForWeights;
   private final float[] gradientForBiases;
   private int readCount = 1;
+  // Set by Convolution: the resolved adjoint problem of the forward pass and its source batch, for the gradient.
+  private io.convt.engine.internal.ConvProblem forwardProblem;
+  private Object forwardSource;
 
   /**
    * @param sourceWidth the forward convolution's source width
@@ -67,5 +70,18 @@ public class ConvolutionGradientState implements GradientState {
       throw new IllegalStateException("Cannot use gradient state: its readCount is already 0 (state consumed)");
     }
     readCount--;
+  }
+
+  void attachForward(io.convt.engine.internal.ConvProblem problem, Object source) {
+    this.forwardProblem = problem;
+    this.forwardSource = source;
+  }
+
+  io.convt.engine.internal.ConvProblem forwardProblem() {
+    return forwardProblem;
+  }
+
+  Object forwardSource() {
+    return forwardSource;
   }
 }

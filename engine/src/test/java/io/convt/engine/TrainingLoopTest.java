@@ -1,0 +1,69 @@
+package io.convt.engine;
+
+import static io.convt.engine.GradientFixtures.all;
+import static io.convt.engine.GradientFixtures.fill;
+import static io.convt.engine.GradientFixtures.randomize;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.convt.engine.arrow.ImageBatch;
+import io.convt.engine.data.ArrayDataSource;
+import java.util.Random;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+
+/** Fitting a known kernel from random images with plain gradient descent through the gradient states. */
+class TrainingLoopTest {
+  @Test
+  void gradientDescentRecoversAKnownKernel() {
+    Random r = new Random(1);
+    ConvTransposeDescriptor d = ConvTransposeDescriptor.builder(3, 3, 2, 2).stride(2, 2).build();
+    float[] teacherW = fill(r, new float[d.weightCount()]);
+    float[] teacherB = fill(r, new float[2]);
+    ConvTranspose teacher = new ConvTranspose(new ArrayDataSource(d, teacherW, teacherB, "teacher"));
+    ConvTranspose student = new ConvTranspose(new ArrayDataSource(d, new float[d.weightCount()], new float[2], "student"));
+    ConvTransposeGradient grad = new ConvTransposeGradient(student);
+    double first = -1;
+    double last = -1;
+    try (RootAllocator alloc = new RootAllocator();
+        ImageBatch x = ImageBatch.allocate(alloc, 8, 4, 4, 2);
+        ImageBatch target = teacher.encodeBatch(alloc, randomized(r, x));
+        ImageBatch gy = ImageBatch.allocate(alloc, target.count(), target.height(), target.width(), 2)) {
+      float[] t = all(target);
+      for (int step = 0; step < 300; step++) {
+        ConvTranspose.StatefulResult fwd = student.encodeBatchWithState(alloc, x, null, true);
+        try (ImageBatch y = fwd.image()) {
+          float[] e = all(y);
+          double loss = 0;
+          for (int i = 0; i < e.length; i++) {
+            e[i] -= t[i];
+            loss += 0.5 * e[i] * e[i];
+          }
+          first = first < 0 ? loss : first;
+          last = loss;
+          gy.writeAll(e, 0);
+          grad.setGradientOption(GradientOption.WEIGHTS_AND_BIAS);
+          grad.encode(alloc, gy, x, fwd.state());
+          WeightsAndBiasesState w = student.exportWeightsAndBiases();
+          float lr = 0.1f / x.count();
+          for (int i = 0; i < w.weights().length; i++) {
+            w.weights()[i] -= lr * fwd.state().gradientForWeights()[i];
+          }
+          for (int o = 0; o < 2; o++) {
+            w.biases()[o] -= lr * fwd.state().gradientForBiases()[o] / 4;
+          }
+          student.reloadWeightsAndBiases(w);
+        }
+      }
+    }
+    assertTrue(last < 1e-4 * first, "loss " + first + " -> " + last);
+    float[] learned = student.exportWeightsAndBiases().weights();
+    for (int i = 0; i < learned.length; i++) {
+      assertTrue(Math.abs(learned[i] - teacherW[i]) < 1e-2, "weight " + i + ": " + learned[i] + " vs " + teacherW[i]);
+    }
+  }
+
+  private static ImageBatch randomized(Random r, ImageBatch b) {
+    randomize(r, b);
+    return b;
+  }
+}
