@@ -38,7 +38,7 @@ public final class GradientPass {
     List<PartialGradients> partials;
     try {
       partials = jsc.parallelize(slices, slices.size())
-          .map(s -> PartitionGradients.compute(br.value(), bw.value(), first, count, s[0], (int) s[1]))
+          .map(s -> PartitionGradients.compute(br.value(), bw.value(), s[0], (int) s[1]))
           .collect();
     } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared by Scala
       throw SparkErrors.unwrap(e);
@@ -47,6 +47,10 @@ public final class GradientPass {
       br.destroy();
     }
     PartialGradients total = PartialGradients.mergeInOrder(partials);
+    if (total.records() != count) {
+      throw new IllegalStateException("Cannot complete gradient pass: " + total.records() + " of " + count
+          + " records arrived (a slice is missing)");
+    }
     return new GradientTotals(total.weightGradient(), total.biasGradient(), total.loss(), total.records());
   }
 

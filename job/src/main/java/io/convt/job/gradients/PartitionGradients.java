@@ -33,13 +33,11 @@ public final class PartitionGradients {
   private PartitionGradients() {}
 
   /**
-   * The partial sums of records {@code [first, first + count)}, a slice of the pass over
-   * {@code [passFirst, passFirst + passCount)}.
+   * The partial sums of records {@code [first, first + count)}.
    *
    * @throws IllegalArgumentException naming the record and file on bad values (NaN, shape) or unreadable files
    */
-  public static PartialGradients compute(GradientsRequest request, LayerWeights weights, long passFirst,
-      long passCount, long first, int count) {
+  public static PartialGradients compute(GradientsRequest request, LayerWeights weights, long first, int count) {
     Layer layer = weights.open();
     ConvTranspose kernel = layer.kernel();
     ConvTransposeGradient gradient = new ConvTransposeGradient(kernel);
@@ -49,7 +47,7 @@ public final class PartitionGradients {
     Path yFile = Paths.get(request.outputSideFile());
     NpyHeader xh = Npy.readHeader(xFile);
     NpyHeader yh = Npy.readHeader(yFile);
-    PartialGradients partial = PartialGradients.empty(passFirst, passCount, weights.weightCount(), weights.outputChannels());
+    PartialGradients partial = PartialGradients.forSlice(first, count, weights.weightCount(), weights.outputChannels());
     LossSum loss = new LossSum();
     int xPer = (int) xh.recordElements();
     float[] gradInput = writeGradInput ? new float[Math.multiplyExact(count, xPer)] : null;
