@@ -56,22 +56,26 @@ public final class GradientPass {
 
   /**
    * Splits {@code [first, first + count)} into at most {@code partitions} contiguous non-empty slices
-   * {@code {start, length}}, the first ones one record longer when the count does not divide evenly.
+   * {@code {start, length}} of near-equal size whose inner boundaries fall on multiples of the largest power of two
+   * {@code B ≤ count / partitions} (in global record index). The result does not depend on the boundaries (the
+   * accumulator's tree is canonical), but aligned boundaries let each slice collapse into a few complete tree
+   * blocks, so a task ships a handful of gradient vectors instead of up to {@code 2·log2(slice)}.
    */
   public static List<long[]> slices(long first, long count, int partitions) {
     int p = (int) Math.min(partitions, count);
+    long block = Long.highestOneBit(Math.max(1, count / p));
     List<long[]> out = new ArrayList<>(p);
-    long base = count / p;
-    long extra = count % p;
     long start = first;
-    for (int i = 0; i < p; i++) {
-      long len = base + (i < extra ? 1 : 0);
-      if (len > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("Cannot split " + count + " records into " + partitions
-            + " partitions: a slice would exceed " + Integer.MAX_VALUE + " records; raise --partitions");
+    for (int i = 1; i <= p; i++) {
+      long end = i == p ? first + count : Math.floorDiv(first + count * i / p, block) * block;
+      if (end > start) {
+        if (end - start > Integer.MAX_VALUE) {
+          throw new IllegalArgumentException("Cannot split " + count + " records into " + partitions
+              + " partitions: a slice would exceed " + Integer.MAX_VALUE + " records; raise --partitions");
+        }
+        out.add(new long[] {start, end - start});
+        start = end;
       }
-      out.add(new long[] {start, len});
-      start += len;
     }
     return out;
   }
