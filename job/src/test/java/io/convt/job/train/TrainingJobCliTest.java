@@ -1,0 +1,38 @@
+package io.convt.job.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.convt.engine.cli.ConvtCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** Flag mistakes are one line on stderr and exit code 2, before any Spark session starts. */
+class TrainingJobCliTest {
+  private static String[] run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = ConvtCli.commandLine(new TrainingJobCli(), new PrintWriter(out, true), new PrintWriter(err, true))
+        .execute(args);
+    return new String[] {Integer.toString(code), err.toString().trim()};
+  }
+
+  @Test
+  void gradientsNeedsExactlyOneOfGradOutputAndTarget() {
+    String[] r = run("gradients", "--input", "x.npy", "--grad-output", "gy.npy", "--target", "t.npy",
+        "--weights", "w.npy", "--weights-layout", "pytorch", "--output", "out");
+    assertEquals("2", r[0]);
+    assertEquals("gradients: Cannot compute gradients: give exactly one of --grad-output or --target", r[1]);
+  }
+
+  @Test
+  void trainRejectsUnknownWordsInOneLine() {
+    String[] r = run("train", "--input", "x.npy", "--target", "t.npy", "--weights", "w.npy", "--weights-layout",
+        "pytorch", "--output", "out", "--optimizer", "lbfgs");
+    assertEquals("2", r[0]);
+    assertEquals("train: Cannot use --optimizer lbfgs: expected sgd, rmsprop or adam", r[1]);
+    r = run("train", "--input", "x.npy", "--target", "t.npy", "--weights", "w.npy", "--weights-layout", "pytorch",
+        "--output", "out", "--loss", "huber");
+    assertEquals("train: Cannot use --loss huber: expected mse or l1", r[1]);
+  }
+}
