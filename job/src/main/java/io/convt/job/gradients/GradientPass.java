@@ -2,6 +2,7 @@ package io.convt.job.gradients;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
@@ -18,6 +19,12 @@ import org.apache.spark.sql.SparkSession;
  * depend on where slice boundaries fall, so 1, 3 or 7 partitions, one executor or many, give the same bits.
  */
 public final class GradientPass {
+  /**
+   * Test hook (local mode only, where tasks run in the driver's JVM): the first attempt of the task whose slice
+   * starts at this record fails, so tests can prove a retried task changes no bit. -1 (the default) disables it.
+   */
+  static volatile long failFirstAttemptOfSlice = -1;
+
   private GradientPass() {}
 
   /**
@@ -38,7 +45,10 @@ public final class GradientPass {
     List<PartialGradients> partials;
     try {
       partials = jsc.parallelize(slices, slices.size())
-          .map(s -> PartitionGradients.compute(br.value(), bw.value(), s[0], (int) s[1]))
+          .map(s -> {
+            failForTest(s[0]);
+            return PartitionGradients.compute(br.value(), bw.value(), s[0], (int) s[1]);
+          })
           .collect();
     } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared by Scala
       throw SparkErrors.unwrap(e);
@@ -52,6 +62,13 @@ public final class GradientPass {
           + " records arrived (a slice is missing)");
     }
     return new GradientTotals(total.weightGradient(), total.biasGradient(), total.loss(), total.records());
+  }
+
+  private static void failForTest(long sliceStart) {
+    TaskContext task = TaskContext.get();
+    if (sliceStart == failFirstAttemptOfSlice && task != null && task.attemptNumber() == 0) {
+      throw new IllegalStateException("injected failure of the first attempt of the slice at record " + sliceStart);
+    }
   }
 
   /**
