@@ -89,8 +89,16 @@ class ConvTransposeGradientTest {
     try (RootAllocator alloc = new RootAllocator()) {
       for (int trial = 0; trial < 8; trial++) {
         ConvTranspose k = randomLayer(r, true);
-        try (ImageBatch x = ImageBatch.allocate(alloc, 2, 1 + r.nextInt(3), 1 + r.nextInt(3), k.inputFeatureChannels());
-            ImageBatch out = ImageBatch.allocate(alloc, 2, 3 + r.nextInt(4), 3 + r.nextInt(4), k.outputFeatureChannels());
+        // Half the trials also use channel offsets and a clip, which the weight gradient must respect.
+        int sfo = trial % 2 == 0 ? 0 : 4;
+        int dfo = trial % 2 == 0 ? 0 : 4;
+        k.setSourceFeatureChannelOffset(sfo);
+        k.setDestinationFeatureChannelOffset(dfo);
+        if (trial % 2 == 1) {
+          k.setClipRect(ClipRect.of(1, 0, 3, 4));
+        }
+        try (ImageBatch x = ImageBatch.allocate(alloc, 2, 1 + r.nextInt(3), 1 + r.nextInt(3), sfo + k.inputFeatureChannels());
+            ImageBatch out = ImageBatch.allocate(alloc, 2, 3 + r.nextInt(4), 3 + r.nextInt(4), dfo + k.outputFeatureChannels());
             ImageBatch y = ImageBatch.allocate(alloc, 2, out.height(), out.width(), out.channels())) {
           randomize(r, x);
           randomize(r, y);
