@@ -6,7 +6,6 @@ import io.convt.engine.Neuron;
 import io.convt.engine.StandardPadding;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
-import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -37,10 +36,8 @@ import java.util.Map;
  */
 public record LayerSpec(
     Path weights, Path bias, WeightLayout layout, TorchConvTranspose2d geometry, StandardPadding paddingPolicy,
-    int[] outputSize, int[] offset, int[] kernelOffset, ClipRect clip, Neuron neuron, KernelOptions options)
-    implements Serializable {
+    int[] outputSize, int[] offset, int[] kernelOffset, ClipRect clip, Neuron neuron, KernelOptions options) {
 
-  private static final long serialVersionUID = 1L;
 
   public LayerSpec {
     if (weights == null) {
