@@ -60,3 +60,11 @@ convt_app_jar() {
   [ -n "$jar" ] || convt_die "no application jar in job/target (run: mvn -B -q -DskipTests package)"
   echo "$jar"
 }
+
+# Runs a JVM command, dropping the JDK's unavoidable "WARNING: Using incubator modules" line from stderr so that
+# a failure stays one line; keeps the exit code.
+convt_exec_quiet() {
+  local rc
+  { "$@" 2>&1 1>&3 3>&- | grep -v '^WARNING: Using incubator modules' >&2; rc=${PIPESTATUS[0]}; } 3>&1
+  return "$rc"
+}

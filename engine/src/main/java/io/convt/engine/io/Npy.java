@@ -28,7 +28,7 @@ public final class Npy {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       return readHeader(ch, file.toString());
     } catch (IOException e) {
-      throw new TensorFormatException(file.toString(), "cannot read: " + e.getMessage(), e);
+      throw unreadable(file.toString(), e);
     }
   }
 
@@ -38,7 +38,7 @@ public final class Npy {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       return read(ch, name);
     } catch (IOException e) {
-      throw new TensorFormatException(name, "cannot read: " + e.getMessage(), e);
+      throw unreadable(name, e);
     }
   }
 
@@ -47,7 +47,7 @@ public final class Npy {
     try {
       return read(new ByteArrayChannel(bytes), name);
     } catch (IOException e) {
-      throw new TensorFormatException(name, "cannot read: " + e.getMessage(), e);
+      throw unreadable(name, e);
     }
   }
 
@@ -85,7 +85,7 @@ public final class Npy {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       return readElements(ch, h, name, first * h.recordElements(), count * h.recordElements(), shape);
     } catch (IOException e) {
-      throw new TensorFormatException(name, "cannot read: " + e.getMessage(), e);
+      throw unreadable(name, e);
     }
   }
 
@@ -108,6 +108,13 @@ public final class Npy {
     body.put(header);
     body.asFloatBuffer().put(data);
     AtomicFiles.write(file, body.array());
+  }
+
+  static TensorFormatException unreadable(String name, IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return new TensorFormatException(name, "file does not exist", e);
+    }
+    return new TensorFormatException(name, "cannot read: " + e, e);
   }
 
   static byte[] header(String dtype, int[] shape) {

@@ -1,5 +1,7 @@
 package io.convt.job.gradients;
 
+import io.convt.job.LayerWeights;
+import io.convt.job.SparkErrors;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.TaskContext;

@@ -1,5 +1,7 @@
 package io.convt.job.gradients;
 
+import io.convt.job.LayerWeights;
+import io.convt.job.SparkErrors;
 import io.convt.engine.NeuronType;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyHeader;

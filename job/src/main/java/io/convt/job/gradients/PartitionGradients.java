@@ -1,5 +1,7 @@
 package io.convt.job.gradients;
 
+import io.convt.job.LayerWeights;
+import io.convt.job.SparkErrors;
 import io.convt.engine.ConvTranspose;
 import io.convt.engine.ConvTransposeGradient;
 import io.convt.engine.ConvolutionTransposeGradientState;

@@ -1,5 +1,7 @@
 package io.convt.job.train;
 
+import io.convt.job.LayerWeights;
+import io.convt.job.SparkErrors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.convt.engine.WeightsAndBiasesState;
@@ -15,7 +17,6 @@ import io.convt.job.gradients.GradientPass;
 import io.convt.job.gradients.GradientTotals;
 import io.convt.job.gradients.GradientsJob;
 import io.convt.job.gradients.GradientsRequest;
-import io.convt.job.gradients.LayerWeights;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.convt.job.gradients;
+package io.convt.job;
 
 /** Turns a failed Spark job back into the caller mistake that caused it, so CLIs print one clear line. */
 public final class SparkErrors {

@@ -1,4 +1,4 @@
-package io.convt.job.gradients;
+package io.convt.job;
 
 import io.convt.engine.ClipRect;
 import io.convt.engine.KernelOptions;
