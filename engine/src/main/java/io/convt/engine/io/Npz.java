@@ -50,7 +50,7 @@ public final class Npz {
     } catch (ZipException e) {
       throw new TensorFormatException(name, "not a valid .npz (zip) archive: " + e.getMessage(), e);
     } catch (IOException e) {
-      throw new TensorFormatException(name, "cannot read: " + e.getMessage(), e);
+      throw Npy.unreadable(name, e);
     }
     return out;
   }

@@ -77,7 +77,7 @@ public final class Safetensors {
       checkCoverage(ranges, dataSize, name);
       return new Contents(tensors, metadata);
     } catch (IOException e) {
-      throw new TensorFormatException(name, "cannot read: " + e.getMessage(), e);
+      throw Npy.unreadable(name, e);
     }
   }
 
