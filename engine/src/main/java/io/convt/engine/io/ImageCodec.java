@@ -23,7 +23,41 @@ public final class ImageCodec {
   }
 
   /** A decoded image: {@code height × width × channels} floats, HWC. */
-  public record Image(int height, int width, int channels, int bitDepth, float[] hwc) {}
+  public record Image(int height, int width, int channels, int bitDepth, float[] hwc) {
+    /** The pixels in C,H,W order (NumPy / PyTorch order). */
+    public float[] chw() {
+      float[] out = new float[hwc.length];
+      int plane = height * width;
+      for (int p = 0; p < plane; p++) {
+        for (int c = 0; c < channels; c++) {
+          out[c * plane + p] = hwc[p * channels + c];
+        }
+      }
+      return out;
+    }
+  }
+
+  /** CHW floats to HWC (for {@link #encode}). */
+  public static float[] chwToHwc(float[] chw, int channels, int height, int width) {
+    float[] out = new float[chw.length];
+    int plane = height * width;
+    for (int p = 0; p < plane; p++) {
+      for (int c = 0; c < channels; c++) {
+        out[p * channels + c] = chw[c * plane + p];
+      }
+    }
+    return out;
+  }
+
+  /** Index of the first NaN or infinite value, or -1 when all are finite. */
+  public static int firstNonFinite(float[] values) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
 
   private ImageCodec() {}
 

@@ -55,7 +55,7 @@ public final class GradientsCommand implements Callable<Integer> {
         ? GradientsRequest.withGradOutput(input, gradOutput, partitions)
         : GradientsRequest.withTarget(input, target, Loss.parse(loss, reduction), partitions))
         .writingGradInput(gradInput == null ? null : gradInput.toAbsolutePath());
-    SparkSession spark = SparkSession.builder().appName("convt gradients").getOrCreate();
+    SparkSession spark = io.convt.job.ConvtJob.session("convt gradients");
     try {
       GradientOutputs.Result r = GradientsJob.run(spark, layer.toSpec(), request, output);
       System.out.println("gradients: " + r.summary().get("records") + " records, gradient_sha256 " + r.sha256()

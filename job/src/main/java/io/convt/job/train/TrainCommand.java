@@ -122,7 +122,7 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     TrainRequest req = new TrainRequest(input, target, Loss.parse(loss, reduction), settings(), epochs, batchSize,
         partitions, output, checkpointDir, checkpointEvery, resume, maxSteps);
-    SparkSession spark = SparkSession.builder().appName("convt train").getOrCreate();
+    SparkSession spark = io.convt.job.ConvtJob.session("convt train");
     try {
       Trainer.Result r = new Trainer(System.err).run(spark, layer.toSpec(), req);
       System.out.println("train: " + r.stepsDone() + " steps, loss " + r.firstLoss() + " -> " + r.lastLoss()

@@ -1,0 +1,168 @@
+package io.convt.job.infer;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.convt.engine.io.WeightFiles;
+import io.convt.engine.layer.Layer;
+import io.convt.engine.layer.LayerSpec;
+import io.convt.job.JobConfig;
+import io.convt.job.LayerWeights;
+import io.convt.job.OutputCommit;
+import io.convt.job.Progress;
+import io.convt.job.SparkErrors;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.MetadataBuilder;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * Driver side of {@code convt-job infer}: validates everything it can before Spark runs (config, weights, input,
+ * output), broadcasts the weights, runs one kernel per executor JVM over streamed Arrow batches, writes the
+ * outputs and the quarantine into a staging directory, checks that every input record is accounted for, writes
+ * {@code run-summary.json} and commits atomically.
+ */
+public final class InferJob {
+  private InferJob() {}
+
+  /** Runs the job and returns the run summary (also written as {@code run-summary.json}). */
+  public static Map<String, Object> run(SparkSession spark, LayerSpec spec, JobConfig config, String input,
+      String output) {
+    long t0 = System.nanoTime();
+    InferSettings s = InferSettings.from(config);
+    String mode = config.choice("mode", "error", "overwrite");
+    int partitions = config.integer("partitions", 0, 1_000_000);
+    int progressSeconds = config.integer("progress.interval-seconds", 0, 86_400);
+    String inputFormat = config.choice("input.format", "auto", "npy", "images", "parquet");
+    Layer layer = Layer.open(spec.withOptions(spec.options()
+        .withImpl(config.choice("kernel.impl", "auto", "simd", "scalar"))
+        .withThreads(config.integer("kernel.threads", 1, 1024))));
+    InputPlan plan = InputPlan.of(input, inputFormat, s.batchSize(), spark.sparkContext().hadoopConfiguration());
+    if (plan.fixedShape() != null && plan.fixedShape()[0] != layer.inputChannels()) {
+      throw new IllegalArgumentException("Cannot read input " + input + ": records have " + plan.fixedShape()[0]
+          + " channels, the weights " + spec.weights() + " expect " + layer.inputChannels());
+    }
+    OutputCommit commit = OutputCommit.begin(output, mode, spark.sparkContext().hadoopConfiguration());
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<LayerWeights> weights = jsc.broadcast(LayerWeights.of(layer));
+    LongAccumulator done = spark.sparkContext().longAccumulator("convt records processed");
+    CollectionAccumulator<String> builds = spark.sparkContext().collectionAccumulator("convt kernels built");
+    long broadcastId = weights.id();
+    FlatMapFunction<java.util.Iterator<InputRecord>, OutputRecord> kernel = records ->
+        new InferPartition(records, KernelHolder.layer(broadcastId, weights.value(), builds), s, done);
+    JavaRDD<OutputRecord> results;
+    if (plan.format().equals("parquet")) {
+      results = spark.read().parquet(input)
+          .select(col("id"), col("shape"), col("data"), lit(null).cast("string").as("error"))
+          .as(Encoders.bean(InputRecord.class)).javaRDD().mapPartitions(kernel);
+    } else {
+      int parts = Math.max(1, Math.min(plan.items().size(), partitions > 0 ? partitions : jsc.defaultParallelism()));
+      results = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s))
+          .mapPartitions(kernel);
+    }
+    Dataset<OutputRecord> out = spark.createDataset(results.rdd(), Encoders.bean(OutputRecord.class))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Map<String, Long> counts = new TreeMap<>();
+    try (Progress p = Progress.start("convt infer", done, plan.records(), progressSeconds)) {
+      spark.sparkContext().setJobDescription("convt infer: transposed convolution of " + input + " ("
+          + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target());
+      Dataset<OutputRecord> ok = out.filter(col("status").equalTo(OutputRecord.OK));
+      if (s.outputFormat().equals("png")) {
+        String dir = commit.staging("images");
+        ok.javaRDD().foreachPartition(rows -> PngWriter.write(rows, dir, s));
+      } else {
+        ok.select(col("id"), col("shape"), col("data").as("data", tensorMetadata(plan, layer))).write()
+            .parquet(commit.staging("data"));
+      }
+      spark.sparkContext().setJobDescription("convt infer: write quarantined records (id, reason, detail)");
+      out.filter(col("status").notEqual(OutputRecord.OK)).select("id", "reason", "detail").coalesce(1).write()
+          .json(commit.staging("quarantine"));
+      spark.sparkContext().setJobDescription("convt infer: count records by status and reason");
+      for (Row r : out.groupBy("status", "reason").count().collectAsList()) {
+        counts.put(r.isNullAt(1) ? "ok" : r.getString(1), r.getLong(2));
+      }
+    } catch (Exception e) { // SparkException is checked but thrown through Spark's Java API
+      commit.abort();
+      throw SparkErrors.unwrap(e);
+    } finally {
+      spark.sparkContext().setJobDescription(null);
+      out.unpersist();
+    }
+    Map<String, Object> summary = summary(spark, spec, config, plan, layer, counts, builds.value(), t0, commit);
+    commit.writeText("run-summary.json", json(summary));
+    commit.commit();
+    return summary;
+  }
+
+  private static Map<String, Object> summary(SparkSession spark, LayerSpec spec, JobConfig config, InputPlan plan,
+      Layer layer, Map<String, Long> counts, List<String> builds, long t0, OutputCommit commit) {
+    long ok = counts.getOrDefault("ok", 0L);
+    Map<String, Long> byReason = new TreeMap<>(counts);
+    byReason.remove("ok");
+    long quarantined = byReason.values().stream().mapToLong(Long::longValue).sum();
+    long in = ok + quarantined;
+    if (plan.records() >= 0 && plan.records() != in) {
+      commit.abort();
+      throw new IllegalStateException("Cannot commit output: " + plan.records() + " records went in but " + in
+          + " came out (" + ok + " ok, " + quarantined + " quarantined); nothing was written");
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("command", "infer");
+    m.put("input", plan.input());
+    m.put("input_format", plan.format());
+    m.put("output", commit.target());
+    m.put("records_in", in);
+    m.put("records_out", ok);
+    m.put("records_quarantined", quarantined);
+    m.put("quarantined_by_reason", byReason);
+    m.put("kernel", new TreeSet<>(builds.stream().map(b -> b.substring(b.lastIndexOf(' ') + 1)).toList()));
+    m.put("kernels_built", new ArrayList<>(new TreeSet<>(builds)));
+    m.put("wall_seconds", Math.round(secs * 1000) / 1000.0);
+    m.put("records_per_second", Math.round(in / Math.max(secs, 1e-9) * 10) / 10.0);
+    m.put("weights_sha256", WeightFiles.sha256(spec.weights(), spec.bias()));
+    m.put("spark_master", spark.sparkContext().master());
+    m.put("spark_application_id", spark.sparkContext().applicationId());
+    Map<String, Object> resolved = new LinkedHashMap<>(spec.describe());
+    resolved.putAll(config.asMap());
+    m.put("config", resolved);
+    return m;
+  }
+
+  private static Metadata tensorMetadata(InputPlan plan, Layer layer) {
+    if (plan.fixedShape() == null) {
+      return Metadata.empty();
+    }
+    int[] o = layer.outputShape(plan.fixedShape()[1], plan.fixedShape()[2]);
+    // Arrow's canonical extension type for fixed-shape tensors, recorded on the column (CHW, row-major).
+    return new MetadataBuilder()
+        .putString("ARROW:extension:name", "arrow.fixed_shape_tensor")
+        .putString("ARROW:extension:metadata", "{\"shape\":[" + o[2] + "," + o[0] + "," + o[1] + "]}")
+        .build();
+  }
+
+  static String json(Object value) {
+    try {
+      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value) + "\n";
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

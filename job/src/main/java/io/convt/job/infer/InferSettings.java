@@ -1,0 +1,22 @@
+package io.convt.job.infer;
+
+import io.convt.engine.io.PixelScaling;
+import io.convt.job.JobConfig;
+import java.io.Serializable;
+
+/** The validated settings an infer run needs on executors (small, serializable). */
+public record InferSettings(
+    int batchSize, String nanPolicy, boolean failFast, PixelScaling scaling, boolean bgr, String outputFormat)
+    implements Serializable {
+
+  /** Reads and validates every infer key of {@code c}; errors name the key. */
+  public static InferSettings from(JobConfig c) {
+    return new InferSettings(
+        c.integer("batch.size", 1, 1 << 16),
+        c.choice("nan.policy", "quarantine", "fail", "pass"),
+        c.bool("fail-fast"),
+        PixelScaling.parse(c.choice("image.scaling", "unit", "signed", "raw")),
+        c.choice("image.channel-order", "rgb", "bgr").equals("bgr"),
+        c.choice("output.format", "parquet", "png"));
+  }
+}

@@ -1,0 +1,106 @@
+package io.convt.job.infer;
+
+import io.convt.engine.io.Npy;
+import io.convt.engine.io.NpyHeader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+
+/**
+ * Driver side: what to read. Resolves the input format, lists image files or plans {@code .npy} slices, and
+ * fails before any Spark work with one line naming the input when it cannot be used.
+ */
+record InputPlan(String format, String input, List<InputItem> items, long records, int[] fixedShape) {
+
+  static InputPlan of(String input, String format, int batchSize, Configuration hadoop) {
+    String f = format.equals("auto") ? detect(input) : format;
+    switch (f) {
+      case "npy":
+        return npy(input, batchSize);
+      case "images":
+        return images(input, hadoop);
+      case "parquet":
+        return new InputPlan("parquet", input, List.of(), -1, null);
+      default:
+        throw new IllegalArgumentException("Invalid value for configuration key 'input.format': '" + f
+            + "' (expected auto, npy, images or parquet)");
+    }
+  }
+
+  private static String detect(String input) {
+    String l = input.toLowerCase(Locale.ROOT);
+    if (l.endsWith(".npy")) {
+      return "npy";
+    }
+    if (l.endsWith(".parquet") || new java.io.File(input, "_SUCCESS").exists() && new java.io.File(input).isDirectory()
+        && hasParquet(input)) {
+      return "parquet";
+    }
+    return "images";
+  }
+
+  private static boolean hasParquet(String dir) {
+    String[] names = new java.io.File(dir).list();
+    return names != null && Arrays.stream(names).anyMatch(n -> n.endsWith(".parquet"));
+  }
+
+  private static InputPlan npy(String input, int batchSize) {
+    NpyHeader h = Npy.readHeader(Path.of(input));
+    if (h.shape().length != 4) {
+      throw new IllegalArgumentException("Cannot read input " + input + ": expected an [N,C,H,W] stack, got shape "
+          + Arrays.toString(h.shape()));
+    }
+    if (h.itemSize() == 1) {
+      throw new IllegalArgumentException("Cannot read input " + input + ": dtype " + h.dtype() + " is not a float type");
+    }
+    long n = h.shape()[0];
+    List<InputItem> items = new ArrayList<>();
+    for (long first = 0; first < n; first += batchSize) {
+      items.add(new InputItem(input, first, (int) Math.min(batchSize, n - first)));
+    }
+    return new InputPlan("npy", input, items, n, new int[] {h.shape()[1], h.shape()[2], h.shape()[3]});
+  }
+
+  private static InputPlan images(String input, Configuration hadoop) {
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(input);
+      FileSystem fs = p.getFileSystem(hadoop);
+      FileStatus[] matched = fs.globStatus(p);
+      if (matched == null || matched.length == 0) {
+        throw new IllegalArgumentException("Cannot read input " + input + ": no such file, directory or glob match");
+      }
+      List<String> files = new ArrayList<>();
+      for (FileStatus s : matched) {
+        if (s.isDirectory()) {
+          for (FileStatus c : fs.listStatus(s.getPath())) {
+            if (c.isFile() && visible(c.getPath().getName())) {
+              files.add(c.getPath().toString());
+            }
+          }
+        } else if (visible(s.getPath().getName())) {
+          files.add(s.getPath().toString());
+        }
+      }
+      if (files.isEmpty()) {
+        throw new IllegalArgumentException("Cannot read input " + input + ": no files found");
+      }
+      files.sort(null); // a stable order: output ids and partitioning do not depend on listing order
+      List<InputItem> items = new ArrayList<>(files.size());
+      files.forEach(x -> items.add(InputItem.image(x)));
+      return new InputPlan("images", input, items, files.size(), null);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("Cannot list input " + input + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Hidden and bookkeeping files (".x", "_SUCCESS") are not inputs. */
+  private static boolean visible(String name) {
+    return !name.startsWith(".") && !name.startsWith("_");
+  }
+}

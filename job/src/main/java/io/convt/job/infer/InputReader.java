@@ -1,0 +1,84 @@
+package io.convt.job.infer;
+
+import io.convt.engine.io.ImageCodec;
+import io.convt.engine.io.Npy;
+import io.convt.engine.io.NpyArray;
+import io.convt.engine.io.NpyHeader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+
+/**
+ * Executor side: turns planned {@link InputItem}s into {@link InputRecord}s lazily, one {@code .npy} slice or
+ * image at a time, so a task holds at most one slice in memory. A file that cannot be read becomes a record with
+ * an error (quarantined downstream), never an exception that would hide which file it was.
+ */
+final class InputReader implements Iterator<InputRecord> {
+  private final Iterator<InputItem> items;
+  private final InferSettings settings;
+  private final Deque<InputRecord> pending = new ArrayDeque<>();
+
+  InputReader(Iterator<InputItem> items, InferSettings settings) {
+    this.items = items;
+    this.settings = settings;
+  }
+
+  @Override
+  public boolean hasNext() {
+    while (pending.isEmpty() && items.hasNext()) {
+      InputItem item = items.next();
+      if (item.isNpySlice()) {
+        readSlice(item);
+      } else {
+        pending.add(readImage(item.path()));
+      }
+    }
+    return !pending.isEmpty();
+  }
+
+  @Override
+  public InputRecord next() {
+    if (!hasNext()) {
+      throw new NoSuchElementException();
+    }
+    return pending.poll();
+  }
+
+  private void readSlice(InputItem item) {
+    Path file = Path.of(item.path());
+    NpyHeader h = Npy.readHeader(file);
+    NpyArray a = Npy.readRecords(file, h, item.first(), item.count());
+    int[] shape = {h.shape()[1], h.shape()[2], h.shape()[3]};
+    int per = shape[0] * shape[1] * shape[2];
+    for (int i = 0; i < item.count(); i++) {
+      float[] data = new float[per];
+      System.arraycopy(a.floats(), i * per, data, 0, per);
+      pending.add(new InputRecord(item.path() + "#" + (item.first() + i), shape, data, null));
+    }
+  }
+
+  private InputRecord readImage(String path) {
+    byte[] bytes;
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+      FileSystem fs = p.getFileSystem(new Configuration());
+      try (InputStream in = fs.open(p)) {
+        bytes = in.readAllBytes();
+      }
+    } catch (IOException e) {
+      return InputRecord.unreadable(path, "cannot read file: " + e.getMessage());
+    }
+    try {
+      ImageCodec.Image img = ImageCodec.decode(bytes, path, settings.scaling(), settings.bgr());
+      return new InputRecord(path, new int[] {img.channels(), img.height(), img.width()}, img.chw(), null);
+    } catch (IllegalArgumentException e) {
+      return InputRecord.unreadable(path, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package io.convt.job.infer;
+
+import io.convt.engine.io.ImageCodec;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Iterator;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Writes each output image as {@code <sanitised id>.png} into the staging directory. Names are a function of the
+ * record id, so a retried task overwrites exactly the files of its failed attempt.
+ */
+final class PngWriter {
+  private PngWriter() {}
+
+  static void write(Iterator<OutputRecord> rows, String dir, InferSettings s) throws IOException {
+    Path d = new Path(dir);
+    FileSystem fs = d.getFileSystem(new Configuration());
+    fs.mkdirs(d);
+    while (rows.hasNext()) {
+      OutputRecord r = rows.next();
+      int[] sh = r.getShape();
+      byte[] png = ImageCodec.encode(ImageCodec.chwToHwc(r.getData(), sh[0], sh[1], sh[2]), sh[1], sh[2], sh[0], "png",
+          s.scaling(), s.bgr());
+      try (OutputStream out = fs.create(new Path(d, fileName(r.getId())), true)) {
+        out.write(png);
+      }
+    }
+  }
+
+  /** The id with path separators and unsafe characters replaced, plus ".png". */
+  static String fileName(String id) {
+    String base = id.replaceFirst("^[a-z]+:/+", "");
+    return base.replaceAll("[^A-Za-z0-9._-]", "_") + ".png";
+  }
+}
