@@ -134,7 +134,10 @@ public final class InferJob {
     m.put("records_quarantined", quarantined);
     m.put("quarantined_by_reason", byReason);
     m.put("kernel", new TreeSet<>(builds.stream().map(b -> b.substring(b.lastIndexOf(' ') + 1)).toList()));
-    m.put("kernels_built", new ArrayList<>(new TreeSet<>(builds)));
+    // one entry per kernel built ("pid@host impl"): exactly one per executor JVM that ran tasks
+    List<String> built = new ArrayList<>(builds);
+    built.sort(null);
+    m.put("kernels_built", built);
     m.put("wall_seconds", Math.round(secs * 1000) / 1000.0);
     m.put("records_per_second", Math.round(in / Math.max(secs, 1e-9) * 10) / 10.0);
     m.put("weights_sha256", WeightFiles.sha256(spec.weights(), spec.bias()));
