@@ -33,15 +33,24 @@ final class LocalClusterSupport {
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.executor.extraJavaOptions", "-Dconvt.engine.impl=auto")
         .getOrCreate();
+    try {
+      awaitExecutors(spark, 2);
+    } catch (RuntimeException e) {
+      spark.stop();
+      throw e;
+    }
+    return spark;
+  }
+
+  /** Waits until {@code n} executors are registered (besides the driver). */
+  static void awaitExecutors(SparkSession spark, int n) throws InterruptedException {
     long deadline = System.nanoTime() + 90_000_000_000L;
-    while (spark.sparkContext().statusTracker().getExecutorInfos().length < 3) { // driver + 2 executors
+    while (spark.sparkContext().statusTracker().getExecutorInfos().length < n + 1) {
       if (System.nanoTime() > deadline) {
-        spark.stop();
         throw new IllegalStateException("local-cluster executors did not register within 90 s");
       }
       Thread.sleep(200);
     }
-    return spark;
   }
 
   /** Executor JVMs this JVM launched (local-cluster's in-process worker forks them). */
