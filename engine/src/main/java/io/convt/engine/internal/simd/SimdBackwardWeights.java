@@ -1,0 +1,175 @@
+package io.convt.engine.internal.simd;
+
+import io.convt.engine.internal.ConvProblem;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vectorised weight gradient: for each tap (ky, kx) a small GEMM {@code gW[o][il] = Σ_pixels g[pix][o]·x[pix'][il]}
+ * over the pixels that tap connects (never an inserted zero). A task owns (group, tap, block of 4 output channels)
+ * and walks images and pixels in a fixed order, so the result does not depend on the thread count. Register block:
+ * 4 output channels (broadcast) × two vectors of input channels; depthwise uses channel lanes instead.
+ */
+final class SimdBackwardWeights {
+  private static final VectorSpecies<Float> S = SimdForward.S;
+  private static final int L = SimdForward.L;
+  private static final int OB = 4;
+
+  private SimdBackwardWeights() {}
+
+  static void run(ConvProblem p, float[] src, float[] g, float[] gW, float[] gB, int threads) {
+    final int kk = p.kH() * p.kW();
+    final boolean depthwise = p.cig() == 1 && p.cog() == 1;
+    final int oBlocks = depthwise ? 1 : (p.cog() + OB - 1) / OB;
+    int tasks = p.groups() * kk * oBlocks;
+    if (depthwise) {
+      tasks = kk;
+    }
+    Parallel.forEach(tasks, threads, i -> {
+      if (depthwise) {
+        depthwise(p, src, g, gW, i / p.kW(), i % p.kW());
+      } else {
+        int ob = i % oBlocks;
+        int k = (i / oBlocks) % kk;
+        int gr = i / (oBlocks * kk);
+        dense(p, src, g, gW, gr, k / p.kW(), k % p.kW(), ob * OB);
+      }
+    });
+    if (gB != null) {
+      for (int o = 0; o < p.cout(); o++) {
+        double s = 0;
+        for (int t = 0; t < p.images(); t++) {
+          int base = (p.dstImage0() + t) * p.dstImageSize() + p.dfo() + o;
+          for (int v = 0; v < p.clipH(); v++) {
+            int row = base + ((p.clipY() + v) * p.dstW() + p.clipX()) * p.dstC();
+            for (int u = 0; u < p.clipW(); u++) {
+              s += g[row + u * p.dstC()];
+            }
+          }
+        }
+        gB[o] = (float) s;
+      }
+    }
+  }
+
+  /** First source column whose destination column for kernel column kx is ≥ 0, and one past the last inside the clip. */
+  private static int ixFrom(ConvProblem p, int kx) {
+    int c0 = -p.tX() + p.cx() - p.dilX() * kx; // u = ix·sX + c0
+    return Math.max(0, Math.floorDiv(-c0 + p.strideX() - 1, p.strideX()));
+  }
+
+  private static int ixTo(ConvProblem p, int kx) {
+    int c0 = -p.tX() + p.cx() - p.dilX() * kx;
+    return Math.min(p.srcW(), Math.floorDiv(p.clipW() - 1 - c0, p.strideX()) + 1);
+  }
+
+  private static void dense(ConvProblem p, float[] x, float[] g, float[] gW, int gr, int ky, int kx, int oc0) {
+    final int cig = p.cig();
+    final int cog = p.cog();
+    final int no = Math.min(OB, cog - oc0);
+    final int o0 = gr * cog + oc0;
+    final int e1 = no > 1 ? 1 : 0;
+    final int e2 = no > 2 ? 2 : 0;
+    final int e3 = no > 3 ? 3 : 0;
+    final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+    final int ixFrom = ixFrom(p, kx);
+    final int ixTo = ixTo(p, kx);
+    final int gStep = p.strideX() * p.dstC();
+    final int xStep = p.srcC();
+    for (int q = 0; q < no; q++) {
+      java.util.Arrays.fill(gW, (((o0 + q) * p.kH() + ky) * p.kW() + kx) * cig + ilEnd,
+          (((o0 + q) * p.kH() + ky) * p.kW() + kx + 1) * cig, 0f);
+    }
+    for (int il0 = 0; il0 < ilEnd; il0 += 2 * L) {
+      VectorMask<Float> m0 = S.indexInRange(il0, ilEnd);
+      VectorMask<Float> m1 = S.indexInRange(il0 + L, ilEnd);
+      boolean full = il0 + 2 * L <= ilEnd;
+      FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00;
+      FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      for (int t = 0; t < p.images(); t++) {
+        int xImg = (p.srcImage0() + t) * p.srcImageSize() + p.sfo() + gr * cig + il0;
+        int gImg = (p.dstImage0() + t) * p.dstImageSize() + p.dfo() + o0;
+        for (int iy = 0; iy < p.srcH(); iy++) {
+          int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+          if (v < 0 || v >= p.clipH() || ixFrom >= ixTo) {
+            continue;
+          }
+          int xi = xImg + (iy * p.srcW() + ixFrom) * xStep;
+          int u = ixFrom * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
+          int gi = gImg + ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC();
+          for (int ix = ixFrom; ix < ixTo; ix++, xi += xStep, gi += gStep) {
+            FloatVector x0;
+            FloatVector x1;
+            if (full) {
+              x0 = FloatVector.fromArray(S, x, xi);
+              x1 = FloatVector.fromArray(S, x, xi + L);
+            } else {
+              x0 = FloatVector.fromArray(S, x, xi, m0);
+              x1 = FloatVector.fromArray(S, x, xi + L, m1);
+            }
+            FloatVector b = FloatVector.broadcast(S, g[gi]);
+            a00 = b.fma(x0, a00);
+            a01 = b.fma(x1, a01);
+            b = FloatVector.broadcast(S, g[gi + e1]);
+            a10 = b.fma(x0, a10);
+            a11 = b.fma(x1, a11);
+            b = FloatVector.broadcast(S, g[gi + e2]);
+            a20 = b.fma(x0, a20);
+            a21 = b.fma(x1, a21);
+            b = FloatVector.broadcast(S, g[gi + e3]);
+            a30 = b.fma(x0, a30);
+            a31 = b.fma(x1, a31);
+          }
+        }
+      }
+      FloatVector[] acc = {a00, a01, a10, a11, a20, a21, a30, a31};
+      for (int q = 0; q < no; q++) {
+        int wi = (((o0 + q) * p.kH() + ky) * p.kW() + kx) * cig + il0;
+        acc[2 * q].intoArray(gW, wi, m0);
+        acc[2 * q + 1].intoArray(gW, wi + L, m1);
+      }
+    }
+  }
+
+  private static void depthwise(ConvProblem p, float[] x, float[] g, float[] gW, int ky, int kx) {
+    final int kk = p.kH() * p.kW();
+    final int ixFrom = ixFrom(p, kx);
+    final int ixTo = ixTo(p, kx);
+    final int gStep = p.strideX() * p.dstC();
+    final int xStep = p.srcC();
+    final int readable = Math.min(p.cout(), p.cinRead());
+    float[] lanes = new float[L];
+    for (int c0 = 0; c0 < p.cout(); c0 += L) {
+      VectorMask<Float> m = S.indexInRange(c0, readable);
+      FloatVector a0 = FloatVector.zero(S);
+      FloatVector a1 = a0;
+      for (int t = 0; t < p.images(); t++) {
+        int xImg = (p.srcImage0() + t) * p.srcImageSize() + p.sfo() + c0;
+        int gImg = (p.dstImage0() + t) * p.dstImageSize() + p.dfo() + c0;
+        for (int iy = 0; iy < p.srcH(); iy++) {
+          int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+          if (v < 0 || v >= p.clipH() || ixFrom >= ixTo) {
+            continue;
+          }
+          int xi = xImg + (iy * p.srcW() + ixFrom) * xStep;
+          int u = ixFrom * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
+          int gi = gImg + ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC();
+          // two accumulators alternate pixels to hide FMA latency; combined in a fixed order below
+          int ix = ixFrom;
+          for (; ix + 1 < ixTo; ix += 2, xi += 2 * xStep, gi += 2 * gStep) {
+            a0 = FloatVector.fromArray(S, x, xi, m).fma(FloatVector.fromArray(S, g, gi, m), a0);
+            a1 = FloatVector.fromArray(S, x, xi + xStep, m).fma(FloatVector.fromArray(S, g, gi + gStep, m), a1);
+          }
+          if (ix < ixTo) {
+            a0 = FloatVector.fromArray(S, x, xi, m).fma(FloatVector.fromArray(S, g, gi, m), a0);
+          }
+        }
+      }
+      a0.add(a1).intoArray(lanes, 0);
+      for (int j = 0; j < L && c0 + j < p.cout(); j++) {
+        gW[(c0 + j) * kk + ky * p.kW() + kx] = c0 + j < readable ? lanes[j] : 0f;
+      }
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package io.convt.engine.internal.simd;
+
+import io.convt.engine.internal.ConvProblem;
+
+/**
+ * The per-shape choice of micro-kernels plus the precomputed column tap masks, cached by {@link SimdBackend} for
+ * every distinct geometry (batch size and image indices do not matter). Packing buffers live in a per-thread
+ * grow-only scratch, so steady-state calls allocate only a few small per-range arrays.
+ */
+final class SimdPlan {
+  /** Forward / data-gradient micro-kernel family. */
+  enum Kind {
+    /** Output-channel lanes (forward) or input-channel lanes (data gradient) × 4 pixels, zero-padded weights. */
+    DENSE,
+    /** Small Cout with wide Cin: input-channel lanes and a horizontal sum (forward only). */
+    DOT,
+    /** One input and one output channel per group: channel lanes. */
+    DEPTHWISE
+  }
+
+  private static final int L = SimdForward.L;
+  private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[0]);
+
+  private final ConvProblem p;
+  private final Kind forwardKind;
+  private final Kind backwardDataKind;
+  private final int cogPad;
+  private final int cigPad;
+  private final long[] forwardColumnMasks;
+  private final long[] backwardColumnMasks;
+
+  SimdPlan(ConvProblem p) {
+    this.p = p;
+    boolean depthwise = p.cig() == 1 && p.cog() == 1;
+    this.forwardKind = depthwise ? Kind.DEPTHWISE : p.cog() < L && p.cig() >= 2 * L ? Kind.DOT : Kind.DENSE;
+    this.backwardDataKind = depthwise ? Kind.DEPTHWISE : Kind.DENSE;
+    this.cogPad = roundUp(p.cog(), 2 * L);
+    this.cigPad = roundUp(p.cig(), 2 * L);
+    this.forwardColumnMasks = new long[p.clipW()];
+    for (int u = 0; u < p.clipW(); u++) {
+      long m = 0;
+      for (int kx = 0; kx < p.kW(); kx++) {
+        int zx = p.tX() + u - p.cx() + p.dilX() * kx;
+        if (zx >= 0 && zx < p.zW() && zx % p.strideX() == 0) {
+          m |= 1L << kx;
+        }
+      }
+      forwardColumnMasks[u] = m;
+    }
+    this.backwardColumnMasks = new long[p.srcW()];
+    for (int ix = 0; ix < p.srcW(); ix++) {
+      long m = 0;
+      for (int kx = 0; kx < p.kW(); kx++) {
+        int u = ix * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
+        if (u >= 0 && u < p.clipW()) {
+          m |= 1L << kx;
+        }
+      }
+      backwardColumnMasks[ix] = m;
+    }
+  }
+
+  /** Whether this backend handles the geometry (kernel columns fit a 64-bit tap mask). */
+  static boolean supports(ConvProblem p) {
+    return p.kW() <= 64;
+  }
+
+  static int roundUp(int n, int m) {
+    return (n + m - 1) / m * m;
+  }
+
+  Kind forwardKind() {
+    return forwardKind;
+  }
+
+  Kind backwardDataKind() {
+    return backwardDataKind;
+  }
+
+  int cogPad() {
+    return cogPad;
+  }
+
+  int cigPad() {
+    return cigPad;
+  }
+
+  long[] forwardColumnMasks() {
+    return forwardColumnMasks;
+  }
+
+  long[] backwardColumnMasks() {
+    return backwardColumnMasks;
+  }
+
+  /** Floats of packing scratch this plan needs per calling thread. */
+  long scratchFloats() {
+    long taps = (long) p.groups() * p.kH() * p.kW();
+    return Math.max(taps * p.cig() * cogPad, taps * p.cog() * cigPad);
+  }
+
+  /** One-line description for the log. */
+  String describe() {
+    return "fwd=" + forwardKind + " bwdData=" + backwardDataKind + " bwdWeights="
+        + (backwardDataKind == Kind.DEPTHWISE ? "DEPTHWISE" : "DENSE") + " lanes=" + L + " packScratch="
+        + scratchFloats() * 4 / 1024 + "KiB";
+  }
+
+  private static float[] scratch(int n) {
+    float[] a = PACK.get();
+    if (a.length < n) {
+      a = new float[n];
+      PACK.set(a);
+    }
+    return a;
+  }
+
+  /**
+   * Forward weights: DENSE → [g][ky][kx][il][cogPad] with zeros for padding and for input channels not read;
+   * DEPTHWISE → [ky][kx][coutPad] with zeros for channels not read; DOT reads OHWI in place.
+   */
+  float[] packForward(float[] w) {
+    int kk = p.kH() * p.kW();
+    if (forwardKind == Kind.DOT) {
+      return w;
+    }
+    if (forwardKind == Kind.DEPTHWISE) {
+      int pad = SimdForward.coutPadOf(p);
+      float[] d = scratch(kk * pad);
+      java.util.Arrays.fill(d, 0, kk * pad, 0f);
+      int readable = Math.min(p.cout(), p.cinRead());
+      for (int o = 0; o < readable; o++) {
+        for (int k = 0; k < kk; k++) {
+          d[k * pad + o] = w[o * kk + k];
+        }
+      }
+      return d;
+    }
+    int cig = p.cig();
+    int cog = p.cog();
+    int n = p.groups() * kk * cig * cogPad;
+    float[] d = scratch(n);
+    java.util.Arrays.fill(d, 0, n, 0f);
+    for (int o = 0; o < p.cout(); o++) {
+      int gr = o / cog;
+      int oc = o % cog;
+      int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+      for (int k = 0; k < kk; k++) {
+        int from = (o * kk + k) * cig;
+        int to = ((gr * kk + k) * cig) * cogPad + oc;
+        for (int il = 0; il < ilEnd; il++) {
+          d[to + il * cogPad] = w[from + il];
+        }
+      }
+    }
+    return d;
+  }
+
+  /** Data-gradient weights: DENSE → [g][ky][kx][oc][cigPad]; DEPTHWISE → [ky][kx][coutPad]. */
+  float[] packBackwardData(float[] w) {
+    int kk = p.kH() * p.kW();
+    if (backwardDataKind == Kind.DEPTHWISE) {
+      int pad = SimdForward.coutPadOf(p);
+      float[] d = scratch(kk * pad);
+      java.util.Arrays.fill(d, 0, kk * pad, 0f);
+      for (int o = 0; o < p.cout(); o++) {
+        for (int k = 0; k < kk; k++) {
+          d[k * pad + o] = w[o * kk + k];
+        }
+      }
+      return d;
+    }
+    int cig = p.cig();
+    int cog = p.cog();
+    int n = p.groups() * kk * cog * cigPad;
+    float[] d = scratch(n);
+    java.util.Arrays.fill(d, 0, n, 0f);
+    for (int o = 0; o < p.cout(); o++) {
+      int gr = o / cog;
+      int oc = o % cog;
+      for (int k = 0; k < kk; k++) {
+        System.arraycopy(w, (o * kk + k) * cig, d, ((gr * kk + k) * cog + oc) * cigPad, cig);
+      }
+    }
+    return d;
+  }
+}
