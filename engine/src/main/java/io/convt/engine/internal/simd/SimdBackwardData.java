@@ -1,8 +1,6 @@
 package io.convt.engine.internal.simd;
 
 import io.convt.engine.internal.ConvProblem;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -27,6 +25,9 @@ final class SimdBackwardData {
       int[] kys = new int[p.kH()];
       int stride = Math.max(p.cin(), p.cout()) + 2 * L;
       float[] out = new float[PB * stride];
+      float[] acc = new float[8 * L];
+      int[] aOff = new int[p.kH() * p.kW()];
+      int[] bOff = new int[p.kH() * p.kW()];
       for (int r = from; r < to; r++) {
         int t = r / p.srcH();
         int iy = r % p.srcH();
@@ -48,9 +49,9 @@ final class SimdBackwardData {
             np++;
           }
           if (plan.backwardDataKind() == SimdPlan.Kind.DEPTHWISE) {
-            depthwise(p, gradOut, packed, dstBase, kys, vs, nTaps, m, ix, np, out, stride);
+            depthwise(p, gradOut, packed, dstBase, kys, vs, nTaps, m, ix, np, out, stride, acc, aOff, bOff);
           } else {
-            dense(plan, p, gradOut, packed, dstBase, kys, vs, nTaps, m, ix, np, out, stride);
+            dense(plan, p, gradOut, packed, dstBase, kys, vs, nTaps, m, ix, np, out, stride, acc);
           }
           for (int q = 0; q < np; q++) {
             System.arraycopy(out, q * stride, gradIn, srcRow + (ix + q) * p.srcC(), p.cinRead());
@@ -67,7 +68,7 @@ final class SimdBackwardData {
   }
 
   private static void dense(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int dstBase, int[] kys, int[] vs,
-      int nTaps, long mask, int ix, int np, float[] out, int stride) {
+      int nTaps, long mask, int ix, int np, float[] out, int stride, float[] acc) {
     final int cig = p.cig();
     final int cog = p.cog();
     final int cigPad = plan.cigPad();
@@ -79,82 +80,47 @@ final class SimdBackwardData {
     for (int gr = 0; gr < p.groups(); gr++) {
       int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
       for (int il0 = 0; il0 < ilEnd; il0 += 2 * L) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00;
-        FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        java.util.Arrays.fill(acc, 0, 8 * L, 0f);
         for (int ti = 0; ti < nTaps; ti++) {
           int ky = kys[ti];
           int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc + gr * cog;
           for (long bits = mask; bits != 0; bits &= bits - 1) {
             int kx = Long.numberOfTrailingZeros(bits);
-            int g0 = rowBase + u(p, ix, kx) * dc;
             int wb = ((gr * p.kH() + ky) * p.kW() + kx) * cog * cigPad + il0;
-            for (int oc = 0; oc < cog; oc++, wb += cigPad) {
-              FloatVector w0 = FloatVector.fromArray(S, wq, wb);
-              FloatVector w1 = FloatVector.fromArray(S, wq, wb + L);
-              FloatVector b = FloatVector.broadcast(S, g[g0 + oc]);
-              a00 = b.fma(w0, a00);
-              a01 = b.fma(w1, a01);
-              b = FloatVector.broadcast(S, g[g0 + d1 + oc]);
-              a10 = b.fma(w0, a10);
-              a11 = b.fma(w1, a11);
-              b = FloatVector.broadcast(S, g[g0 + d2 + oc]);
-              a20 = b.fma(w0, a20);
-              a21 = b.fma(w1, a21);
-              b = FloatVector.broadcast(S, g[g0 + d3 + oc]);
-              a30 = b.fma(w0, a30);
-              a31 = b.fma(w1, a31);
-            }
+            Micro.bcast4x2(g, rowBase + u(p, ix, kx) * dc, d1, d2, d3, 1, wq, wb, cigPad, cog, acc);
           }
         }
         int c = gr * cig + il0;
-        a00.intoArray(out, c);
-        a01.intoArray(out, c + L);
-        a10.intoArray(out, stride + c);
-        a11.intoArray(out, stride + c + L);
-        a20.intoArray(out, 2 * stride + c);
-        a21.intoArray(out, 2 * stride + c + L);
-        a30.intoArray(out, 3 * stride + c);
-        a31.intoArray(out, 3 * stride + c + L);
+        for (int q = 0; q < PB; q++) {
+          System.arraycopy(acc, q * 2 * L, out, q * stride + c, 2 * L);
+        }
       }
     }
   }
 
   private static void depthwise(ConvProblem p, float[] g, float[] wd, int dstBase, int[] kys, int[] vs, int nTaps,
-      long mask, int ix, int np, float[] out, int stride) {
+      long mask, int ix, int np, float[] out, int stride, float[] acc, int[] aOff, int[] bOff) {
     final int dc = p.dstC();
     final int step = p.strideX() * dc;
     final int d1 = np > 1 ? step : 0;
     final int d2 = np > 2 ? 2 * step : 0;
     final int d3 = np > 3 ? 3 * step : 0;
     final int coutPad = SimdForward.coutPadOf(p);
-    for (int c0 = 0; c0 < p.cinRead(); c0 += L) {
-      VectorMask<Float> m = S.indexInRange(c0, p.cout());
-      boolean full = c0 + L <= p.cout();
-      FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-      for (int ti = 0; ti < nTaps; ti++) {
-        int ky = kys[ti];
-        int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc + c0;
-        for (long bits = mask; bits != 0; bits &= bits - 1) {
-          int kx = Long.numberOfTrailingZeros(bits);
-          int g0 = rowBase + u(p, ix, kx) * dc;
-          FloatVector wv = FloatVector.fromArray(S, wd, (ky * p.kW() + kx) * coutPad + c0);
-          if (full) {
-            a0 = FloatVector.fromArray(S, g, g0).fma(wv, a0);
-            a1 = FloatVector.fromArray(S, g, g0 + d1).fma(wv, a1);
-            a2 = FloatVector.fromArray(S, g, g0 + d2).fma(wv, a2);
-            a3 = FloatVector.fromArray(S, g, g0 + d3).fma(wv, a3);
-          } else {
-            a0 = FloatVector.fromArray(S, g, g0, m).fma(wv, a0);
-            a1 = FloatVector.fromArray(S, g, g0 + d1, m).fma(wv, a1);
-            a2 = FloatVector.fromArray(S, g, g0 + d2, m).fma(wv, a2);
-            a3 = FloatVector.fromArray(S, g, g0 + d3, m).fma(wv, a3);
-          }
-        }
+    int n = 0;
+    for (int ti = 0; ti < nTaps; ti++) {
+      int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc;
+      for (long bits = mask; bits != 0; bits &= bits - 1) {
+        int kx = Long.numberOfTrailingZeros(bits);
+        aOff[n] = rowBase + u(p, ix, kx) * dc;
+        bOff[n++] = (kys[ti] * p.kW() + kx) * coutPad;
       }
-      a0.intoArray(out, c0);
-      a1.intoArray(out, stride + c0);
-      a2.intoArray(out, 2 * stride + c0);
-      a3.intoArray(out, 3 * stride + c0);
+    }
+    for (int c0 = 0; c0 < p.cinRead(); c0 += L) {
+      java.util.Arrays.fill(acc, 0, 4 * L, 0f);
+      Micro.lanes4(g, aOff, c0, d1, d2, d3, wd, bOff, c0, n, c0 + L <= p.cout(), S.indexInRange(c0, p.cout()), acc);
+      for (int q = 0; q < PB; q++) {
+        System.arraycopy(acc, q * L, out, q * stride + c0, L);
+      }
     }
   }
 }

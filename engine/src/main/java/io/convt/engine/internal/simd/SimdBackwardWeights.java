@@ -1,7 +1,6 @@
 package io.convt.engine.internal.simd;
 
 import io.convt.engine.internal.ConvProblem;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -26,14 +25,17 @@ final class SimdBackwardWeights {
     if (depthwise) {
       tasks = kk;
     }
-    Parallel.forEach(tasks, threads, i -> {
-      if (depthwise) {
-        depthwise(p, src, g, gW, i / p.kW(), i % p.kW());
-      } else {
-        int ob = i % oBlocks;
-        int k = (i / oBlocks) % kk;
-        int gr = i / (oBlocks * kk);
-        dense(p, src, g, gW, gr, k / p.kW(), k % p.kW(), ob * OB);
+    Parallel.forRange(tasks, threads, (from, to) -> {
+      float[] acc = new float[8 * L];
+      for (int i = from; i < to; i++) {
+        if (depthwise) {
+          depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), acc);
+        } else {
+          int ob = i % oBlocks;
+          int k = (i / oBlocks) % kk;
+          int gr = i / (oBlocks * kk);
+          dense(p, src, g, gW, gr, k / p.kW(), k % p.kW(), ob * OB, acc);
+        }
       }
     });
     if (gB != null) {
@@ -64,7 +66,8 @@ final class SimdBackwardWeights {
     return Math.min(p.srcW(), Math.floorDiv(p.clipW() - 1 - c0, p.strideX()) + 1);
   }
 
-  private static void dense(ConvProblem p, float[] x, float[] g, float[] gW, int gr, int ky, int kx, int oc0) {
+  private static void dense(ConvProblem p, float[] x, float[] g, float[] gW, int gr, int ky, int kx, int oc0,
+      float[] acc) {
     final int cig = p.cig();
     final int cog = p.cog();
     final int no = Math.min(OB, cog - oc0);
@@ -85,8 +88,7 @@ final class SimdBackwardWeights {
       VectorMask<Float> m0 = S.indexInRange(il0, ilEnd);
       VectorMask<Float> m1 = S.indexInRange(il0 + L, ilEnd);
       boolean full = il0 + 2 * L <= ilEnd;
-      FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00;
-      FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      java.util.Arrays.fill(acc, 0, 8 * L, 0f);
       for (int t = 0; t < p.images(); t++) {
         int xImg = (p.srcImage0() + t) * p.srcImageSize() + p.sfo() + gr * cig + il0;
         int gImg = (p.dstImage0() + t) * p.dstImageSize() + p.dfo() + o0;
@@ -98,53 +100,32 @@ final class SimdBackwardWeights {
           int xi = xImg + (iy * p.srcW() + ixFrom) * xStep;
           int u = ixFrom * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
           int gi = gImg + ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC();
-          for (int ix = ixFrom; ix < ixTo; ix++, xi += xStep, gi += gStep) {
-            FloatVector x0;
-            FloatVector x1;
-            if (full) {
-              x0 = FloatVector.fromArray(S, x, xi);
-              x1 = FloatVector.fromArray(S, x, xi + L);
-            } else {
-              x0 = FloatVector.fromArray(S, x, xi, m0);
-              x1 = FloatVector.fromArray(S, x, xi + L, m1);
-            }
-            FloatVector b = FloatVector.broadcast(S, g[gi]);
-            a00 = b.fma(x0, a00);
-            a01 = b.fma(x1, a01);
-            b = FloatVector.broadcast(S, g[gi + e1]);
-            a10 = b.fma(x0, a10);
-            a11 = b.fma(x1, a11);
-            b = FloatVector.broadcast(S, g[gi + e2]);
-            a20 = b.fma(x0, a20);
-            a21 = b.fma(x1, a21);
-            b = FloatVector.broadcast(S, g[gi + e3]);
-            a30 = b.fma(x0, a30);
-            a31 = b.fma(x1, a31);
+          if (full) {
+            Micro.bcast4x2(g, gi, e1, e2, e3, gStep, x, xi, xStep, ixTo - ixFrom, acc);
+          } else {
+            Micro.bcast4x2Masked(g, gi, e1, e2, e3, gStep, x, xi, xStep, ixTo - ixFrom, m0, m1, acc);
           }
         }
       }
-      FloatVector[] acc = {a00, a01, a10, a11, a20, a21, a30, a31};
       for (int q = 0; q < no; q++) {
         int wi = (((o0 + q) * p.kH() + ky) * p.kW() + kx) * cig + il0;
-        acc[2 * q].intoArray(gW, wi, m0);
-        acc[2 * q + 1].intoArray(gW, wi + L, m1);
+        System.arraycopy(acc, q * 2 * L, gW, wi, Math.min(2 * L, ilEnd - il0));
       }
     }
   }
 
-  private static void depthwise(ConvProblem p, float[] x, float[] g, float[] gW, int ky, int kx) {
+  private static void depthwise(ConvProblem p, float[] x, float[] g, float[] gW, int ky, int kx, float[] acc) {
     final int kk = p.kH() * p.kW();
     final int ixFrom = ixFrom(p, kx);
     final int ixTo = ixTo(p, kx);
     final int gStep = p.strideX() * p.dstC();
     final int xStep = p.srcC();
     final int readable = Math.min(p.cout(), p.cinRead());
-    float[] lanes = new float[L];
     for (int c0 = 0; c0 < p.cout(); c0 += L) {
       VectorMask<Float> m = S.indexInRange(c0, readable);
-      FloatVector a0 = FloatVector.zero(S);
-      FloatVector a1 = a0;
-      for (int t = 0; t < p.images(); t++) {
+      boolean full = c0 + L <= readable;
+      java.util.Arrays.fill(acc, 0, 2 * L, 0f);
+      for (int t = 0; t < p.images() && c0 < readable; t++) {
         int xImg = (p.srcImage0() + t) * p.srcImageSize() + p.sfo() + c0;
         int gImg = (p.dstImage0() + t) * p.dstImageSize() + p.dfo() + c0;
         for (int iy = 0; iy < p.srcH(); iy++) {
@@ -155,20 +136,12 @@ final class SimdBackwardWeights {
           int xi = xImg + (iy * p.srcW() + ixFrom) * xStep;
           int u = ixFrom * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
           int gi = gImg + ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC();
-          // two accumulators alternate pixels to hide FMA latency; combined in a fixed order below
-          int ix = ixFrom;
-          for (; ix + 1 < ixTo; ix += 2, xi += 2 * xStep, gi += 2 * gStep) {
-            a0 = FloatVector.fromArray(S, x, xi, m).fma(FloatVector.fromArray(S, g, gi, m), a0);
-            a1 = FloatVector.fromArray(S, x, xi + xStep, m).fma(FloatVector.fromArray(S, g, gi + gStep, m), a1);
-          }
-          if (ix < ixTo) {
-            a0 = FloatVector.fromArray(S, x, xi, m).fma(FloatVector.fromArray(S, g, gi, m), a0);
-          }
+          Micro.pixelDot(x, xi, xStep, g, gi, gStep, ixTo - ixFrom, full, m, acc);
         }
       }
-      a0.add(a1).intoArray(lanes, 0);
       for (int j = 0; j < L && c0 + j < p.cout(); j++) {
-        gW[(c0 + j) * kk + ky * p.kW() + kx] = c0 + j < readable ? lanes[j] : 0f;
+        // the two partial sums (even and odd pixels) are combined in a fixed order
+        gW[(c0 + j) * kk + ky * p.kW() + kx] = c0 + j < readable ? acc[j] + acc[L + j] : 0f;
       }
     }
   }

@@ -3,8 +3,6 @@ package io.convt.engine.internal.simd;
 import io.convt.engine.Neuron;
 import io.convt.engine.internal.ConvProblem;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -30,6 +28,9 @@ final class SimdForward {
       int[] iys = new int[p.kH()];
       int[] kys = new int[p.kH()];
       float[] out = new float[PB * Math.max(2 * L, p.cout() + 2 * L)];
+      float[] acc = new float[8 * L];
+      int[] aOff = new int[p.kH() * p.kW()];
+      int[] bOff = new int[p.kH() * p.kW()];
       for (int r = from; r < to; r++) {
         int t = r / p.clipH();
         int v = r % p.clipH();
@@ -53,23 +54,23 @@ final class SimdForward {
             }
             switch (plan.forwardKind()) {
               case DEPTHWISE:
-                depthwise(p, src, packed, srcBase, kys, iys, nTaps, m, u, np, out);
+                depthwise(p, src, packed, srcBase, kys, iys, nTaps, m, u, np, out, acc, aOff, bOff);
                 break;
               case DOT:
-                dot(p, src, w, srcBase, kys, iys, nTaps, m, u, np, out);
+                dot(p, src, w, srcBase, kys, iys, nTaps, m, u, np, out, acc);
                 break;
               default:
-                dense(plan, p, src, packed, srcBase, kys, iys, nTaps, m, u, np, out);
+                dense(plan, p, src, packed, srcBase, kys, iys, nTaps, m, u, np, out, acc);
             }
             for (int q = 0; q < np; q++) {
               int o0 = dstRow + (p.clipX() + u + q * p.strideX()) * p.dstC() + p.dfo();
               int ob = q * (out.length / PB);
               for (int o = 0; o < p.cout(); o++) {
-                float acc = out[ob + o];
+                float y = out[ob + o];
                 if (bias != null) {
-                  acc += bias[o];
+                  y += bias[o];
                 }
-                dst[o0 + o] = neuron.apply(acc, o);
+                dst[o0 + o] = neuron.apply(y, o);
               }
             }
             u += np * p.strideX();
@@ -86,7 +87,7 @@ final class SimdForward {
 
   /** Cout lanes (two vectors) × 4 pixels; packed weights [g][ky][kx][il][cogPad]. */
   private static void dense(SimdPlan plan, ConvProblem p, float[] src, float[] wp, int srcBase, int[] kys, int[] iys,
-      int nTaps, long mask, int u, int np, float[] out) {
+      int nTaps, long mask, int u, int np, float[] out, float[] acc) {
     final int cig = p.cig();
     final int cog = p.cog();
     final int cogPad = plan.cogPad();
@@ -98,49 +99,27 @@ final class SimdForward {
     for (int gr = 0; gr < p.groups(); gr++) {
       final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
       for (int oc0 = 0; oc0 < cog; oc0 += 2 * L) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00;
-        FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int ti = 0; ti < nTaps; ti++) {
+        java.util.Arrays.fill(acc, 0, 8 * L, 0f);
+        for (int ti = 0; ti < nTaps && ilEnd > 0; ti++) {
           int ky = kys[ti];
           int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo() + gr * cig;
           for (long bits = mask; bits != 0; bits &= bits - 1) {
             int kx = Long.numberOfTrailingZeros(bits);
-            int s0 = rowBase + ix(p, u, kx) * sc;
             int wb = (((gr * p.kH() + ky) * p.kW() + kx) * cig) * cogPad + oc0;
-            for (int il = 0; il < ilEnd; il++, wb += cogPad) {
-              FloatVector w0 = FloatVector.fromArray(S, wp, wb);
-              FloatVector w1 = FloatVector.fromArray(S, wp, wb + L);
-              FloatVector b = FloatVector.broadcast(S, src[s0 + il]);
-              a00 = b.fma(w0, a00);
-              a01 = b.fma(w1, a01);
-              b = FloatVector.broadcast(S, src[s0 + d1 + il]);
-              a10 = b.fma(w0, a10);
-              a11 = b.fma(w1, a11);
-              b = FloatVector.broadcast(S, src[s0 + d2 + il]);
-              a20 = b.fma(w0, a20);
-              a21 = b.fma(w1, a21);
-              b = FloatVector.broadcast(S, src[s0 + d3 + il]);
-              a30 = b.fma(w0, a30);
-              a31 = b.fma(w1, a31);
-            }
+            Micro.bcast4x2(src, rowBase + ix(p, u, kx) * sc, d1, d2, d3, 1, wp, wb, cogPad, ilEnd, acc);
           }
         }
         int o = gr * cog + oc0;
-        a00.intoArray(out, o);
-        a01.intoArray(out, o + L);
-        a10.intoArray(out, stride + o);
-        a11.intoArray(out, stride + o + L);
-        a20.intoArray(out, 2 * stride + o);
-        a21.intoArray(out, 2 * stride + o + L);
-        a30.intoArray(out, 3 * stride + o);
-        a31.intoArray(out, 3 * stride + o + L);
+        for (int q = 0; q < PB; q++) {
+          System.arraycopy(acc, q * 2 * L, out, q * stride + o, 2 * L);
+        }
       }
     }
   }
 
   /** Small Cout: input-channel lanes, one horizontal sum per (pixel, o); weights read in place (OHWI). */
   private static void dot(ConvProblem p, float[] src, float[] w, int srcBase, int[] kys, int[] iys, int nTaps,
-      long mask, int u, int np, float[] out) {
+      long mask, int u, int np, float[] out, float[] acc) {
     final int cig = p.cig();
     final int cog = p.cog();
     final int sc = p.srcC();
@@ -151,42 +130,25 @@ final class SimdForward {
     for (int o = 0; o < p.cout(); o++) {
       int gr = o / cog;
       final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-      final int ilFull = ilEnd - ilEnd % L;
-      final VectorMask<Float> tail = S.indexInRange(ilFull, ilEnd);
-      FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-      for (int ti = 0; ti < nTaps; ti++) {
+      java.util.Arrays.fill(acc, 0, 4 * L, 0f);
+      for (int ti = 0; ti < nTaps && ilEnd > 0; ti++) {
         int ky = kys[ti];
         int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo() + gr * cig;
         for (long bits = mask; bits != 0; bits &= bits - 1) {
           int kx = Long.numberOfTrailingZeros(bits);
-          int s0 = rowBase + ix(p, u, kx) * sc;
           int wb = ((o * p.kH() + ky) * p.kW() + kx) * cig;
-          for (int il = 0; il < ilFull; il += L) {
-            FloatVector wv = FloatVector.fromArray(S, w, wb + il);
-            a0 = FloatVector.fromArray(S, src, s0 + il).fma(wv, a0);
-            a1 = FloatVector.fromArray(S, src, s0 + d1 + il).fma(wv, a1);
-            a2 = FloatVector.fromArray(S, src, s0 + d2 + il).fma(wv, a2);
-            a3 = FloatVector.fromArray(S, src, s0 + d3 + il).fma(wv, a3);
-          }
-          if (ilFull < ilEnd) {
-            FloatVector wv = FloatVector.fromArray(S, w, wb + ilFull, tail);
-            a0 = FloatVector.fromArray(S, src, s0 + ilFull, tail).fma(wv, a0);
-            a1 = FloatVector.fromArray(S, src, s0 + d1 + ilFull, tail).fma(wv, a1);
-            a2 = FloatVector.fromArray(S, src, s0 + d2 + ilFull, tail).fma(wv, a2);
-            a3 = FloatVector.fromArray(S, src, s0 + d3 + ilFull, tail).fma(wv, a3);
-          }
+          Micro.dot4(w, wb, src, rowBase + ix(p, u, kx) * sc, d1, d2, d3, ilEnd, acc);
         }
       }
-      out[o] = a0.reduceLanes(VectorOperators.ADD);
-      out[stride + o] = a1.reduceLanes(VectorOperators.ADD);
-      out[2 * stride + o] = a2.reduceLanes(VectorOperators.ADD);
-      out[3 * stride + o] = a3.reduceLanes(VectorOperators.ADD);
+      for (int q = 0; q < PB; q++) {
+        out[q * stride + o] = Micro.sum(acc, q);
+      }
     }
   }
 
   /** Depthwise (one input and one output channel per group): channel lanes; packed weights [ky][kx][coutPad]. */
   private static void depthwise(ConvProblem p, float[] src, float[] wd, int srcBase, int[] kys, int[] iys,
-      int nTaps, long mask, int u, int np, float[] out) {
+      int nTaps, long mask, int u, int np, float[] out, float[] acc, int[] aOff, int[] bOff) {
     final int sc = p.srcC();
     final int d1 = np > 1 ? sc : 0;
     final int d2 = np > 2 ? 2 * sc : 0;
@@ -194,34 +156,24 @@ final class SimdForward {
     final int stride = out.length / PB;
     final int readable = Math.min(p.cout(), p.cinRead());
     final int coutPad = coutPadOf(p);
-    for (int c0 = 0; c0 < p.cout(); c0 += L) {
-      VectorMask<Float> m = S.indexInRange(c0, readable);
-      boolean full = c0 + L <= readable;
-      FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-      for (int ti = 0; ti < nTaps; ti++) {
-        int ky = kys[ti];
-        int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo() + c0;
-        for (long bits = mask; bits != 0; bits &= bits - 1) {
-          int kx = Long.numberOfTrailingZeros(bits);
-          int s0 = rowBase + ix(p, u, kx) * sc;
-          FloatVector wv = FloatVector.fromArray(S, wd, (ky * p.kW() + kx) * coutPad + c0);
-          if (full) {
-            a0 = FloatVector.fromArray(S, src, s0).fma(wv, a0);
-            a1 = FloatVector.fromArray(S, src, s0 + d1).fma(wv, a1);
-            a2 = FloatVector.fromArray(S, src, s0 + d2).fma(wv, a2);
-            a3 = FloatVector.fromArray(S, src, s0 + d3).fma(wv, a3);
-          } else {
-            a0 = FloatVector.fromArray(S, src, s0, m).fma(wv, a0);
-            a1 = FloatVector.fromArray(S, src, s0 + d1, m).fma(wv, a1);
-            a2 = FloatVector.fromArray(S, src, s0 + d2, m).fma(wv, a2);
-            a3 = FloatVector.fromArray(S, src, s0 + d3, m).fma(wv, a3);
-          }
-        }
+    int n = 0;
+    for (int ti = 0; ti < nTaps; ti++) {
+      int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo();
+      for (long bits = mask; bits != 0; bits &= bits - 1) {
+        int kx = Long.numberOfTrailingZeros(bits);
+        aOff[n] = rowBase + ix(p, u, kx) * sc;
+        bOff[n++] = (kys[ti] * p.kW() + kx) * coutPad;
       }
-      a0.intoArray(out, c0);
-      a1.intoArray(out, stride + c0);
-      a2.intoArray(out, 2 * stride + c0);
-      a3.intoArray(out, 3 * stride + c0);
+    }
+    for (int c0 = 0; c0 < p.cout(); c0 += L) {
+      java.util.Arrays.fill(acc, 0, 4 * L, 0f);
+      if (c0 < readable) {
+        Micro.lanes4(src, aOff, c0, d1, d2, d3, wd, bOff, c0, n, c0 + L <= readable,
+            S.indexInRange(c0, readable), acc);
+      }
+      for (int q = 0; q < PB; q++) {
+        System.arraycopy(acc, q * L, out, q * stride + c0, L);
+      }
     }
   }
 
