@@ -17,14 +17,26 @@ final class SimdBackwardData {
   private SimdBackwardData() {}
 
   static void run(SimdPlan plan, ConvProblem p, float[] gradOut, float[] w, float[] gradIn, int threads) {
-    final float[] packed = plan.packBackwardData(w);
+    final float[] packed = plan.backwardDataWeights(w);
     final long[] colMask = plan.backwardColumnMasks();
     int rows = p.images() * p.srcH();
     Parallel.forRange(rows, threads, (from, to) -> {
       int[] vs = new int[p.kH()];
       int[] kys = new int[p.kH()];
       int stride = Math.max(p.cin(), p.cout()) + 2 * L;
-      float[] out = new float[PB * stride];
+      float[] out = new float[p.srcW() * stride + 2 * L];
+      int[] blocks = new int[2 * p.srcW()];
+      int nb = 0;
+      for (int ix = 0; ix < p.srcW(); ) {
+        long m = colMask[ix];
+        int np = 1;
+        while (np < PB && ix + np < p.srcW() && colMask[ix + np] == m) {
+          np++;
+        }
+        blocks[nb++] = ix;
+        blocks[nb++] = np;
+        ix += np;
+      }
       float[] acc = new float[8 * L];
       int[] aOff = new int[p.kH() * p.kW()];
       int[] bOff = new int[p.kH() * p.kW()];
@@ -41,22 +53,25 @@ final class SimdBackwardData {
         }
         int dstBase = (p.dstImage0() + t) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo();
         int srcRow = (p.srcImage0() + t) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
-        int ix = 0;
-        while (ix < p.srcW()) {
-          long m = colMask[ix];
-          int np = 1;
-          while (np < PB && ix + np < p.srcW() && colMask[ix + np] == m) {
-            np++;
+        if (plan.backwardDataKind() == SimdPlan.Kind.DEPTHWISE) {
+          for (int b = 0; b < nb; b += 2) {
+            depthwise(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1], out,
+                stride, acc, aOff, bOff);
           }
-          if (plan.backwardDataKind() == SimdPlan.Kind.DEPTHWISE) {
-            depthwise(p, gradOut, packed, dstBase, kys, vs, nTaps, m, ix, np, out, stride, acc, aOff, bOff);
-          } else {
-            dense(plan, p, gradOut, packed, dstBase, kys, vs, nTaps, m, ix, np, out, stride, acc);
+        } else {
+          // channel blocks outermost: one weight slice stays in cache while the row streams past it
+          for (int gr = 0; gr < p.groups(); gr++) {
+            int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
+            for (int il0 = 0; il0 < ilEnd; il0 += 2 * L) {
+              for (int b = 0; b < nb; b += 2) {
+                dense(plan, p, gradOut, packed, dstBase, kys, vs, nTaps, colMask[blocks[b]], blocks[b],
+                    blocks[b + 1], out, stride, acc, gr, il0);
+              }
+            }
           }
-          for (int q = 0; q < np; q++) {
-            System.arraycopy(out, q * stride, gradIn, srcRow + (ix + q) * p.srcC(), p.cinRead());
-          }
-          ix += np;
+        }
+        for (int ix = 0; ix < p.srcW(); ix++) {
+          System.arraycopy(out, ix * stride, gradIn, srcRow + ix * p.srcC(), p.cinRead());
         }
       }
     });
@@ -68,7 +83,7 @@ final class SimdBackwardData {
   }
 
   private static void dense(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int dstBase, int[] kys, int[] vs,
-      int nTaps, long mask, int ix, int np, float[] out, int stride, float[] acc) {
+      int nTaps, long mask, int ix, int np, float[] out, int stride, float[] acc, int gr, int il0) {
     final int cig = p.cig();
     final int cog = p.cog();
     final int cigPad = plan.cigPad();
@@ -77,9 +92,8 @@ final class SimdBackwardData {
     final int d1 = np > 1 ? step : 0;
     final int d2 = np > 2 ? 2 * step : 0;
     final int d3 = np > 3 ? 3 * step : 0;
-    for (int gr = 0; gr < p.groups(); gr++) {
-      int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-      for (int il0 = 0; il0 < ilEnd; il0 += 2 * L) {
+    {
+      {
         java.util.Arrays.fill(acc, 0, 8 * L, 0f);
         for (int ti = 0; ti < nTaps; ti++) {
           int ky = kys[ti];
@@ -91,8 +105,8 @@ final class SimdBackwardData {
           }
         }
         int c = gr * cig + il0;
-        for (int q = 0; q < PB; q++) {
-          System.arraycopy(acc, q * 2 * L, out, q * stride + c, 2 * L);
+        for (int q = 0; q < np; q++) {
+          System.arraycopy(acc, q * 2 * L, out, (ix + q) * stride + c, 2 * L);
         }
       }
     }
@@ -118,8 +132,8 @@ final class SimdBackwardData {
     for (int c0 = 0; c0 < p.cinRead(); c0 += L) {
       java.util.Arrays.fill(acc, 0, 4 * L, 0f);
       Micro.lanes4(g, aOff, c0, d1, d2, d3, wd, bOff, c0, n, c0 + L <= p.cout(), S.indexInRange(c0, p.cout()), acc);
-      for (int q = 0; q < PB; q++) {
-        System.arraycopy(acc, q * L, out, q * stride + c0, L);
+      for (int q = 0; q < np; q++) {
+        System.arraycopy(acc, q * L, out, (ix + q) * stride + c0, L);
       }
     }
   }

@@ -21,13 +21,15 @@ final class SimdForward {
 
   static void run(SimdPlan plan, ConvProblem p, float[] src, float[] w, float[] bias, Neuron neuron, float[] dst,
       int threads) {
-    final float[] packed = plan.packForward(w);
+    final float[] packed = plan.forwardWeights(w);
+    final int[] blocks = plan.forwardBlocks();
     final long[] colMask = plan.forwardColumnMasks();
+    final int rs = p.cout() + 2 * L;
     int rows = p.images() * p.clipH();
     Parallel.forRange(rows, threads, (from, to) -> {
       int[] iys = new int[p.kH()];
       int[] kys = new int[p.kH()];
-      float[] out = new float[PB * Math.max(2 * L, p.cout() + 2 * L)];
+      float[] rowOut = new float[p.clipW() * rs + 2 * L];
       float[] acc = new float[8 * L];
       int[] aOff = new int[p.kH() * p.kW()];
       int[] bOff = new int[p.kH() * p.kW()];
@@ -43,37 +45,40 @@ final class SimdForward {
           }
         }
         int srcBase = (p.srcImage0() + t) * p.srcImageSize();
-        int dstRow = (p.dstImage0() + t) * p.dstImageSize() + (p.clipY() + v) * p.dstW() * p.dstC();
-        for (int phase = 0; phase < p.strideX() && phase < p.clipW(); phase++) {
-          int u = phase;
-          while (u < p.clipW()) {
-            long m = colMask[u];
-            int np = 1;
-            while (np < PB && u + np * p.strideX() < p.clipW() && colMask[u + np * p.strideX()] == m) {
-              np++;
+        switch (plan.forwardKind()) {
+          case DEPTHWISE:
+            for (int b = 0; b < blocks.length; b += 3) {
+              depthwise(p, src, packed, srcBase, kys, iys, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1], rowOut,
+                  rs, acc, aOff, bOff);
             }
-            switch (plan.forwardKind()) {
-              case DEPTHWISE:
-                depthwise(p, src, packed, srcBase, kys, iys, nTaps, m, u, np, out, acc, aOff, bOff);
-                break;
-              case DOT:
-                dot(p, src, w, srcBase, kys, iys, nTaps, m, u, np, out, acc);
-                break;
-              default:
-                dense(plan, p, src, packed, srcBase, kys, iys, nTaps, m, u, np, out, acc);
+            break;
+          case DOT:
+            for (int b = 0; b < blocks.length; b += 3) {
+              dot(p, src, w, srcBase, kys, iys, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1], rowOut, rs, acc);
             }
-            for (int q = 0; q < np; q++) {
-              int o0 = dstRow + (p.clipX() + u + q * p.strideX()) * p.dstC() + p.dfo();
-              int ob = q * (out.length / PB);
-              for (int o = 0; o < p.cout(); o++) {
-                float y = out[ob + o];
-                if (bias != null) {
-                  y += bias[o];
+            break;
+          default:
+            // channel blocks outermost: one weight slice stays in cache while the whole row streams past it
+            for (int gr = 0; gr < p.groups(); gr++) {
+              for (int oc0 = 0; oc0 < p.cog(); oc0 += 2 * L) {
+                for (int b = 0; b < blocks.length; b += 3) {
+                  dense(plan, p, src, packed, srcBase, kys, iys, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1],
+                      rowOut, rs, acc, gr, oc0);
                 }
-                dst[o0 + o] = neuron.apply(y, o);
               }
             }
-            u += np * p.strideX();
+        }
+        int dstRow = (p.dstImage0() + t) * p.dstImageSize() + ((p.clipY() + v) * p.dstW() + p.clipX()) * p.dstC()
+            + p.dfo();
+        for (int u = 0; u < p.clipW(); u++) {
+          int o0 = dstRow + u * p.dstC();
+          int ob = u * rs;
+          for (int o = 0; o < p.cout(); o++) {
+            float y = rowOut[ob + o];
+            if (bias != null) {
+              y += bias[o];
+            }
+            dst[o0 + o] = neuron.apply(y, o);
           }
         }
       }
@@ -87,7 +92,7 @@ final class SimdForward {
 
   /** Cout lanes (two vectors) × 4 pixels; packed weights [g][ky][kx][il][cogPad]. */
   private static void dense(SimdPlan plan, ConvProblem p, float[] src, float[] wp, int srcBase, int[] kys, int[] iys,
-      int nTaps, long mask, int u, int np, float[] out, float[] acc) {
+      int nTaps, long mask, int u, int np, float[] out, int rs, float[] acc, int gr, int oc0) {
     final int cig = p.cig();
     final int cog = p.cog();
     final int cogPad = plan.cogPad();
@@ -95,10 +100,10 @@ final class SimdForward {
     final int d1 = np > 1 ? sc : 0;
     final int d2 = np > 2 ? 2 * sc : 0;
     final int d3 = np > 3 ? 3 * sc : 0;
-    final int stride = out.length / PB;
-    for (int gr = 0; gr < p.groups(); gr++) {
+    final int ps = p.strideX() * rs;
+    {
       final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-      for (int oc0 = 0; oc0 < cog; oc0 += 2 * L) {
+      {
         java.util.Arrays.fill(acc, 0, 8 * L, 0f);
         for (int ti = 0; ti < nTaps && ilEnd > 0; ti++) {
           int ky = kys[ti];
@@ -110,8 +115,8 @@ final class SimdForward {
           }
         }
         int o = gr * cog + oc0;
-        for (int q = 0; q < PB; q++) {
-          System.arraycopy(acc, q * 2 * L, out, q * stride + o, 2 * L);
+        for (int q = 0; q < np; q++) {
+          System.arraycopy(acc, q * 2 * L, out, u * rs + q * ps + o, 2 * L);
         }
       }
     }
@@ -119,14 +124,13 @@ final class SimdForward {
 
   /** Small Cout: input-channel lanes, one horizontal sum per (pixel, o); weights read in place (OHWI). */
   private static void dot(ConvProblem p, float[] src, float[] w, int srcBase, int[] kys, int[] iys, int nTaps,
-      long mask, int u, int np, float[] out, float[] acc) {
+      long mask, int u, int np, float[] out, int rs, float[] acc) {
     final int cig = p.cig();
     final int cog = p.cog();
     final int sc = p.srcC();
     final int d1 = np > 1 ? sc : 0;
     final int d2 = np > 2 ? 2 * sc : 0;
     final int d3 = np > 3 ? 3 * sc : 0;
-    final int stride = out.length / PB;
     for (int o = 0; o < p.cout(); o++) {
       int gr = o / cog;
       final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
@@ -140,20 +144,19 @@ final class SimdForward {
           Micro.dot4(w, wb, src, rowBase + ix(p, u, kx) * sc, d1, d2, d3, ilEnd, acc);
         }
       }
-      for (int q = 0; q < PB; q++) {
-        out[q * stride + o] = Micro.sum(acc, q);
+      for (int q = 0; q < np; q++) {
+        out[u * rs + q * p.strideX() * rs + o] = Micro.sum(acc, q);
       }
     }
   }
 
   /** Depthwise (one input and one output channel per group): channel lanes; packed weights [ky][kx][coutPad]. */
   private static void depthwise(ConvProblem p, float[] src, float[] wd, int srcBase, int[] kys, int[] iys,
-      int nTaps, long mask, int u, int np, float[] out, float[] acc, int[] aOff, int[] bOff) {
+      int nTaps, long mask, int u, int np, float[] out, int rs, float[] acc, int[] aOff, int[] bOff) {
     final int sc = p.srcC();
     final int d1 = np > 1 ? sc : 0;
     final int d2 = np > 2 ? 2 * sc : 0;
     final int d3 = np > 3 ? 3 * sc : 0;
-    final int stride = out.length / PB;
     final int readable = Math.min(p.cout(), p.cinRead());
     final int coutPad = coutPadOf(p);
     int n = 0;
@@ -171,8 +174,8 @@ final class SimdForward {
         Micro.lanes4(src, aOff, c0, d1, d2, d3, wd, bOff, c0, n, c0 + L <= readable,
             S.indexInRange(c0, readable), acc);
       }
-      for (int q = 0; q < PB; q++) {
-        System.arraycopy(acc, q * L, out, q * stride + c0, L);
+      for (int q = 0; q < np; q++) {
+        System.arraycopy(acc, q * L, out, u * rs + q * p.strideX() * rs + c0, L);
       }
     }
   }

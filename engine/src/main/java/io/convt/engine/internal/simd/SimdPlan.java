@@ -4,8 +4,8 @@ import io.convt.engine.internal.ConvProblem;
 
 /**
  * The per-shape choice of micro-kernels plus the precomputed column tap masks, cached by {@link SimdBackend} for
- * every distinct geometry (batch size and image indices do not matter). Packing buffers live in a per-thread
- * grow-only scratch, so steady-state calls allocate only a few small per-range arrays.
+ * every distinct geometry (batch size and image indices do not matter). Packed weights are cached per plan with a
+ * copy of the weights they came from, so steady-state calls allocate only a few small per-range scratch arrays.
  */
 final class SimdPlan {
   /** Forward / data-gradient micro-kernel family. */
@@ -19,7 +19,6 @@ final class SimdPlan {
   }
 
   private static final int L = SimdForward.L;
-  private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[0]);
 
   private final ConvProblem p;
   private final Kind forwardKind;
@@ -28,6 +27,7 @@ final class SimdPlan {
   private final int cigPad;
   private final long[] forwardColumnMasks;
   private final long[] backwardColumnMasks;
+  private final int[] forwardBlocks;
 
   SimdPlan(ConvProblem p) {
     this.p = p;
@@ -47,6 +47,22 @@ final class SimdPlan {
       }
       forwardColumnMasks[u] = m;
     }
+    java.util.List<Integer> b = new java.util.ArrayList<>();
+    for (int phase = 0; phase < p.strideX() && phase < p.clipW(); phase++) {
+      int u = phase;
+      while (u < p.clipW()) {
+        long m = forwardColumnMasks[u];
+        int np = 1;
+        while (np < SimdForward.PB && u + np * p.strideX() < p.clipW() && forwardColumnMasks[u + np * p.strideX()] == m) {
+          np++;
+        }
+        b.add(u);
+        b.add(np);
+        b.add(0); // reserved (the mask is forwardColumnMasks[u])
+        u += np * p.strideX();
+      }
+    }
+    this.forwardBlocks = b.stream().mapToInt(Integer::intValue).toArray();
     this.backwardColumnMasks = new long[p.srcW()];
     for (int ix = 0; ix < p.srcW(); ix++) {
       long m = 0;
@@ -58,6 +74,14 @@ final class SimdPlan {
       }
       backwardColumnMasks[ix] = m;
     }
+  }
+
+  /**
+   * Destination-column register blocks as (first column, pixel count, reserved) triples: columns {@code sX} apart
+   * with the same kernel-column mask, at most {@link SimdForward#PB} per block.
+   */
+  int[] forwardBlocks() {
+    return forwardBlocks;
   }
 
   /** Whether this backend handles the geometry (kernel columns fit a 64-bit tap mask). */
@@ -93,7 +117,7 @@ final class SimdPlan {
     return backwardColumnMasks;
   }
 
-  /** Floats of packing scratch this plan needs per calling thread. */
+  /** Floats the packed-weight caches of this plan hold at most (plus an equal-sized copy of the source weights). */
   long scratchFloats() {
     long taps = (long) p.groups() * p.kH() * p.kW();
     return Math.max(taps * p.cig() * cogPad, taps * p.cog() * cigPad);
@@ -107,12 +131,41 @@ final class SimdPlan {
   }
 
   private static float[] scratch(int n) {
-    float[] a = PACK.get();
-    if (a.length < n) {
-      a = new float[n];
-      PACK.set(a);
+    return new float[n];
+  }
+
+  /** Weights a packed array was made from (a private copy) and the packed array; replaced as a whole. */
+  private record Packed(float[] source, float[] packed) {}
+
+  private volatile Packed forwardPacked;
+  private volatile Packed backwardPacked;
+
+  /**
+   * Forward-packed weights, reused while the caller's weights are unchanged (checked by content: a sequential
+   * compare costs a fraction of a strided repack, and callers may update weights in place between calls).
+   */
+  float[] forwardWeights(float[] w) {
+    if (forwardKind == Kind.DOT) {
+      return w;
     }
-    return a;
+    Packed c = forwardPacked;
+    if (c != null && java.util.Arrays.equals(c.source(), w)) {
+      return c.packed();
+    }
+    float[] packed = packForward(w);
+    forwardPacked = new Packed(w.clone(), packed);
+    return packed;
+  }
+
+  /** Data-gradient-packed weights, cached like {@link #forwardWeights}. */
+  float[] backwardDataWeights(float[] w) {
+    Packed c = backwardPacked;
+    if (c != null && java.util.Arrays.equals(c.source(), w)) {
+      return c.packed();
+    }
+    float[] packed = packBackwardData(w);
+    backwardPacked = new Packed(w.clone(), packed);
+    return packed;
   }
 
   /**
