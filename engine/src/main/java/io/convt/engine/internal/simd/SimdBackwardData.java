@@ -100,8 +100,8 @@ final class SimdBackwardData {
           int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc + gr * cog;
           for (long bits = mask; bits != 0; bits &= bits - 1) {
             int kx = Long.numberOfTrailingZeros(bits);
-            int wb = ((gr * p.kH() + ky) * p.kW() + kx) * cog * cigPad + il0;
-            Micro.bcast4x2(g, rowBase + u(p, ix, kx) * dc, d1, d2, d3, 1, wq, wb, cigPad, cog, acc);
+            int wb = (((gr * (cigPad / (2 * L)) + il0 / (2 * L)) * p.kH() + ky) * p.kW() + kx) * cog * 2 * L;
+            Micro.bcast4x2(g, rowBase + u(p, ix, kx) * dc, d1, d2, d3, 1, wq, wb, 2 * L, cog, acc);
           }
         }
         int c = gr * cig + il0;
@@ -131,7 +131,8 @@ final class SimdBackwardData {
     }
     for (int c0 = 0; c0 < p.cinRead(); c0 += L) {
       java.util.Arrays.fill(acc, 0, 4 * L, 0f);
-      Micro.lanes4(g, aOff, c0, d1, d2, d3, wd, bOff, c0, n, c0 + L <= p.cout(), S.indexInRange(c0, p.cout()), acc);
+      boolean full = c0 + L <= p.cout();
+      Micro.lanes4(g, aOff, c0, d1, d2, d3, wd, bOff, c0, n, full, full ? null : S.indexInRange(c0, p.cout()), acc);
       for (int q = 0; q < np; q++) {
         System.arraycopy(acc, q * L, out, (ix + q) * stride + c0, L);
       }

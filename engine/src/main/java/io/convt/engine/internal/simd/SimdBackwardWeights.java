@@ -122,8 +122,8 @@ final class SimdBackwardWeights {
     final int xStep = p.srcC();
     final int readable = Math.min(p.cout(), p.cinRead());
     for (int c0 = 0; c0 < p.cout(); c0 += L) {
-      VectorMask<Float> m = S.indexInRange(c0, readable);
       boolean full = c0 + L <= readable;
+      VectorMask<Float> m = full ? S.maskAll(true) : S.indexInRange(c0, readable);
       java.util.Arrays.fill(acc, 0, 2 * L, 0f);
       for (int t = 0; t < p.images() && c0 < readable; t++) {
         int xImg = (p.srcImage0() + t) * p.srcImageSize() + p.sfo() + c0;

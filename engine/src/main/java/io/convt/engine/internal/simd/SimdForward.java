@@ -70,9 +70,21 @@ final class SimdForward {
         }
         int dstRow = (p.dstImage0() + t) * p.dstImageSize() + ((p.clipY() + v) * p.dstW() + p.clipX()) * p.dstC()
             + p.dfo();
+        boolean identity = neuron.isIdentity();
         for (int u = 0; u < p.clipW(); u++) {
           int o0 = dstRow + u * p.dstC();
           int ob = u * rs;
+          if (identity) {
+            // no per-element call: Neuron.apply is too big for C2 to inline
+            if (bias == null) {
+              System.arraycopy(rowOut, ob, dst, o0, p.cout());
+            } else {
+              for (int o = 0; o < p.cout(); o++) {
+                dst[o0 + o] = rowOut[ob + o] + bias[o];
+              }
+            }
+            continue;
+          }
           for (int o = 0; o < p.cout(); o++) {
             float y = rowOut[ob + o];
             if (bias != null) {
@@ -90,7 +102,7 @@ final class SimdForward {
     return (p.tX() + u - p.cx() + p.dilX() * kx) / p.strideX();
   }
 
-  /** Cout lanes (two vectors) × 4 pixels; packed weights [g][ky][kx][il][cogPad]. */
+  /** Cout lanes (two vectors) × 4 pixels; packed weights [g][Cout block of 2L][ky][kx][il][2L]. */
   private static void dense(SimdPlan plan, ConvProblem p, float[] src, float[] wp, int srcBase, int[] kys, int[] iys,
       int nTaps, long mask, int u, int np, float[] out, int rs, float[] acc, int gr, int oc0) {
     final int cig = p.cig();
@@ -110,8 +122,8 @@ final class SimdForward {
           int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo() + gr * cig;
           for (long bits = mask; bits != 0; bits &= bits - 1) {
             int kx = Long.numberOfTrailingZeros(bits);
-            int wb = (((gr * p.kH() + ky) * p.kW() + kx) * cig) * cogPad + oc0;
-            Micro.bcast4x2(src, rowBase + ix(p, u, kx) * sc, d1, d2, d3, 1, wp, wb, cogPad, ilEnd, acc);
+            int wb = (((gr * (cogPad / (2 * L)) + oc0 / (2 * L)) * p.kH() + ky) * p.kW() + kx) * cig * 2 * L;
+            Micro.bcast4x2(src, rowBase + ix(p, u, kx) * sc, d1, d2, d3, 1, wp, wb, 2 * L, ilEnd, acc);
           }
         }
         int o = gr * cog + oc0;
@@ -171,8 +183,10 @@ final class SimdForward {
     for (int c0 = 0; c0 < p.cout(); c0 += L) {
       java.util.Arrays.fill(acc, 0, 4 * L, 0f);
       if (c0 < readable) {
-        Micro.lanes4(src, aOff, c0, d1, d2, d3, wd, bOff, c0, n, c0 + L <= readable,
-            S.indexInRange(c0, readable), acc);
+        boolean full = c0 + L <= readable;
+        // JDK 17 builds masks slowly: only the channel tail needs one
+        Micro.lanes4(src, aOff, c0, d1, d2, d3, wd, bOff, c0, n, full, full ? null : S.indexInRange(c0, readable),
+            acc);
       }
       for (int q = 0; q < np; q++) {
         System.arraycopy(acc, q * L, out, u * rs + q * p.strideX() * rs + c0, L);

@@ -169,7 +169,7 @@ final class SimdPlan {
   }
 
   /**
-   * Forward weights: DENSE → [g][ky][kx][il][cogPad] with zeros for padding and for input channels not read;
+   * Forward weights: DENSE → [g][Cout block of 2L][ky][kx][il][2L] (each micro-kernel call streams one contiguous run) with zeros for padding and for input channels not read;
    * DEPTHWISE → [ky][kx][coutPad] with zeros for channels not read; DOT reads OHWI in place.
    */
   float[] packForward(float[] w) {
@@ -200,16 +200,16 @@ final class SimdPlan {
       int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
       for (int k = 0; k < kk; k++) {
         int from = (o * kk + k) * cig;
-        int to = ((gr * kk + k) * cig) * cogPad + oc;
+        int to = ((gr * (cogPad / (2 * L)) + oc / (2 * L)) * kk + k) * cig * 2 * L + oc % (2 * L);
         for (int il = 0; il < ilEnd; il++) {
-          d[to + il * cogPad] = w[from + il];
+          d[to + il * 2 * L] = w[from + il];
         }
       }
     }
     return d;
   }
 
-  /** Data-gradient weights: DENSE → [g][ky][kx][oc][cigPad]; DEPTHWISE → [ky][kx][coutPad]. */
+  /** Data-gradient weights: DENSE → [g][Cin block of 2L][ky][kx][oc][2L]; DEPTHWISE → [ky][kx][coutPad]. */
   float[] packBackwardData(float[] w) {
     int kk = p.kH() * p.kW();
     if (backwardDataKind == Kind.DEPTHWISE) {
@@ -232,7 +232,10 @@ final class SimdPlan {
       int gr = o / cog;
       int oc = o % cog;
       for (int k = 0; k < kk; k++) {
-        System.arraycopy(w, (o * kk + k) * cig, d, ((gr * kk + k) * cog + oc) * cigPad, cig);
+        for (int il = 0; il < cig; il++) {
+          d[(((gr * (cigPad / (2 * L)) + il / (2 * L)) * kk + k) * cog + oc) * 2 * L + il % (2 * L)] =
+              w[(o * kk + k) * cig + il];
+        }
       }
     }
     return d;
