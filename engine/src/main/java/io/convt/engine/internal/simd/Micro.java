@@ -18,18 +18,18 @@ final class Micro {
 
   /**
    * {@code acc[q][0..2L) += a[a0 + d_q + i·aStep] · b[b0 + i·bStep .. +2L)} for i &lt; n and the 4 broadcast rows
-   * q (offsets 0, d1, d2, d3). Accumulators: {@code acc[q·2L + j]}.
+   * q (offsets 0, d1, d2, d3). Accumulators: {@code acc[at + q·2L + j]}.
    */
   static void bcast4x2(float[] a, int a0, int d1, int d2, int d3, int aStep, float[] b, int b0, int bStep, int n,
-      float[] acc) {
-    FloatVector c00 = FloatVector.fromArray(S, acc, 0);
-    FloatVector c01 = FloatVector.fromArray(S, acc, L);
-    FloatVector c10 = FloatVector.fromArray(S, acc, 2 * L);
-    FloatVector c11 = FloatVector.fromArray(S, acc, 3 * L);
-    FloatVector c20 = FloatVector.fromArray(S, acc, 4 * L);
-    FloatVector c21 = FloatVector.fromArray(S, acc, 5 * L);
-    FloatVector c30 = FloatVector.fromArray(S, acc, 6 * L);
-    FloatVector c31 = FloatVector.fromArray(S, acc, 7 * L);
+      float[] acc, int at) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, at + 0);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at + L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at + 2 * L);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at + 3 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at + 4 * L);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at + 5 * L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, at + 6 * L);
+    FloatVector c31 = FloatVector.fromArray(S, acc, at + 7 * L);
     int ai = a0;
     int bi = b0;
     for (int i = 0; i < n; i++, ai += aStep, bi += bStep) {
@@ -48,27 +48,27 @@ final class Micro {
       c30 = x.fma(w0, c30);
       c31 = x.fma(w1, c31);
     }
-    c00.intoArray(acc, 0);
-    c01.intoArray(acc, L);
-    c10.intoArray(acc, 2 * L);
-    c11.intoArray(acc, 3 * L);
-    c20.intoArray(acc, 4 * L);
-    c21.intoArray(acc, 5 * L);
-    c30.intoArray(acc, 6 * L);
-    c31.intoArray(acc, 7 * L);
+    c00.intoArray(acc, at + 0);
+    c01.intoArray(acc, at + L);
+    c10.intoArray(acc, at + 2 * L);
+    c11.intoArray(acc, at + 3 * L);
+    c20.intoArray(acc, at + 4 * L);
+    c21.intoArray(acc, at + 5 * L);
+    c30.intoArray(acc, at + 6 * L);
+    c31.intoArray(acc, at + 7 * L);
   }
 
   /** {@link #bcast4x2} with the vector operand loaded under masks (array ends, channel tails). */
   static void bcast4x2Masked(float[] a, int a0, int d1, int d2, int d3, int aStep, float[] b, int b0, int bStep,
-      int n, VectorMask<Float> m0, VectorMask<Float> m1, float[] acc) {
-    FloatVector c00 = FloatVector.fromArray(S, acc, 0);
-    FloatVector c01 = FloatVector.fromArray(S, acc, L);
-    FloatVector c10 = FloatVector.fromArray(S, acc, 2 * L);
-    FloatVector c11 = FloatVector.fromArray(S, acc, 3 * L);
-    FloatVector c20 = FloatVector.fromArray(S, acc, 4 * L);
-    FloatVector c21 = FloatVector.fromArray(S, acc, 5 * L);
-    FloatVector c30 = FloatVector.fromArray(S, acc, 6 * L);
-    FloatVector c31 = FloatVector.fromArray(S, acc, 7 * L);
+      int n, VectorMask<Float> m0, VectorMask<Float> m1, float[] acc, int at) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, at + 0);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at + L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at + 2 * L);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at + 3 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at + 4 * L);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at + 5 * L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, at + 6 * L);
+    FloatVector c31 = FloatVector.fromArray(S, acc, at + 7 * L);
     int ai = a0;
     int bi = b0;
     for (int i = 0; i < n; i++, ai += aStep, bi += bStep) {
@@ -87,14 +87,14 @@ final class Micro {
       c30 = x.fma(w0, c30);
       c31 = x.fma(w1, c31);
     }
-    c00.intoArray(acc, 0);
-    c01.intoArray(acc, L);
-    c10.intoArray(acc, 2 * L);
-    c11.intoArray(acc, 3 * L);
-    c20.intoArray(acc, 4 * L);
-    c21.intoArray(acc, 5 * L);
-    c30.intoArray(acc, 6 * L);
-    c31.intoArray(acc, 7 * L);
+    c00.intoArray(acc, at + 0);
+    c01.intoArray(acc, at + L);
+    c10.intoArray(acc, at + 2 * L);
+    c11.intoArray(acc, at + 3 * L);
+    c20.intoArray(acc, at + 4 * L);
+    c21.intoArray(acc, at + 5 * L);
+    c30.intoArray(acc, at + 6 * L);
+    c31.intoArray(acc, at + 7 * L);
   }
 
   /**
@@ -126,6 +126,82 @@ final class Micro {
     c1.intoArray(acc, L);
     c2.intoArray(acc, 2 * L);
     c3.intoArray(acc, 3 * L);
+  }
+
+  /**
+   * {@link #dot4} for three weight rows at once (output channels o, o+e1, o+e2; w offsets 0, f1, f2): every source
+   * vector is loaded once for three outputs. Accumulators {@code acc[(3q + r)·L ..]} for pixel q and output r.
+   */
+  static void dot4x3(float[] w, int wb, int f1, int f2, float[] x, int x0, int d1, int d2, int d3, int n,
+      float[] acc) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, 0);
+    FloatVector c01 = FloatVector.fromArray(S, acc, L);
+    FloatVector c02 = FloatVector.fromArray(S, acc, 2 * L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, 3 * L);
+    FloatVector c11 = FloatVector.fromArray(S, acc, 4 * L);
+    FloatVector c12 = FloatVector.fromArray(S, acc, 5 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, 6 * L);
+    FloatVector c21 = FloatVector.fromArray(S, acc, 7 * L);
+    FloatVector c22 = FloatVector.fromArray(S, acc, 8 * L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, 9 * L);
+    FloatVector c31 = FloatVector.fromArray(S, acc, 10 * L);
+    FloatVector c32 = FloatVector.fromArray(S, acc, 11 * L);
+    int full = n - n % L;
+    for (int i = 0; i < full; i += L) {
+      FloatVector w0 = FloatVector.fromArray(S, w, wb + i);
+      FloatVector w1 = FloatVector.fromArray(S, w, wb + f1 + i);
+      FloatVector w2 = FloatVector.fromArray(S, w, wb + f2 + i);
+      FloatVector v = FloatVector.fromArray(S, x, x0 + i);
+      c00 = v.fma(w0, c00);
+      c01 = v.fma(w1, c01);
+      c02 = v.fma(w2, c02);
+      v = FloatVector.fromArray(S, x, x0 + d1 + i);
+      c10 = v.fma(w0, c10);
+      c11 = v.fma(w1, c11);
+      c12 = v.fma(w2, c12);
+      v = FloatVector.fromArray(S, x, x0 + d2 + i);
+      c20 = v.fma(w0, c20);
+      c21 = v.fma(w1, c21);
+      c22 = v.fma(w2, c22);
+      v = FloatVector.fromArray(S, x, x0 + d3 + i);
+      c30 = v.fma(w0, c30);
+      c31 = v.fma(w1, c31);
+      c32 = v.fma(w2, c32);
+    }
+    if (full < n) {
+      VectorMask<Float> m = S.indexInRange(full, n);
+      FloatVector w0 = FloatVector.fromArray(S, w, wb + full, m);
+      FloatVector w1 = FloatVector.fromArray(S, w, wb + f1 + full, m);
+      FloatVector w2 = FloatVector.fromArray(S, w, wb + f2 + full, m);
+      FloatVector v = FloatVector.fromArray(S, x, x0 + full, m);
+      c00 = v.fma(w0, c00);
+      c01 = v.fma(w1, c01);
+      c02 = v.fma(w2, c02);
+      v = FloatVector.fromArray(S, x, x0 + d1 + full, m);
+      c10 = v.fma(w0, c10);
+      c11 = v.fma(w1, c11);
+      c12 = v.fma(w2, c12);
+      v = FloatVector.fromArray(S, x, x0 + d2 + full, m);
+      c20 = v.fma(w0, c20);
+      c21 = v.fma(w1, c21);
+      c22 = v.fma(w2, c22);
+      v = FloatVector.fromArray(S, x, x0 + d3 + full, m);
+      c30 = v.fma(w0, c30);
+      c31 = v.fma(w1, c31);
+      c32 = v.fma(w2, c32);
+    }
+    c00.intoArray(acc, 0);
+    c01.intoArray(acc, L);
+    c02.intoArray(acc, 2 * L);
+    c10.intoArray(acc, 3 * L);
+    c11.intoArray(acc, 4 * L);
+    c12.intoArray(acc, 5 * L);
+    c20.intoArray(acc, 6 * L);
+    c21.intoArray(acc, 7 * L);
+    c22.intoArray(acc, 8 * L);
+    c30.intoArray(acc, 9 * L);
+    c31.intoArray(acc, 10 * L);
+    c32.intoArray(acc, 11 * L);
   }
 
   /** Horizontal sum of accumulator row q of {@link #dot4}. */

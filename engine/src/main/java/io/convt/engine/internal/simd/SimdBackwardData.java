@@ -101,7 +101,7 @@ final class SimdBackwardData {
           for (long bits = mask; bits != 0; bits &= bits - 1) {
             int kx = Long.numberOfTrailingZeros(bits);
             int wb = (((gr * (cigPad / (2 * L)) + il0 / (2 * L)) * p.kH() + ky) * p.kW() + kx) * cog * 2 * L;
-            Micro.bcast4x2(g, rowBase + u(p, ix, kx) * dc, d1, d2, d3, 1, wq, wb, 2 * L, cog, acc);
+            Micro.bcast4x2(g, rowBase + u(p, ix, kx) * dc, d1, d2, d3, 1, wq, wb, 2 * L, cog, acc, 0);
           }
         }
         int c = gr * cig + il0;

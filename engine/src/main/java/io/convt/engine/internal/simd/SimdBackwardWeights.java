@@ -21,20 +21,20 @@ final class SimdBackwardWeights {
     final int kk = p.kH() * p.kW();
     final boolean depthwise = p.cig() == 1 && p.cog() == 1;
     final int oBlocks = depthwise ? 1 : (p.cog() + OB - 1) / OB;
-    int tasks = p.groups() * kk * oBlocks;
+    int tasks = p.groups() * p.kH() * oBlocks;
     if (depthwise) {
       tasks = kk;
     }
     Parallel.forRange(tasks, threads, (from, to) -> {
-      float[] acc = new float[8 * L];
+      float[] acc = new float[depthwise ? 2 * L : p.kW() * ((p.cig() + 2 * L - 1) / (2 * L)) * 8 * L];
       for (int i = from; i < to; i++) {
         if (depthwise) {
           depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), acc);
         } else {
           int ob = i % oBlocks;
-          int k = (i / oBlocks) % kk;
-          int gr = i / (oBlocks * kk);
-          dense(p, src, g, gW, gr, k / p.kW(), k % p.kW(), ob * OB, acc);
+          int ky = (i / oBlocks) % p.kH();
+          int gr = i / (oBlocks * p.kH());
+          dense(p, src, g, gW, gr, ky, ob * OB, acc);
         }
       }
     });
@@ -66,8 +66,11 @@ final class SimdBackwardWeights {
     return Math.min(p.srcW(), Math.floorDiv(p.clipW() - 1 - c0, p.strideX()) + 1);
   }
 
-  private static void dense(ConvProblem p, float[] x, float[] g, float[] gW, int gr, int ky, int kx, int oc0,
-      float[] acc) {
+  /**
+   * One task: group gr, kernel row ky, output channels oc0..oc0+3. Every source row it touches is read once for all
+   * kernel columns and input-channel blocks while it sits in L1 ({@code acc} holds [kW][Cin blocks][8L]).
+   */
+  private static void dense(ConvProblem p, float[] x, float[] g, float[] gW, int gr, int ky, int oc0, float[] acc) {
     final int cig = p.cig();
     final int cog = p.cog();
     final int no = Math.min(OB, cog - oc0);
@@ -76,40 +79,49 @@ final class SimdBackwardWeights {
     final int e2 = no > 2 ? 2 : 0;
     final int e3 = no > 3 ? 3 : 0;
     final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-    final int ixFrom = ixFrom(p, kx);
-    final int ixTo = ixTo(p, kx);
+    final int nIB = (ilEnd + 2 * L - 1) / (2 * L);
     final int gStep = p.strideX() * p.dstC();
     final int xStep = p.srcC();
-    for (int q = 0; q < no; q++) {
-      java.util.Arrays.fill(gW, (((o0 + q) * p.kH() + ky) * p.kW() + kx) * cig + ilEnd,
-          (((o0 + q) * p.kH() + ky) * p.kW() + kx + 1) * cig, 0f);
-    }
-    for (int il0 = 0; il0 < ilEnd; il0 += 2 * L) {
-      VectorMask<Float> m0 = S.indexInRange(il0, ilEnd);
-      VectorMask<Float> m1 = S.indexInRange(il0 + L, ilEnd);
-      boolean full = il0 + 2 * L <= ilEnd;
-      java.util.Arrays.fill(acc, 0, 8 * L, 0f);
-      for (int t = 0; t < p.images(); t++) {
-        int xImg = (p.srcImage0() + t) * p.srcImageSize() + p.sfo() + gr * cig + il0;
-        int gImg = (p.dstImage0() + t) * p.dstImageSize() + p.dfo() + o0;
-        for (int iy = 0; iy < p.srcH(); iy++) {
-          int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
-          if (v < 0 || v >= p.clipH() || ixFrom >= ixTo) {
+    java.util.Arrays.fill(acc, 0, p.kW() * nIB * 8 * L, 0f);
+    for (int t = 0; t < p.images() && nIB > 0; t++) {
+      int xImg = (p.srcImage0() + t) * p.srcImageSize() + p.sfo() + gr * cig;
+      int gImg = (p.dstImage0() + t) * p.dstImageSize() + p.dfo() + o0;
+      for (int iy = 0; iy < p.srcH(); iy++) {
+        int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+        if (v < 0 || v >= p.clipH()) {
+          continue;
+        }
+        for (int kx = 0; kx < p.kW(); kx++) {
+          int ixFrom = ixFrom(p, kx);
+          int ixTo = ixTo(p, kx);
+          if (ixFrom >= ixTo) {
             continue;
           }
-          int xi = xImg + (iy * p.srcW() + ixFrom) * xStep;
           int u = ixFrom * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
           int gi = gImg + ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC();
-          if (full) {
-            Micro.bcast4x2(g, gi, e1, e2, e3, gStep, x, xi, xStep, ixTo - ixFrom, acc);
-          } else {
-            Micro.bcast4x2Masked(g, gi, e1, e2, e3, gStep, x, xi, xStep, ixTo - ixFrom, m0, m1, acc);
+          for (int ib = 0; ib < nIB; ib++) {
+            int il0 = ib * 2 * L;
+            int xi = xImg + (iy * p.srcW() + ixFrom) * xStep + il0;
+            float[] a = acc;
+            int slot = (kx * nIB + ib) * 8 * L;
+            if (il0 + 2 * L <= ilEnd) {
+              Micro.bcast4x2(g, gi, e1, e2, e3, gStep, x, xi, xStep, ixTo - ixFrom, a, slot);
+            } else {
+              Micro.bcast4x2Masked(g, gi, e1, e2, e3, gStep, x, xi, xStep, ixTo - ixFrom,
+                  S.indexInRange(il0, ilEnd), S.indexInRange(il0 + L, ilEnd), a, slot);
+            }
           }
         }
       }
+    }
+    for (int kx = 0; kx < p.kW(); kx++) {
       for (int q = 0; q < no; q++) {
-        int wi = (((o0 + q) * p.kH() + ky) * p.kW() + kx) * cig + il0;
-        System.arraycopy(acc, q * 2 * L, gW, wi, Math.min(2 * L, ilEnd - il0));
+        int wi = (((o0 + q) * p.kH() + ky) * p.kW() + kx) * cig;
+        for (int ib = 0; ib < nIB; ib++) {
+          int il0 = ib * 2 * L;
+          System.arraycopy(acc, (kx * nIB + ib) * 8 * L + q * 2 * L, gW, wi + il0, Math.min(2 * L, ilEnd - il0));
+        }
+        java.util.Arrays.fill(gW, wi + ilEnd, wi + cig, 0f);
       }
     }
   }

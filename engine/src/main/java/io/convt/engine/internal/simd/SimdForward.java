@@ -30,7 +30,7 @@ final class SimdForward {
       int[] iys = new int[p.kH()];
       int[] kys = new int[p.kH()];
       float[] rowOut = new float[p.clipW() * rs + 2 * L];
-      float[] acc = new float[8 * L];
+      float[] acc = new float[12 * L];
       int[] aOff = new int[p.kH() * p.kW()];
       int[] bOff = new int[p.kH() * p.kW()];
       for (int r = from; r < to; r++) {
@@ -123,7 +123,7 @@ final class SimdForward {
           for (long bits = mask; bits != 0; bits &= bits - 1) {
             int kx = Long.numberOfTrailingZeros(bits);
             int wb = (((gr * (cogPad / (2 * L)) + oc0 / (2 * L)) * p.kH() + ky) * p.kW() + kx) * cig * 2 * L;
-            Micro.bcast4x2(src, rowBase + ix(p, u, kx) * sc, d1, d2, d3, 1, wp, wb, 2 * L, ilEnd, acc);
+            Micro.bcast4x2(src, rowBase + ix(p, u, kx) * sc, d1, d2, d3, 1, wp, wb, 2 * L, ilEnd, acc, 0);
           }
         }
         int o = gr * cog + oc0;
@@ -143,21 +143,30 @@ final class SimdForward {
     final int d1 = np > 1 ? sc : 0;
     final int d2 = np > 2 ? 2 * sc : 0;
     final int d3 = np > 3 ? 3 * sc : 0;
-    for (int o = 0; o < p.cout(); o++) {
-      int gr = o / cog;
+    // three output channels of one group per pass; a short last block repeats its first channel (discarded)
+    for (int gr = 0; gr < p.groups(); gr++) {
       final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-      java.util.Arrays.fill(acc, 0, 4 * L, 0f);
-      for (int ti = 0; ti < nTaps && ilEnd > 0; ti++) {
-        int ky = kys[ti];
-        int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo() + gr * cig;
-        for (long bits = mask; bits != 0; bits &= bits - 1) {
-          int kx = Long.numberOfTrailingZeros(bits);
-          int wb = ((o * p.kH() + ky) * p.kW() + kx) * cig;
-          Micro.dot4(w, wb, src, rowBase + ix(p, u, kx) * sc, d1, d2, d3, ilEnd, acc);
+      for (int oc = 0; oc < cog; oc += 3) {
+        int o = gr * cog + oc;
+        int no = Math.min(3, cog - oc);
+        int kk = p.kH() * p.kW() * cig;
+        int f1 = no > 1 ? kk : 0;
+        int f2 = no > 2 ? 2 * kk : 0;
+        java.util.Arrays.fill(acc, 0, 12 * L, 0f);
+        for (int ti = 0; ti < nTaps && ilEnd > 0; ti++) {
+          int ky = kys[ti];
+          int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo() + gr * cig;
+          for (long bits = mask; bits != 0; bits &= bits - 1) {
+            int kx = Long.numberOfTrailingZeros(bits);
+            int wb = ((o * p.kH() + ky) * p.kW() + kx) * cig;
+            Micro.dot4x3(w, wb, f1, f2, src, rowBase + ix(p, u, kx) * sc, d1, d2, d3, ilEnd, acc);
+          }
         }
-      }
-      for (int q = 0; q < np; q++) {
-        out[u * rs + q * p.strideX() * rs + o] = Micro.sum(acc, q);
+        for (int q = 0; q < np; q++) {
+          for (int r = 0; r < no; r++) {
+            out[u * rs + q * p.strideX() * rs + o + r] = Micro.sum(acc, 3 * q + r);
+          }
+        }
       }
     }
   }
