@@ -163,7 +163,7 @@ public final class EngineBench {
   private static double[] measure(KernelBackend k, Case c, String pass, int threads, double budget,
       double minSample, int repsMin, int repsMax) {
     // warm-up: enough calls for C2 to compile this shape's micro-kernels (at least 0.3 s and 5 calls)
-    long warmEnd = System.nanoTime() + (long) (Math.max(0.3, budget * 0.3) * 1e9);
+    long warmEnd = System.nanoTime() + (long) (Math.max(0.5, budget * 0.5) * 1e9);
     int calls = 0;
     while (calls < 5 || System.nanoTime() < warmEnd) {
       once(k, c, pass, threads);

@@ -21,20 +21,25 @@ final class SimdBackwardWeights {
     final int kk = p.kH() * p.kW();
     final boolean depthwise = p.cig() == 1 && p.cog() == 1;
     final int oBlocks = depthwise ? 1 : (p.cog() + OB - 1) / OB;
-    int tasks = p.groups() * p.kH() * oBlocks;
+    final int per = p.kW() * ((p.cig() + 2 * L - 1) / (2 * L)) * 8 * L;
+    // output-channel blocks per task: their accumulators (obs·per floats) stay within ~128 KiB (L2)
+    final int obs = Math.max(1, Math.min(oBlocks, 32768 / per));
+    final int chunks = (oBlocks + obs - 1) / obs;
+    int tasks = p.groups() * p.kH() * chunks;
     if (depthwise) {
       tasks = kk;
     }
     Parallel.forRange(tasks, threads, (from, to) -> {
-      float[] acc = new float[depthwise ? 2 * L : p.kW() * ((p.cig() + 2 * L - 1) / (2 * L)) * 8 * L];
+      float[] acc = new float[depthwise ? 2 * L : obs * per];
       for (int i = from; i < to; i++) {
         if (depthwise) {
           depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), acc);
         } else {
-          int ob = i % oBlocks;
-          int ky = (i / oBlocks) % p.kH();
-          int gr = i / (oBlocks * p.kH());
-          dense(p, src, g, gW, gr, ky, ob * OB, acc);
+          int chunk = i % chunks;
+          int ky = (i / chunks) % p.kH();
+          int gr = i / (chunks * p.kH());
+          int ob0 = chunk * obs;
+          dense(p, src, g, gW, gr, ky, ob0, Math.min(obs, oBlocks - ob0), acc);
         }
       }
     });
@@ -67,25 +72,21 @@ final class SimdBackwardWeights {
   }
 
   /**
-   * One task: group gr, kernel row ky, output channels oc0..oc0+3. Every source row it touches is read once for all
-   * kernel columns and input-channel blocks while it sits in L1 ({@code acc} holds [kW][Cin blocks][8L]).
+   * One task: group gr, kernel row ky, output-channel blocks ob0..ob0+obs (4 channels each). Every source row it
+   * touches is read once for all kernel columns, channel blocks and input-channel blocks while it sits in L1
+   * ({@code accAll} holds [obs][kW][Cin blocks][8L]).
    */
-  private static void dense(ConvProblem p, float[] x, float[] g, float[] gW, int gr, int ky, int oc0, float[] acc) {
+  private static void dense(ConvProblem p, float[] x, float[] g, float[] gW, int gr, int ky, int ob0, int obs,
+      float[] accAll) {
+    final int per = p.kW() * ((p.cig() + 2 * L - 1) / (2 * L)) * 8 * L;
+    java.util.Arrays.fill(accAll, 0, obs * per, 0f);
     final int cig = p.cig();
-    final int cog = p.cog();
-    final int no = Math.min(OB, cog - oc0);
-    final int o0 = gr * cog + oc0;
-    final int e1 = no > 1 ? 1 : 0;
-    final int e2 = no > 2 ? 2 : 0;
-    final int e3 = no > 3 ? 3 : 0;
     final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
     final int nIB = (ilEnd + 2 * L - 1) / (2 * L);
     final int gStep = p.strideX() * p.dstC();
     final int xStep = p.srcC();
-    java.util.Arrays.fill(acc, 0, p.kW() * nIB * 8 * L, 0f);
     for (int t = 0; t < p.images() && nIB > 0; t++) {
       int xImg = (p.srcImage0() + t) * p.srcImageSize() + p.sfo() + gr * cig;
-      int gImg = (p.dstImage0() + t) * p.dstImageSize() + p.dfo() + o0;
       for (int iy = 0; iy < p.srcH(); iy++) {
         int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
         if (v < 0 || v >= p.clipH()) {
@@ -98,30 +99,45 @@ final class SimdBackwardWeights {
             continue;
           }
           int u = ixFrom * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
-          int gi = gImg + ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC();
-          for (int ib = 0; ib < nIB; ib++) {
-            int il0 = ib * 2 * L;
-            int xi = xImg + (iy * p.srcW() + ixFrom) * xStep + il0;
-            float[] a = acc;
-            int slot = (kx * nIB + ib) * 8 * L;
-            if (il0 + 2 * L <= ilEnd) {
-              Micro.bcast4x2(g, gi, e1, e2, e3, gStep, x, xi, xStep, ixTo - ixFrom, a, slot);
-            } else {
-              Micro.bcast4x2Masked(g, gi, e1, e2, e3, gStep, x, xi, xStep, ixTo - ixFrom,
-                  S.indexInRange(il0, ilEnd), S.indexInRange(il0 + L, ilEnd), a, slot);
+          int gPix = (p.dstImage0() + t) * p.dstImageSize() + p.dfo() + gr * p.cog()
+              + ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC();
+          // output-channel blocks inside the row loop: the source row is read from L1 for all of them
+          for (int j = 0; j < obs; j++) {
+            int oc0 = (ob0 + j) * OB;
+            int no = Math.min(OB, p.cog() - oc0);
+            int gi = gPix + oc0;
+            int e1 = no > 1 ? 1 : 0;
+            int e2 = no > 2 ? 2 : 0;
+            int e3 = no > 3 ? 3 : 0;
+            for (int ib = 0; ib < nIB; ib++) {
+              int il0 = ib * 2 * L;
+              int xi = xImg + (iy * p.srcW() + ixFrom) * xStep + il0;
+              int slot = j * per + (kx * nIB + ib) * 8 * L;
+              if (il0 + 2 * L <= ilEnd) {
+                Micro.bcast4x2(g, gi, e1, e2, e3, gStep, x, xi, xStep, ixTo - ixFrom, accAll, slot);
+              } else {
+                Micro.bcast4x2Masked(g, gi, e1, e2, e3, gStep, x, xi, xStep, ixTo - ixFrom,
+                    S.indexInRange(il0, ilEnd), S.indexInRange(il0 + L, ilEnd), accAll, slot);
+              }
             }
           }
         }
       }
     }
-    for (int kx = 0; kx < p.kW(); kx++) {
-      for (int q = 0; q < no; q++) {
-        int wi = (((o0 + q) * p.kH() + ky) * p.kW() + kx) * cig;
-        for (int ib = 0; ib < nIB; ib++) {
-          int il0 = ib * 2 * L;
-          System.arraycopy(acc, (kx * nIB + ib) * 8 * L + q * 2 * L, gW, wi + il0, Math.min(2 * L, ilEnd - il0));
+    for (int j = 0; j < obs; j++) {
+      int oc0 = (ob0 + j) * OB;
+      int o0 = gr * p.cog() + oc0;
+      int no = Math.min(OB, p.cog() - oc0);
+      for (int kx = 0; kx < p.kW(); kx++) {
+        for (int q = 0; q < no; q++) {
+          int wi = (((o0 + q) * p.kH() + ky) * p.kW() + kx) * cig;
+          for (int ib = 0; ib < nIB; ib++) {
+            int il0 = ib * 2 * L;
+            System.arraycopy(accAll, j * per + (kx * nIB + ib) * 8 * L + q * 2 * L, gW, wi + il0,
+                Math.min(2 * L, ilEnd - il0));
+          }
+          java.util.Arrays.fill(gW, wi + ilEnd, wi + cig, 0f);
         }
-        java.util.Arrays.fill(gW, wi + ilEnd, wi + cig, 0f);
       }
     }
   }
