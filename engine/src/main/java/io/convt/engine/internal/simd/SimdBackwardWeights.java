@@ -25,24 +25,34 @@ final class SimdBackwardWeights {
     // output-channel blocks per task: their accumulators (obs·per floats) stay within ~128 KiB (L2)
     final int obs = Math.max(1, Math.min(oBlocks, 32768 / per));
     final int chunks = (oBlocks + obs - 1) / obs;
-    int tasks = p.groups() * p.kH() * chunks;
+    final int tasks = depthwise ? kk : p.groups() * p.kH() * chunks;
     if (depthwise) {
-      tasks = kk;
-    }
-    Parallel.forRange(tasks, threads, (from, to) -> {
-      float[] acc = new float[depthwise ? 2 * L : obs * per];
-      for (int i = from; i < to; i++) {
-        if (depthwise) {
+      Parallel.forRange(tasks, threads, (from, to) -> {
+        float[] acc = new float[2 * L];
+        for (int i = from; i < to; i++) {
           depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), acc);
-        } else {
-          int chunk = i % chunks;
-          int ky = (i / chunks) % p.kH();
-          int gr = i / (chunks * p.kH());
-          int ob0 = chunk * obs;
-          dense(p, src, g, gW, gr, ky, ob0, Math.min(obs, oBlocks - ob0), acc);
         }
+      });
+    } else {
+      // images outermost: one image's source and gradient stay in cache while every task reads them; each task
+      // keeps its own accumulators, so every sum still runs over images, rows and columns in a fixed order
+      float[][] accs = new float[tasks][obs * per];
+      for (int t = 0; t < p.images(); t++) {
+        final int image = t;
+        Parallel.forRange(tasks, threads, (from, to) -> {
+          for (int i = from; i < to; i++) {
+            int chunk = i % chunks;
+            int ob0 = chunk * obs;
+            dense(p, src, g, i / (chunks * p.kH()), (i / chunks) % p.kH(), ob0, Math.min(obs, oBlocks - ob0),
+                accs[i], image);
+          }
+        });
       }
-    });
+      for (int i = 0; i < tasks; i++) {
+        int ob0 = (i % chunks) * obs;
+        store(p, gW, i / (chunks * p.kH()), (i / chunks) % p.kH(), ob0, Math.min(obs, oBlocks - ob0), accs[i]);
+      }
+    }
     if (gB != null) {
       for (int o = 0; o < p.cout(); o++) {
         double s = 0;
@@ -76,16 +86,15 @@ final class SimdBackwardWeights {
    * touches is read once for all kernel columns, channel blocks and input-channel blocks while it sits in L1
    * ({@code accAll} holds [obs][kW][Cin blocks][8L]).
    */
-  private static void dense(ConvProblem p, float[] x, float[] g, float[] gW, int gr, int ky, int ob0, int obs,
-      float[] accAll) {
+  private static void dense(ConvProblem p, float[] x, float[] g, int gr, int ky, int ob0, int obs, float[] accAll,
+      int image) {
     final int per = p.kW() * ((p.cig() + 2 * L - 1) / (2 * L)) * 8 * L;
-    java.util.Arrays.fill(accAll, 0, obs * per, 0f);
     final int cig = p.cig();
     final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
     final int nIB = (ilEnd + 2 * L - 1) / (2 * L);
     final int gStep = p.strideX() * p.dstC();
     final int xStep = p.srcC();
-    for (int t = 0; t < p.images() && nIB > 0; t++) {
+    for (int t = image; t < image + 1 && nIB > 0; t++) {
       int xImg = (p.srcImage0() + t) * p.srcImageSize() + p.sfo() + gr * cig;
       for (int iy = 0; iy < p.srcH(); iy++) {
         int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
@@ -124,6 +133,14 @@ final class SimdBackwardWeights {
         }
       }
     }
+  }
+
+  /** Writes a dense task's accumulators to the OHWI weight gradient (zeros for input channels not read). */
+  private static void store(ConvProblem p, float[] gW, int gr, int ky, int ob0, int obs, float[] accAll) {
+    final int per = p.kW() * ((p.cig() + 2 * L - 1) / (2 * L)) * 8 * L;
+    final int cig = p.cig();
+    final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+    final int nIB = (ilEnd + 2 * L - 1) / (2 * L);
     for (int j = 0; j < obs; j++) {
       int oc0 = (ob0 + j) * OB;
       int o0 = gr * p.cog() + oc0;
