@@ -3,7 +3,6 @@ package io.convt.engine.internal.simd;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
-import java.util.function.IntConsumer;
 
 /**
  * Splits {@code count} independent tasks into at most {@code threads} contiguous ranges. Every task writes its own
@@ -38,13 +37,5 @@ final class Parallel {
     for (ForkJoinTask<?> t : tasks) {
       t.join();
     }
-  }
-
-  static void forEach(int count, int threads, IntConsumer body) {
-    forRange(count, threads, (from, to) -> {
-      for (int i = from; i < to; i++) {
-        body.accept(i);
-      }
-    });
   }
 }

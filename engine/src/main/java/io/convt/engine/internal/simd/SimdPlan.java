@@ -130,10 +130,6 @@ final class SimdPlan {
         + scratchFloats() * 4 / 1024 + "KiB";
   }
 
-  private static float[] scratch(int n) {
-    return new float[n];
-  }
-
   /** Weights a packed array was made from (a private copy) and the packed array; replaced as a whole. */
   private record Packed(float[] source, float[] packed) {}
 
@@ -179,8 +175,7 @@ final class SimdPlan {
     }
     if (forwardKind == Kind.DEPTHWISE) {
       int pad = SimdForward.coutPadOf(p);
-      float[] d = scratch(kk * pad);
-      java.util.Arrays.fill(d, 0, kk * pad, 0f);
+      float[] d = new float[kk * pad];
       int readable = Math.min(p.cout(), p.cinRead());
       for (int o = 0; o < readable; o++) {
         for (int k = 0; k < kk; k++) {
@@ -192,8 +187,7 @@ final class SimdPlan {
     int cig = p.cig();
     int cog = p.cog();
     int n = p.groups() * kk * cig * cogPad;
-    float[] d = scratch(n);
-    java.util.Arrays.fill(d, 0, n, 0f);
+    float[] d = new float[n];
     for (int o = 0; o < p.cout(); o++) {
       int gr = o / cog;
       int oc = o % cog;
@@ -214,8 +208,7 @@ final class SimdPlan {
     int kk = p.kH() * p.kW();
     if (backwardDataKind == Kind.DEPTHWISE) {
       int pad = SimdForward.coutPadOf(p);
-      float[] d = scratch(kk * pad);
-      java.util.Arrays.fill(d, 0, kk * pad, 0f);
+      float[] d = new float[kk * pad];
       for (int o = 0; o < p.cout(); o++) {
         for (int k = 0; k < kk; k++) {
           d[k * pad + o] = w[o * kk + k];
@@ -226,8 +219,7 @@ final class SimdPlan {
     int cig = p.cig();
     int cog = p.cog();
     int n = p.groups() * kk * cog * cigPad;
-    float[] d = scratch(n);
-    java.util.Arrays.fill(d, 0, n, 0f);
+    float[] d = new float[n];
     for (int o = 0; o < p.cout(); o++) {
       int gr = o / cog;
       int oc = o % cog;
