@@ -1,0 +1,267 @@
+package io.convt.engine.internal.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-blocked micro-kernels. Each is one flat loop whose accumulators are loaded from and stored back to a
+ * small scratch array: JDK 17's C2 only keeps vectors in registers (no boxing) when they do not flow through nested
+ * loop phis, and the extra 8 loads/stores per call are negligible next to the loop's FMAs.
+ */
+final class Micro {
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  static final int L = S.length();
+
+  private Micro() {}
+
+  /**
+   * {@code acc[q][0..2L) += a[a0 + d_q + i·aStep] · b[b0 + i·bStep .. +2L)} for i &lt; n and the 4 broadcast rows
+   * q (offsets 0, d1, d2, d3). Accumulators: {@code acc[at + q·2L + j]}.
+   */
+  static void bcast4x2(float[] a, int a0, int d1, int d2, int d3, int aStep, float[] b, int b0, int bStep, int n,
+      float[] acc, int at) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, at + 0);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at + L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at + 2 * L);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at + 3 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at + 4 * L);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at + 5 * L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, at + 6 * L);
+    FloatVector c31 = FloatVector.fromArray(S, acc, at + 7 * L);
+    int ai = a0;
+    int bi = b0;
+    for (int i = 0; i < n; i++, ai += aStep, bi += bStep) {
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x = FloatVector.broadcast(S, a[ai]);
+      c00 = x.fma(w0, c00);
+      c01 = x.fma(w1, c01);
+      x = FloatVector.broadcast(S, a[ai + d1]);
+      c10 = x.fma(w0, c10);
+      c11 = x.fma(w1, c11);
+      x = FloatVector.broadcast(S, a[ai + d2]);
+      c20 = x.fma(w0, c20);
+      c21 = x.fma(w1, c21);
+      x = FloatVector.broadcast(S, a[ai + d3]);
+      c30 = x.fma(w0, c30);
+      c31 = x.fma(w1, c31);
+    }
+    c00.intoArray(acc, at + 0);
+    c01.intoArray(acc, at + L);
+    c10.intoArray(acc, at + 2 * L);
+    c11.intoArray(acc, at + 3 * L);
+    c20.intoArray(acc, at + 4 * L);
+    c21.intoArray(acc, at + 5 * L);
+    c30.intoArray(acc, at + 6 * L);
+    c31.intoArray(acc, at + 7 * L);
+  }
+
+  /** {@link #bcast4x2} with the vector operand loaded under masks (array ends, channel tails). */
+  static void bcast4x2Masked(float[] a, int a0, int d1, int d2, int d3, int aStep, float[] b, int b0, int bStep,
+      int n, VectorMask<Float> m0, VectorMask<Float> m1, float[] acc, int at) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, at + 0);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at + L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at + 2 * L);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at + 3 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at + 4 * L);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at + 5 * L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, at + 6 * L);
+    FloatVector c31 = FloatVector.fromArray(S, acc, at + 7 * L);
+    int ai = a0;
+    int bi = b0;
+    for (int i = 0; i < n; i++, ai += aStep, bi += bStep) {
+      FloatVector w0 = FloatVector.fromArray(S, b, bi, m0);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + L, m1);
+      FloatVector x = FloatVector.broadcast(S, a[ai]);
+      c00 = x.fma(w0, c00);
+      c01 = x.fma(w1, c01);
+      x = FloatVector.broadcast(S, a[ai + d1]);
+      c10 = x.fma(w0, c10);
+      c11 = x.fma(w1, c11);
+      x = FloatVector.broadcast(S, a[ai + d2]);
+      c20 = x.fma(w0, c20);
+      c21 = x.fma(w1, c21);
+      x = FloatVector.broadcast(S, a[ai + d3]);
+      c30 = x.fma(w0, c30);
+      c31 = x.fma(w1, c31);
+    }
+    c00.intoArray(acc, at + 0);
+    c01.intoArray(acc, at + L);
+    c10.intoArray(acc, at + 2 * L);
+    c11.intoArray(acc, at + 3 * L);
+    c20.intoArray(acc, at + 4 * L);
+    c21.intoArray(acc, at + 5 * L);
+    c30.intoArray(acc, at + 6 * L);
+    c31.intoArray(acc, at + 7 * L);
+  }
+
+  /**
+   * Dot products along contiguous channels: {@code acc[q] += Σ_{i<n} w[wb+i] · x[x0 + d_q + i]} for 4 rows q;
+   * the tail beyond the last full vector is masked. Accumulators {@code acc[q·L ..]} hold per-lane partial sums.
+   */
+  static void dot4(float[] w, int wb, float[] x, int x0, int d1, int d2, int d3, int n, float[] acc) {
+    FloatVector c0 = FloatVector.fromArray(S, acc, 0);
+    FloatVector c1 = FloatVector.fromArray(S, acc, L);
+    FloatVector c2 = FloatVector.fromArray(S, acc, 2 * L);
+    FloatVector c3 = FloatVector.fromArray(S, acc, 3 * L);
+    int full = n - n % L;
+    for (int i = 0; i < full; i += L) {
+      FloatVector wv = FloatVector.fromArray(S, w, wb + i);
+      c0 = FloatVector.fromArray(S, x, x0 + i).fma(wv, c0);
+      c1 = FloatVector.fromArray(S, x, x0 + d1 + i).fma(wv, c1);
+      c2 = FloatVector.fromArray(S, x, x0 + d2 + i).fma(wv, c2);
+      c3 = FloatVector.fromArray(S, x, x0 + d3 + i).fma(wv, c3);
+    }
+    if (full < n) {
+      VectorMask<Float> m = S.indexInRange(full, n);
+      FloatVector wv = FloatVector.fromArray(S, w, wb + full, m);
+      c0 = FloatVector.fromArray(S, x, x0 + full, m).fma(wv, c0);
+      c1 = FloatVector.fromArray(S, x, x0 + d1 + full, m).fma(wv, c1);
+      c2 = FloatVector.fromArray(S, x, x0 + d2 + full, m).fma(wv, c2);
+      c3 = FloatVector.fromArray(S, x, x0 + d3 + full, m).fma(wv, c3);
+    }
+    c0.intoArray(acc, 0);
+    c1.intoArray(acc, L);
+    c2.intoArray(acc, 2 * L);
+    c3.intoArray(acc, 3 * L);
+  }
+
+  /**
+   * {@link #dot4} for three weight rows at once (output channels o, o+e1, o+e2; w offsets 0, f1, f2): every source
+   * vector is loaded once for three outputs. Accumulators {@code acc[(3q + r)·L ..]} for pixel q and output r.
+   */
+  static void dot4x3(float[] w, int wb, int f1, int f2, float[] x, int x0, int d1, int d2, int d3, int n,
+      float[] acc) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, 0);
+    FloatVector c01 = FloatVector.fromArray(S, acc, L);
+    FloatVector c02 = FloatVector.fromArray(S, acc, 2 * L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, 3 * L);
+    FloatVector c11 = FloatVector.fromArray(S, acc, 4 * L);
+    FloatVector c12 = FloatVector.fromArray(S, acc, 5 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, 6 * L);
+    FloatVector c21 = FloatVector.fromArray(S, acc, 7 * L);
+    FloatVector c22 = FloatVector.fromArray(S, acc, 8 * L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, 9 * L);
+    FloatVector c31 = FloatVector.fromArray(S, acc, 10 * L);
+    FloatVector c32 = FloatVector.fromArray(S, acc, 11 * L);
+    int full = n - n % L;
+    for (int i = 0; i < full; i += L) {
+      FloatVector w0 = FloatVector.fromArray(S, w, wb + i);
+      FloatVector w1 = FloatVector.fromArray(S, w, wb + f1 + i);
+      FloatVector w2 = FloatVector.fromArray(S, w, wb + f2 + i);
+      FloatVector v = FloatVector.fromArray(S, x, x0 + i);
+      c00 = v.fma(w0, c00);
+      c01 = v.fma(w1, c01);
+      c02 = v.fma(w2, c02);
+      v = FloatVector.fromArray(S, x, x0 + d1 + i);
+      c10 = v.fma(w0, c10);
+      c11 = v.fma(w1, c11);
+      c12 = v.fma(w2, c12);
+      v = FloatVector.fromArray(S, x, x0 + d2 + i);
+      c20 = v.fma(w0, c20);
+      c21 = v.fma(w1, c21);
+      c22 = v.fma(w2, c22);
+      v = FloatVector.fromArray(S, x, x0 + d3 + i);
+      c30 = v.fma(w0, c30);
+      c31 = v.fma(w1, c31);
+      c32 = v.fma(w2, c32);
+    }
+    if (full < n) {
+      VectorMask<Float> m = S.indexInRange(full, n);
+      FloatVector w0 = FloatVector.fromArray(S, w, wb + full, m);
+      FloatVector w1 = FloatVector.fromArray(S, w, wb + f1 + full, m);
+      FloatVector w2 = FloatVector.fromArray(S, w, wb + f2 + full, m);
+      FloatVector v = FloatVector.fromArray(S, x, x0 + full, m);
+      c00 = v.fma(w0, c00);
+      c01 = v.fma(w1, c01);
+      c02 = v.fma(w2, c02);
+      v = FloatVector.fromArray(S, x, x0 + d1 + full, m);
+      c10 = v.fma(w0, c10);
+      c11 = v.fma(w1, c11);
+      c12 = v.fma(w2, c12);
+      v = FloatVector.fromArray(S, x, x0 + d2 + full, m);
+      c20 = v.fma(w0, c20);
+      c21 = v.fma(w1, c21);
+      c22 = v.fma(w2, c22);
+      v = FloatVector.fromArray(S, x, x0 + d3 + full, m);
+      c30 = v.fma(w0, c30);
+      c31 = v.fma(w1, c31);
+      c32 = v.fma(w2, c32);
+    }
+    c00.intoArray(acc, 0);
+    c01.intoArray(acc, L);
+    c02.intoArray(acc, 2 * L);
+    c10.intoArray(acc, 3 * L);
+    c11.intoArray(acc, 4 * L);
+    c12.intoArray(acc, 5 * L);
+    c20.intoArray(acc, 6 * L);
+    c21.intoArray(acc, 7 * L);
+    c22.intoArray(acc, 8 * L);
+    c30.intoArray(acc, 9 * L);
+    c31.intoArray(acc, 10 * L);
+    c32.intoArray(acc, 11 * L);
+  }
+
+  /** Horizontal sum of accumulator row q of {@link #dot4}. */
+  static float sum(float[] acc, int q) {
+    return FloatVector.fromArray(S, acc, q * L).reduceLanes(VectorOperators.ADD);
+  }
+
+  /**
+   * Channel lanes over a flat tap list: {@code acc[q] += a[aOff[j] + aAdd + d_q ..+L) · b[bOff[j] + bAdd ..+L)} for j &lt; n;
+   * {@code a} loads use mask m unless {@code full}.
+   */
+  static void lanes4(float[] a, int[] aOff, int aAdd, int d1, int d2, int d3, float[] b, int[] bOff, int bAdd, int n,
+      boolean full, VectorMask<Float> m, float[] acc) {
+    FloatVector c0 = FloatVector.fromArray(S, acc, 0);
+    FloatVector c1 = FloatVector.fromArray(S, acc, L);
+    FloatVector c2 = FloatVector.fromArray(S, acc, 2 * L);
+    FloatVector c3 = FloatVector.fromArray(S, acc, 3 * L);
+    if (full) {
+      for (int j = 0; j < n; j++) {
+        FloatVector wv = FloatVector.fromArray(S, b, bOff[j] + bAdd);
+        int s = aOff[j] + aAdd;
+        c0 = FloatVector.fromArray(S, a, s).fma(wv, c0);
+        c1 = FloatVector.fromArray(S, a, s + d1).fma(wv, c1);
+        c2 = FloatVector.fromArray(S, a, s + d2).fma(wv, c2);
+        c3 = FloatVector.fromArray(S, a, s + d3).fma(wv, c3);
+      }
+    } else {
+      for (int j = 0; j < n; j++) {
+        FloatVector wv = FloatVector.fromArray(S, b, bOff[j] + bAdd);
+        int s = aOff[j] + aAdd;
+        c0 = FloatVector.fromArray(S, a, s, m).fma(wv, c0);
+        c1 = FloatVector.fromArray(S, a, s + d1, m).fma(wv, c1);
+        c2 = FloatVector.fromArray(S, a, s + d2, m).fma(wv, c2);
+        c3 = FloatVector.fromArray(S, a, s + d3, m).fma(wv, c3);
+      }
+    }
+    c0.intoArray(acc, 0);
+    c1.intoArray(acc, L);
+    c2.intoArray(acc, 2 * L);
+    c3.intoArray(acc, 3 * L);
+  }
+
+  /** Two-pointer strided dot along pixels with channel lanes: {@code acc += Σ_i x[x0+i·xs ..+L) · g[g0+i·gs ..+L)}. */
+  static void pixelDot(float[] x, int x0, int xs, float[] g, int g0, int gs, int n, boolean full,
+      VectorMask<Float> m, float[] acc) {
+    FloatVector c0 = FloatVector.fromArray(S, acc, 0);
+    FloatVector c1 = FloatVector.fromArray(S, acc, L);
+    int i = 0;
+    int xi = x0;
+    int gi = g0;
+    if (full) {
+      for (; i + 1 < n; i += 2, xi += 2 * xs, gi += 2 * gs) {
+        c0 = FloatVector.fromArray(S, x, xi).fma(FloatVector.fromArray(S, g, gi), c0);
+        c1 = FloatVector.fromArray(S, x, xi + xs).fma(FloatVector.fromArray(S, g, gi + gs), c1);
+      }
+    }
+    for (; i < n; i++, xi += xs, gi += gs) {
+      c0 = FloatVector.fromArray(S, x, xi, m).fma(FloatVector.fromArray(S, g, gi, m), c0);
+    }
+    c0.intoArray(acc, 0);
+    c1.intoArray(acc, L);
+  }
+}

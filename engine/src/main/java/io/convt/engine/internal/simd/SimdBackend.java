@@ -1,0 +1,113 @@
+package io.convt.engine.internal.simd;
+
+import io.convt.engine.AccumulatorPrecision;
+import io.convt.engine.Neuron;
+import io.convt.engine.internal.ConvProblem;
+import io.convt.engine.internal.KernelBackend;
+import io.convt.engine.internal.scalar.ScalarBackend;
+import java.util.concurrent.ConcurrentHashMap;
+import jdk.incubator.vector.FloatVector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The vectorised twin of {@link ScalarBackend} (JDK Vector API, {@code FloatVector.SPECIES_PREFERRED}). It
+ * accumulates in float with FMA, so it agrees with the double-accumulating reference to within a rounding error
+ * that grows with the reduction length. Loaded reflectively by {@code KernelBackends}.
+ *
+ * <p>Delegated to the scalar reference (logged once per shape): HALF-precision forward passes (fp16 rounding after
+ * every multiply-add is inherently sequential and rare) and kernels wider than 64 columns.
+ */
+public final class SimdBackend implements KernelBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(SimdBackend.class);
+  /** Plans by geometry; image counts and indices are zeroed in the key. Bounded to keep memory in check. */
+  private static final int MAX_PLANS = 256;
+
+  private final ConcurrentHashMap<ConvProblem, SimdPlan> plans = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ConvProblem, Boolean> delegatedLogged = new ConcurrentHashMap<>();
+
+  /**
+   * Creates the backend.
+   *
+   * @throws UnsupportedOperationException when the preferred vector species is narrower than 4 floats
+   */
+  public SimdBackend() {
+    int lanes = FloatVector.SPECIES_PREFERRED.length();
+    if (lanes < 4) {
+      throw new UnsupportedOperationException(
+          "Cannot use the vectorised kernel: preferred float vector has " + lanes + " lanes (need ≥ 4)");
+    }
+  }
+
+  @Override
+  public String name() {
+    return "simd";
+  }
+
+  private static ConvProblem key(ConvProblem p) {
+    return new ConvProblem(0, p.srcH(), p.srcW(), p.srcC(), p.sfo(), p.cinRead(), p.dstH(), p.dstW(), p.dstC(),
+        p.dfo(), p.cin(), p.cout(), p.groups(), p.kH(), p.kW(), p.strideY(), p.strideX(), p.dilY(), p.dilX(),
+        p.tY(), p.tX(), p.clipY(), p.clipX(), p.clipH(), p.clipW(), 0, 0, p.precision());
+  }
+
+  /** The cached plan for a problem's geometry (built and logged once). */
+  SimdPlan plan(ConvProblem p) {
+    ConvProblem k = key(p);
+    SimdPlan plan = plans.get(k);
+    if (plan == null) {
+      if (plans.size() >= MAX_PLANS) {
+        plans.clear();
+      }
+      plan = plans.computeIfAbsent(k, q -> {
+        SimdPlan made = new SimdPlan(q);
+        LOG.debug("convt simd plan for {}: {}", q.describe(), made.describe());
+        return made;
+      });
+    }
+    return plan;
+  }
+
+  private boolean delegate(ConvProblem p, String pass, boolean halfMatters) {
+    String why = !SimdPlan.supports(p) ? "kernel wider than 64 columns"
+        : halfMatters && p.precision() == AccumulatorPrecision.HALF ? "HALF accumulation is emulated in scalar code"
+        : null;
+    if (why != null && delegatedLogged.putIfAbsent(key(p), Boolean.TRUE) == null) {
+      LOG.info("convt simd: {} of {} delegated to the scalar reference: {}", pass, p.describe(), why);
+    }
+    return why != null;
+  }
+
+  @Override
+  public void forward(ConvProblem p, float[] src, float[] w, float[] bias, Neuron neuron, float[] dst, int threads) {
+    if (p.images() == 0 || p.clipH() == 0 || p.clipW() == 0) {
+      return;
+    }
+    if (delegate(p, "forward", true)) {
+      ScalarBackend.INSTANCE.forward(p, src, w, bias, neuron, dst, threads);
+      return;
+    }
+    SimdForward.run(plan(p), p, src, w, bias, neuron, dst, threads);
+  }
+
+  @Override
+  public void backwardData(ConvProblem p, float[] gradOut, float[] w, float[] gradIn, int threads) {
+    if (p.images() == 0 || p.cinRead() == 0) {
+      return;
+    }
+    if (delegate(p, "backwardData", false)) {
+      ScalarBackend.INSTANCE.backwardData(p, gradOut, w, gradIn, threads);
+      return;
+    }
+    SimdBackwardData.run(plan(p), p, gradOut, w, gradIn, threads);
+  }
+
+  @Override
+  public void backwardWeights(
+      ConvProblem p, float[] src, float[] gradOut, float[] gradWeights, float[] gradBias, int threads) {
+    if (delegate(p, "backwardWeights", false)) {
+      ScalarBackend.INSTANCE.backwardWeights(p, src, gradOut, gradWeights, gradBias, threads);
+      return;
+    }
+    SimdBackwardWeights.run(p, src, gradOut, gradWeights, gradBias, threads);
+  }
+}

@@ -1,0 +1,141 @@
+package io.convt.engine.internal.simd;
+
+import io.convt.engine.internal.ConvProblem;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vectorised data gradient: the adjoint of the forward pass written as a gather, so each source pixel is owned by
+ * one task and summed in a fixed order. Source columns {@code ix..ix+3} use the same kernel columns with destination
+ * columns {@code sX} apart: a 4-pixel register block × two vectors of input channels (DENSE), or channel lanes for
+ * depthwise.
+ */
+final class SimdBackwardData {
+  private static final VectorSpecies<Float> S = SimdForward.S;
+  private static final int L = SimdForward.L;
+  private static final int PB = SimdForward.PB;
+
+  private SimdBackwardData() {}
+
+  static void run(SimdPlan plan, ConvProblem p, float[] gradOut, float[] w, float[] gradIn, int threads) {
+    final float[] packed = plan.backwardDataWeights(w);
+    final long[] colMask = plan.backwardColumnMasks();
+    int rows = p.images() * p.srcH();
+    Parallel.forRange(rows, threads, (from, to) -> {
+      int[] vs = new int[p.kH()];
+      int[] kys = new int[p.kH()];
+      int stride = Math.max(p.cin(), p.cout()) + 2 * L;
+      float[] out = new float[p.srcW() * stride + 2 * L];
+      int[] blocks = new int[2 * p.srcW()];
+      int nb = 0;
+      for (int ix = 0; ix < p.srcW(); ) {
+        long m = colMask[ix];
+        int np = 1;
+        while (np < PB && ix + np < p.srcW() && colMask[ix + np] == m) {
+          np++;
+        }
+        blocks[nb++] = ix;
+        blocks[nb++] = np;
+        ix += np;
+      }
+      float[] acc = new float[8 * L];
+      int[] aOff = new int[p.kH() * p.kW()];
+      int[] bOff = new int[p.kH() * p.kW()];
+      for (int r = from; r < to; r++) {
+        int t = r / p.srcH();
+        int iy = r % p.srcH();
+        int nTaps = 0;
+        for (int ky = 0; ky < p.kH(); ky++) {
+          int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+          if (v >= 0 && v < p.clipH()) {
+            kys[nTaps] = ky;
+            vs[nTaps++] = v;
+          }
+        }
+        int dstBase = (p.dstImage0() + t) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo();
+        int srcRow = (p.srcImage0() + t) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
+        if (plan.backwardDataKind() == SimdPlan.Kind.DEPTHWISE) {
+          for (int b = 0; b < nb; b += 2) {
+            depthwise(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1], out,
+                stride, acc, aOff, bOff);
+          }
+        } else {
+          // channel blocks outermost: one weight slice stays in cache while the row streams past it
+          for (int gr = 0; gr < p.groups(); gr++) {
+            int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
+            for (int il0 = 0; il0 < ilEnd; il0 += 2 * L) {
+              for (int b = 0; b < nb; b += 2) {
+                dense(plan, p, gradOut, packed, dstBase, kys, vs, nTaps, colMask[blocks[b]], blocks[b],
+                    blocks[b + 1], out, stride, acc, gr, il0);
+              }
+            }
+          }
+        }
+        for (int ix = 0; ix < p.srcW(); ix++) {
+          System.arraycopy(out, ix * stride, gradIn, srcRow + ix * p.srcC(), p.cinRead());
+        }
+      }
+    });
+  }
+
+  /** Destination column (inside the clip) that kernel column kx of source column ix lands on. */
+  private static int u(ConvProblem p, int ix, int kx) {
+    return ix * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
+  }
+
+  private static void dense(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int dstBase, int[] kys, int[] vs,
+      int nTaps, long mask, int ix, int np, float[] out, int stride, float[] acc, int gr, int il0) {
+    final int cig = p.cig();
+    final int cog = p.cog();
+    final int cigPad = plan.cigPad();
+    final int dc = p.dstC();
+    final int step = p.strideX() * dc;
+    final int d1 = np > 1 ? step : 0;
+    final int d2 = np > 2 ? 2 * step : 0;
+    final int d3 = np > 3 ? 3 * step : 0;
+    {
+      {
+        java.util.Arrays.fill(acc, 0, 8 * L, 0f);
+        for (int ti = 0; ti < nTaps; ti++) {
+          int ky = kys[ti];
+          int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc + gr * cog;
+          for (long bits = mask; bits != 0; bits &= bits - 1) {
+            int kx = Long.numberOfTrailingZeros(bits);
+            int wb = (((gr * (cigPad / (2 * L)) + il0 / (2 * L)) * p.kH() + ky) * p.kW() + kx) * cog * 2 * L;
+            Micro.bcast4x2(g, rowBase + u(p, ix, kx) * dc, d1, d2, d3, 1, wq, wb, 2 * L, cog, acc, 0);
+          }
+        }
+        int c = gr * cig + il0;
+        for (int q = 0; q < np; q++) {
+          System.arraycopy(acc, q * 2 * L, out, (ix + q) * stride + c, 2 * L);
+        }
+      }
+    }
+  }
+
+  private static void depthwise(ConvProblem p, float[] g, float[] wd, int dstBase, int[] kys, int[] vs, int nTaps,
+      long mask, int ix, int np, float[] out, int stride, float[] acc, int[] aOff, int[] bOff) {
+    final int dc = p.dstC();
+    final int step = p.strideX() * dc;
+    final int d1 = np > 1 ? step : 0;
+    final int d2 = np > 2 ? 2 * step : 0;
+    final int d3 = np > 3 ? 3 * step : 0;
+    final int coutPad = SimdForward.coutPadOf(p);
+    int n = 0;
+    for (int ti = 0; ti < nTaps; ti++) {
+      int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc;
+      for (long bits = mask; bits != 0; bits &= bits - 1) {
+        int kx = Long.numberOfTrailingZeros(bits);
+        aOff[n] = rowBase + u(p, ix, kx) * dc;
+        bOff[n++] = (kys[ti] * p.kW() + kx) * coutPad;
+      }
+    }
+    for (int c0 = 0; c0 < p.cinRead(); c0 += L) {
+      java.util.Arrays.fill(acc, 0, 4 * L, 0f);
+      boolean full = c0 + L <= p.cout();
+      Micro.lanes4(g, aOff, c0, d1, d2, d3, wd, bOff, c0, n, full, full ? null : S.indexInRange(c0, p.cout()), acc);
+      for (int q = 0; q < np; q++) {
+        System.arraycopy(acc, q * L, out, (ix + q) * stride + c0, L);
+      }
+    }
+  }
+}

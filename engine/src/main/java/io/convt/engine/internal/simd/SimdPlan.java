@@ -1,0 +1,235 @@
+package io.convt.engine.internal.simd;
+
+import io.convt.engine.internal.ConvProblem;
+
+/**
+ * The per-shape choice of micro-kernels plus the precomputed column tap masks, cached by {@link SimdBackend} for
+ * every distinct geometry (batch size and image indices do not matter). Packed weights are cached per plan with a
+ * copy of the weights they came from, so steady-state calls allocate only a few small per-range scratch arrays.
+ */
+final class SimdPlan {
+  /** Forward / data-gradient micro-kernel family. */
+  enum Kind {
+    /** Output-channel lanes (forward) or input-channel lanes (data gradient) × 4 pixels, zero-padded weights. */
+    DENSE,
+    /** Small Cout with wide Cin: input-channel lanes and a horizontal sum (forward only). */
+    DOT,
+    /** One input and one output channel per group: channel lanes. */
+    DEPTHWISE
+  }
+
+  private static final int L = SimdForward.L;
+
+  private final ConvProblem p;
+  private final Kind forwardKind;
+  private final Kind backwardDataKind;
+  private final int cogPad;
+  private final int cigPad;
+  private final long[] forwardColumnMasks;
+  private final long[] backwardColumnMasks;
+  private final int[] forwardBlocks;
+
+  SimdPlan(ConvProblem p) {
+    this.p = p;
+    boolean depthwise = p.cig() == 1 && p.cog() == 1;
+    this.forwardKind = depthwise ? Kind.DEPTHWISE : p.cog() < L && p.cig() >= 2 * L ? Kind.DOT : Kind.DENSE;
+    this.backwardDataKind = depthwise ? Kind.DEPTHWISE : Kind.DENSE;
+    this.cogPad = roundUp(p.cog(), 2 * L);
+    this.cigPad = roundUp(p.cig(), 2 * L);
+    this.forwardColumnMasks = new long[p.clipW()];
+    for (int u = 0; u < p.clipW(); u++) {
+      long m = 0;
+      for (int kx = 0; kx < p.kW(); kx++) {
+        int zx = p.tX() + u - p.cx() + p.dilX() * kx;
+        if (zx >= 0 && zx < p.zW() && zx % p.strideX() == 0) {
+          m |= 1L << kx;
+        }
+      }
+      forwardColumnMasks[u] = m;
+    }
+    java.util.List<Integer> b = new java.util.ArrayList<>();
+    for (int phase = 0; phase < p.strideX() && phase < p.clipW(); phase++) {
+      int u = phase;
+      while (u < p.clipW()) {
+        long m = forwardColumnMasks[u];
+        int np = 1;
+        while (np < SimdForward.PB && u + np * p.strideX() < p.clipW() && forwardColumnMasks[u + np * p.strideX()] == m) {
+          np++;
+        }
+        b.add(u);
+        b.add(np);
+        b.add(0); // reserved (the mask is forwardColumnMasks[u])
+        u += np * p.strideX();
+      }
+    }
+    this.forwardBlocks = b.stream().mapToInt(Integer::intValue).toArray();
+    this.backwardColumnMasks = new long[p.srcW()];
+    for (int ix = 0; ix < p.srcW(); ix++) {
+      long m = 0;
+      for (int kx = 0; kx < p.kW(); kx++) {
+        int u = ix * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
+        if (u >= 0 && u < p.clipW()) {
+          m |= 1L << kx;
+        }
+      }
+      backwardColumnMasks[ix] = m;
+    }
+  }
+
+  /**
+   * Destination-column register blocks as (first column, pixel count, reserved) triples: columns {@code sX} apart
+   * with the same kernel-column mask, at most {@link SimdForward#PB} per block.
+   */
+  int[] forwardBlocks() {
+    return forwardBlocks;
+  }
+
+  /** Whether this backend handles the geometry (kernel columns fit a 64-bit tap mask). */
+  static boolean supports(ConvProblem p) {
+    return p.kW() <= 64;
+  }
+
+  static int roundUp(int n, int m) {
+    return (n + m - 1) / m * m;
+  }
+
+  Kind forwardKind() {
+    return forwardKind;
+  }
+
+  Kind backwardDataKind() {
+    return backwardDataKind;
+  }
+
+  int cogPad() {
+    return cogPad;
+  }
+
+  int cigPad() {
+    return cigPad;
+  }
+
+  long[] forwardColumnMasks() {
+    return forwardColumnMasks;
+  }
+
+  long[] backwardColumnMasks() {
+    return backwardColumnMasks;
+  }
+
+  /** Floats the packed-weight caches of this plan hold at most (plus an equal-sized copy of the source weights). */
+  long scratchFloats() {
+    long taps = (long) p.groups() * p.kH() * p.kW();
+    return Math.max(taps * p.cig() * cogPad, taps * p.cog() * cigPad);
+  }
+
+  /** One-line description for the log. */
+  String describe() {
+    return "fwd=" + forwardKind + " bwdData=" + backwardDataKind + " bwdWeights="
+        + (backwardDataKind == Kind.DEPTHWISE ? "DEPTHWISE" : "DENSE") + " lanes=" + L + " packScratch="
+        + scratchFloats() * 4 / 1024 + "KiB";
+  }
+
+  /** Weights a packed array was made from (a private copy) and the packed array; replaced as a whole. */
+  private record Packed(float[] source, float[] packed) {}
+
+  private volatile Packed forwardPacked;
+  private volatile Packed backwardPacked;
+
+  /**
+   * Forward-packed weights, reused while the caller's weights are unchanged (checked by content: a sequential
+   * compare costs a fraction of a strided repack, and callers may update weights in place between calls).
+   */
+  float[] forwardWeights(float[] w) {
+    if (forwardKind == Kind.DOT) {
+      return w;
+    }
+    Packed c = forwardPacked;
+    if (c != null && java.util.Arrays.equals(c.source(), w)) {
+      return c.packed();
+    }
+    float[] packed = packForward(w);
+    forwardPacked = new Packed(w.clone(), packed);
+    return packed;
+  }
+
+  /** Data-gradient-packed weights, cached like {@link #forwardWeights}. */
+  float[] backwardDataWeights(float[] w) {
+    Packed c = backwardPacked;
+    if (c != null && java.util.Arrays.equals(c.source(), w)) {
+      return c.packed();
+    }
+    float[] packed = packBackwardData(w);
+    backwardPacked = new Packed(w.clone(), packed);
+    return packed;
+  }
+
+  /**
+   * Forward weights: DENSE → [g][Cout block of 2L][ky][kx][il][2L] (each micro-kernel call streams one contiguous run) with zeros for padding and for input channels not read;
+   * DEPTHWISE → [ky][kx][coutPad] with zeros for channels not read; DOT reads OHWI in place.
+   */
+  float[] packForward(float[] w) {
+    int kk = p.kH() * p.kW();
+    if (forwardKind == Kind.DOT) {
+      return w;
+    }
+    if (forwardKind == Kind.DEPTHWISE) {
+      int pad = SimdForward.coutPadOf(p);
+      float[] d = new float[kk * pad];
+      int readable = Math.min(p.cout(), p.cinRead());
+      for (int o = 0; o < readable; o++) {
+        for (int k = 0; k < kk; k++) {
+          d[k * pad + o] = w[o * kk + k];
+        }
+      }
+      return d;
+    }
+    int cig = p.cig();
+    int cog = p.cog();
+    int n = p.groups() * kk * cig * cogPad;
+    float[] d = new float[n];
+    for (int o = 0; o < p.cout(); o++) {
+      int gr = o / cog;
+      int oc = o % cog;
+      int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+      for (int k = 0; k < kk; k++) {
+        int from = (o * kk + k) * cig;
+        int to = ((gr * (cogPad / (2 * L)) + oc / (2 * L)) * kk + k) * cig * 2 * L + oc % (2 * L);
+        for (int il = 0; il < ilEnd; il++) {
+          d[to + il * 2 * L] = w[from + il];
+        }
+      }
+    }
+    return d;
+  }
+
+  /** Data-gradient weights: DENSE → [g][Cin block of 2L][ky][kx][oc][2L]; DEPTHWISE → [ky][kx][coutPad]. */
+  float[] packBackwardData(float[] w) {
+    int kk = p.kH() * p.kW();
+    if (backwardDataKind == Kind.DEPTHWISE) {
+      int pad = SimdForward.coutPadOf(p);
+      float[] d = new float[kk * pad];
+      for (int o = 0; o < p.cout(); o++) {
+        for (int k = 0; k < kk; k++) {
+          d[k * pad + o] = w[o * kk + k];
+        }
+      }
+      return d;
+    }
+    int cig = p.cig();
+    int cog = p.cog();
+    int n = p.groups() * kk * cog * cigPad;
+    float[] d = new float[n];
+    for (int o = 0; o < p.cout(); o++) {
+      int gr = o / cog;
+      int oc = o % cog;
+      for (int k = 0; k < kk; k++) {
+        for (int il = 0; il < cig; il++) {
+          d[(((gr * (cigPad / (2 * L)) + il / (2 * L)) * kk + k) * cog + oc) * 2 * L + il % (2 * L)] =
+              w[(o * kk + k) * cig + il];
+        }
+      }
+    }
+    return d;
+  }
+}

@@ -1,0 +1,213 @@
+package io.convt.engine.internal.simd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.convt.engine.AccumulatorPrecision;
+import io.convt.engine.Neuron;
+import io.convt.engine.NeuronType;
+import io.convt.engine.internal.ConvProblem;
+import io.convt.engine.internal.KernelBackend;
+import io.convt.engine.internal.KernelBackends;
+import io.convt.engine.internal.scalar.ScalarBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The vectorised kernel against the scalar reference, all three passes, on geometries that hit every vector tail
+ * (channels 1..17, odd widths, strides 1–3, kernels 1–5, groups, depthwise, dilation, offsets, clips, channel
+ * slices, neurons). Tolerance: the float rounding bound {@code K·ε·Σ|terms|}, which grows with the reduction length K.
+ */
+class TwinKernelTest {
+  private static KernelBackend simd;
+
+  @BeforeAll
+  static void loadSimd() {
+    // fails rather than skips in every case: a twin test that cannot load the twin has tested nothing
+    // (the pom sets convt.test.requireSimd=true and --add-modules=jdk.incubator.vector)
+    try {
+      simd = KernelBackends.lookup("simd");
+    } catch (UnsupportedOperationException e) {
+      fail("vectorised kernel cannot load (convt.test.requireSimd=" + Boolean.getBoolean("convt.test.requireSimd")
+          + "): " + e.getMessage());
+    }
+    assertEquals("simd", simd.name());
+  }
+
+  /** One randomised geometry; {@code seed} drives offsets, clip and slices. */
+  record Geometry(String name, int n, int h, int w, int cin, int cout, int groups, int k, int stride, int dil,
+      boolean slices, NeuronType neuron, long seed) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Geometry> geometries() {
+    List<Geometry> g = new ArrayList<>();
+    int[] channels = {1, 3, 4, 5, 7, 8, 9, 15, 16, 17};
+    long seed = 1;
+    for (int c : channels) {
+      g.add(new Geometry("cin" + c + "_cout" + (c + 2) % 17, 2, 5, 7, c, 1 + (c + 2) % 17, 1, 3, 2, 1, false,
+          NeuronType.NONE, seed++));
+      g.add(new Geometry("cout" + c + "_cin33", 1, 4, 9, 33, c, 1, 4, 2, 1, false, NeuronType.NONE, seed++));
+    }
+    for (int s = 1; s <= 3; s++) {
+      for (int k = 1; k <= 5; k++) {
+        g.add(new Geometry("s" + s + "_k" + k, 1, 6, 11, 9, 17, 1, k, s, 1, false, NeuronType.NONE, seed++));
+      }
+    }
+    g.add(new Geometry("groups4", 2, 5, 6, 20, 12, 4, 4, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("groups3_wide", 1, 5, 10, 48, 51, 3, 3, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("depthwise9", 2, 6, 13, 9, 9, 9, 4, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("depthwise17_s3", 1, 5, 6, 17, 17, 17, 5, 3, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("dil2_s2", 1, 7, 9, 16, 8, 1, 3, 2, 2, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("dil3_s1", 1, 6, 10, 5, 7, 1, 3, 1, 3, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("slices", 2, 5, 9, 16, 9, 1, 3, 2, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("slices_groups", 1, 6, 7, 16, 16, 4, 3, 2, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("slices_depthwise", 1, 6, 7, 15, 15, 15, 3, 2, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("slices_dot", 1, 6, 7, 40, 3, 1, 4, 2, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("relu", 1, 5, 9, 8, 16, 1, 3, 2, 1, false, NeuronType.RELU, seed++));
+    g.add(new Geometry("tanh_dot", 1, 5, 9, 32, 3, 1, 4, 2, 1, false, NeuronType.TANH, seed++));
+    g.add(new Geometry("sigmoid_dw", 1, 5, 9, 8, 8, 8, 3, 2, 1, true, NeuronType.SIGMOID, seed++));
+    g.add(new Geometry("wide_k7_s4", 1, 4, 5, 6, 10, 2, 7, 4, 1, true, NeuronType.NONE, seed++));
+    return g.stream();
+  }
+
+  /** Builds a consistent problem with random shift, clip and (optionally) channel slices. */
+  static ConvProblem problem(Geometry g) {
+    Random r = new Random(g.seed());
+    int sfo = g.slices() ? 1 + r.nextInt(3) : 0;
+    int cinRead = g.slices() ? Math.max(1, g.cin() - 1 - r.nextInt(Math.max(1, g.cin() / 2))) : g.cin();
+    int srcC = sfo + cinRead + (g.slices() ? r.nextInt(3) : 0);
+    int dfo = g.slices() ? r.nextInt(3) : 0;
+    int dstC = dfo + g.cout() + (g.slices() ? 1 + r.nextInt(2) : 0);
+    int kE = g.dil() * (g.k() - 1) + 1;
+    int dstH = (g.h() - 1) * g.stride() + kE + r.nextInt(3);
+    int dstW = (g.w() - 1) * g.stride() + kE + r.nextInt(3);
+    int tY = r.nextInt(5) - 2;
+    int tX = r.nextInt(5) - 2;
+    int clipY = r.nextInt(3);
+    int clipX = r.nextInt(3);
+    int clipH = dstH - clipY - r.nextInt(2);
+    int clipW = dstW - clipX - r.nextInt(2);
+    return new ConvProblem(g.n(), g.h(), g.w(), srcC, sfo, cinRead, dstH, dstW, dstC, dfo, g.cin(), g.cout(),
+        g.groups(), g.k(), g.k(), g.stride(), g.stride(), g.dil(), g.dil(), tY, tX, clipY, clipX, clipH, clipW, 0, 0,
+        AccumulatorPrecision.FLOAT);
+  }
+
+  static float[] random(Random r, int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) r.nextGaussian();
+    }
+    return a;
+  }
+
+  static float[] abs(float[] a) {
+    float[] b = a.clone();
+    for (int i = 0; i < b.length; i++) {
+      b[i] = Math.abs(b[i]);
+    }
+    return b;
+  }
+
+  /** |got − want| ≤ (K+2)·ε·bound + tiny, element by element, with the bound from |operands| through the scalar kernel. */
+  static void assertTwin(String what, float[] want, float[] got, float[] bound, int k) {
+    assertEquals(want.length, got.length, what + ": length");
+    for (int i = 0; i < want.length; i++) {
+      double tol = (k + 2) * 1.2e-7 * bound[i] + 1e-30;
+      if (!(Math.abs(want[i] - got[i]) <= tol)) {
+        fail(what + ": element " + i + " scalar=" + want[i] + " simd=" + got[i] + " tol=" + tol);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("geometries")
+  void allPassesMatchScalar(Geometry g) {
+    ConvProblem p = problem(g);
+    Random r = new Random(g.seed() * 31);
+    float[] src = random(r, p.images() * p.srcImageSize());
+    float[] w = random(r, p.weightCount());
+    float[] bias = random(r, p.cout());
+    float[] gradOut = random(r, p.images() * p.dstImageSize());
+    float[] dstInit = random(r, gradOut.length);
+    Neuron neuron = g.neuron() == NeuronType.NONE ? Neuron.NONE : Neuron.of(g.neuron());
+    int kFwd = p.cig() * p.kH() * p.kW();
+    for (int threads : new int[] {1, 2, 3}) {
+      String tag = g.name() + " threads=" + threads + " " + p.describe();
+      float[] want = dstInit.clone();
+      float[] got = dstInit.clone();
+      ScalarBackend.INSTANCE.forward(p, src, w, bias, neuron, want, 1);
+      simd.forward(p, src, w, bias, neuron, got, threads);
+      float[] bound = dstInit.clone();
+      ScalarBackend.INSTANCE.forward(p, abs(src), abs(w), abs(bias), Neuron.NONE, bound, 1);
+      assertTwin("forward " + tag, want, got, abs(bound), kFwd + 1);
+
+      float[] gi = src.clone();
+      float[] giWant = src.clone();
+      ScalarBackend.INSTANCE.backwardData(p, gradOut, w, giWant, 1);
+      simd.backwardData(p, gradOut, w, gi, threads);
+      float[] giBound = src.clone();
+      ScalarBackend.INSTANCE.backwardData(p, abs(gradOut), abs(w), giBound, 1);
+      assertTwin("backwardData " + tag, giWant, gi, abs(giBound), p.cog() * p.kH() * p.kW());
+
+      float[] gw = new float[w.length];
+      float[] gb = new float[p.cout()];
+      float[] gwWant = new float[w.length];
+      float[] gbWant = new float[p.cout()];
+      ScalarBackend.INSTANCE.backwardWeights(p, src, gradOut, gwWant, gbWant, 1);
+      simd.backwardWeights(p, src, gradOut, gw, gb, threads);
+      float[] gwBound = new float[w.length];
+      float[] gbBound = new float[p.cout()];
+      ScalarBackend.INSTANCE.backwardWeights(p, abs(src), abs(gradOut), gwBound, gbBound, 1);
+      int pixels = p.images() * p.clipH() * p.clipW();
+      assertTwin("backwardWeights " + tag, gwWant, gw, gwBound, pixels);
+      assertTwin("backwardBias " + tag, gbWant, gb, gbBound, pixels);
+    }
+  }
+
+  @Test
+  void resultsDoNotDependOnThreadCount() {
+    ConvProblem p = problem(new Geometry("t", 3, 9, 13, 24, 20, 1, 4, 2, 1, true, NeuronType.NONE, 99));
+    Random r = new Random(5);
+    float[] src = random(r, p.images() * p.srcImageSize());
+    float[] w = random(r, p.weightCount());
+    float[] g = random(r, p.images() * p.dstImageSize());
+    float[] one = new float[g.length];
+    float[] two = new float[g.length];
+    simd.forward(p, src, w, null, Neuron.NONE, one, 1);
+    simd.forward(p, src, w, null, Neuron.NONE, two, 2);
+    assertTrue(java.util.Arrays.equals(one, two), "forward differs between 1 and 2 threads");
+    float[] gw1 = new float[w.length];
+    float[] gw2 = new float[w.length];
+    simd.backwardWeights(p, src, g, gw1, null, 1);
+    simd.backwardWeights(p, src, g, gw2, null, 2);
+    assertTrue(java.util.Arrays.equals(gw1, gw2), "weight gradient differs between 1 and 2 threads");
+  }
+
+  @Test
+  void halfPrecisionForwardIsDelegatedToTheScalarReference() {
+    ConvProblem f = problem(new Geometry("h", 1, 5, 6, 8, 8, 1, 3, 2, 1, false, NeuronType.NONE, 7));
+    ConvProblem p = new ConvProblem(f.images(), f.srcH(), f.srcW(), f.srcC(), f.sfo(), f.cinRead(), f.dstH(),
+        f.dstW(), f.dstC(), f.dfo(), f.cin(), f.cout(), f.groups(), f.kH(), f.kW(), f.strideY(), f.strideX(),
+        f.dilY(), f.dilX(), f.tY(), f.tX(), f.clipY(), f.clipX(), f.clipH(), f.clipW(), 0, 0,
+        AccumulatorPrecision.HALF);
+    Random r = new Random(3);
+    float[] src = random(r, p.images() * p.srcImageSize());
+    float[] w = random(r, p.weightCount());
+    float[] want = new float[p.images() * p.dstImageSize()];
+    float[] got = new float[want.length];
+    ScalarBackend.INSTANCE.forward(p, src, w, null, Neuron.NONE, want, 1);
+    simd.forward(p, src, w, null, Neuron.NONE, got, 2);
+    assertTrue(java.util.Arrays.equals(want, got), "HALF forward must be bit-identical to the scalar reference");
+  }
+}
