@@ -1,5 +1,7 @@
 package io.convt.engine.train;
 
+import io.convt.engine.GradientState;
+import io.convt.engine.WeightsAndBiasesState;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -18,8 +20,8 @@ import java.util.Objects;
  * {@code w −= lr_t·m/(√v + ε)}; AMSGrad divides by {@code √max(vmax, v) + ε}. The time step is per optimizer
  * object and advances once per {@link #step}.
  *
- * <p>This is the training job's self-contained implementation of those rules; the engine's {@code optim} package
- * holds the MPS-API optimizers.
+ * <p>{@link #encode} is the MPS-shaped form over gradient and weights states; {@link #step} the plain-array form the
+ * training job uses. Moments are kept in float, as MPS keeps them in its moment vectors.
  */
 public final class TrainingOptimizer {
   /** The update rule. */
@@ -139,6 +141,21 @@ public final class TrainingOptimizer {
     state.putAll(next);
     timeStep = t;
     return out;
+  }
+
+  /**
+   * MPS's convolution-state encode ({@code encodeToCommandBuffer:convolutionGradientState:convolutionSourceState:
+   * inputMomentumVectors:resultState:}): vector 0 is the weights, vector 1 the biases. {@code updateBias = false}
+   * is MPS's one-element moment-vector array: the bias is carried over unchanged (and its moments untouched).
+   * Out of place: {@code source} is not modified.
+   */
+  public WeightsAndBiasesState encode(GradientState gradients, WeightsAndBiasesState source, boolean updateBias) {
+    Objects.requireNonNull(gradients, "gradients");
+    Objects.requireNonNull(source, "source");
+    boolean bias = updateBias && source.biases() != null && gradients.gradientForBiases() != null;
+    float[][] next = step(new float[][] {source.weights(), bias ? source.biases() : null},
+        new float[][] {gradients.gradientForWeights(), bias ? gradients.gradientForBiases() : null});
+    return new WeightsAndBiasesState(next[0], bias ? next[1] : source.biases() == null ? null : source.biases().clone());
   }
 
   private float[] update(int vi, float[] w, float[] g, float lrT, Map<String, float[]> st) {
