@@ -10,13 +10,13 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "convt", mixinStandardHelpOptions = true, version = "convt 0.1.0",
     description = "MPSCNNConvolutionTranspose on NumPy files, without Spark.",
-    subcommands = {ForwardCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ForwardCommand.class, BackwardCommand.class, CommandLine.HelpCommand.class})
 public final class ConvtCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand (forward)");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand (forward, backward)");
   }
 
   public static void main(String[] args) {
