@@ -1,4 +1,4 @@
-package io.convt.job.train;
+package io.convt.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -8,11 +8,11 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 /** Flag mistakes are one line on stderr and exit code 2, before any Spark session starts. */
-class TrainingJobCliTest {
+class ConvtJobCliTest {
   private static String[] run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = ConvtCli.commandLine(new TrainingJobCli(), new PrintWriter(out, true), new PrintWriter(err, true))
+    int code = ConvtCli.commandLine(new ConvtJob(), new PrintWriter(out, true), new PrintWriter(err, true))
         .execute(args);
     return new String[] {Integer.toString(code), err.toString().trim()};
   }
@@ -34,5 +34,17 @@ class TrainingJobCliTest {
     r = run("train", "--input", "x.npy", "--target", "t.npy", "--weights", "w.npy", "--weights-layout", "pytorch",
         "--output", "out", "--loss", "huber");
     assertEquals("train: Cannot use --loss huber: expected mse or l1", r[1]);
+  }
+
+  @Test
+  void missingSubcommandAndUnknownFlagsAreOneLine() {
+    String[] r = run();
+    assertEquals("2", r[0]);
+    assertEquals("convt-job: Missing subcommand (infer, gradients, train) (see --help)", r[1]);
+    r = run("infer", "--input", "x.npy", "--output", "o", "--weights", "w.npy", "--weights-layout", "pytorch",
+        "--batchsize", "3");
+    assertEquals("2", r[0]);
+    assertEquals(1, r[1].lines().count(), r[1]);
+    assertEquals(true, r[1].contains("--batchsize"), r[1]);
   }
 }
