@@ -62,6 +62,55 @@ class TrainingLoopTest {
     }
   }
 
+  /**
+   * The MPS training cycle with Adam: forward with a gradient state, gradient kernel, the data source's
+   * {@code updateWithGradientState} hook running the optimizer on the weights the pass used, then
+   * {@code reloadWeightsAndBiasesFromDataSource}.
+   */
+  @Test
+  void adamThroughTheDataSourceUpdateHookRecoversAKnownKernel() {
+    Random r = new Random(2);
+    ConvTransposeDescriptor d = ConvTransposeDescriptor.builder(3, 3, 3, 2).stride(2, 2).build();
+    float[] teacherW = fill(r, new float[d.weightCount()]);
+    ConvTranspose teacher = new ConvTranspose(new ArrayDataSource(d, teacherW, new float[] {0.5f, -0.5f}, "teacher"));
+    io.convt.engine.train.TrainingOptimizer adam = new io.convt.engine.train.TrainingOptimizer(
+        new io.convt.engine.train.TrainingOptimizer.Settings(io.convt.engine.train.TrainingOptimizer.Kind.ADAM, 0.05f,
+            1f / 16, false, 0f, 0f, io.convt.engine.train.TrainingOptimizer.Regularization.NONE, 0f, 0f, false, 0.9,
+            0.9, 0.999, 1e-8f, false));
+    ArrayDataSource source = new ArrayDataSource(d, new float[d.weightCount()], new float[2], "student",
+        (state, used) -> adam.encode(state, used, true));
+    ConvTranspose student = new ConvTranspose(source);
+    ConvTransposeGradient grad = new ConvTransposeGradient(student);
+    grad.setGradientOption(GradientOption.WEIGHTS_AND_BIAS);
+    double first = -1;
+    double last = -1;
+    try (RootAllocator alloc = new RootAllocator();
+        ImageBatch x = ImageBatch.allocate(alloc, 16, 4, 4, 3);
+        ImageBatch target = teacher.encodeBatch(alloc, randomized(r, x));
+        ImageBatch gy = ImageBatch.allocate(alloc, target.count(), target.height(), target.width(), 2)) {
+      float[] t = all(target);
+      for (int step = 0; step < 400; step++) {
+        ConvTranspose.StatefulResult fwd = student.encodeBatchWithState(alloc, x, null, false);
+        try (ImageBatch y = fwd.image()) {
+          float[] e = all(y);
+          double loss = 0;
+          for (int i = 0; i < e.length; i++) {
+            e[i] -= t[i];
+            loss += 0.5 * e[i] * e[i];
+          }
+          first = first < 0 ? loss : first;
+          last = loss;
+          gy.writeAll(e, 0);
+          grad.encode(alloc, gy, x, fwd.state());
+          assertTrue(source.updateWithGradientState(fwd.state(), student.exportWeightsAndBiases()));
+          student.reloadWeightsAndBiasesFromDataSource();
+        }
+      }
+    }
+    assertTrue(adam.timeStep() == 400, "one Adam step per update");
+    assertTrue(last < 1e-3 * first, "loss " + first + " -> " + last);
+  }
+
   private static ImageBatch randomized(Random r, ImageBatch b) {
     randomize(r, b);
     return b;
