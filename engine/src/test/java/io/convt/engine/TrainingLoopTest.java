@@ -33,11 +33,7 @@ class TrainingLoopTest {
         ConvTranspose.StatefulResult fwd = student.encodeBatchWithState(alloc, x, null, true);
         try (ImageBatch y = fwd.image()) {
           float[] e = all(y);
-          double loss = 0;
-          for (int i = 0; i < e.length; i++) {
-            e[i] -= t[i];
-            loss += 0.5 * e[i] * e[i];
-          }
+          double loss = residual(e, t);
           first = first < 0 ? loss : first;
           last = loss;
           gy.writeAll(e, 0);
@@ -93,11 +89,7 @@ class TrainingLoopTest {
         ConvTranspose.StatefulResult fwd = student.encodeBatchWithState(alloc, x, null, false);
         try (ImageBatch y = fwd.image()) {
           float[] e = all(y);
-          double loss = 0;
-          for (int i = 0; i < e.length; i++) {
-            e[i] -= t[i];
-            loss += 0.5 * e[i] * e[i];
-          }
+          double loss = residual(e, t);
           first = first < 0 ? loss : first;
           last = loss;
           gy.writeAll(e, 0);
@@ -109,6 +101,16 @@ class TrainingLoopTest {
     }
     assertTrue(adam.timeStep() == 400, "one Adam step per update");
     assertTrue(last < 1e-3 * first, "loss " + first + " -> " + last);
+  }
+
+  /** e := y − t in place; returns ½‖e‖². */
+  private static double residual(float[] e, float[] t) {
+    double loss = 0;
+    for (int i = 0; i < e.length; i++) {
+      e[i] -= t[i];
+      loss += 0.5 * e[i] * e[i];
+    }
+    return loss;
   }
 
   private static ImageBatch randomized(Random r, ImageBatch b) {

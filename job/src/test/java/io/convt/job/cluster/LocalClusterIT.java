@@ -12,6 +12,7 @@ import io.convt.job.JobConfig;
 import io.convt.job.gradients.GradientsJob;
 import io.convt.job.gradients.GradientsRequest;
 import io.convt.job.infer.InferJob;
+import io.convt.job.infer.InferJobTest;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -20,7 +21,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -100,16 +100,7 @@ class LocalClusterIT {
   }
 
   static float[] read(SparkSession spark, String out) {
-    List<Row> rows = spark.read().parquet(out + "/data").orderBy("id").collectAsList();
-    int per = rows.get(0).getList(rows.get(0).fieldIndex("data")).size();
-    float[] all = new float[rows.size() * per];
-    for (int i = 0; i < rows.size(); i++) {
-      List<Float> d = rows.get(i).getList(rows.get(i).fieldIndex("data"));
-      for (int j = 0; j < per; j++) {
-        all[i * per + j] = d.get(j);
-      }
-    }
-    return all;
+    return InferJobTest.readRows(spark, out + "/data");
   }
 
   @Test

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** End to end on local[2]: inputs, outputs, quarantine, fail-fast, atomic commit, overwrite, chaining. */
-class InferJobTest {
+public class InferJobTest {
   static SparkSession spark;
   static final Path UPSAMPLE = Path.of("../sample-data/upsample2x_pytorch.npy");
   static final Path UPSAMPLE_BIAS = Path.of("../sample-data/upsample2x_bias.npy");
@@ -76,7 +76,13 @@ class InferJobTest {
 
   /** Output rows sorted by id, data concatenated (NCHW). */
   static float[] readData(String dir, int per) {
-    List<Row> rows = spark.read().parquet(dir).orderBy("id").collectAsList();
+    return readRows(spark, dir);
+  }
+
+  /** The {@code data} column of a Parquet tensor dataset, rows sorted by id, concatenated (tests only). */
+  public static float[] readRows(SparkSession session, String dir) {
+    List<Row> rows = session.read().parquet(dir).orderBy("id").collectAsList();
+    int per = rows.isEmpty() ? 0 : rows.get(0).getList(rows.get(0).fieldIndex("data")).size();
     float[] all = new float[rows.size() * per];
     for (int i = 0; i < rows.size(); i++) {
       List<Float> d = rows.get(i).getList(rows.get(i).fieldIndex("data"));
