@@ -64,7 +64,9 @@ convt_app_jar() {
 # Runs a JVM command, dropping the JDK's unavoidable "WARNING: Using incubator modules" line from stderr so that
 # a failure stays one line; keeps the exit code.
 convt_exec_quiet() {
-  local rc
-  { "$@" 2>&1 1>&3 3>&- | grep -v '^WARNING: Using incubator modules' >&2; rc=${PIPESTATUS[0]}; } 3>&1
+  local rc=0
+  # grep exits 1 when it filters everything (a quiet success): never let that decide the status. With pipefail
+  # the pipeline's status is the JVM's.
+  { "$@" 2>&1 1>&3 3>&- | { grep -v '^WARNING: Using incubator modules' >&2 || true; }; } 3>&1 || rc=$?
   return "$rc"
 }
