@@ -25,7 +25,7 @@ public final class InferCommand implements Callable<Integer> {
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory (committed atomically).")
   String output;
 
-  @Option(names = "--format", paramLabel = "FMT", description = "Output format: parquet (default) or png (output.format).")
+  @Option(names = "--format", paramLabel = "FMT", description = "Output format: parquet (default), png or jpeg (output.format).")
   String format;
 
   @Option(names = "--input-format", paramLabel = "FMT", description = "auto, npy, images or parquet (input.format).")

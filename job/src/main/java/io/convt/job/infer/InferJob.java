@@ -84,9 +84,9 @@ public final class InferJob {
       spark.sparkContext().setJobDescription("convt infer: transposed convolution of " + input + " ("
           + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target());
       Dataset<OutputRecord> ok = out.filter(col("status").equalTo(OutputRecord.OK));
-      if (s.outputFormat().equals("png")) {
+      if (!s.outputFormat().equals("parquet")) {
         String dir = commit.staging("images");
-        ok.javaRDD().foreachPartition(rows -> PngWriter.write(rows, dir, s));
+        ok.javaRDD().foreachPartition(rows -> ImageWriter.write(rows, dir, s));
       } else {
         ok.select(col("id"), col("shape"), col("data").as("data", tensorMetadata(plan, layer))).write()
             .parquet(commit.staging("data"));

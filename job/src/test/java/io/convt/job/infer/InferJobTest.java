@@ -200,6 +200,11 @@ public class InferJobTest {
       assertEquals(96, img.height());
       assertEquals(3, img.channels());
     }
+    String jpg = tmp.resolve("jpg").toString();
+    InferJob.run(spark, upsample(), conf("output.format=jpeg"), "../sample-data/images", jpg);
+    try (Stream<Path> files = Files.list(Path.of(jpg, "images"))) {
+      assertEquals(6, files.filter(p -> p.toString().endsWith(".jpg")).count());
+    }
   }
 
   @Test

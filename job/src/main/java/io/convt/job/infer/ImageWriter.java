@@ -9,11 +9,11 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Writes each output image as {@code <sanitised id>.png} into the staging directory. Names are a function of the
+ * Writes each output image as {@code <sanitised id>.png} (or {@code .jpg}) into the staging directory. Names are a function of the
  * record id, so a retried task overwrites exactly the files of its failed attempt.
  */
-final class PngWriter {
-  private PngWriter() {}
+final class ImageWriter {
+  private ImageWriter() {}
 
   static void write(Iterator<OutputRecord> rows, String dir, InferSettings s) throws IOException {
     Path d = new Path(dir);
@@ -22,17 +22,18 @@ final class PngWriter {
     while (rows.hasNext()) {
       OutputRecord r = rows.next();
       int[] sh = r.getShape();
-      byte[] png = ImageCodec.encode(ImageCodec.chwToHwc(r.getData(), sh[0], sh[1], sh[2]), sh[1], sh[2], sh[0], "png",
-          s.scaling(), s.bgr());
-      try (OutputStream out = fs.create(new Path(d, fileName(r.getId())), true)) {
-        out.write(png);
+      String format = s.outputFormat();
+      byte[] image = ImageCodec.encode(ImageCodec.chwToHwc(r.getData(), sh[0], sh[1], sh[2]), sh[1], sh[2], sh[0],
+          format, s.scaling(), s.bgr());
+      try (OutputStream out = fs.create(new Path(d, fileName(r.getId(), format)), true)) {
+        out.write(image);
       }
     }
   }
 
-  /** The id with path separators and unsafe characters replaced, plus ".png". */
-  static String fileName(String id) {
+  /** The id with path separators and unsafe characters replaced, plus ".png" or ".jpg". */
+  static String fileName(String id, String format) {
     String base = id.replaceFirst("^[a-z]+:/+", "");
-    return base.replaceAll("[^A-Za-z0-9._-]", "_") + ".png";
+    return base.replaceAll("[^A-Za-z0-9._-]", "_") + (format.equals("png") ? ".png" : ".jpg");
   }
 }
