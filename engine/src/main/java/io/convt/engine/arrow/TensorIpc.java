@@ -1,0 +1,80 @@
+package io.convt.engine.arrow;
+
+import io.convt.engine.io.TensorFormatException;
+import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * Arrow IPC files of tensors: column {@code id} (utf8) and column {@code data} of {@link FixedShapeTensorType}
+ * (float32, one shape per file, dim names C, H, W for images). What the job writes with {@code output.format=arrow}
+ * and reads back as an input, so layers chain.
+ */
+public final class TensorIpc {
+  /** One tensor read from a file. */
+  public record Tensor(String id, int[] shape, float[] data) {}
+
+  private TensorIpc() {}
+
+  /** Writes one file of same-shape tensors as a single record batch. */
+  public static void write(WritableByteChannel out, int[] shape, List<String> ids, List<float[]> tensors,
+      BufferAllocator allocator) throws IOException {
+    FixedShapeTensorType type = new FixedShapeTensorType(shape, shape.length == 3 ? List.of("C", "H", "W") : null);
+    Schema schema = new Schema(List.of(Field.notNullable("id", new ArrowType.Utf8()), type.field("data")));
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+        ArrowFileWriter writer = new ArrowFileWriter(root, null, out)) {
+      VarCharVector id = (VarCharVector) root.getVector("id");
+      FixedShapeTensorVector data = (FixedShapeTensorVector) root.getVector("data");
+      id.allocateNew(ids.size());
+      data.getUnderlyingVector().setInitialCapacity(ids.size());
+      data.allocateNew();
+      for (int i = 0; i < ids.size(); i++) {
+        id.setSafe(i, ids.get(i).getBytes(StandardCharsets.UTF_8));
+        data.set(i, tensors.get(i));
+      }
+      root.setRowCount(ids.size());
+      writer.start();
+      writer.writeBatch();
+      writer.end();
+    }
+  }
+
+  /** Reads every tensor of a file written by {@link #write} (or any file with such columns). */
+  public static List<Tensor> read(SeekableByteChannel in, String name, BufferAllocator allocator) {
+    FixedShapeTensorType.register();
+    List<Tensor> out = new ArrayList<>();
+    try (ArrowFileReader reader = new ArrowFileReader(in, allocator)) {
+      VectorSchemaRoot root = reader.getVectorSchemaRoot();
+      FieldVector idv = root.getVector("id");
+      FieldVector dv = root.getVector("data");
+      if (!(idv instanceof VarCharVector ids) || !(dv instanceof FixedShapeTensorVector data)) {
+        throw new TensorFormatException(name, "needs columns id (utf8) and data (arrow.fixed_shape_tensor), found "
+            + root.getSchema().getFields());
+      }
+      int[] shape = ((FixedShapeTensorType) data.getField().getType()).shape();
+      while (reader.loadNextBatch()) {
+        for (int i = 0; i < root.getRowCount(); i++) {
+          out.add(new Tensor(new String(ids.get(i), StandardCharsets.UTF_8), shape, data.getObject(i)));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof TensorFormatException t) {
+        throw t;
+      }
+      throw new TensorFormatException(name, "not a readable Arrow IPC tensor file: " + e.getMessage(), e);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,61 @@
+package io.convt.engine.arrow;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.convt.engine.io.TensorFormatException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The hand-written {@code arrow.fixed_shape_tensor} type through an IPC file round trip. */
+class TensorIpcTest {
+  @TempDir Path tmp;
+
+  @Test
+  void roundTripKeepsIdsShapeValuesAndTheCanonicalMetadata() throws IOException {
+    Path f = tmp.resolve("t.arrow");
+    float[] a = {1, 2, 3, 4, 5, 6};
+    float[] b = {-1, 0.5f, Float.MIN_VALUE, 7, 8, 9};
+    try (RootAllocator alloc = new RootAllocator();
+        FileChannel out = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      TensorIpc.write(out, new int[] {1, 2, 3}, List.of("a", "b"), List.of(a, b), alloc);
+    }
+    try (RootAllocator alloc = new RootAllocator(); FileChannel in = FileChannel.open(f)) {
+      List<TensorIpc.Tensor> t = TensorIpc.read(in, f.toString(), alloc);
+      assertEquals(2, t.size());
+      assertEquals("b", t.get(1).id());
+      assertArrayEquals(new int[] {1, 2, 3}, t.get(1).shape());
+      assertArrayEquals(b, t.get(1).data(), 0f);
+    }
+    String bytes = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertTrue(bytes.contains("arrow.fixed_shape_tensor"), "extension name in the schema metadata");
+    assertTrue(bytes.contains("{\"shape\":[1,2,3],\"dim_names\":[\"C\",\"H\",\"W\"]}"), "canonical metadata JSON");
+  }
+
+  @Test
+  void garbageIsAClearError() throws IOException {
+    Path f = Files.write(tmp.resolve("junk.arrow"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+    try (RootAllocator alloc = new RootAllocator(); FileChannel in = FileChannel.open(f)) {
+      TensorFormatException e = assertThrows(TensorFormatException.class, () -> TensorIpc.read(in, f.toString(), alloc));
+      assertTrue(e.getMessage().contains("junk.arrow"), e.getMessage());
+    }
+  }
+
+  @Test
+  void typeValidatesItsShapeAndMetadata() {
+    assertThrows(IllegalArgumentException.class, () -> new FixedShapeTensorType(new int[] {0, 2}, null));
+    FixedShapeTensorType t = new FixedShapeTensorType(new int[] {2, 2}, null);
+    assertThrows(IllegalArgumentException.class,
+        () -> t.deserialize(new org.apache.arrow.vector.types.pojo.ArrowType.FixedSizeList(5), "{\"shape\":[2,2]}"));
+    assertEquals(t, t.deserialize(new org.apache.arrow.vector.types.pojo.ArrowType.FixedSizeList(4), t.serialize()));
+  }
+}
