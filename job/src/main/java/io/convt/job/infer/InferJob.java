@@ -50,7 +50,7 @@ public final class InferJob {
     String mode = config.choice("mode", "error", "overwrite");
     int partitions = config.integer("partitions", 0, 1_000_000);
     int progressSeconds = config.integer("progress.interval-seconds", 0, 86_400);
-    String inputFormat = config.choice("input.format", "auto", "npy", "images", "parquet");
+    String inputFormat = config.choice("input.format", "auto", "npy", "images", "parquet", "arrow");
     Layer layer = Layer.open(spec.withOptions(spec.options()
         .withImpl(config.choice("kernel.impl", "auto", "simd", "scalar"))
         .withThreads(config.integer("kernel.threads", 1, 1024))));
@@ -84,7 +84,10 @@ public final class InferJob {
       spark.sparkContext().setJobDescription("convt infer: transposed convolution of " + input + " ("
           + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target());
       Dataset<OutputRecord> ok = out.filter(col("status").equalTo(OutputRecord.OK));
-      if (!s.outputFormat().equals("parquet")) {
+      if (s.outputFormat().equals("arrow")) {
+        String dir = commit.staging("data");
+        ok.javaRDD().foreachPartition(rows -> ArrowPartWriter.write(rows, dir));
+      } else if (!s.outputFormat().equals("parquet")) {
         String dir = commit.staging("images");
         ok.javaRDD().foreachPartition(rows -> ImageWriter.write(rows, dir, s));
       } else {

@@ -17,6 +17,6 @@ public record InferSettings(
         c.bool("fail-fast"),
         PixelScaling.parse(c.choice("image.scaling", "unit", "signed", "raw")),
         c.choice("image.channel-order", "rgb", "bgr").equals("bgr"),
-        c.choice("output.format", "parquet", "png", "jpeg"));
+        c.choice("output.format", "parquet", "arrow", "png", "jpeg"));
   }
 }

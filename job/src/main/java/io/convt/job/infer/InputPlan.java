@@ -24,12 +24,14 @@ record InputPlan(String format, String input, List<InputItem> items, long record
       case "npy":
         return npy(input, batchSize);
       case "images":
-        return images(input, hadoop);
+        return images(input, hadoop, false);
+      case "arrow":
+        return images(input, hadoop, true);
       case "parquet":
         return new InputPlan("parquet", input, List.of(), -1, null);
       default:
         throw new IllegalArgumentException("Invalid value for configuration key 'input.format': '" + f
-            + "' (expected auto, npy, images or parquet)");
+            + "' (expected auto, npy, images, parquet or arrow)");
     }
   }
 
@@ -37,6 +39,9 @@ record InputPlan(String format, String input, List<InputItem> items, long record
     String l = input.toLowerCase(Locale.ROOT);
     if (l.endsWith(".npy")) {
       return "npy";
+    }
+    if (l.endsWith(".arrow") || hasSuffix(input, ".arrow")) {
+      return "arrow";
     }
     if (l.endsWith(".parquet") || new java.io.File(input, "_SUCCESS").exists() && new java.io.File(input).isDirectory()
         && hasParquet(input)) {
@@ -46,8 +51,12 @@ record InputPlan(String format, String input, List<InputItem> items, long record
   }
 
   private static boolean hasParquet(String dir) {
+    return hasSuffix(dir, ".parquet");
+  }
+
+  private static boolean hasSuffix(String dir, String suffix) {
     String[] names = new java.io.File(dir).list();
-    return names != null && Arrays.stream(names).anyMatch(n -> n.endsWith(".parquet"));
+    return names != null && Arrays.stream(names).anyMatch(n -> n.endsWith(suffix));
   }
 
   private static InputPlan npy(String input, int batchSize) {
@@ -62,12 +71,13 @@ record InputPlan(String format, String input, List<InputItem> items, long record
     long n = h.shape()[0];
     List<InputItem> items = new ArrayList<>();
     for (long first = 0; first < n; first += batchSize) {
-      items.add(new InputItem(input, first, (int) Math.min(batchSize, n - first)));
+      items.add(new InputItem("npy", input, first, (int) Math.min(batchSize, n - first)));
     }
     return new InputPlan("npy", input, items, n, new int[] {h.shape()[1], h.shape()[2], h.shape()[3]});
   }
 
-  private static InputPlan images(String input, Configuration hadoop) {
+  /** Lists image files, or (arrow) the {@code .arrow} tensor files, of a directory, file or glob. */
+  private static InputPlan images(String input, Configuration hadoop, boolean arrow) {
     try {
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(input);
       FileSystem fs = p.getFileSystem(hadoop);
@@ -79,7 +89,7 @@ record InputPlan(String format, String input, List<InputItem> items, long record
       for (FileStatus s : matched) {
         if (s.isDirectory()) {
           for (FileStatus c : fs.listStatus(s.getPath())) {
-            if (c.isFile() && visible(c.getPath().getName())) {
+            if (c.isFile() && visible(c.getPath().getName()) && (!arrow || c.getPath().getName().endsWith(".arrow"))) {
               files.add(c.getPath().toString());
             }
           }
@@ -92,8 +102,8 @@ record InputPlan(String format, String input, List<InputItem> items, long record
       }
       files.sort(null); // a stable order: output ids and partitioning do not depend on listing order
       List<InputItem> items = new ArrayList<>(files.size());
-      files.forEach(x -> items.add(InputItem.image(x)));
-      return new InputPlan("images", input, items, files.size(), null);
+      files.forEach(x -> items.add(arrow ? InputItem.arrow(x) : InputItem.image(x)));
+      return new InputPlan(arrow ? "arrow" : "images", input, items, arrow ? -1 : files.size(), null);
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot list input " + input + ": " + e.getMessage(), e);
     }

@@ -35,6 +35,8 @@ final class InputReader implements Iterator<InputRecord> {
       InputItem item = items.next();
       if (item.isNpySlice()) {
         readSlice(item);
+      } else if (item.kind().equals("arrow")) {
+        readArrow(item.path());
       } else {
         pending.add(readImage(item.path()));
       }
@@ -60,6 +62,19 @@ final class InputReader implements Iterator<InputRecord> {
       float[] data = new float[per];
       System.arraycopy(a.floats(), i * per, data, 0, per);
       pending.add(new InputRecord(item.path() + "#" + (item.first() + i), shape, data, null));
+    }
+  }
+
+  /** Every tensor of an Arrow IPC file (local or mounted filesystem). A broken file fails the task: the file is named. */
+  private void readArrow(String path) {
+    java.nio.file.Path file = java.nio.file.Path.of(new org.apache.hadoop.fs.Path(path).toUri().getPath());
+    try (org.apache.arrow.memory.RootAllocator alloc = new org.apache.arrow.memory.RootAllocator();
+        java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file)) {
+      for (io.convt.engine.arrow.TensorIpc.Tensor t : io.convt.engine.arrow.TensorIpc.read(in, path, alloc)) {
+        pending.add(new InputRecord(t.id(), t.shape(), t.data(), null));
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("Cannot read input " + path + ": " + e.getMessage(), e);
     }
   }
 

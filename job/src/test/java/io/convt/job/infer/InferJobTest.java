@@ -190,6 +190,35 @@ public class InferJobTest {
   }
 
   @Test
+  void arrowIpcOutputCarriesTheTensorTypeAndChainsIntoTheNextLayer() throws IOException {
+    String up = tmp.resolve("up-arrow").toString();
+    InferJob.run(spark, upsample(), conf("output.format=arrow", "partitions=2"), "../sample-data/x.npy", up);
+    List<io.convt.engine.arrow.TensorIpc.Tensor> tensors = new java.util.ArrayList<>();
+    try (Stream<Path> files = Files.list(Path.of(up, "data"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".arrow")).sorted().toList()) {
+        try (RootAllocator a = new RootAllocator(); java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(f)) {
+          tensors.addAll(io.convt.engine.arrow.TensorIpc.read(in, f.toString(), a));
+        }
+      }
+    }
+    assertEquals(6, tensors.size());
+    assertArrayEquals(new int[] {3, 96, 96}, tensors.get(0).shape());
+    tensors.sort(java.util.Comparator.comparing(io.convt.engine.arrow.TensorIpc.Tensor::id));
+    float[] got = new float[6 * 3 * 96 * 96];
+    for (int i = 0; i < 6; i++) {
+      System.arraycopy(tensors.get(i).data(), 0, got, i * 3 * 96 * 96, 3 * 96 * 96);
+    }
+    NpyArray x = Npy.read(Path.of("../sample-data/x.npy"));
+    float[] mid = engine(upsample(), x);
+    assertArrayEquals(mid, got);
+    String sharp = tmp.resolve("sharp-from-arrow").toString();
+    Map<String, Object> s = InferJob.run(spark, sharpen(), conf(), up + "/data", sharp);
+    assertEquals("arrow", s.get("input_format"));
+    float[] expected = engine(sharpen(), new NpyArray("<f4", new int[] {6, 3, 96, 96}, mid, null));
+    assertArrayEquals(expected, readData(sharp + "/data", 3 * 96 * 96));
+  }
+
+  @Test
   void pngOutputRendersEachImage() throws IOException {
     String out = tmp.resolve("png").toString();
     InferJob.run(spark, upsample(), conf("output.format=png"), "../sample-data/images", out);
