@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The gradients job on local[2] against PyTorch, the single-JVM engine, other partitionings and bad input. */
-class GradientsJobTest {
+public class GradientsJobTest {
   static final Path FIX = Paths.get("src/test/resources/gradients");
   static SparkSession spark;
 
@@ -45,7 +45,7 @@ class GradientsJobTest {
     spark.stop();
   }
 
-  static LayerSpec fixtureLayer() {
+  public static LayerSpec fixtureLayer() {
     return LayerSpec.of(FIX.resolve("w.npy"), FIX.resolve("b.npy"), WeightLayout.PYTORCH,
         TorchConvTranspose2d.pytorch(new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1));
   }

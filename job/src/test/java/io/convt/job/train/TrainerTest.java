@@ -42,8 +42,7 @@ class TrainerTest {
   }
 
   static LayerSpec layer() {
-    return LayerSpec.of(FIX.resolve("w.npy"), FIX.resolve("b.npy"), WeightLayout.PYTORCH,
-        TorchConvTranspose2d.pytorch(new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1));
+    return io.convt.job.gradients.GradientsJobTest.fixtureLayer();
   }
 
   static TrainRequest request(Path out, Path target, int epochs, int batch, long maxSteps, boolean resume) {
