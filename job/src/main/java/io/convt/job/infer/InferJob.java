@@ -23,9 +23,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.MetadataBuilder;
@@ -77,30 +75,32 @@ public final class InferJob {
       results = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s))
           .mapPartitions(kernel);
     }
-    Dataset<OutputRecord> out = spark.createDataset(results.rdd(), Encoders.bean(OutputRecord.class))
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    // Cached as plain Java objects: each output record is computed once and then written, quarantined and counted
+    // without re-running the kernel, and without Spark SQL's columnar cache (which re-encodes every float).
+    JavaRDD<OutputRecord> out = results.persist(StorageLevel.MEMORY_AND_DISK());
     Map<String, Long> counts = new TreeMap<>();
     try (Progress p = Progress.start("convt infer", done, plan.records(), progressSeconds)) {
       spark.sparkContext().setJobDescription("convt infer: transposed convolution of " + input + " ("
           + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target());
-      Dataset<OutputRecord> ok = out.filter(col("status").equalTo(OutputRecord.OK));
+      JavaRDD<OutputRecord> ok = out.filter(r -> OutputRecord.OK.equals(r.getStatus()));
       if (s.outputFormat().equals("arrow")) {
         String dir = commit.staging("data");
-        ok.javaRDD().foreachPartition(rows -> ArrowPartWriter.write(rows, dir));
+        ok.foreachPartition(rows -> ArrowPartWriter.write(rows, dir));
       } else if (!s.outputFormat().equals("parquet")) {
         String dir = commit.staging("images");
-        ok.javaRDD().foreachPartition(rows -> ImageWriter.write(rows, dir, s));
+        ok.foreachPartition(rows -> ImageWriter.write(rows, dir, s));
       } else {
-        ok.select(col("id"), col("shape"), col("data").as("data", tensorMetadata(plan, layer))).write()
+        spark.createDataset(ok.rdd(), Encoders.bean(OutputRecord.class))
+            .select(col("id"), col("shape"), col("data").as("data", tensorMetadata(plan, layer))).write()
             .parquet(commit.staging("data"));
       }
       spark.sparkContext().setJobDescription("convt infer: write quarantined records (id, reason, detail)");
-      out.filter(col("status").notEqual(OutputRecord.OK)).select("id", "reason", "detail").coalesce(1).write()
-          .json(commit.staging("quarantine"));
+      spark.createDataset(out.filter(r -> !OutputRecord.OK.equals(r.getStatus())).rdd(),
+              Encoders.bean(OutputRecord.class))
+          .select("id", "reason", "detail").coalesce(1).write().json(commit.staging("quarantine"));
       spark.sparkContext().setJobDescription("convt infer: count records by status and reason");
-      for (Row r : out.groupBy("status", "reason").count().collectAsList()) {
-        counts.put(r.isNullAt(1) ? "ok" : r.getString(1), r.getLong(2));
-      }
+      out.map(r -> OutputRecord.OK.equals(r.getStatus()) ? "ok" : r.getReason()).countByValue()
+          .forEach((k, v) -> counts.put(k, v));
     } catch (Exception e) { // SparkException is checked but thrown through Spark's Java API
       commit.abort();
       throw SparkErrors.unwrap(e);
