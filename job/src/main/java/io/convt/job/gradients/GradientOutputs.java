@@ -46,7 +46,7 @@ public final class GradientOutputs {
 
   /** Writes everything into {@code outDir} (created if needed). */
   public static Result write(Path outDir, Layer layer, float[] dwMps, float[] db, GradientsJob.Dataset data,
-      GradientsRequest request, Double loss, double seconds) {
+      GradientsRequest request, Double loss, double seconds, GradientTotals totals) {
     WeightLayout layout = layer.spec().layout();
     int[] g = layer.geometry();
     int groups = layer.spec().geometry().groups();
@@ -88,6 +88,11 @@ public final class GradientOutputs {
     s.put("gradient_sha256", sha);
     s.put("grad_input_dir", request.gradInputDir());
     s.put("seconds", seconds);
+    // the reduction: partial sums the tasks shipped, and the driver's ordered merge of them
+    s.put("pass_seconds", totals.passSeconds());
+    s.put("reduce_seconds", totals.reduceSeconds());
+    s.put("reduce_share", totals.passSeconds() > 0 ? totals.reduceSeconds() / totals.passSeconds() : 0.0);
+    s.put("partial_bytes", totals.partialBytes());
     s.put("layer", layer.spec().describe());
     try {
       AtomicFiles.write(outDir.resolve("run-summary.json"), JSON.writeValueAsBytes(s));

@@ -40,6 +40,7 @@ public final class GradientPass {
     if (count <= 0) {
       throw new IllegalArgumentException("Cannot compute gradients: no records in range " + first + "+" + count);
     }
+    long started = System.nanoTime();
     List<long[]> slices = slices(first, count, request.partitions());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<LayerWeights> bw = jsc.broadcast(weights);
@@ -58,12 +59,23 @@ public final class GradientPass {
       bw.destroy();
       br.destroy();
     }
+    long merging = System.nanoTime();
     PartialGradients total = PartialGradients.mergeInOrder(partials);
+    long merged = System.nanoTime();
     if (total.records() != count) {
       throw new IllegalStateException("Cannot complete gradient pass: " + total.records() + " of " + count
           + " records arrived (a slice is missing)");
     }
-    return new GradientTotals(total.weightGradient(), total.biasGradient(), total.loss(), total.records());
+    return new GradientTotals(total.weightGradient(), total.biasGradient(), total.loss(), total.records(),
+        (merged - started) / 1e9, (merged - merging) / 1e9, partialBytes(partials));
+  }
+
+  private static long partialBytes(List<PartialGradients> partials) {
+    long n = 0;
+    for (PartialGradients p : partials) {
+      n += p.serializedSize();
+    }
+    return n;
   }
 
   private static void failForTest(long sliceStart) {

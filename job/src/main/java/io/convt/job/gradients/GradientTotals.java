@@ -10,5 +10,9 @@ import io.convt.engine.train.LossSum;
  * @param biasGradient {@code [Cout]}
  * @param loss exact sum of the records' element-loss sums (empty when upstream gradients were given)
  * @param records records covered
+ * @param passSeconds wall time of the whole pass (broadcast, tasks, collect, merge)
+ * @param reduceSeconds wall time of the driver's ordered merge of the collected partials
+ * @param partialBytes serialized size of the partials the tasks sent to the driver
  */
-public record GradientTotals(float[] weightGradient, float[] biasGradient, LossSum loss, long records) {}
+public record GradientTotals(float[] weightGradient, float[] biasGradient, LossSum loss, long records,
+    double passSeconds, double reduceSeconds, long partialBytes) {}

@@ -91,7 +91,8 @@ public final class GradientsJob {
       loss.finishGradient(db, data.outputElements());
       lossValue = loss.reduce(totals.loss().value(), data.outputElements());
     }
-    return GradientOutputs.write(outDir, layer, dw, db, data, request, lossValue,
-        (System.nanoTime() - started) / 1e9);
+    GradientOutputs.Result r = GradientOutputs.write(outDir, layer, dw, db, data, request, lossValue,
+        (System.nanoTime() - started) / 1e9, totals);
+    return r;
   }
 }

@@ -59,6 +59,14 @@ public final class PartialGradients implements Serializable {
     out.defaultWriteObject();
   }
 
+  /** Bytes of the accumulator's wire form (what a task ships to the driver for this partial). */
+  public long serializedSize() {
+    if (bytes == null) {
+      bytes = sum.toBytes();
+    }
+    return bytes.length;
+  }
+
   /** Merges the partials (in the given order; the result does not depend on it) into one. */
   public static PartialGradients mergeInOrder(List<PartialGradients> partials) {
     if (partials.isEmpty()) {
