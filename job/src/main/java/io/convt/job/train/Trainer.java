@@ -1,5 +1,6 @@
 package io.convt.job.train;
 
+import io.convt.engine.train.LossCurve;
 import io.convt.job.LayerWeights;
 import io.convt.job.SparkErrors;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,6 @@
 package io.convt.job.train;
 
+import io.convt.engine.train.SuperResolutionDemo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

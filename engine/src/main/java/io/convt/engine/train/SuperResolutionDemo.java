@@ -1,4 +1,4 @@
-package io.convt.job.train;
+package io.convt.engine.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -11,7 +11,7 @@ import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
-import io.convt.engine.train.Loss;
+
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
