@@ -57,6 +57,17 @@ public final class OutputCommit {
     return new Path(staging, child).toString();
   }
 
+  /** Creates a directory inside the staging directory and returns its path. */
+  public String mkdir(String child) {
+    Path p = new Path(staging, child);
+    try {
+      fs.mkdirs(p);
+    } catch (IOException e) {
+      throw new IllegalStateException("Cannot create " + p + ": " + e.getMessage(), e);
+    }
+    return p.toString();
+  }
+
   /** Writes a small text file into the staging directory. */
   public void writeText(String child, String text) {
     try (OutputStream out = fs.create(new Path(staging, child), true)) {

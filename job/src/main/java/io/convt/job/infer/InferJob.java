@@ -27,7 +27,6 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.MetadataBuilder;
-import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 
@@ -62,9 +61,15 @@ public final class InferJob {
     Broadcast<LayerWeights> weights = jsc.broadcast(LayerWeights.of(layer));
     LongAccumulator done = spark.sparkContext().longAccumulator("convt records processed");
     CollectionAccumulator<String> builds = spark.sparkContext().collectionAccumulator("convt kernels built");
+    Map<String, LongAccumulator> counters = new TreeMap<>();
+    for (String outcome : new String[] {OutputRecord.OK, "unreadable", "channels", "shape", "non_finite"}) {
+      counters.put(outcome, spark.sparkContext().longAccumulator("convt records " + outcome));
+    }
+    String quarantineDir = commit.mkdir("quarantine");
     long broadcastId = weights.id();
     FlatMapFunction<java.util.Iterator<InputRecord>, OutputRecord> kernel = records ->
-        new InferPartition(records, KernelHolder.layer(broadcastId, weights.value(), builds), s, done);
+        new InferPartition(records, KernelHolder.layer(broadcastId, weights.value(), builds), s, done,
+            new QuarantineSink(quarantineDir), counters);
     JavaRDD<OutputRecord> results;
     if (plan.format().equals("parquet")) {
       results = spark.read().parquet(input)
@@ -75,38 +80,35 @@ public final class InferJob {
       results = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s))
           .mapPartitions(kernel);
     }
-    // Cached as plain Java objects: each output record is computed once and then written, quarantined and counted
-    // without re-running the kernel, and without Spark SQL's columnar cache (which re-encodes every float).
-    JavaRDD<OutputRecord> out = results.persist(StorageLevel.MEMORY_AND_DISK());
+    // One pass: each task writes its good records (below) and its quarantine file, and counts outcomes in
+    // accumulators that the write action applies once per successful task. Nothing is cached, so memory does not
+    // grow with the dataset.
     Map<String, Long> counts = new TreeMap<>();
     try (Progress p = Progress.start("convt infer", done, plan.records(), progressSeconds)) {
       spark.sparkContext().setJobDescription("convt infer: transposed convolution of " + input + " ("
-          + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target());
-      JavaRDD<OutputRecord> ok = out.filter(r -> OutputRecord.OK.equals(r.getStatus()));
+          + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target()
+          + ", bad records to quarantine/");
       if (s.outputFormat().equals("arrow")) {
         String dir = commit.staging("data");
-        ok.foreachPartition(rows -> ArrowPartWriter.write(rows, dir));
+        results.foreachPartition(rows -> ArrowPartWriter.write(rows, dir));
       } else if (!s.outputFormat().equals("parquet")) {
         String dir = commit.staging("images");
-        ok.foreachPartition(rows -> ImageWriter.write(rows, dir, s));
+        results.foreachPartition(rows -> ImageWriter.write(rows, dir, s));
       } else {
-        spark.createDataset(ok.rdd(), Encoders.bean(OutputRecord.class))
+        spark.createDataset(results.rdd(), Encoders.bean(OutputRecord.class))
             .select(col("id"), col("shape"), col("data").as("data", tensorMetadata(plan, layer))).write()
             .parquet(commit.staging("data"));
       }
-      spark.sparkContext().setJobDescription("convt infer: write quarantined records (id, reason, detail)");
-      spark.createDataset(out.filter(r -> !OutputRecord.OK.equals(r.getStatus())).rdd(),
-              Encoders.bean(OutputRecord.class))
-          .select("id", "reason", "detail").coalesce(1).write().json(commit.staging("quarantine"));
-      spark.sparkContext().setJobDescription("convt infer: count records by status and reason");
-      out.map(r -> OutputRecord.OK.equals(r.getStatus()) ? "ok" : r.getReason()).countByValue()
-          .forEach((k, v) -> counts.put(k, v));
+      counters.forEach((k, v) -> {
+        if (v.value() > 0 || k.equals(OutputRecord.OK)) {
+          counts.put(k, v.value());
+        }
+      });
     } catch (Exception e) { // SparkException is checked but thrown through Spark's Java API
       commit.abort();
       throw SparkErrors.unwrap(e);
     } finally {
       spark.sparkContext().setJobDescription(null);
-      out.unpersist();
     }
     Map<String, Object> summary = summary(spark, spec, config, plan, layer, counts, builds.value(), t0, commit);
     commit.writeText("run-summary.json", json(summary));

@@ -26,15 +26,25 @@ final class InferPartition implements Iterator<OutputRecord> {
   private final Layer layer;
   private final InferSettings settings;
   private final LongAccumulator done;
+  private final QuarantineSink quarantine;
+  private final java.util.Map<String, LongAccumulator> counters;
   private final Deque<OutputRecord> ready = new ArrayDeque<>();
   private InputRecord lookahead;
   private BufferAllocator allocator;
 
-  InferPartition(Iterator<InputRecord> in, Layer layer, InferSettings settings, LongAccumulator done) {
+  /**
+   * @param quarantine where bad records go (they are not emitted downstream)
+   * @param counters one accumulator per outcome ({@code ok} and each quarantine reason); updated in the action's
+   *     result tasks, so Spark applies each successful task's counts exactly once
+   */
+  InferPartition(Iterator<InputRecord> in, Layer layer, InferSettings settings, LongAccumulator done,
+      QuarantineSink quarantine, java.util.Map<String, LongAccumulator> counters) {
     this.in = in;
     this.layer = layer;
     this.settings = settings;
     this.done = done;
+    this.quarantine = quarantine;
+    this.counters = counters;
   }
 
   @Override
@@ -44,6 +54,7 @@ final class InferPartition implements Iterator<OutputRecord> {
     }
     if (ready.isEmpty()) {
       closeAllocator();
+      quarantine.close();
     }
     return !ready.isEmpty();
   }
@@ -109,7 +120,8 @@ final class InferPartition implements Iterator<OutputRecord> {
     if (settings.failFast() || (bad.getReason().equals("non_finite") && settings.nanPolicy().equals("fail"))) {
       throw new IllegalArgumentException("Bad record " + bad.getId() + " (" + bad.getReason() + "): " + bad.getDetail());
     }
-    ready.add(bad);
+    quarantine.write(bad);
+    counters.get(bad.getReason()).add(1);
     done.add(1);
   }
 
@@ -129,6 +141,7 @@ final class InferPartition implements Iterator<OutputRecord> {
         }
       }
     }
+    counters.get(OutputRecord.OK).add(batch.size());
     done.add(batch.size());
   }
 
