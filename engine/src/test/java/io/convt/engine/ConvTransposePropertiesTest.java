@@ -136,6 +136,23 @@ class ConvTransposePropertiesTest {
   }
 
   @Test
+  void clipOriginMovesTheWindowByExactlyTheClipOffset() { // §1.1: pixel clip.x + u is centred on T + u
+    ConvTransposeDescriptor d = ConvTransposeDescriptor.builder(3, 3, 2, 2).stride(2, 2).build();
+    ConvTranspose k = kernel(d, true);
+    float[] src = random(5 * 5 * 2);
+    float[] whole = encodeManual(k, src, 5, 5, 2, 9, 9);
+    k.setClipRect(ClipRect.of(3, 2, 4, 5));
+    float[] clipped = encodeManual(k, src, 5, 5, 2, 9, 9);
+    for (int v = 0; v < 5; v++) {
+      for (int u = 0; u < 4; u++) {
+        for (int o = 0; o < 2; o++) {
+          assertEquals(whole[(v * 9 + u) * 2 + o], clipped[((2 + v) * 9 + 3 + u) * 2 + o], 0f, "v=" + v + " u=" + u);
+        }
+      }
+    }
+  }
+
+  @Test
   void emptyClipWritesNothing() {
     ConvTransposeDescriptor d = ConvTransposeDescriptor.builder(3, 3, 1, 1).build();
     ConvTranspose k = kernel(d, true);
