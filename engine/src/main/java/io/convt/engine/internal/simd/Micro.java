@@ -58,22 +58,26 @@ final class Micro {
     c31.intoArray(acc, at + 7 * L);
   }
 
-  /** {@link #bcast4x2} with the vector operand loaded under masks (array ends, channel tails). */
-  static void bcast4x2Masked(float[] a, int a0, int d1, int d2, int d3, int aStep, float[] b, int b0, int bStep,
-      int n, VectorMask<Float> m0, VectorMask<Float> m1, float[] acc, int at) {
-    FloatVector c00 = FloatVector.fromArray(S, acc, at + 0);
-    FloatVector c01 = FloatVector.fromArray(S, acc, at + L);
-    FloatVector c10 = FloatVector.fromArray(S, acc, at + 2 * L);
-    FloatVector c11 = FloatVector.fromArray(S, acc, at + 3 * L);
-    FloatVector c20 = FloatVector.fromArray(S, acc, at + 4 * L);
-    FloatVector c21 = FloatVector.fromArray(S, acc, at + 5 * L);
-    FloatVector c30 = FloatVector.fromArray(S, acc, at + 6 * L);
-    FloatVector c31 = FloatVector.fromArray(S, acc, at + 7 * L);
-    int ai = a0;
+  /**
+   * {@link #bcast4x2} over contiguous operands ({@code a} step 1, {@code b} step 2L) whose four pixel rows accumulate
+   * at their own offsets {@code at0..at3} of {@code acc} (a row buffer; absent pixels point at a junk slot), so
+   * one weight panel can serve every pixel block of a row while it sits in L1.
+   */
+  static void rows4x2(float[] a, int a0, int d1, int d2, int d3, float[] b, int b0, int n, float[] acc, int at0,
+      int at1, int at2, int at3) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, at0);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at0 + L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at1);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at1 + L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at2);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at2 + L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, at3);
+    FloatVector c31 = FloatVector.fromArray(S, acc, at3 + L);
     int bi = b0;
-    for (int i = 0; i < n; i++, ai += aStep, bi += bStep) {
-      FloatVector w0 = FloatVector.fromArray(S, b, bi, m0);
-      FloatVector w1 = FloatVector.fromArray(S, b, bi + L, m1);
+    for (int i = 0; i < n; i++, bi += 2 * L) {
+      int ai = a0 + i;
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
       FloatVector x = FloatVector.broadcast(S, a[ai]);
       c00 = x.fma(w0, c00);
       c01 = x.fma(w1, c01);
@@ -87,14 +91,14 @@ final class Micro {
       c30 = x.fma(w0, c30);
       c31 = x.fma(w1, c31);
     }
-    c00.intoArray(acc, at + 0);
-    c01.intoArray(acc, at + L);
-    c10.intoArray(acc, at + 2 * L);
-    c11.intoArray(acc, at + 3 * L);
-    c20.intoArray(acc, at + 4 * L);
-    c21.intoArray(acc, at + 5 * L);
-    c30.intoArray(acc, at + 6 * L);
-    c31.intoArray(acc, at + 7 * L);
+    c00.intoArray(acc, at0);
+    c01.intoArray(acc, at0 + L);
+    c10.intoArray(acc, at1);
+    c11.intoArray(acc, at1 + L);
+    c20.intoArray(acc, at2);
+    c21.intoArray(acc, at2 + L);
+    c30.intoArray(acc, at3);
+    c31.intoArray(acc, at3 + L);
   }
 
   /**
@@ -202,6 +206,36 @@ final class Micro {
     c30.intoArray(acc, 9 * L);
     c31.intoArray(acc, 10 * L);
     c32.intoArray(acc, 11 * L);
+  }
+
+  /** {@code dst[d0 ..+n) = src[s0 ..+n)}: vector copies with one masked tail (used to pack panels pixel by pixel). */
+  static void copy(float[] src, int s0, float[] dst, int d0, int n) {
+    int i = 0;
+    for (; i + L <= n; i += L) {
+      FloatVector.fromArray(S, src, s0 + i).intoArray(dst, d0 + i);
+    }
+    if (i < n) {
+      VectorMask<Float> m = S.indexInRange(i, n);
+      FloatVector.fromArray(S, src, s0 + i, m).intoArray(dst, d0 + i, m);
+    }
+  }
+
+  /**
+   * Scatters {@code src[s0 ..+n)} into slabs of 2L floats {@code slabStride} apart: element c goes to
+   * {@code dst[d0 + (c / 2L)·slabStride + c % 2L]}; the last slab's tail is zero-filled (no masks downstream).
+   */
+  static void copy(float[] src, int s0, float[] dst, int d0, int n, int slabStride) {
+    for (int c = 0, d = d0; c < n; c += 2 * L, d += slabStride) {
+      int k = Math.min(2 * L, n - c);
+      if (k == 2 * L) {
+        FloatVector.fromArray(S, src, s0 + c).intoArray(dst, d);
+        FloatVector.fromArray(S, src, s0 + c + L).intoArray(dst, d + L);
+      } else {
+        for (int j = 0; j < 2 * L; j++) {
+          dst[d + j] = j < k ? src[s0 + c + j] : 0f;
+        }
+      }
+    }
   }
 
   /** Horizontal sum of accumulator row q of {@link #dot4}. */

@@ -19,12 +19,14 @@ final class SimdBackwardData {
   static void run(SimdPlan plan, ConvProblem p, float[] gradOut, float[] w, float[] gradIn, int threads) {
     final float[] packed = plan.backwardDataWeights(w);
     final long[] colMask = plan.backwardColumnMasks();
-    int rows = p.images() * p.srcH();
+    final int rows = p.images() * p.srcH();
+    // DENSE: like the forward pass, input-channel blocks run over a chunk of rows so their weights stay in L2
+    final boolean depthwise = plan.backwardDataKind() == SimdPlan.Kind.DEPTHWISE;
+    final int chunk = depthwise ? rows : SimdForward.rowChunk(p.dstW() * p.dstC() * p.strideY());
     Parallel.forRange(rows, threads, (from, to) -> {
       int[] vs = new int[p.kH()];
       int[] kys = new int[p.kH()];
       int stride = Math.max(p.cin(), p.cout()) + 2 * L;
-      float[] out = new float[p.srcW() * stride + 2 * L];
       int[] blocks = new int[2 * p.srcW()];
       int nb = 0;
       for (int ix = 0; ix < p.srcW(); ) {
@@ -37,41 +39,53 @@ final class SimdBackwardData {
         blocks[nb++] = np;
         ix += np;
       }
+      // destination column of each block's first pixel per kernel column, or -1 where the column does not reach it
+      int[] blockU = new int[nb / 2 * p.kW()];
+      for (int bi = 0; bi < nb / 2; bi++) {
+        for (int kx = 0; kx < p.kW(); kx++) {
+          blockU[bi * p.kW() + kx] = (colMask[blocks[2 * bi]] >>> kx & 1) != 0 ? u(p, blocks[2 * bi], kx) : -1;
+        }
+      }
+      float[] out = depthwise ? new float[p.srcW() * stride + 2 * L] : new float[(p.srcW() + 1) * 2 * L];
       float[] acc = new float[8 * L];
       int[] aOff = new int[p.kH() * p.kW()];
       int[] bOff = new int[p.kH() * p.kW()];
-      for (int r = from; r < to; r++) {
-        int t = r / p.srcH();
-        int iy = r % p.srcH();
-        int nTaps = 0;
-        for (int ky = 0; ky < p.kH(); ky++) {
-          int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
-          if (v >= 0 && v < p.clipH()) {
-            kys[nTaps] = ky;
-            vs[nTaps++] = v;
-          }
-        }
-        int dstBase = (p.dstImage0() + t) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo();
-        int srcRow = (p.srcImage0() + t) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
-        if (plan.backwardDataKind() == SimdPlan.Kind.DEPTHWISE) {
-          for (int b = 0; b < nb; b += 2) {
-            depthwise(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1], out,
-                stride, acc, aOff, bOff);
-          }
-        } else {
-          // channel blocks outermost: one weight slice stays in cache while the row streams past it
-          for (int gr = 0; gr < p.groups(); gr++) {
-            int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
-            for (int il0 = 0; il0 < ilEnd; il0 += 2 * L) {
-              for (int b = 0; b < nb; b += 2) {
-                dense(plan, p, gradOut, packed, dstBase, kys, vs, nTaps, colMask[blocks[b]], blocks[b],
-                    blocks[b + 1], out, stride, acc, gr, il0);
+      for (int r0 = from; r0 < to; r0 += chunk) {
+        int r1 = Math.min(to, r0 + chunk);
+        for (int gr = 0; gr < (depthwise ? 1 : p.groups()); gr++) {
+          int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
+          for (int il0 = 0; il0 < (depthwise ? 1 : ilEnd); il0 += 2 * L) {
+            for (int r = r0; r < r1; r++) {
+              int t = r / p.srcH();
+              int iy = r % p.srcH();
+              int nTaps = 0;
+              for (int ky = 0; ky < p.kH(); ky++) {
+                int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+                if (v >= 0 && v < p.clipH()) {
+                  kys[nTaps] = ky;
+                  vs[nTaps++] = v;
+                }
+              }
+              int dstBase = (p.dstImage0() + t) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo();
+              int srcRow = (p.srcImage0() + t) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
+              if (depthwise) {
+                for (int b = 0; b < nb; b += 2) {
+                  depthwise(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1],
+                      out, stride, acc, aOff, bOff);
+                }
+                for (int ix = 0; ix < p.srcW(); ix++) {
+                  System.arraycopy(out, ix * stride, gradIn, srcRow + ix * p.srcC(), p.cinRead());
+                }
+              } else {
+                denseRow(plan, p, gradOut, packed, dstBase, kys, vs, nTaps, blocks, nb, blockU, out, gr, il0);
+                int c = gr * p.cig() + il0;
+                int nc = Math.min(2 * L, ilEnd - il0);
+                for (int ix = 0; ix < p.srcW(); ix++) {
+                  System.arraycopy(out, ix * 2 * L, gradIn, srcRow + ix * p.srcC() + c, nc);
+                }
               }
             }
           }
-        }
-        for (int ix = 0; ix < p.srcW(); ix++) {
-          System.arraycopy(out, ix * stride, gradIn, srcRow + ix * p.srcC(), p.cinRead());
         }
       }
     });
@@ -82,31 +96,35 @@ final class SimdBackwardData {
     return ix * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
   }
 
-  private static void dense(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int dstBase, int[] kys, int[] vs,
-      int nTaps, long mask, int ix, int np, float[] out, int stride, float[] acc, int gr, int il0) {
-    final int cig = p.cig();
+  /**
+   * One source row, one block of 2L input channels: {@code out[ix·2L ..]} = the sums for source column ix. Output
+   * channels are cut into chunks of {@link SimdForward#KC} so each tap's weight panel serves the whole row from L1.
+   */
+  private static void denseRow(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int dstBase, int[] kys, int[] vs,
+      int nTaps, int[] blocks, int nb, int[] blockU, float[] out, int gr, int il0) {
     final int cog = p.cog();
-    final int cigPad = plan.cigPad();
     final int dc = p.dstC();
+    final int kW = p.kW();
     final int step = p.strideX() * dc;
-    final int d1 = np > 1 ? step : 0;
-    final int d2 = np > 2 ? 2 * step : 0;
-    final int d3 = np > 3 ? 3 * step : 0;
-    {
-      {
-        java.util.Arrays.fill(acc, 0, 8 * L, 0f);
-        for (int ti = 0; ti < nTaps; ti++) {
-          int ky = kys[ti];
-          int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc + gr * cog;
-          for (long bits = mask; bits != 0; bits &= bits - 1) {
-            int kx = Long.numberOfTrailingZeros(bits);
-            int wb = (((gr * (cigPad / (2 * L)) + il0 / (2 * L)) * p.kH() + ky) * p.kW() + kx) * cog * 2 * L;
-            Micro.bcast4x2(g, rowBase + u(p, ix, kx) * dc, d1, d2, d3, 1, wq, wb, 2 * L, cog, acc, 0);
+    final int junk = p.srcW() * 2 * L;
+    final int wGroup = gr * (plan.cigPad() / (2 * L)) + il0 / (2 * L);
+    java.util.Arrays.fill(out, 0, junk, 0f);
+    for (int k0 = 0; k0 < cog; k0 += SimdForward.KC) {
+      int n = Math.min(SimdForward.KC, cog - k0);
+      for (int ti = 0; ti < nTaps; ti++) {
+        int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc + gr * cog + k0;
+        for (int kx = 0; kx < kW; kx++) {
+          int wb = (((wGroup * p.kH() + kys[ti]) * kW + kx) * cog + k0) * 2 * L;
+          for (int b = 0; b < nb; b += 2) {
+            int u = blockU[b / 2 * kW + kx];
+            if (u < 0) {
+              continue;
+            }
+            int np = blocks[b + 1];
+            int at = blocks[b] * 2 * L;
+            Micro.rows4x2(g, rowBase + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0, wq,
+                wb, n, out, at, np > 1 ? at + 2 * L : junk, np > 2 ? at + 4 * L : junk, np > 3 ? at + 6 * L : junk);
           }
-        }
-        int c = gr * cig + il0;
-        for (int q = 0; q < np; q++) {
-          System.arraycopy(acc, q * 2 * L, out, (ix + q) * stride + c, 2 * L);
         }
       }
     }

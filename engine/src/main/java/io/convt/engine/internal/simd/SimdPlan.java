@@ -28,6 +28,7 @@ final class SimdPlan {
   private final long[] forwardColumnMasks;
   private final long[] backwardColumnMasks;
   private final int[] forwardBlocks;
+  private final int[] forwardBlockColumns;
 
   SimdPlan(ConvProblem p) {
     this.p = p;
@@ -63,6 +64,14 @@ final class SimdPlan {
       }
     }
     this.forwardBlocks = b.stream().mapToInt(Integer::intValue).toArray();
+    this.forwardBlockColumns = new int[forwardBlocks.length / 3 * p.kW()];
+    for (int bi = 0; bi < forwardBlocks.length / 3; bi++) {
+      int u = forwardBlocks[3 * bi];
+      for (int kx = 0; kx < p.kW(); kx++) {
+        boolean tap = (forwardColumnMasks[u] >>> kx & 1) != 0;
+        forwardBlockColumns[bi * p.kW() + kx] = tap ? (p.tX() + u - p.cx() + p.dilX() * kx) / p.strideX() : -1;
+      }
+    }
     this.backwardColumnMasks = new long[p.srcW()];
     for (int ix = 0; ix < p.srcW(); ix++) {
       long m = 0;
@@ -82,6 +91,14 @@ final class SimdPlan {
    */
   int[] forwardBlocks() {
     return forwardBlocks;
+  }
+
+  /**
+   * Source column of each forward block's first pixel for each kernel column, {@code [block][kx]}, or -1 where that
+   * kernel column does not reach the block (precomputed: a division per micro-kernel call costs ~10 %).
+   */
+  int[] forwardBlockColumns() {
+    return forwardBlockColumns;
   }
 
   /** Whether this backend handles the geometry (kernel columns fit a 64-bit tap mask). */
