@@ -101,6 +101,81 @@ final class Micro {
     c31.intoArray(acc, at3 + L);
   }
 
+  /** {@link #rows4x2} for blocks of {@code cb} = 2L channels, {@link #rows4x4} for 4L. */
+  static void rows(int cb, float[] a, int a0, int d1, int d2, int d3, float[] b, int b0, int n, float[] acc, int at0,
+      int at1, int at2, int at3) {
+    if (cb == 4 * L) {
+      rows4x4(a, a0, d1, d2, d3, b, b0, n, acc, at0, at1, at2, at3);
+    } else {
+      rows4x2(a, a0, d1, d2, d3, b, b0, n, acc, at0, at1, at2, at3);
+    }
+  }
+
+  /** {@link #rows4x2} with four vectors per pixel ({@code b} step 4L): 16 accumulators, 4 loads per 16 FMAs. */
+  static void rows4x4(float[] a, int a0, int d1, int d2, int d3, float[] b, int b0, int n, float[] acc, int at0,
+      int at1, int at2, int at3) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, at0);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at0 + L);
+    FloatVector c02 = FloatVector.fromArray(S, acc, at0 + 2 * L);
+    FloatVector c03 = FloatVector.fromArray(S, acc, at0 + 3 * L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at1);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at1 + L);
+    FloatVector c12 = FloatVector.fromArray(S, acc, at1 + 2 * L);
+    FloatVector c13 = FloatVector.fromArray(S, acc, at1 + 3 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at2);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at2 + L);
+    FloatVector c22 = FloatVector.fromArray(S, acc, at2 + 2 * L);
+    FloatVector c23 = FloatVector.fromArray(S, acc, at2 + 3 * L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, at3);
+    FloatVector c31 = FloatVector.fromArray(S, acc, at3 + L);
+    FloatVector c32 = FloatVector.fromArray(S, acc, at3 + 2 * L);
+    FloatVector c33 = FloatVector.fromArray(S, acc, at3 + 3 * L);
+    int bi = b0;
+    for (int i = 0; i < n; i++, bi += 4 * L) {
+      int ai = a0 + i;
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
+      FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c00 = x0.fma(w0, c00);
+      c01 = x0.fma(w1, c01);
+      c02 = x0.fma(w2, c02);
+      c03 = x0.fma(w3, c03);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + d1]);
+      c10 = x1.fma(w0, c10);
+      c11 = x1.fma(w1, c11);
+      c12 = x1.fma(w2, c12);
+      c13 = x1.fma(w3, c13);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + d2]);
+      c20 = x2.fma(w0, c20);
+      c21 = x2.fma(w1, c21);
+      c22 = x2.fma(w2, c22);
+      c23 = x2.fma(w3, c23);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + d3]);
+      c30 = x3.fma(w0, c30);
+      c31 = x3.fma(w1, c31);
+      c32 = x3.fma(w2, c32);
+      c33 = x3.fma(w3, c33);
+    }
+    c00.intoArray(acc, at0);
+    c01.intoArray(acc, at0 + L);
+    c02.intoArray(acc, at0 + 2 * L);
+    c03.intoArray(acc, at0 + 3 * L);
+    c10.intoArray(acc, at1);
+    c11.intoArray(acc, at1 + L);
+    c12.intoArray(acc, at1 + 2 * L);
+    c13.intoArray(acc, at1 + 3 * L);
+    c20.intoArray(acc, at2);
+    c21.intoArray(acc, at2 + L);
+    c22.intoArray(acc, at2 + 2 * L);
+    c23.intoArray(acc, at2 + 3 * L);
+    c30.intoArray(acc, at3);
+    c31.intoArray(acc, at3 + L);
+    c32.intoArray(acc, at3 + 2 * L);
+    c33.intoArray(acc, at3 + 3 * L);
+  }
+
   /**
    * Dot products along contiguous channels: {@code acc[q] += Σ_{i<n} w[wb+i] · x[x0 + d_q + i]} for 4 rows q;
    * the tail beyond the last full vector is masked. Accumulators {@code acc[q·L ..]} hold per-lane partial sums.
@@ -208,15 +283,15 @@ final class Micro {
     c32.intoArray(acc, 11 * L);
   }
 
-  /** {@code dst[d0 ..+n) = src[s0 ..+n)}: vector copies with one masked tail (used to pack panels pixel by pixel). */
+  /** {@code dst[d0 ..+n) = src[s0 ..+n)}: vector copies and a scalar tail (used to pack panels pixel by pixel). */
   static void copy(float[] src, int s0, float[] dst, int d0, int n) {
     int i = 0;
     for (; i + L <= n; i += L) {
       FloatVector.fromArray(S, src, s0 + i).intoArray(dst, d0 + i);
     }
-    if (i < n) {
-      VectorMask<Float> m = S.indexInRange(i, n);
-      FloatVector.fromArray(S, src, s0 + i, m).intoArray(dst, d0 + i, m);
+    // a scalar tail: JDK 17 builds masks slowly
+    for (; i < n; i++) {
+      dst[d0 + i] = src[s0 + i];
     }
   }
 

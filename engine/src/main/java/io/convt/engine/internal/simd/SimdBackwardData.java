@@ -46,7 +46,7 @@ final class SimdBackwardData {
           blockU[bi * p.kW() + kx] = (colMask[blocks[2 * bi]] >>> kx & 1) != 0 ? u(p, blocks[2 * bi], kx) : -1;
         }
       }
-      float[] out = depthwise ? new float[p.srcW() * stride + 2 * L] : new float[(p.srcW() + 1) * 2 * L];
+      float[] out = depthwise ? new float[p.srcW() * stride + 2 * L] : new float[(p.srcW() + 1) * plan.cbi()];
       float[] acc = new float[8 * L];
       int[] aOff = new int[p.kH() * p.kW()];
       int[] bOff = new int[p.kH() * p.kW()];
@@ -54,7 +54,7 @@ final class SimdBackwardData {
         int r1 = Math.min(to, r0 + chunk);
         for (int gr = 0; gr < (depthwise ? 1 : p.groups()); gr++) {
           int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
-          for (int il0 = 0; il0 < (depthwise ? 1 : ilEnd); il0 += 2 * L) {
+          for (int il0 = 0; il0 < (depthwise ? 1 : ilEnd); il0 += depthwise ? 1 : plan.cbi()) {
             for (int r = r0; r < r1; r++) {
               int t = r / p.srcH();
               int iy = r % p.srcH();
@@ -79,9 +79,9 @@ final class SimdBackwardData {
               } else {
                 denseRow(plan, p, gradOut, packed, dstBase, kys, vs, nTaps, blocks, nb, blockU, out, gr, il0);
                 int c = gr * p.cig() + il0;
-                int nc = Math.min(2 * L, ilEnd - il0);
+                int nc = Math.min(plan.cbi(), ilEnd - il0);
                 for (int ix = 0; ix < p.srcW(); ix++) {
-                  System.arraycopy(out, ix * 2 * L, gradIn, srcRow + ix * p.srcC() + c, nc);
+                  System.arraycopy(out, ix * plan.cbi(), gradIn, srcRow + ix * p.srcC() + c, nc);
                 }
               }
             }
@@ -97,8 +97,8 @@ final class SimdBackwardData {
   }
 
   /**
-   * One source row, one block of 2L input channels: {@code out[ix·2L ..]} = the sums for source column ix. Output
-   * channels are cut into chunks of {@link SimdForward#KC} so each tap's weight panel serves the whole row from L1.
+   * One source row, one block of cbi input channels: {@code out[ix·cbi ..]} = the sums for source column ix. Output
+   * channels are cut into chunks of {@link SimdForward#kc} so each tap's weight panel serves the whole row from L1.
    */
   private static void denseRow(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int dstBase, int[] kys, int[] vs,
       int nTaps, int[] blocks, int nb, int[] blockU, float[] out, int gr, int il0) {
@@ -106,24 +106,26 @@ final class SimdBackwardData {
     final int dc = p.dstC();
     final int kW = p.kW();
     final int step = p.strideX() * dc;
-    final int junk = p.srcW() * 2 * L;
-    final int wGroup = gr * (plan.cigPad() / (2 * L)) + il0 / (2 * L);
+    final int cb = plan.cbi();
+    final int kc = SimdForward.kc(cb);
+    final int junk = p.srcW() * cb;
+    final int wGroup = gr * (plan.cigPad() / cb) + il0 / cb;
     java.util.Arrays.fill(out, 0, junk, 0f);
-    for (int k0 = 0; k0 < cog; k0 += SimdForward.KC) {
-      int n = Math.min(SimdForward.KC, cog - k0);
+    for (int k0 = 0; k0 < cog; k0 += kc) {
+      int n = Math.min(kc, cog - k0);
       for (int ti = 0; ti < nTaps; ti++) {
         int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc + gr * cog + k0;
         for (int kx = 0; kx < kW; kx++) {
-          int wb = (((wGroup * p.kH() + kys[ti]) * kW + kx) * cog + k0) * 2 * L;
+          int wb = (((wGroup * p.kH() + kys[ti]) * kW + kx) * cog + k0) * cb;
           for (int b = 0; b < nb; b += 2) {
             int u = blockU[b / 2 * kW + kx];
             if (u < 0) {
               continue;
             }
             int np = blocks[b + 1];
-            int at = blocks[b] * 2 * L;
-            Micro.rows4x2(g, rowBase + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0, wq,
-                wb, n, out, at, np > 1 ? at + 2 * L : junk, np > 2 ? at + 4 * L : junk, np > 3 ? at + 6 * L : junk);
+            int at = blocks[b] * cb;
+            Micro.rows(cb, g, rowBase + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0, wq,
+                wb, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk, np > 3 ? at + 3 * cb : junk);
           }
         }
       }

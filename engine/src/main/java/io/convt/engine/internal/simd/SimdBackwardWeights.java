@@ -95,7 +95,9 @@ final class SimdBackwardWeights {
    * kernel column the pixels it connects (all rows of the image) are listed, then cut into chunks of {@link #PCH};
    * a chunk's gradient (the task's channels, channel-major) and each 2L-channel slice of its source are packed into
    * contiguous panels, and every (input block, output block) pair reduces over the chunk in one micro-kernel call
-   * ({@code accAll} holds [obs][kW][Cin blocks][8L]). Packing matters: NHWC rows with power-of-two channel counts
+   * ({@code accAll} holds [obs][kW][Cin blocks][8L]); tasks with fewer than 16 output channels skip the packing
+   * and run row by row on the NHWC data (64→3 layers: each packed source float would serve only a few FMAs).
+   * Packing matters: NHWC rows with power-of-two channel counts
    * put every pixel of a strided walk in the same few L1 sets (unet_up ran at 15 GFLOP/s), and zero-padded panels
    * need no masks.
    */
@@ -117,6 +119,34 @@ final class SimdBackwardWeights {
     final float[] gP = sc.gPanel;
     final int oT = sc.oT;
     final float[] xP = sc.xPanel;
+    if (ilEnd % (2 * L) == 0 && oTo - oFrom < 16) {
+      // row by row on the NHWC data, every kernel column and block while the source row sits in L1
+      for (int iy = 0; iy < p.srcH(); iy++) {
+        int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+        if (v < 0 || v >= p.clipH()) {
+          continue;
+        }
+        for (int kx = 0; kx < p.kW(); kx++) {
+          int ixFrom = ixFrom(p, kx);
+          int ixTo = ixTo(p, kx);
+          if (ixFrom >= ixTo) {
+            continue;
+          }
+          int u = ixFrom * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
+          int gi = gImg + ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC();
+          int xi = xImg + (iy * p.srcW() + ixFrom) * p.srcC();
+          for (int j = 0; j < obs; j++) {
+            int oc0 = (ob0 + j) * OB;
+            int no = Math.min(OB, p.cog() - oc0);
+            for (int ib = 0; ib < nIB; ib++) {
+              Micro.bcast4x2(g, gi + oc0, no > 1 ? 1 : 0, no > 2 ? 2 : 0, no > 3 ? 3 : 0, p.strideX() * p.dstC(), x,
+                  xi + ib * 2 * L, p.srcC(), ixTo - ixFrom, accAll, j * per + (kx * nIB + ib) * 8 * L);
+            }
+          }
+        }
+      }
+      return;
+    }
     for (int kx = 0; kx < p.kW(); kx++) {
       int ixFrom = ixFrom(p, kx);
       int ixTo = ixTo(p, kx);

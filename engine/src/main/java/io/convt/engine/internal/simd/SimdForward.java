@@ -63,23 +63,24 @@ final class SimdForward {
    * output-channel block over all rows of the chunk, so one block's packed weights ({@code Cin·kH·kW·2L} floats)
    * stay in L2 while the rows stream past (rows outermost re-read the whole weight tensor from L3 for every row:
    * 54 GFLOP/s on dcgan_l2, 93 % of the samples inside the micro-kernel). Within a row, input channels are cut into
-   * chunks of {@link #KC} and each tap's panel of a chunk (16 KiB) serves every pixel block of the row from L1; the
+   * chunks of {@link #kc} and each tap's panel of a chunk (16 KiB) serves every pixel block of the row from L1; the
    * row's accumulators live in a row buffer. Every output element is summed by one task in a fixed order.
    */
   private static void runDense(SimdPlan plan, ConvProblem p, float[] src, float[] packed, float[] bias,
       Neuron neuron, float[] dst, int threads) {
     final int rows = p.images() * p.clipH();
     final int chunk = rowChunk(p.srcW() * p.srcC());
+    final int cb = plan.cb();
     Parallel.forRange(rows, threads, (from, to) -> {
       int[] iys = new int[p.kH()];
       int[] kys = new int[p.kH()];
-      float[] rowAcc = new float[(p.clipW() + 1) * 2 * L];
+      float[] rowAcc = new float[(p.clipW() + 1) * cb];
       for (int r0 = from; r0 < to; r0 += chunk) {
         int r1 = Math.min(to, r0 + chunk);
         for (int gr = 0; gr < p.groups(); gr++) {
-          for (int oc0 = 0; oc0 < p.cog(); oc0 += 2 * L) {
+          for (int oc0 = 0; oc0 < p.cog(); oc0 += cb) {
             int o = gr * p.cog() + oc0;
-            int no = Math.min(2 * L, p.cog() - oc0);
+            int no = Math.min(cb, p.cog() - oc0);
             for (int r = r0; r < r1; r++) {
               int t = r / p.clipH();
               int v = r % p.clipH();
@@ -88,7 +89,7 @@ final class SimdForward {
               denseRow(plan, p, src, packed, srcBase, kys, iys, nTaps, rowAcc, gr, oc0);
               int dstRow = dstRow(p, t, v);
               for (int u = 0; u < p.clipW(); u++) {
-                finish(rowAcc, u * 2 * L, dst, dstRow + u * p.dstC(), o, no, bias, neuron);
+                finish(rowAcc, u * cb, dst, dstRow + u * p.dstC(), o, no, bias, neuron);
               }
             }
           }
@@ -97,10 +98,12 @@ final class SimdForward {
     });
   }
 
-  /** Input channels per chunk of a DENSE row: one tap's weight panel of a chunk is 16 KiB. */
-  static final int KC = 4096 / (2 * L);
+  /** Input channels per chunk of a DENSE row with blocks of cb channels: one tap's panel of a chunk is 16 KiB. */
+  static int kc(int cb) {
+    return 4096 / cb;
+  }
 
-  /** One output row, one Cout block of 2L channels: {@code rowAcc[u·2L ..]} = the sums for clip column u. */
+  /** One output row, one Cout block of cb channels: {@code rowAcc[u·cb ..]} = the sums for clip column u. */
   private static void denseRow(SimdPlan plan, ConvProblem p, float[] src, float[] wp, int srcBase, int[] kys,
       int[] iys, int nTaps, float[] rowAcc, int gr, int oc0) {
     final int[] blocks = plan.forwardBlocks();
@@ -108,25 +111,27 @@ final class SimdForward {
     final int cig = p.cig();
     final int sc = p.srcC();
     final int kW = p.kW();
-    final int junk = p.clipW() * 2 * L;
-    final int ps = p.strideX() * 2 * L;
+    final int cb = plan.cb();
+    final int kc = kc(cb);
+    final int junk = p.clipW() * cb;
+    final int ps = p.strideX() * cb;
     final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-    final int wGroup = gr * (plan.cogPad() / (2 * L)) + oc0 / (2 * L);
+    final int wGroup = gr * (plan.cogPad() / cb) + oc0 / cb;
     java.util.Arrays.fill(rowAcc, 0, junk, 0f);
-    for (int k0 = 0; k0 < ilEnd; k0 += KC) {
-      int n = Math.min(KC, ilEnd - k0);
+    for (int k0 = 0; k0 < ilEnd; k0 += kc) {
+      int n = Math.min(kc, ilEnd - k0);
       for (int ti = 0; ti < nTaps; ti++) {
         int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo() + gr * cig + k0;
         for (int kx = 0; kx < kW; kx++) {
-          int wb = (((wGroup * p.kH() + kys[ti]) * kW + kx) * cig + k0) * 2 * L;
+          int wb = (((wGroup * p.kH() + kys[ti]) * kW + kx) * cig + k0) * cb;
           for (int b = 0, bi = 0; b < blocks.length; b += 3, bi++) {
             int ix = blockIx[bi * kW + kx];
             if (ix < 0) {
               continue;
             }
             int np = blocks[b + 1];
-            int at = blocks[b] * 2 * L;
-            Micro.rows4x2(src, rowBase + ix * sc, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0, wp,
+            int at = blocks[b] * cb;
+            Micro.rows(cb, src, rowBase + ix * sc, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0, wp,
                 wb, n, rowAcc, at, np > 1 ? at + ps : junk, np > 2 ? at + 2 * ps : junk, np > 3 ? at + 3 * ps : junk);
           }
         }

@@ -77,6 +77,13 @@ class TwinKernelTest {
     g.add(new Geometry("relu", 1, 5, 9, 8, 16, 1, 3, 2, 1, false, NeuronType.RELU, seed++));
     g.add(new Geometry("tanh_dot", 1, 5, 9, 32, 3, 1, 4, 2, 1, false, NeuronType.TANH, seed++));
     g.add(new Geometry("sigmoid_dw", 1, 5, 9, 8, 8, 8, 3, 2, 1, true, NeuronType.SIGMOID, seed++));
+    // register blocks of four vectors (channel counts that are multiples of 4L) and channel chunks longer than kc
+    int l = SimdForward.L;
+    g.add(new Geometry("four_vector_blocks", 2, 5, 9, 4 * l, 8 * l, 1, 4, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("four_vector_slices", 1, 5, 7, 4 * l + 3, 4 * l, 1, 3, 2, 1, true, NeuronType.RELU, seed++));
+    g.add(new Geometry("four_vector_groups", 1, 4, 6, 8 * l, 8 * l, 2, 3, 1, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("long_cin_chunks", 1, 3, 5, 200, 20, 1, 2, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("long_cout_chunks", 1, 3, 5, 8, 150, 1, 2, 2, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("wide_k7_s4", 1, 4, 5, 6, 10, 2, 7, 4, 1, true, NeuronType.NONE, seed++));
     return g.stream();
   }
