@@ -319,33 +319,37 @@ final class Micro {
   }
 
   /**
-   * Channel lanes over a flat tap list: {@code acc[q] += a[aOff[j] + aAdd + d_q ..+L) · b[bOff[j] + bAdd ..+L)} for j &lt; n;
-   * {@code a} loads use mask m unless {@code full}.
+   * Channel lanes over a flat tap list: {@code acc[q] += a[aOff[j] + aAdd + d_q ..+width) · b[bOff[j] + bAdd ..+width)}
+   * for j &lt; n. {@code width == L} runs on vectors; a narrower channel tail runs in scalar FMAs (JDK 17 does not
+   * intrinsify loads under a mask passed in as an argument: a masked tail cost 42 % of fcn8_dw's forward pass).
    */
   static void lanes4(float[] a, int[] aOff, int aAdd, int d1, int d2, int d3, float[] b, int[] bOff, int bAdd, int n,
-      boolean full, VectorMask<Float> m, float[] acc) {
+      int width, float[] acc) {
+    if (width < L) {
+      for (int j = 0; j < n; j++) {
+        int s = aOff[j] + aAdd;
+        int wb = bOff[j] + bAdd;
+        for (int c = 0; c < width; c++) {
+          float wv = b[wb + c];
+          acc[c] = Math.fma(a[s + c], wv, acc[c]);
+          acc[L + c] = Math.fma(a[s + d1 + c], wv, acc[L + c]);
+          acc[2 * L + c] = Math.fma(a[s + d2 + c], wv, acc[2 * L + c]);
+          acc[3 * L + c] = Math.fma(a[s + d3 + c], wv, acc[3 * L + c]);
+        }
+      }
+      return;
+    }
     FloatVector c0 = FloatVector.fromArray(S, acc, 0);
     FloatVector c1 = FloatVector.fromArray(S, acc, L);
     FloatVector c2 = FloatVector.fromArray(S, acc, 2 * L);
     FloatVector c3 = FloatVector.fromArray(S, acc, 3 * L);
-    if (full) {
-      for (int j = 0; j < n; j++) {
-        FloatVector wv = FloatVector.fromArray(S, b, bOff[j] + bAdd);
-        int s = aOff[j] + aAdd;
-        c0 = FloatVector.fromArray(S, a, s).fma(wv, c0);
-        c1 = FloatVector.fromArray(S, a, s + d1).fma(wv, c1);
-        c2 = FloatVector.fromArray(S, a, s + d2).fma(wv, c2);
-        c3 = FloatVector.fromArray(S, a, s + d3).fma(wv, c3);
-      }
-    } else {
-      for (int j = 0; j < n; j++) {
-        FloatVector wv = FloatVector.fromArray(S, b, bOff[j] + bAdd);
-        int s = aOff[j] + aAdd;
-        c0 = FloatVector.fromArray(S, a, s, m).fma(wv, c0);
-        c1 = FloatVector.fromArray(S, a, s + d1, m).fma(wv, c1);
-        c2 = FloatVector.fromArray(S, a, s + d2, m).fma(wv, c2);
-        c3 = FloatVector.fromArray(S, a, s + d3, m).fma(wv, c3);
-      }
+    for (int j = 0; j < n; j++) {
+      FloatVector wv = FloatVector.fromArray(S, b, bOff[j] + bAdd);
+      int s = aOff[j] + aAdd;
+      c0 = FloatVector.fromArray(S, a, s).fma(wv, c0);
+      c1 = FloatVector.fromArray(S, a, s + d1).fma(wv, c1);
+      c2 = FloatVector.fromArray(S, a, s + d2).fma(wv, c2);
+      c3 = FloatVector.fromArray(S, a, s + d3).fma(wv, c3);
     }
     c0.intoArray(acc, 0);
     c1.intoArray(acc, L);
@@ -353,22 +357,31 @@ final class Micro {
     c3.intoArray(acc, 3 * L);
   }
 
-  /** Two-pointer strided dot along pixels with channel lanes: {@code acc += Σ_i x[x0+i·xs ..+L) · g[g0+i·gs ..+L)}. */
-  static void pixelDot(float[] x, int x0, int xs, float[] g, int g0, int gs, int n, boolean full,
-      VectorMask<Float> m, float[] acc) {
+  /**
+   * Two-pointer strided dot along pixels with channel lanes: {@code acc += Σ_i x[x0+i·xs ..+width) · g[g0+i·gs ..+width)}
+   * (even pixels into {@code acc[0..L)}, odd into {@code acc[L..2L)}); a channel tail narrower than L runs in scalar
+   * FMAs into {@code acc[0..width)} (see {@link #lanes4}).
+   */
+  static void pixelDot(float[] x, int x0, int xs, float[] g, int g0, int gs, int n, int width, float[] acc) {
+    int xi = x0;
+    int gi = g0;
+    if (width < L) {
+      for (int i = 0; i < n; i++, xi += xs, gi += gs) {
+        for (int c = 0; c < width; c++) {
+          acc[c] = Math.fma(x[xi + c], g[gi + c], acc[c]);
+        }
+      }
+      return;
+    }
     FloatVector c0 = FloatVector.fromArray(S, acc, 0);
     FloatVector c1 = FloatVector.fromArray(S, acc, L);
     int i = 0;
-    int xi = x0;
-    int gi = g0;
-    if (full) {
-      for (; i + 1 < n; i += 2, xi += 2 * xs, gi += 2 * gs) {
-        c0 = FloatVector.fromArray(S, x, xi).fma(FloatVector.fromArray(S, g, gi), c0);
-        c1 = FloatVector.fromArray(S, x, xi + xs).fma(FloatVector.fromArray(S, g, gi + gs), c1);
-      }
+    for (; i + 1 < n; i += 2, xi += 2 * xs, gi += 2 * gs) {
+      c0 = FloatVector.fromArray(S, x, xi).fma(FloatVector.fromArray(S, g, gi), c0);
+      c1 = FloatVector.fromArray(S, x, xi + xs).fma(FloatVector.fromArray(S, g, gi + gs), c1);
     }
-    for (; i < n; i++, xi += xs, gi += gs) {
-      c0 = FloatVector.fromArray(S, x, xi, m).fma(FloatVector.fromArray(S, g, gi, m), c0);
+    if (i < n) {
+      c0 = FloatVector.fromArray(S, x, xi).fma(FloatVector.fromArray(S, g, gi), c0);
     }
     c0.intoArray(acc, 0);
     c1.intoArray(acc, L);

@@ -151,8 +151,7 @@ final class SimdBackwardData {
     }
     for (int c0 = 0; c0 < p.cinRead(); c0 += L) {
       java.util.Arrays.fill(acc, 0, 4 * L, 0f);
-      boolean full = c0 + L <= p.cout();
-      Micro.lanes4(g, aOff, c0, d1, d2, d3, wd, bOff, c0, n, full, full ? null : S.indexInRange(c0, p.cout()), acc);
+      Micro.lanes4(g, aOff, c0, d1, d2, d3, wd, bOff, c0, n, Math.min(L, p.cout() - c0), acc);
       for (int q = 0; q < np; q++) {
         System.arraycopy(acc, q * L, out, (ix + q) * stride + c0, L);
       }

@@ -232,8 +232,7 @@ final class SimdBackwardWeights {
     final int xStep = p.srcC();
     final int readable = Math.min(p.cout(), p.cinRead());
     for (int c0 = 0; c0 < p.cout(); c0 += L) {
-      boolean full = c0 + L <= readable;
-      VectorMask<Float> m = full ? S.maskAll(true) : S.indexInRange(c0, readable);
+      int width = Math.min(L, readable - c0);
       java.util.Arrays.fill(acc, 0, 2 * L, 0f);
       for (int t = 0; t < p.images() && c0 < readable; t++) {
         int xImg = (p.srcImage0() + t) * p.srcImageSize() + p.sfo() + c0;
@@ -246,7 +245,7 @@ final class SimdBackwardWeights {
           int xi = xImg + (iy * p.srcW() + ixFrom) * xStep;
           int u = ixFrom * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
           int gi = gImg + ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC();
-          Micro.pixelDot(x, xi, xStep, g, gi, gStep, ixTo - ixFrom, full, m, acc);
+          Micro.pixelDot(x, xi, xStep, g, gi, gStep, ixTo - ixFrom, width, acc);
         }
       }
       for (int j = 0; j < L && c0 + j < p.cout(); j++) {

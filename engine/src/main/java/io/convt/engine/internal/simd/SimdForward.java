@@ -247,10 +247,7 @@ final class SimdForward {
     for (int c0 = 0; c0 < p.cout(); c0 += L) {
       java.util.Arrays.fill(acc, 0, 4 * L, 0f);
       if (c0 < readable) {
-        boolean full = c0 + L <= readable;
-        // JDK 17 builds masks slowly: only the channel tail needs one
-        Micro.lanes4(src, aOff, c0, d1, d2, d3, wd, bOff, c0, n, full, full ? null : S.indexInRange(c0, readable),
-            acc);
+        Micro.lanes4(src, aOff, c0, d1, d2, d3, wd, bOff, c0, n, Math.min(L, readable - c0), acc);
       }
       for (int q = 0; q < np; q++) {
         System.arraycopy(acc, q * L, out, u * rs + q * p.strideX() * rs + c0, L);
