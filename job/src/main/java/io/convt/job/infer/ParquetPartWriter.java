@@ -68,6 +68,7 @@ final class ParquetPartWriter {
     Configuration conf = new Configuration();
     ParquetProperties props = ParquetProperties.builder()
         .withDictionaryEncoding(String.join(".", DATA_PATH), options.dataDictionary())
+        .withStatisticsEnabled(String.join(".", DATA_PATH), options.dataStatistics())
         .build();
     Path file = new Path(dir, String.format("part-%05d.parquet", partition));
     CodecFactory codecs = new CodecFactory(conf, props.getPageSizeThreshold());
