@@ -24,8 +24,8 @@ import org.apache.spark.TaskContext;
  * {@code output.format=parquet}: each partition writes one Parquet file {@code part-PPPPP.parquet} into the
  * staging directory, with exactly the schema Spark's own writer gives these rows ({@code id} string,
  * {@code shape} {@code list<int32>}, {@code data} {@code list<float>}, 3-level lists) and Spark's schema footer
- * (which carries the {@code arrow.fixed_shape_tensor} column metadata), so Spark, pyarrow and this job's Parquet
- * input read it as before.
+ * (which carries the {@code arrow.fixed_shape_tensor} column metadata), so any Parquet reader, Spark and this job's
+ * Parquet input read it as they read Spark's output.
  *
  * <p>Why not {@code Dataset.write().parquet()}: Spark's {@code ParquetWriteSupport} walks every float of a
  * {@code list<float>} through a record consumer (group, field, value, field end, group end, with a closure per
@@ -51,6 +51,8 @@ final class ParquetPartWriter {
   // a list value present: definition level 2 (optional list, repeated group, required element); 1 = empty list
   private static final int ELEMENT = 2;
   private static final int EMPTY_LIST = 1;
+  /** Row-group padding to the HDFS block ({@code parquet.writer.max-padding}), as Spark sets it. */
+  private static final int MAX_PADDING = 8 << 20;
 
   private ParquetPartWriter() {}
 
@@ -73,7 +75,7 @@ final class ParquetPartWriter {
     Path file = new Path(dir, String.format("part-%05d.parquet", partition));
     CodecFactory codecs = new CodecFactory(conf, props.getPageSizeThreshold());
     try (ParquetFileWriter out = new ParquetFileWriter(HadoopOutputFile.fromPath(file, conf), SCHEMA,
-        ParquetFileWriter.Mode.OVERWRITE, options.rowGroupBytes(), ParquetWriterDefaults.MAX_PADDING, null, props)) {
+        ParquetFileWriter.Mode.OVERWRITE, options.rowGroupBytes(), MAX_PADDING, null, props)) {
       out.start();
       RowGroup group = null;
       while (rows.hasNext()) {
@@ -93,11 +95,6 @@ final class ParquetPartWriter {
     } finally {
       codecs.release();
     }
-  }
-
-  /** Parquet's defaults that {@code ParquetWriter} would otherwise apply. */
-  private static final class ParquetWriterDefaults {
-    static final int MAX_PADDING = 8 << 20; // parquet.writer.max-padding, as Spark sets it
   }
 
   /** One row group being buffered: Parquet's page store and column writers for the three columns. */
@@ -137,7 +134,8 @@ final class ParquetPartWriter {
           shape.write(s[i], 1, ELEMENT);
         }
       }
-      // Every float goes straight to Parquet's column writer (repetition 0 starts the list, 1 continues it).
+      // Every float goes straight to Parquet's column writer (repetition 0 starts the list, 1 continues it): a
+      // copy into Parquet's encoder, no arithmetic.
       float[] d = r.getData();
       if (d == null || d.length == 0) {
         data.writeNull(0, d == null ? 0 : EMPTY_LIST);
