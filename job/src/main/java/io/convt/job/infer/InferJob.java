@@ -25,8 +25,10 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.MetadataBuilder;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 
@@ -95,9 +97,10 @@ public final class InferJob {
         String dir = commit.staging("images");
         results.foreachPartition(rows -> ImageWriter.write(rows, dir, s));
       } else {
-        spark.createDataset(results.rdd(), Encoders.bean(OutputRecord.class))
-            .select(col("id"), col("shape"), col("data").as("data", tensorMetadata(plan, layer))).write()
-            .parquet(commit.staging("data"));
+        String dir = commit.mkdir("data");
+        String schema = outputSchema(tensorMetadata(plan, layer)).json();
+        results.foreachPartition(rows -> ParquetPartWriter.write(rows, dir, s.parquet(), schema));
+        commit.writeText("data/_SUCCESS", ""); // as Spark's committer leaves it: marks a complete dataset
       }
       counters.forEach((k, v) -> {
         if (v.value() > 0 || k.equals(OutputRecord.OK)) {
@@ -152,6 +155,14 @@ public final class InferJob {
     resolved.putAll(config.asMap());
     m.put("config", resolved);
     return m;
+  }
+
+  /** Spark's schema of the Parquet output (stored in each file's footer, as Spark's own writer does). */
+  static StructType outputSchema(Metadata dataMetadata) {
+    return new StructType()
+        .add("id", DataTypes.StringType, true)
+        .add("shape", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+        .add("data", DataTypes.createArrayType(DataTypes.FloatType, false), true, dataMetadata);
   }
 
   private static Metadata tensorMetadata(InputPlan plan, Layer layer) {

@@ -6,8 +6,8 @@ import java.io.Serializable;
 
 /** The validated settings an infer run needs on executors (small, serializable). */
 public record InferSettings(
-    int batchSize, String nanPolicy, boolean failFast, PixelScaling scaling, boolean bgr, String outputFormat)
-    implements Serializable {
+    int batchSize, String nanPolicy, boolean failFast, PixelScaling scaling, boolean bgr, String outputFormat,
+    ParquetOptions parquet) implements Serializable {
 
   /** Reads and validates every infer key of {@code c}; errors name the key. */
   public static InferSettings from(JobConfig c) {
@@ -17,6 +17,7 @@ public record InferSettings(
         c.bool("fail-fast"),
         PixelScaling.parse(c.choice("image.scaling", "unit", "signed", "raw")),
         c.choice("image.channel-order", "rgb", "bgr").equals("bgr"),
-        c.choice("output.format", "parquet", "arrow", "png", "jpeg"));
+        c.choice("output.format", "parquet", "arrow", "png", "jpeg"),
+        ParquetOptions.from(c));
   }
 }
