@@ -60,36 +60,47 @@ final class SimdForward {
 
   /**
    * DENSE forward. Loop order: a worker takes a contiguous range of output rows and, chunk by chunk, runs every
-   * output-channel block over all rows of the chunk, so one block's packed weights ({@code Cin·kH·kW·2L} floats)
+   * output-channel block over all rows of the chunk, so one block's packed weights ({@code Cin·kH·kW·cb} floats)
    * stay in L2 while the rows stream past (rows outermost re-read the whole weight tensor from L3 for every row:
-   * 54 GFLOP/s on dcgan_l2, 93 % of the samples inside the micro-kernel). Within a row, input channels are cut into
-   * chunks of {@link #kc} and each tap's panel of a chunk (16 KiB) serves every pixel block of the row from L1; the
-   * row's accumulators live in a row buffer. Every output element is summed by one task in a fixed order.
+   * 54 GFLOP/s on dcgan_l2, 93 % of the samples inside the micro-kernel). Within a block, groups of rows
+   * ({@link #rowsPerGroup}) accumulate in row buffers while input channels are cut into chunks of {@link #kc}: each
+   * tap's panel of a chunk (16 KiB) serves every register block of every row in the group from L1. Every output
+   * element is summed by one task in a fixed order, whatever the thread count.
    */
   private static void runDense(SimdPlan plan, ConvProblem p, float[] src, float[] packed, float[] bias,
       Neuron neuron, float[] dst, int threads) {
     final int rows = p.images() * p.clipH();
     final int chunk = rowChunk(p.srcW() * p.srcC());
     final int cb = plan.cb();
+    final int rowFloats = (p.clipW() + 1) * cb;
+    final int group = rowsPerGroup(rowFloats);
     Parallel.forRange(rows, threads, (from, to) -> {
       int[] iys = new int[p.kH()];
       int[] kys = new int[p.kH()];
-      float[] rowAcc = new float[(p.clipW() + 1) * cb];
+      int[] tapRows = new int[group * p.kH()];
+      float[] acc = new float[group * rowFloats];
       for (int r0 = from; r0 < to; r0 += chunk) {
         int r1 = Math.min(to, r0 + chunk);
         for (int gr = 0; gr < p.groups(); gr++) {
           for (int oc0 = 0; oc0 < p.cog(); oc0 += cb) {
             int o = gr * p.cog() + oc0;
             int no = Math.min(cb, p.cog() - oc0);
-            for (int r = r0; r < r1; r++) {
-              int t = r / p.clipH();
-              int v = r % p.clipH();
-              int nTaps = rowTaps(p, v, kys, iys);
-              int srcBase = (p.srcImage0() + t) * p.srcImageSize();
-              denseRow(plan, p, src, packed, srcBase, kys, iys, nTaps, rowAcc, gr, oc0);
-              int dstRow = dstRow(p, t, v);
-              for (int u = 0; u < p.clipW(); u++) {
-                finish(rowAcc, u * cb, dst, dstRow + u * p.dstC(), o, no, bias, neuron);
+            for (int g0 = r0; g0 < r1; g0 += group) {
+              int g1 = Math.min(r1, g0 + group);
+              for (int r = g0; r < g1; r++) {
+                int nTaps = rowTaps(p, r % p.clipH(), kys, iys);
+                int srcBase = (p.srcImage0() + r / p.clipH()) * p.srcImageSize() + p.sfo() + gr * p.cig();
+                java.util.Arrays.fill(tapRows, (r - g0) * p.kH(), (r - g0 + 1) * p.kH(), -1);
+                for (int ti = 0; ti < nTaps; ti++) {
+                  tapRows[(r - g0) * p.kH() + kys[ti]] = srcBase + iys[ti] * p.srcW() * p.srcC();
+                }
+              }
+              denseRows(plan, p, src, packed, tapRows, g1 - g0, acc, rowFloats, gr, oc0);
+              for (int r = g0; r < g1; r++) {
+                int dstRow = dstRow(p, r / p.clipH(), r % p.clipH());
+                for (int u = 0; u < p.clipW(); u++) {
+                  finish(acc, (r - g0) * rowFloats + u * cb, dst, dstRow + u * p.dstC(), o, no, bias, neuron);
+                }
               }
             }
           }
@@ -103,36 +114,57 @@ final class SimdForward {
     return 4096 / cb;
   }
 
-  /** One output row, one Cout block of cb channels: {@code rowAcc[u·cb ..]} = the sums for clip column u. */
-  private static void denseRow(SimdPlan plan, ConvProblem p, float[] src, float[] wp, int srcBase, int[] kys,
-      int[] iys, int nTaps, float[] rowAcc, int gr, int oc0) {
+  /**
+   * Rows whose accumulators share one pass over each weight panel: up to 32 rows and 256 KiB of row buffers. Small
+   * images (dcgan_l2: 16 output columns, two register blocks per row phase) otherwise reuse a panel only twice.
+   */
+  static int rowsPerGroup(int rowFloats) {
+    return Math.max(1, Math.min(32, (1 << 16) / rowFloats));
+  }
+
+  /**
+   * A group of output rows, one Cout block of cb channels: {@code acc[r·rowFloats + u·cb ..]} = the sums for row r,
+   * clip column u. {@code tapRows[r·kH + ky]} is the first index of the source row kernel row ky reads for row r
+   * (channel offset and group included), or -1. Loop order: channel chunk, tap, row, register block, so each tap's
+   * panel of a chunk serves every row of the group from L1.
+   */
+  private static void denseRows(SimdPlan plan, ConvProblem p, float[] src, float[] wp, int[] tapRows, int nRows,
+      float[] acc, int rowFloats, int gr, int oc0) {
     final int[] blocks = plan.forwardBlocks();
     final int[] blockIx = plan.forwardBlockColumns();
     final int cig = p.cig();
     final int sc = p.srcC();
     final int kW = p.kW();
+    final int kH = p.kH();
     final int cb = plan.cb();
     final int kc = kc(cb);
-    final int junk = p.clipW() * cb;
     final int ps = p.strideX() * cb;
     final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
     final int wGroup = gr * (plan.cogPad() / cb) + oc0 / cb;
-    java.util.Arrays.fill(rowAcc, 0, junk, 0f);
+    java.util.Arrays.fill(acc, 0, nRows * rowFloats, 0f);
     for (int k0 = 0; k0 < ilEnd; k0 += kc) {
       int n = Math.min(kc, ilEnd - k0);
-      for (int ti = 0; ti < nTaps; ti++) {
-        int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo() + gr * cig + k0;
+      for (int ky = 0; ky < kH; ky++) {
         for (int kx = 0; kx < kW; kx++) {
-          int wb = (((wGroup * p.kH() + kys[ti]) * kW + kx) * cig + k0) * cb;
-          for (int b = 0, bi = 0; b < blocks.length; b += 3, bi++) {
-            int ix = blockIx[bi * kW + kx];
-            if (ix < 0) {
+          int wb = (((wGroup * kH + ky) * kW + kx) * cig + k0) * cb;
+          for (int r = 0; r < nRows; r++) {
+            int rowBase = tapRows[r * kH + ky];
+            if (rowBase < 0) {
               continue;
             }
-            int np = blocks[b + 1];
-            int at = blocks[b] * cb;
-            Micro.rows(cb, src, rowBase + ix * sc, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0, wp,
-                wb, n, rowAcc, at, np > 1 ? at + ps : junk, np > 2 ? at + 2 * ps : junk, np > 3 ? at + 3 * ps : junk);
+            int a0 = r * rowFloats;
+            int junk = a0 + p.clipW() * cb;
+            for (int b = 0, bi = 0; b < blocks.length; b += 3, bi++) {
+              int ix = blockIx[bi * kW + kx];
+              if (ix < 0) {
+                continue;
+              }
+              int np = blocks[b + 1];
+              int at = a0 + blocks[b] * cb;
+              Micro.rows(cb, src, rowBase + k0 + ix * sc, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0,
+                  wp, wb, n, acc, at, np > 1 ? at + ps : junk, np > 2 ? at + 2 * ps : junk,
+                  np > 3 ? at + 3 * ps : junk);
+            }
           }
         }
       }
