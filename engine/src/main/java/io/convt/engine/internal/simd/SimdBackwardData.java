@@ -20,13 +20,16 @@ final class SimdBackwardData {
     final float[] packed = plan.backwardDataWeights(w);
     final long[] colMask = plan.backwardColumnMasks();
     final int rows = p.images() * p.srcH();
-    // DENSE: like the forward pass, input-channel blocks run over a chunk of rows so their weights stay in L2
     final boolean depthwise = plan.backwardDataKind() == SimdPlan.Kind.DEPTHWISE;
+    // DENSE, as in the forward pass: input-channel blocks run over a chunk of rows so their weights stay in L2, and
+    // groups of rows share each pass over a weight panel
     final int chunk = depthwise ? rows : SimdForward.rowChunk(p.dstW() * p.dstC() * p.strideY());
+    final int cb = plan.cbi();
+    final int rowFloats = (p.srcW() + 1) * cb;
+    final int group = SimdForward.rowsPerGroup(rowFloats);
     Parallel.forRange(rows, threads, (from, to) -> {
       int[] vs = new int[p.kH()];
       int[] kys = new int[p.kH()];
-      int stride = Math.max(p.cin(), p.cout()) + 2 * L;
       int[] blocks = new int[2 * p.srcW()];
       int nb = 0;
       for (int ix = 0; ix < p.srcW(); ) {
@@ -39,6 +42,25 @@ final class SimdBackwardData {
         blocks[nb++] = np;
         ix += np;
       }
+      if (depthwise) {
+        int stride = Math.max(p.cin(), p.cout()) + 2 * L;
+        float[] out = new float[p.srcW() * stride + 2 * L];
+        float[] acc = new float[8 * L];
+        int[] aOff = new int[p.kH() * p.kW()];
+        int[] bOff = new int[p.kH() * p.kW()];
+        for (int r = from; r < to; r++) {
+          int nTaps = rowTaps(p, r % p.srcH(), kys, vs);
+          int dstBase = (p.dstImage0() + r / p.srcH()) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo();
+          for (int b = 0; b < nb; b += 2) {
+            depthwise(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1], out,
+                stride, acc, aOff, bOff);
+          }
+          for (int ix = 0; ix < p.srcW(); ix++) {
+            System.arraycopy(out, ix * stride, gradIn, srcRow(p, r) + ix * p.srcC(), p.cinRead());
+          }
+        }
+        return;
+      }
       // destination column of each block's first pixel per kernel column, or -1 where the column does not reach it
       int[] blockU = new int[nb / 2 * p.kW()];
       for (int bi = 0; bi < nb / 2; bi++) {
@@ -46,42 +68,30 @@ final class SimdBackwardData {
           blockU[bi * p.kW() + kx] = (colMask[blocks[2 * bi]] >>> kx & 1) != 0 ? u(p, blocks[2 * bi], kx) : -1;
         }
       }
-      float[] out = depthwise ? new float[p.srcW() * stride + 2 * L] : new float[(p.srcW() + 1) * plan.cbi()];
-      float[] acc = new float[8 * L];
-      int[] aOff = new int[p.kH() * p.kW()];
-      int[] bOff = new int[p.kH() * p.kW()];
+      int[] tapRows = new int[group * p.kH()];
+      float[] out = new float[group * rowFloats];
       for (int r0 = from; r0 < to; r0 += chunk) {
         int r1 = Math.min(to, r0 + chunk);
-        for (int gr = 0; gr < (depthwise ? 1 : p.groups()); gr++) {
+        for (int gr = 0; gr < p.groups(); gr++) {
           int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
-          for (int il0 = 0; il0 < (depthwise ? 1 : ilEnd); il0 += depthwise ? 1 : plan.cbi()) {
-            for (int r = r0; r < r1; r++) {
-              int t = r / p.srcH();
-              int iy = r % p.srcH();
-              int nTaps = 0;
-              for (int ky = 0; ky < p.kH(); ky++) {
-                int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
-                if (v >= 0 && v < p.clipH()) {
-                  kys[nTaps] = ky;
-                  vs[nTaps++] = v;
+          for (int il0 = 0; il0 < ilEnd; il0 += cb) {
+            for (int g0 = r0; g0 < r1; g0 += group) {
+              int g1 = Math.min(r1, g0 + group);
+              for (int r = g0; r < g1; r++) {
+                int nTaps = rowTaps(p, r % p.srcH(), kys, vs);
+                int dstBase = (p.dstImage0() + r / p.srcH()) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo()
+                    + gr * p.cog();
+                java.util.Arrays.fill(tapRows, (r - g0) * p.kH(), (r - g0 + 1) * p.kH(), -1);
+                for (int ti = 0; ti < nTaps; ti++) {
+                  tapRows[(r - g0) * p.kH() + kys[ti]] = dstBase + (p.clipY() + vs[ti]) * p.dstW() * p.dstC();
                 }
               }
-              int dstBase = (p.dstImage0() + t) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo();
-              int srcRow = (p.srcImage0() + t) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
-              if (depthwise) {
-                for (int b = 0; b < nb; b += 2) {
-                  depthwise(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1],
-                      out, stride, acc, aOff, bOff);
-                }
+              denseRows(plan, p, gradOut, packed, tapRows, g1 - g0, blocks, nb, blockU, out, rowFloats, gr, il0);
+              int c = gr * p.cig() + il0;
+              int nc = Math.min(cb, ilEnd - il0);
+              for (int r = g0; r < g1; r++) {
                 for (int ix = 0; ix < p.srcW(); ix++) {
-                  System.arraycopy(out, ix * stride, gradIn, srcRow + ix * p.srcC(), p.cinRead());
-                }
-              } else {
-                denseRow(plan, p, gradOut, packed, dstBase, kys, vs, nTaps, blocks, nb, blockU, out, gr, il0);
-                int c = gr * p.cig() + il0;
-                int nc = Math.min(plan.cbi(), ilEnd - il0);
-                for (int ix = 0; ix < p.srcW(); ix++) {
-                  System.arraycopy(out, ix * plan.cbi(), gradIn, srcRow + ix * p.srcC() + c, nc);
+                  System.arraycopy(out, (r - g0) * rowFloats + ix * cb, gradIn, srcRow(p, r) + ix * p.srcC() + c, nc);
                 }
               }
             }
@@ -91,41 +101,69 @@ final class SimdBackwardData {
     });
   }
 
+  /** Kernel rows (and the clip rows they come from) that reach source row iy; returns how many. */
+  private static int rowTaps(ConvProblem p, int iy, int[] kys, int[] vs) {
+    int nTaps = 0;
+    for (int ky = 0; ky < p.kH(); ky++) {
+      int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+      if (v >= 0 && v < p.clipH()) {
+        kys[nTaps] = ky;
+        vs[nTaps++] = v;
+      }
+    }
+    return nTaps;
+  }
+
+  /** Index of channel 0 (after the source channel offset) of column 0 of source row r (image-major). */
+  private static int srcRow(ConvProblem p, int r) {
+    return (p.srcImage0() + r / p.srcH()) * p.srcImageSize() + (r % p.srcH()) * p.srcW() * p.srcC() + p.sfo();
+  }
+
   /** Destination column (inside the clip) that kernel column kx of source column ix lands on. */
   private static int u(ConvProblem p, int ix, int kx) {
     return ix * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
   }
 
   /**
-   * One source row, one block of cbi input channels: {@code out[ix·cbi ..]} = the sums for source column ix. Output
-   * channels are cut into chunks of {@link SimdForward#kc} so each tap's weight panel serves the whole row from L1.
+   * A group of source rows, one block of cbi input channels: {@code out[r·rowFloats + ix·cbi ..]} = the sums for row
+   * r, column ix. {@code tapRows[r·kH + ky]} is the first index (group channel offset included) of the gradient row
+   * kernel row ky reads for row r, or -1. Output channels are cut into chunks of {@link SimdForward#kc}; loop order
+   * chunk, tap, row, block, so each tap's panel serves the whole group from L1.
    */
-  private static void denseRow(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int dstBase, int[] kys, int[] vs,
-      int nTaps, int[] blocks, int nb, int[] blockU, float[] out, int gr, int il0) {
+  private static void denseRows(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int[] tapRows, int nRows,
+      int[] blocks, int nb, int[] blockU, float[] out, int rowFloats, int gr, int il0) {
     final int cog = p.cog();
     final int dc = p.dstC();
     final int kW = p.kW();
+    final int kH = p.kH();
     final int step = p.strideX() * dc;
     final int cb = plan.cbi();
     final int kc = SimdForward.kc(cb);
-    final int junk = p.srcW() * cb;
     final int wGroup = gr * (plan.cigPad() / cb) + il0 / cb;
-    java.util.Arrays.fill(out, 0, junk, 0f);
+    java.util.Arrays.fill(out, 0, nRows * rowFloats, 0f);
     for (int k0 = 0; k0 < cog; k0 += kc) {
       int n = Math.min(kc, cog - k0);
-      for (int ti = 0; ti < nTaps; ti++) {
-        int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc + gr * cog + k0;
+      for (int ky = 0; ky < kH; ky++) {
         for (int kx = 0; kx < kW; kx++) {
-          int wb = (((wGroup * p.kH() + kys[ti]) * kW + kx) * cog + k0) * cb;
-          for (int b = 0; b < nb; b += 2) {
-            int u = blockU[b / 2 * kW + kx];
-            if (u < 0) {
+          int wb = (((wGroup * kH + ky) * kW + kx) * cog + k0) * cb;
+          for (int r = 0; r < nRows; r++) {
+            int rowBase = tapRows[r * kH + ky];
+            if (rowBase < 0) {
               continue;
             }
-            int np = blocks[b + 1];
-            int at = blocks[b] * cb;
-            Micro.rows(cb, g, rowBase + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0, wq,
-                wb, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk, np > 3 ? at + 3 * cb : junk);
+            int a0 = r * rowFloats;
+            int junk = a0 + p.srcW() * cb;
+            for (int b = 0; b < nb; b += 2) {
+              int u = blockU[b / 2 * kW + kx];
+              if (u < 0) {
+                continue;
+              }
+              int np = blocks[b + 1];
+              int at = a0 + blocks[b] * cb;
+              Micro.rows(cb, g, rowBase + k0 + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0,
+                  np > 3 ? 3 * step : 0, wq, wb, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk,
+                  np > 3 ? at + 3 * cb : junk);
+            }
           }
         }
       }
