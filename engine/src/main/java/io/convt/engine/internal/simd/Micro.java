@@ -101,14 +101,79 @@ final class Micro {
     c31.intoArray(acc, at3 + L);
   }
 
-  /** {@link #rows4x2} for blocks of {@code cb} = 2L channels, {@link #rows4x4} for 4L. */
-  static void rows(int cb, float[] a, int a0, int d1, int d2, int d3, float[] b, int b0, int n, float[] acc, int at0,
-      int at1, int at2, int at3) {
-    if (cb == 4 * L) {
+  /**
+   * {@link #rows4x2} for blocks of {@code cb} = 2L channels, {@link #rows4x4} for 4L; blocks of one or two pixels (row
+   * edges, narrow images: dcgan_l2's 8-column rows split 1+4+2+1) run a two-pixel kernel instead of wasting half to
+   * three quarters of a four-pixel one.
+   */
+  static void rows(int cb, int np, float[] a, int a0, int d1, int d2, int d3, float[] b, int b0, int n, float[] acc,
+      int at0, int at1, int at2, int at3) {
+    if (np <= 2) {
+      rows2(cb / L, a, a0, d1, b, b0, n, acc, at0, at1);
+    } else if (cb == 4 * L) {
       rows4x4(a, a0, d1, d2, d3, b, b0, n, acc, at0, at1, at2, at3);
     } else {
       rows4x2(a, a0, d1, d2, d3, b, b0, n, acc, at0, at1, at2, at3);
     }
+  }
+
+  /** Two pixels × {@code nv} (2 or 4) vectors; {@code b} step nv·L. */
+  static void rows2(int nv, float[] a, int a0, int d1, float[] b, int b0, int n, float[] acc, int at0, int at1) {
+    if (nv == 4) {
+      FloatVector c00 = FloatVector.fromArray(S, acc, at0);
+      FloatVector c01 = FloatVector.fromArray(S, acc, at0 + L);
+      FloatVector c02 = FloatVector.fromArray(S, acc, at0 + 2 * L);
+      FloatVector c03 = FloatVector.fromArray(S, acc, at0 + 3 * L);
+      FloatVector c10 = FloatVector.fromArray(S, acc, at1);
+      FloatVector c11 = FloatVector.fromArray(S, acc, at1 + L);
+      FloatVector c12 = FloatVector.fromArray(S, acc, at1 + 2 * L);
+      FloatVector c13 = FloatVector.fromArray(S, acc, at1 + 3 * L);
+      int bi = b0;
+      for (int i = 0; i < n; i++, bi += 4 * L) {
+        FloatVector w0 = FloatVector.fromArray(S, b, bi);
+        FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
+        FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
+        FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
+        FloatVector x0 = FloatVector.broadcast(S, a[a0 + i]);
+        FloatVector x1 = FloatVector.broadcast(S, a[a0 + i + d1]);
+        c00 = x0.fma(w0, c00);
+        c01 = x0.fma(w1, c01);
+        c02 = x0.fma(w2, c02);
+        c03 = x0.fma(w3, c03);
+        c10 = x1.fma(w0, c10);
+        c11 = x1.fma(w1, c11);
+        c12 = x1.fma(w2, c12);
+        c13 = x1.fma(w3, c13);
+      }
+      c00.intoArray(acc, at0);
+      c01.intoArray(acc, at0 + L);
+      c02.intoArray(acc, at0 + 2 * L);
+      c03.intoArray(acc, at0 + 3 * L);
+      c10.intoArray(acc, at1);
+      c11.intoArray(acc, at1 + L);
+      c12.intoArray(acc, at1 + 2 * L);
+      c13.intoArray(acc, at1 + 3 * L);
+      return;
+    }
+    FloatVector c00 = FloatVector.fromArray(S, acc, at0);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at0 + L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at1);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at1 + L);
+    int bi = b0;
+    for (int i = 0; i < n; i++, bi += 2 * L) {
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x0 = FloatVector.broadcast(S, a[a0 + i]);
+      FloatVector x1 = FloatVector.broadcast(S, a[a0 + i + d1]);
+      c00 = x0.fma(w0, c00);
+      c01 = x0.fma(w1, c01);
+      c10 = x1.fma(w0, c10);
+      c11 = x1.fma(w1, c11);
+    }
+    c00.intoArray(acc, at0);
+    c01.intoArray(acc, at0 + L);
+    c10.intoArray(acc, at1);
+    c11.intoArray(acc, at1 + L);
   }
 
   /** {@link #rows4x2} with four vectors per pixel ({@code b} step 4L): 16 accumulators, 4 loads per 16 FMAs. */

@@ -160,7 +160,7 @@ final class SimdBackwardData {
               }
               int np = blocks[b + 1];
               int at = a0 + blocks[b] * cb;
-              Micro.rows(cb, g, rowBase + k0 + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0,
+              Micro.rows(cb, np, g, rowBase + k0 + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0,
                   np > 3 ? 3 * step : 0, wq, wb, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk,
                   np > 3 ? at + 3 * cb : junk);
             }
