@@ -24,7 +24,10 @@ final class SimdBackwardWeights {
     final int per = p.kW() * ((p.cig() + 2 * L - 1) / (2 * L)) * 8 * L;
     // output-channel blocks per task: their accumulators (obs·per floats) stay within ~512 KiB of L2; more blocks per
     // task means fewer re-packs of the source panel (128 KiB: 55 GFLOP/s on dcgan_l2 N=32, 512 KiB: 84, 1 MiB: 83)
-    final int obs = Math.max(1, Math.min(oBlocks, 131072 / per));
+    // ... but at least two tasks per thread where the channels allow (s1_k3 has only kH = 3 rows of tasks: a 2:1 split
+    // on 2 threads). Task boundaries never change a sum's order, so results stay independent of the thread count.
+    final int spread = Math.max(1, (2 * threads + p.groups() * p.kH() - 1) / (p.groups() * p.kH()));
+    final int obs = Math.max(1, Math.min(Math.min(oBlocks, 131072 / per), (oBlocks + spread - 1) / spread));
     final int chunks = (oBlocks + obs - 1) / obs;
     final int tasks = depthwise ? kk : p.groups() * p.kH() * chunks;
     if (depthwise) {
