@@ -70,6 +70,9 @@ final class SimdBackwardData {
       }
       int[] tapRows = new int[group * p.kH()];
       float[] out = new float[group * rowFloats];
+      boolean fewOutputs = p.cog() < SMALL_COUT;
+      int[] aOff = new int[fewOutputs ? p.kH() * p.kW() * p.cog() : 0];
+      int[] bOff = new int[aOff.length];
       for (int r0 = from; r0 < to; r0 += chunk) {
         int r1 = Math.min(to, r0 + chunk);
         for (int gr = 0; gr < p.groups(); gr++) {
@@ -86,7 +89,12 @@ final class SimdBackwardData {
                   tapRows[(r - g0) * p.kH() + kys[ti]] = dstBase + (p.clipY() + vs[ti]) * p.dstW() * p.dstC();
                 }
               }
-              denseRows(plan, p, gradOut, packed, tapRows, g1 - g0, blocks, nb, blockU, out, rowFloats, gr, il0);
+              if (fewOutputs) {
+                listRows(plan, p, gradOut, packed, tapRows, g1 - g0, blocks, nb, blockU, out, rowFloats, gr, il0, aOff,
+                    bOff);
+              } else {
+                denseRows(plan, p, gradOut, packed, tapRows, g1 - g0, blocks, nb, blockU, out, rowFloats, gr, il0);
+              }
               int c = gr * p.cig() + il0;
               int nc = Math.min(cb, ilEnd - il0);
               for (int r = g0; r < g1; r++) {
@@ -160,12 +168,60 @@ final class SimdBackwardData {
               }
               int np = blocks[b + 1];
               int at = a0 + blocks[b] * cb;
-              Micro.rows(cb, np, g, rowBase + k0 + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0,
+              MicroRows.rows(cb, np, g, rowBase + k0 + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0,
                   np > 3 ? 3 * step : 0, wq, wb, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk,
                   np > 3 ? at + 3 * cb : junk);
             }
           }
         }
+      }
+    }
+  }
+
+  /** Output channels per group below which a block's taps and channels go into one flat reduction list. */
+  private static final int SMALL_COUT = 16;
+
+  /**
+   * {@link #denseRows} for few output channels: per row and register block, every (tap, output channel) pair the
+   * block reads goes into one list and one micro-kernel call (sr_x2, dcgan_out: 3 output channels, so a call per
+   * tap reduced over only 3 values).
+   */
+  private static void listRows(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int[] tapRows, int nRows,
+      int[] blocks, int nb, int[] blockU, float[] out, int rowFloats, int gr, int il0, int[] aOff, int[] bOff) {
+    final int cog = p.cog();
+    final int dc = p.dstC();
+    final int kW = p.kW();
+    final int kH = p.kH();
+    final int step = p.strideX() * dc;
+    final int cb = plan.cbi();
+    final int wGroup = gr * (plan.cigPad() / cb) + il0 / cb;
+    java.util.Arrays.fill(out, 0, nRows * rowFloats, 0f);
+    for (int r = 0; r < nRows; r++) {
+      int a0 = r * rowFloats;
+      int junk = a0 + p.srcW() * cb;
+      for (int b = 0; b < nb; b += 2) {
+        int n = 0;
+        for (int ky = 0; ky < kH; ky++) {
+          int rowBase = tapRows[r * kH + ky];
+          if (rowBase < 0) {
+            continue;
+          }
+          for (int kx = 0; kx < kW; kx++) {
+            int u = blockU[b / 2 * kW + kx];
+            if (u < 0) {
+              continue;
+            }
+            int wb = ((wGroup * kH + ky) * kW + kx) * cog * cb;
+            for (int oc = 0; oc < cog; oc++, n++) {
+              aOff[n] = rowBase + u * dc + oc;
+              bOff[n] = wb + oc * cb;
+            }
+          }
+        }
+        int np = blocks[b + 1];
+        int at = a0 + blocks[b] * cb;
+        MicroRows.list(cb, g, aOff, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0, wq, bOff, n, out,
+            at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk, np > 3 ? at + 3 * cb : junk);
       }
     }
   }

@@ -143,7 +143,7 @@ final class SimdBackwardWeights {
             int oc0 = (ob0 + j) * OB;
             int no = Math.min(OB, p.cog() - oc0);
             for (int ib = 0; ib < nIB; ib++) {
-              Micro.bcast4x2(g, gi + oc0, no > 1 ? 1 : 0, no > 2 ? 2 : 0, no > 3 ? 3 : 0, p.strideX() * p.dstC(), x,
+              MicroRows.bcast4x2(g, gi + oc0, no > 1 ? 1 : 0, no > 2 ? 2 : 0, no > 3 ? 3 : 0, p.strideX() * p.dstC(), x,
                   xi + ib * 2 * L, p.srcC(), ixTo - ixFrom, accAll, j * per + (kx * nIB + ib) * 8 * L);
             }
           }
@@ -177,7 +177,7 @@ final class SimdBackwardWeights {
         }
         for (int ib = 0; ib < nIB; ib++) {
           for (int j = 0; j < obs; j++) {
-            Micro.bcast4x2(gP, j * OB, 1, 2, 3, oT, xP, ib * PCH * 2 * L, 2 * L, m, accAll,
+            MicroRows.bcast4x2(gP, j * OB, 1, 2, 3, oT, xP, ib * PCH * 2 * L, 2 * L, m, accAll,
                 j * per + (kx * nIB + ib) * 8 * L);
           }
         }
