@@ -137,17 +137,18 @@ final class Micro {
   }
 
   /**
-   * Scatters {@code src[s0 ..+n)} into slabs of 2L floats {@code slabStride} apart: element c goes to
-   * {@code dst[d0 + (c / 2L)·slabStride + c % 2L]}; the last slab's tail is zero-filled (no masks downstream).
+   * Scatters {@code src[s0 ..+n)} into slabs of {@code w} (2L or 4L) floats {@code slabStride} apart: element c goes
+   * to {@code dst[d0 + (c / w)·slabStride + c % w]}; the last slab's tail is zero-filled (no masks downstream).
    */
-  static void copy(float[] src, int s0, float[] dst, int d0, int n, int slabStride) {
-    for (int c = 0, d = d0; c < n; c += 2 * L, d += slabStride) {
-      int k = Math.min(2 * L, n - c);
-      if (k == 2 * L) {
-        FloatVector.fromArray(S, src, s0 + c).intoArray(dst, d);
-        FloatVector.fromArray(S, src, s0 + c + L).intoArray(dst, d + L);
+  static void copy(float[] src, int s0, float[] dst, int d0, int n, int slabStride, int w) {
+    for (int c = 0, d = d0; c < n; c += w, d += slabStride) {
+      int k = Math.min(w, n - c);
+      if (k == w) {
+        for (int v = 0; v < w; v += L) {
+          FloatVector.fromArray(S, src, s0 + c + v).intoArray(dst, d + v);
+        }
       } else {
-        for (int j = 0; j < 2 * L; j++) {
+        for (int j = 0; j < w; j++) {
           dst[d + j] = j < k ? src[s0 + c + j] : 0f;
         }
       }

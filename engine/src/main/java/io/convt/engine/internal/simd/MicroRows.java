@@ -357,4 +357,72 @@ final class MicroRows {
     c33.intoArray(acc, at3 + 3 * L);
   }
 
+  /**
+   * {@link #bcast4x2} with four vectors per row ({@code b} step {@code bStep}, usually 4L): accumulators
+   * {@code acc[at + q·4L + k·L]}.
+   */
+  static void bcast4x4(float[] a, int a0, int d1, int d2, int d3, int aStep, float[] b, int b0, int bStep, int n,
+      float[] acc, int at) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, at + 0 * L);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at + 1 * L);
+    FloatVector c02 = FloatVector.fromArray(S, acc, at + 2 * L);
+    FloatVector c03 = FloatVector.fromArray(S, acc, at + 3 * L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at + 4 * L);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at + 5 * L);
+    FloatVector c12 = FloatVector.fromArray(S, acc, at + 6 * L);
+    FloatVector c13 = FloatVector.fromArray(S, acc, at + 7 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at + 8 * L);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at + 9 * L);
+    FloatVector c22 = FloatVector.fromArray(S, acc, at + 10 * L);
+    FloatVector c23 = FloatVector.fromArray(S, acc, at + 11 * L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, at + 12 * L);
+    FloatVector c31 = FloatVector.fromArray(S, acc, at + 13 * L);
+    FloatVector c32 = FloatVector.fromArray(S, acc, at + 14 * L);
+    FloatVector c33 = FloatVector.fromArray(S, acc, at + 15 * L);
+    int ai = a0;
+    int bi = b0;
+    for (int i = 0; i < n; i++, ai += aStep, bi += bStep) {
+      FloatVector w0 = FloatVector.fromArray(S, b, bi + 0 * L);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + 1 * L);
+      FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
+      FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c00 = x0.fma(w0, c00);
+      c01 = x0.fma(w1, c01);
+      c02 = x0.fma(w2, c02);
+      c03 = x0.fma(w3, c03);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + d1]);
+      c10 = x1.fma(w0, c10);
+      c11 = x1.fma(w1, c11);
+      c12 = x1.fma(w2, c12);
+      c13 = x1.fma(w3, c13);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + d2]);
+      c20 = x2.fma(w0, c20);
+      c21 = x2.fma(w1, c21);
+      c22 = x2.fma(w2, c22);
+      c23 = x2.fma(w3, c23);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + d3]);
+      c30 = x3.fma(w0, c30);
+      c31 = x3.fma(w1, c31);
+      c32 = x3.fma(w2, c32);
+      c33 = x3.fma(w3, c33);
+    }
+    c00.intoArray(acc, at + 0 * L);
+    c01.intoArray(acc, at + 1 * L);
+    c02.intoArray(acc, at + 2 * L);
+    c03.intoArray(acc, at + 3 * L);
+    c10.intoArray(acc, at + 4 * L);
+    c11.intoArray(acc, at + 5 * L);
+    c12.intoArray(acc, at + 6 * L);
+    c13.intoArray(acc, at + 7 * L);
+    c20.intoArray(acc, at + 8 * L);
+    c21.intoArray(acc, at + 9 * L);
+    c22.intoArray(acc, at + 10 * L);
+    c23.intoArray(acc, at + 11 * L);
+    c30.intoArray(acc, at + 12 * L);
+    c31.intoArray(acc, at + 13 * L);
+    c32.intoArray(acc, at + 14 * L);
+    c33.intoArray(acc, at + 15 * L);
+  }
+
 }

@@ -21,7 +21,7 @@ final class SimdBackwardWeights {
     final int kk = p.kH() * p.kW();
     final boolean depthwise = p.cig() == 1 && p.cog() == 1;
     final int oBlocks = depthwise ? 1 : (p.cog() + OB - 1) / OB;
-    final int per = p.kW() * ((p.cig() + 2 * L - 1) / (2 * L)) * 8 * L;
+    final int per = perBlock(p);
     // output-channel blocks per task: their accumulators (obs·per floats) stay within ~512 KiB of L2; more blocks per
     // task means fewer re-packs of the source panel (128 KiB: 55 GFLOP/s on dcgan_l2 N=32, 512 KiB: 84, 1 MiB: 83)
     // ... but at least two tasks per thread where the channels allow (s1_k3 has only kH = 3 rows of tasks: a 2:1 split
@@ -91,6 +91,20 @@ final class SimdBackwardWeights {
     return Math.min(p.srcW(), Math.floorDiv(p.clipW() - 1 - c0, p.strideX()) + 1);
   }
 
+  /**
+   * Input channels per packed source slab: four vectors where Cin/group is a multiple of 4L and the tasks pack
+   * (16 accumulators per micro-kernel call instead of 8), else two.
+   */
+  static int slab(ConvProblem p) {
+    return p.cig() % (4 * L) == 0 && p.cog() >= 16 ? 4 * L : 2 * L;
+  }
+
+  /** Accumulator floats of one 4-channel output block: [kW][Cin slabs][4 channels][slab]. */
+  static int perBlock(ConvProblem p) {
+    int w = slab(p);
+    return p.kW() * ((p.cig() + w - 1) / w) * 4 * w;
+  }
+
   /** Pixels per reduction chunk: the chunk's packed 2L-channel source slice is 32 KiB (L1). */
   private static final int PCH = 256;
 
@@ -99,7 +113,7 @@ final class SimdBackwardWeights {
    * kernel column the pixels it connects (all rows of the image) are listed, then cut into chunks of {@link #PCH};
    * a chunk's gradient (the task's channels, channel-major) and each 2L-channel slice of its source are packed into
    * contiguous panels, and every (input block, output block) pair reduces over the chunk in one micro-kernel call
-   * ({@code accAll} holds [obs][kW][Cin blocks][8L]); tasks with fewer than 16 output channels skip the packing
+   * ({@code accAll} holds [obs][kW][Cin slabs][4·slab]); tasks with fewer than 16 output channels skip the packing
    * and run row by row on the NHWC data (64→3 layers: each packed source float would serve only a few FMAs).
    * Packing matters: NHWC rows with power-of-two channel counts
    * put every pixel of a strided walk in the same few L1 sets (unet_up ran at 15 GFLOP/s), and zero-padded panels
@@ -107,10 +121,11 @@ final class SimdBackwardWeights {
    */
   private static void dense(ConvProblem p, float[] x, float[] g, int gr, int ky, int ob0, int obs, float[] accAll,
       int image, Scratch sc) {
-    final int per = p.kW() * ((p.cig() + 2 * L - 1) / (2 * L)) * 8 * L;
+    final int per = perBlock(p);
+    final int w = slab(p);
     final int cig = p.cig();
     final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-    final int nIB = (ilEnd + 2 * L - 1) / (2 * L);
+    final int nIB = (ilEnd + w - 1) / w;
     if (nIB == 0) {
       return;
     }
@@ -123,7 +138,7 @@ final class SimdBackwardWeights {
     final float[] gP = sc.gPanel;
     final int oT = sc.oT;
     final float[] xP = sc.xPanel;
-    if (ilEnd % (2 * L) == 0 && oTo - oFrom < 16) {
+    if (w == 2 * L && ilEnd % (2 * L) == 0 && oTo - oFrom < 16) {
       // row by row on the NHWC data, every kernel column and block while the source row sits in L1
       for (int iy = 0; iy < p.srcH(); iy++) {
         int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
@@ -173,12 +188,16 @@ final class SimdBackwardWeights {
         // panels, pixel-major: gradient [i][oT] (the task's channels, zero-padded to 4), source [ib][i][2L]
         for (int i = 0; i < m; i++) {
           Micro.copy(g, gOff[i0 + i] + oFrom, gP, i * oT, oTo - oFrom);
-          Micro.copy(x, xOff[i0 + i], xP, i * 2 * L, ilEnd, PCH * 2 * L);
+          Micro.copy(x, xOff[i0 + i], xP, i * w, ilEnd, PCH * w, w);
         }
         for (int ib = 0; ib < nIB; ib++) {
           for (int j = 0; j < obs; j++) {
-            MicroRows.bcast4x2(gP, j * OB, 1, 2, 3, oT, xP, ib * PCH * 2 * L, 2 * L, m, accAll,
-                j * per + (kx * nIB + ib) * 8 * L);
+            int at = j * per + (kx * nIB + ib) * 4 * w;
+            if (w == 4 * L) {
+              MicroRows.bcast4x4(gP, j * OB, 1, 2, 3, oT, xP, ib * PCH * w, w, m, accAll, at);
+            } else {
+              MicroRows.bcast4x2(gP, j * OB, 1, 2, 3, oT, xP, ib * PCH * w, w, m, accAll, at);
+            }
           }
         }
       }
@@ -199,16 +218,17 @@ final class SimdBackwardWeights {
       gOff = new int[p.srcH() * p.srcW()];
       oT = obs * OB;
       gPanel = new float[PCH * oT];
-      xPanel = new float[(p.cig() + 2 * L - 1) / (2 * L) * PCH * 2 * L];
+      xPanel = new float[(p.cig() + slab(p) - 1) / slab(p) * PCH * slab(p)];
     }
   }
 
   /** Writes a dense task's accumulators to the OHWI weight gradient (zeros for input channels not read). */
   private static void store(ConvProblem p, float[] gW, int gr, int ky, int ob0, int obs, float[] accAll) {
-    final int per = p.kW() * ((p.cig() + 2 * L - 1) / (2 * L)) * 8 * L;
+    final int per = perBlock(p);
+    final int w = slab(p);
     final int cig = p.cig();
     final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-    final int nIB = (ilEnd + 2 * L - 1) / (2 * L);
+    final int nIB = (ilEnd + w - 1) / w;
     for (int j = 0; j < obs; j++) {
       int oc0 = (ob0 + j) * OB;
       int o0 = gr * p.cog() + oc0;
@@ -217,9 +237,9 @@ final class SimdBackwardWeights {
         for (int q = 0; q < no; q++) {
           int wi = (((o0 + q) * p.kH() + ky) * p.kW() + kx) * cig;
           for (int ib = 0; ib < nIB; ib++) {
-            int il0 = ib * 2 * L;
-            System.arraycopy(accAll, j * per + (kx * nIB + ib) * 8 * L + q * 2 * L, gW, wi + il0,
-                Math.min(2 * L, ilEnd - il0));
+            int il0 = ib * w;
+            System.arraycopy(accAll, j * per + (kx * nIB + ib) * 4 * w + q * w, gW, wi + il0,
+                Math.min(w, ilEnd - il0));
           }
           java.util.Arrays.fill(gW, wi + ilEnd, wi + cig, 0f);
         }
