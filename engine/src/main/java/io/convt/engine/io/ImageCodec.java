@@ -116,6 +116,35 @@ public final class ImageCodec {
   }
 
   /**
+   * Decodes already-decoded 8-bit pixels, row-major and interleaved with colour channels in B,G,R(,A) order: the
+   * layout of the {@code data} field of Spark's {@code image} data source (OpenCV types CV_8UC1/3/4).
+   *
+   * @param name the image's origin, for messages
+   * @param bgr whether to return colour channels as B,G,R(,A) (as stored) instead of R,G,B(,A)
+   * @throws TensorFormatException when the sizes do not match the data
+   */
+  public static Image fromInterleavedBgr(byte[] data, int height, int width, int channels, String name,
+      PixelScaling scaling, boolean bgr) {
+    if (height <= 0 || width <= 0 || channels < 1 || channels > 4 || channels == 2) {
+      throw new TensorFormatException(name, "unsupported image of " + width + "x" + height + " with " + channels
+          + " channels");
+    }
+    long n = (long) height * width * channels;
+    if (data == null || data.length != n) {
+      throw new TensorFormatException(name, "image data has " + (data == null ? 0 : data.length)
+          + " bytes, expected " + n + " for " + width + "x" + height + "x" + channels);
+    }
+    float[] out = new float[(int) n];
+    for (int p = 0; p < n; p += channels) {
+      for (int c = 0; c < channels; c++) {
+        int src = !bgr && channels >= 3 && c < 3 ? 2 - c : c;
+        out[p + c] = scaling.decode(data[p + src] & 0xff, 255);
+      }
+    }
+    return new Image(height, width, channels, 8, out);
+  }
+
+  /**
    * Encodes float HWC pixels with 1, 3 or 4 channels as 8-bit {@code png} or {@code jpeg} (alpha dropped for JPEG).
    */
   public static byte[] encode(float[] hwc, int height, int width, int channels, String format, PixelScaling scaling,

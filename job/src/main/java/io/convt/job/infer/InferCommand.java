@@ -28,7 +28,7 @@ public final class InferCommand implements Callable<Integer> {
   @Option(names = "--format", paramLabel = "FMT", description = "Output format: parquet (default), png or jpeg (output.format).")
   String format;
 
-  @Option(names = "--input-format", paramLabel = "FMT", description = "auto, npy, images or parquet (input.format).")
+  @Option(names = "--input-format", paramLabel = "FMT", description = "auto, npy, images, spark-image, parquet or arrow (input.format).")
   String inputFormat;
 
   @Option(names = "--partitions", paramLabel = "N", description = "Partitions for npy/image inputs (partitions).")

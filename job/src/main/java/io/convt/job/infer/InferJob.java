@@ -49,7 +49,8 @@ public final class InferJob {
     String mode = config.choice("mode", "error", "overwrite");
     int partitions = config.integer("partitions", 0, 1_000_000);
     int progressSeconds = config.integer("progress.interval-seconds", 0, 86_400);
-    String inputFormat = config.choice("input.format", "auto", "npy", "images", "parquet", "arrow");
+    String inputFormat = config.choice("input.format", "auto", "npy", "images", "spark-image", "parquet",
+        "arrow");
     Layer layer = Layer.open(spec.withOptions(spec.options()
         .withImpl(config.choice("kernel.impl", "auto", "simd", "scalar"))
         .withThreads(config.integer("kernel.threads", 1, 1024))));
@@ -77,6 +78,12 @@ public final class InferJob {
       results = spark.read().parquet(input)
           .select(col("id"), col("shape"), col("data"), lit(null).cast("string").as("error"))
           .as(Encoders.bean(InputRecord.class)).javaRDD().mapPartitions(kernel);
+    } else if (plan.format().equals("spark-image")) {
+      // Spark's own image data source; undecodable files arrive as its "invalid image" rows and are quarantined
+      results = spark.read().format("image").option("dropInvalid", "false").load(input)
+          .select(col("image.origin"), col("image.height"), col("image.width"), col("image.nChannels"),
+              col("image.mode"), col("image.data"))
+          .javaRDD().mapPartitions(rows -> new SparkImageRows(rows, s)).mapPartitions(kernel);
     } else {
       int parts = Math.max(1, Math.min(plan.items().size(), partitions > 0 ? partitions : jsc.defaultParallelism()));
       results = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s))

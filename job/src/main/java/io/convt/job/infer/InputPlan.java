@@ -29,9 +29,12 @@ record InputPlan(String format, String input, List<InputItem> items, long record
         return images(input, hadoop, true);
       case "parquet":
         return new InputPlan("parquet", input, List.of(), -1, null);
+      case "spark-image":
+        // read by Spark's image data source; listed here only to fail early and to count for the progress line
+        return new InputPlan("spark-image", input, List.of(), images(input, hadoop, false).records(), null);
       default:
         throw new IllegalArgumentException("Invalid value for configuration key 'input.format': '" + f
-            + "' (expected auto, npy, images, parquet or arrow)");
+            + "' (expected auto, npy, images, spark-image, parquet or arrow)");
     }
   }
 

@@ -146,6 +146,35 @@ public class InferJobTest {
   }
 
   @Test
+  void sparkImageSourceGivesWhatTheJobsOwnImageReaderGives() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("images"));
+    Random r = new Random(5);
+    float[] rgb = new float[3 * 8 * 6];
+    for (int i = 0; i < rgb.length; i++) {
+      rgb[i] = r.nextFloat();
+    }
+    Files.write(dir.resolve("a.png"), ImageCodec.encode(rgb, 8, 6, 3, "png", PixelScaling.UNIT, false));
+    Files.write(dir.resolve("b.png"), ImageCodec.encode(rgb, 6, 8, 3, "png", PixelScaling.UNIT, false));
+    Files.write(dir.resolve("gray.png"), ImageCodec.encode(new float[48], 8, 6, 1, "png", PixelScaling.UNIT, false));
+    Files.write(dir.resolve("corrupt.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+    for (String order : new String[] {"rgb", "bgr"}) {
+      String own = tmp.resolve("own-" + order).toString();
+      String viaSpark = tmp.resolve("spark-" + order).toString();
+      Map<String, Object> a = InferJob.run(spark, upsample(), conf("image.channel-order=" + order), dir.toString(),
+          own);
+      Map<String, Object> b = InferJob.run(spark, upsample(),
+          conf("input.format=spark-image", "image.channel-order=" + order), dir.toString(), viaSpark);
+      assertEquals("spark-image", b.get("input_format"));
+      for (String k : new String[] {"records_in", "records_out", "records_quarantined", "quarantined_by_reason"}) {
+        assertEquals(a.get(k), b.get(k), k + " (" + order + ")");
+      }
+      assertEquals(2L, b.get("records_out"));
+      assertEquals(Map.of("channels", 1L, "unreadable", 1L), b.get("quarantined_by_reason"));
+      assertArrayEquals(readData(own + "/data", 0), readData(viaSpark + "/data", 0), "pixels (" + order + ")");
+    }
+  }
+
+  @Test
   void failFastStopsAtTheFirstBadRecordAndLeavesNoOutput() throws IOException {
     float[] x = new float[2 * 3 * 4 * 4];
     x[3 * 16 + 5] = Float.NaN; // record 1
