@@ -18,38 +18,9 @@ final class Micro {
   private Micro() {}
 
   /**
-   * Dot products along contiguous channels: {@code acc[q] += Σ_{i<n} w[wb+i] · x[x0 + d_q + i]} for 4 rows q;
-   * the tail beyond the last full vector is masked. Accumulators {@code acc[q·L ..]} hold per-lane partial sums.
-   */
-  static void dot4(float[] w, int wb, float[] x, int x0, int d1, int d2, int d3, int n, float[] acc) {
-    FloatVector c0 = FloatVector.fromArray(S, acc, 0);
-    FloatVector c1 = FloatVector.fromArray(S, acc, L);
-    FloatVector c2 = FloatVector.fromArray(S, acc, 2 * L);
-    FloatVector c3 = FloatVector.fromArray(S, acc, 3 * L);
-    int full = n - n % L;
-    for (int i = 0; i < full; i += L) {
-      FloatVector wv = FloatVector.fromArray(S, w, wb + i);
-      c0 = FloatVector.fromArray(S, x, x0 + i).fma(wv, c0);
-      c1 = FloatVector.fromArray(S, x, x0 + d1 + i).fma(wv, c1);
-      c2 = FloatVector.fromArray(S, x, x0 + d2 + i).fma(wv, c2);
-      c3 = FloatVector.fromArray(S, x, x0 + d3 + i).fma(wv, c3);
-    }
-    if (full < n) {
-      VectorMask<Float> m = S.indexInRange(full, n);
-      FloatVector wv = FloatVector.fromArray(S, w, wb + full, m);
-      c0 = FloatVector.fromArray(S, x, x0 + full, m).fma(wv, c0);
-      c1 = FloatVector.fromArray(S, x, x0 + d1 + full, m).fma(wv, c1);
-      c2 = FloatVector.fromArray(S, x, x0 + d2 + full, m).fma(wv, c2);
-      c3 = FloatVector.fromArray(S, x, x0 + d3 + full, m).fma(wv, c3);
-    }
-    c0.intoArray(acc, 0);
-    c1.intoArray(acc, L);
-    c2.intoArray(acc, 2 * L);
-    c3.intoArray(acc, 3 * L);
-  }
-
-  /**
-   * {@link #dot4} for three weight rows at once (output channels o, o+e1, o+e2; w offsets 0, f1, f2): every source
+   * Dot products along contiguous channels for 4 pixels q (source offsets 0, d1, d2, d3) and three weight rows at once
+   * (output channels o, o+e1, o+e2; w offsets 0, f1, f2): {@code acc[3q + r] += Σ_{i<n} w[wb + f_r + i] · x[x0 + d_q + i]}
+   * as per-lane partial sums, the tail beyond the last full vector masked; every source
    * vector is loaded once for three outputs. Accumulators {@code acc[(3q + r)·L ..]} for pixel q and output r.
    */
   static void dot4x3(float[] w, int wb, int f1, int f2, float[] x, int x0, int d1, int d2, int d3, int n,
@@ -155,7 +126,7 @@ final class Micro {
     }
   }
 
-  /** Horizontal sum of accumulator row q of {@link #dot4}. */
+  /** Horizontal sum of accumulator row q of {@link #dot4x3}. */
   static float sum(float[] acc, int q) {
     return FloatVector.fromArray(S, acc, q * L).reduceLanes(VectorOperators.ADD);
   }

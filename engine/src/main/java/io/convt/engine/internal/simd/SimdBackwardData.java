@@ -1,7 +1,6 @@
 package io.convt.engine.internal.simd;
 
 import io.convt.engine.internal.ConvProblem;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vectorised data gradient: the adjoint of the forward pass written as a gather, so each source pixel is owned by
@@ -10,7 +9,6 @@ import jdk.incubator.vector.VectorSpecies;
  * depthwise.
  */
 final class SimdBackwardData {
-  private static final VectorSpecies<Float> S = SimdForward.S;
   private static final int L = SimdForward.L;
   private static final int PB = SimdForward.PB;
 

@@ -1,8 +1,6 @@
 package io.convt.engine.internal.simd;
 
 import io.convt.engine.internal.ConvProblem;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vectorised weight gradient: for each tap (ky, kx) a small GEMM {@code gW[o][il] = Σ_pixels g[pix][o]·x[pix'][il]}
@@ -11,7 +9,6 @@ import jdk.incubator.vector.VectorSpecies;
  * 4 output channels (broadcast) × two vectors of input channels; depthwise uses channel lanes instead.
  */
 final class SimdBackwardWeights {
-  private static final VectorSpecies<Float> S = SimdForward.S;
   private static final int L = SimdForward.L;
   private static final int OB = 4;
 
