@@ -93,6 +93,21 @@ public class InferJobTest {
     return all;
   }
 
+  /** RGB PNGs of two sizes (a.png 8x6, b.png 6x8, random pixels), a gray PNG and a corrupt PNG in {@code dir}. */
+  static Path imageFixtures(Path dir, long seed) throws IOException {
+    Files.createDirectories(dir);
+    Random r = new Random(seed);
+    float[] rgb = new float[3 * 8 * 6];
+    for (int i = 0; i < rgb.length; i++) {
+      rgb[i] = r.nextFloat();
+    }
+    Files.write(dir.resolve("a.png"), ImageCodec.encode(rgb, 8, 6, 3, "png", PixelScaling.UNIT, false));
+    Files.write(dir.resolve("b.png"), ImageCodec.encode(rgb, 6, 8, 3, "png", PixelScaling.UNIT, false));
+    Files.write(dir.resolve("gray.png"), ImageCodec.encode(new float[48], 8, 6, 1, "png", PixelScaling.UNIT, false));
+    Files.write(dir.resolve("corrupt.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+    return dir;
+  }
+
   @Test
   void npyStackEqualsTheEngineBitForBitAndCommitsWithASummary() throws IOException {
     NpyArray x = Npy.read(Path.of("../sample-data/x.npy"));
@@ -117,16 +132,7 @@ public class InferJobTest {
 
   @Test
   void badImagesAreQuarantinedWithTheirReasonAndCountsAddUp() throws IOException {
-    Path dir = Files.createDirectories(tmp.resolve("images"));
-    Random r = new Random(3);
-    float[] rgb = new float[3 * 8 * 6];
-    for (int i = 0; i < rgb.length; i++) {
-      rgb[i] = r.nextFloat();
-    }
-    Files.write(dir.resolve("a.png"), ImageCodec.encode(rgb, 8, 6, 3, "png", PixelScaling.UNIT, false));
-    Files.write(dir.resolve("b.png"), ImageCodec.encode(rgb, 6, 8, 3, "png", PixelScaling.UNIT, false));
-    Files.write(dir.resolve("gray.png"), ImageCodec.encode(new float[48], 8, 6, 1, "png", PixelScaling.UNIT, false));
-    Files.write(dir.resolve("corrupt.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+    Path dir = imageFixtures(tmp.resolve("images"), 3);
     Files.writeString(dir.resolve("notes.txt"), "not an image");
     Files.writeString(dir.resolve(".hidden"), "ignored");
     String out = tmp.resolve("out").toString();
@@ -147,16 +153,7 @@ public class InferJobTest {
 
   @Test
   void sparkImageSourceGivesWhatTheJobsOwnImageReaderGives() throws IOException {
-    Path dir = Files.createDirectories(tmp.resolve("images"));
-    Random r = new Random(5);
-    float[] rgb = new float[3 * 8 * 6];
-    for (int i = 0; i < rgb.length; i++) {
-      rgb[i] = r.nextFloat();
-    }
-    Files.write(dir.resolve("a.png"), ImageCodec.encode(rgb, 8, 6, 3, "png", PixelScaling.UNIT, false));
-    Files.write(dir.resolve("b.png"), ImageCodec.encode(rgb, 6, 8, 3, "png", PixelScaling.UNIT, false));
-    Files.write(dir.resolve("gray.png"), ImageCodec.encode(new float[48], 8, 6, 1, "png", PixelScaling.UNIT, false));
-    Files.write(dir.resolve("corrupt.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+    Path dir = imageFixtures(tmp.resolve("images"), 5);
     for (String order : new String[] {"rgb", "bgr"}) {
       String own = tmp.resolve("own-" + order).toString();
       String viaSpark = tmp.resolve("spark-" + order).toString();

@@ -7,6 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The broadcast × weight-vector register blocks of the DENSE paths: a scalar operand (a source or gradient value) is
  * broadcast against one to four vectors of packed weights (or packed source) for up to four pixels. Like
  * {@link Micro}, each is one flat loop whose accumulators are loaded from and stored back to a buffer around it.
+ * The variants repeat their bodies on purpose: every accumulator must be its own local variable for C2 to keep it in
+ * a register (arrays of vectors or a generic width would box them), so each block shape is spelled out.
  */
 final class MicroRows {
   static final VectorSpecies<Float> S = Micro.S;
