@@ -38,16 +38,22 @@ final class SimdBackwardWeights {
       // images outermost: one image's source and gradient stay in cache while every task reads them; each task
       // keeps its own accumulators, so every sum still runs over images, rows and columns in a fixed order
       float[][] accs = new float[tasks][obs * per];
+      // scratch panels are made once per worker for the whole call, not once per image (up to ~0.5 MB each)
+      java.util.concurrent.ConcurrentLinkedQueue<Scratch> pool = new java.util.concurrent.ConcurrentLinkedQueue<>();
       for (int t = 0; t < p.images(); t++) {
         final int image = t;
         Parallel.forRange(tasks, threads, (from, to) -> {
-          Scratch scratch = new Scratch(p, obs);
+          Scratch scratch = pool.poll();
+          if (scratch == null) {
+            scratch = new Scratch(p, obs);
+          }
           for (int i = from; i < to; i++) {
             int chunk = i % chunks;
             int ob0 = chunk * obs;
             dense(p, src, g, i / (chunks * p.kH()), (i / chunks) % p.kH(), ob0, Math.min(obs, oBlocks - ob0),
                 accs[i], image, scratch);
           }
+          pool.add(scratch);
         });
       }
       for (int i = 0; i < tasks; i++) {
@@ -182,7 +188,7 @@ final class SimdBackwardWeights {
       }
       for (int i0 = 0; i0 < n; i0 += PCH) {
         int m = Math.min(PCH, n - i0);
-        // panels, pixel-major: gradient [i][oT] (the task's channels, zero-padded to 4), source [ib][i][2L]
+        // panels, pixel-major: gradient [i][oT] (the task's channels), source [Cin slab][i][slab] (tails zero-filled)
         for (int i = 0; i < m; i++) {
           Micro.copy(g, gOff[i0 + i] + oFrom, gP, i * oT, oTo - oFrom);
           Micro.copy(x, xOff[i0 + i], xP, i * w, ilEnd, PCH * w, w);
@@ -205,7 +211,10 @@ final class SimdBackwardWeights {
   private static final class Scratch {
     final int[] xOff;
     final int[] gOff;
-    /** Channels per gradient-panel pixel; columns past the task's last channel stay zero. */
+    /**
+     * Channels per gradient-panel pixel. A task with fewer channels leaves the columns past its last one as an earlier
+     * task wrote them; they only feed accumulators of channels that {@code store} never writes.
+     */
     final int oT;
     final float[] gPanel;
     final float[] xPanel;
