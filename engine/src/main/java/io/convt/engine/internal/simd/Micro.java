@@ -132,48 +132,55 @@ final class Micro {
   }
 
   /**
-   * Channel lanes over a flat tap list: {@code acc[q] += a[aOff[j] + aAdd + d_q ..+width) · b[bOff[j] + bAdd ..+width)}
-   * for j &lt; n. {@code width == L} runs on vectors; a narrower channel tail runs in scalar FMAs (JDK 17 does not
-   * intrinsify loads under a mask passed in as an argument: a masked tail cost 42 % of fcn8_dw's forward pass).
+   * One channel vector of a depthwise register block of up to four pixels that share their taps: for q &lt; 4,
+   * {@code out[at + e_q + c0 ..+L) = Σ_j a[aOff[j] + d_q + c0 ..+L) · b[bOff[j] + c0 ..+L) (+ bias[c0 ..+L))}
+   * ({@code d_0 = e_0 = 0}), each sum in one register, the bias added last as the scalar reference does. A block
+   * of fewer pixels passes {@code d_q = e_q = 0} for the missing ones: they recompute pixel 0 and store the same
+   * value over it.
    */
-  static void lanes4(float[] a, int[] aOff, int aAdd, int d1, int d2, int d3, float[] b, int[] bOff, int bAdd, int n,
-      int width, float[] acc) {
-    if (width < L) {
-      for (int j = 0; j < n; j++) {
-        int s = aOff[j] + aAdd;
-        int wb = bOff[j] + bAdd;
-        for (int c = 0; c < width; c++) {
-          float wv = b[wb + c];
-          acc[c] = Math.fma(a[s + c], wv, acc[c]);
-          acc[L + c] = Math.fma(a[s + d1 + c], wv, acc[L + c]);
-          acc[2 * L + c] = Math.fma(a[s + d2 + c], wv, acc[2 * L + c]);
-          acc[3 * L + c] = Math.fma(a[s + d3 + c], wv, acc[3 * L + c]);
-        }
-      }
-      return;
-    }
-    FloatVector c0 = FloatVector.fromArray(S, acc, 0);
-    FloatVector c1 = FloatVector.fromArray(S, acc, L);
-    FloatVector c2 = FloatVector.fromArray(S, acc, 2 * L);
-    FloatVector c3 = FloatVector.fromArray(S, acc, 3 * L);
+  static void tapSum4(float[] a, int[] aOff, int d1, int d2, int d3, float[] b, int[] bOff, int n, int c0,
+      float[] bias, float[] out, int at, int e1, int e2, int e3) {
+    FloatVector s0 = FloatVector.zero(S);
+    FloatVector s1 = s0;
+    FloatVector s2 = s0;
+    FloatVector s3 = s0;
     for (int j = 0; j < n; j++) {
-      FloatVector wv = FloatVector.fromArray(S, b, bOff[j] + bAdd);
-      int s = aOff[j] + aAdd;
-      c0 = FloatVector.fromArray(S, a, s).fma(wv, c0);
-      c1 = FloatVector.fromArray(S, a, s + d1).fma(wv, c1);
-      c2 = FloatVector.fromArray(S, a, s + d2).fma(wv, c2);
-      c3 = FloatVector.fromArray(S, a, s + d3).fma(wv, c3);
+      FloatVector wv = FloatVector.fromArray(S, b, bOff[j] + c0);
+      int x = aOff[j] + c0;
+      s0 = FloatVector.fromArray(S, a, x).fma(wv, s0);
+      s1 = FloatVector.fromArray(S, a, x + d1).fma(wv, s1);
+      s2 = FloatVector.fromArray(S, a, x + d2).fma(wv, s2);
+      s3 = FloatVector.fromArray(S, a, x + d3).fma(wv, s3);
     }
-    c0.intoArray(acc, 0);
-    c1.intoArray(acc, L);
-    c2.intoArray(acc, 2 * L);
-    c3.intoArray(acc, 3 * L);
+    if (bias != null) {
+      FloatVector bv = FloatVector.fromArray(S, bias, c0);
+      s0 = s0.add(bv);
+      s1 = s1.add(bv);
+      s2 = s2.add(bv);
+      s3 = s3.add(bv);
+    }
+    s3.intoArray(out, at + e3 + c0);
+    s2.intoArray(out, at + e2 + c0);
+    s1.intoArray(out, at + e1 + c0);
+    s0.intoArray(out, at + c0);
+  }
+
+  /** Scalar twin of one channel of {@link #tapSum4} for {@code np} pixels (channel tails narrower than L). */
+  static void tapSum4Scalar(float[] a, int[] aOff, int[] d, float[] b, int[] bOff, int n, int c, float[] bias,
+      float[] out, int at, int[] e, int np) {
+    for (int q = 0; q < np; q++) {
+      float y = 0f;
+      for (int j = 0; j < n; j++) {
+        y = Math.fma(a[aOff[j] + d[q] + c], b[bOff[j] + c], y);
+      }
+      out[at + e[q] + c] = bias == null ? y : y + bias[c];
+    }
   }
 
   /**
    * Two-pointer strided dot along pixels with channel lanes: {@code acc += Σ_i x[x0+i·xs ..+width) · g[g0+i·gs ..+width)}
    * (even pixels into {@code acc[0..L)}, odd into {@code acc[L..2L)}); a channel tail narrower than L runs in scalar
-   * FMAs into {@code acc[0..width)} (see {@link #lanes4}).
+   * FMAs into {@code acc[0..width)} (JDK 17 does not intrinsify loads under a mask passed in as an argument).
    */
   static void pixelDot(float[] x, int x0, int xs, float[] g, int g0, int gs, int n, int width, float[] acc) {
     int xi = x0;

@@ -41,21 +41,13 @@ final class SimdBackwardData {
         ix += np;
       }
       if (depthwise) {
-        int stride = Math.max(p.cin(), p.cout()) + 2 * L;
-        float[] out = new float[p.srcW() * stride + 2 * L];
-        float[] acc = new float[8 * L];
         int[] aOff = new int[p.kH() * p.kW()];
         int[] bOff = new int[p.kH() * p.kW()];
         for (int r = from; r < to; r++) {
           int nTaps = rowTaps(p, r % p.srcH(), kys, vs);
           int dstBase = (p.dstImage0() + r / p.srcH()) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo();
-          for (int b = 0; b < nb; b += 2) {
-            depthwise(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1], out,
-                stride, acc, aOff, bOff);
-          }
-          for (int ix = 0; ix < p.srcW(); ix++) {
-            System.arraycopy(out, ix * stride, gradIn, srcRow(p, r) + ix * p.srcC(), p.cinRead());
-          }
+          depthwiseRow(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask, blocks, nb, gradIn, srcRow(p, r), aOff,
+              bOff);
         }
         return;
       }
@@ -224,28 +216,49 @@ final class SimdBackwardData {
     }
   }
 
-  private static void depthwise(ConvProblem p, float[] g, float[] wd, int dstBase, int[] kys, int[] vs, int nTaps,
-      long mask, int ix, int np, float[] out, int stride, float[] acc, int[] aOff, int[] bOff) {
+  /**
+   * Depthwise, one source row: channel lanes over register blocks of up to four source pixels that share their
+   * taps (destination columns {@code sX} apart), each sum in a register stored once into the gradient (as
+   * {@code SimdForward.depthwiseRow}); a channel tail overlaps the previous vector when at least L channels are
+   * read, else runs in scalar FMAs.
+   */
+  private static void depthwiseRow(ConvProblem p, float[] g, float[] wd, int dstBase, int[] kys, int[] vs,
+      int nTaps, long[] colMask, int[] blocks, int nb, float[] gradIn, int row, int[] aOff, int[] bOff) {
     final int dc = p.dstC();
-    final int step = p.strideX() * dc;
-    final int d1 = np > 1 ? step : 0;
-    final int d2 = np > 2 ? 2 * step : 0;
-    final int d3 = np > 3 ? 3 * step : 0;
     final int coutPad = SimdForward.coutPadOf(p);
-    int n = 0;
-    for (int ti = 0; ti < nTaps; ti++) {
-      int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc;
-      for (long bits = mask; bits != 0; bits &= bits - 1) {
-        int kx = Long.numberOfTrailingZeros(bits);
-        aOff[n] = rowBase + u(p, ix, kx) * dc;
-        bOff[n++] = (kys[ti] * p.kW() + kx) * coutPad;
+    final int read = p.cinRead();
+    final int full = read / L * L;
+    final boolean overlap = read >= L && full < read;
+    final int step = p.strideX() * dc;
+    final int[] d = new int[PB];
+    final int[] e = new int[PB];
+    for (int b = 0; b < nb; b += 2) {
+      int ix = blocks[b];
+      int np = blocks[b + 1];
+      int n = 0;
+      for (int ti = 0; ti < nTaps; ti++) {
+        int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc;
+        int wRow = kys[ti] * p.kW();
+        for (long bits = colMask[ix]; bits != 0; bits &= bits - 1) {
+          int kx = Long.numberOfTrailingZeros(bits);
+          aOff[n] = rowBase + u(p, ix, kx) * dc;
+          bOff[n++] = (wRow + kx) * coutPad;
+        }
       }
-    }
-    for (int c0 = 0; c0 < p.cinRead(); c0 += L) {
-      java.util.Arrays.fill(acc, 0, 4 * L, 0f);
-      Micro.lanes4(g, aOff, c0, d1, d2, d3, wd, bOff, c0, n, Math.min(L, p.cout() - c0), acc);
-      for (int q = 0; q < np; q++) {
-        System.arraycopy(acc, q * L, out, (ix + q) * stride + c0, L);
+      for (int q = 0; q < PB; q++) {
+        d[q] = q < np ? q * step : 0;
+        e[q] = q < np ? q * p.srcC() : 0;
+      }
+      int at = row + ix * p.srcC();
+      for (int c0 = 0; c0 < full; c0 += L) {
+        Micro.tapSum4(g, aOff, d[1], d[2], d[3], wd, bOff, n, c0, null, gradIn, at, e[1], e[2], e[3]);
+      }
+      if (overlap) {
+        Micro.tapSum4(g, aOff, d[1], d[2], d[3], wd, bOff, n, read - L, null, gradIn, at, e[1], e[2], e[3]);
+      } else {
+        for (int c = full; c < read; c++) {
+          Micro.tapSum4Scalar(g, aOff, d, wd, bOff, n, c, null, gradIn, at, e, np);
+        }
       }
     }
   }

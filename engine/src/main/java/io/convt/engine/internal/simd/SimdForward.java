@@ -30,10 +30,11 @@ final class SimdForward {
     final long[] colMask = plan.forwardColumnMasks();
     final int rs = p.cout() + 2 * L;
     int rows = p.images() * p.clipH();
+    final boolean depthwise = plan.forwardKind() == SimdPlan.Kind.DEPTHWISE;
     Parallel.forRange(rows, threads, (from, to) -> {
       int[] iys = new int[p.kH()];
       int[] kys = new int[p.kH()];
-      float[] rowOut = new float[p.clipW() * rs + 2 * L];
+      float[] rowOut = depthwise ? new float[PB * p.cout() + L] : new float[p.clipW() * rs + 2 * L];
       float[] acc = new float[12 * L];
       int[] aOff = new int[p.kH() * p.kW()];
       int[] bOff = new int[p.kH() * p.kW()];
@@ -42,15 +43,15 @@ final class SimdForward {
         int v = r % p.clipH();
         int nTaps = rowTaps(p, v, kys, iys);
         int srcBase = (p.srcImage0() + t) * p.srcImageSize();
-        for (int b = 0; b < blocks.length; b += 3) {
-          if (plan.forwardKind() == SimdPlan.Kind.DEPTHWISE) {
-            depthwise(p, src, packed, srcBase, kys, iys, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1], rowOut,
-                rs, acc, aOff, bOff);
-          } else {
-            dot(p, src, w, srcBase, kys, iys, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1], rowOut, rs, acc);
-          }
-        }
         int dstRow = dstRow(p, t, v);
+        if (depthwise) {
+          depthwiseRow(plan, p, src, packed, srcBase, kys, iys, nTaps, bias, neuron, dst, dstRow, aOff, bOff,
+              rowOut);
+          continue;
+        }
+        for (int b = 0; b < blocks.length; b += 3) {
+          dot(p, src, w, srcBase, kys, iys, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1], rowOut, rs, acc);
+        }
         for (int u = 0; u < p.clipW(); u++) {
           finish(rowOut, u * rs, dst, dstRow + u * p.dstC(), 0, p.cout(), bias, neuron);
         }
@@ -201,7 +202,11 @@ final class SimdForward {
       if (bias == null) {
         System.arraycopy(acc, from, dst, at + o, n);
       } else {
-        for (int j = 0; j < n; j++) {
+        int j = 0;
+        for (; j <= n - L; j += L) {
+          FloatVector.fromArray(S, acc, from + j).add(FloatVector.fromArray(S, bias, o + j)).intoArray(dst, at + o + j);
+        }
+        for (; j < n; j++) {
           dst[at + o + j] = acc[from + j] + bias[o + j];
         }
       }
@@ -258,31 +263,69 @@ final class SimdForward {
     }
   }
 
-  /** Depthwise (one input and one output channel per group): channel lanes; packed weights [ky][kx][coutPad]. */
-  private static void depthwise(ConvProblem p, float[] src, float[] wd, int srcBase, int[] kys, int[] iys,
-      int nTaps, long mask, int u, int np, float[] out, int rs, float[] acc, int[] aOff, int[] bOff) {
+  /**
+   * Depthwise (one input and one output channel per group), one destination row: channel lanes over register
+   * blocks of up to four pixels of one stride phase (they share taps and weights, their source columns are one
+   * apart); each sum stays in a register and is stored once, bias added, straight into the destination (the
+   * earlier version went through a row buffer and a scalar finishing pass: 42 % of dw_k4_s2's samples). A channel
+   * tail is one more vector overlapping the previous one (no masks: JDK 17 does not intrinsify masked loads) when
+   * every channel is read and there are at least L; otherwise it runs in scalar FMAs. A neuron other than identity
+   * is applied from a small pixel buffer. Packed weights: [ky][kx][coutPad], zeros for channels not read.
+   */
+  private static void depthwiseRow(SimdPlan plan, ConvProblem p, float[] src, float[] wd, int srcBase, int[] kys,
+      int[] iys, int nTaps, float[] bias, Neuron neuron, float[] dst, int dstRow, int[] aOff, int[] bOff,
+      float[] px) {
+    final int[] blocks = plan.forwardBlocks();
+    final int[] blockIx = plan.forwardBlockColumns();
+    final long[] colMask = plan.forwardColumnMasks();
     final int sc = p.srcC();
-    final int d1 = np > 1 ? sc : 0;
-    final int d2 = np > 2 ? 2 * sc : 0;
-    final int d3 = np > 3 ? 3 * sc : 0;
-    final int readable = Math.min(p.cout(), p.cinRead());
+    final int cout = p.cout();
+    final int kW = p.kW();
+    final int readable = Math.min(cout, p.cinRead());
     final int coutPad = coutPadOf(p);
-    int n = 0;
-    for (int ti = 0; ti < nTaps; ti++) {
-      int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo();
-      for (long bits = mask; bits != 0; bits &= bits - 1) {
-        int kx = Long.numberOfTrailingZeros(bits);
-        aOff[n] = rowBase + ix(p, u, kx) * sc;
-        bOff[n++] = (kys[ti] * p.kW() + kx) * coutPad;
+    final int full = readable / L * L;
+    final boolean overlap = readable == cout && cout >= L && full < cout;
+    final boolean direct = neuron.isIdentity();
+    final int step = p.strideX() * p.dstC();
+    final int[] d = new int[PB];
+    final int[] e = new int[PB];
+    for (int b = 0, bi = 0; b < blocks.length; b += 3, bi++) {
+      int u = blocks[b];
+      int np = blocks[b + 1];
+      int n = 0;
+      for (int ti = 0; ti < nTaps; ti++) {
+        int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo();
+        int wRow = kys[ti] * kW;
+        for (long bits = colMask[u]; bits != 0; bits &= bits - 1) {
+          int kx = Long.numberOfTrailingZeros(bits);
+          aOff[n] = rowBase + blockIx[bi * kW + kx] * sc;
+          bOff[n++] = (wRow + kx) * coutPad;
+        }
       }
-    }
-    for (int c0 = 0; c0 < p.cout(); c0 += L) {
-      java.util.Arrays.fill(acc, 0, 4 * L, 0f);
-      if (c0 < readable) {
-        Micro.lanes4(src, aOff, c0, d1, d2, d3, wd, bOff, c0, n, Math.min(L, readable - c0), acc);
+      for (int q = 0; q < PB; q++) {
+        d[q] = q < np ? q * sc : 0;
+        e[q] = q < np ? (direct ? q * step : q * cout) : 0;
       }
-      for (int q = 0; q < np; q++) {
-        System.arraycopy(acc, q * L, out, u * rs + q * p.strideX() * rs + c0, L);
+      float[] out = direct ? dst : px;
+      int at = direct ? dstRow + u * p.dstC() : 0;
+      for (int c0 = 0; c0 < full; c0 += L) {
+        Micro.tapSum4(src, aOff, d[1], d[2], d[3], wd, bOff, n, c0, bias, out, at, e[1], e[2], e[3]);
+      }
+      if (overlap) {
+        Micro.tapSum4(src, aOff, d[1], d[2], d[3], wd, bOff, n, cout - L, bias, out, at, e[1], e[2], e[3]);
+      } else {
+        for (int c = full; c < cout; c++) {
+          // channels past the read ones see no input: bias only
+          Micro.tapSum4Scalar(src, aOff, d, wd, bOff, c < readable ? n : 0, c, bias, out, at, e, np);
+        }
+      }
+      if (!direct) {
+        for (int q = 0; q < np; q++) {
+          int to = dstRow + (u + q * p.strideX()) * p.dstC();
+          for (int c = 0; c < cout; c++) {
+            dst[to + c] = neuron.apply(px[q * cout + c], c);
+          }
+        }
       }
     }
   }

@@ -84,6 +84,14 @@ class TwinKernelTest {
     g.add(new Geometry("four_vector_groups", 1, 4, 6, 8 * l, 8 * l, 2, 3, 1, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("long_cin_chunks", 1, 3, 5, 200, 20, 1, 2, 2, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("long_cout_chunks", 1, 3, 5, 8, 150, 1, 2, 2, 1, false, NeuronType.NONE, seed++));
+    // depthwise channel tails as one overlapping vector (2L+5 channels), with slices (fewer channels read than
+    // written) and a neuron, and whole vectors only (2L)
+    g.add(new Geometry("depthwise_overlap", 2, 5, 7, 2 * l + 5, 2 * l + 5, 2 * l + 5, 4, 2, 1, false, NeuronType.NONE,
+        seed++));
+    g.add(new Geometry("depthwise_overlap_slices", 1, 5, 7, 2 * l + 5, 2 * l + 5, 2 * l + 5, 3, 2, 1, true,
+        NeuronType.RELU, seed++));
+    g.add(new Geometry("depthwise_whole_vectors", 1, 4, 6, 2 * l, 2 * l, 2 * l, 16, 8, 1, false, NeuronType.NONE,
+        seed++));
     g.add(new Geometry("wide_k7_s4", 1, 4, 5, 6, 10, 2, 7, 4, 1, true, NeuronType.NONE, seed++));
     return g.stream();
   }
