@@ -165,15 +165,34 @@ final class Micro {
     s0.intoArray(out, at + c0);
   }
 
-  /** Scalar twin of one channel of {@link #tapSum4} for {@code np} pixels (channel tails narrower than L). */
-  static void tapSum4Scalar(float[] a, int[] aOff, int[] d, float[] b, int[] bOff, int n, int c, float[] bias,
-      float[] out, int at, int[] e, int np) {
-    for (int q = 0; q < np; q++) {
-      float y = 0f;
-      for (int j = 0; j < n; j++) {
-        y = Math.fma(a[aOff[j] + d[q] + c], b[bOff[j] + c], y);
+  /**
+   * Every channel of a depthwise register block of {@code np} pixels (offsets {@code d[q]} in, {@code e[q]} out, as
+   * {@link #tapSum4}): channels below {@code read} are summed over the n taps, the rest up to {@code count} get the
+   * bias only. Whole vectors first; a tail is one more vector overlapping the previous one (no masks: JDK 17 does
+   * not intrinsify masked loads) when every channel is read and there are at least L, else scalar FMAs.
+   */
+  static void tapSumChannels(float[] a, int[] aOff, int[] d, float[] b, int[] bOff, int n, int read, int count,
+      float[] bias, float[] out, int at, int[] e, int np) {
+    int full = read / L * L;
+    for (int c0 = 0; c0 < full; c0 += L) {
+      tapSum4(a, aOff, d[1], d[2], d[3], b, bOff, n, c0, bias, out, at, e[1], e[2], e[3]);
+    }
+    if (full == count) {
+      return;
+    }
+    if (read == count && count >= L) {
+      tapSum4(a, aOff, d[1], d[2], d[3], b, bOff, n, count - L, bias, out, at, e[1], e[2], e[3]);
+      return;
+    }
+    for (int c = full; c < count; c++) {
+      int taps = c < read ? n : 0;
+      for (int q = 0; q < np; q++) {
+        float y = 0f;
+        for (int j = 0; j < taps; j++) {
+          y = Math.fma(a[aOff[j] + d[q] + c], b[bOff[j] + c], y);
+        }
+        out[at + e[q] + c] = bias == null ? y : y + bias[c];
       }
-      out[at + e[q] + c] = bias == null ? y : y + bias[c];
     }
   }
 

@@ -43,11 +43,13 @@ final class SimdBackwardData {
       if (depthwise) {
         int[] aOff = new int[p.kH() * p.kW()];
         int[] bOff = new int[p.kH() * p.kW()];
+        int[] pixelIn = new int[PB];
+        int[] pixelOut = new int[PB];
         for (int r = from; r < to; r++) {
           int nTaps = rowTaps(p, r % p.srcH(), kys, vs);
           int dstBase = (p.dstImage0() + r / p.srcH()) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo();
           depthwiseRow(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask, blocks, nb, gradIn, srcRow(p, r), aOff,
-              bOff);
+              bOff, pixelIn, pixelOut);
         }
         return;
       }
@@ -219,19 +221,15 @@ final class SimdBackwardData {
   /**
    * Depthwise, one source row: channel lanes over register blocks of up to four source pixels that share their
    * taps (destination columns {@code sX} apart), each sum in a register stored once into the gradient (as
-   * {@code SimdForward.depthwiseRow}); a channel tail overlaps the previous vector when at least L channels are
-   * read, else runs in scalar FMAs.
+   * {@code SimdForward.depthwiseRow}); channels as {@link Micro#tapSumChannels}.
    */
   private static void depthwiseRow(ConvProblem p, float[] g, float[] wd, int dstBase, int[] kys, int[] vs,
-      int nTaps, long[] colMask, int[] blocks, int nb, float[] gradIn, int row, int[] aOff, int[] bOff) {
+      int nTaps, long[] colMask, int[] blocks, int nb, float[] gradIn, int row, int[] aOff, int[] bOff, int[] d,
+      int[] e) {
     final int dc = p.dstC();
     final int coutPad = SimdForward.coutPadOf(p);
     final int read = p.cinRead();
-    final int full = read / L * L;
-    final boolean overlap = read >= L && full < read;
     final int step = p.strideX() * dc;
-    final int[] d = new int[PB];
-    final int[] e = new int[PB];
     for (int b = 0; b < nb; b += 2) {
       int ix = blocks[b];
       int np = blocks[b + 1];
@@ -249,17 +247,7 @@ final class SimdBackwardData {
         d[q] = q < np ? q * step : 0;
         e[q] = q < np ? q * p.srcC() : 0;
       }
-      int at = row + ix * p.srcC();
-      for (int c0 = 0; c0 < full; c0 += L) {
-        Micro.tapSum4(g, aOff, d[1], d[2], d[3], wd, bOff, n, c0, null, gradIn, at, e[1], e[2], e[3]);
-      }
-      if (overlap) {
-        Micro.tapSum4(g, aOff, d[1], d[2], d[3], wd, bOff, n, read - L, null, gradIn, at, e[1], e[2], e[3]);
-      } else {
-        for (int c = full; c < read; c++) {
-          Micro.tapSum4Scalar(g, aOff, d, wd, bOff, n, c, null, gradIn, at, e, np);
-        }
-      }
+      Micro.tapSumChannels(g, aOff, d, wd, bOff, n, read, read, null, gradIn, row + ix * p.srcC(), e, np);
     }
   }
 }

@@ -38,6 +38,8 @@ final class SimdForward {
       float[] acc = new float[12 * L];
       int[] aOff = new int[p.kH() * p.kW()];
       int[] bOff = new int[p.kH() * p.kW()];
+      int[] pixelIn = new int[PB];
+      int[] pixelOut = new int[PB];
       for (int r = from; r < to; r++) {
         int t = r / p.clipH();
         int v = r % p.clipH();
@@ -46,7 +48,7 @@ final class SimdForward {
         int dstRow = dstRow(p, t, v);
         if (depthwise) {
           depthwiseRow(plan, p, src, packed, srcBase, kys, iys, nTaps, bias, neuron, dst, dstRow, aOff, bOff,
-              rowOut);
+              rowOut, pixelIn, pixelOut);
           continue;
         }
         for (int b = 0; b < blocks.length; b += 3) {
@@ -267,14 +269,13 @@ final class SimdForward {
    * Depthwise (one input and one output channel per group), one destination row: channel lanes over register
    * blocks of up to four pixels of one stride phase (they share taps and weights, their source columns are one
    * apart); each sum stays in a register and is stored once, bias added, straight into the destination (the
-   * earlier version went through a row buffer and a scalar finishing pass: 42 % of dw_k4_s2's samples). A channel
-   * tail is one more vector overlapping the previous one (no masks: JDK 17 does not intrinsify masked loads) when
-   * every channel is read and there are at least L; otherwise it runs in scalar FMAs. A neuron other than identity
-   * is applied from a small pixel buffer. Packed weights: [ky][kx][coutPad], zeros for channels not read.
+   * earlier version went through a row buffer and a scalar finishing pass: 42 % of dw_k4_s2's samples); channels
+   * as {@link Micro#tapSumChannels}. A neuron other than identity is applied from a small pixel buffer.
+   * {@code d}, {@code e}: scratch for the block's pixel offsets. Packed weights: [ky][kx][coutPad], zeros for channels not read.
    */
   private static void depthwiseRow(SimdPlan plan, ConvProblem p, float[] src, float[] wd, int srcBase, int[] kys,
       int[] iys, int nTaps, float[] bias, Neuron neuron, float[] dst, int dstRow, int[] aOff, int[] bOff,
-      float[] px) {
+      float[] px, int[] d, int[] e) {
     final int[] blocks = plan.forwardBlocks();
     final int[] blockIx = plan.forwardBlockColumns();
     final long[] colMask = plan.forwardColumnMasks();
@@ -283,12 +284,8 @@ final class SimdForward {
     final int kW = p.kW();
     final int readable = Math.min(cout, p.cinRead());
     final int coutPad = coutPadOf(p);
-    final int full = readable / L * L;
-    final boolean overlap = readable == cout && cout >= L && full < cout;
     final boolean direct = neuron.isIdentity();
     final int step = p.strideX() * p.dstC();
-    final int[] d = new int[PB];
-    final int[] e = new int[PB];
     for (int b = 0, bi = 0; b < blocks.length; b += 3, bi++) {
       int u = blocks[b];
       int np = blocks[b + 1];
@@ -308,17 +305,7 @@ final class SimdForward {
       }
       float[] out = direct ? dst : px;
       int at = direct ? dstRow + u * p.dstC() : 0;
-      for (int c0 = 0; c0 < full; c0 += L) {
-        Micro.tapSum4(src, aOff, d[1], d[2], d[3], wd, bOff, n, c0, bias, out, at, e[1], e[2], e[3]);
-      }
-      if (overlap) {
-        Micro.tapSum4(src, aOff, d[1], d[2], d[3], wd, bOff, n, cout - L, bias, out, at, e[1], e[2], e[3]);
-      } else {
-        for (int c = full; c < cout; c++) {
-          // channels past the read ones see no input: bias only
-          Micro.tapSum4Scalar(src, aOff, d, wd, bOff, c < readable ? n : 0, c, bias, out, at, e, np);
-        }
-      }
+      Micro.tapSumChannels(src, aOff, d, wd, bOff, n, readable, cout, bias, out, at, e, np);
       if (!direct) {
         for (int q = 0; q < np; q++) {
           int to = dstRow + (u + q * p.strideX()) * p.dstC();
