@@ -73,9 +73,9 @@ final class MicroRows {
     FloatVector c21 = FloatVector.fromArray(S, acc, at2 + L);
     FloatVector c30 = FloatVector.fromArray(S, acc, at3);
     FloatVector c31 = FloatVector.fromArray(S, acc, at3 + L);
-    int bi = b0;
-    for (int i = 0; i < n; i++, bi += 2 * L) {
+    for (int i = 0; i < n; i++) {
       int ai = a0 + i;
+      int bi = b0 + i * (2 * L);
       FloatVector w0 = FloatVector.fromArray(S, b, bi);
       FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
       FloatVector x = FloatVector.broadcast(S, a[ai]);
@@ -128,8 +128,8 @@ final class MicroRows {
       FloatVector c11 = FloatVector.fromArray(S, acc, at1 + L);
       FloatVector c12 = FloatVector.fromArray(S, acc, at1 + 2 * L);
       FloatVector c13 = FloatVector.fromArray(S, acc, at1 + 3 * L);
-      int bi = b0;
-      for (int i = 0; i < n; i++, bi += 4 * L) {
+      for (int i = 0; i < n; i++) {
+        int bi = b0 + i * (4 * L);
         FloatVector w0 = FloatVector.fromArray(S, b, bi);
         FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
         FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
@@ -159,8 +159,8 @@ final class MicroRows {
     FloatVector c01 = FloatVector.fromArray(S, acc, at0 + L);
     FloatVector c10 = FloatVector.fromArray(S, acc, at1);
     FloatVector c11 = FloatVector.fromArray(S, acc, at1 + L);
-    int bi = b0;
-    for (int i = 0; i < n; i++, bi += 2 * L) {
+    for (int i = 0; i < n; i++) {
+      int bi = b0 + i * (2 * L);
       FloatVector w0 = FloatVector.fromArray(S, b, bi);
       FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
       FloatVector x0 = FloatVector.broadcast(S, a[a0 + i]);
@@ -195,9 +195,9 @@ final class MicroRows {
     FloatVector c31 = FloatVector.fromArray(S, acc, at3 + L);
     FloatVector c32 = FloatVector.fromArray(S, acc, at3 + 2 * L);
     FloatVector c33 = FloatVector.fromArray(S, acc, at3 + 3 * L);
-    int bi = b0;
-    for (int i = 0; i < n; i++, bi += 4 * L) {
+    for (int i = 0; i < n; i++) {
       int ai = a0 + i;
+      int bi = b0 + i * (4 * L);
       FloatVector w0 = FloatVector.fromArray(S, b, bi);
       FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
       FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
@@ -240,24 +240,25 @@ final class MicroRows {
     c32.intoArray(acc, at3 + 2 * L);
     c33.intoArray(acc, at3 + 3 * L);
   }
+
   /**
-   * A register block over a flat list of (broadcast offset, weight offset) pairs: {@code acc[q] += a[aOff[j] + d_q] ·
-   * b[bOff[j] .. +cb)} for j &lt; n. For data gradients with few output channels (64→3 layers), where a per-tap
-   * call would reduce over only Cout values and its accumulator loads and stores would dominate: one call per block
-   * covers every tap and channel.
+   * A register block over a flat list of (broadcast offset, weight offset) pairs:
+   * {@code acc[q] += a[aBase + aOff[j] + d_q] · b[bOff[j] .. +cb)} for j &lt; n. For data gradients with few output
+   * channels (64→3 layers), where a per-tap call would reduce over only Cout values and its accumulator loads and
+   * stores would dominate: one call per block covers every tap and channel.
    */
-  static void list(int cb, float[] a, int[] aOff, int d1, int d2, int d3, float[] b, int[] bOff, int n, float[] acc,
-      int at0, int at1, int at2, int at3) {
+  static void list(int cb, float[] a, int aBase, int[] aOff, int d1, int d2, int d3, float[] b, int[] bOff, int n,
+      float[] acc, int at0, int at1, int at2, int at3) {
     if (cb == 4 * L) {
-      list4x4(a, aOff, d1, d2, d3, b, bOff, n, acc, at0, at1, at2, at3);
+      list4x4(a, aBase, aOff, d1, d2, d3, b, bOff, n, acc, at0, at1, at2, at3);
     } else {
-      list4x2(a, aOff, d1, d2, d3, b, bOff, n, acc, at0, at1, at2, at3);
+      list4x2(a, aBase, aOff, d1, d2, d3, b, bOff, n, acc, at0, at1, at2, at3);
     }
   }
 
   /** {@link #list} with 2 vectors per pixel. */
-  static void list4x2(float[] a, int[] aOff, int d1, int d2, int d3, float[] b, int[] bOff, int n, float[] acc,
-      int at0, int at1, int at2, int at3) {
+  static void list4x2(float[] a, int aBase, int[] aOff, int d1, int d2, int d3, float[] b, int[] bOff, int n,
+      float[] acc, int at0, int at1, int at2, int at3) {
     FloatVector c00 = FloatVector.fromArray(S, acc, at0);
     FloatVector c01 = FloatVector.fromArray(S, acc, at0 + L);
     FloatVector c10 = FloatVector.fromArray(S, acc, at1);
@@ -267,7 +268,7 @@ final class MicroRows {
     FloatVector c30 = FloatVector.fromArray(S, acc, at3);
     FloatVector c31 = FloatVector.fromArray(S, acc, at3 + L);
     for (int j = 0; j < n; j++) {
-      int ai = aOff[j];
+      int ai = aBase + aOff[j];
       int bi = bOff[j];
       FloatVector w0 = FloatVector.fromArray(S, b, bi);
       FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
@@ -295,8 +296,8 @@ final class MicroRows {
   }
 
   /** {@link #list} with 4 vectors per pixel. */
-  static void list4x4(float[] a, int[] aOff, int d1, int d2, int d3, float[] b, int[] bOff, int n, float[] acc,
-      int at0, int at1, int at2, int at3) {
+  static void list4x4(float[] a, int aBase, int[] aOff, int d1, int d2, int d3, float[] b, int[] bOff, int n,
+      float[] acc, int at0, int at1, int at2, int at3) {
     FloatVector c00 = FloatVector.fromArray(S, acc, at0);
     FloatVector c01 = FloatVector.fromArray(S, acc, at0 + L);
     FloatVector c02 = FloatVector.fromArray(S, acc, at0 + 2 * L);
@@ -314,7 +315,7 @@ final class MicroRows {
     FloatVector c32 = FloatVector.fromArray(S, acc, at3 + 2 * L);
     FloatVector c33 = FloatVector.fromArray(S, acc, at3 + 3 * L);
     for (int j = 0; j < n; j++) {
-      int ai = aOff[j];
+      int ai = aBase + aOff[j];
       int bi = bOff[j];
       FloatVector w0 = FloatVector.fromArray(S, b, bi);
       FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
@@ -358,73 +359,4 @@ final class MicroRows {
     c32.intoArray(acc, at3 + 2 * L);
     c33.intoArray(acc, at3 + 3 * L);
   }
-
-  /**
-   * {@link #bcast4x2} with four vectors per row ({@code b} step {@code bStep}, usually 4L): accumulators
-   * {@code acc[at + q·4L + k·L]}.
-   */
-  static void bcast4x4(float[] a, int a0, int d1, int d2, int d3, int aStep, float[] b, int b0, int bStep, int n,
-      float[] acc, int at) {
-    FloatVector c00 = FloatVector.fromArray(S, acc, at + 0 * L);
-    FloatVector c01 = FloatVector.fromArray(S, acc, at + 1 * L);
-    FloatVector c02 = FloatVector.fromArray(S, acc, at + 2 * L);
-    FloatVector c03 = FloatVector.fromArray(S, acc, at + 3 * L);
-    FloatVector c10 = FloatVector.fromArray(S, acc, at + 4 * L);
-    FloatVector c11 = FloatVector.fromArray(S, acc, at + 5 * L);
-    FloatVector c12 = FloatVector.fromArray(S, acc, at + 6 * L);
-    FloatVector c13 = FloatVector.fromArray(S, acc, at + 7 * L);
-    FloatVector c20 = FloatVector.fromArray(S, acc, at + 8 * L);
-    FloatVector c21 = FloatVector.fromArray(S, acc, at + 9 * L);
-    FloatVector c22 = FloatVector.fromArray(S, acc, at + 10 * L);
-    FloatVector c23 = FloatVector.fromArray(S, acc, at + 11 * L);
-    FloatVector c30 = FloatVector.fromArray(S, acc, at + 12 * L);
-    FloatVector c31 = FloatVector.fromArray(S, acc, at + 13 * L);
-    FloatVector c32 = FloatVector.fromArray(S, acc, at + 14 * L);
-    FloatVector c33 = FloatVector.fromArray(S, acc, at + 15 * L);
-    int ai = a0;
-    int bi = b0;
-    for (int i = 0; i < n; i++, ai += aStep, bi += bStep) {
-      FloatVector w0 = FloatVector.fromArray(S, b, bi + 0 * L);
-      FloatVector w1 = FloatVector.fromArray(S, b, bi + 1 * L);
-      FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
-      FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
-      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
-      c00 = x0.fma(w0, c00);
-      c01 = x0.fma(w1, c01);
-      c02 = x0.fma(w2, c02);
-      c03 = x0.fma(w3, c03);
-      FloatVector x1 = FloatVector.broadcast(S, a[ai + d1]);
-      c10 = x1.fma(w0, c10);
-      c11 = x1.fma(w1, c11);
-      c12 = x1.fma(w2, c12);
-      c13 = x1.fma(w3, c13);
-      FloatVector x2 = FloatVector.broadcast(S, a[ai + d2]);
-      c20 = x2.fma(w0, c20);
-      c21 = x2.fma(w1, c21);
-      c22 = x2.fma(w2, c22);
-      c23 = x2.fma(w3, c23);
-      FloatVector x3 = FloatVector.broadcast(S, a[ai + d3]);
-      c30 = x3.fma(w0, c30);
-      c31 = x3.fma(w1, c31);
-      c32 = x3.fma(w2, c32);
-      c33 = x3.fma(w3, c33);
-    }
-    c00.intoArray(acc, at + 0 * L);
-    c01.intoArray(acc, at + 1 * L);
-    c02.intoArray(acc, at + 2 * L);
-    c03.intoArray(acc, at + 3 * L);
-    c10.intoArray(acc, at + 4 * L);
-    c11.intoArray(acc, at + 5 * L);
-    c12.intoArray(acc, at + 6 * L);
-    c13.intoArray(acc, at + 7 * L);
-    c20.intoArray(acc, at + 8 * L);
-    c21.intoArray(acc, at + 9 * L);
-    c22.intoArray(acc, at + 10 * L);
-    c23.intoArray(acc, at + 11 * L);
-    c30.intoArray(acc, at + 12 * L);
-    c31.intoArray(acc, at + 13 * L);
-    c32.intoArray(acc, at + 14 * L);
-    c33.intoArray(acc, at + 15 * L);
-  }
-
 }

@@ -108,14 +108,21 @@ final class SimdBackwardWeights {
     return p.kW() * ((p.cig() + w - 1) / w) * 4 * w;
   }
 
-  /** Pixels per reduction chunk: the chunk's packed 2L-channel source slice is 32 KiB (L1). */
-  private static final int PCH = 256;
+  /**
+   * Pixels per reduction chunk: the chunk's packed source slab (pixels × slab width) is 16 KiB, so it stays in L1
+   * while every output block of the task reduces over it (256 pixels, 64 KiB slabs for 4L: dcgan_l4 bwd_w 76 → 87
+   * GFLOP/s, s1_k3 73 → 82 at 64 pixels).
+   */
+  static int chunkPixels(ConvProblem p) {
+    return 4096 / slab(p);
+  }
 
   /**
    * One task: group gr, kernel row ky, output-channel blocks ob0..ob0+obs (4 channels each), one image. For each
-   * kernel column the pixels it connects (all rows of the image) are listed, then cut into chunks of {@link #PCH};
-   * a chunk's gradient (the task's channels, channel-major) and each 2L-channel slice of its source are packed into
-   * contiguous panels, and every (input block, output block) pair reduces over the chunk in one micro-kernel call
+   * kernel column the pixels it connects (all rows of the image) are listed, then cut into chunks of
+   * {@link #chunkPixels}; a chunk's gradient (quads of the task's channels: [block][pixel][4]) and each slab of its
+   * source ([slab][pixel][w]) are packed into contiguous panels, and every (input slab, output block) pair reduces
+   * over the chunk in one micro-kernel call
    * ({@code accAll} holds [obs][kW][Cin slabs][4·slab]); tasks with fewer than 16 output channels skip the packing
    * and run row by row on the NHWC data (64→3 layers: each packed source float would serve only a few FMAs).
    * Packing matters: NHWC rows with power-of-two channel counts
@@ -139,7 +146,6 @@ final class SimdBackwardWeights {
     final int[] xOff = sc.xOff;
     final int[] gOff = sc.gOff;
     final float[] gP = sc.gPanel;
-    final int oT = sc.oT;
     final float[] xP = sc.xPanel;
     if (w == 2 * L && ilEnd % (2 * L) == 0 && oTo - oFrom < 16) {
       // row by row on the NHWC data, every kernel column and block while the source row sits in L1
@@ -186,20 +192,21 @@ final class SimdBackwardWeights {
           gOff[n++] = gi;
         }
       }
-      for (int i0 = 0; i0 < n; i0 += PCH) {
-        int m = Math.min(PCH, n - i0);
-        // panels, pixel-major: gradient [i][oT] (the task's channels), source [Cin slab][i][slab] (tails zero-filled)
+      final int pch = chunkPixels(p);
+      final int quads = pch * OB;
+      for (int i0 = 0; i0 < n; i0 += pch) {
+        int m = Math.min(pch, n - i0);
         for (int i = 0; i < m; i++) {
-          Micro.copy(g, gOff[i0 + i] + oFrom, gP, i * oT, oTo - oFrom);
-          Micro.copy(x, xOff[i0 + i], xP, i * w, ilEnd, PCH * w, w);
+          MicroPanels.packQuads(g, gOff[i0 + i] + oFrom, gP, i * OB, oTo - oFrom, quads);
+          Micro.copy(x, xOff[i0 + i], xP, i * w, ilEnd, pch * w, w);
         }
         for (int ib = 0; ib < nIB; ib++) {
+          int at = (kx * nIB + ib) * 4 * w;
           for (int j = 0; j < obs; j++) {
-            int at = j * per + (kx * nIB + ib) * 4 * w;
             if (w == 4 * L) {
-              MicroRows.bcast4x4(gP, j * OB, 1, 2, 3, oT, xP, ib * PCH * w, w, m, accAll, at);
+              MicroPanels.quad4x4(gP, j * quads, xP, ib * pch * w, m, accAll, j * per + at);
             } else {
-              MicroRows.bcast4x2(gP, j * OB, 1, 2, 3, oT, xP, ib * PCH * w, w, m, accAll, at);
+              MicroPanels.quad4x2(gP, j * quads, xP, ib * pch * w, m, accAll, j * per + at);
             }
           }
         }
@@ -212,19 +219,17 @@ final class SimdBackwardWeights {
     final int[] xOff;
     final int[] gOff;
     /**
-     * Channels per gradient-panel pixel. A task with fewer channels leaves the columns past its last one as an earlier
-     * task wrote them; they only feed accumulators of channels that {@code store} never writes.
+     * Gradient quads, [output block][pixel][4]. A task with fewer blocks than the largest leaves the blocks past its
+     * last as an earlier task wrote them; they are never read (a call covers only the task's blocks).
      */
-    final int oT;
     final float[] gPanel;
     final float[] xPanel;
 
     Scratch(ConvProblem p, int obs) {
       xOff = new int[p.srcH() * p.srcW()];
       gOff = new int[p.srcH() * p.srcW()];
-      oT = obs * OB;
-      gPanel = new float[PCH * oT];
-      xPanel = new float[(p.cig() + slab(p) - 1) / slab(p) * PCH * slab(p)];
+      gPanel = new float[chunkPixels(p) * obs * OB];
+      xPanel = new float[(p.cig() + slab(p) - 1) / slab(p) * chunkPixels(p) * slab(p)];
     }
   }
 
