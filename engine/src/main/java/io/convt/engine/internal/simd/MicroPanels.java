@@ -4,42 +4,27 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The weight gradient's register blocks over packed panels: a gradient panel of <em>quads</em> (four output
- * channels of one pixel, contiguous: {@code a[a0 + 4i + q]}) broadcast against a source slab of two or four
- * vectors per pixel ({@code b[b0 + w·i ..+w)}, w = 2L or 4L). Every index is the loop counter times a constant
- * plus an invariant, so C2 hoists the bounds checks out of the loop; with steps passed as arguments (the gradient
- * panel's pixel stride was the task's channel count) it checks every load, and an L1-resident 4 × 4 block ran
- * ~10 % slower. As in {@link MicroRows}, each block shape is spelled out so its accumulators stay in registers.
+ * The weight gradient's register blocks over packed panels: four output channels of a gradient panel with
+ * {@link #QW} channels per pixel ({@code a[a0 + QW·i + q]}) broadcast against a source slab of two or four vectors
+ * per pixel ({@code b[b0 + w·i ..+w)}, w = 2L or 4L). Every index is the loop counter times a constant plus an
+ * invariant, so C2 hoists the bounds checks out of the loop; with steps passed as arguments (the gradient panel's
+ * pixel stride was the task's channel count) it checks every load, and an L1-resident 4 × 4 block ran ~10 %
+ * slower. As in {@link MicroRows}, each block shape is spelled out so its accumulators stay in registers.
  */
 final class MicroPanels {
   static final VectorSpecies<Float> S = Micro.S;
   static final int L = Micro.L;
+  /**
+   * Output channels per pixel in a gradient panel: a panel holds [channel group][pixel][QW], packed with whole-vector
+   * copies (the pixel's gradient channels are contiguous). A layout of 4-channel quads needed scalar copies (a 128-bit
+   * species next to the preferred one made C2 drop the Vector API intrinsics in the kernels), and packing took 22 %
+   * of s1_k3's weight gradient.
+   */
+  static final int QW = Math.max(16, L);
 
   private MicroPanels() {}
 
-  /**
-   * Packs {@code src[s0 ..+n)} as quads {@code quadStride} apart: element c goes to
-   * {@code dst[d0 + (c / 4)·quadStride + c % 4]}; the last quad's tail is zero-filled. Scalar on purpose: a
-   * 128-bit species next to the preferred one made C2 give up on the Vector API intrinsics in the kernels
-   * (every weight gradient ran at ~2.5 GFLOP/s, the Java fallback's speed).
-   */
-  static void packQuads(float[] src, int s0, float[] dst, int d0, int n, int quadStride) {
-    int c = 0;
-    int d = d0;
-    for (; c + 4 <= n; c += 4, d += quadStride) {
-      dst[d] = src[s0 + c];
-      dst[d + 1] = src[s0 + c + 1];
-      dst[d + 2] = src[s0 + c + 2];
-      dst[d + 3] = src[s0 + c + 3];
-    }
-    if (c < n) {
-      for (int j = 0; j < 4; j++) {
-        dst[d + j] = c + j < n ? src[s0 + c + j] : 0f;
-      }
-    }
-  }
-
-  /** 4 channels × 4 vectors: {@code acc[at + q·4L + k·L] += a[a0 + 4i + q] · b[b0 + 4L·i + k·L]} for i &lt; n. */
+  /** 4 channels × 4 vectors: {@code acc[at + q·4L + k·L] += a[a0 + QW·i + q] · b[b0 + 4L·i + k·L]} for i &lt; n. */
   static void quad4x4(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at) {
     FloatVector c00 = FloatVector.fromArray(S, acc, at + 0 * L);
     FloatVector c01 = FloatVector.fromArray(S, acc, at + 1 * L);
@@ -58,7 +43,7 @@ final class MicroPanels {
     FloatVector c32 = FloatVector.fromArray(S, acc, at + 14 * L);
     FloatVector c33 = FloatVector.fromArray(S, acc, at + 15 * L);
     for (int i = 0; i < n; i++) {
-      int ai = a0 + 4 * i;
+      int ai = a0 + QW * i;
       int bi = b0 + i * (4 * L);
       FloatVector w0 = FloatVector.fromArray(S, b, bi);
       FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
@@ -104,7 +89,7 @@ final class MicroPanels {
   }
 
   /**
-   * 4 channels × 2 vectors: {@code acc[at + q·2L + k·L] += a[a0 + 4i + q] · b[b0 + 2L·i + k·L]} for i &lt; n. (Eight
+   * 4 channels × 2 vectors: {@code acc[at + q·2L + k·L] += a[a0 + QW·i + q] · b[b0 + 2L·i + k·L]} for i &lt; n. (Eight
    * channels per call, two quads against the same two source vectors, ran 30 % slower on groups4.)
    */
   static void quad4x2(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at) {
@@ -117,7 +102,7 @@ final class MicroPanels {
     FloatVector c30 = FloatVector.fromArray(S, acc, at + 6 * L);
     FloatVector c31 = FloatVector.fromArray(S, acc, at + 7 * L);
     for (int i = 0; i < n; i++) {
-      int ai = a0 + 4 * i;
+      int ai = a0 + QW * i;
       int bi = b0 + i * (2 * L);
       FloatVector w0 = FloatVector.fromArray(S, b, bi);
       FloatVector w1 = FloatVector.fromArray(S, b, bi + L);

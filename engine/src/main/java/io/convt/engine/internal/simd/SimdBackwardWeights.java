@@ -120,7 +120,7 @@ final class SimdBackwardWeights {
   /**
    * One task: group gr, kernel row ky, output-channel blocks ob0..ob0+obs (4 channels each), one image. For each
    * kernel column the pixels it connects (all rows of the image) are listed, then cut into chunks of
-   * {@link #chunkPixels}; a chunk's gradient (quads of the task's channels: [block][pixel][4]) and each slab of its
+   * {@link #chunkPixels}; a chunk's gradient (the task's channels: [group of QW][pixel][QW]) and each slab of its
    * source ([slab][pixel][w]) are packed into contiguous panels, and every (input slab, output block) pair reduces
    * over the chunk in one micro-kernel call
    * ({@code accAll} holds [obs][kW][Cin slabs][4·slab]); tasks with fewer than 16 output channels skip the packing
@@ -193,20 +193,21 @@ final class SimdBackwardWeights {
         }
       }
       final int pch = chunkPixels(p);
-      final int quads = pch * OB;
+      final int qw = MicroPanels.QW;
       for (int i0 = 0; i0 < n; i0 += pch) {
         int m = Math.min(pch, n - i0);
         for (int i = 0; i < m; i++) {
-          MicroPanels.packQuads(g, gOff[i0 + i] + oFrom, gP, i * OB, oTo - oFrom, quads);
+          Micro.copy(g, gOff[i0 + i] + oFrom, gP, i * qw, oTo - oFrom, pch * qw, qw);
           Micro.copy(x, xOff[i0 + i], xP, i * w, ilEnd, pch * w, w);
         }
         for (int ib = 0; ib < nIB; ib++) {
           int at = (kx * nIB + ib) * 4 * w;
           for (int j = 0; j < obs; j++) {
+            int a0 = j * OB / qw * pch * qw + j * OB % qw;
             if (w == 4 * L) {
-              MicroPanels.quad4x4(gP, j * quads, xP, ib * pch * w, m, accAll, j * per + at);
+              MicroPanels.quad4x4(gP, a0, xP, ib * pch * w, m, accAll, j * per + at);
             } else {
-              MicroPanels.quad4x2(gP, j * quads, xP, ib * pch * w, m, accAll, j * per + at);
+              MicroPanels.quad4x2(gP, a0, xP, ib * pch * w, m, accAll, j * per + at);
             }
           }
         }
@@ -219,8 +220,8 @@ final class SimdBackwardWeights {
     final int[] xOff;
     final int[] gOff;
     /**
-     * Gradient quads, [output block][pixel][4]. A task with fewer blocks than the largest leaves the blocks past its
-     * last as an earlier task wrote them; they are never read (a call covers only the task's blocks).
+     * Gradient panel, [channel group][pixel][QW] (tails zero-filled). A task with fewer channels than the largest
+     * leaves the groups past its last as an earlier task wrote them; they are never read.
      */
     final float[] gPanel;
     final float[] xPanel;
@@ -228,7 +229,7 @@ final class SimdBackwardWeights {
     Scratch(ConvProblem p, int obs) {
       xOff = new int[p.srcH() * p.srcW()];
       gOff = new int[p.srcH() * p.srcW()];
-      gPanel = new float[chunkPixels(p) * obs * OB];
+      gPanel = new float[chunkPixels(p) * ((obs * OB + MicroPanels.QW - 1) / MicroPanels.QW) * MicroPanels.QW];
       xPanel = new float[(p.cig() + slab(p) - 1) / slab(p) * chunkPixels(p) * slab(p)];
     }
   }
