@@ -114,14 +114,16 @@ final class Micro {
   static void copy(float[] src, int s0, float[] dst, int d0, int n, int slabStride, int w) {
     for (int c = 0, d = d0; c < n; c += w, d += slabStride) {
       int k = Math.min(w, n - c);
-      if (k == w) {
-        for (int v = 0; v < w; v += L) {
-          FloatVector.fromArray(S, src, s0 + c + v).intoArray(dst, d + v);
-        }
-      } else {
-        for (int j = 0; j < w; j++) {
-          dst[d + j] = j < k ? src[s0 + c + j] : 0f;
-        }
+      int v = 0;
+      for (; v + L <= k; v += L) {
+        FloatVector.fromArray(S, src, s0 + c + v).intoArray(dst, d + v);
+      }
+      // the last slab: whole vectors above, scalars for the rest (21-channel layers copied every float one by one)
+      for (; v < k; v++) {
+        dst[d + v] = src[s0 + c + v];
+      }
+      for (; v < w; v++) {
+        dst[d + v] = 0f;
       }
     }
   }
