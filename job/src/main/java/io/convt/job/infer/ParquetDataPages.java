@@ -3,6 +3,7 @@ package io.convt.job.infer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -16,19 +17,20 @@ import org.apache.parquet.column.values.ValuesWriter;
 
 /**
  * The {@code data} column ({@code list<float>}, path {@code data.list.element}, max repetition 1, max definition 2)
- * of one row group, written page by page straight into Parquet's page writer, when the column has neither a
+ * of one file, written page by page straight into Parquet's page writer, when the column has neither a
  * dictionary nor min/max statistics (the defaults, {@link #applies}).
  *
  * <p>Why: Parquet's {@code ColumnWriter} takes one float at a time ({@code write(value, r, d)}): per float it
  * updates the statistics and size-statistics collectors, writes a repetition and a definition level, and the PLAIN
  * writer emits the float's four bytes one at a time. That was 44 % of the executor's time with Parquet output.
  * PLAIN float encoding is the values' little-endian bytes back to back, so a record's values go into the page as
- * one bulk copy; the levels still go through Parquet's own RLE/bit-packing level writers
- * ({@link ParquetProperties#newRepetitionLevelWriter}, whose per-value call is a compare and an increment inside a
- * run), and the pages, their headers, compression, offset index and column-chunk metadata are Parquet's
- * ({@link PageWriter#writePage}). The file is what Parquet's column writer writes for these options: V1 data pages
- * with RLE levels and PLAIN values, empty statistics and hence no column index, an offset index, and the same level
- * histograms ({@link SizeStatistics}) when Parquet keeps them; only where pages are cut may differ.
+ * one bulk copy. The levels are encoded by Parquet's own RLE/bit-packing level writers
+ * ({@link ParquetProperties#newRepetitionLevelWriter}) from the records' list lengths when the page is written, and
+ * reused for later pages with the same lengths (with one output shape, nearly every page). The pages, their
+ * headers, compression, offset index and column-chunk metadata are Parquet's ({@link PageWriter#writePage}). The
+ * file is what Parquet's column writer writes for these options: V1 data pages with RLE levels and PLAIN values,
+ * empty statistics and hence no column index, an offset index, and the same level histograms
+ * ({@link SizeStatistics}) when Parquet keeps them; only where pages (and so row groups) are cut may differ.
  *
  * <p>Pages hold whole records (the offset index counts rows per page, and Parquet's writer also cuts only between
  * records): a page is written before a record that would take it past {@code props.getPageSizeThreshold()}, or once
@@ -40,21 +42,30 @@ final class ParquetDataPages implements AutoCloseable {
   private static final int NULL_LIST = 0;
   private static final int EMPTY_LIST = 1;
   private static final int ELEMENT = 2;
+  private static final int NULL_LENGTH = -1;
 
   private final ColumnDescriptor column;
-  private final PageWriter pages;
   private final ParquetProperties props;
   private final ValuesWriter repetition;
   private final ValuesWriter definition;
   private final boolean sizeStatistics;
+  private PageWriter pages;
   private ByteBuffer values;
-  // the page being built: level entries (values and null/empty lists, as Parquet's value count), records, and the
-  // level histograms Parquet's size statistics keep (counts of entries, never of float values)
-  private int valueCount;
+  // the page being built: each record's list length (NULL_LENGTH for a null list), the level entries (values and
+  // null/empty lists, Parquet's value count), and the level histograms Parquet's size statistics keep
+  private int[] lengths = new int[64];
   private int rowCount;
+  private int valueCount;
   private long nullLists;
   private long emptyLists;
   private long elements;
+  // The levels of a page depend only on its records' list lengths, and with one output shape every full page has
+  // the same lengths, and so has every row group's last page: the encoded levels of the last full page (slot 0)
+  // and of the last row-group-end page (slot 1) are kept and reused for a page with the same lengths, instead of
+  // feeding Parquet's level writers two calls per float again (they were 12 % of the executor's samples).
+  private final int[][] cachedLengths = {new int[0], new int[0]};
+  private final byte[][] cachedLevels = new byte[2][];
+  private int levelEncodings;
 
   /**
    * Whether the {@code data} column takes this path: no dictionary and no statistics asked for it (the defaults).
@@ -66,16 +77,14 @@ final class ParquetDataPages implements AutoCloseable {
 
   /**
    * @param column the {@code data.list.element} descriptor of the file's schema
-   * @param pages the row group's page writer for {@code column} (borrowed: the row group's page store owns it)
-   * @param props the file's properties (page size threshold, row and value limits, level writers, allocator)
+   * @param props the file's properties (page size threshold, row and value limits, level writers)
    */
-  ParquetDataPages(ColumnDescriptor column, PageWriter pages, ParquetProperties props) {
+  ParquetDataPages(ColumnDescriptor column, ParquetProperties props) {
     if (column.getMaxRepetitionLevel() != 1 || column.getMaxDefinitionLevel() != ELEMENT) {
       throw new IllegalArgumentException("Cannot write " + column + " as a list<float> column: max repetition "
           + column.getMaxRepetitionLevel() + ", max definition " + column.getMaxDefinitionLevel() + " (want 1, 2)");
     }
     this.column = column;
-    this.pages = pages;
     this.props = props;
     this.repetition = props.newRepetitionLevelWriter(column);
     this.definition = props.newDefinitionLevelWriter(column);
@@ -83,23 +92,25 @@ final class ParquetDataPages implements AutoCloseable {
     this.values = ByteBuffer.allocate(props.getPageSizeThreshold()).order(ByteOrder.LITTLE_ENDIAN);
   }
 
+  /**
+   * Starts a row group: its pages go to {@code pages} (borrowed: the row group's page store owns it). Call
+   * {@link #flush} before the row group's page store is written to the file.
+   */
+  void startRowGroup(PageWriter pages) {
+    if (rowCount > 0) {
+      throw new IllegalStateException("Cannot start a row group: the last one was not flushed");
+    }
+    this.pages = pages;
+  }
+
   /** Adds one record's list: {@code null} is a null list, an empty array an empty list. */
   void add(float[] data) throws IOException {
     int n = data == null ? 0 : data.length;
     long bytes = 4L * n;
-    if (rowCount > 0 && pageBufferedSize() + bytes > props.getPageSizeThreshold()) {
-      writePage();
+    if (rowCount > 0 && pageBufferedSize() + bytes + n / 2 > props.getPageSizeThreshold()) {
+      writePage(true);
     }
-    if (n == 0) {
-      repetition.writeInteger(0);
-      definition.writeInteger(data == null ? NULL_LIST : EMPTY_LIST);
-      valueCount++;
-      if (data == null) {
-        nullLists++;
-      } else {
-        emptyLists++;
-      }
-    } else {
+    if (n > 0) {
       if (bytes > Integer.MAX_VALUE - 64 - values.position() || valueCount + (long) n > Integer.MAX_VALUE) {
         throw new IOException("Cannot write a Parquet page for " + column + ": a record of " + n
             + " floats does not fit in one page");
@@ -108,20 +119,19 @@ final class ParquetDataPages implements AutoCloseable {
       // PLAIN float encoding: the little-endian bytes of each value, back to back (a bulk copy)
       values.asFloatBuffer().put(data);
       values.position(values.position() + (int) bytes);
-      // Parquet's level writers: repetition 0 starts the record's list, 1 continues it; definition 2 = an element
-      repetition.writeInteger(0);
-      for (int i = 1; i < n; i++) {
-        repetition.writeInteger(1);
-      }
-      for (int i = 0; i < n; i++) {
-        definition.writeInteger(ELEMENT);
-      }
-      valueCount += n;
       elements += n;
+    } else if (data == null) {
+      nullLists++;
+    } else {
+      emptyLists++;
     }
-    rowCount++;
+    if (rowCount == lengths.length) {
+      lengths = Arrays.copyOf(lengths, 2 * rowCount);
+    }
+    lengths[rowCount++] = data == null ? NULL_LENGTH : n;
+    valueCount += Math.max(n, 1); // a null or empty list is one level entry without a value
     if (rowCount >= props.getPageRowCountLimit() || valueCount >= props.getPageValueCountThreshold()) {
-      writePage();
+      writePage(true);
     }
   }
 
@@ -130,14 +140,19 @@ final class ParquetDataPages implements AutoCloseable {
     return pageBufferedSize() + pages.getMemSize();
   }
 
+  /**
+   * The page's size for cutting pages and row groups. Levels are encoded only when the page is written, so they are
+   * counted at half a byte per entry: bit-packed levels take at most 3 bits per entry here (1 for repetition, 2 for
+   * definition), run-length encoded ones far less.
+   */
   private long pageBufferedSize() {
-    return repetition.getBufferedSize() + definition.getBufferedSize() + values.position();
+    return values.position() + valueCount / 2;
   }
 
   /** Writes the page being built, if any; call before the row group's page store is flushed to the file. */
   void flush() throws IOException {
     if (rowCount > 0) {
-      writePage();
+      writePage(false);
     }
   }
 
@@ -151,22 +166,56 @@ final class ParquetDataPages implements AutoCloseable {
     }
   }
 
-  private void writePage() throws IOException {
+  /** Writes the page being built; {@code full} when it was cut for its size or count (not at a row group's end). */
+  private void writePage(boolean full) throws IOException {
     // a V1 data page is the repetition levels, the definition levels (each with its length, as the level writers
     // give them) and the values; the page writer compresses it, writes its header and records it in the offset index
-    BytesInput page = BytesInput.concat(repetition.getBytes(), definition.getBytes(),
+    BytesInput page = BytesInput.concat(BytesInput.from(levels(full)),
         BytesInput.from(values.array(), 0, values.position()));
     pages.writePage(page, valueCount, rowCount, Statistics.noopStats(column.getPrimitiveType()), pageSizeStatistics(),
         GeospatialStatistics.noopBuilder().build(), repetition.getEncoding(), definition.getEncoding(), Encoding.PLAIN);
     // the page writer copied the bytes (compressed or not) into its own buffer, so ours are reused
-    repetition.reset();
-    definition.reset();
     values.clear();
     valueCount = 0;
     rowCount = 0;
     nullLists = 0;
     emptyLists = 0;
     elements = 0;
+  }
+
+  /**
+   * The page's repetition and definition levels, encoded by Parquet's level writers from the records' list lengths
+   * (repetition 0 starts a record's list, 1 continues it; definition 2 for an element, 0 or 1 for a null or empty
+   * list), or the cached bytes of the last full or row-group-end page with the same lengths.
+   */
+  private byte[] levels(boolean full) throws IOException {
+    for (int slot = 0; slot < 2; slot++) {
+      if (cachedLevels[slot] != null
+          && Arrays.equals(lengths, 0, rowCount, cachedLengths[slot], 0, cachedLengths[slot].length)) {
+        return cachedLevels[slot];
+      }
+    }
+    for (int r = 0; r < rowCount; r++) {
+      int n = lengths[r];
+      repetition.writeInteger(0);
+      if (n <= 0) {
+        definition.writeInteger(n == NULL_LENGTH ? NULL_LIST : EMPTY_LIST);
+        continue;
+      }
+      definition.writeInteger(ELEMENT);
+      for (int i = 1; i < n; i++) {
+        repetition.writeInteger(1);
+        definition.writeInteger(ELEMENT);
+      }
+    }
+    byte[] levels = BytesInput.concat(repetition.getBytes(), definition.getBytes()).toByteArray();
+    levelEncodings++;
+    repetition.reset();
+    definition.reset();
+    int slot = full ? 0 : 1;
+    cachedLengths[slot] = Arrays.copyOf(lengths, rowCount);
+    cachedLevels[slot] = levels;
+    return levels;
   }
 
   /**
@@ -183,7 +232,12 @@ final class ParquetDataPages implements AutoCloseable {
         List.of(records, valueCount - records), List.of(nullLists, emptyLists, elements));
   }
 
-  /** Releases the level writers' buffers (the page store releases the written pages). */
+  /** How many pages had their levels encoded (the others reused the last full page's); for tests. */
+  int levelEncodings() {
+    return levelEncodings;
+  }
+
+  /** Releases the level writers' buffers at the end of the file (each row group's page store releases its pages). */
   @Override
   public void close() {
     repetition.close();

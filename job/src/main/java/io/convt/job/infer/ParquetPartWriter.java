@@ -75,8 +75,10 @@ final class ParquetPartWriter {
    * As {@link #write(Iterator, String, ParquetOptions, String)}, choosing the {@code data} column's path:
    * {@code dataPages} writes it with {@link ParquetDataPages} (only valid when {@link ParquetDataPages#applies}),
    * otherwise with Parquet's column writer. Tests write the same rows both ways.
+   *
+   * @return how many {@code data} pages had their levels encoded rather than reused (0 with the column writer)
    */
-  static void write(Iterator<OutputRecord> rows, String dir, ParquetOptions options, String sparkSchema,
+  static int write(Iterator<OutputRecord> rows, String dir, ParquetOptions options, String sparkSchema,
       boolean dataPages) throws IOException {
     if (dataPages && !ParquetDataPages.applies(options)) {
       throw new IllegalArgumentException("Cannot write the data column page by page: dictionary or statistics asked "
@@ -84,7 +86,7 @@ final class ParquetPartWriter {
     }
     int partition = TaskContext.getPartitionId();
     if (!rows.hasNext() && partition != 0) {
-      return;
+      return 0;
     }
     Configuration conf = new Configuration();
     ParquetProperties props = ParquetProperties.builder()
@@ -93,13 +95,15 @@ final class ParquetPartWriter {
         .build();
     Path file = new Path(dir, String.format("part-%05d.parquet", partition));
     CodecFactory codecs = new CodecFactory(conf, props.getPageSizeThreshold());
+    // one for the file, so that its page buffer and its encoded levels carry over from row group to row group
+    ParquetDataPages data = dataPages ? new ParquetDataPages(SCHEMA.getColumnDescription(DATA_PATH), props) : null;
     try (ParquetFileWriter out = new ParquetFileWriter(HadoopOutputFile.fromPath(file, conf), SCHEMA,
         ParquetFileWriter.Mode.OVERWRITE, options.rowGroupBytes(), MAX_PADDING, null, props)) {
       out.start();
       RowGroup group = null;
       while (rows.hasNext()) {
         if (group == null) {
-          group = new RowGroup(codecs, options, props, dataPages);
+          group = new RowGroup(codecs, options, props, data);
         }
         group.add(rows.next());
         if (group.bufferedSize() >= options.rowGroupBytes()) {
@@ -111,7 +115,11 @@ final class ParquetPartWriter {
         group.flushTo(out);
       }
       out.end(Map.of(SPARK_SCHEMA_KEY, sparkSchema));
+      return data == null ? 0 : data.levelEncodings();
     } finally {
+      if (data != null) {
+        data.close();
+      }
       codecs.release();
     }
   }
@@ -129,7 +137,8 @@ final class ParquetPartWriter {
     final ParquetDataPages dataPages;
     long rows;
 
-    RowGroup(CodecFactory codecs, ParquetOptions options, ParquetProperties props, boolean direct) {
+    RowGroup(CodecFactory codecs, ParquetOptions options, ParquetProperties props, ParquetDataPages dataPages) {
+      boolean direct = dataPages != null;
       pages = new ColumnChunkPageWriteStore(codecs.getCompressor(options.codecName()), SCHEMA, props.getAllocator(),
           props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
       // With the data column written page by page, the column-write store holds only id and shape (it must not
@@ -139,8 +148,10 @@ final class ParquetPartWriter {
       id = store.getColumnWriter(column("id"));
       shape = store.getColumnWriter(column("shape", "list", "element"));
       data = direct ? null : store.getColumnWriter(column(DATA_PATH));
-      dataPages = direct ? new ParquetDataPages(column(DATA_PATH), pages.getPageWriter(column(DATA_PATH)), props)
-          : null;
+      this.dataPages = dataPages;
+      if (direct) {
+        dataPages.startRowGroup(pages.getPageWriter(column(DATA_PATH)));
+      }
     }
 
     private static ColumnDescriptor column(String... path) {
@@ -192,9 +203,6 @@ final class ParquetPartWriter {
       pages.flushToFileWriter(out);
       out.endBlock();
       store.close();
-      if (dataPages != null) {
-        dataPages.close();
-      }
       pages.close();
     }
   }

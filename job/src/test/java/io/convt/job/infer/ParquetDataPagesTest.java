@@ -261,6 +261,32 @@ public class ParquetDataPagesTest {
   }
 
   @Test
+  void oneShapeReusesTheLevelsOfFullPagesAcrossRowGroupsAndStaysExact() throws IOException {
+    Random r = new Random(9);
+    List<OutputRecord> rows = new ArrayList<>();
+    for (int i = 0; i < 48; i++) {
+      rows.add(record(i, values(r, 70_000))); // 280 KB: 3 records per 1 MB page
+    }
+    Path dir = tmp.resolve("one-shape");
+    Files.createDirectories(dir);
+    int encoded = ParquetPartWriter.write(rows.iterator(), dir.toString(), options("snappy", 1), sparkSchema, true);
+    Path fast = dir.resolve("part-00000.parquet");
+    Path slow = write("one-shape-writer", rows, options("snappy", 1), false);
+    assertParquetHadoopReads(rows, fast);
+    assertSparkReads(rows, fast);
+    try (ParquetFileReader f = open(fast); ParquetFileReader s = open(slow)) {
+      assertEquals(totals(chunks(s, "data.list.element")), totals(chunks(f, "data.list.element")));
+      int pages = 0;
+      for (ColumnChunkMetaData c : chunks(f, "data.list.element")) {
+        pages += f.readOffsetIndex(c).getPageCount();
+      }
+      assertTrue(f.getFooter().getBlocks().size() >= 8, "row groups " + f.getFooter().getBlocks().size());
+      // every row group: a full page of 3 records, then its last page with fewer; both encoded once for the file
+      assertTrue(encoded >= 2 && encoded <= 4 && pages > 3 * encoded, encoded + " encodings for " + pages + " pages");
+    }
+  }
+
+  @Test
   void pagesStayWithinTheThresholdUnlessOneRecordIsLarger() throws IOException {
     List<OutputRecord> rows = mixed(3000);
     Path fast = write("bounded", rows, options("none", 64), true);
