@@ -22,7 +22,7 @@ import org.apache.parquet.column.values.ValuesWriter;
  *
  * <p>Why: Parquet's {@code ColumnWriter} takes one float at a time ({@code write(value, r, d)}): per float it
  * updates the statistics and size-statistics collectors, writes a repetition and a definition level, and the PLAIN
- * writer emits the float's four bytes one at a time. That was 44 % of the executor's time with Parquet output.
+ * writer emits the float's four bytes one at a time: 44 % of the executor's profile samples with Parquet output.
  * PLAIN float encoding is the values' little-endian bytes back to back, so a record's values go into the page as
  * one bulk copy. The levels are encoded by Parquet's own RLE/bit-packing level writers
  * ({@link ParquetProperties#newRepetitionLevelWriter}) from the records' list lengths when the page is written, and
@@ -159,7 +159,8 @@ final class ParquetDataPages implements AutoCloseable {
   private void ensureRoom(int bytes) {
     if (values.remaining() < bytes) {
       long want = Math.max((long) values.capacity() * 2, (long) values.position() + bytes);
-      ByteBuffer grown = ByteBuffer.allocate((int) Math.min(want, Integer.MAX_VALUE - 8)).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer grown = ByteBuffer.allocate((int) Math.min(want, Integer.MAX_VALUE - 8))
+          .order(ByteOrder.LITTLE_ENDIAN);
       values.flip();
       grown.put(values);
       values = grown;
@@ -232,7 +233,7 @@ final class ParquetDataPages implements AutoCloseable {
         List.of(records, valueCount - records), List.of(nullLists, emptyLists, elements));
   }
 
-  /** How many pages had their levels encoded (the others reused the last full page's); for tests. */
+  /** How many pages had their levels encoded (the others reused an earlier page's bytes); for tests. */
   int levelEncodings() {
     return levelEncodings;
   }
