@@ -29,10 +29,12 @@ import org.apache.spark.TaskContext;
  *
  * <p>Why not {@code Dataset.write().parquet()}: Spark's {@code ParquetWriteSupport} walks every float of a
  * {@code list<float>} through a record consumer (group, field, value, field end, group end, with a closure per
- * call), which made Parquet output 3× slower than the engine. Here the values go straight into Parquet's column
- * writers ({@code ColumnWriter.write(value, repetition, definition)}); encodings, pages, statistics, compression
- * and the footer are Parquet's. Only the row-group boundary is decided here, as {@code ParquetWriter} does it: when
- * the buffered size reaches {@code parquet.row-group-mb}.
+ * call), which made Parquet output 3× slower than the engine. Here {@code id} and {@code shape} go straight into
+ * Parquet's column writers ({@code ColumnWriter.write(value, repetition, definition)}), and so does {@code data}
+ * when a dictionary or statistics are asked for it; by default {@code data} is written page by page into Parquet's
+ * page writer by {@link ParquetDataPages} (one bulk copy of a record's floats instead of a column-writer call per
+ * float). Encodings, page headers, compression, indexes and the footer are Parquet's. Only the row-group boundary is
+ * decided here, as {@code ParquetWriter} does it: when the buffered size reaches {@code parquet.row-group-mb}.
  *
  * <p>The file name depends only on the partition, so a retried task overwrites its failed attempt's file. An empty
  * partition writes no file, except partition 0, so that an all-quarantined output still has a readable schema
@@ -48,6 +50,9 @@ final class ParquetPartWriter {
   /** Spark's footer key for its own schema (with column metadata); Spark restores the metadata from it. */
   static final String SPARK_SCHEMA_KEY = "org.apache.spark.sql.parquet.row.metadata";
   private static final String[] DATA_PATH = {"data", "list", "element"};
+  /** {@link #SCHEMA} without {@code data}: the columns Parquet's column writers take when data goes by pages. */
+  private static final MessageType ID_AND_SHAPE = new MessageType(SCHEMA.getName(), SCHEMA.getType("id"),
+      SCHEMA.getType("shape"));
   // a list value present: definition level 2 (optional list, repeated group, required element); 1 = empty list
   private static final int ELEMENT = 2;
   private static final int EMPTY_LIST = 1;
@@ -63,9 +68,25 @@ final class ParquetPartWriter {
    */
   static void write(Iterator<OutputRecord> rows, String dir, ParquetOptions options, String sparkSchema)
       throws IOException {
+    write(rows, dir, options, sparkSchema, ParquetDataPages.applies(options));
+  }
+
+  /**
+   * As {@link #write(Iterator, String, ParquetOptions, String)}, choosing the {@code data} column's path:
+   * {@code dataPages} writes it with {@link ParquetDataPages} (only valid when {@link ParquetDataPages#applies}),
+   * otherwise with Parquet's column writer. Tests write the same rows both ways.
+   *
+   * @return how many {@code data} pages had their levels encoded rather than reused (0 with the column writer)
+   */
+  static int write(Iterator<OutputRecord> rows, String dir, ParquetOptions options, String sparkSchema,
+      boolean dataPages) throws IOException {
+    if (dataPages && !ParquetDataPages.applies(options)) {
+      throw new IllegalArgumentException("Cannot write the data column page by page: dictionary or statistics asked "
+          + "for (" + options + ")");
+    }
     int partition = TaskContext.getPartitionId();
     if (!rows.hasNext() && partition != 0) {
-      return;
+      return 0;
     }
     Configuration conf = new Configuration();
     ParquetProperties props = ParquetProperties.builder()
@@ -74,16 +95,18 @@ final class ParquetPartWriter {
         .build();
     Path file = new Path(dir, String.format("part-%05d.parquet", partition));
     CodecFactory codecs = new CodecFactory(conf, props.getPageSizeThreshold());
+    // one for the file, so that its page buffer and its encoded levels carry over from row group to row group
+    ParquetDataPages data = dataPages ? new ParquetDataPages(SCHEMA.getColumnDescription(DATA_PATH), props) : null;
     try (ParquetFileWriter out = new ParquetFileWriter(HadoopOutputFile.fromPath(file, conf), SCHEMA,
         ParquetFileWriter.Mode.OVERWRITE, options.rowGroupBytes(), MAX_PADDING, null, props)) {
       out.start();
       RowGroup group = null;
       while (rows.hasNext()) {
         if (group == null) {
-          group = new RowGroup(codecs, options, props);
+          group = new RowGroup(codecs, options, props, data);
         }
         group.add(rows.next());
-        if (group.store.getBufferedSize() >= options.rowGroupBytes()) {
+        if (group.bufferedSize() >= options.rowGroupBytes()) {
           group.flushTo(out);
           group = null;
         }
@@ -92,34 +115,50 @@ final class ParquetPartWriter {
         group.flushTo(out);
       }
       out.end(Map.of(SPARK_SCHEMA_KEY, sparkSchema));
+      return data == null ? 0 : data.levelEncodings();
     } finally {
+      if (data != null) {
+        data.close();
+      }
       codecs.release();
     }
   }
 
-  /** One row group being buffered: Parquet's page store and column writers for the three columns. */
+  /**
+   * One row group being buffered: Parquet's page store for the three columns, Parquet's column writers for
+   * {@code id} and {@code shape}, and for {@code data} either {@link ParquetDataPages} or a column writer.
+   */
   private static final class RowGroup {
     final ColumnChunkPageWriteStore pages;
     final ColumnWriteStore store;
     final ColumnWriter id;
     final ColumnWriter shape;
     final ColumnWriter data;
+    final ParquetDataPages dataPages;
     long rows;
 
-    RowGroup(CodecFactory codecs, ParquetOptions options, ParquetProperties props) {
+    RowGroup(CodecFactory codecs, ParquetOptions options, ParquetProperties props, ParquetDataPages dataPages) {
+      boolean direct = dataPages != null;
       pages = new ColumnChunkPageWriteStore(codecs.getCompressor(options.codecName()), SCHEMA, props.getAllocator(),
           props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
-      store = props.newColumnWriteStore(SCHEMA, pages);
+      // With the data column written page by page, the column-write store holds only id and shape (it must not
+      // own a writer for data: it would cut empty data pages); the page store still has all three columns, in
+      // the file's order, and writes all three chunks.
+      store = props.newColumnWriteStore(direct ? ID_AND_SHAPE : SCHEMA, pages);
       id = store.getColumnWriter(column("id"));
       shape = store.getColumnWriter(column("shape", "list", "element"));
-      data = store.getColumnWriter(column(DATA_PATH));
+      data = direct ? null : store.getColumnWriter(column(DATA_PATH));
+      this.dataPages = dataPages;
+      if (direct) {
+        dataPages.startRowGroup(pages.getPageWriter(column(DATA_PATH)));
+      }
     }
 
     private static ColumnDescriptor column(String... path) {
       return SCHEMA.getColumnDescription(path);
     }
 
-    void add(OutputRecord r) {
+    void add(OutputRecord r) throws IOException {
       if (r.getId() == null) {
         id.writeNull(0, 0);
       } else {
@@ -134,12 +173,14 @@ final class ParquetPartWriter {
           shape.write(s[i], 1, ELEMENT);
         }
       }
-      // Every float goes straight to Parquet's column writer (repetition 0 starts the list, 1 continues it): a
-      // copy into Parquet's encoder, no arithmetic.
       float[] d = r.getData();
-      if (d == null || d.length == 0) {
+      if (dataPages != null) {
+        dataPages.add(d);
+      } else if (d == null || d.length == 0) {
         data.writeNull(0, d == null ? 0 : EMPTY_LIST);
       } else {
+        // every float through Parquet's column writer (repetition 0 starts the list, 1 continues it), which
+        // updates the dictionary or statistics asked for: a copy into Parquet's encoder, no arithmetic
         data.write(d[0], 0, ELEMENT);
         for (int i = 1; i < d.length; i++) {
           data.write(d[i], 1, ELEMENT);
@@ -149,9 +190,16 @@ final class ParquetPartWriter {
       rows++;
     }
 
+    long bufferedSize() {
+      return store.getBufferedSize() + (dataPages == null ? 0 : dataPages.bufferedSize());
+    }
+
     void flushTo(ParquetFileWriter out) throws IOException {
       out.startBlock(rows);
       store.flush();
+      if (dataPages != null) {
+        dataPages.flush();
+      }
       pages.flushToFileWriter(out);
       out.endBlock();
       store.close();

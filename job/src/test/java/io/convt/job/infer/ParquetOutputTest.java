@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.column.Encoding;
@@ -25,6 +26,7 @@ import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.internal.column.columnindex.OffsetIndex;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -149,6 +151,34 @@ public class ParquetOutputTest {
       for (ColumnChunkMetaData c : chunks) {
         assertEquals(CompressionCodecName.ZSTD, c.getCodec());
         assertFalse(c.getStatistics().isEmpty(), "parquet.data-statistics=true keeps min/max");
+      }
+    }
+    assertArrayEquals(InferJobTest.engine(InferJobTest.upsample(), Npy.read(npy)), byIndex(out + "/data", 40));
+  }
+
+  @Test
+  void byDefaultTheDataColumnGoesPageByPageInWholeRowsWithAnOffsetIndexAndNoColumnIndex() throws IOException {
+    Path npy = stack();
+    String out = tmp.resolve("out").toString();
+    // one row group (several are tested with the codecs above and in ParquetDataPagesTest)
+    InferJob.run(spark, InferJobTest.upsample(), conf("partitions=1"), npy.toString(), out);
+    try (ParquetFileReader r = open(parts(out + "/data").get(0))) {
+      List<BlockMetaData> blocks = r.getFooter().getBlocks();
+      List<ColumnChunkMetaData> chunks = dataChunks(r);
+      for (int g = 0; g < blocks.size(); g++) {
+        ColumnChunkMetaData c = chunks.get(g);
+        // 48 KB records and 1 MB pages: at most 21 whole records per page, 2 pages for 40 records
+        assertEquals(Set.of(Encoding.RLE, Encoding.PLAIN), c.getEncodings());
+        assertEquals(blocks.get(g).getRowCount() * 3 * 64 * 64, c.getValueCount());
+        assertTrue(c.getStatistics().isEmpty());
+        assertEquals(null, r.readColumnIndex(c), "no column index without statistics, as Parquet's writer");
+        OffsetIndex pages = r.readOffsetIndex(c);
+        assertTrue(pages.getPageCount() >= 2, "pages: " + pages.getPageCount());
+        for (int p = 0; p < pages.getPageCount(); p++) {
+          long rows = (p + 1 < pages.getPageCount() ? pages.getFirstRowIndex(p + 1) : blocks.get(g).getRowCount())
+              - pages.getFirstRowIndex(p);
+          assertTrue(rows >= 1 && rows * 3 * 64 * 64 * 4 <= 1 << 20, "page " + p + " holds " + rows + " rows");
+        }
       }
     }
     assertArrayEquals(InferJobTest.engine(InferJobTest.upsample(), Npy.read(npy)), byIndex(out + "/data", 40));

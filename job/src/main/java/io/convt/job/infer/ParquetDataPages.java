@@ -1,0 +1,247 @@
+package io.convt.job.infer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.column.page.PageWriter;
+import org.apache.parquet.column.statistics.SizeStatistics;
+import org.apache.parquet.column.statistics.Statistics;
+import org.apache.parquet.column.statistics.geospatial.GeospatialStatistics;
+import org.apache.parquet.column.values.ValuesWriter;
+
+/**
+ * The {@code data} column ({@code list<float>}, path {@code data.list.element}, max repetition 1, max definition 2)
+ * of one file, written page by page straight into Parquet's page writer, when the column has neither a
+ * dictionary nor min/max statistics (the defaults, {@link #applies}).
+ *
+ * <p>Why: Parquet's {@code ColumnWriter} takes one float at a time ({@code write(value, r, d)}): per float it
+ * updates the statistics and size-statistics collectors, writes a repetition and a definition level, and the PLAIN
+ * writer emits the float's four bytes one at a time: 44 % of the executor's profile samples with Parquet output.
+ * PLAIN float encoding is the values' little-endian bytes back to back, so a record's values go into the page as
+ * one bulk copy. The levels are encoded by Parquet's own RLE/bit-packing level writers
+ * ({@link ParquetProperties#newRepetitionLevelWriter}) from the records' list lengths when the page is written, and
+ * reused for later pages with the same lengths (with one output shape, nearly every page). The pages, their
+ * headers, compression, offset index and column-chunk metadata are Parquet's ({@link PageWriter#writePage}). The
+ * file is what Parquet's column writer writes for these options: V1 data pages with RLE levels and PLAIN values,
+ * empty statistics and hence no column index, an offset index, and the same level histograms
+ * ({@link SizeStatistics}) when Parquet keeps them; only where pages (and so row groups) are cut may differ.
+ *
+ * <p>Pages hold whole records (the offset index counts rows per page, and Parquet's writer also cuts only between
+ * records): a page is written before a record that would take it past {@code props.getPageSizeThreshold()}, or once
+ * it holds Parquet's page row or value count limit, so a page is at most one threshold unless one record alone is
+ * larger. No arithmetic on the floats here: they are copied, as the house rule for the job asks.
+ */
+final class ParquetDataPages implements AutoCloseable {
+  // definition levels of an optional list of required elements: 0 = null list, 1 = empty list, 2 = an element
+  private static final int NULL_LIST = 0;
+  private static final int EMPTY_LIST = 1;
+  private static final int ELEMENT = 2;
+  private static final int NULL_LENGTH = -1;
+
+  private final ColumnDescriptor column;
+  private final ParquetProperties props;
+  private final ValuesWriter repetition;
+  private final ValuesWriter definition;
+  private final boolean sizeStatistics;
+  private PageWriter pages;
+  private ByteBuffer values;
+  // the page being built: each record's list length (NULL_LENGTH for a null list), the level entries (values and
+  // null/empty lists, Parquet's value count), and the level histograms Parquet's size statistics keep
+  private int[] lengths = new int[64];
+  private int rowCount;
+  private int valueCount;
+  private long nullLists;
+  private long emptyLists;
+  private long elements;
+  // The levels of a page depend only on its records' list lengths, and with one output shape every full page has
+  // the same lengths, and so has every row group's last page: the encoded levels of the last full page (slot 0)
+  // and of the last row-group-end page (slot 1) are kept and reused for a page with the same lengths, instead of
+  // feeding Parquet's level writers two calls per float again (they were 12 % of the executor's samples).
+  private final int[][] cachedLengths = {new int[0], new int[0]};
+  private final byte[][] cachedLevels = new byte[2][];
+  private int levelEncodings;
+
+  /**
+   * Whether the {@code data} column takes this path: no dictionary and no statistics asked for it (the defaults).
+   * With either, Parquet's own column writer is used, because both need every float.
+   */
+  static boolean applies(ParquetOptions options) {
+    return !options.dataDictionary() && !options.dataStatistics();
+  }
+
+  /**
+   * @param column the {@code data.list.element} descriptor of the file's schema
+   * @param props the file's properties (page size threshold, row and value limits, level writers)
+   */
+  ParquetDataPages(ColumnDescriptor column, ParquetProperties props) {
+    if (column.getMaxRepetitionLevel() != 1 || column.getMaxDefinitionLevel() != ELEMENT) {
+      throw new IllegalArgumentException("Cannot write " + column + " as a list<float> column: max repetition "
+          + column.getMaxRepetitionLevel() + ", max definition " + column.getMaxDefinitionLevel() + " (want 1, 2)");
+    }
+    this.column = column;
+    this.props = props;
+    this.repetition = props.newRepetitionLevelWriter(column);
+    this.definition = props.newDefinitionLevelWriter(column);
+    this.sizeStatistics = props.getSizeStatisticsEnabled(column);
+    this.values = ByteBuffer.allocate(props.getPageSizeThreshold()).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * Starts a row group: its pages go to {@code pages} (borrowed: the row group's page store owns it). Call
+   * {@link #flush} before the row group's page store is written to the file.
+   */
+  void startRowGroup(PageWriter pages) {
+    if (rowCount > 0) {
+      throw new IllegalStateException("Cannot start a row group: the last one was not flushed");
+    }
+    this.pages = pages;
+  }
+
+  /** Adds one record's list: {@code null} is a null list, an empty array an empty list. */
+  void add(float[] data) throws IOException {
+    int n = data == null ? 0 : data.length;
+    long bytes = 4L * n;
+    if (rowCount > 0 && pageBufferedSize() + bytes + n / 2 > props.getPageSizeThreshold()) {
+      writePage(true);
+    }
+    if (n > 0) {
+      if (bytes > Integer.MAX_VALUE - 64 - values.position() || valueCount + (long) n > Integer.MAX_VALUE) {
+        throw new IOException("Cannot write a Parquet page for " + column + ": a record of " + n
+            + " floats does not fit in one page");
+      }
+      ensureRoom((int) bytes);
+      // PLAIN float encoding: the little-endian bytes of each value, back to back (a bulk copy)
+      values.asFloatBuffer().put(data);
+      values.position(values.position() + (int) bytes);
+      elements += n;
+    } else if (data == null) {
+      nullLists++;
+    } else {
+      emptyLists++;
+    }
+    if (rowCount == lengths.length) {
+      lengths = Arrays.copyOf(lengths, 2 * rowCount);
+    }
+    lengths[rowCount++] = data == null ? NULL_LENGTH : n;
+    valueCount += Math.max(n, 1); // a null or empty list is one level entry without a value
+    if (rowCount >= props.getPageRowCountLimit() || valueCount >= props.getPageValueCountThreshold()) {
+      writePage(true);
+    }
+  }
+
+  /** Bytes buffered for the row-group size check: the page being built plus the pages already written. */
+  long bufferedSize() {
+    return pageBufferedSize() + pages.getMemSize();
+  }
+
+  /**
+   * The page's size for cutting pages and row groups. Levels are encoded only when the page is written, so they are
+   * counted at half a byte per entry: bit-packed levels take at most 3 bits per entry here (1 for repetition, 2 for
+   * definition), run-length encoded ones far less.
+   */
+  private long pageBufferedSize() {
+    return values.position() + valueCount / 2;
+  }
+
+  /** Writes the page being built, if any; call before the row group's page store is flushed to the file. */
+  void flush() throws IOException {
+    if (rowCount > 0) {
+      writePage(false);
+    }
+  }
+
+  private void ensureRoom(int bytes) {
+    if (values.remaining() < bytes) {
+      long want = Math.max((long) values.capacity() * 2, (long) values.position() + bytes);
+      ByteBuffer grown = ByteBuffer.allocate((int) Math.min(want, Integer.MAX_VALUE - 8))
+          .order(ByteOrder.LITTLE_ENDIAN);
+      values.flip();
+      grown.put(values);
+      values = grown;
+    }
+  }
+
+  /** Writes the page being built; {@code full} when it was cut for its size or count (not at a row group's end). */
+  private void writePage(boolean full) throws IOException {
+    // a V1 data page is the repetition levels, the definition levels (each with its length, as the level writers
+    // give them) and the values; the page writer compresses it, writes its header and records it in the offset index
+    BytesInput page = BytesInput.concat(BytesInput.from(levels(full)),
+        BytesInput.from(values.array(), 0, values.position()));
+    pages.writePage(page, valueCount, rowCount, Statistics.noopStats(column.getPrimitiveType()), pageSizeStatistics(),
+        GeospatialStatistics.noopBuilder().build(), repetition.getEncoding(), definition.getEncoding(), Encoding.PLAIN);
+    // the page writer copied the bytes (compressed or not) into its own buffer, so ours are reused
+    values.clear();
+    valueCount = 0;
+    rowCount = 0;
+    nullLists = 0;
+    emptyLists = 0;
+    elements = 0;
+  }
+
+  /**
+   * The page's repetition and definition levels, encoded by Parquet's level writers from the records' list lengths
+   * (repetition 0 starts a record's list, 1 continues it; definition 2 for an element, 0 or 1 for a null or empty
+   * list), or the cached bytes of the last full or row-group-end page with the same lengths.
+   */
+  private byte[] levels(boolean full) throws IOException {
+    for (int slot = 0; slot < 2; slot++) {
+      if (cachedLevels[slot] != null
+          && Arrays.equals(lengths, 0, rowCount, cachedLengths[slot], 0, cachedLengths[slot].length)) {
+        return cachedLevels[slot];
+      }
+    }
+    for (int r = 0; r < rowCount; r++) {
+      int n = lengths[r];
+      repetition.writeInteger(0);
+      if (n <= 0) {
+        definition.writeInteger(n == NULL_LENGTH ? NULL_LIST : EMPTY_LIST);
+        continue;
+      }
+      definition.writeInteger(ELEMENT);
+      for (int i = 1; i < n; i++) {
+        repetition.writeInteger(1);
+        definition.writeInteger(ELEMENT);
+      }
+    }
+    byte[] levels = BytesInput.concat(repetition.getBytes(), definition.getBytes()).toByteArray();
+    levelEncodings++;
+    repetition.reset();
+    definition.reset();
+    int slot = full ? 0 : 1;
+    cachedLengths[slot] = Arrays.copyOf(lengths, rowCount);
+    cachedLevels[slot] = levels;
+    return levels;
+  }
+
+  /**
+   * The page's level histograms as Parquet's size-statistics builder counts them (one entry per level written:
+   * repetition 0 once per record, 1 for every further element; definition 0, 1, 2 for null list, empty list,
+   * element), or Parquet's no-op statistics when size statistics are off for the column.
+   */
+  private SizeStatistics pageSizeStatistics() {
+    if (!sizeStatistics) {
+      return SizeStatistics.noopBuilder(column.getPrimitiveType(), 1, ELEMENT).build();
+    }
+    long records = rowCount;
+    return new SizeStatistics(column.getPrimitiveType(), 0,
+        List.of(records, valueCount - records), List.of(nullLists, emptyLists, elements));
+  }
+
+  /** How many pages had their levels encoded (the others reused an earlier page's bytes); for tests. */
+  int levelEncodings() {
+    return levelEncodings;
+  }
+
+  /** Releases the level writers' buffers at the end of the file (each row group's page store releases its pages). */
+  @Override
+  public void close() {
+    repetition.close();
+    definition.close();
+  }
+}
