@@ -140,6 +140,7 @@ final class SimdBackwardData {
     final int cb = plan.cbi();
     final int kc = SimdForward.kc(cb);
     final int wGroup = gr * (plan.cigPad() / cb) + il0 / cb;
+    final boolean pairs = cb == 2 * L;
     java.util.Arrays.fill(out, 0, nRows * rowFloats, 0f);
     for (int k0 = 0; k0 < cog; k0 += kc) {
       int n = Math.min(kc, cog - k0);
@@ -160,6 +161,13 @@ final class SimdBackwardData {
               }
               int np = blocks[b + 1];
               int at = a0 + blocks[b] * cb;
+              if (pairs && np == PB && b + 2 < nb && blocks[b + 3] == PB && blocks[b + 2] == blocks[b] + PB
+                  && blockU[b / 2 * kW + kW + kx] >= 0) {
+                // the next block continues this one with the same taps: one eight-pixel block (MicroRows8)
+                MicroRows8.rows8x2(g, rowBase + k0 + u * dc, step, wq, wb, n, out, at, cb);
+                b += 2;
+                continue;
+              }
               MicroRows.rows(cb, np, g, rowBase + k0 + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0,
                   np > 3 ? 3 * step : 0, wq, wb, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk,
                   np > 3 ? at + 3 * cb : junk);

@@ -164,6 +164,12 @@ final class SimdForward {
               }
               int np = blocks[b + 1];
               int at = a0 + blocks[b] * cb;
+              if (blocks[b + 2] != 0) {
+                MicroRows8.rows8x2(src, rowBase + k0 + ix * sc, sc, wp, wb, n, acc, at, ps);
+                b += 3;
+                bi++;
+                continue;
+              }
               MicroRows.rows(cb, np, src, rowBase + k0 + ix * sc, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0,
                   wp, wb, n, acc, at, np > 1 ? at + ps : junk, np > 2 ? at + 2 * ps : junk,
                   np > 3 ? at + 3 * ps : junk);

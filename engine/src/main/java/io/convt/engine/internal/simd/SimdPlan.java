@@ -65,11 +65,22 @@ final class SimdPlan {
         }
         b.add(u);
         b.add(np);
-        b.add(0); // reserved (the mask is forwardColumnMasks[u])
+        b.add(0); // set below where this block leads an eight-pixel pair (the mask is forwardColumnMasks[u])
         u += np * p.strideX();
       }
     }
     this.forwardBlocks = b.stream().mapToInt(Integer::intValue).toArray();
+    // two-vector channel blocks: two full blocks of one phase, adjacent and with the same taps, run as one 8-pixel
+    // block (MicroRows8); the second one is skipped by the loop that runs its leader
+    for (int i = 0; cb == 2 * L && i + 5 < forwardBlocks.length; i += 3) {
+      int u = forwardBlocks[i];
+      if (forwardBlocks[i + 1] == SimdForward.PB && forwardBlocks[i + 4] == SimdForward.PB
+          && forwardBlocks[i + 3] == u + SimdForward.PB * p.strideX()
+          && forwardColumnMasks[forwardBlocks[i + 3]] == forwardColumnMasks[u]) {
+        forwardBlocks[i + 2] = 1;
+        i += 3;
+      }
+    }
     this.forwardBlockColumns = new int[forwardBlocks.length / 3 * p.kW()];
     for (int bi = 0; bi < forwardBlocks.length / 3; bi++) {
       int u = forwardBlocks[3 * bi];
@@ -92,8 +103,9 @@ final class SimdPlan {
   }
 
   /**
-   * Destination-column register blocks as (first column, pixel count, reserved) triples: columns {@code sX} apart
-   * with the same kernel-column mask, at most {@link SimdForward#PB} per block.
+   * Destination-column register blocks as (first column, pixel count, pair) triples: columns {@code sX} apart
+   * with the same kernel-column mask, at most {@link SimdForward#PB} per block; pair is 1 where the block and the
+   * next one form an eight-pixel block (two-vector channel blocks only).
    */
   int[] forwardBlocks() {
     return forwardBlocks;

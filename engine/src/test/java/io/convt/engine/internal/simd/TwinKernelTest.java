@@ -93,6 +93,10 @@ class TwinKernelTest {
     g.add(new Geometry("depthwise_whole_vectors", 1, 4, 6, 2 * l, 2 * l, 2 * l, 16, 8, 1, false, NeuronType.NONE,
         seed++));
     g.add(new Geometry("wide_k7_s4", 1, 4, 5, 6, 10, 2, 7, 4, 1, true, NeuronType.NONE, seed++));
+    // eight-pixel blocks (two adjacent four-pixel blocks with the same taps) on two-vector channel blocks: rows of
+    // 20+ same-phase columns, with and without slices and clip edges
+    g.add(new Geometry("pairs_groups2", 2, 4, 21, 4 * l, 4 * l, 2, 4, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("pairs_s1_slices", 1, 3, 27, 2 * l + 3, 2 * l - 1, 1, 3, 1, 1, true, NeuronType.RELU, seed++));
     return g.stream();
   }
 
