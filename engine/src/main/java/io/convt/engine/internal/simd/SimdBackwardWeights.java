@@ -40,8 +40,10 @@ final class SimdBackwardWeights {
       float[][] accs = new float[tasks][obs * per];
       // scratch panels are made once per worker for the whole call, not once per image (up to ~0.5 MB each)
       java.util.concurrent.ConcurrentLinkedQueue<Scratch> pool = new java.util.concurrent.ConcurrentLinkedQueue<>();
+      final PackedSource xs = new PackedSource(p, slab(p));
       for (int t = 0; t < p.images(); t++) {
         final int image = t;
+        xs.pack(src, image, threads);
         Parallel.forRange(tasks, threads, (from, to) -> {
           Scratch scratch = pool.poll();
           if (scratch == null) {
@@ -50,7 +52,7 @@ final class SimdBackwardWeights {
           for (int i = from; i < to; i++) {
             int chunk = i % chunks;
             int ob0 = chunk * obs;
-            dense(p, src, g, i / (chunks * p.kH()), (i / chunks) % p.kH(), ob0, Math.min(obs, oBlocks - ob0),
+            dense(p, src, xs, g, i / (chunks * p.kH()), (i / chunks) % p.kH(), ob0, Math.min(obs, oBlocks - ob0),
                 accs[i], image, scratch);
           }
           pool.add(scratch);
@@ -129,8 +131,8 @@ final class SimdBackwardWeights {
    * put every pixel of a strided walk in the same few L1 sets (unet_up ran at 15 GFLOP/s), and zero-padded panels
    * need no masks.
    */
-  private static void dense(ConvProblem p, float[] x, float[] g, int gr, int ky, int ob0, int obs, float[] accAll,
-      int image, Scratch sc) {
+  private static void dense(ConvProblem p, float[] x, PackedSource xs, float[] g, int gr, int ky, int ob0, int obs,
+      float[] accAll, int image, Scratch sc) {
     final int per = perBlock(p);
     final int w = slab(p);
     final int cig = p.cig();
@@ -175,9 +177,17 @@ final class SimdBackwardWeights {
       }
       return;
     }
+    final int pch = chunkPixels(p);
+    final int qw = MicroPanels.QW;
     for (int kx = 0; kx < p.kW(); kx++) {
       int ixFrom = ixFrom(p, kx);
       int ixTo = ixTo(p, kx);
+      if (xs.finite() && ixFrom < ixTo && (ixTo - ixFrom) * 8 >= p.srcW() * 7) {
+        // the tap reaches (nearly) every column: its pixels are whole source rows, one run of the packed source;
+        // columns it does not reach get a zero gradient (at most 1/8 of the FMAs wasted)
+        runs(p, xs, g, gr, ky, kx, ixFrom, ixTo, nIB, gImg, oFrom, oTo, obs, per, accAll, gP);
+        continue;
+      }
       int n = 0;
       for (int iy = 0; iy < p.srcH() && ixFrom < ixTo; iy++) {
         int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
@@ -192,8 +202,6 @@ final class SimdBackwardWeights {
           gOff[n++] = gi;
         }
       }
-      final int pch = chunkPixels(p);
-      final int qw = MicroPanels.QW;
       for (int i0 = 0; i0 < n; i0 += pch) {
         int m = Math.min(pch, n - i0);
         for (int i = 0; i < m; i++) {
@@ -209,6 +217,58 @@ final class SimdBackwardWeights {
             } else {
               MicroPanels.quad4x2(gP, a0, xP, ib * pch * w, m, accAll, j * per + at);
             }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * One task's tap (ky, kx) over whole source rows: the rows it reaches are one contiguous run of the packed source,
+   * cut into chunks of {@link #chunkPixels}; only the gradient is packed (zero where the tap does not reach a column).
+   */
+  private static void runs(ConvProblem p, PackedSource xs, float[] g, int gr, int ky, int kx, int ixFrom, int ixTo,
+      int nIB, int gImg, int oFrom, int oTo, int obs, int per, float[] accAll, float[] gP) {
+    final int w = slab(p);
+    final int pch = chunkPixels(p);
+    final int qw = MicroPanels.QW;
+    final int groupsQ = (oTo - oFrom + qw - 1) / qw;
+    int iy0 = p.srcH();
+    int iy1 = 0;
+    for (int iy = 0; iy < p.srcH(); iy++) {
+      int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+      if (v >= 0 && v < p.clipH()) {
+        iy0 = Math.min(iy0, iy);
+        iy1 = iy + 1;
+      }
+    }
+    final int u0 = -p.tX() + p.cx() - p.dilX() * kx; // u = ix·sX + u0
+    for (int p0 = iy0 * p.srcW(); p0 < iy1 * p.srcW(); p0 += pch) {
+      int m = Math.min(pch, iy1 * p.srcW() - p0);
+      for (int i = 0, iy = p0 / p.srcW(), ix = p0 % p.srcW(); i < m; i++) {
+        if (ix >= ixFrom && ix < ixTo) {
+          int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+          int gi = gImg + ((p.clipY() + v) * p.dstW() + p.clipX() + ix * p.strideX() + u0) * p.dstC();
+          Micro.copy(g, gi + oFrom, gP, i * qw, oTo - oFrom, pch * qw, qw);
+        } else {
+          for (int q = 0; q < groupsQ; q++) {
+            java.util.Arrays.fill(gP, q * pch * qw + i * qw, q * pch * qw + (i + 1) * qw, 0f);
+          }
+        }
+        if (++ix == p.srcW()) {
+          ix = 0;
+          iy++;
+        }
+      }
+      for (int ib = 0; ib < nIB; ib++) {
+        int at = (kx * nIB + ib) * 4 * w;
+        int b0 = xs.base(gr, ib) + p0 * w;
+        for (int j = 0; j < obs; j++) {
+          int a0 = j * OB / qw * pch * qw + j * OB % qw;
+          if (w == 4 * L) {
+            MicroPanels.quad4x4(gP, a0, xs.data, b0, m, accAll, j * per + at);
+          } else {
+            MicroPanels.quad4x2(gP, a0, xs.data, b0, m, accAll, j * per + at);
           }
         }
       }

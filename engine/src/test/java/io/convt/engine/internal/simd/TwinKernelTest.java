@@ -214,6 +214,32 @@ class TwinKernelTest {
   }
 
   @Test
+  void weightGradientOfAnInfiniteSourcePixelReachesOnlyItsTaps() {
+    // taps that do not reach column 0 must not see its +Inf (the packed-row path multiplies unreached pixels by 0)
+    int l = SimdForward.L;
+    // k4 s2, no shift: kernel column 3 starts at source column 1 and reaches 23 of the 24 columns
+    ConvProblem p = new ConvProblem(1, 6, 24, 2 * l, 0, 2 * l, 14, 50, 2 * l, 0, 2 * l, 2 * l, 1, 4, 4, 2, 2, 1, 1,
+        0, 0, 0, 0, 14, 50, 0, 0, AccumulatorPrecision.FLOAT);
+    Random r = new Random(13);
+    float[] src = random(r, p.images() * p.srcImageSize());
+    src[(2 * p.srcW()) * p.srcC() + p.sfo() + 3] = Float.POSITIVE_INFINITY;
+    float[] g = random(r, p.images() * p.dstImageSize());
+    float[] want = new float[p.weightCount()];
+    float[] got = new float[p.weightCount()];
+    ScalarBackend.INSTANCE.backwardWeights(p, src, g, want, null, 1);
+    simd.backwardWeights(p, src, g, got, null, 2);
+    int finite = 0;
+    for (int i = 0; i < want.length; i++) {
+      assertEquals(Float.isFinite(want[i]), Float.isFinite(got[i]), "element " + i + ": scalar=" + want[i] + " simd="
+          + got[i]);
+      assertEquals(Float.isNaN(want[i]), Float.isNaN(got[i]), "element " + i + ": scalar=" + want[i] + " simd="
+          + got[i]);
+      finite += Float.isFinite(want[i]) ? 1 : 0;
+    }
+    assertTrue(finite > 0 && finite < want.length, "the infinite pixel reaches some weights, not all: " + finite);
+  }
+
+  @Test
   void halfPrecisionForwardIsDelegatedToTheScalarReference() {
     ConvProblem f = problem(new Geometry("h", 1, 5, 6, 8, 8, 1, 3, 2, 1, false, NeuronType.NONE, 7));
     ConvProblem p = new ConvProblem(f.images(), f.srcH(), f.srcW(), f.srcC(), f.sfo(), f.cinRead(), f.dstH(),
