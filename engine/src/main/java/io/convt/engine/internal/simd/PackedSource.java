@@ -16,7 +16,8 @@ final class PackedSource {
   private final int w;
   private final int slabs;
   private final int slabFloats;
-  final float[] data;
+  /** The packed image; allocated on the first {@link #pack} (calls whose tasks all run row by row never need it). */
+  float[] data;
   private boolean finite;
 
   PackedSource(ConvProblem p, int w) {
@@ -24,7 +25,6 @@ final class PackedSource {
     this.w = w;
     this.slabs = (p.cig() + w - 1) / w;
     this.slabFloats = p.srcH() * p.srcW() * w;
-    this.data = new float[p.groups() * slabs * slabFloats];
   }
 
   /** Index of pixel 0 of slab {@code ib} of group {@code gr}. */
@@ -33,7 +33,7 @@ final class PackedSource {
   }
 
   /**
-   * Whether every packed value is finite. Tasks may then multiply source pixels a tap does not reach by a zero
+   * Whether an image is packed and every packed value is finite. Tasks may then multiply source pixels a tap does not reach by a zero
    * gradient (0·x = 0); with an infinite or NaN pixel that would add a NaN the reference never sees, so they take the
    * exact per-pixel path instead.
    */
@@ -45,6 +45,9 @@ final class PackedSource {
   void pack(float[] x, int image, int threads) {
     final int cig = p.cig();
     final int img = (p.srcImage0() + image) * p.srcImageSize() + p.sfo();
+    if (data == null) {
+      data = new float[p.groups() * slabs * slabFloats];
+    }
     final boolean[] bad = new boolean[p.srcH()];
     Parallel.forRange(p.srcH(), threads, (from, to) -> {
       for (int iy = from; iy < to; iy++) {
