@@ -14,6 +14,14 @@ import jdk.incubator.vector.VectorSpecies;
 final class Micro {
   static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   static final int L = S.length();
+  /**
+   * Floats before the first packed value of a large packed array (weights, the weight gradient's packed source).
+   * A float array's data starts 16 bytes after the object (header and length, compressed class pointers), and G1
+   * places large arrays at the start of a region, so 12 floats put every 64-byte panel row of such an array on a
+   * cache-line boundary and no 512-bit load splits a line (smaller arrays land anywhere: no worse than without).
+   * Measured: dcgan_l2 N=32 forward 97–107 → 121 GFLOP/s, dcgan_l3 100–112 → 124–127.
+   */
+  static final int ALIGN_PAD = 12;
 
   private Micro() {}
 

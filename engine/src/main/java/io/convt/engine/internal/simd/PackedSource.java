@@ -5,7 +5,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * One image's source for the weight gradient, packed once per image for every task: {@code [group][slab][pixel][w]}
+ * One image's source for the weight gradient, packed once per image for every task: {@link Micro#ALIGN_PAD} floats,
+ * then {@code [group][slab][pixel][w]}
  * (pixels in image order, slabs of w = 2L or 4L input channels, tails zero-filled). A kernel tap connects a contiguous
  * range of source rows, so its pixels are one contiguous run of this panel and a task reads them in place instead of
  * copying them again for every (task, tap): the per-task source copies were 19 % of s1_k3's and ~30 % of groups4's
@@ -29,7 +30,7 @@ final class PackedSource {
 
   /** Index of pixel 0 of slab {@code ib} of group {@code gr}. */
   int base(int gr, int ib) {
-    return (gr * slabs + ib) * slabFloats;
+    return Micro.ALIGN_PAD + (gr * slabs + ib) * slabFloats;
   }
 
   /**
@@ -46,7 +47,7 @@ final class PackedSource {
     final int cig = p.cig();
     final int img = (p.srcImage0() + image) * p.srcImageSize() + p.sfo();
     if (data == null) {
-      data = new float[p.groups() * slabs * slabFloats];
+      data = new float[Micro.ALIGN_PAD + p.groups() * slabs * slabFloats];
     }
     final boolean[] bad = new boolean[p.srcH()];
     Parallel.forRange(p.srcH(), threads, (from, to) -> {

@@ -146,7 +146,7 @@ final class SimdBackwardData {
       int n = Math.min(kc, cog - k0);
       for (int ky = 0; ky < kH; ky++) {
         for (int kx = 0; kx < kW; kx++) {
-          int wb = (((wGroup * kH + ky) * kW + kx) * cog + k0) * cb;
+          int wb = Micro.ALIGN_PAD + (((wGroup * kH + ky) * kW + kx) * cog + k0) * cb;
           for (int r = 0; r < nRows; r++) {
             int rowBase = tapRows[r * kH + ky];
             if (rowBase < 0) {
@@ -218,7 +218,7 @@ final class SimdBackwardData {
               if (blockU[b / 2 * kW + kx] < 0) {
                 continue;
               }
-              int wb = ((wGroup * kH + ky) * kW + kx) * cog * cb;
+              int wb = Micro.ALIGN_PAD + ((wGroup * kH + ky) * kW + kx) * cog * cb;
               for (int oc = 0; oc < cog; oc++, n++) {
                 aOff[n] = rowBase + u(p, 0, kx) * dc + oc;
                 bOff[n] = wb + oc * cb;

@@ -149,7 +149,7 @@ final class SimdForward {
       int n = Math.min(kc, ilEnd - k0);
       for (int ky = 0; ky < kH; ky++) {
         for (int kx = 0; kx < kW; kx++) {
-          int wb = (((wGroup * kH + ky) * kW + kx) * cig + k0) * cb;
+          int wb = Micro.ALIGN_PAD + (((wGroup * kH + ky) * kW + kx) * cig + k0) * cb;
           for (int r = 0; r < nRows; r++) {
             int rowBase = tapRows[r * kH + ky];
             if (rowBase < 0) {

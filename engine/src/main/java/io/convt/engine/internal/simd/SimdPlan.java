@@ -210,7 +210,8 @@ final class SimdPlan {
   }
 
   /**
-   * Forward weights: DENSE → [g][Cout block of cb][ky][kx][il][cb] (each micro-kernel call streams one contiguous run) with zeros for padding and for input channels not read;
+   * Forward weights: DENSE → {@link Micro#ALIGN_PAD} zeros, then [g][Cout block of cb][ky][kx][il][cb] (each
+   * micro-kernel call streams one contiguous run) with zeros for padding and for input channels not read;
    * DEPTHWISE → [ky][kx][coutPad] with zeros for channels not read; DOT reads OHWI in place.
    */
   float[] packForward(float[] w) {
@@ -232,14 +233,14 @@ final class SimdPlan {
     int cig = p.cig();
     int cog = p.cog();
     int n = p.groups() * kk * cig * cogPad;
-    float[] d = new float[n];
+    float[] d = new float[Micro.ALIGN_PAD + n];
     for (int o = 0; o < p.cout(); o++) {
       int gr = o / cog;
       int oc = o % cog;
       int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
       for (int k = 0; k < kk; k++) {
         int from = (o * kk + k) * cig;
-        int to = ((gr * (cogPad / cb) + oc / cb) * kk + k) * cig * cb + oc % cb;
+        int to = Micro.ALIGN_PAD + ((gr * (cogPad / cb) + oc / cb) * kk + k) * cig * cb + oc % cb;
         for (int il = 0; il < ilEnd; il++) {
           d[to + il * cb] = w[from + il];
         }
@@ -248,7 +249,10 @@ final class SimdPlan {
     return d;
   }
 
-  /** Data-gradient weights: DENSE → [g][Cin block of cbi][ky][kx][oc][cbi]; DEPTHWISE → [ky][kx][coutPad]. */
+  /**
+   * Data-gradient weights: DENSE → {@link Micro#ALIGN_PAD} zeros, then [g][Cin block of cbi][ky][kx][oc][cbi];
+   * DEPTHWISE → [ky][kx][coutPad].
+   */
   float[] packBackwardData(float[] w) {
     int kk = p.kH() * p.kW();
     if (backwardDataKind == Kind.DEPTHWISE) {
@@ -264,13 +268,13 @@ final class SimdPlan {
     int cig = p.cig();
     int cog = p.cog();
     int n = p.groups() * kk * cog * cigPad;
-    float[] d = new float[n];
+    float[] d = new float[Micro.ALIGN_PAD + n];
     for (int o = 0; o < p.cout(); o++) {
       int gr = o / cog;
       int oc = o % cog;
       for (int k = 0; k < kk; k++) {
         for (int il = 0; il < cig; il++) {
-          d[(((gr * (cigPad / cbi) + il / cbi) * kk + k) * cog + oc) * cbi + il % cbi] =
+          d[Micro.ALIGN_PAD + (((gr * (cigPad / cbi) + il / cbi) * kk + k) * cog + oc) * cbi + il % cbi] =
               w[(o * kk + k) * cig + il];
         }
       }
