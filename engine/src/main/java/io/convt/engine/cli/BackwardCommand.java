@@ -22,10 +22,12 @@ import picocli.CommandLine.Option;
  * (like X), {@code GW} (in the layout named by {@code --weights-layout}) and {@code GB}, summed over the batch.
  * With {@code --weights-layout pytorch} they equal PyTorch autograd's {@code x.grad}, {@code w.grad},
  * {@code b.grad} for {@code y.backward(GY)}. A fused neuron is not differentiated (as in MPS): GY is taken with
- * respect to the pre-activation.
+ * respect to the pre-activation. Unlike {@code forward}, it holds X, GY and GX whole in memory (the weight gradient
+ * sums over every record).
  */
 @Command(name = "backward", mixinStandardHelpOptions = true,
-    description = "Gradients of the transposed convolution w.r.t. input, weights and bias.")
+    description = "Gradients of the transposed convolution w.r.t. input, weights and bias. Reads the whole "
+        + "stacks into memory (unlike forward, which streams): for large N raise the heap, CONVT_JAVA_OPTS=-Xmx8g.")
 public final class BackwardCommand implements Callable<Integer> {
   @Option(names = "--input", required = true, paramLabel = "X.npy", description = "Input stack [N,Cin,H,W].")
   Path input;

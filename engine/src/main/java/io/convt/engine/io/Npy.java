@@ -52,22 +52,32 @@ public final class Npy {
   }
 
   private static NpyArray read(SeekableByteChannel ch, String name) throws IOException {
+    NpyHeader h = readWholeFileHeader(ch, name);
+    return readElements(ch, h, name, 0, h.elementCount(), h.shape());
+  }
+
+  /** The header, checked to describe the whole file: no bytes after the data (a truncated file fails here too). */
+  static NpyHeader readWholeFileHeader(SeekableByteChannel ch, String name) throws IOException {
     NpyHeader h = readHeader(ch, name);
     long trailing = ch.size() - h.dataOffset() - h.dataBytes();
     if (trailing > 0) {
       throw new TensorFormatException(name, "has " + trailing + " bytes after the data that shape "
           + java.util.Arrays.toString(h.shape()) + " promises (corrupt or not a single array)");
     }
-    return readElements(ch, h, name, 0, h.elementCount(), h.shape());
+    return h;
   }
 
   /** Reads a float32-convertible array, refusing uint8 (which needs a quantisation rule to mean anything). */
   public static NpyArray readFloat(Path file) {
     NpyArray a = read(file);
     if (a.bytes() != null) {
-      throw new TensorFormatException(file.toString(), "dtype " + a.dtype() + " is not a float type (need f2, f4 or f8)");
+      throw notFloat(file.toString(), a.dtype());
     }
     return a;
+  }
+
+  static TensorFormatException notFloat(String name, String dtype) {
+    return new TensorFormatException(name, "dtype " + dtype + " is not a float type (need f2, f4 or f8)");
   }
 
   /**
@@ -103,11 +113,10 @@ public final class Npy {
       throw new IllegalArgumentException("Cannot write " + file + ": shape " + java.util.Arrays.toString(shape)
           + " holds " + n + " values but " + data.length + " were given");
     }
-    byte[] header = header("<f4", shape);
-    ByteBuffer body = ByteBuffer.allocate(header.length + 4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
-    body.put(header);
-    body.asFloatBuffer().put(data);
-    AtomicFiles.write(file, body.array());
+    try (NpyFloat32Writer w = NpyFloat32Writer.open(file, shape)) {
+      w.append(data, 0, data.length);
+      w.commit();
+    }
   }
 
   static TensorFormatException unreadable(String name, IOException e) {
@@ -133,7 +142,7 @@ public final class Npy {
     return b.array();
   }
 
-  private static NpyHeader readHeader(SeekableByteChannel ch, String name) throws IOException {
+  static NpyHeader readHeader(SeekableByteChannel ch, String name) throws IOException {
     long size = ch.size();
     ByteBuffer pre = readExactly(ch, 0, Math.min(10, (int) Math.min(size, 10)), name);
     if (size < 10) {
@@ -176,7 +185,7 @@ public final class Npy {
     return h;
   }
 
-  private static NpyArray readElements(SeekableByteChannel ch, NpyHeader h, String name, long firstElement, long count,
+  static NpyArray readElements(SeekableByteChannel ch, NpyHeader h, String name, long firstElement, long count,
       int[] shape) throws IOException {
     if (count * h.itemSize() > Integer.MAX_VALUE - 8) {
       throw new TensorFormatException(name, "array of " + count + " elements is too large to load at once; "
