@@ -27,7 +27,9 @@ final class SimdBackwardWeights {
     final int obs = Math.max(1, Math.min(Math.min(oBlocks, 131072 / per), (oBlocks + spread - 1) / spread));
     final int chunks = (oBlocks + obs - 1) / obs;
     final int tasks = depthwise ? kk : p.groups() * p.kH() * chunks;
-    if (depthwise) {
+    if (SimdWeightsDirect.applies(p)) {
+      SimdWeightsDirect.run(p, src, g, gW, threads);
+    } else if (depthwise) {
       Parallel.forRange(tasks, threads, (from, to) -> {
         float[] acc = new float[2 * L];
         for (int i = from; i < to; i++) {

@@ -96,6 +96,9 @@ class TwinKernelTest {
     // eight-pixel blocks (two adjacent four-pixel blocks with the same taps) on two-vector channel blocks: rows of
     // 20+ same-phase columns, with and without slices and clip edges
     g.add(new Geometry("pairs_groups2", 2, 4, 21, 4 * l, 4 * l, 2, 4, 2, 1, false, NeuronType.NONE, seed++));
+    // tiny images (at most 16 pixels): the weight gradient is summed straight into the OHWI gradient
+    g.add(new Geometry("one_pixel_images", 3, 1, 1, 20, 36, 1, 4, 1, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("tiny_images_groups", 4, 3, 4, 4 * l + 5, 4 * l, 2, 3, 2, 1, true, NeuronType.NONE, seed++));
     g.add(new Geometry("pairs_s1_slices", 1, 3, 27, 2 * l + 3, 2 * l - 1, 1, 3, 1, 1, true, NeuronType.RELU, seed++));
     return g.stream();
   }
