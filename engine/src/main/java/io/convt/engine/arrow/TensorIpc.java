@@ -12,10 +12,6 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
-import org.apache.arrow.vector.ipc.ArrowFileWriter;
-import org.apache.arrow.vector.types.pojo.ArrowType;
-import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Arrow IPC files of tensors: column {@code id} (utf8) and column {@code data} of {@link FixedShapeTensorType}
@@ -28,26 +24,14 @@ public final class TensorIpc {
 
   private TensorIpc() {}
 
-  /** Writes one file of same-shape tensors as a single record batch. */
+  /** Writes one file of same-shape tensors as a single record batch (closes {@code out}). */
   public static void write(WritableByteChannel out, int[] shape, List<String> ids, List<float[]> tensors,
       BufferAllocator allocator) throws IOException {
-    FixedShapeTensorType type = new FixedShapeTensorType(shape, shape.length == 3 ? List.of("C", "H", "W") : null);
-    Schema schema = new Schema(List.of(Field.notNullable("id", new ArrowType.Utf8()), type.field("data")));
-    try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
-        ArrowFileWriter writer = new ArrowFileWriter(root, null, out)) {
-      VarCharVector id = (VarCharVector) root.getVector("id");
-      FixedShapeTensorVector data = (FixedShapeTensorVector) root.getVector("data");
-      id.allocateNew(ids.size());
-      data.getUnderlyingVector().setInitialCapacity(ids.size());
-      data.allocateNew();
+    try (TensorIpcWriter w = new TensorIpcWriter(out, shape, Math.max(1, ids.size()), allocator)) {
       for (int i = 0; i < ids.size(); i++) {
-        id.setSafe(i, ids.get(i).getBytes(StandardCharsets.UTF_8));
-        data.set(i, tensors.get(i));
+        w.add(ids.get(i), tensors.get(i));
       }
-      root.setRowCount(ids.size());
-      writer.start();
-      writer.writeBatch();
-      writer.end();
+      w.finish();
     }
   }
 

@@ -99,6 +99,43 @@ public final class Npy {
     }
   }
 
+  /**
+   * As {@link #readRecords}, but one float array per record (entry of the first axis), decoded straight from the
+   * file's bytes: for a caller that hands records on one by one, this saves copying each record out of one big
+   * array. Values are those {@link #readRecords} gives (float16/64 converted the same way).
+   */
+  public static float[][] readRecordArrays(Path file, NpyHeader h, long first, int count) {
+    String name = file.toString();
+    if (h.shape().length == 0 || first < 0 || count < 0 || first + count > h.shape()[0]) {
+      throw new IllegalArgumentException("Cannot read records " + first + ".." + (first + count) + " of " + name
+          + ": first axis has " + (h.shape().length == 0 ? 0 : h.shape()[0]) + " entries");
+    }
+    int per = (int) h.recordElements();
+    float[][] out = new float[count][];
+    if (h.itemSize() != 4) {
+      float[] all = readRecords(file, h, first, count).floats();
+      for (int i = 0; i < count; i++) {
+        out[i] = java.util.Arrays.copyOfRange(all, i * per, (i + 1) * per);
+      }
+      return out;
+    }
+    if ((long) count * per * 4 > Integer.MAX_VALUE - 8) {
+      throw new TensorFormatException(name, count + " records of " + per + " elements are too large to load at "
+          + "once; read fewer records at a time");
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      java.nio.FloatBuffer data = readExactly(ch, h.dataOffset() + first * per * 4L, count * per * 4, name)
+          .order(h.order()).asFloatBuffer();
+      for (int i = 0; i < count; i++) {
+        out[i] = new float[per];
+        data.get(out[i]);
+      }
+      return out;
+    } catch (IOException e) {
+      throw unreadable(name, e);
+    }
+  }
+
   /** Writes a float32 little-endian C-order array atomically (temporary file, then rename). */
   public static void writeFloat32(Path file, int[] shape, float[] data) {
     long n = 1;

@@ -42,6 +42,32 @@ class TensorIpcTest {
   }
 
   @Test
+  void streamedFileOfSeveralBatchesReadsBackInOrderAndFreesItsMemory() throws IOException {
+    Path f = tmp.resolve("s.arrow");
+    int n = 7;
+    try (RootAllocator alloc = new RootAllocator()) {
+      try (TensorIpcWriter w = new TensorIpcWriter(FileChannel.open(f, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), new int[] {2, 1, 3}, 3, alloc)) {
+        for (int i = 0; i < n; i++) {
+          w.add("r" + i, new float[] {i, -i, i + 0.5f, Float.NaN, i * 1e-40f, 6});
+        }
+        assertThrows(IllegalArgumentException.class, () -> w.add("bad", new float[5]));
+        w.finish();
+      }
+      assertEquals(0, alloc.getAllocatedMemory(), "the writer freed its batch");
+    }
+    try (RootAllocator alloc = new RootAllocator(); FileChannel in = FileChannel.open(f)) {
+      List<TensorIpc.Tensor> t = TensorIpc.read(in, f.toString(), alloc);
+      assertEquals(n, t.size()); // batches of 3, 3 and 1 rows
+      for (int i = 0; i < n; i++) {
+        assertEquals("r" + i, t.get(i).id());
+        assertArrayEquals(new int[] {2, 1, 3}, t.get(i).shape());
+        assertArrayEquals(new float[] {i, -i, i + 0.5f, Float.NaN, i * 1e-40f, 6}, t.get(i).data(), 0f);
+      }
+    }
+  }
+
+  @Test
   void garbageIsAClearError() throws IOException {
     Path f = Files.write(tmp.resolve("junk.arrow"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
     try (RootAllocator alloc = new RootAllocator(); FileChannel in = FileChannel.open(f)) {

@@ -97,6 +97,18 @@ class NpyTest {
   }
 
   @Test
+  void readsRecordSlicesAsOneArrayPerRecord() {
+    Path f = fixture("f4_2x3x4.npy");
+    float[][] both = Npy.readRecordArrays(f, Npy.readHeader(f), 0, 2);
+    assertEquals(2, both.length);
+    assertArrayEquals(Arrays.copyOfRange(expected(), 0, 12), both[0], 0f);
+    assertArrayEquals(Arrays.copyOfRange(expected(), 12, 24), both[1], 0f);
+    float[][] second = Npy.readRecordArrays(f, Npy.readHeader(f), 1, 1);
+    assertArrayEquals(Npy.readRecords(f, Npy.readHeader(f), 1, 1).floats(), second[0], 0f);
+    assertThrows(IllegalArgumentException.class, () -> Npy.readRecordArrays(f, Npy.readHeader(f), 1, 2));
+  }
+
+  @Test
   void hostileAndTruncatedFilesFailWithTheProblem() throws IOException {
     byte[] good = Files.readAllBytes(fixture("f4_2x3x4.npy"));
     assertMessage(() -> Npy.read(write("empty.npy", new byte[0])), "empty.npy", "too short");

@@ -2,7 +2,6 @@ package io.convt.job.infer;
 
 import io.convt.engine.io.ImageCodec;
 import io.convt.engine.io.Npy;
-import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.NpyHeader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,13 +54,11 @@ final class InputReader implements Iterator<InputRecord> {
   private void readSlice(InputItem item) {
     Path file = Path.of(item.path());
     NpyHeader h = Npy.readHeader(file);
-    NpyArray a = Npy.readRecords(file, h, item.first(), item.count());
+    // one array per record, decoded from the file's bytes (no slice-wide array copied out record by record)
+    float[][] records = Npy.readRecordArrays(file, h, item.first(), item.count());
     int[] shape = {h.shape()[1], h.shape()[2], h.shape()[3]};
-    int per = shape[0] * shape[1] * shape[2];
     for (int i = 0; i < item.count(); i++) {
-      float[] data = new float[per];
-      System.arraycopy(a.floats(), i * per, data, 0, per);
-      pending.add(new InputRecord(item.path() + "#" + (item.first() + i), shape, data, null));
+      pending.add(new InputRecord(item.path() + "#" + (item.first() + i), shape, records[i], null));
     }
   }
 
