@@ -21,6 +21,8 @@ import org.apache.arrow.vector.types.pojo.FieldType;
  * {@link #wrap} borrows the caller's vector and {@link #close()} leaves it alone.
  */
 public final class ImageBatch implements AutoCloseable {
+  /** Floats in one transpose tile of {@link #readCHW} / {@link #writeCHW}: 16 KiB, half of L1. */
+  private static final int TILE_FLOATS = 4096;
   private final FixedSizeListVector vector;
   private final Float4Vector data;
   private final int count;
@@ -167,30 +169,53 @@ public final class ImageBatch implements AutoCloseable {
     floats((long) n * imageSize(), imageSize()).put(src, 0, imageSize());
   }
 
-  /** Copies image {@code n} as {@code [C][H][W]} ({@code MPSDataLayoutFeatureChannelsxHeightxWidth}). */
+  /**
+   * Copies image {@code n} as {@code [C][H][W]} ({@code MPSDataLayoutFeatureChannelsxHeightxWidth}).
+   *
+   * <p>The transpose goes tile by tile: a run of whole pixels (HWC, contiguous) is copied out of the Arrow buffer
+   * into a small array that stays in L1, then each channel's run is written contiguously. A straight per-pixel loop
+   * wrote C cache lines a plane apart per pixel and cost as much as the kernel itself on 32×128×128 outputs.
+   */
   public void readCHW(int n, float[] dst) {
     checkImage(n, dst.length);
-    float[] hwc = new float[imageSize()];
-    readHWC(n, hwc);
     int plane = height * width;
-    for (int p = 0; p < plane; p++) {
+    int tilePixels = tilePixels(plane);
+    float[] tile = new float[tilePixels * channels];
+    FloatBuffer src = floats((long) n * imageSize(), imageSize());
+    for (int p0 = 0; p0 < plane; p0 += tilePixels) {
+      int pixels = Math.min(tilePixels, plane - p0);
+      src.get(p0 * channels, tile, 0, pixels * channels);
       for (int c = 0; c < channels; c++) {
-        dst[c * plane + p] = hwc[p * channels + c];
+        int d = c * plane + p0;
+        for (int p = 0, t = c; p < pixels; p++, t += channels) {
+          dst[d + p] = tile[t];
+        }
       }
     }
   }
 
-  /** Overwrites image {@code n} from {@code [C][H][W]}. */
+  /** Overwrites image {@code n} from {@code [C][H][W]} (tile by tile, as {@link #readCHW}). */
   public void writeCHW(int n, float[] src) {
     checkImage(n, src.length);
-    float[] hwc = new float[imageSize()];
     int plane = height * width;
-    for (int p = 0; p < plane; p++) {
+    int tilePixels = tilePixels(plane);
+    float[] tile = new float[tilePixels * channels];
+    FloatBuffer dst = floats((long) n * imageSize(), imageSize());
+    for (int p0 = 0; p0 < plane; p0 += tilePixels) {
+      int pixels = Math.min(tilePixels, plane - p0);
       for (int c = 0; c < channels; c++) {
-        hwc[p * channels + c] = src[c * plane + p];
+        int s = c * plane + p0;
+        for (int p = 0, t = c; p < pixels; p++, t += channels) {
+          tile[t] = src[s + p];
+        }
       }
+      dst.put(p0 * channels, tile, 0, pixels * channels);
     }
-    writeHWC(n, hwc);
+  }
+
+  /** Pixels per transpose tile: about 16 KiB of floats, at least 16 pixels (a cache line of each channel run). */
+  private int tilePixels(int plane) {
+    return Math.min(plane, Math.max(16, TILE_FLOATS / channels));
   }
 
   private void checkImage(int n, int length) {

@@ -13,6 +13,7 @@ import io.convt.job.LayerWeights;
 import io.convt.job.OutputCommit;
 import io.convt.job.Progress;
 import io.convt.job.SparkErrors;
+import io.convt.job.TaskWindow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +46,7 @@ public final class InferJob {
   public static Map<String, Object> run(SparkSession spark, LayerSpec spec, JobConfig config, String input,
       String output) {
     long t0 = System.nanoTime();
+    long startMillis = System.currentTimeMillis();
     InferSettings s = InferSettings.from(config);
     String mode = config.choice("mode", "error", "overwrite");
     int partitions = config.integer("partitions", 0, 1_000_000);
@@ -68,6 +70,7 @@ public final class InferJob {
     for (String outcome : new String[] {OutputRecord.OK, "unreadable", "channels", "shape", "non_finite"}) {
       counters.put(outcome, spark.sparkContext().longAccumulator("convt records " + outcome));
     }
+    TaskWindow window = TaskWindow.register(spark.sparkContext(), "convt task work spans");
     String quarantineDir = commit.mkdir("quarantine");
     long broadcastId = weights.id();
     FlatMapFunction<java.util.Iterator<InputRecord>, OutputRecord> kernel = records ->
@@ -99,14 +102,14 @@ public final class InferJob {
           + ", bad records to quarantine/");
       if (s.outputFormat().equals("arrow")) {
         String dir = commit.staging("data");
-        results.foreachPartition(rows -> ArrowPartWriter.write(rows, dir));
+        results.foreachPartition(window.around(rows -> ArrowPartWriter.write(rows, dir)));
       } else if (!s.outputFormat().equals("parquet")) {
         String dir = commit.staging("images");
-        results.foreachPartition(rows -> ImageWriter.write(rows, dir, s));
+        results.foreachPartition(window.around(rows -> ImageWriter.write(rows, dir, s)));
       } else {
         String dir = commit.mkdir("data");
         String schema = outputSchema(tensorMetadata(plan, layer)).json();
-        results.foreachPartition(rows -> ParquetPartWriter.write(rows, dir, s.parquet(), schema));
+        results.foreachPartition(window.around(rows -> ParquetPartWriter.write(rows, dir, s.parquet(), schema)));
         commit.writeText("data/_SUCCESS", ""); // as Spark's committer leaves it: marks a complete dataset
       }
       counters.forEach((k, v) -> {
@@ -121,6 +124,7 @@ public final class InferJob {
       spark.sparkContext().setJobDescription(null);
     }
     Map<String, Object> summary = summary(spark, spec, config, plan, layer, counts, builds.value(), t0, commit);
+    window.putInto(summary, startMillis, (Long) summary.get("records_in"));
     commit.writeText("run-summary.json", json(summary));
     commit.commit();
     return summary;

@@ -8,7 +8,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 /**
  * The validated {@code parquet.*} keys of {@code output.format=parquet} (small, serializable, for executors).
  *
- * @param codec compression of every column ({@code parquet.compression})
+ * @param codec compression of every column ({@code parquet.compression}; {@code none} by default)
  * @param dataDictionary whether Parquet tries dictionary encoding on the {@code data} column
  *     ({@code parquet.data-dictionary}); {@code id} and {@code shape} always try it, as Parquet does by default
  * @param dataStatistics whether Parquet keeps min/max statistics (and the column index built from them) for the
@@ -19,7 +19,7 @@ public record ParquetOptions(String codec, boolean dataDictionary, boolean dataS
 
   /** Reads and validates the {@code parquet.*} keys of {@code c}; errors name the key. */
   public static ParquetOptions from(JobConfig c) {
-    String codec = c.choice("parquet.compression", "snappy", "zstd", "gzip", "lz4_raw", "none");
+    String codec = c.choice("parquet.compression", "none", "snappy", "zstd", "gzip", "lz4_raw");
     return new ParquetOptions(codec, c.bool("parquet.data-dictionary"), c.bool("parquet.data-statistics"),
         (long) c.integer("parquet.row-group-mb", 1, 2047) << 20);
   }

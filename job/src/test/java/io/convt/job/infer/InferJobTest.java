@@ -119,6 +119,14 @@ public class InferJobTest {
     assertEquals(0L, s.get("records_quarantined"));
     assertTrue(Files.exists(Path.of(out, "_SUCCESS")));
     assertTrue(Files.readString(Path.of(out, "run-summary.json")).contains("\"weights_sha256\""));
+    // start-up and the tasks' processing window, both inside the job's wall time
+    double wall = (Double) s.get("wall_seconds");
+    double startup = (Double) s.get("startup_seconds");
+    double processing = (Double) s.get("processing_seconds");
+    assertTrue(startup >= 0 && processing > 0 && startup + processing <= wall + 0.01,
+        "startup " + startup + " + processing " + processing + " within wall " + wall);
+    assertEquals(6 / processing, (Double) s.get("processing_records_per_second"), 0.1 + 6 / processing * 0.01);
+    assertTrue(Files.readString(Path.of(out, "run-summary.json")).contains("\"processing_seconds\""));
     // ids are file#index; sorting by id keeps the stack order for 6 records
     assertArrayEquals(engine(upsample(), x), readData(out + "/data", 3 * 96 * 96));
     Row first = spark.read().parquet(out + "/data").orderBy("id").first();

@@ -88,7 +88,7 @@ public class ParquetOutputTest {
   }
 
   @Test
-  void defaultsWriteSparksSchemaAndFooterAndPlainSnappyDataWithoutStatistics() throws IOException {
+  void defaultsWriteSparksSchemaAndFooterAndPlainUncompressedDataWithoutStatistics() throws IOException {
     Path npy = stack();
     String out = tmp.resolve("out").toString();
     InferJob.run(spark, InferJobTest.upsample(), conf("partitions=2"), npy.toString(), out);
@@ -102,7 +102,7 @@ public class ParquetOutputTest {
       assertEquals(ParquetPartWriter.SCHEMA, meta.getSchema());
       assertEquals(expected.json(), meta.getKeyValueMetaData().get(ParquetPartWriter.SPARK_SCHEMA_KEY));
       for (ColumnChunkMetaData c : dataChunks(r)) {
-        assertEquals(CompressionCodecName.SNAPPY, c.getCodec());
+        assertEquals(CompressionCodecName.UNCOMPRESSED, c.getCodec(), "float tensors are written uncompressed by default");
         assertFalse(c.getEncodings().contains(Encoding.PLAIN_DICTIONARY) || c.getEncodings().contains(Encoding.RLE_DICTIONARY),
             "no dictionary on the float data: " + c.getEncodings());
         assertTrue(c.getStatistics().isEmpty(), "no min/max on the float data by default");
@@ -191,11 +191,11 @@ public class ParquetOutputTest {
     Npy.writeFloat32(npy, new int[] {4, 3, 8, 8}, new float[4 * 3 * 8 * 8]);
     for (String dictionary : new String[] {"true", "false"}) {
       String out = tmp.resolve("dict-" + dictionary).toString();
-      InferJob.run(spark, InferJobTest.upsample(), conf("partitions=1", "parquet.compression=none",
+      InferJob.run(spark, InferJobTest.upsample(), conf("partitions=1", "parquet.compression=snappy",
           "parquet.data-dictionary=" + dictionary), npy.toString(), out);
       try (ParquetFileReader r = open(parts(out + "/data").get(0))) {
         ColumnChunkMetaData c = dataChunks(r).get(0);
-        assertEquals(CompressionCodecName.UNCOMPRESSED, c.getCodec());
+        assertEquals(CompressionCodecName.SNAPPY, c.getCodec());
         boolean dict = c.getEncodings().contains(Encoding.PLAIN_DICTIONARY)
             || c.getEncodings().contains(Encoding.RLE_DICTIONARY);
         assertEquals(dictionary.equals("true"), dict, c.getEncodings().toString());
@@ -226,7 +226,7 @@ public class ParquetOutputTest {
   void badParquetKeysFailOnTheDriverNamingTheKey() {
     String out = tmp.resolve("o").toString();
     for (String[] bad : new String[][] {
-        {"parquet.compression=lzo", "'parquet.compression'", "snappy, zstd, gzip, lz4_raw, none"},
+        {"parquet.compression=lzo", "'parquet.compression'", "none, snappy, zstd, gzip, lz4_raw"},
         {"parquet.data-dictionary=maybe", "'parquet.data-dictionary'", "true, false"},
         {"parquet.data-statistics=1", "'parquet.data-statistics'", "true, false"},
         {"parquet.row-group-mb=0", "'parquet.row-group-mb'", "1..2047"}}) {
