@@ -8,13 +8,18 @@ import io.convt.engine.io.TensorFormatException;
 import io.convt.engine.layer.Layer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * {@code Y = layer(X)} from one NCHW {@code .npy} stack to another, {@code batchSize} records at a time: the input
  * header is read once, each batch is read, run through {@link Layer#apply} ({@code encodeBatch}, with the layer's
  * threads) and appended to the output, whose header carries the final shape {@code [N, Cout, H', W']} from the
- * start. Memory is bounded by one batch (input, output, their Arrow copies), whatever N is. Each record's output is
+ * start. Writing a batch overlaps reading and computing the next one (one writer thread). Memory is bounded by two
+ * batches (one being computed, one being written, with their Arrow copies), whatever N is. Each record's output is
  * bit-identical to running the whole stack at once: the kernels compute every image independently.
  *
  * <p>The output appears atomically when complete; a failure at any point (bad input, truncated file, full disk)
@@ -54,24 +59,79 @@ public final class StreamingForward {
           + layer.inputChannels());
     }
     int[] hwc = layer.outputShape(s[2], s[3]);
+    // One writer thread: batch k's outputs are copied out of Arrow and appended while batch k+1 is read and
+    // computed, so the kernel's threads do not wait for the file (at 5000 records of 64x64x64 the serial loop left
+    // them idle for most of the run). At most one batch is being written, so memory stays two output batches.
+    ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "convt-forward-writer");
+      t.setDaemon(true);
+      return t;
+    });
     try (NpyFloat32Writer out = NpyFloat32Writer.open(output, new int[] {s[0], hwc[2], hwc[0], hwc[1]})) {
       float[] image = new float[hwc[0] * hwc[1] * hwc[2]];
-      while (input.remaining() > 0) {
-        NpyArray x = input.next(batchSize);
-        try (ImageBatch src = NchwArrays.toBatch(allocator, x);
-            ImageBatch dst = layer.apply(allocator, src)) {
-          if (dst.height() != hwc[0] || dst.width() != hwc[1] || dst.channels() != hwc[2]) {
-            throw new IllegalStateException("Layer " + layer + " produced " + dst.shape() + ", expected "
-                + Arrays.toString(hwc) + " (HWC) for " + input.source());
+      Future<?> writing = null;
+      try {
+        while (input.remaining() > 0) {
+          NpyArray x = input.next(batchSize);
+          ImageBatch dst;
+          try (ImageBatch src = NchwArrays.toBatch(allocator, x)) {
+            dst = layer.apply(allocator, src);
           }
-          for (int n = 0; n < dst.count(); n++) {
-            dst.readCHW(n, image);
-            out.append(image, 0, image.length);
+          try {
+            if (dst.height() != hwc[0] || dst.width() != hwc[1] || dst.channels() != hwc[2]) {
+              throw new IllegalStateException("Layer " + layer + " produced " + dst.shape() + ", expected "
+                  + Arrays.toString(hwc) + " (HWC) for " + input.source());
+            }
+            await(writing);
+          } catch (RuntimeException e) {
+            dst.close();
+            throw e;
+          }
+          writing = writer.submit(() -> {
+            try (dst) {
+              for (int n = 0; n < dst.count(); n++) {
+                dst.readCHW(n, image);
+                out.append(image, 0, image.length);
+              }
+            }
+          });
+        }
+        await(writing);
+        writing = null;
+      } finally {
+        // on a failure, let the batch being written finish (it uses the writer and the allocator) before they close
+        if (writing != null) {
+          try {
+            writing.get();
+          } catch (InterruptedException | ExecutionException ignored) {
+            // the first failure is the one reported
           }
         }
+        writer.shutdown();
       }
       out.commit();
     }
     return s[0];
+  }
+
+  /** Waits for a batch write; its failure is rethrown as it was thrown (unchecked). */
+  private static void await(Future<?> writing) {
+    if (writing == null) {
+      return;
+    }
+    try {
+      writing.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while writing the output", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 }
