@@ -149,9 +149,9 @@ class StreamingForwardTest {
   @Test
   void arrowMemoryIsBoundedByTheBatchNotByTheStack() throws IOException {
     writeLayerFiles();
-    long[] peaks = new long[2];
-    int[] sizes = {8, 80};
-    for (int i = 0; i < 2; i++) {
+    int[] sizes = {4, 8, 80};
+    long[] peaks = new long[sizes.length];
+    for (int i = 0; i < sizes.length; i++) {
       Path x = tmp.resolve("x" + i + ".npy");
       Npy.writeFloat32(x, new int[] {sizes[i], CIN, H, W}, values(sizes[i], i));
       Layer l = layer();
@@ -160,8 +160,13 @@ class StreamingForwardTest {
         peaks[i] = alloc.getPeakMemoryAllocation();
       }
     }
+    // one batch of 4 holds one input and one output batch; with the writer thread at most one more output batch is
+    // alive (being written while the next is computed), however many records the stack has
     assertTrue(peaks[0] > 0);
-    assertEquals(peaks[0], peaks[1], "peak Arrow memory for 8 and for 80 records, batches of 4");
+    for (int i = 1; i < sizes.length; i++) {
+      assertTrue(peaks[i] <= 2 * peaks[0], "peak Arrow memory for " + sizes[i] + " records, batches of 4: "
+          + peaks[i] + " bytes, one batch alone " + peaks[0]);
+    }
   }
 
   @Test
