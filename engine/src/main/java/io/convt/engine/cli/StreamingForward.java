@@ -83,8 +83,8 @@ public final class StreamingForward {
                   + Arrays.toString(hwc) + " (HWC) for " + input.source());
             }
             await(writing);
-          } catch (RuntimeException e) {
-            dst.close();
+          } catch (RuntimeException | Error e) {
+            dst.close(); // not handed to the writer: freed here, so the allocator closes clean
             throw e;
           }
           writing = writer.submit(() -> {
