@@ -10,6 +10,7 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
 
 /**
  * {@code output.format=arrow}: each partition writes Arrow IPC files {@code part-PPPPP-KKK.arrow} of at most
@@ -28,10 +29,11 @@ final class ArrowPartWriter {
 
   private ArrowPartWriter() {}
 
-  static void write(Iterator<OutputRecord> rows, String dir, int partition) throws IOException {
+  static void write(Iterator<OutputRecord> rows, String dir) throws IOException {
     Path d = new Path(dir);
     FileSystem fs = d.getFileSystem(new Configuration());
     fs.mkdirs(d);
+    int partition = TaskContext.getPartitionId();
     int file = 0;
     int inFile = 0;
     TensorIpcWriter out = null;

@@ -15,17 +15,14 @@ import io.convt.job.Progress;
 import io.convt.job.SparkErrors;
 import io.convt.job.TaskWindow;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.api.java.function.VoidFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
@@ -105,15 +102,14 @@ public final class InferJob {
           + ", bad records to quarantine/");
       if (s.outputFormat().equals("arrow")) {
         String dir = commit.staging("data");
-        results.foreachPartition(window.around(behind(s, (rows, part) -> ArrowPartWriter.write(rows, dir, part))));
+        results.foreachPartition(window.around(rows -> ArrowPartWriter.write(rows, dir)));
       } else if (!s.outputFormat().equals("parquet")) {
         String dir = commit.staging("images");
-        results.foreachPartition(window.around(behind(s, (rows, part) -> ImageWriter.write(rows, dir, s))));
+        results.foreachPartition(window.around(rows -> ImageWriter.write(rows, dir, s)));
       } else {
         String dir = commit.mkdir("data");
         String schema = outputSchema(tensorMetadata(plan, layer)).json();
-        results.foreachPartition(window.around(behind(s,
-            (rows, part) -> ParquetPartWriter.write(rows, dir, part, s.parquet(), schema))));
+        results.foreachPartition(window.around(rows -> ParquetPartWriter.write(rows, dir, s.parquet(), schema)));
         commit.writeText("data/_SUCCESS", ""); // as Spark's committer leaves it: marks a complete dataset
       }
       counters.forEach((k, v) -> {
@@ -132,19 +128,6 @@ public final class InferJob {
     commit.writeText("run-summary.json", json(summary));
     commit.commit();
     return summary;
-  }
-
-  /**
-   * A task's output step: the task thread computes while {@code writer} writes on its own thread
-   * ({@link WriteBehind}; up to one batch of outputs waits between them).
-   */
-  private static VoidFunction<Iterator<OutputRecord>> behind(InferSettings s,
-      WriteBehind.PartWriter<OutputRecord> writer) {
-    int capacity = s.batchSize();
-    return rows -> {
-      int partition = TaskContext.getPartitionId();
-      WriteBehind.run(rows, capacity, partition, "convt-output-writer-" + partition, writer);
-    };
   }
 
   private static Map<String, Object> summary(SparkSession spark, LayerSpec spec, JobConfig config, InputPlan plan,

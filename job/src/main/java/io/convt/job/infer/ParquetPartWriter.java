@@ -18,6 +18,7 @@ import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Types;
+import org.apache.spark.TaskContext;
 
 /**
  * {@code output.format=parquet}: each partition writes one Parquet file {@code part-PPPPP.parquet} into the
@@ -63,27 +64,27 @@ final class ParquetPartWriter {
   /**
    * Writes {@code rows} (the task's good records) as one Parquet file in {@code dir}.
    *
-   * @param partition the task's partition, which names the file
    * @param sparkSchema Spark's schema of the rows as JSON, stored in the footer under {@link #SPARK_SCHEMA_KEY}
    */
-  static void write(Iterator<OutputRecord> rows, String dir, int partition, ParquetOptions options,
-      String sparkSchema) throws IOException {
-    write(rows, dir, partition, options, sparkSchema, ParquetDataPages.applies(options));
+  static void write(Iterator<OutputRecord> rows, String dir, ParquetOptions options, String sparkSchema)
+      throws IOException {
+    write(rows, dir, options, sparkSchema, ParquetDataPages.applies(options));
   }
 
   /**
-   * As {@link #write(Iterator, String, int, ParquetOptions, String)}, choosing the {@code data} column's path:
+   * As {@link #write(Iterator, String, ParquetOptions, String)}, choosing the {@code data} column's path:
    * {@code dataPages} writes it with {@link ParquetDataPages} (only valid when {@link ParquetDataPages#applies}),
    * otherwise with Parquet's column writer. Tests write the same rows both ways.
    *
    * @return how many {@code data} pages had their levels encoded rather than reused (0 with the column writer)
    */
-  static int write(Iterator<OutputRecord> rows, String dir, int partition, ParquetOptions options,
-      String sparkSchema, boolean dataPages) throws IOException {
+  static int write(Iterator<OutputRecord> rows, String dir, ParquetOptions options, String sparkSchema,
+      boolean dataPages) throws IOException {
     if (dataPages && !ParquetDataPages.applies(options)) {
       throw new IllegalArgumentException("Cannot write the data column page by page: dictionary or statistics asked "
           + "for (" + options + ")");
     }
+    int partition = TaskContext.getPartitionId();
     if (!rows.hasNext() && partition != 0) {
       return 0;
     }
