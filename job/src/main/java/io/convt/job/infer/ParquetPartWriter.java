@@ -90,6 +90,8 @@ final class ParquetPartWriter {
     }
     Configuration conf = new Configuration();
     ParquetProperties props = ParquetProperties.builder()
+        // a row group's page buffers are reused by the next one (one file, one thread): see RecyclingBuffers
+        .withAllocator(new RecyclingBuffers(2L * options.rowGroupBytes() + MAX_PADDING))
         .withDictionaryEncoding(String.join(".", DATA_PATH), options.dataDictionary())
         .withStatisticsEnabled(String.join(".", DATA_PATH), options.dataStatistics())
         .build();
