@@ -36,4 +36,17 @@ public interface KernelBackend {
    */
   void backwardWeights(
       ConvProblem p, float[] src, float[] gradOut, float[] gradWeights, float[] gradBias, int threads);
+
+  /**
+   * Index of the first NaN or infinite value of {@code values}, or -1 when every value is finite (the job's input
+   * check, run on every record before the kernel). Every backend gives the same answer.
+   */
+  default int firstNonFinite(float[] values) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
 }

@@ -1,5 +1,6 @@
 package io.convt.engine.io;
 
+import io.convt.engine.internal.KernelBackends;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.DataBuffer;
@@ -51,12 +52,7 @@ public final class ImageCodec {
 
   /** Index of the first NaN or infinite value, or -1 when all are finite. */
   public static int firstNonFinite(float[] values) {
-    for (int i = 0; i < values.length; i++) {
-      if (!Float.isFinite(values[i])) {
-        return i;
-      }
-    }
-    return -1;
+    return KernelBackends.defaultBackend().firstNonFinite(values);
   }
 
   private ImageCodec() {}

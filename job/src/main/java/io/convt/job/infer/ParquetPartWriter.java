@@ -9,6 +9,7 @@ import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.column.values.factory.DefaultV1ValuesWriterFactory;
 import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -92,6 +93,10 @@ final class ParquetPartWriter {
     ParquetProperties props = ParquetProperties.builder()
         // a row group's page buffers are reused by the next one (one file, one thread): see RecyclingBuffers
         .withAllocator(new RecyclingBuffers(2L * options.rowGroupBytes() + MAX_PADDING))
+        // Parquet's default values-writer factory delegates to one static V1 factory that keeps the properties it
+        // was last initialised with, so concurrent tasks would create values writers with each other's allocator:
+        // a V1 factory (the writer version these properties have) of the file's own
+        .withValuesWriterFactory(new DefaultV1ValuesWriterFactory())
         .withDictionaryEncoding(String.join(".", DATA_PATH), options.dataDictionary())
         .withStatisticsEnabled(String.join(".", DATA_PATH), options.dataStatistics())
         .build();

@@ -19,7 +19,7 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
  * page, a humongous object for G1 above half a region) made garbage at the output's rate; with this one, a task
  * reuses one row group's buffers for the whole file.
  *
- * <p>Only a buffer this allocator handed out and that has not been released yet is taken back (by identity), so a
+ * <p>Used by the thread that created it only (checked). Only a buffer this allocator handed out and that has not been released yet is taken back (by identity), so a
  * buffer released twice, or one from elsewhere, can never be handed to two users.
  */
 final class RecyclingBuffers implements ByteBufferAllocator {
@@ -27,6 +27,7 @@ final class RecyclingBuffers implements ByteBufferAllocator {
   private final Set<ByteBuffer> lent = Collections.newSetFromMap(new IdentityHashMap<>());
   private final long maxPooledBytes;
   private long pooledBytes;
+  private final Thread owner = Thread.currentThread();
 
   /** @param maxPooledBytes most bytes kept for reuse (released buffers beyond it are left to the GC) */
   RecyclingBuffers(long maxPooledBytes) {
@@ -35,6 +36,7 @@ final class RecyclingBuffers implements ByteBufferAllocator {
 
   @Override
   public ByteBuffer allocate(int size) {
+    checkOwner();
     ArrayDeque<ByteBuffer> same = free.get(size);
     ByteBuffer b = same == null ? null : same.poll();
     if (b == null) {
@@ -49,6 +51,7 @@ final class RecyclingBuffers implements ByteBufferAllocator {
 
   @Override
   public void release(ByteBuffer b) {
+    checkOwner();
     if (!lent.remove(b) || pooledBytes + b.capacity() > maxPooledBytes) {
       return;
     }
@@ -59,6 +62,18 @@ final class RecyclingBuffers implements ByteBufferAllocator {
   @Override
   public boolean isDirect() {
     return false;
+  }
+
+  /**
+   * A pool shared by two threads would hand one buffer to both: fail loudly instead. (Parquet's shared default
+   * values-writer factory once gave one task's column writers another task's allocator; each file now has its own
+   * factory, see {@link ParquetPartWriter}.)
+   */
+  private void checkOwner() {
+    if (Thread.currentThread() != owner) {
+      throw new IllegalStateException("Parquet page buffers of the file written by thread " + owner.getName()
+          + " were used by thread " + Thread.currentThread().getName());
+    }
   }
 
   /** Bytes currently kept for reuse; for tests. */

@@ -303,6 +303,45 @@ public class ParquetDataPagesTest {
     }
   }
 
+  /**
+   * Two tasks of one executor write their files at the same time, each reusing its own page buffers row group after
+   * row group (Parquet's shared default values-writer factory once handed one file's writers the other's buffers).
+   */
+  @Test
+  void concurrentFilesKeepTheirOwnPageBuffersAndStayExact() throws Exception {
+    List<List<OutputRecord>> rows = new ArrayList<>();
+    for (int t = 0; t < 2; t++) {
+      Random r = new Random(20 + t);
+      List<OutputRecord> file = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        file.add(record(i, values(r, 70_000 + t)));
+      }
+      rows.add(file);
+    }
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+    java.util.concurrent.ExecutorService tasks = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      List<java.util.concurrent.Future<Path>> files = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        List<OutputRecord> file = rows.get(t);
+        String name = "concurrent-" + t;
+        files.add(tasks.submit(() -> {
+          start.await();
+          return write(name, file, options("none", 1), true);
+        }));
+      }
+      for (int t = 0; t < 2; t++) {
+        Path file = files.get(t).get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertParquetHadoopReads(rows.get(t), file);
+        try (ParquetFileReader f = open(file)) {
+          assertTrue(f.getFooter().getBlocks().size() >= 10, "row groups " + f.getFooter().getBlocks().size());
+        }
+      }
+    } finally {
+      tasks.shutdownNow();
+    }
+  }
+
   @Test
   void pagesStayWithinTheThresholdUnlessOneRecordIsLarger() throws IOException {
     List<OutputRecord> rows = mixed(3000);

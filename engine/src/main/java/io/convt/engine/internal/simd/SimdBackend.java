@@ -7,6 +7,7 @@ import io.convt.engine.internal.KernelBackend;
 import io.convt.engine.internal.scalar.ScalarBackend;
 import java.util.concurrent.ConcurrentHashMap;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,35 @@ public final class SimdBackend implements KernelBackend {
   @Override
   public String name() {
     return "simd";
+  }
+
+  /**
+   * Four vectors at a time: {@code x - x} is 0 for a finite value and NaN for NaN or ±infinity, and a NaN survives
+   * the sum, so one compare tells whether the 4 vectors are all finite; the first bad index is then found by the
+   * scalar loop (the answer is the scalar one by construction). The scalar loop ran at a fraction of memory speed
+   * and was 6 % of the job's executor samples on 64×64×64 records.
+   */
+  @Override
+  public int firstNonFinite(float[] values) {
+    int n = FloatVector.SPECIES_PREFERRED.length();
+    int step = 4 * n;
+    int i = 0;
+    for (; i <= values.length - step; i += step) {
+      FloatVector a = FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, values, i);
+      FloatVector b = FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, values, i + n);
+      FloatVector c = FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, values, i + 2 * n);
+      FloatVector d = FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, values, i + 3 * n);
+      FloatVector zeroUnlessBad = a.sub(a).add(b.sub(b)).add(c.sub(c).add(d.sub(d)));
+      if (zeroUnlessBad.compare(VectorOperators.NE, 0f).anyTrue()) {
+        break;
+      }
+    }
+    for (; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static ConvProblem key(ConvProblem p) {
