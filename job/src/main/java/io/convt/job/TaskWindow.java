@@ -41,8 +41,9 @@ public final class TaskWindow implements Serializable {
   }
 
   /**
-   * Adds {@code startup_seconds}, {@code processing_seconds} and {@code processing_records_per_second} to
-   * {@code summary}; nothing when no task recorded a span.
+   * Adds {@code startup_seconds}, {@code processing_seconds}, {@code processing_records_per_second}, and the
+   * number of successful tasks with their shortest and longest durations ({@code tasks}, {@code task_seconds_min},
+   * {@code task_seconds_max}) to {@code summary}; nothing when no task recorded a span.
    *
    * @param jobStartMillis the driver's wall clock when the job started
    * @param records records the tasks processed
@@ -54,13 +55,21 @@ public final class TaskWindow implements Serializable {
     }
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
+    long shortest = Long.MAX_VALUE;
+    long longest = 0;
     for (long[] s : all) {
       first = Math.min(first, s[0]);
       last = Math.max(last, s[1]);
+      shortest = Math.min(shortest, s[1] - s[0]);
+      longest = Math.max(longest, s[1] - s[0]);
     }
     double processing = Math.max(last - first, 1) / 1000.0;
     summary.put("startup_seconds", Math.max(first - jobStartMillis, 0) / 1000.0);
     summary.put("processing_seconds", processing);
     summary.put("processing_records_per_second", Math.round(records / processing * 10) / 10.0);
+    // a straggler shows as a longest task much longer than the shortest: cores sit idle while it finishes
+    summary.put("tasks", all.size());
+    summary.put("task_seconds_min", shortest / 1000.0);
+    summary.put("task_seconds_max", longest / 1000.0);
   }
 }

@@ -127,6 +127,12 @@ public class InferJobTest {
         "startup " + startup + " + processing " + processing + " within wall " + wall);
     assertEquals(6 / processing, (Double) s.get("processing_records_per_second"), 0.1 + 6 / processing * 0.01);
     assertTrue(Files.readString(Path.of(out, "run-summary.json")).contains("\"processing_seconds\""));
+    // one span per successful task: partitions=3
+    double shortest = (Double) s.get("task_seconds_min");
+    double longest = (Double) s.get("task_seconds_max");
+    assertEquals(3, s.get("tasks"));
+    assertTrue(0 <= shortest && shortest <= longest && longest <= processing + 0.001,
+        "tasks " + shortest + " .. " + longest + " within the window " + processing);
     // ids are file#index; sorting by id keeps the stack order for 6 records
     assertArrayEquals(engine(upsample(), x), readData(out + "/data", 3 * 96 * 96));
     Row first = spark.read().parquet(out + "/data").orderBy("id").first();
