@@ -19,8 +19,9 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
  * page, a humongous object for G1 above half a region) made garbage at the output's rate; with this one, a task
  * reuses one row group's buffers for the whole file.
  *
- * <p>Used by the thread that created it only (checked). Only a buffer this allocator handed out and that has not been released yet is taken back (by identity), so a
- * buffer released twice, or one from elsewhere, can never be handed to two users.
+ * <p>Used by the thread that created it only (checked). Only a buffer this allocator handed out and that has not
+ * been released yet is taken back (by identity), so a buffer released twice, or one from elsewhere, can never be
+ * handed to two users.
  */
 final class RecyclingBuffers implements ByteBufferAllocator {
   private final Map<Integer, ArrayDeque<ByteBuffer>> free = new HashMap<>();

@@ -48,8 +48,8 @@ public final class SimdBackend implements KernelBackend {
   /**
    * Four vectors at a time: {@code x - x} is 0 for a finite value and NaN for NaN or ±infinity, and a NaN survives
    * the sum, so one compare tells whether the 4 vectors are all finite; the first bad index is then found by the
-   * scalar loop (the answer is the scalar one by construction). The scalar loop ran at a fraction of memory speed
-   * and was 6 % of the job's executor samples on 64×64×64 records.
+   * scalar loop (the answer is the scalar one by construction). Over a 1 MB record in cache, as the job checks it
+   * right after reading it, the scalar loop ran at ~10 GB/s and this one at ~60 GB/s (scripts/lib/NonFiniteBench).
    */
   @Override
   public int firstNonFinite(float[] values) {
