@@ -14,6 +14,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -318,10 +323,10 @@ public class ParquetDataPagesTest {
       }
       rows.add(file);
     }
-    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
-    java.util.concurrent.ExecutorService tasks = java.util.concurrent.Executors.newFixedThreadPool(2);
+    CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+    ExecutorService tasks = Executors.newFixedThreadPool(2);
     try {
-      List<java.util.concurrent.Future<Path>> files = new ArrayList<>();
+      List<Future<Path>> files = new ArrayList<>();
       for (int t = 0; t < 2; t++) {
         List<OutputRecord> file = rows.get(t);
         String name = "concurrent-" + t;
@@ -331,7 +336,7 @@ public class ParquetDataPagesTest {
         }));
       }
       for (int t = 0; t < 2; t++) {
-        Path file = files.get(t).get(120, java.util.concurrent.TimeUnit.SECONDS);
+        Path file = files.get(t).get(120, TimeUnit.SECONDS);
         assertParquetHadoopReads(rows.get(t), file);
         try (ParquetFileReader f = open(file)) {
           assertTrue(f.getFooter().getBlocks().size() >= 10, "row groups " + f.getFooter().getBlocks().size());
