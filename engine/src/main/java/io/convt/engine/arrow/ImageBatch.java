@@ -194,6 +194,38 @@ public final class ImageBatch implements AutoCloseable {
     }
   }
 
+  /**
+   * Copies image {@code n} as {@code [C][H][W]} into {@code dst} at its position, and advances the position by
+   * {@link #imageSize()}: for writers that copy an image straight into their own buffer (a Parquet page, an Arrow
+   * IPC batch) without a {@code float[]} in between. Same tiles as {@link #readCHW(int, float[])}; each channel's
+   * run of a tile is gathered in a small array and put into {@code dst} in bulk.
+   *
+   * @throws java.nio.BufferOverflowException when {@code dst} has fewer than {@link #imageSize()} floats remaining
+   */
+  public void readCHW(int n, FloatBuffer dst) {
+    checkImage(n, imageSize());
+    if (dst.remaining() < imageSize()) {
+      throw new java.nio.BufferOverflowException();
+    }
+    int base = dst.position();
+    int plane = height * width;
+    int tilePixels = tilePixels(plane);
+    float[] tile = new float[tilePixels * channels];
+    float[] run = new float[tilePixels];
+    FloatBuffer src = floats((long) n * imageSize(), imageSize());
+    for (int p0 = 0; p0 < plane; p0 += tilePixels) {
+      int pixels = Math.min(tilePixels, plane - p0);
+      src.get(p0 * channels, tile, 0, pixels * channels);
+      for (int c = 0; c < channels; c++) {
+        for (int p = 0, t = c; p < pixels; p++, t += channels) {
+          run[p] = tile[t];
+        }
+        dst.put(base + c * plane + p0, run, 0, pixels);
+      }
+    }
+    dst.position(base + imageSize());
+  }
+
   /** Overwrites image {@code n} from {@code [C][H][W]} (tile by tile, as {@link #readCHW}). */
   public void writeCHW(int n, float[] src) {
     checkImage(n, src.length);

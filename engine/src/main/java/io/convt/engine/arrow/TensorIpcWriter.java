@@ -2,8 +2,10 @@ package io.convt.engine.arrow;
 
 import java.io.IOException;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float4Vector;
@@ -49,13 +51,13 @@ public final class TensorIpcWriter implements AutoCloseable {
     long size = 1;
     for (int d : shape) {
       if (d <= 0) {
-        throw new IllegalArgumentException("Cannot write tensors of shape " + java.util.Arrays.toString(shape)
+        throw new IllegalArgumentException("Cannot write tensors of shape " + Arrays.toString(shape)
             + ": every dimension must be > 0");
       }
       size *= d;
     }
     if (batchRows <= 0 || size * batchRows > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("Cannot write tensors of shape " + java.util.Arrays.toString(shape)
+      throw new IllegalArgumentException("Cannot write tensors of shape " + Arrays.toString(shape)
           + " in batches of " + batchRows + " rows: need 1.." + (Integer.MAX_VALUE - 8) / size + " rows");
     }
     this.shape = shape.clone();
@@ -102,14 +104,42 @@ public final class TensorIpcWriter implements AutoCloseable {
     }
     if (tensor.length != tensorSize) {
       throw new IllegalArgumentException("Cannot write tensor " + id + ": " + tensor.length + " values, shape "
-          + java.util.Arrays.toString(shape) + " holds " + tensorSize);
+          + Arrays.toString(shape) + " holds " + tensorSize);
     }
+    slot(id).put(tensor);
+    endRow();
+  }
+
+  /**
+   * Appends image {@code n} of {@code images} as a {@code [C][H][W]} tensor, copied (and transposed) straight from
+   * the batch's Arrow buffer into the file's batch; writes a record batch when it is full.
+   *
+   * @throws IllegalArgumentException when the image's {@code [C,H,W]} is not this file's shape
+   */
+  public void add(String id, ImageBatch images, int n) throws IOException {
+    if (finished) {
+      throw new IllegalStateException("Cannot add tensor " + id + ": the file is finished");
+    }
+    int[] chw = {images.channels(), images.height(), images.width()};
+    if (!Arrays.equals(chw, shape)) {
+      throw new IllegalArgumentException("Cannot write tensor " + id + ": shape " + Arrays.toString(chw)
+          + ", the file holds " + Arrays.toString(shape));
+    }
+    images.readCHW(n, slot(id));
+    endRow();
+  }
+
+  /** Sets the next row's id and returns its floats in the batch (little-endian, {@code tensorSize} of them). */
+  private FloatBuffer slot(String id) {
     if (rows == 0) {
       ids.reset(); // offsets and validity of the last batch; the floats are simply overwritten
     }
     ids.setSafe(rows, id.getBytes(StandardCharsets.UTF_8));
-    values.getDataBuffer().nioBuffer((long) rows * tensorSize * Float.BYTES, tensorSize * Float.BYTES)
-        .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(tensor);
+    return values.getDataBuffer().nioBuffer((long) rows * tensorSize * Float.BYTES, tensorSize * Float.BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+  }
+
+  private void endRow() throws IOException {
     list.setNotNull(rows);
     rows++;
     if (rows == batchRows) {

@@ -4,11 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.BufferOverflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -50,6 +55,17 @@ class ImageBatchTest {
         float[] back = new float[chw.length];
         batch.readCHW(n, back);
         assertArrayEquals(chw, back, "image " + n);
+        // into a little-endian byte buffer's float view (a writer's page), at an offset: bits equal, position moved
+        FloatBuffer page = ByteBuffer.allocate(4 * (chw.length + 5))
+            .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        page.position(3);
+        batch.readCHW(n, page);
+        assertEquals(3 + chw.length, page.position(), "position after image " + n);
+        float[] viaBuffer = new float[chw.length];
+        page.get(3, viaBuffer);
+        assertArrayEquals(chw, viaBuffer, "image " + n + " into a buffer");
+        assertEquals(0f, page.get(2), "nothing written before the position");
+        assertEquals(0f, page.get(3 + chw.length), "nothing written past the image");
       }
       // the other images are untouched by a write to one of them
       if (count > 1) {
@@ -69,6 +85,16 @@ class ImageBatchTest {
     try (ImageBatch batch = ImageBatch.allocate(allocator, 2, 2, 2, 3)) {
       assertThrows(IndexOutOfBoundsException.class, () -> batch.readCHW(n, new float[12]));
       assertThrows(IndexOutOfBoundsException.class, () -> batch.writeCHW(n, new float[12]));
+      assertThrows(IndexOutOfBoundsException.class, () -> batch.readCHW(n, FloatBuffer.allocate(12)));
+    }
+  }
+
+  @Test
+  void chwIntoABufferTooSmallIsRefusedBeforeWriting() {
+    try (ImageBatch batch = ImageBatch.allocate(allocator, 1, 2, 2, 3)) {
+      FloatBuffer small = FloatBuffer.allocate(11);
+      assertThrows(BufferOverflowException.class, () -> batch.readCHW(0, small));
+      assertEquals(0, small.position());
     }
   }
 }

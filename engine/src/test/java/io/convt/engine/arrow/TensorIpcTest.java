@@ -68,6 +68,45 @@ class TensorIpcTest {
   }
 
   @Test
+  void imagesGoStraightFromABatchIntoTheFileAsChw() throws IOException {
+    Path f = tmp.resolve("b.arrow");
+    int count = 5;
+    int[] chw = {3, 4, 6};
+    float[][] images = new float[count][];
+    try (RootAllocator alloc = new RootAllocator()) {
+      try (ImageBatch batch = ImageBatch.allocate(alloc, count, chw[1], chw[2], chw[0]);
+          TensorIpcWriter w = new TensorIpcWriter(FileChannel.open(f, StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.WRITE), chw, 2, alloc)) {
+        for (int n = 0; n < count; n++) {
+          images[n] = new float[3 * 4 * 6];
+          for (int i = 0; i < images[n].length; i++) {
+            images[n][i] = n * 1000 + i + 0.25f;
+          }
+          batch.writeCHW(n, images[n]);
+        }
+        for (int n = count - 1; n >= 0; n--) { // any order: each row is the image asked for
+          w.add("img" + n, batch, n);
+        }
+        try (ImageBatch other = ImageBatch.allocate(alloc, 1, 6, 4, 3)) {
+          assertThrows(IllegalArgumentException.class, () -> w.add("wrong", other, 0));
+        }
+        w.finish();
+      }
+      assertEquals(0, alloc.getAllocatedMemory());
+    }
+    try (RootAllocator alloc = new RootAllocator(); FileChannel in = FileChannel.open(f)) {
+      List<TensorIpc.Tensor> t = TensorIpc.read(in, f.toString(), alloc);
+      assertEquals(count, t.size());
+      for (int i = 0; i < count; i++) {
+        int n = count - 1 - i;
+        assertEquals("img" + n, t.get(i).id());
+        assertArrayEquals(chw, t.get(i).shape());
+        assertArrayEquals(images[n], t.get(i).data(), 0f);
+      }
+    }
+  }
+
+  @Test
   void garbageIsAClearError() throws IOException {
     Path f = Files.write(tmp.resolve("junk.arrow"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
     try (RootAllocator alloc = new RootAllocator(); FileChannel in = FileChannel.open(f)) {

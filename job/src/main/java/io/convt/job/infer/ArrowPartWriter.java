@@ -52,7 +52,7 @@ final class ArrowPartWriter {
             out = new TensorIpcWriter(Channels.newChannel(fs.create(p, true)), r.getShape(), BATCH_ROWS, alloc);
             inFile = 0;
           }
-          out.add(r.getId(), r.getData());
+          r.appendTo(out); // from the kernel's output batch when the record is a view of it
           inFile++;
         }
         if (out != null) {

@@ -20,6 +20,10 @@ import org.apache.spark.util.LongAccumulator;
  * one shape ({@code batch.size} images), quarantining bad records with their reason. Lazy: it pulls the next batch
  * only when the previous outputs are consumed, so a task's memory does not grow with the partition. The Arrow
  * allocator belongs to the task and is closed when the task ends, whether it succeeded or failed.
+ *
+ * <p>Good records are views of the kernel's output batch ({@link OutputImages}), not arrays: the batch stays open
+ * while its records are handed out and is closed when the consumer asks for more after its last one, so a consumer
+ * must write (copy) each record before calling {@link #hasNext()} again, as the job's writers do.
  */
 final class InferPartition implements Iterator<OutputRecord> {
   private final Iterator<InputRecord> in;
@@ -31,6 +35,8 @@ final class InferPartition implements Iterator<OutputRecord> {
   private final Deque<OutputRecord> ready = new ArrayDeque<>();
   private InputRecord lookahead;
   private BufferAllocator allocator;
+  /** The output batch the records in {@link #ready} read from; closed once they are all consumed. */
+  private OutputImages outputs;
 
   /**
    * @param quarantine where bad records go (they are not emitted downstream)
@@ -50,9 +56,11 @@ final class InferPartition implements Iterator<OutputRecord> {
   @Override
   public boolean hasNext() {
     while (ready.isEmpty() && (lookahead != null || in.hasNext())) {
+      releaseOutputs(); // the consumer is past the last record of the batch
       fill();
     }
     if (ready.isEmpty()) {
+      releaseOutputs();
       closeAllocator();
       quarantine.close();
     }
@@ -132,13 +140,9 @@ final class InferPartition implements Iterator<OutputRecord> {
       for (int i = 0; i < batch.size(); i++) {
         src.writeCHW(i, batch.get(i).getData());
       }
-      try (ImageBatch dst = layer.apply(alloc, src)) {
-        int[] shape = {dst.channels(), dst.height(), dst.width()};
-        for (int i = 0; i < batch.size(); i++) {
-          float[] out = new float[dst.imageSize()];
-          dst.readCHW(i, out);
-          ready.add(OutputRecord.ok(batch.get(i).getId(), shape, out));
-        }
+      outputs = new OutputImages(layer.apply(alloc, src));
+      for (int i = 0; i < batch.size(); i++) {
+        ready.add(OutputRecord.ok(batch.get(i).getId(), outputs, i));
       }
     }
     counters.get(OutputRecord.OK).add(batch.size());
@@ -151,10 +155,20 @@ final class InferPartition implements Iterator<OutputRecord> {
       TaskContext ctx = TaskContext.get();
       if (ctx != null) {
         // also runs when the task fails or is killed
-        ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> closeAllocator());
+        ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> {
+          releaseOutputs();
+          closeAllocator();
+        });
       }
     }
     return allocator;
+  }
+
+  private void releaseOutputs() {
+    if (outputs != null) {
+      outputs.close();
+      outputs = null;
+    }
   }
 
   private void closeAllocator() {

@@ -103,9 +103,13 @@ final class ParquetDataPages implements AutoCloseable {
     this.pages = pages;
   }
 
-  /** Adds one record's list: {@code null} is a null list, an empty array an empty list. */
-  void add(float[] data) throws IOException {
-    int n = data == null ? 0 : data.length;
+  /**
+   * Adds one record's {@code data} list: a record without data is a null list, one with an empty array an empty
+   * list. The floats are copied straight from the record's source (the kernel's output batch, or its array).
+   */
+  void add(OutputRecord record) throws IOException {
+    int length = record.dataLength();
+    int n = Math.max(length, 0);
     long bytes = 4L * n;
     if (rowCount > 0 && pageBufferedSize() + bytes + n / 2 > props.getPageSizeThreshold()) {
       writePage(true);
@@ -117,10 +121,10 @@ final class ParquetDataPages implements AutoCloseable {
       }
       ensureRoom((int) bytes);
       // PLAIN float encoding: the little-endian bytes of each value, back to back (a bulk copy)
-      values.asFloatBuffer().put(data);
+      record.copyDataTo(values.asFloatBuffer());
       values.position(values.position() + (int) bytes);
       elements += n;
-    } else if (data == null) {
+    } else if (length < 0) {
       nullLists++;
     } else {
       emptyLists++;
@@ -128,7 +132,7 @@ final class ParquetDataPages implements AutoCloseable {
     if (rowCount == lengths.length) {
       lengths = Arrays.copyOf(lengths, 2 * rowCount);
     }
-    lengths[rowCount++] = data == null ? NULL_LENGTH : n;
+    lengths[rowCount++] = length < 0 ? NULL_LENGTH : n;
     valueCount += Math.max(n, 1); // a null or empty list is one level entry without a value
     if (rowCount >= props.getPageRowCountLimit() || valueCount >= props.getPageValueCountThreshold()) {
       writePage(true);

@@ -180,21 +180,28 @@ final class ParquetPartWriter {
           shape.write(s[i], 1, ELEMENT);
         }
       }
-      float[] d = r.getData();
       if (dataPages != null) {
-        dataPages.add(d);
-      } else if (d == null || d.length == 0) {
-        data.writeNull(0, d == null ? 0 : EMPTY_LIST);
+        dataPages.add(r); // straight from the kernel's output batch when the record is a view of it
       } else {
-        // every float through Parquet's column writer (repetition 0 starts the list, 1 continues it), which
-        // updates the dictionary or statistics asked for: a copy into Parquet's encoder, no arithmetic
-        data.write(d[0], 0, ELEMENT);
-        for (int i = 1; i < d.length; i++) {
-          data.write(d[i], 1, ELEMENT);
-        }
+        writeData(r.getData());
       }
       store.endRecord();
       rows++;
+    }
+
+    /**
+     * Every float through Parquet's column writer (repetition 0 starts the list, 1 continues it), which updates
+     * the dictionary or statistics asked for: a copy into Parquet's encoder, no arithmetic.
+     */
+    private void writeData(float[] d) {
+      if (d == null || d.length == 0) {
+        data.writeNull(0, d == null ? 0 : EMPTY_LIST);
+        return;
+      }
+      data.write(d[0], 0, ELEMENT);
+      for (int i = 1; i < d.length; i++) {
+        data.write(d[i], 1, ELEMENT);
+      }
     }
 
     long bufferedSize() {
