@@ -23,7 +23,7 @@ final class ImageWriter {
       OutputRecord r = rows.next();
       int[] sh = r.getShape();
       String format = s.outputFormat();
-      byte[] image = ImageCodec.encode(ImageCodec.chwToHwc(r.getData(), sh[0], sh[1], sh[2]), sh[1], sh[2], sh[0],
+      byte[] image = ImageCodec.encode(r.getDataHwc(), sh[1], sh[2], sh[0],
           format, s.scaling(), s.bgr());
       try (OutputStream out = fs.create(new Path(d, fileName(r.getId(), format)), true)) {
         out.write(image);

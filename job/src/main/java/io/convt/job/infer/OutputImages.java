@@ -49,6 +49,13 @@ final class OutputImages implements AutoCloseable {
     return out;
   }
 
+  /** Image {@code n} as a new {@code [H][W][C]} array (the batch's own layout: a plain copy). */
+  float[] toHwcArray(int n, String id) {
+    float[] out = new float[batch.imageSize()];
+    batch(id).readHWC(n, out);
+    return out;
+  }
+
   /** Copies image {@code n} as {@code [C][H][W]} into {@code dst} at its position (advancing it). */
   void copyTo(int n, FloatBuffer dst, String id) {
     batch(id).readCHW(n, dst);

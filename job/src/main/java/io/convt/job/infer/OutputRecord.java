@@ -1,6 +1,7 @@
 package io.convt.job.infer;
 
 import io.convt.engine.arrow.TensorIpcWriter;
+import io.convt.engine.io.ImageCodec;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.FloatBuffer;
@@ -75,6 +76,17 @@ public class OutputRecord implements Serializable {
   public void setData(float[] data) {
     this.data = data;
     this.images = null;
+  }
+
+  /**
+   * The data as {@code [H][W][C]} floats (for image encoders): read straight from the kernel's batch, which is
+   * HWC, when the record is a view of it; the array transposed otherwise.
+   */
+  float[] getDataHwc() {
+    if (images != null) {
+      return images.toHwcArray(index, id);
+    }
+    return data == null ? null : ImageCodec.chwToHwc(data, shape[0], shape[1], shape[2]);
   }
 
   /** Number of floats in the data, or -1 when there is none (a quarantined record, a null list). */

@@ -117,6 +117,9 @@ class OutputViewsTest {
     assertArrayEquals(arrays.get(1).getData(), copy);
     assertNotSame(copy, view.getData(), "each call copies: the batch stays the owner");
     assertEquals(copy.length, view.dataLength());
+    // for image encoders: HWC straight from the batch, the same as the array transposed
+    assertArrayEquals(arrays.get(1).getDataHwc(), view.getDataHwc());
+    assertEquals(copy[1], view.getDataHwc()[view.getShape()[0]], "HWC: channel 0 of the second pixel");
 
     // serialized with its data (a record never travels without it)
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
