@@ -269,6 +269,25 @@ public class InferJobTest {
       assertEquals(96, img.height());
       assertEquals(3, img.channels());
     }
+    // each PNG is exactly the Parquet output of the same record, rendered: pixels in the right place and channel
+    String parquet = tmp.resolve("png-vs-parquet").toString();
+    InferJob.run(spark, upsample(), conf(), "../sample-data/images", parquet);
+    List<Row> rows = spark.read().parquet(parquet + "/data").collectAsList();
+    assertEquals(6, rows.size());
+    for (Row r : rows) {
+      List<Integer> shape = r.getList(r.fieldIndex("shape"));
+      List<Float> data = r.getList(r.fieldIndex("data"));
+      float[] chw = new float[data.size()];
+      for (int i = 0; i < chw.length; i++) {
+        chw[i] = data.get(i);
+      }
+      int c = shape.get(0);
+      int h = shape.get(1);
+      int w = shape.get(2);
+      byte[] want = ImageCodec.encode(ImageCodec.chwToHwc(chw, c, h, w), h, w, c, "png", PixelScaling.UNIT, false);
+      String id = r.getString(r.fieldIndex("id"));
+      assertArrayEquals(want, Files.readAllBytes(Path.of(out, "images", ImageWriter.fileName(id, "png"))), id);
+    }
     String jpg = tmp.resolve("jpg").toString();
     InferJob.run(spark, upsample(), conf("output.format=jpeg"), "../sample-data/images", jpg);
     try (Stream<Path> files = Files.list(Path.of(jpg, "images"))) {
