@@ -99,9 +99,7 @@ public final class TensorIpcWriter implements AutoCloseable {
    * @throws IllegalArgumentException when {@code tensor} has the wrong length
    */
   public void add(String id, float[] tensor) throws IOException {
-    if (finished) {
-      throw new IllegalStateException("Cannot add tensor " + id + ": the file is finished");
-    }
+    checkOpen(id);
     if (tensor.length != tensorSize) {
       throw new IllegalArgumentException("Cannot write tensor " + id + ": " + tensor.length + " values, shape "
           + Arrays.toString(shape) + " holds " + tensorSize);
@@ -117,9 +115,7 @@ public final class TensorIpcWriter implements AutoCloseable {
    * @throws IllegalArgumentException when the image's {@code [C,H,W]} is not this file's shape
    */
   public void add(String id, ImageBatch images, int n) throws IOException {
-    if (finished) {
-      throw new IllegalStateException("Cannot add tensor " + id + ": the file is finished");
-    }
+    checkOpen(id);
     int[] chw = {images.channels(), images.height(), images.width()};
     if (!Arrays.equals(chw, shape)) {
       throw new IllegalArgumentException("Cannot write tensor " + id + ": shape " + Arrays.toString(chw)
@@ -127,6 +123,12 @@ public final class TensorIpcWriter implements AutoCloseable {
     }
     images.readCHW(n, slot(id));
     endRow();
+  }
+
+  private void checkOpen(String id) {
+    if (finished) {
+      throw new IllegalStateException("Cannot add tensor " + id + ": the file is finished");
+    }
   }
 
   /** Sets the next row's id and returns its floats in the batch (little-endian, {@code tensorSize} of them). */
