@@ -2,13 +2,11 @@ package io.convt.job.infer;
 
 import io.convt.engine.arrow.TensorIpcWriter;
 import java.io.IOException;
-import java.nio.channels.Channels;
 import java.util.Arrays;
 import java.util.Iterator;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
 
@@ -29,10 +27,16 @@ final class ArrowPartWriter {
 
   private ArrowPartWriter() {}
 
-  static void write(Iterator<OutputRecord> rows, String dir) throws IOException {
+  /**
+   * Writes {@code rows} (the task's good records) into {@code dir}.
+   *
+   * @param crcFiles write through Hadoop's file system even on a local path (with its {@code .crc} side files),
+   *     see {@link PartFiles}
+   */
+  static void write(Iterator<OutputRecord> rows, String dir, boolean crcFiles) throws IOException {
     Path d = new Path(dir);
-    FileSystem fs = d.getFileSystem(new Configuration());
-    fs.mkdirs(d);
+    Configuration conf = new Configuration();
+    d.getFileSystem(conf).mkdirs(d);
     int partition = TaskContext.getPartitionId();
     int file = 0;
     int inFile = 0;
@@ -49,7 +53,7 @@ final class ArrowPartWriter {
           }
           if (out == null) {
             Path p = new Path(d, String.format("part-%05d-%03d.arrow", partition, file));
-            out = new TensorIpcWriter(Channels.newChannel(fs.create(p, true)), r.getShape(), BATCH_ROWS, alloc);
+            out = new TensorIpcWriter(PartFiles.channel(p, conf, crcFiles), r.getShape(), BATCH_ROWS, alloc);
             inFile = 0;
           }
           r.appendTo(out); // from the kernel's output batch when the record is a view of it

@@ -102,14 +102,14 @@ public final class InferJob {
           + ", bad records to quarantine/");
       if (s.outputFormat().equals("arrow")) {
         String dir = commit.staging("data");
-        results.foreachPartition(window.around(rows -> ArrowPartWriter.write(rows, dir)));
+        results.foreachPartition(window.around(rows -> ArrowPartWriter.write(rows, dir, s.crcFiles())));
       } else if (!s.outputFormat().equals("parquet")) {
         String dir = commit.staging("images");
         results.foreachPartition(window.around(rows -> ImageWriter.write(rows, dir, s)));
       } else {
         String dir = commit.mkdir("data");
         String schema = outputSchema(tensorMetadata(plan, layer)).json();
-        results.foreachPartition(window.around(rows -> ParquetPartWriter.write(rows, dir, s.parquet(), schema)));
+        results.foreachPartition(window.around(rows -> ParquetPartWriter.write(rows, dir, s.parquet(), schema, s.crcFiles())));
         commit.writeText("data/_SUCCESS", ""); // as Spark's committer leaves it: marks a complete dataset
       }
       counters.forEach((k, v) -> {

@@ -4,10 +4,15 @@ import io.convt.engine.io.PixelScaling;
 import io.convt.job.JobConfig;
 import java.io.Serializable;
 
-/** The validated settings an infer run needs on executors (small, serializable). */
+/**
+ * The validated settings an infer run needs on executors (small, serializable).
+ *
+ * @param crcFiles {@code output.crc-files}: write local Parquet and Arrow part files through Hadoop's checksummed
+ *     file system (with {@code .crc} side files) instead of a file channel ({@link PartFiles})
+ */
 public record InferSettings(
     int batchSize, String nanPolicy, boolean failFast, PixelScaling scaling, boolean bgr, String outputFormat,
-    ParquetOptions parquet) implements Serializable {
+    ParquetOptions parquet, boolean crcFiles) implements Serializable {
 
   /** Reads and validates every infer key of {@code c}; errors name the key. */
   public static InferSettings from(JobConfig c) {
@@ -18,6 +23,7 @@ public record InferSettings(
         PixelScaling.parse(c.choice("image.scaling", "unit", "signed", "raw")),
         c.choice("image.channel-order", "rgb", "bgr").equals("bgr"),
         c.choice("output.format", "parquet", "arrow", "png", "jpeg"),
-        ParquetOptions.from(c));
+        ParquetOptions.from(c),
+        c.bool("output.crc-files"));
   }
 }

@@ -13,7 +13,6 @@ import org.apache.parquet.column.values.factory.DefaultV1ValuesWriterFactory;
 import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -66,21 +65,23 @@ final class ParquetPartWriter {
    * Writes {@code rows} (the task's good records) as one Parquet file in {@code dir}.
    *
    * @param sparkSchema Spark's schema of the rows as JSON, stored in the footer under {@link #SPARK_SCHEMA_KEY}
+   * @param crcFiles write through Hadoop's file system even on a local path (with its {@code .crc} side files),
+   *     see {@link PartFiles}
    */
-  static void write(Iterator<OutputRecord> rows, String dir, ParquetOptions options, String sparkSchema)
-      throws IOException {
-    write(rows, dir, options, sparkSchema, ParquetDataPages.applies(options));
+  static void write(Iterator<OutputRecord> rows, String dir, ParquetOptions options, String sparkSchema,
+      boolean crcFiles) throws IOException {
+    write(rows, dir, options, sparkSchema, crcFiles, ParquetDataPages.applies(options));
   }
 
   /**
-   * As {@link #write(Iterator, String, ParquetOptions, String)}, choosing the {@code data} column's path:
+   * As {@link #write(Iterator, String, ParquetOptions, String, boolean)}, choosing the {@code data} column's path:
    * {@code dataPages} writes it with {@link ParquetDataPages} (only valid when {@link ParquetDataPages#applies}),
    * otherwise with Parquet's column writer. Tests write the same rows both ways.
    *
    * @return how many {@code data} pages had their levels encoded rather than reused (0 with the column writer)
    */
   static int write(Iterator<OutputRecord> rows, String dir, ParquetOptions options, String sparkSchema,
-      boolean dataPages) throws IOException {
+      boolean crcFiles, boolean dataPages) throws IOException {
     if (dataPages && !ParquetDataPages.applies(options)) {
       throw new IllegalArgumentException("Cannot write the data column page by page: dictionary or statistics asked "
           + "for (" + options + ")");
@@ -104,7 +105,7 @@ final class ParquetPartWriter {
     CodecFactory codecs = new CodecFactory(conf, props.getPageSizeThreshold());
     // one for the file, so that its page buffer and its encoded levels carry over from row group to row group
     ParquetDataPages data = dataPages ? new ParquetDataPages(SCHEMA.getColumnDescription(DATA_PATH), props) : null;
-    try (ParquetFileWriter out = new ParquetFileWriter(HadoopOutputFile.fromPath(file, conf), SCHEMA,
+    try (ParquetFileWriter out = new ParquetFileWriter(PartFiles.parquetFile(file, conf, crcFiles), SCHEMA,
         ParquetFileWriter.Mode.OVERWRITE, options.rowGroupBytes(), MAX_PADDING, null, props)) {
       out.start();
       RowGroup group = null;

@@ -82,8 +82,8 @@ class OutputViewsTest {
     for (boolean pages : new boolean[] {true, false}) { // page by page, and Parquet's column writer (getData)
       Path a = Files.createDirectories(tmp.resolve("arrays-" + pages));
       Path v = Files.createDirectories(tmp.resolve("views-" + pages));
-      ParquetPartWriter.write(arrays.iterator(), a.toString(), options, schema, pages);
-      ParquetPartWriter.write(views.iterator(), v.toString(), options, schema, pages);
+      ParquetPartWriter.write(arrays.iterator(), a.toString(), options, schema, false, pages);
+      ParquetPartWriter.write(views.iterator(), v.toString(), options, schema, false, pages);
       byte[] want = Files.readAllBytes(a.resolve("part-00000.parquet"));
       assertTrue(want.length > 18 * 4 * 10_000, "the file holds the floats");
       assertArrayEquals(want, Files.readAllBytes(v.resolve("part-00000.parquet")), "pages=" + pages);
@@ -96,8 +96,8 @@ class OutputViewsTest {
     List<OutputRecord> views = views(arrays);
     Path a = tmp.resolve("arrays");
     Path v = tmp.resolve("views");
-    ArrowPartWriter.write(arrays.iterator(), a.toString());
-    ArrowPartWriter.write(views.iterator(), v.toString());
+    ArrowPartWriter.write(arrays.iterator(), a.toString(), false);
+    ArrowPartWriter.write(views.iterator(), v.toString(), false);
     List<String> names = new ArrayList<>();
     try (var files = Files.list(a)) {
       files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".arrow")).sorted().forEach(names::add);
