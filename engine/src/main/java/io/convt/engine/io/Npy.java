@@ -119,16 +119,19 @@ public final class Npy {
       }
       return out;
     }
-    if ((long) count * per * 4 > Integer.MAX_VALUE - 8) {
-      throw new TensorFormatException(name, count + " records of " + per + " elements are too large to load at "
-          + "once; read fewer records at a time");
+    if ((long) per * 4 > Integer.MAX_VALUE - 8) {
+      throw new TensorFormatException(name, "records of " + per + " elements are too large to load");
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      java.nio.FloatBuffer data = readExactly(ch, h.dataOffset() + first * per * 4L, count * per * 4, name)
-          .order(h.order()).asFloatBuffer();
+      // One record at a time through one direct buffer: no slice-wide heap buffer (a humongous array for G1 when
+      // records are megabytes) and no hidden copy through the JDK's temporary direct buffer.
+      ByteBuffer record = ByteBuffer.allocateDirect(per * 4).order(h.order());
+      long position = h.dataOffset() + first * per * 4L;
       for (int i = 0; i < count; i++) {
+        record.clear();
+        readFully(ch, position + (long) i * per * 4, record, name);
         out[i] = new float[per];
-        data.get(out[i]);
+        record.flip().asFloatBuffer().get(out[i]);
       }
       return out;
     } catch (IOException e) {
@@ -257,15 +260,20 @@ public final class Npy {
   private static ByteBuffer readExactly(SeekableByteChannel ch, long position, int length, String name)
       throws IOException {
     ByteBuffer b = ByteBuffer.allocate(length);
-    ch.position(position);
-    while (b.hasRemaining()) {
-      int r = ch.read(b);
-      if (r < 0) {
-        throw new TensorFormatException(name, "ends after " + (position + b.position()) + " bytes, expected "
-            + (position + length) + " (truncated?)");
-      }
-    }
+    readFully(ch, position, b, name);
     b.flip();
     return b;
+  }
+
+  /** Fills {@code b} from {@code position} of {@code ch}; a file that ends first is named as truncated. */
+  private static void readFully(SeekableByteChannel ch, long position, ByteBuffer b, String name) throws IOException {
+    long want = position + b.remaining();
+    ch.position(position);
+    while (b.hasRemaining()) {
+      if (ch.read(b) < 0) {
+        throw new TensorFormatException(name, "ends after " + (want - b.remaining()) + " bytes, expected " + want
+            + " (truncated?)");
+      }
+    }
   }
 }

@@ -115,6 +115,12 @@ class NpyTest {
     assertMessage(() -> Npy.read(write("magic.npy", "PK\u0003\u0004 not numpy".getBytes(StandardCharsets.ISO_8859_1))),
         "magic.npy", "bad magic");
     assertMessage(() -> Npy.read(write("trunc.npy", Arrays.copyOf(good, good.length - 5))), "trunc.npy", "truncated");
+    // a file truncated after its header was read (a job's driver plans slices; executors read them later)
+    Path trunc = tmp.resolve("trunc.npy");
+    NpyHeader planned = Npy.readHeader(fixture("f4_2x3x4.npy"));
+    assertMessage(() -> Npy.readRecordArrays(trunc, planned, 0, 2), "trunc.npy", "truncated");
+    assertMessage(() -> Npy.readRecordArrays(trunc, planned, 1, 1), "trunc.npy", "truncated");
+    assertArrayEquals(Arrays.copyOfRange(expected(), 0, 12), Npy.readRecordArrays(trunc, planned, 0, 1)[0], 0f);
     assertMessage(() -> Npy.read(write("trunchdr.npy", Arrays.copyOf(good, 40))), "trunchdr.npy", "runs past the end");
     byte[] v9 = good.clone();
     v9[6] = 9;

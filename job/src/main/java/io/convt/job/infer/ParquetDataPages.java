@@ -1,24 +1,27 @@
 package io.convt.job.infer;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Encoding;
 import org.apache.parquet.column.ParquetProperties;
-import org.apache.parquet.column.page.PageWriter;
 import org.apache.parquet.column.statistics.SizeStatistics;
 import org.apache.parquet.column.statistics.Statistics;
-import org.apache.parquet.column.statistics.geospatial.GeospatialStatistics;
 import org.apache.parquet.column.values.ValuesWriter;
+import org.apache.parquet.compression.CompressionCodecFactory.BytesInputCompressor;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /**
  * The {@code data} column ({@code list<float>}, path {@code data.list.element}, max repetition 1, max definition 2)
- * of one file, written page by page straight into Parquet's page writer, when the column has neither a
- * dictionary nor min/max statistics (the defaults, {@link #applies}).
+ * of one file, built page by page and written as each row group's column chunk through Parquet's file writer, when
+ * the column has neither a dictionary nor min/max statistics (the defaults, {@link #applies}).
  *
  * <p>Why: Parquet's {@code ColumnWriter} takes one float at a time ({@code write(value, r, d)}): per float it
  * updates the statistics and size-statistics collectors, writes a repetition and a definition level, and the PLAIN
@@ -26,9 +29,10 @@ import org.apache.parquet.column.values.ValuesWriter;
  * PLAIN float encoding is the values' little-endian bytes back to back, so a record's values go into the page as
  * one bulk copy. The levels are encoded by Parquet's own RLE/bit-packing level writers
  * ({@link ParquetProperties#newRepetitionLevelWriter}) from the records' list lengths when the page is written, and
- * reused for later pages with the same lengths (with one output shape, nearly every page). The pages, their
- * headers, compression, offset index and column-chunk metadata are Parquet's ({@link PageWriter#writePage}). The
- * file is what Parquet's column writer writes for these options: V1 data pages with RLE levels and PLAIN values,
+ * reused for later pages with the same lengths (with one output shape, nearly every page). Compression is Parquet's
+ * codec; page headers, page checksums, the offset index and the column-chunk metadata are written by Parquet's
+ * {@link ParquetFileWriter#writeDataPage} when the row group is written ({@link #writeChunk}). The file is what
+ * Parquet's column writer writes for these options: V1 data pages with RLE levels and PLAIN values,
  * empty statistics and hence no column index, an offset index, and the same level histograms
  * ({@link SizeStatistics}) when Parquet keeps them; only where pages (and so row groups) are cut may differ.
  *
@@ -36,6 +40,12 @@ import org.apache.parquet.column.values.ValuesWriter;
  * records): a page is written before a record that would take it past {@code props.getPageSizeThreshold()}, or once
  * it holds Parquet's page row or value count limit, so a page is at most one threshold unless one record alone is
  * larger. No arithmetic on the floats here: they are copied, as the house rule for the job asks.
+ *
+ * <p>Why the row group's pages are kept here rather than in Parquet's page store ({@code ColumnChunkPageWriteStore}):
+ * the store copies each page into a buffer of its own, copies it again into a new page-sized array to compute its
+ * checksum ({@code BytesInput.toByteArray}: a 2 MB humongous array per 2 MB record), and writes it out 8 KB at a
+ * time. Here a finished page is copied once, into one array reused by every row group of the file, and the file
+ * writer checksums and writes it from there in one piece.
  */
 final class ParquetDataPages implements AutoCloseable {
   // definition levels of an optional list of required elements: 0 = null list, 1 = empty list, 2 = an element
@@ -46,11 +56,14 @@ final class ParquetDataPages implements AutoCloseable {
 
   private final ColumnDescriptor column;
   private final ParquetProperties props;
+  private final BytesInputCompressor compressor;
   private final ValuesWriter repetition;
   private final ValuesWriter definition;
   private final boolean sizeStatistics;
-  private PageWriter pages;
   private ByteBuffer values;
+  // the row group's finished pages (compressed as the file asks), back to back in one array kept for the whole file
+  private final ChunkBytes chunk = new ChunkBytes();
+  private final List<Page> written = new ArrayList<>();
   // the page being built: each record's list length (NULL_LENGTH for a null list), the level entries (values and
   // null/empty lists, Parquet's value count), and the level histograms Parquet's size statistics keep
   private int[] lengths = new int[64];
@@ -78,29 +91,20 @@ final class ParquetDataPages implements AutoCloseable {
   /**
    * @param column the {@code data.list.element} descriptor of the file's schema
    * @param props the file's properties (page size threshold, row and value limits, level writers)
+   * @param compressor the file's codec for this column (borrowed: its codec factory releases it)
    */
-  ParquetDataPages(ColumnDescriptor column, ParquetProperties props) {
+  ParquetDataPages(ColumnDescriptor column, ParquetProperties props, BytesInputCompressor compressor) {
     if (column.getMaxRepetitionLevel() != 1 || column.getMaxDefinitionLevel() != ELEMENT) {
       throw new IllegalArgumentException("Cannot write " + column + " as a list<float> column: max repetition "
           + column.getMaxRepetitionLevel() + ", max definition " + column.getMaxDefinitionLevel() + " (want 1, 2)");
     }
     this.column = column;
     this.props = props;
+    this.compressor = compressor;
     this.repetition = props.newRepetitionLevelWriter(column);
     this.definition = props.newDefinitionLevelWriter(column);
     this.sizeStatistics = props.getSizeStatisticsEnabled(column);
     this.values = ByteBuffer.allocate(props.getPageSizeThreshold()).order(ByteOrder.LITTLE_ENDIAN);
-  }
-
-  /**
-   * Starts a row group: its pages go to {@code pages} (borrowed: the row group's page store owns it). Call
-   * {@link #flush} before the row group's page store is written to the file.
-   */
-  void startRowGroup(PageWriter pages) {
-    if (rowCount > 0) {
-      throw new IllegalStateException("Cannot start a row group: the last one was not flushed");
-    }
-    this.pages = pages;
   }
 
   /**
@@ -139,9 +143,9 @@ final class ParquetDataPages implements AutoCloseable {
     }
   }
 
-  /** Bytes buffered for the row-group size check: the page being built plus the pages already written. */
+  /** Bytes buffered for the row-group size check: the page being built plus the row group's finished pages. */
   long bufferedSize() {
-    return pageBufferedSize() + pages.getMemSize();
+    return pageBufferedSize() + chunk.size;
   }
 
   /**
@@ -153,11 +157,29 @@ final class ParquetDataPages implements AutoCloseable {
     return values.position() + valueCount / 2;
   }
 
-  /** Writes the page being built, if any; call before the row group's page store is flushed to the file. */
-  void flush() throws IOException {
+  /**
+   * Ends the row group: finishes the page being built and writes the row group's {@code data} column chunk to
+   * {@code out}, whose row group has its earlier columns ({@code id}, {@code shape}) written already. Parquet's file
+   * writer writes each page's header (with the page's CRC-32 when the file's properties ask for it, as by default)
+   * and records it in the offset index and the chunk's metadata.
+   */
+  void writeChunk(ParquetFileWriter out, CompressionCodecName codec) throws IOException {
     if (rowCount > 0) {
       writePage(false);
     }
+    long chunkValues = 0;
+    for (Page p : written) {
+      chunkValues += p.valueCount;
+    }
+    out.startColumn(column, chunkValues, codec);
+    for (Page p : written) {
+      out.writeDataPage(p.valueCount, p.uncompressedSize, BytesInput.from(chunk.bytes, p.offset, p.length),
+          Statistics.noopStats(column.getPrimitiveType()), p.rowCount, repetition.getEncoding(),
+          definition.getEncoding(), Encoding.PLAIN, null, null, p.sizeStatistics);
+    }
+    out.endColumn();
+    written.clear();
+    chunk.size = 0;
   }
 
   private void ensureRoom(int bytes) {
@@ -171,15 +193,21 @@ final class ParquetDataPages implements AutoCloseable {
     }
   }
 
-  /** Writes the page being built; {@code full} when it was cut for its size or count (not at a row group's end). */
+  /**
+   * Finishes the page being built into the row group's chunk bytes; {@code full} when it was cut for its size or
+   * count (not at a row group's end).
+   */
   private void writePage(boolean full) throws IOException {
     // a V1 data page is the repetition levels, the definition levels (each with its length, as the level writers
-    // give them) and the values; the page writer compresses it, writes its header and records it in the offset index
+    // give them) and the values, compressed whole by the column's codec (uncompressed: the same bytes)
     BytesInput page = BytesInput.concat(BytesInput.from(levels(full)),
         BytesInput.from(values.array(), 0, values.position()));
-    pages.writePage(page, valueCount, rowCount, Statistics.noopStats(column.getPrimitiveType()), pageSizeStatistics(),
-        GeospatialStatistics.noopBuilder().build(), repetition.getEncoding(), definition.getEncoding(), Encoding.PLAIN);
-    // the page writer copied the bytes (compressed or not) into its own buffer, so ours are reused
+    long uncompressed = page.size();
+    int offset = chunk.size;
+    compressor.compress(page).writeAllTo(chunk);
+    written.add(new Page(offset, chunk.size - offset, toInt(uncompressed), valueCount, rowCount,
+        pageSizeStatistics()));
+    // the page's bytes are in the chunk now, so ours are reused
     values.clear();
     valueCount = 0;
     rowCount = 0;
@@ -237,12 +265,59 @@ final class ParquetDataPages implements AutoCloseable {
         List.of(records, valueCount - records), List.of(nullLists, emptyLists, elements));
   }
 
+  private int toInt(long size) throws IOException {
+    if (size > Integer.MAX_VALUE) {
+      throw new IOException("Cannot write a Parquet page of " + size + " bytes for " + column);
+    }
+    return (int) size;
+  }
+
+  /** One finished page of the row group: where its (compressed) bytes are in the chunk, and what Parquet records. */
+  private record Page(int offset, int length, int uncompressedSize, int valueCount, int rowCount,
+      SizeStatistics sizeStatistics) {}
+
+  /**
+   * The row group's finished pages back to back in one growing array, kept for the file: with one output shape
+   * every row group needs about the same room, so it grows during the first row group only.
+   */
+  private static final class ChunkBytes extends OutputStream {
+    byte[] bytes = new byte[1 << 20];
+    int size;
+
+    @Override
+    public void write(int b) {
+      ensureRoom(1);
+      bytes[size++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      ensureRoom(len);
+      System.arraycopy(b, off, bytes, size, len);
+      size += len;
+    }
+
+    private void ensureRoom(int len) {
+      if (len > bytes.length - size) {
+        long want = Math.max(2L * bytes.length, (long) size + len);
+        if (want > Integer.MAX_VALUE - 8) {
+          if ((long) size + len > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("A Parquet row group's data column passed 2 GB: lower "
+                + "parquet.row-group-mb");
+          }
+          want = Integer.MAX_VALUE - 8;
+        }
+        bytes = Arrays.copyOf(bytes, (int) want);
+      }
+    }
+  }
+
   /** How many pages had their levels encoded (the others reused an earlier page's bytes); for tests. */
   int levelEncodings() {
     return levelEncodings;
   }
 
-  /** Releases the level writers' buffers at the end of the file (each row group's page store releases its pages). */
+  /** Releases the level writers' buffers at the end of the file. */
   @Override
   public void close() {
     repetition.close();

@@ -13,6 +13,7 @@ import org.apache.parquet.column.values.factory.DefaultV1ValuesWriterFactory;
 import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -31,9 +32,9 @@ import org.apache.spark.TaskContext;
  * {@code list<float>} through a record consumer (group, field, value, field end, group end, with a closure per
  * call), which made Parquet output 3× slower than the engine. Here {@code id} and {@code shape} go straight into
  * Parquet's column writers ({@code ColumnWriter.write(value, repetition, definition)}), and so does {@code data}
- * when a dictionary or statistics are asked for it; by default {@code data} is written page by page into Parquet's
- * page writer by {@link ParquetDataPages} (one bulk copy of a record's floats instead of a column-writer call per
- * float). Encodings, page headers, compression, indexes and the footer are Parquet's. Only the row-group boundary is
+ * when a dictionary or statistics are asked for it; by default {@code data} is built page by page and written
+ * through Parquet's file writer by {@link ParquetDataPages} (one bulk copy of a record's floats instead of a
+ * column-writer call per float). Encodings, page headers, compression, indexes and the footer are Parquet's. Only the row-group boundary is
  * decided here, as {@code ParquetWriter} does it: when the buffered size reaches {@code parquet.row-group-mb}.
  *
  * <p>The file name depends only on the partition, so a retried task overwrites its failed attempt's file. An empty
@@ -104,7 +105,8 @@ final class ParquetPartWriter {
     Path file = new Path(dir, String.format("part-%05d.parquet", partition));
     CodecFactory codecs = new CodecFactory(conf, props.getPageSizeThreshold());
     // one for the file, so that its page buffer and its encoded levels carry over from row group to row group
-    ParquetDataPages data = dataPages ? new ParquetDataPages(SCHEMA.getColumnDescription(DATA_PATH), props) : null;
+    ParquetDataPages data = dataPages ? new ParquetDataPages(SCHEMA.getColumnDescription(DATA_PATH), props,
+        codecs.getCompressor(options.codecName())) : null;
     try (ParquetFileWriter out = new ParquetFileWriter(PartFiles.parquetFile(file, conf, crcFiles), SCHEMA,
         ParquetFileWriter.Mode.OVERWRITE, options.rowGroupBytes(), MAX_PADDING, null, props)) {
       out.start();
@@ -143,23 +145,22 @@ final class ParquetPartWriter {
     final ColumnWriter shape;
     final ColumnWriter data;
     final ParquetDataPages dataPages;
+    final CompressionCodecName codec;
     long rows;
 
     RowGroup(CodecFactory codecs, ParquetOptions options, ParquetProperties props, ParquetDataPages dataPages) {
       boolean direct = dataPages != null;
-      pages = new ColumnChunkPageWriteStore(codecs.getCompressor(options.codecName()), SCHEMA, props.getAllocator(),
+      // With the data column written page by page, Parquet's stores hold only id and shape (a column writer for
+      // data would cut empty data pages), and the data chunk is written after them, in the file's column order.
+      MessageType stored = direct ? ID_AND_SHAPE : SCHEMA;
+      pages = new ColumnChunkPageWriteStore(codecs.getCompressor(options.codecName()), stored, props.getAllocator(),
           props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
-      // With the data column written page by page, the column-write store holds only id and shape (it must not
-      // own a writer for data: it would cut empty data pages); the page store still has all three columns, in
-      // the file's order, and writes all three chunks.
-      store = props.newColumnWriteStore(direct ? ID_AND_SHAPE : SCHEMA, pages);
+      store = props.newColumnWriteStore(stored, pages);
       id = store.getColumnWriter(column("id"));
       shape = store.getColumnWriter(column("shape", "list", "element"));
       data = direct ? null : store.getColumnWriter(column(DATA_PATH));
       this.dataPages = dataPages;
-      if (direct) {
-        dataPages.startRowGroup(pages.getPageWriter(column(DATA_PATH)));
-      }
+      this.codec = options.codecName();
     }
 
     private static ColumnDescriptor column(String... path) {
@@ -212,10 +213,10 @@ final class ParquetPartWriter {
     void flushTo(ParquetFileWriter out) throws IOException {
       out.startBlock(rows);
       store.flush();
-      if (dataPages != null) {
-        dataPages.flush();
-      }
       pages.flushToFileWriter(out);
+      if (dataPages != null) {
+        dataPages.writeChunk(out, codec);
+      }
       out.endBlock();
       store.close();
       pages.close();

@@ -14,8 +14,9 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
  * them out again for a request of the same size, up to {@code maxPooledBytes} kept.
  *
  * <p>Why: Parquet's page store copies every page into a buffer of exactly the page's size from this allocator and
- * releases them all when the row group has been written. With one output shape every {@code data} page has the same
- * size (one 2 MB record each for 32×128×128 outputs), so Parquet's default allocator (a new zeroed heap buffer per
+ * releases them all when the row group has been written. With one output shape every {@code data} page written by
+ * Parquet's column writer (with a dictionary or statistics asked for; {@link ParquetDataPages} keeps its own pages)
+ * has the same size (one 2 MB record each for 32×128×128 outputs), so Parquet's default allocator (a new zeroed heap buffer per
  * page, a humongous object for G1 above half a region) made garbage at the output's rate; with this one, a task
  * reuses one row group's buffers for the whole file.
  *

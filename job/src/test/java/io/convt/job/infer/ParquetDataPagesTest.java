@@ -309,6 +309,34 @@ public class ParquetDataPagesTest {
   }
 
   /**
+   * Every {@code data} page carries the CRC-32 of its bytes in its header (Parquet's default, kept when the pages
+   * bypass Parquet's page store), checked here independently of Parquet's own verification.
+   */
+  @Test
+  void everyDataPageCarriesTheCrc32OfItsBytes() throws IOException {
+    List<OutputRecord> rows = mixed(300);
+    Path file = write("crc", rows, options("none", 1), true); // uncompressed: the page read is the page stored
+    int pages = 0;
+    try (ParquetFileReader f = open(file)) {
+      org.apache.parquet.column.ColumnDescriptor data =
+          f.getFooter().getFileMetaData().getSchema().getColumnDescription(new String[] {"data", "list", "element"});
+      for (org.apache.parquet.column.page.PageReadStore group = f.readNextRowGroup(); group != null;
+          group = f.readNextRowGroup()) {
+        org.apache.parquet.column.page.PageReader reader = group.getPageReader(data);
+        for (org.apache.parquet.column.page.DataPage page = reader.readPage(); page != null;
+            page = reader.readPage()) {
+          java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+          crc.update(((org.apache.parquet.column.page.DataPageV1) page).getBytes().toByteArray());
+          assertTrue(page.getCrc().isPresent(), "page " + pages + " has a CRC");
+          assertEquals((int) crc.getValue(), page.getCrc().getAsInt(), "page " + pages);
+          pages++;
+        }
+      }
+    }
+    assertTrue(pages > 3, "pages " + pages);
+  }
+
+  /**
    * Two tasks of one executor write their files at the same time, each reusing its own page buffers row group after
    * row group (Parquet's shared default values-writer factory once handed one file's writers the other's buffers).
    */
