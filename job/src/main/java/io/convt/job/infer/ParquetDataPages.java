@@ -44,8 +44,8 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * <p>Why the row group's pages are kept here rather than in Parquet's page store ({@code ColumnChunkPageWriteStore}):
  * the store copies each page into a buffer of its own, copies it again into a new page-sized array to compute its
  * checksum ({@code BytesInput.toByteArray}: a 2 MB humongous array per 2 MB record), and writes it out 8 KB at a
- * time. Here a finished page is copied once, into one array reused by every row group of the file, and the file
- * writer checksums and writes it from there in one piece.
+ * time. Here a finished page is copied once, into one array reused by every row group of the file; the file writer
+ * computes its CRC through one buffer it reuses (no new array per page) and writes it from there in one piece.
  */
 final class ParquetDataPages implements AutoCloseable {
   // definition levels of an optional list of required elements: 0 = null list, 1 = empty list, 2 = an element
