@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
 import org.apache.spark.sql.types.Metadata;
@@ -48,7 +48,7 @@ class PartFilesTest {
     assertEquals(file, PartFiles.localFile(new org.apache.hadoop.fs.Path(file.toString()), conf, false),
         "a path without a scheme on the default (local) file system");
     assertNull(PartFiles.localFile(hadoop(file), conf, true));
-    assertTrue(PartFiles.parquetFile(hadoop(file), conf, false) instanceof PartFiles.LocalPartFile);
+    assertTrue(PartFiles.parquetFile(hadoop(file), conf, false) instanceof LocalOutputFile);
     assertTrue(PartFiles.parquetFile(hadoop(file), conf, true) instanceof HadoopOutputFile);
   }
 
@@ -83,44 +83,6 @@ class PartFilesTest {
     }
     assertArrayEquals(new byte[] {4, 5}, Files.readAllBytes(file));
     assertThrows(FileAlreadyExistsException.class, () -> parquet.create(0), "create() never replaces a file");
-  }
-
-  @Test
-  void theStreamCountsEveryByteWrittenInAnySize() throws IOException {
-    Random r = new Random(5);
-    ByteArrayOutputStream want = new ByteArrayOutputStream();
-    Path file = tmp.resolve("positions.parquet");
-    // one byte, small pieces, pieces that fill the buffer exactly or overflow it, and writes larger than it
-    int[] sizes = {1, 7, 8192, (1 << 20) - 8200, 8192, 1, 3 << 20, 0, 100, 1 << 20, 5};
-    try (PositionOutputStream out = new PartFiles.LocalPartFile(file).createOrOverwrite(0)) {
-      assertEquals(0, out.getPos());
-      for (int size : sizes) {
-        byte[] piece = new byte[size + 6];
-        r.nextBytes(piece);
-        if (size == 1) {
-          out.write(piece[3]);
-          want.write(piece[3]);
-        } else {
-          out.write(piece, 3, size); // an offset into a larger array
-          want.write(piece, 3, size);
-        }
-        assertEquals(want.size(), out.getPos(), "after a write of " + size);
-      }
-      out.flush();
-      assertEquals(want.size(), Files.size(file), "flush writes what is buffered");
-    }
-    assertArrayEquals(want.toByteArray(), Files.readAllBytes(file));
-  }
-
-  @Test
-  void aClosedStreamRefusesWrites() throws IOException {
-    PositionOutputStream out = new PartFiles.LocalPartFile(tmp.resolve("closed.parquet")).createOrOverwrite(0);
-    out.write(1);
-    out.close();
-    out.close(); // twice is harmless
-    assertThrows(IOException.class, () -> out.write(2));
-    assertThrows(IOException.class, () -> out.write(new byte[4], 0, 4));
-    assertEquals(1, Files.size(tmp.resolve("closed.parquet")));
   }
 
   @Test
