@@ -109,7 +109,8 @@ public final class InferJob {
       } else {
         String dir = commit.mkdir("data");
         String schema = outputSchema(tensorMetadata(plan, layer)).json();
-        results.foreachPartition(window.around(rows -> ParquetPartWriter.write(rows, dir, s.parquet(), schema, s.crcFiles())));
+        results.foreachPartition(window.around(rows ->
+            ParquetPartWriter.write(rows, dir, s.parquet(), schema, s.crcFiles())));
         commit.writeText("data/_SUCCESS", ""); // as Spark's committer leaves it: marks a complete dataset
       }
       counters.forEach((k, v) -> {

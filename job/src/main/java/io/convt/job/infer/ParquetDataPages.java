@@ -1,7 +1,7 @@
 package io.convt.job.infer;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -145,7 +145,7 @@ final class ParquetDataPages implements AutoCloseable {
 
   /** Bytes buffered for the row-group size check: the page being built plus the row group's finished pages. */
   long bufferedSize() {
-    return pageBufferedSize() + chunk.size;
+    return pageBufferedSize() + chunk.size();
   }
 
   /**
@@ -173,13 +173,13 @@ final class ParquetDataPages implements AutoCloseable {
     }
     out.startColumn(column, chunkValues, codec);
     for (Page p : written) {
-      out.writeDataPage(p.valueCount, p.uncompressedSize, BytesInput.from(chunk.bytes, p.offset, p.length),
+      out.writeDataPage(p.valueCount, p.uncompressedSize, BytesInput.from(chunk.array(), p.offset, p.length),
           Statistics.noopStats(column.getPrimitiveType()), p.rowCount, repetition.getEncoding(),
           definition.getEncoding(), Encoding.PLAIN, null, null, p.sizeStatistics);
     }
     out.endColumn();
     written.clear();
-    chunk.size = 0;
+    chunk.reset();
   }
 
   private void ensureRoom(int bytes) {
@@ -203,9 +203,9 @@ final class ParquetDataPages implements AutoCloseable {
     BytesInput page = BytesInput.concat(BytesInput.from(levels(full)),
         BytesInput.from(values.array(), 0, values.position()));
     long uncompressed = page.size();
-    int offset = chunk.size;
+    int offset = chunk.size();
     compressor.compress(page).writeAllTo(chunk);
-    written.add(new Page(offset, chunk.size - offset, toInt(uncompressed), valueCount, rowCount,
+    written.add(new Page(offset, chunk.size() - offset, toInt(uncompressed), valueCount, rowCount,
         pageSizeStatistics()));
     // the page's bytes are in the chunk now, so ours are reused
     values.clear();
@@ -278,37 +278,17 @@ final class ParquetDataPages implements AutoCloseable {
 
   /**
    * The row group's finished pages back to back in one growing array, kept for the file: with one output shape
-   * every row group needs about the same room, so it grows during the first row group only.
+   * every row group needs about the same room, so it grows during the first row group only. A byte-array stream
+   * whose array is read in place (no copy out).
    */
-  private static final class ChunkBytes extends OutputStream {
-    byte[] bytes = new byte[1 << 20];
-    int size;
-
-    @Override
-    public void write(int b) {
-      ensureRoom(1);
-      bytes[size++] = (byte) b;
+  private static final class ChunkBytes extends ByteArrayOutputStream {
+    ChunkBytes() {
+      super(1 << 20);
     }
 
-    @Override
-    public void write(byte[] b, int off, int len) {
-      ensureRoom(len);
-      System.arraycopy(b, off, bytes, size, len);
-      size += len;
-    }
-
-    private void ensureRoom(int len) {
-      if (len > bytes.length - size) {
-        long want = Math.max(2L * bytes.length, (long) size + len);
-        if (want > Integer.MAX_VALUE - 8) {
-          if ((long) size + len > Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException("A Parquet row group's data column passed 2 GB: lower "
-                + "parquet.row-group-mb");
-          }
-          want = Integer.MAX_VALUE - 8;
-        }
-        bytes = Arrays.copyOf(bytes, (int) want);
-      }
+    /** The array holding the {@link #size()} bytes written since the last {@link #reset()}. */
+    byte[] array() {
+      return buf;
     }
   }
 

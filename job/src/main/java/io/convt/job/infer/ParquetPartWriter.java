@@ -34,8 +34,9 @@ import org.apache.spark.TaskContext;
  * Parquet's column writers ({@code ColumnWriter.write(value, repetition, definition)}), and so does {@code data}
  * when a dictionary or statistics are asked for it; by default {@code data} is built page by page and written
  * through Parquet's file writer by {@link ParquetDataPages} (one bulk copy of a record's floats instead of a
- * column-writer call per float). Encodings, page headers, compression, indexes and the footer are Parquet's. Only the row-group boundary is
- * decided here, as {@code ParquetWriter} does it: when the buffered size reaches {@code parquet.row-group-mb}.
+ * column-writer call per float). Encodings, page headers, compression, indexes and the footer are Parquet's. Only
+ * the row-group boundary is decided here, as {@code ParquetWriter} does it: when the buffered size reaches
+ * {@code parquet.row-group-mb}.
  *
  * <p>The file name depends only on the partition, so a retried task overwrites its failed attempt's file. An empty
  * partition writes no file, except partition 0, so that an all-quarantined output still has a readable schema

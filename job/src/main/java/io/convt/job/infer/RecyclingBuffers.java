@@ -16,13 +16,13 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
  * <p>Why: Parquet's page store copies every page into a buffer of exactly the page's size from this allocator and
  * releases them all when the row group has been written. With one output shape every {@code data} page written by
  * Parquet's column writer (with a dictionary or statistics asked for; {@link ParquetDataPages} keeps its own pages)
- * has the same size (one 2 MB record each for 32×128×128 outputs), so Parquet's default allocator (a new zeroed heap buffer per
- * page, a humongous object for G1 above half a region) made garbage at the output's rate; with this one, a task
- * reuses one row group's buffers for the whole file.
+ * has the same size (one 2 MB record each for 32×128×128 outputs), so Parquet's default allocator (a new zeroed heap
+ * buffer per page, a humongous object for G1 above half a region) made garbage at the output's rate; with this one, a
+ * task reuses one row group's buffers for the whole file.
  *
- * <p>Used by the thread that created it only (checked). Only a buffer this allocator handed out and that has not
- * been released yet is taken back (by identity), so a buffer released twice, or one from elsewhere, can never be
- * handed to two users.
+ * <p>Used by the thread that created it only (checked). Only a buffer this allocator handed out and that has not been
+ * released yet is taken back (by identity), so a buffer released twice, or one from elsewhere, can never be handed to
+ * two users.
  */
 final class RecyclingBuffers implements ByteBufferAllocator {
   private final Map<Integer, ArrayDeque<ByteBuffer>> free = new HashMap<>();
