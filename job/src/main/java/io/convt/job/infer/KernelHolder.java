@@ -12,16 +12,21 @@ import org.apache.spark.util.CollectionAccumulator;
  * {@code load} once), shared by every later task of that JVM. Tasks of one JVM run concurrently on it; the
  * kernel's sized encodes are thread-safe.
  */
-final class KernelHolder {
+public final class KernelHolder {
+  /**
+   * Broadcasts whose kernels a JVM keeps at once: a pipeline of several layers in one Spark stage uses all of its
+   * kernels in every task, so dropping the others on each new broadcast would rebuild them per task.
+   */
+  private static final int MAX_LAYERS = 16;
   private static final ConcurrentMap<Long, Layer> LAYERS = new ConcurrentHashMap<>();
 
   private KernelHolder() {}
 
   /**
    * @param builds receives "host:pid" once per kernel built, so the driver can report (and tests can check)
-   *     how many kernels each executor built
+   *     how many kernels each executor built; may be null
    */
-  static Layer layer(long broadcastId, LayerWeights weights, CollectionAccumulator<String> builds) {
+  public static Layer layer(long broadcastId, LayerWeights weights, CollectionAccumulator<String> builds) {
     Layer l = LAYERS.get(broadcastId);
     if (l != null) {
       return l;
@@ -29,9 +34,13 @@ final class KernelHolder {
     synchronized (KernelHolder.class) {
       l = LAYERS.get(broadcastId);
       if (l == null) {
-        LAYERS.clear(); // a new broadcast replaces the old weights: drop kernels nobody will use again
+        if (LAYERS.size() >= MAX_LAYERS) {
+          LAYERS.clear(); // old broadcasts' kernels: nobody will use most of them again
+        }
         l = weights.open();
-        builds.add(ManagementFactory.getRuntimeMXBean().getName() + " " + l.kernel().implementation());
+        if (builds != null) {
+          builds.add(ManagementFactory.getRuntimeMXBean().getName() + " " + l.kernel().implementation());
+        }
         LAYERS.put(broadcastId, l);
       }
       return l;

@@ -1,0 +1,259 @@
+package io.convt.job.ml;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.convt.engine.Neuron;
+import io.convt.engine.NeuronType;
+import io.convt.engine.arrow.ImageBatch;
+import io.convt.engine.io.Npy;
+import io.convt.engine.io.NpyArray;
+import io.convt.engine.layer.Layer;
+import io.convt.engine.layer.LayerSpec;
+import io.convt.engine.layout.TorchConvTranspose2d;
+import io.convt.engine.layout.WeightLayout;
+import io.convt.job.SparkErrors;
+import io.convt.job.gradients.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The layer as a Spark ML stage on local[2]: equal to the engine bit for bit, saved and loaded, bad params. */
+public class ConvTransposeTransformerTest {
+  static final Path UPSAMPLE = Path.of("../sample-data/upsample2x_pytorch.npy");
+  static final Path UPSAMPLE_BIAS = Path.of("../sample-data/upsample2x_bias.npy");
+  static final Path SHARPEN = Path.of("../sample-data/sharpen_pytorch.npy");
+  static final Path X = Path.of("../sample-data/x.npy");
+  static SparkSession spark;
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() {
+    spark = TestSpark.session();
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  /** Upsample 2x (stride 2, padding 1, with bias), then a 3x3 sharpen with a fused leaky ReLU. */
+  static ConvTransposeTransformer[] stages(Path upsample, Path upsampleBias) {
+    ConvTransposeTransformer up = new ConvTransposeTransformer().setWeights(upsample.toString())
+        .setBias(upsampleBias.toString()).setWeightsLayout("pytorch").setStride(2, 2).setPadding(1, 1)
+        .setOutputCol("up").setOutputShapeCol("up_shape").setBatchSize(4);
+    ConvTransposeTransformer sharpen = new ConvTransposeTransformer().setWeights(SHARPEN.toString())
+        .setWeightsLayout("pytorch").setPadding(1, 1).setNeuron("relu:0.1")
+        .setInputCol("up").setShapeCol("up_shape").setOutputCol("out").setOutputShapeCol("out_shape");
+    return new ConvTransposeTransformer[] {up, sharpen};
+  }
+
+  /** The same two layers run by the engine alone, one record at a time. */
+  static float[] engine(float[] chw, int[] shape) {
+    LayerSpec up = LayerSpec.of(UPSAMPLE, UPSAMPLE_BIAS, WeightLayout.PYTORCH,
+        TorchConvTranspose2d.pytorch(new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1));
+    LayerSpec sharpen = new LayerSpec(SHARPEN, null, WeightLayout.PYTORCH,
+        TorchConvTranspose2d.pytorch(new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1),
+        null, null, null, null, null, Neuron.of(NeuronType.RELU, 0.1f, Neuron.of(NeuronType.RELU).b(),
+        Neuron.of(NeuronType.RELU).c()), null);
+    try (RootAllocator a = new RootAllocator();
+        ImageBatch src = ImageBatch.allocate(a, 1, shape[1], shape[2], shape[0])) {
+      src.writeCHW(0, chw);
+      try (ImageBatch mid = Layer.open(up).apply(a, src); ImageBatch dst = Layer.open(sharpen).apply(a, mid)) {
+        float[] out = new float[dst.imageSize()];
+        dst.readCHW(0, out);
+        return out;
+      }
+    }
+  }
+
+  static final StructType SCHEMA = new StructType()
+      .add("id", DataTypes.StringType)
+      .add("shape", DataTypes.createArrayType(DataTypes.IntegerType, false))
+      .add("data", DataTypes.createArrayType(DataTypes.FloatType, false));
+
+  /** The six 3x48x48 records of sample-data/x.npy, with 3x20x24 crops of two of them in between. */
+  static Map<String, float[]> records() {
+    NpyArray x = Npy.read(X);
+    int size = 3 * 48 * 48;
+    Map<String, float[]> m = new LinkedHashMap<>();
+    for (int n = 0; n < 6; n++) {
+      m.put("x#" + n, Arrays.copyOfRange(x.floats(), n * size, (n + 1) * size));
+      if (n % 3 == 1) {
+        m.put("crop#" + n, Arrays.copyOfRange(x.floats(), n * size, n * size + 3 * 20 * 24));
+      }
+    }
+    return m;
+  }
+
+  static int[] shapeOf(String id) {
+    return id.startsWith("crop") ? new int[] {3, 20, 24} : new int[] {3, 48, 48};
+  }
+
+  static Dataset<Row> frame(Map<String, float[]> records) {
+    List<Row> rows = new ArrayList<>();
+    records.forEach((id, data) -> rows.add(RowFactory.create(id, shapeOf(id), data)));
+    return spark.createDataFrame(rows, SCHEMA).repartition(2);
+  }
+
+  static Map<String, float[]> outputs(Dataset<Row> result, String col) {
+    Map<String, float[]> m = new LinkedHashMap<>();
+    for (Row r : result.collectAsList()) {
+      m.put(r.getString(r.fieldIndex("id")), SparkArrays.floats(r.get(r.fieldIndex(col)), () -> "?"));
+    }
+    return m;
+  }
+
+  @Test
+  void twoStagePipelineEqualsTheEngineBitForBit() {
+    Map<String, float[]> in = records();
+    PipelineModel model = new Pipeline().setStages((PipelineStage[]) stages(UPSAMPLE, UPSAMPLE_BIAS)).fit(frame(in));
+    Dataset<Row> result = model.transform(frame(in));
+    assertEquals(List.of("id", "shape", "data", "up", "up_shape", "out", "out_shape"),
+        Arrays.asList(result.columns()));
+    Map<String, float[]> out = outputs(result, "out");
+    assertEquals(in.keySet(), out.keySet());
+    for (Map.Entry<String, float[]> e : in.entrySet()) {
+      assertArrayEquals(engine(e.getValue(), shapeOf(e.getKey())), out.get(e.getKey()), e.getKey());
+    }
+    Row crop = result.where("id = 'crop#1'").first();
+    assertArrayEquals(new int[] {3, 40, 48}, SparkArrays.ints(crop.get(crop.fieldIndex("out_shape"))));
+    assertArrayEquals(in.get("crop#1"), SparkArrays.floats(crop.get(crop.fieldIndex("data")), () -> "?"));
+  }
+
+  @Test
+  void savedPipelineLoadsAndRunsWithoutTheOriginalWeightFiles() throws Exception {
+    Path weights = Files.copy(UPSAMPLE, tmp.resolve("up.npy"));
+    Path bias = Files.copy(UPSAMPLE_BIAS, tmp.resolve("up_bias.npy"));
+    Map<String, float[]> in = records();
+    PipelineModel model = new Pipeline().setStages((PipelineStage[]) stages(weights, bias)).fit(frame(in));
+    Map<String, float[]> before = outputs(model.transform(frame(in)), "out");
+    String dir = tmp.resolve("model").toString();
+    model.write().overwrite().save(dir);
+    Files.delete(weights);
+    Files.delete(bias); // the saved model holds its own copies
+
+    PipelineModel loaded = PipelineModel.load(dir);
+    assertEquals(2, loaded.stages().length);
+    ConvTransposeTransformer first = (ConvTransposeTransformer) loaded.stages()[0];
+    assertTrue(Files.isRegularFile(Path.of(first.getOrDefault(first.weights()))), first.getOrDefault(first.weights()));
+    assertEquals(model.stages()[1].uid(), loaded.stages()[1].uid());
+    ConvTransposeTransformer second = (ConvTransposeTransformer) loaded.stages()[1];
+    assertEquals("relu:0.1", second.getOrDefault(second.neuron()));
+    Map<String, float[]> after = outputs(loaded.transform(frame(in)), "out");
+    assertEquals(before.keySet(), after.keySet());
+    before.forEach((id, v) -> assertArrayEquals(v, after.get(id), id));
+  }
+
+  @Test
+  void fixedShapeMetadataStandsInForTheShapeColumn() {
+    Map<String, float[]> in = new LinkedHashMap<>(records());
+    in.keySet().removeIf(id -> id.startsWith("crop"));
+    List<Row> rows = new ArrayList<>();
+    in.forEach((id, data) -> rows.add(RowFactory.create(id, data)));
+    Dataset<Row> df = spark.createDataFrame(rows, new StructType().add("id", DataTypes.StringType)
+        .add("data", DataTypes.createArrayType(DataTypes.FloatType, false), true,
+            TensorColumns.tensorMetadata(new int[] {3, 48, 48})));
+    ConvTransposeTransformer[] s = stages(UPSAMPLE, UPSAMPLE_BIAS);
+    s[1].setShapeCol("no_such_column"); // the first stage's output metadata carries its shape
+    Dataset<Row> result = s[1].transform(s[0].transform(df));
+    Metadata m = result.schema().apply("out").metadata();
+    assertEquals("{\"shape\":[3,96,96]}", m.getString(TensorColumns.EXTENSION_METADATA));
+    Map<String, float[]> out = outputs(result, "out");
+    in.forEach((id, v) -> assertArrayEquals(engine(v, shapeOf(id)), out.get(id), id));
+  }
+
+  @Test
+  void nullTensorsGetNullOutputsInTheirPlace() {
+    List<Row> rows = new ArrayList<>();
+    Map<String, float[]> in = records();
+    rows.add(RowFactory.create("a", new int[] {3, 48, 48}, in.get("x#0")));
+    rows.add(RowFactory.create("none", null, null));
+    rows.add(RowFactory.create("b", new int[] {3, 48, 48}, in.get("x#2")));
+    List<Row> out = stages(UPSAMPLE, UPSAMPLE_BIAS)[0].transform(spark.createDataFrame(rows, SCHEMA).coalesce(1))
+        .collectAsList();
+    assertEquals(List.of("a", "none", "b"), out.stream().map(r -> r.getString(0)).toList());
+    assertNull(out.get(1).get(3));
+    assertNull(out.get(1).get(4));
+  }
+
+  static String failure(Runnable r) {
+    Exception e = assertThrows(Exception.class, r::run);
+    return SparkErrors.unwrap(e).getMessage();
+  }
+
+  @Test
+  void badParamsFailAtTransformWithTheJobsMessages() {
+    Dataset<Row> df = frame(records());
+    String missing = failure(() -> stages(tmp.resolve("nope.npy"), UPSAMPLE_BIAS)[0].transform(df));
+    assertEquals(tmp.resolve("nope.npy") + ": weights file does not exist or is not a regular file", missing);
+
+    String layout = failure(() -> stages(UPSAMPLE, UPSAMPLE_BIAS)[0].setWeightsLayout("nchw").transform(df));
+    assertEquals("Invalid value for --weights-layout: 'nchw' (expected pytorch, mps or tensorflow)", layout);
+
+    String unset = failure(() -> new ConvTransposeTransformer().setWeights(UPSAMPLE.toString()).transform(df));
+    assertTrue(unset.startsWith("Cannot define layer: Missing required option: '--weights-layout=LAYOUT'"), unset);
+
+    String neuron = failure(() -> stages(UPSAMPLE, UPSAMPLE_BIAS)[0].setNeuron("sigmoidish").transform(df));
+    assertEquals("Invalid value for --neuron: unknown type 'sigmoidish'", neuron);
+
+    String column = failure(() -> stages(UPSAMPLE, UPSAMPLE_BIAS)[0].setInputCol("pixels").transform(df));
+    assertTrue(column.startsWith("Cannot read column 'pixels' (inputCol): no such column"), column);
+  }
+
+  @Test
+  void channelMismatchFailsNamingTheWeightsOrTheRecord() {
+    float[] gray = new float[8 * 8];
+    // a fixed-shape column is checked on the driver, at transform
+    Dataset<Row> fixed = spark.createDataFrame(List.of(RowFactory.create("g", gray)), new StructType()
+        .add("id", DataTypes.StringType).add("data", DataTypes.createArrayType(DataTypes.FloatType, false), true,
+            TensorColumns.tensorMetadata(new int[] {1, 8, 8})));
+    String eager = failure(() -> stages(UPSAMPLE, UPSAMPLE_BIAS)[0].transform(fixed));
+    assertEquals("Cannot read input column 'data': records have 1 channels, the weights " + UPSAMPLE + " expect 3",
+        eager);
+    // per-row shapes are known only when the rows run: the job's --fail-fast line names the record
+    Dataset<Row> perRow = spark.createDataFrame(List.of(RowFactory.create("g", new int[] {1, 8, 8}, gray)), SCHEMA);
+    Dataset<Row> lazy = stages(UPSAMPLE, UPSAMPLE_BIAS)[0].transform(perRow);
+    assertEquals("Bad record g (channels): has 1 channels, the weights expect 3", failure(lazy::collectAsList));
+    Dataset<Row> wrongSize = spark.createDataFrame(List.of(RowFactory.create("s", new int[] {3, 8, 8}, gray)), SCHEMA);
+    assertEquals("Bad record s (shape): shape [3, 8, 8] does not match 64 values",
+        failure(stages(UPSAMPLE, UPSAMPLE_BIAS)[0].transform(wrongSize)::collectAsList));
+  }
+
+  @Test
+  void saveNamesAMissingWeightsFile() {
+    ConvTransposeTransformer t = stages(tmp.resolve("gone.npy"), UPSAMPLE_BIAS)[0];
+    String m = failure(() -> {
+      try {
+        t.write().save(tmp.resolve("stage").toString());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    assertEquals(tmp.resolve("gone.npy") + ": weights file does not exist or is not a regular file", m);
+    assertTrue(Stream.of(tmp.toFile().list()).noneMatch("stage"::equals), "nothing written");
+  }
+}
