@@ -54,6 +54,9 @@ public final class ConvtJob implements Runnable {
       String ip = System.getenv().getOrDefault("SPARK_LOCAL_IP", "127.0.0.1");
       b.config("spark.driver.host", ip).config("spark.driver.bindAddress", ip);
     }
+    if (System.getProperty("spark.executor.heartbeatInterval") == null) {
+      b.config("spark.executor.heartbeatInterval", "2s"); // how often running tasks' counts reach our progress line
+    }
     if (master.startsWith("local") && System.getProperty("spark.ui.showConsoleProgress") == null) {
       b.config("spark.ui.showConsoleProgress", "false"); // our own progress line is quieter
     }

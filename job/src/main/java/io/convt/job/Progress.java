@@ -1,50 +1,146 @@
 package io.convt.job;
 
+import io.convt.job.progress.LiveCount;
+import io.convt.job.progress.ProgressLine;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.LongSupplier;
+import org.apache.spark.SparkContext;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * Prints "records done / total, records per second" to stderr every few seconds while a job runs. The count comes
- * from an accumulator the tasks add to as they finish.
+ * Live progress of a job on stderr: records done / total, %, rate and ETA, counted while the tasks run
+ * ({@link LiveCount}). On a terminal, one bar line redrawn in place every second; otherwise (a pipe, a file, a CI
+ * log) a plain line every {@code progress.interval-seconds}. Every report is flushed at once, so it
+ * reaches a pipe as it happens. {@code CONVT_PROGRESS=bar|lines|off} overrides the choice; an interval of 0 (or
+ * {@code --quiet}) turns progress off.
  */
 public final class Progress implements AutoCloseable {
-  private final Thread thread;
-  private volatile boolean running = true;
+  /** How progress is shown. */
+  public enum Style {
+    /** One line redrawn in place, for a terminal. */
+    BAR,
+    /** A plain line per report, for pipes and logs. */
+    LINES,
+    /** Nothing. */
+    OFF;
 
-  private Progress(String what, LongAccumulator done, long total, int intervalSeconds, PrintStream out) {
-    long start = System.nanoTime();
+    /** {@code CONVT_PROGRESS} if set, else a bar when the JVM has a console, else lines. */
+    public static Style detect() {
+      String env = System.getenv("CONVT_PROGRESS");
+      if (env != null && !env.isBlank()) {
+        try {
+          return valueOf(env.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("Invalid value for CONVT_PROGRESS: '" + env
+              + "' (expected bar, lines or off)");
+        }
+      }
+      return System.console() != null ? BAR : LINES;
+    }
+  }
+
+  private static final String CURSOR_UP_ERASE = "\u001b[1A\r\u001b[2K";
+
+  private final String what;
+  private final LongSupplier done;
+  private final long total;
+  private final Style style;
+  private final PrintStream out;
+  private final long start = System.nanoTime();
+  private final Thread thread;
+  private final AutoCloseable source;
+  private volatile boolean running = true;
+  private boolean drawn;
+
+  private Progress(String what, LongSupplier done, long total, long intervalMillis, Style style, PrintStream out,
+      AutoCloseable source) {
+    this.what = what;
+    this.done = done;
+    this.total = total;
+    this.style = style;
+    this.out = out;
+    this.source = source;
     thread = new Thread(() -> {
       while (running) {
         try {
-          Thread.sleep(intervalSeconds * 1000L);
+          Thread.sleep(intervalMillis);
         } catch (InterruptedException e) {
           return;
         }
-        if (!running) {
-          return;
+        if (running) {
+          report();
         }
-        long n = done.value();
-        double secs = (System.nanoTime() - start) / 1e9;
-        String of = total > 0 ? String.format(Locale.ROOT, "/%d (%.0f%%)", total, 100.0 * n / total) : "";
-        out.printf(Locale.ROOT, "%s: %d%s records, %.1f records/s, %.0f s%n", what, n, of, n / Math.max(secs, 1e-9), secs);
       }
     }, "convt-progress");
     thread.setDaemon(true);
   }
 
-  /** Starts reporting; {@code intervalSeconds = 0} reports nothing. */
-  public static Progress start(String what, LongAccumulator done, long total, int intervalSeconds) {
-    Progress p = new Progress(what, done, total, Math.max(intervalSeconds, 1), System.err);
-    if (intervalSeconds > 0) {
-      p.thread.start();
+  /**
+   * Starts reporting the records {@code done} counts (a named accumulator the tasks add to as they go) out of
+   * {@code total} (-1 if unknown) on stderr, in the {@link Style#detect() detected} style.
+   *
+   * @param intervalSeconds seconds between plain lines; 0 reports nothing
+   */
+  public static Progress start(SparkContext sc, String what, LongAccumulator done, long total, int intervalSeconds) {
+    Style style = intervalSeconds > 0 ? Style.detect() : Style.OFF;
+    return start(sc, what, done, total, intervalSeconds * 1000L, style, System.err);
+  }
+
+  /** As {@link #start(SparkContext, String, LongAccumulator, long, int)}, with the interval, style and stream. */
+  public static Progress start(SparkContext sc, String what, LongAccumulator done, long total, long intervalMillis,
+      Style style, PrintStream out) {
+    if (style == Style.OFF) {
+      return new Progress(what, () -> 0, total, 1, style, out, null);
     }
+    LiveCount live = LiveCount.follow(sc, done);
+    long every = style == Style.BAR ? Math.min(intervalMillis, 1000) : intervalMillis;
+    // the accumulator holds every ended task's count; the live count also the running tasks' (and may lag)
+    Progress p = new Progress(what, () -> Math.max(live.value(), done.value()), total, Math.max(every, 50), style,
+        out, live);
+    p.thread.start();
     return p;
   }
 
+  private synchronized void report() {
+    long n = done.getAsLong();
+    ProgressLine line = new ProgressLine(what, total >= 0 ? Math.min(n, total) : n, total,
+        (System.nanoTime() - start) / 1e9);
+    if (style == Style.BAR) {
+      // Redrawn with "cursor up, erase line" and a newline rather than a bare \r: every redraw is a whole line,
+      // so it also passes line filters between the JVM and the terminal (scripts/lib/common.sh's grep).
+      out.print((drawn ? CURSOR_UP_ERASE : "") + line.bar() + "\n");
+    } else {
+      out.println(line.text());
+    }
+    drawn = true;
+    out.flush();
+  }
+
+  /**
+   * Stops reporting. If anything was reported, a last report gives the final count (the accumulator's value, now
+   * that the tasks have ended), so a bar does not stay at its last heartbeat's count.
+   */
   @Override
   public void close() {
     running = false;
     thread.interrupt();
+    try {
+      thread.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (this) {
+      if (drawn) {
+        report();
+      }
+    }
+    if (source != null) {
+      try {
+        source.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 }

@@ -43,6 +43,9 @@ public final class InferCommand implements Callable<Integer> {
   @Option(names = "--fail-fast", description = "Stop at the first bad record instead of quarantining it (fail-fast).")
   boolean failFast;
 
+  @Option(names = "--quiet", description = "No progress on stderr (progress.interval-seconds=0).")
+  boolean quiet;
+
   @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (defaults: conf/convt.conf).")
   Path config;
 
@@ -59,7 +62,8 @@ public final class InferCommand implements Callable<Integer> {
         .with("partitions", partitions == null ? null : partitions.toString())
         .with("batch.size", batchSize == null ? null : batchSize.toString())
         .with("mode", mode)
-        .with("fail-fast", failFast ? "true" : null);
+        .with("fail-fast", failFast ? "true" : null)
+        .with("progress.interval-seconds", quiet ? "0" : null);
     LayerSpec spec = layer.toSpec();
     SparkSession spark = ConvtJob.session("convt infer");
     try {

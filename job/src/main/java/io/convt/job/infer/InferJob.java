@@ -96,7 +96,7 @@ public final class InferJob {
     // accumulators that the write action applies once per successful task. Nothing is cached, so memory does not
     // grow with the dataset.
     Map<String, Long> counts = new TreeMap<>();
-    try (Progress p = Progress.start("convt infer", done, plan.records(), progressSeconds)) {
+    try (Progress p = Progress.start(spark.sparkContext(), "convt infer", done, plan.records(), progressSeconds)) {
       spark.sparkContext().setJobDescription("convt infer: transposed convolution of " + input + " ("
           + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target()
           + ", bad records to quarantine/");
