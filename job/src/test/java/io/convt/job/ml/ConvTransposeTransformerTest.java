@@ -149,6 +149,7 @@ public class ConvTransposeTransformerTest {
     Path weights = Files.copy(UPSAMPLE, tmp.resolve("up.npy"));
     Path bias = Files.copy(UPSAMPLE_BIAS, tmp.resolve("up_bias.npy"));
     Map<String, float[]> in = records();
+    in.keySet().retainAll(List.of("x#0", "crop#1", "x#2"));
     PipelineModel model = new Pipeline().setStages((PipelineStage[]) stages(weights, bias)).fit(frame(in));
     Map<String, float[]> before = outputs(model.transform(frame(in)), "out");
     String dir = tmp.resolve("model").toString();
