@@ -3,6 +3,8 @@ package io.convt.job;
 import io.convt.job.progress.LiveCount;
 import io.convt.job.progress.ProgressLine;
 import java.io.PrintStream;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Locale;
 import java.util.function.LongSupplier;
 import org.apache.spark.SparkContext;
@@ -51,7 +53,11 @@ public final class Progress implements AutoCloseable {
   private final Thread thread;
   private final AutoCloseable source;
   private volatile boolean running = true;
-  private boolean drawn;
+  /** Keeps the rate (and so the ETA) about the recent work, not the start-up. */
+  private static final long RATE_WINDOW_NANOS = 20_000_000_000L;
+  private final Deque<long[]> samples = new ArrayDeque<>();
+  /** The count last printed, -1 before the first report. */
+  private long printed = -1;
 
   private Progress(String what, LongSupplier done, long total, long intervalMillis, Style style, PrintStream out,
       AutoCloseable source) {
@@ -103,18 +109,39 @@ public final class Progress implements AutoCloseable {
   }
 
   private synchronized void report() {
+    long now = System.nanoTime();
     long n = done.getAsLong();
-    ProgressLine line = new ProgressLine(what, total >= 0 ? Math.min(n, total) : n, total,
-        (System.nanoTime() - start) / 1e9);
+    n = total >= 0 ? Math.min(n, total) : n;
+    if (style == Style.LINES && n == printed) {
+      return; // a plain line only when the count moved: a log of identical lines says nothing
+    }
+    samples.addLast(new long[] {now, n});
+    while (now - samples.peekFirst()[0] > RATE_WINDOW_NANOS) {
+      samples.removeFirst();
+    }
+    ProgressLine line = new ProgressLine(what, n, total, rate(now, n));
     if (style == Style.BAR) {
       // Redrawn with "cursor up, erase line" and a newline rather than a bare \r: every redraw is a whole line,
       // so it also passes line filters between the JVM and the terminal (scripts/lib/common.sh's grep).
-      out.print((drawn ? CURSOR_UP_ERASE : "") + line.bar() + "\n");
+      out.print((printed >= 0 ? CURSOR_UP_ERASE : "") + line.bar() + "\n");
     } else {
       out.println(line.text());
     }
-    drawn = true;
+    printed = n;
     out.flush();
+  }
+
+  /**
+   * Records per second over the last {@link #RATE_WINDOW_NANOS} (the first ones include start-up: executor launch,
+   * broadcast, JIT), or since the start while that window is shorter than a second.
+   */
+  private double rate(long now, long n) {
+    long[] oldest = samples.peekFirst();
+    double windowSeconds = (now - oldest[0]) / 1e9;
+    if (windowSeconds >= 1) {
+      return (n - oldest[1]) / windowSeconds;
+    }
+    return n / Math.max((now - start) / 1e9, 1e-9);
   }
 
   /**
@@ -131,8 +158,8 @@ public final class Progress implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     synchronized (this) {
-      if (drawn) {
-        report();
+      if (printed >= 0) {
+        report(); // the final count, unless a plain line already said it
       }
     }
     if (source != null) {

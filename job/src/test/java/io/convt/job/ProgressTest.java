@@ -54,17 +54,19 @@ public class ProgressTest {
 
   @Test
   void lineSaysDoneOfTotalPercentRateAndEta() {
-    ProgressLine l = new ProgressLine("convt infer", 1234, 3000, 20.0);
+    ProgressLine l = new ProgressLine("convt infer", 1234, 3000, 61.7);
     assertEquals("convt infer: 1234/3000 records (41%), 61.7 records/s, ETA 29 s", l.text());
     assertEquals("convt infer [=========>              ] 1234/3000 records (41%), 61.7 records/s, ETA 29 s",
         l.bar());
-    assertEquals("convt infer: 0/3000 records (0%), 0.0 records/s, ETA --", new ProgressLine("convt infer", 0, 3000,
-        3).text());
+    assertEquals("convt infer: 0/3000 records (0%), 0.0 records/s, ETA --",
+        new ProgressLine("convt infer", 0, 3000, 0).text());
     assertEquals("convt infer: 3000/3000 records (100%), 150.0 records/s, ETA 0 s",
-        new ProgressLine("convt infer", 3000, 3000, 20).text());
-    assertEquals("convt infer: 50 records, 10.0 records/s", new ProgressLine("convt infer", 50, -1, 5).text());
+        new ProgressLine("convt infer", 3000, 3000, 150).text());
+    assertEquals("convt infer: 50 records, 10.0 records/s", new ProgressLine("convt infer", 50, -1, 10).text());
     assertEquals("convt infer: 10/4000 records (0%), 0.1 records/s, ETA 11 h 05 min",
-        new ProgressLine("convt infer", 10, 4000, 100).text());
+        new ProgressLine("convt infer", 10, 4000, 0.1).text());
+    assertEquals("convt infer: 100/4000 records (3%), 20.0 records/s, ETA 3 min 15 s",
+        new ProgressLine("convt infer", 100, 4000, 20).text());
   }
 
   static final Pattern COUNT = Pattern.compile("convt test: (\\d+)/10 records");

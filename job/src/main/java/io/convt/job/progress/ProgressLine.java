@@ -4,20 +4,19 @@ import java.util.Locale;
 
 /**
  * The text of one progress report: {@code convt infer: 1234/3000 records (41%), 52.3 records/s, ETA 34 s}, and
- * the same after a {@code [=====>    ]} bar on a terminal. A total below 0 means unknown (no %, no ETA). The rate is
- * the average since the start; the ETA is the remaining records at that rate.
+ * the same after a {@code [=====>    ]} bar on a terminal. A total below 0 means unknown (no %, no ETA). The ETA is
+ * the remaining records at the given rate.
  *
  * @param what the command, e.g. {@code convt infer}
  * @param done records counted so far
  * @param total records expected, or -1
- * @param seconds seconds since the start
+ * @param rate records per second (recent)
  */
-public record ProgressLine(String what, long done, long total, double seconds) {
+public record ProgressLine(String what, long done, long total, double rate) {
   static final int BAR_WIDTH = 24;
 
   /** The plain line (no bar), for logs and pipes. */
   public String text() {
-    double rate = done / Math.max(seconds, 1e-9);
     StringBuilder b = new StringBuilder(what).append(": ").append(done);
     if (total >= 0) {
       b.append('/').append(total).append(" records (")
@@ -27,7 +26,7 @@ public record ProgressLine(String what, long done, long total, double seconds) {
     }
     b.append(String.format(Locale.ROOT, ", %.1f records/s", rate));
     if (total >= 0) {
-      b.append(", ETA ").append(done >= total ? "0 s" : done == 0 ? "--" : duration((total - done) / rate));
+      b.append(", ETA ").append(done >= total ? "0 s" : rate <= 0 ? "--" : duration((total - done) / rate));
     }
     return b.toString();
   }
