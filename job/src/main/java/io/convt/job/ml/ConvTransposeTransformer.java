@@ -1,9 +1,22 @@
 package io.convt.job.ml;
 
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.exists;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.raise_error;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.when;
+
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.job.LayerWeights;
 import io.convt.job.infer.KernelHolder;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -12,10 +25,17 @@ import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoder;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.Tuple2;
 
 /**
  * The transposed-convolution layer as a Spark ML stage: adds to each row the layer's output for the row's tensor
@@ -33,6 +53,8 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class ConvTransposeTransformer extends ConvTransposeParams implements DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
+  private static final DataType FLOAT_ARRAY = DataTypes.createArrayType(DataTypes.FloatType, false);
+  private static final DataType INT_ARRAY = DataTypes.createArrayType(DataTypes.IntegerType, false);
 
   public ConvTransposeTransformer() {
     this(Identifiable$.MODULE$.randomUID("convTranspose"));
@@ -99,16 +121,57 @@ public final class ConvTransposeTransformer extends ConvTransposeParams implemen
     StructType out = TensorColumns.output(schema, getOutputCol(), getOutputShapeCol(), fixedOutput);
     Broadcast<LayerWeights> weights = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext())
         .broadcast(LayerWeights.of(layer));
-    Dataset<Row> result = dataset.toDF().mapPartitions(partition(weights, columns, getBatchSize()), Encoders.row(out));
-    // the row encoder keeps types, not column metadata: put the fixed output shape back for the next stage
-    return result.withMetadata(getOutputCol(), out.apply(getOutputCol()).metadata());
+    // The tensor travels as a bean (primitive arrays); the other columns as a Row, untouched.
+    List<String> others = new ArrayList<>(Arrays.asList(schema.fieldNames()));
+    others.remove(getInputCol());
+    StructType otherSchema = new StructType(others.stream().map(schema::apply).toArray(StructField[]::new));
+    int idIndex = others.contains("id") && schema.apply("id").dataType().equals(DataTypes.StringType)
+        ? others.indexOf("id") : -1;
+    Column tensor = struct(tensorValues(schema).as("data"),
+        columns.hasShapeColumn() ? col(quote(getShapeCol())).as("shape") : lit(null).cast(INT_ARRAY).as("shape"),
+        lit(null).cast(FLOAT_ARRAY).as("output"), lit(null).cast(INT_ARRAY).as("outputShape"));
+    Column rest = others.isEmpty() ? struct(lit(0).as("_")) : struct(others.stream().map(c -> col(quote(c))).toArray(Column[]::new));
+    Encoder<Tuple2<Row, TensorRecord>> encoder = Encoders.tuple(
+        others.isEmpty() ? Encoders.row(new StructType().add("_", DataTypes.IntegerType, false)) : Encoders.row(otherSchema),
+        Encoders.bean(TensorRecord.class));
+    Dataset<Tuple2<Row, TensorRecord>> rows = dataset.toDF().select(rest.as("_1"), tensor.as("_2")).as(encoder)
+        .mapPartitions(partition(weights, columns.fixedShape(), idIndex, getBatchSize()), encoder);
+    List<Column> result = new ArrayList<>();
+    for (StructField f : out.fields()) {
+      Column c = f.name().equals(getInputCol()) ? col("_2.data")
+          : f.name().equals(getOutputCol()) ? col("_2.output")
+          : f.name().equals(getOutputShapeCol()) ? col("_2.outputShape")
+          : col("_1").getField(f.name());
+      result.add(c.as(f.name(), f.metadata()));
+    }
+    return rows.select(result.toArray(Column[]::new));
+  }
+
+  /**
+   * The input tensor column; one that may hold null values gets a check first, since a primitive array has no
+   * null: a null value fails the task naming the record.
+   */
+  private Column tensorValues(StructType schema) {
+    Column data = col(quote(getInputCol()));
+    if (!((ArrayType) schema.apply(getInputCol()).dataType()).containsNull()) {
+      return data;
+    }
+    Column who = Arrays.asList(schema.fieldNames()).contains("id")
+        ? coalesce(col("id").cast(DataTypes.StringType), lit("(null id)")) : lit("(no id column)");
+    return when(exists(data, Column::isNull), raise_error(concat(lit("Bad record "), who,
+        lit(" (null): column '" + getInputCol() + "' holds a null value")))).otherwise(data);
+  }
+
+  private static String quote(String column) {
+    return "`" + column.replace("`", "``") + "`";
   }
 
   /** Static, so the closure carries the broadcast and the column positions, never the stage. */
-  private static MapPartitionsFunction<Row, Row> partition(Broadcast<LayerWeights> weights, TensorColumns columns,
-      int batchSize) {
+  private static MapPartitionsFunction<Tuple2<Row, TensorRecord>, Tuple2<Row, TensorRecord>> partition(
+      Broadcast<LayerWeights> weights, int[] fixedShape, int idIndex, int batchSize) {
     long broadcastId = weights.id();
-    return rows -> new TensorRows(rows, KernelHolder.layer(broadcastId, weights.value(), null), columns, batchSize);
+    return rows -> new TensorRows(rows, KernelHolder.layer(broadcastId, weights.value(), null), fixedShape, idIndex,
+        batchSize);
   }
 
   @Override

@@ -14,16 +14,13 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Where a stage finds its tensors in a row and where it puts its outputs: the input column ({@code array<float>},
- * C,H,W order), its shape (a {@code [C,H,W]} {@code array<int>} column per row, as the job's Parquet output has, or
- * one fixed shape from the column's {@code arrow.fixed_shape_tensor} metadata), and the row's {@code id} column if
- * there is one, to name a bad record. Validated on the driver; travels to the executors.
+ * C,H,W order) and its shape: a {@code [C,H,W]} {@code array<int>} column per row, as the job's Parquet output has,
+ * or one fixed shape from the column's {@code arrow.fixed_shape_tensor} metadata. Validated on the driver.
  *
- * @param inputIndex position of the tensor column
- * @param shapeIndex position of the shape column, or -1 when the shape is fixed
+ * @param hasShapeColumn whether the shape column exists (else the fixed shape applies to every row)
  * @param fixedShape {@code [C,H,W]} from the column metadata, or null
- * @param idIndex position of a string {@code id} column, or -1
  */
-record TensorColumns(int inputIndex, int shapeIndex, int[] fixedShape, int idIndex) implements Serializable {
+record TensorColumns(boolean hasShapeColumn, int[] fixedShape) implements Serializable {
   static final String EXTENSION_NAME = "ARROW:extension:name";
   static final String EXTENSION_METADATA = "ARROW:extension:metadata";
   static final String FIXED_SHAPE_TENSOR = "arrow.fixed_shape_tensor";
@@ -36,23 +33,20 @@ record TensorColumns(int inputIndex, int shapeIndex, int[] fixedShape, int idInd
           + in.dataType().simpleString() + ", expected array<float> (C,H,W order)");
     }
     int[] fixed = fixedShape(in);
-    int shapeIndex = -1;
-    if (Arrays.asList(schema.fieldNames()).contains(shapeCol)) {
+    boolean hasShape = Arrays.asList(schema.fieldNames()).contains(shapeCol);
+    if (hasShape) {
       StructField s = schema.apply(shapeCol);
       DataType t = s.dataType();
       if (!(t instanceof ArrayType st) || !st.elementType().equals(DataTypes.IntegerType)) {
         throw new IllegalArgumentException("Cannot read column '" + shapeCol + "' (shapeCol): it is "
             + t.simpleString() + ", expected array<int> [C,H,W]");
       }
-      shapeIndex = schema.fieldIndex(shapeCol);
     } else if (fixed == null) {
       throw new IllegalArgumentException("Cannot read column '" + inputCol + "' (inputCol): no shape column '"
           + shapeCol + "' (shapeCol) and no " + FIXED_SHAPE_TENSOR + " metadata on the column (columns: "
           + String.join(", ", schema.fieldNames()) + ")");
     }
-    int idIndex = Arrays.asList(schema.fieldNames()).contains("id")
-        && schema.apply("id").dataType().equals(DataTypes.StringType) ? schema.fieldIndex("id") : -1;
-    return new TensorColumns(schema.fieldIndex(inputCol), shapeIndex, fixed, idIndex);
+    return new TensorColumns(hasShape, fixed);
   }
 
   /** The input schema plus the output tensor and shape columns (the tensor with fixed-shape metadata if known). */

@@ -13,33 +13,43 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import scala.Tuple2;
 
 /**
- * Executor side of {@link ConvTransposeTransformer}: streams a partition's rows through the kernel in Arrow batches
- * of up to {@code batchSize} records of one shape and hands each row on with its output tensor and shape appended,
- * in input order. Lazy and bounded: one batch of rows is held at a time. A row whose tensor is null gets null
+ * Executor side of {@link ConvTransposeTransformer}: streams a partition's rows (the other columns as a
+ * {@link Row}, the tensor as a {@link TensorRecord}) through the kernel in Arrow batches of up to {@code batchSize}
+ * records of one shape and hands each row on with its output tensor and shape set, in input order. Lazy and bounded: one batch of rows is held at a time. A row whose tensor is null gets null
  * outputs (as Spark's own stages do); a row the layer cannot take fails the task with the job's
  * {@code --fail-fast} message (a stage has no quarantine). The Arrow allocator belongs to the task and is closed
  * when the partition is done or the task ends.
  */
-final class TensorRows implements Iterator<Row> {
-  /** One input row with its tensor as a primitive array. */
-  private record Pending(Row row, int[] shape, float[] data) {}
+final class TensorRows implements Iterator<Tuple2<Row, TensorRecord>> {
+  /** One input row with its tensor's shape resolved. */
+  private record Pending(Tuple2<Row, TensorRecord> row, int[] shape) {
+    float[] data() {
+      return row._2().getData();
+    }
+  }
 
-  private final Iterator<Row> in;
+  private final Iterator<Tuple2<Row, TensorRecord>> in;
   private final Layer layer;
-  private final TensorColumns columns;
+  private final int[] fixedShape;
+  private final int idIndex;
   private final int batchSize;
-  private final Deque<Row> ready = new ArrayDeque<>();
+  private final Deque<Tuple2<Row, TensorRecord>> ready = new ArrayDeque<>();
   private Pending lookahead;
   private long position;
   private BufferAllocator allocator;
 
-  TensorRows(Iterator<Row> in, Layer layer, TensorColumns columns, int batchSize) {
+  /**
+   * @param fixedShape the shape of rows without one, or null
+   * @param idIndex position of a string {@code id} column in the rows, to name a bad record, or -1
+   */
+  TensorRows(Iterator<Tuple2<Row, TensorRecord>> in, Layer layer, int[] fixedShape, int idIndex, int batchSize) {
     this.in = in;
     this.layer = layer;
-    this.columns = columns;
+    this.fixedShape = fixedShape;
+    this.idIndex = idIndex;
     this.batchSize = batchSize;
   }
 
@@ -55,7 +65,7 @@ final class TensorRows implements Iterator<Row> {
   }
 
   @Override
-  public Row next() {
+  public Tuple2<Row, TensorRecord> next() {
     if (!hasNext()) {
       throw new NoSuchElementException();
     }
@@ -73,7 +83,7 @@ final class TensorRows implements Iterator<Row> {
         break;
       }
       if (p.data() == null) {
-        ready.add(append(p.row(), null, null));
+        ready.add(p.row()); // null in, null out
         return;
       }
       batch.add(p);
@@ -83,26 +93,26 @@ final class TensorRows implements Iterator<Row> {
     }
   }
 
-  private Pending read(Row r) {
+  private Pending read(Tuple2<Row, TensorRecord> row) {
     long at = position++;
-    if (r.isNullAt(columns.inputIndex())) {
-      return new Pending(r, null, null);
+    TensorRecord t = row._2();
+    if (t.getData() == null) {
+      return new Pending(row, null);
     }
-    int[] shape = columns.shapeIndex() >= 0 && !r.isNullAt(columns.shapeIndex())
-        ? SparkArrays.ints(r.get(columns.shapeIndex())) : columns.fixedShape();
-    float[] data = SparkArrays.floats(r.get(columns.inputIndex()), () -> name(r, at));
-    if (shape == null || shape.length != 3 || (long) shape[0] * shape[1] * shape[2] != data.length) {
-      throw bad(r, at, "shape", "shape " + Arrays.toString(shape) + " does not match " + data.length + " values");
+    int[] shape = t.getShape() != null ? t.getShape() : fixedShape;
+    int n = t.getData().length;
+    if (shape == null || shape.length != 3 || (long) shape[0] * shape[1] * shape[2] != n) {
+      throw bad(row, at, "shape", "shape " + Arrays.toString(shape) + " does not match " + n + " values");
     }
     if (shape[0] != layer.inputChannels()) {
-      throw bad(r, at, "channels", "has " + shape[0] + " channels, the weights expect " + layer.inputChannels());
+      throw bad(row, at, "channels", "has " + shape[0] + " channels, the weights expect " + layer.inputChannels());
     }
     try {
       layer.outputShape(shape[1], shape[2]);
     } catch (IllegalArgumentException e) {
-      throw bad(r, at, "shape", e.getMessage());
+      throw bad(row, at, "shape", e.getMessage());
     }
-    return new Pending(r, shape, data);
+    return new Pending(row, shape);
   }
 
   private void run(List<Pending> batch) {
@@ -117,33 +127,25 @@ final class TensorRows implements Iterator<Row> {
         for (int i = 0; i < batch.size(); i++) {
           float[] out = new float[dst.imageSize()];
           dst.readCHW(i, out);
-          ready.add(append(batch.get(i).row(), out, outShape.clone()));
+          TensorRecord t = batch.get(i).row()._2();
+          t.setOutput(out);
+          t.setOutputShape(outShape.clone());
+          ready.add(batch.get(i).row());
         }
       }
     }
   }
 
-  /** The row with its output tensor and shape appended (Spark's row serializer takes primitive arrays). */
-  private static Row append(Row r, float[] out, int[] shape) {
-    Object[] values = new Object[r.length() + 2];
-    for (int i = 0; i < r.length(); i++) {
-      values[i] = r.get(i);
-    }
-    values[r.length()] = out;
-    values[r.length() + 1] = shape;
-    return RowFactory.create(values);
-  }
-
   private String name(Row r, long at) {
-    if (columns.idIndex() >= 0 && !r.isNullAt(columns.idIndex())) {
-      return r.getString(columns.idIndex());
+    if (idIndex >= 0 && !r.isNullAt(idIndex)) {
+      return r.getString(idIndex);
     }
     TaskContext ctx = TaskContext.get();
     return "row " + at + (ctx == null ? "" : " of partition " + ctx.partitionId());
   }
 
-  private IllegalArgumentException bad(Row r, long at, String reason, String detail) {
-    return new IllegalArgumentException("Bad record " + name(r, at) + " (" + reason + "): " + detail);
+  private IllegalArgumentException bad(Tuple2<Row, TensorRecord> row, long at, String reason, String detail) {
+    return new IllegalArgumentException("Bad record " + name(row._1(), at) + " (" + reason + "): " + detail);
   }
 
   private BufferAllocator allocator() {

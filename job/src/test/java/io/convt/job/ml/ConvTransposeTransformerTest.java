@@ -122,9 +122,22 @@ public class ConvTransposeTransformerTest {
   static Map<String, float[]> outputs(Dataset<Row> result, String col) {
     Map<String, float[]> m = new LinkedHashMap<>();
     for (Row r : result.collectAsList()) {
-      m.put(r.getString(r.fieldIndex("id")), SparkArrays.floats(r.get(r.fieldIndex(col)), () -> "?"));
+      m.put(r.getString(r.fieldIndex("id")), floats(r, col));
     }
     return m;
+  }
+
+  static float[] floats(Row r, String col) {
+    List<Float> v = r.getList(r.fieldIndex(col));
+    float[] f = new float[v.size()];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = v.get(i);
+    }
+    return f;
+  }
+
+  static int[] ints(Row r, String col) {
+    return r.<Integer>getList(r.fieldIndex(col)).stream().mapToInt(Integer::intValue).toArray();
   }
 
   @Test
@@ -140,8 +153,8 @@ public class ConvTransposeTransformerTest {
       assertArrayEquals(engine(e.getValue(), shapeOf(e.getKey())), out.get(e.getKey()), e.getKey());
     }
     Row crop = result.where("id = 'crop#1'").first();
-    assertArrayEquals(new int[] {3, 40, 48}, SparkArrays.ints(crop.get(crop.fieldIndex("out_shape"))));
-    assertArrayEquals(in.get("crop#1"), SparkArrays.floats(crop.get(crop.fieldIndex("data")), () -> "?"));
+    assertArrayEquals(new int[] {3, 40, 48}, ints(crop, "out_shape"));
+    assertArrayEquals(in.get("crop#1"), floats(crop, "data"));
   }
 
   @Test
@@ -188,7 +201,7 @@ public class ConvTransposeTransformerTest {
   }
 
   @Test
-  void nullTensorsGetNullOutputsInTheirPlace() {
+  void nullTensorsGetNullOutputsAndNullValuesFailNamingTheRecord() {
     List<Row> rows = new ArrayList<>();
     Map<String, float[]> in = records();
     rows.add(RowFactory.create("a", new int[] {3, 48, 48}, in.get("x#0")));
@@ -199,6 +212,44 @@ public class ConvTransposeTransformerTest {
     assertEquals(List.of("a", "none", "b"), out.stream().map(r -> r.getString(0)).toList());
     assertNull(out.get(1).get(3));
     assertNull(out.get(1).get(4));
+
+    StructType nullable = new StructType().add("id", DataTypes.StringType)
+        .add("shape", DataTypes.createArrayType(DataTypes.IntegerType, true))
+        .add("data", DataTypes.createArrayType(DataTypes.FloatType, true));
+    float[] x0 = in.get("x#0");
+    List<Float> holed = new ArrayList<>();
+    for (float v : x0) {
+      holed.add(v);
+    }
+    holed.set(7, null);
+    Dataset<Row> withNull = spark.createDataFrame(List.of(RowFactory.create("ok", List.of(3, 48, 48), toList(x0)),
+        RowFactory.create("holed", List.of(3, 48, 48), holed)), nullable);
+    String m = failure(stages(UPSAMPLE, UPSAMPLE_BIAS)[0].transform(withNull)::collectAsList);
+    assertTrue(m.contains("Bad record holed (null): column 'data' holds a null value"), m);
+    Row ok = stages(UPSAMPLE, UPSAMPLE_BIAS)[0].transform(withNull.where("id = 'ok'")).first();
+    assertArrayEquals(engineOne(x0), floats(ok, "up"));
+  }
+
+  static List<Float> toList(float[] v) {
+    List<Float> l = new ArrayList<>();
+    for (float f : v) {
+      l.add(f);
+    }
+    return l;
+  }
+
+  /** The upsample layer alone on one 3x48x48 record. */
+  static float[] engineOne(float[] chw) {
+    try (RootAllocator a = new RootAllocator(); ImageBatch src = ImageBatch.allocate(a, 1, 48, 48, 3)) {
+      src.writeCHW(0, chw);
+      try (ImageBatch dst = Layer.open(LayerSpec.of(UPSAMPLE, UPSAMPLE_BIAS, WeightLayout.PYTORCH,
+          TorchConvTranspose2d.pytorch(new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1)))
+          .apply(a, src)) {
+        float[] out = new float[dst.imageSize()];
+        dst.readCHW(0, out);
+        return out;
+      }
+    }
   }
 
   static String failure(Runnable r) {
