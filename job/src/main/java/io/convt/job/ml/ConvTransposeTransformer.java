@@ -121,20 +121,23 @@ public final class ConvTransposeTransformer extends ConvTransposeParams implemen
     StructType out = TensorColumns.output(schema, getOutputCol(), getOutputShapeCol(), fixedOutput);
     Broadcast<LayerWeights> weights = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext())
         .broadcast(LayerWeights.of(layer));
-    // The tensor travels as a bean (primitive arrays); the other columns as a Row, untouched.
+    // the tensor travels as a bean (primitive arrays), the other columns as a Row, untouched; then back in order
     List<String> others = new ArrayList<>(Arrays.asList(schema.fieldNames()));
     others.remove(getInputCol());
-    StructType otherSchema = new StructType(others.stream().map(schema::apply).toArray(StructField[]::new));
+    // a struct needs a field: a frame of the tensor column alone carries a placeholder
+    StructType otherSchema = others.isEmpty() ? new StructType().add("_", DataTypes.IntegerType, false)
+        : new StructType(others.stream().map(schema::apply).toArray(StructField[]::new));
+    Column[] otherColumns = others.isEmpty() ? new Column[] {lit(0).as("_")}
+        : others.stream().map(c -> col(quote(c))).toArray(Column[]::new);
     int idIndex = others.contains("id") && schema.apply("id").dataType().equals(DataTypes.StringType)
         ? others.indexOf("id") : -1;
     Column tensor = struct(tensorValues(schema).as("data"),
         columns.hasShapeColumn() ? col(quote(getShapeCol())).as("shape") : lit(null).cast(INT_ARRAY).as("shape"),
         lit(null).cast(FLOAT_ARRAY).as("output"), lit(null).cast(INT_ARRAY).as("outputShape"));
-    Column rest = others.isEmpty() ? struct(lit(0).as("_")) : struct(others.stream().map(c -> col(quote(c))).toArray(Column[]::new));
-    Encoder<Tuple2<Row, TensorRecord>> encoder = Encoders.tuple(
-        others.isEmpty() ? Encoders.row(new StructType().add("_", DataTypes.IntegerType, false)) : Encoders.row(otherSchema),
+    Encoder<Tuple2<Row, TensorRecord>> encoder = Encoders.tuple(Encoders.row(otherSchema),
         Encoders.bean(TensorRecord.class));
-    Dataset<Tuple2<Row, TensorRecord>> rows = dataset.toDF().select(rest.as("_1"), tensor.as("_2")).as(encoder)
+    Dataset<Tuple2<Row, TensorRecord>> rows = dataset.toDF()
+        .select(struct(otherColumns).as("_1"), tensor.as("_2")).as(encoder)
         .mapPartitions(partition(weights, columns.fixedShape(), idIndex, getBatchSize()), encoder);
     List<Column> result = new ArrayList<>();
     for (StructField f : out.fields()) {

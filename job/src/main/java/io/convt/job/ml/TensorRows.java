@@ -18,9 +18,10 @@ import scala.Tuple2;
 /**
  * Executor side of {@link ConvTransposeTransformer}: streams a partition's rows (the other columns as a
  * {@link Row}, the tensor as a {@link TensorRecord}) through the kernel in Arrow batches of up to {@code batchSize}
- * records of one shape and hands each row on with its output tensor and shape set, in input order. Lazy and bounded: one batch of rows is held at a time. A row whose tensor is null gets null
- * outputs (as Spark's own stages do); a row the layer cannot take fails the task with the job's
- * {@code --fail-fast} message (a stage has no quarantine). The Arrow allocator belongs to the task and is closed
+ * records of one shape and hands each row on with its output tensor and shape set, in input order. Lazy and
+ * bounded: one batch of rows is held at a time. A row whose tensor is null gets null outputs (as Spark's own stages
+ * do); a row the layer cannot take fails the task with the job's {@code --fail-fast} message (a stage has no
+ * quarantine). The Arrow allocator belongs to the task and is closed
  * when the partition is done or the task ends.
  */
 final class TensorRows implements Iterator<Tuple2<Row, TensorRecord>> {

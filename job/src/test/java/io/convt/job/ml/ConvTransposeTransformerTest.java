@@ -198,6 +198,10 @@ public class ConvTransposeTransformerTest {
     assertEquals("{\"shape\":[3,96,96]}", m.getString(TensorColumns.EXTENSION_METADATA));
     Map<String, float[]> out = outputs(result, "out");
     in.forEach((id, v) -> assertArrayEquals(engine(v, shapeOf(id)), out.get(id), id));
+    // the tensor column alone, no other column
+    for (Row r : s[0].transform(df.select("data")).collectAsList()) {
+      assertArrayEquals(engineOne(floats(r, "data")), floats(r, "up"));
+    }
   }
 
   @Test
