@@ -149,15 +149,15 @@ public final class LayerOptions {
       }
       return Neuron.prelu(floats("--neuron", parts[1]));
     }
-    Neuron base = Neuron.of(t);
     if (parts.length == 1) {
-      return base;
+      return Neuron.of(t);
     }
-    float[] v = floats("--neuron", parts[1]);
-    if (v.length > 3) {
-      throw new IllegalArgumentException("Invalid value for --neuron: at most 3 parameters (got '" + text + "')");
+    float[] given = floats("--neuron", parts[1]);
+    try {
+      return Neuron.of(t, given);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid value for --neuron: '" + text + "': " + e.getMessage());
     }
-    return Neuron.of(t, v[0], v.length > 1 ? v[1] : base.b(), v.length > 2 ? v[2] : base.c());
   }
 
   /** One value means both (height and width), as in PyTorch. */
