@@ -5,6 +5,7 @@ import io.convt.engine.ConvTransposeGradient;
 import io.convt.engine.arrow.ImageBatch;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
+import io.convt.engine.io.PixelScaling;
 import io.convt.engine.io.TensorFormatException;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
@@ -29,8 +30,13 @@ import picocli.CommandLine.Option;
     description = "Gradients of the transposed convolution w.r.t. input, weights and bias. Reads the whole "
         + "stacks into memory (unlike forward, which streams): for large N raise the heap, CONVT_JAVA_OPTS=-Xmx8g.")
 public final class BackwardCommand implements Callable<Integer> {
-  @Option(names = "--input", required = true, paramLabel = "X.npy", description = "Input stack [N,Cin,H,W].")
+  @Option(names = "--input", required = true, paramLabel = "X.npy",
+      description = "Input stack [N,Cin,H,W] float16/32/64 (or uint8 pixels scaled by --input-scaling).")
   Path input;
+
+  @Option(names = "--input-scaling", paramLabel = "SCALING",
+      description = "How a uint8 input becomes floats: unit (v/255, default), signed (2v/255-1) or raw (v).")
+  String inputScaling = "unit";
 
   @Option(names = "--grad-output", required = true, paramLabel = "GY.npy", description = "dL/dY [N,Cout,H',W'].")
   Path gradOutput;
@@ -50,7 +56,8 @@ public final class BackwardCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     LayerSpec spec = layer.toSpec();
-    NpyArray x = Npy.readFloat(input).requireRank(input.toString(), 4);
+    NpyArray x = Npy.readFloat(input, PixelScaling.parse(inputScaling, "--input-scaling"))
+        .requireRank(input.toString(), 4);
     NpyArray gy = Npy.readFloat(gradOutput).requireRank(gradOutput.toString(), 4);
     Layer l = Layer.open(spec);
     if (x.shape()[1] != l.inputChannels()) {

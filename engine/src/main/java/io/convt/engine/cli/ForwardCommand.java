@@ -1,6 +1,7 @@
 package io.convt.engine.cli;
 
 import io.convt.engine.io.NpyRecordReader;
+import io.convt.engine.io.PixelScaling;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import java.nio.file.Path;
@@ -25,8 +26,14 @@ public final class ForwardCommand implements Callable<Integer> {
   public static final int DEFAULT_BATCH_SIZE = 64;
 
   @Option(names = "--input", required = true, paramLabel = "X.npy",
-      description = "Input stack [N,Cin,H,W] float32 (or float16/64, either byte order).")
+      description = "Input stack [N,Cin,H,W] float32 (or float16/64, either byte order, or uint8 pixels scaled by "
+          + "--input-scaling).")
   Path input;
+
+  @Option(names = "--input-scaling", paramLabel = "SCALING",
+      description = "How a uint8 input becomes floats, as for 8-bit images: unit (v/255, default), signed "
+          + "(2v/255-1) or raw (v). Float inputs are read as they are.")
+  String inputScaling = "unit";
 
   @Option(names = "--output", required = true, paramLabel = "Y.npy",
       description = "Output stack [N,Cout,H',W'] float32, written atomically (temporary file, then rename).")
@@ -46,7 +53,8 @@ public final class ForwardCommand implements Callable<Integer> {
       throw new IllegalArgumentException("Invalid value for --batch-size: must be > 0 (got " + batchSize + ")");
     }
     // The input's header is checked before the weights are read (bad input is reported first, as before).
-    try (NpyRecordReader in = NpyRecordReader.open(input, 4)) {
+    PixelScaling scaling = PixelScaling.parse(inputScaling, "--input-scaling");
+    try (NpyRecordReader in = NpyRecordReader.open(input, 4, scaling)) {
       Layer l = Layer.open(spec);
       try (RootAllocator alloc = new RootAllocator()) {
         StreamingForward.run(alloc, l, in, output, batchSize);

@@ -35,12 +35,14 @@ public final class LayerOptions {
   String stride = "1,1";
 
   @Option(names = "--padding", paramLabel = "PH,PW",
-      description = "PyTorch padding: rows/columns cropped on each side (default 0,0). Four values T,L,B,R give "
-          + "ONNX-style asymmetric pads.")
-  String padding = "0,0";
+      description = "PyTorch padding: rows/columns cropped on each side (default 0,0; one value means both). Four "
+          + "values T,L,B,R give ONNX-style asymmetric pads. Not with --padding-policy or --output-size.")
+  String padding;
 
-  @Option(names = "--output-padding", paramLabel = "OH,OW", description = "PyTorch output_padding (default 0,0).")
-  String outputPadding = "0,0";
+  @Option(names = "--output-padding", paramLabel = "OH,OW",
+      description = "PyTorch output_padding (default 0,0; one value means both). Not with --padding-policy or "
+          + "--output-size.")
+  String outputPadding;
 
   @Option(names = "--dilation", paramLabel = "DH,DW", description = "Dilation (default 1,1).")
   String dilation = "1,1";
@@ -87,18 +89,7 @@ public final class LayerOptions {
       throw new IllegalArgumentException("Invalid value for --weights-layout: '" + layout
           + "' (expected pytorch, mps or tensorflow)");
     }
-    int[] s = pair("--stride", stride);
-    int[] p = ints("--padding", padding);
-    int[] op = pair("--output-padding", outputPadding);
-    int[] d = pair("--dilation", dilation);
-    TorchConvTranspose2d g;
-    if (p.length == 2) {
-      g = TorchConvTranspose2d.pytorch(s, p, op, d, groups);
-    } else if (p.length == 4) {
-      g = new TorchConvTranspose2d(s[0], s[1], p[0], p[1], p[2], p[3], op[0], op[1], d[0], d[1], groups);
-    } else {
-      throw new IllegalArgumentException("Invalid value for --padding: expected PH,PW or T,L,B,R (got '" + padding + "')");
-    }
+    TorchConvTranspose2d g = torchGeometry();
     StandardPadding policy = null;
     if (paddingPolicy != null) {
       try {
@@ -130,6 +121,35 @@ public final class LayerOptions {
     return new LayerSpec(weights, bias, l, g, policy, outputSize == null ? null : pair("--output-size", outputSize),
         offset == null ? null : pair("--offset", offset), kernelOffset == null ? null : pair("--kernel-offset", kernelOffset),
         c, parseNeuron(neuron), o);
+  }
+
+  /**
+   * PyTorch geometry from --stride, --padding, --output-padding, --dilation, --groups. Padding and output padding
+   * size the destination the PyTorch way, which --padding-policy and --output-size replace: given together they
+   * would be silently ignored, so the combination is refused.
+   */
+  private TorchConvTranspose2d torchGeometry() {
+    String sizing = paddingPolicy != null ? "--padding-policy" : outputSize != null ? "--output-size" : null;
+    String pytorch = padding != null ? "--padding" : outputPadding != null ? "--output-padding" : null;
+    if (sizing != null && pytorch != null) {
+      throw new IllegalArgumentException("Cannot combine " + pytorch + " with " + sizing + ": " + sizing
+          + " sizes and places the destination itself (PyTorch padding would be ignored); drop one of them");
+    }
+    int[] s = pair("--stride", stride);
+    int[] p = padding == null ? new int[] {0, 0} : ints("--padding", padding);
+    int[] op = outputPadding == null ? new int[] {0, 0} : pair("--output-padding", outputPadding);
+    int[] d = pair("--dilation", dilation);
+    if (p.length == 1) {
+      p = new int[] {p[0], p[0]};
+    }
+    if (p.length == 2) {
+      return TorchConvTranspose2d.pytorch(s, p, op, d, groups);
+    }
+    if (p.length == 4) {
+      return new TorchConvTranspose2d(s[0], s[1], p[0], p[1], p[2], p[3], op[0], op[1], d[0], d[1], groups);
+    }
+    throw new IllegalArgumentException("Invalid value for --padding: expected P, PH,PW or T,L,B,R (got '" + padding
+        + "')");
   }
 
   static Neuron parseNeuron(String text) {

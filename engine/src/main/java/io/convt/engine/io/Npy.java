@@ -23,10 +23,13 @@ public final class Npy {
 
   private Npy() {}
 
-  /** Reads and validates the header of {@code file}. */
+  /**
+   * Reads and validates the header of {@code file}, checked to describe the whole file: a file shorter than its
+   * shape promises (truncated) or longer (bytes after the data) is refused, as every reader here refuses it.
+   */
   public static NpyHeader readHeader(Path file) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      return readHeader(ch, file.toString());
+      return readWholeFileHeader(ch, file.toString());
     } catch (IOException e) {
       throw unreadable(file.toString(), e);
     }
@@ -61,8 +64,10 @@ public final class Npy {
     NpyHeader h = readHeader(ch, name);
     long trailing = ch.size() - h.dataOffset() - h.dataBytes();
     if (trailing > 0) {
-      throw new TensorFormatException(name, "has " + trailing + " bytes after the data that shape "
-          + java.util.Arrays.toString(h.shape()) + " promises (corrupt or not a single array)");
+      throw new TensorFormatException(name, "is " + ch.size() + " bytes but its header (" + h.dataOffset()
+          + " bytes) and shape " + java.util.Arrays.toString(h.shape()) + " of " + h.dtype() + " (" + h.dataBytes()
+          + " bytes) account for " + (h.dataOffset() + h.dataBytes()) + ": " + trailing
+          + " bytes after the data (corrupt or not a single array)");
     }
     return h;
   }
@@ -74,6 +79,26 @@ public final class Npy {
       throw notFloat(file.toString(), a.dtype());
     }
     return a;
+  }
+
+  /**
+   * Reads a float array, or a uint8 one (8-bit pixel data) decoded to floats by {@code uint8Scaling} with a maximum
+   * of 255, as 8-bit images are ({@link PixelScaling#UNIT}: {@code v/255}). The result is always a float array
+   * ({@link NpyArray#bytes()} is null).
+   */
+  public static NpyArray readFloat(Path file, PixelScaling uint8Scaling) {
+    NpyArray a = read(file);
+    return a.bytes() == null ? a : scaled(a, uint8Scaling);
+  }
+
+  /** A uint8 array's values decoded by {@code scaling} (maximum 255), as a float array of the same shape. */
+  static NpyArray scaled(NpyArray a, PixelScaling scaling) {
+    byte[] raw = a.bytes();
+    float[] f = new float[raw.length];
+    for (int i = 0; i < raw.length; i++) {
+      f[i] = scaling.decode(raw[i] & 0xff, 255);
+    }
+    return new NpyArray(a.dtype(), a.shape(), f, null);
   }
 
   static TensorFormatException notFloat(String name, String dtype) {

@@ -1,0 +1,197 @@
+package io.convt.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.convt.engine.io.Npy;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hostile and mistaken inputs to {@code scripts/convt}, generated here at test time (no binary fixtures) and run
+ * in-process through {@link ConvtCli#run}. Each case asserts the exit code, the one-line message, and that no file
+ * in the working directory changed, appeared (no half output, no temporary file) or vanished.
+ */
+class HostileCliInputsTest {
+  static final int N = 2;
+  static final int CIN = 3;
+  static final int COUT = 4;
+  static final int H = 5;
+  static final int W = 5;
+
+  @TempDir Path tmp;
+  Path x;
+  Path w;
+  Path b;
+  final StringWriter err = new StringWriter();
+
+  @BeforeEach
+  void writeInputs() {
+    Random r = new Random(17);
+    x = tmp.resolve("x.npy");
+    w = tmp.resolve("w.npy");
+    b = tmp.resolve("b.npy");
+    Npy.writeFloat32(x, new int[] {N, CIN, H, W}, gaussian(r, N * CIN * H * W));
+    Npy.writeFloat32(w, new int[] {CIN, COUT, 3, 3}, gaussian(r, CIN * COUT * 9));
+    Npy.writeFloat32(b, new int[] {COUT}, gaussian(r, COUT));
+  }
+
+  static float[] gaussian(Random r, int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) r.nextGaussian();
+    }
+    return v;
+  }
+
+  int run(String... args) {
+    err.getBuffer().setLength(0);
+    return ConvtCli.run(args, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+  }
+
+  /** forward with the generated layer, {@code extra} flags appended. */
+  String[] forward(Path input, Path output, String... extra) {
+    return Stream.concat(Stream.of("forward", "--input", input.toString(), "--weights", w.toString(), "--bias",
+        b.toString(), "--weights-layout", "pytorch", "--output", output.toString()), Arrays.stream(extra))
+        .toArray(String[]::new);
+  }
+
+  /**
+   * Runs {@code args}, expecting exit code {@code code} and one line on stderr starting with {@code firstLine},
+   * and that every file under the working directory is byte-for-byte as before (nothing written or removed).
+   */
+  String refuse(int code, String firstLine, String... args) throws IOException {
+    Map<String, String> before = snapshot();
+    int rc = run(args);
+    String e = err.toString();
+    assertEquals(code, rc, e);
+    List<String> lines = e.lines().toList();
+    assertEquals(1, lines.size(), "one line: " + e);
+    assertTrue(lines.get(0).startsWith(firstLine), "want a line starting with\n  " + firstLine + "\ngot\n  " + e);
+    assertEquals(before, snapshot(), "no file changed, appeared or vanished");
+    return lines.get(0);
+  }
+
+  /** Every entry under tmp: regular files by content, anything else by its kind (never opened). */
+  Map<String, String> snapshot() throws IOException {
+    Map<String, String> m = new TreeMap<>();
+    try (Stream<Path> s = Files.walk(tmp)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        String key = tmp.relativize(p).toString();
+        if (Files.isSymbolicLink(p)) {
+          m.put(key, "link -> " + Files.readSymbolicLink(p));
+        } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          m.put(key, Arrays.toString(Files.readAllBytes(p)));
+        } else {
+          m.put(key, Files.isDirectory(p) ? "dir" : "other");
+        }
+      }
+    }
+    return m;
+  }
+
+  /** A .npy file of any dtype, written byte by byte (for dtypes and damage the writer under test never makes). */
+  static byte[] npy(String descr, int[] shape, byte[] data) {
+    StringBuilder dims = new StringBuilder();
+    for (int d : shape) {
+      dims.append(d).append(shape.length == 1 ? "," : ", ");
+    }
+    String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims.toString().replaceAll(", $", "")
+        + "), }";
+    int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
+    byte[] text = (dict + " ".repeat(pad) + "\n").getBytes(StandardCharsets.US_ASCII);
+    return ByteBuffer.allocate(10 + text.length + data.length).order(ByteOrder.LITTLE_ENDIAN)
+        .put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) text.length).put(text)
+        .put(data).array();
+  }
+
+  // ---- geometry flags -------------------------------------------------------------------------------------
+
+  @Test
+  void paddingNextToAPaddingPolicyIsRefused() throws IOException {
+    refuse(2, "forward: Cannot combine --padding with --padding-policy: --padding-policy sizes and places the "
+        + "destination itself", forward(x, tmp.resolve("y.npy"), "--padding", "1,1", "--padding-policy", "same"));
+  }
+
+  @Test
+  void outputPaddingNextToAnOutputSizeIsRefused() throws IOException {
+    refuse(2, "forward: Cannot combine --output-padding with --output-size",
+        forward(x, tmp.resolve("y.npy"), "--output-padding", "1", "--stride", "2", "--output-size", "9,9"));
+    refuse(2, "forward: Cannot combine --padding with --output-size",
+        forward(x, tmp.resolve("y.npy"), "--padding", "0", "--output-size", "9,9"));
+  }
+
+  @Test
+  void oneValueOfPaddingMeansBoth() throws IOException {
+    Path one = tmp.resolve("one.npy");
+    Path two = tmp.resolve("two.npy");
+    assertEquals(0, run(forward(x, one, "--padding", "1", "--stride", "2", "--output-padding", "1")), err.toString());
+    assertEquals(0, run(forward(x, two, "--padding", "1,1", "--stride", "2,2", "--output-padding", "1,1")),
+        err.toString());
+    assertArrayEquals(new int[] {N, COUT, 10, 10}, Npy.read(one).shape());
+    assertArrayEquals(Files.readAllBytes(two), Files.readAllBytes(one));
+    refuse(2, "forward: Invalid value for --padding: expected P, PH,PW or T,L,B,R (got '1,2,3')",
+        forward(x, tmp.resolve("y.npy"), "--padding", "1,2,3"));
+  }
+
+  // ---- .npy inputs --------------------------------------------------------------------------------------
+
+  @Test
+  void uint8InputIsScaledAsDocumented() throws IOException {
+    byte[] pixels = new byte[N * CIN * H * W];
+    new Random(5).nextBytes(pixels);
+    Path u8 = Files.write(tmp.resolve("x_u8.npy"), npy("|u1", new int[] {N, CIN, H, W}, pixels));
+    float[] unit = new float[pixels.length];
+    float[] signed = new float[pixels.length];
+    for (int i = 0; i < pixels.length; i++) {
+      unit[i] = (pixels[i] & 0xff) / 255f;
+      signed[i] = 2f * (pixels[i] & 0xff) / 255f - 1f;
+    }
+    Path xUnit = tmp.resolve("x_unit.npy");
+    Path xSigned = tmp.resolve("x_signed.npy");
+    Npy.writeFloat32(xUnit, new int[] {N, CIN, H, W}, unit);
+    Npy.writeFloat32(xSigned, new int[] {N, CIN, H, W}, signed);
+    List<String[]> runs = new ArrayList<>();
+    runs.add(forward(u8, tmp.resolve("y_u8.npy")));
+    runs.add(forward(xUnit, tmp.resolve("y_unit.npy")));
+    runs.add(forward(u8, tmp.resolve("y_u8s.npy"), "--input-scaling", "signed"));
+    runs.add(forward(xSigned, tmp.resolve("y_signed.npy")));
+    for (String[] a : runs) {
+      assertEquals(0, run(a), err.toString());
+    }
+    assertArrayEquals(Files.readAllBytes(tmp.resolve("y_unit.npy")), Files.readAllBytes(tmp.resolve("y_u8.npy")));
+    assertArrayEquals(Files.readAllBytes(tmp.resolve("y_signed.npy")), Files.readAllBytes(tmp.resolve("y_u8s.npy")));
+    refuse(2, "forward: Invalid value for --input-scaling: 'percent' (expected unit, signed or raw)",
+        forward(u8, tmp.resolve("y.npy"), "--input-scaling", "percent"));
+  }
+
+  @Test
+  void bytesAfterTheDataAreRefusedNamingTheFileAndTheByteCounts() throws IOException {
+    byte[] good = Files.readAllBytes(x);
+    Path longer = Files.write(tmp.resolve("long.npy"), Arrays.copyOf(good, good.length + 7));
+    refuse(2, "forward: " + longer + ": is " + (good.length + 7) + " bytes but its header (128 bytes) and shape "
+        + "[2, 3, 5, 5] of <f4 (600 bytes) account for " + good.length + ": 7 bytes after the data",
+        forward(longer, tmp.resolve("y.npy")));
+    refuse(2, "backward: " + longer + ": is " + (good.length + 7) + " bytes", "backward", "--input", longer.toString(),
+        "--weights", w.toString(), "--weights-layout", "pytorch", "--grad-output", x.toString(), "--grad-input",
+        tmp.resolve("gx.npy").toString(), "--grad-weights", tmp.resolve("gw.npy").toString());
+  }
+}
