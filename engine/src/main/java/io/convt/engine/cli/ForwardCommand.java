@@ -1,10 +1,13 @@
 package io.convt.engine.cli;
 
 import io.convt.engine.io.NpyRecordReader;
+import io.convt.engine.io.OutputPaths;
 import io.convt.engine.io.PixelScaling;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.RootAllocator;
 import picocli.CommandLine.Command;
@@ -52,6 +55,9 @@ public final class ForwardCommand implements Callable<Integer> {
     if (batchSize <= 0) {
       throw new IllegalArgumentException("Invalid value for --batch-size: must be > 0 (got " + batchSize + ")");
     }
+    List<OutputPaths.Named> inputs = new ArrayList<>(layer.inputFiles());
+    inputs.add(new OutputPaths.Named("--input", input));
+    OutputPaths.check(inputs, List.of(new OutputPaths.Named("--output", output)), OutputPaths.Kind.FILE);
     // The input's header is checked before the weights are read (bad input is reported first, as before).
     PixelScaling scaling = PixelScaling.parse(inputScaling, "--input-scaling");
     try (NpyRecordReader in = NpyRecordReader.open(input, 4, scaling)) {

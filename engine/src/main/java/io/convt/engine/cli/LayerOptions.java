@@ -9,7 +9,9 @@ import io.convt.engine.WeightPrecision;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
+import io.convt.engine.io.OutputPaths;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
@@ -121,6 +123,11 @@ public final class LayerOptions {
     return new LayerSpec(weights, bias, l, g, policy, outputSize == null ? null : pair("--output-size", outputSize),
         offset == null ? null : pair("--offset", offset), kernelOffset == null ? null : pair("--kernel-offset", kernelOffset),
         c, parseNeuron(neuron), o);
+  }
+
+  /** The files these flags read (weights, bias), named by flag, for the output-path checks of a command. */
+  public List<OutputPaths.Named> inputFiles() {
+    return List.of(new OutputPaths.Named("--weights", weights), new OutputPaths.Named("--bias", bias));
   }
 
   /**

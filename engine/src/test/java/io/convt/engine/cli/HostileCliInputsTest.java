@@ -194,4 +194,109 @@ class HostileCliInputsTest {
         "--weights", w.toString(), "--weights-layout", "pytorch", "--grad-output", x.toString(), "--grad-input",
         tmp.resolve("gx.npy").toString(), "--grad-weights", tmp.resolve("gw.npy").toString());
   }
+
+  // ---- output paths ----------------------------------------------------------------------------------------
+
+  String[] backward(Path gx, Path gw, Path gb) {
+    List<String> a = new ArrayList<>(List.of("backward", "--input", x.toString(), "--weights", w.toString(), "--bias",
+        b.toString(), "--weights-layout", "pytorch", "--grad-output", gy().toString(), "--grad-input", gx.toString(),
+        "--grad-weights", gw.toString()));
+    if (gb != null) {
+      a.addAll(List.of("--grad-bias", gb.toString()));
+    }
+    return a.toArray(String[]::new);
+  }
+
+  /** An upstream gradient shaped like this layer's output for x ([2,4,7,7]), written once. */
+  Path gy() {
+    Path p = tmp.resolve("gy.npy");
+    if (!Files.exists(p)) {
+      Npy.writeFloat32(p, new int[] {N, COUT, H + 2, W + 2}, gaussian(new Random(3), N * COUT * (H + 2) * (W + 2)));
+    }
+    return p;
+  }
+
+  @Test
+  void anOutputThatIsAnInputIsRefusedHoweverItIsSpelled() throws IOException {
+    refuse(2, "forward: Invalid value for --output: '" + x + "' is the --input '" + x + "' (it would be overwritten)",
+        forward(x, x));
+    Files.createDirectories(tmp.resolve("sub"));
+    Path dotted = tmp.resolve("sub/../x.npy");
+    refuse(2, "forward: Invalid value for --output: '" + dotted + "' is the --input", forward(x, dotted));
+    Path link = Files.createSymbolicLink(tmp.resolve("link.npy"), x);
+    refuse(2, "forward: Invalid value for --output: '" + link + "' is the --input", forward(x, link));
+    Path hard = Files.createLink(tmp.resolve("hard.npy"), x);
+    refuse(2, "forward: Invalid value for --output: '" + hard + "' is the --input", forward(x, hard));
+    refuse(2, "forward: Invalid value for --output: '" + w + "' is the --weights '" + w + "'", forward(x, w));
+    refuse(2, "forward: Invalid value for --output: '" + b + "' is the --bias '" + b + "'", forward(x, b));
+    Path relative = Path.of("").toAbsolutePath().relativize(b);
+    refuse(2, "forward: Invalid value for --output: '" + relative + "' is the --bias", forward(x, relative));
+  }
+
+  @Test
+  void backwardRefusesAnOutputOnAnyOfItsInputs() throws IOException {
+    Path gy = gy();
+    refuse(2, "backward: Invalid value for --grad-input: '" + gy + "' is the --grad-output '" + gy + "'",
+        backward(gy, tmp.resolve("gw.npy"), null));
+    refuse(2, "backward: Invalid value for --grad-weights: '" + w + "' is the --weights",
+        backward(tmp.resolve("gx.npy"), w, null));
+    refuse(2, "backward: Invalid value for --grad-bias: '" + b + "' is the --bias",
+        backward(tmp.resolve("gx.npy"), tmp.resolve("gw.npy"), b));
+  }
+
+  @Test
+  void twoOutputsOnOnePathAreRefused() throws IOException {
+    gy();
+    Path same = tmp.resolve("g.npy");
+    refuse(2, "backward: Invalid value for --grad-weights: '" + same + "' is the --grad-input output '" + same
+        + "' (one would replace the other)", backward(same, same, null));
+    refuse(2, "backward: Invalid value for --grad-bias: '" + same + "' is the --grad-weights output",
+        backward(tmp.resolve("gx.npy"), same, same));
+    // and the three distinct outputs are all written when nothing is wrong
+    assertEquals(0, run(backward(tmp.resolve("gx.npy"), tmp.resolve("gw.npy"), tmp.resolve("gb.npy"))), err.toString());
+    assertArrayEquals(new int[] {CIN, COUT, 3, 3}, Npy.read(tmp.resolve("gw.npy")).shape());
+    assertArrayEquals(new int[] {COUT}, Npy.read(tmp.resolve("gb.npy")).shape());
+  }
+
+  @Test
+  void anExistingFifoDeviceOrDirectoryAtTheOutputIsNotReplaced() throws Exception {
+    Path fifo = mkfifo(tmp.resolve("fifo.npy"));
+    refuse(2, "forward: Invalid value for --output: '" + fifo + "' exists and is a FIFO, not a regular file; "
+        + "refusing to replace it", forward(x, fifo));
+    Path toNull = Files.createSymbolicLink(tmp.resolve("null.npy"), Path.of("/dev/null"));
+    refuse(2, "forward: Invalid value for --output: '" + toNull + "' exists and is a character device", forward(x, toNull));
+    refuse(2, "forward: Invalid value for --output: '/dev/null' exists and is a character device",
+        forward(x, Path.of("/dev/null")));
+    assertTrue(Files.exists(Path.of("/dev/null")) && !Files.isRegularFile(Path.of("/dev/null")));
+    Path dir = Files.createDirectories(tmp.resolve("out"));
+    refuse(2, "forward: Invalid value for --output: '" + dir + "' is a directory; give a file name", forward(x, dir));
+    refuse(2, "forward: Invalid value for --output: '" + x.resolve("y.npy") + "' lies under '" + x
+        + "', which is not a directory", forward(x, x.resolve("y.npy")));
+    refuse(2, "backward: Invalid value for --grad-bias: '" + fifo + "' exists and is a FIFO",
+        backward(tmp.resolve("gx.npy"), tmp.resolve("gw.npy"), fifo));
+  }
+
+  @Test
+  void anEmptyOutputPathIsRefused() throws IOException {
+    refuse(2, "forward: Invalid value for --output: the path is empty", forward(x, Path.of("")));
+    gy();
+    refuse(2, "backward: Invalid value for --grad-weights: the path is empty",
+        backward(tmp.resolve("gx.npy"), Path.of(""), null));
+  }
+
+  @Test
+  void aFailedRunLeavesAnEarlierOutputAsItWas() throws IOException {
+    Path y = tmp.resolve("y.npy");
+    assertEquals(0, run(forward(x, y)), err.toString());
+    byte[] good = Files.readAllBytes(x);
+    Path truncated = Files.write(tmp.resolve("trunc.npy"), Arrays.copyOf(good, good.length - 9));
+    refuse(2, "forward: " + truncated + ": shape [2, 3, 5, 5] of <f4 needs 600 data bytes but the file has 591",
+        forward(truncated, y));
+  }
+
+  static Path mkfifo(Path p) throws IOException, InterruptedException {
+    Process pr = new ProcessBuilder("mkfifo", p.toString()).inheritIO().start();
+    assertEquals(0, pr.waitFor(), "mkfifo");
+    return p;
+  }
 }
