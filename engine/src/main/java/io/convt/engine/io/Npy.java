@@ -8,7 +8,6 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0) as data, never as code: the header
@@ -28,7 +27,7 @@ public final class Npy {
    * shape promises (truncated) or longer (bytes after the data) is refused, as every reader here refuses it.
    */
   public static NpyHeader readHeader(Path file) {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (FileChannel ch = InputFiles.open(file)) {
       return readWholeFileHeader(ch, file.toString());
     } catch (IOException e) {
       throw unreadable(file.toString(), e);
@@ -38,7 +37,7 @@ public final class Npy {
   /** Reads a whole array; fails naming the file when it is malformed, truncated or of an unsupported dtype. */
   public static NpyArray read(Path file) {
     String name = file.toString();
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (FileChannel ch = InputFiles.open(file)) {
       return read(ch, name);
     } catch (IOException e) {
       throw unreadable(name, e);
@@ -117,7 +116,7 @@ public final class Npy {
     }
     int[] shape = h.shape().clone();
     shape[0] = count;
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (FileChannel ch = InputFiles.open(file)) {
       return readElements(ch, h, name, first * h.recordElements(), count * h.recordElements(), shape);
     } catch (IOException e) {
       throw unreadable(name, e);
@@ -147,7 +146,8 @@ public final class Npy {
     if ((long) per * 4 > Integer.MAX_VALUE - 8) {
       throw new TensorFormatException(name, "records of " + per + " elements are too large to load");
     }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    HeapBudget.require(name, count + " records of " + per + " elements", HeapBudget.bytes((long) count * per, 4));
+    try (FileChannel ch = InputFiles.open(file)) {
       // One record at a time through one direct buffer: no slice-wide heap buffer (a humongous array for G1 when
       // records are megabytes) and no hidden copy through the JDK's temporary direct buffer.
       ByteBuffer record = ByteBuffer.allocateDirect(per * 4).order(h.order());
@@ -256,6 +256,9 @@ public final class Npy {
       throw new TensorFormatException(name, "array of " + count + " elements is too large to load at once; "
           + "read it in slices of the first axis");
     }
+    // the file's bytes and the floats decoded from them are held at once
+    HeapBudget.require(name, java.util.Arrays.toString(shape) + " of " + h.dtype(),
+        HeapBudget.bytes(count, h.itemSize() + 4L));
     ByteBuffer data = readExactly(ch, h.dataOffset() + firstElement * h.itemSize(),
         (int) (count * h.itemSize()), name).order(h.order());
     float[] out = new float[(int) count];

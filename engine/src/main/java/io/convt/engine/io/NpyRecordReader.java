@@ -3,7 +3,6 @@ package io.convt.engine.io;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Reads a float {@code .npy} array a few entries of its first axis at a time (records of an {@code [N,C,H,W]}
@@ -46,7 +45,7 @@ public final class NpyRecordReader implements AutoCloseable {
     String name = file.toString();
     FileChannel ch = null;
     try {
-      ch = FileChannel.open(file, StandardOpenOption.READ);
+      ch = InputFiles.open(file);
       NpyHeader h = Npy.readWholeFileHeader(ch, name);
       if (h.shape().length != rank) {
         throw new TensorFormatException(name, "expected a " + rank + "-d array, got shape "

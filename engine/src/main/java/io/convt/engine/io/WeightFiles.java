@@ -31,8 +31,9 @@ public final class WeightFiles {
 
   /** Like {@link #read} but returns {@code null} when a multi-tensor file has no {@code key} entry. */
   public static NpyArray readOptional(Path file, String role, String key) {
-    if (!Files.isRegularFile(file)) {
-      throw new TensorFormatException(file.toString(), role + " file does not exist or is not a regular file");
+    String problem = InputFiles.problem(file);
+    if (problem != null) {
+      throw new TensorFormatException(file.toString(), role + " " + (problem.startsWith("file ") ? "" : "file ") + problem);
     }
     String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
     if (name.endsWith(".npy")) {
@@ -67,6 +68,7 @@ public final class WeightFiles {
         if (f == null) {
           continue;
         }
+        InputFiles.requireRegularFile(f);
         try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
           while (in.read(buf) >= 0) {
             // the digest stream consumes the bytes

@@ -2,6 +2,7 @@ package io.convt.engine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.convt.engine.io.Npy;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -298,5 +300,62 @@ class HostileCliInputsTest {
     Process pr = new ProcessBuilder("mkfifo", p.toString()).inheritIO().start();
     assertEquals(0, pr.waitFor(), "mkfifo");
     return p;
+  }
+
+  // ---- non-regular and hostile input files --------------------------------------------------------------------
+
+  @Test
+  void aFifoOrDeviceInputIsRefusedWithoutBlocking() throws Exception {
+    Path fifo = mkfifo(tmp.resolve("fifo.npy"));
+    Path zero = Files.createSymbolicLink(tmp.resolve("zero.npy"), Path.of("/dev/zero"));
+    Path y = tmp.resolve("y.npy");
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+      refuse(2, "forward: " + fifo + ": is a FIFO, not a regular file; refusing to open it", forward(fifo, y));
+      refuse(2, "forward: " + zero + ": is a character device, not a regular file", forward(zero, y));
+      refuse(2, "forward: " + zero + ": weights file is a character device", replace(forward(x, y), w.toString(), zero.toString()));
+      refuse(2, "forward: " + fifo + ": bias file is a FIFO", replace(forward(x, y), b.toString(), fifo.toString()));
+      Path dir = Files.createDirectories(tmp.resolve("dir.npy"));
+      refuse(2, "forward: " + dir + ": is a directory, not a file", forward(dir, y));
+      String[] backward = backward(tmp.resolve("gx.npy"), tmp.resolve("gw.npy"), null);
+      refuse(2, "backward: " + fifo + ": is a FIFO", replace(backward, gy().toString(), fifo.toString()));
+    });
+  }
+
+  static String[] replace(String[] args, String from, String to) {
+    return Arrays.stream(args).map(a -> a.equals(from) ? to : a).toArray(String[]::new);
+  }
+
+  @Test
+  void hostileWeightFilesAreOneLine() throws IOException {
+    Path y = tmp.resolve("y.npy");
+    byte[] good = Files.readAllBytes(w);
+    Path truncated = Files.write(tmp.resolve("w_trunc.npy"), Arrays.copyOf(good, good.length - 1));
+    refuse(2, "forward: " + truncated + ": shape [3, 4, 3, 3] of <f4 needs 432 data bytes but the file has 431 "
+        + "(truncated?)", replace(forward(x, y), w.toString(), truncated.toString()));
+    Path huge = Files.write(tmp.resolve("w_huge.npy"),
+        npy("<f4", new int[] {2147483647, 2147483647, 2147483647, 3}, new byte[64]));
+    refuse(2, "forward: " + huge + ": shape [2147483647, 2147483647, 2147483647, 3] is too large",
+        replace(forward(x, y), w.toString(), huge.toString()));
+    Path wide = Files.write(tmp.resolve("w_wide.npy"), npy("<f4", new int[] {3, 4, 10000, 10000}, new byte[64]));
+    refuse(2, "forward: " + wide + ": shape [3, 4, 10000, 10000] of <f4 needs 4800000000 data bytes but the file "
+        + "has 64 (truncated?)", replace(forward(x, y), w.toString(), wide.toString()));
+    Path negative = Files.write(tmp.resolve("w_neg.npy"),
+        new String(npy("<f4", new int[] {3, 4, 3, 3}, new byte[432]), StandardCharsets.ISO_8859_1)
+            .replace("(3, 4, 3, 3)", "(3, -4, 3, 3)").getBytes(StandardCharsets.ISO_8859_1));
+    refuse(2, "forward: " + negative + ": malformed .npy header: shape must be a tuple of non-negative integers",
+        replace(forward(x, y), w.toString(), negative.toString()));
+    Path st = Files.write(tmp.resolve("w_neg.safetensors"), safetensors(
+        "{\"weight\":{\"dtype\":\"F32\",\"shape\":[3,-4,3,3],\"data_offsets\":[0,16]}}", 16));
+    refuse(2, "forward: " + st + ": tensor 'weight' has an invalid dimension -4", replace(forward(x, y), w.toString(), st.toString()));
+    Path stHuge = Files.write(tmp.resolve("w_huge.safetensors"), safetensors(
+        "{\"weight\":{\"dtype\":\"F32\",\"shape\":[65536,65536,3,3],\"data_offsets\":[0,16]}}", 16));
+    refuse(2, "forward: " + stHuge + ": tensor 'weight' shape [65536,65536,3,3] is too large",
+        replace(forward(x, y), w.toString(), stHuge.toString()));
+  }
+
+  static byte[] safetensors(String json, int dataBytes) {
+    byte[] h = json.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).put(h)
+        .array();
   }
 }
