@@ -358,4 +358,33 @@ class HostileCliInputsTest {
     return ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).put(h)
         .array();
   }
+
+  // ---- messages in the user's terms --------------------------------------------------------------------------
+
+  @Test
+  void aNanWeightIsReportedAtItsIndexInTheUsersLayout() throws IOException {
+    float[] v = Npy.read(w).floats();
+    v[((1 * COUT + 2) * 3 + 0) * 3 + 2] = Float.NaN; // PyTorch [ci=1, co=2, ky=0, kx=2]
+    Path nan = tmp.resolve("w_nan.npy");
+    Npy.writeFloat32(nan, new int[] {CIN, COUT, 3, 3}, v);
+    refuse(2, "forward: " + nan + ": weights[1, 2, 0, 2] is NaN (index in the file's shape [3, 4, 3, 3]); NaN and "
+        + "infinite weights are rejected", replace(forward(x, tmp.resolve("y.npy")), w.toString(), nan.toString()));
+  }
+
+  @Test
+  void aNanBiasIsBlamedOnTheBiasFile() throws IOException {
+    Path bad = tmp.resolve("b_inf.npy");
+    Npy.writeFloat32(bad, new int[] {COUT}, new float[] {0, 0, 0, Float.NEGATIVE_INFINITY});
+    refuse(2, "forward: " + bad + ": bias[3] is -Infinity (index in the file's shape [4]); NaN and infinite bias are "
+        + "rejected", replace(forward(x, tmp.resolve("y.npy")), b.toString(), bad.toString()));
+    // a bias entry inside a weights archive is named as the bias of that archive
+    Path npz = tmp.resolve("layer.npz");
+    Map<String, float[]> arrays = new java.util.LinkedHashMap<>();
+    arrays.put("weight", Npy.read(w).floats());
+    arrays.put("bias", new float[] {0, Float.NaN, 0, 0});
+    io.convt.engine.io.Npz.writeFloat32(npz, arrays, Map.of("weight", new int[] {CIN, COUT, 3, 3}, "bias",
+        new int[] {COUT}));
+    refuse(2, "forward: " + npz + ": bias[1] is NaN (index in the file's shape [4])", "forward", "--input", x.toString(),
+        "--weights", npz.toString(), "--weights-layout", "pytorch", "--output", tmp.resolve("y.npy").toString());
+  }
 }
