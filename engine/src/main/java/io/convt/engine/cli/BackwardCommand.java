@@ -3,6 +3,7 @@ package io.convt.engine.cli;
 import io.convt.engine.ConvTranspose;
 import io.convt.engine.ConvTransposeGradient;
 import io.convt.engine.arrow.ImageBatch;
+import io.convt.engine.io.HeapBudget;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.NpyFloat32Writer;
@@ -77,6 +78,15 @@ public final class BackwardCommand implements Callable<Integer> {
     if (x.shape()[1] != l.inputChannels()) {
       throw new TensorFormatException(input.toString(), "has " + x.shape()[1] + " channels " + x.shapeString()
           + " but the weights " + spec.weights() + " expect " + l.inputChannels());
+    }
+    int[] hwc = l.outputShape(x.shape()[2], x.shape()[3]);
+    long perRecord = StreamingForward.bytesPerRecord(x.shape()[1], x.shape()[2], x.shape()[3], hwc);
+    if (HeapBudget.bytes(x.shape()[0], perRecord) > HeapBudget.limitBytes()) {
+      throw new IllegalArgumentException("Cannot run backward on " + input + ": its " + x.shape()[0] + " records "
+          + "and their outputs " + Arrays.toString(new int[] {hwc[2], hwc[0], hwc[1]}) + " need about "
+          + HeapBudget.mb(HeapBudget.bytes(x.shape()[0], perRecord)) + " at once, more than the "
+          + HeapBudget.mb(HeapBudget.limitBytes()) + " allowed (half of the maximum heap); raise the heap "
+          + "(CONVT_JAVA_OPTS=-Xmx...) or split the stack");
     }
     List<Gradient> gradients = new ArrayList<>();
     ConvTranspose k = l.kernel();

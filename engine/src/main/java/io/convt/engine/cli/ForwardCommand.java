@@ -43,16 +43,17 @@ public final class ForwardCommand implements Callable<Integer> {
   Path output;
 
   @Option(names = "--batch-size", paramLabel = "N",
-      description = "Records read, computed and written per step (default " + DEFAULT_BATCH_SIZE + "). Memory grows "
-          + "with it, not with the stack; results do not depend on it.")
-  int batchSize = DEFAULT_BATCH_SIZE;
+      description = "Records read, computed and written per step (default " + DEFAULT_BATCH_SIZE + ", fewer when "
+          + "that many would not fit half the heap). Memory grows with it, not with the stack; results do not depend "
+          + "on it.")
+  Integer batchSize;
 
   @Mixin LayerOptions layer;
 
   @Override
   public Integer call() {
     LayerSpec spec = layer.toSpec();
-    if (batchSize <= 0) {
+    if (batchSize != null && batchSize <= 0) {
       throw new IllegalArgumentException("Invalid value for --batch-size: must be > 0 (got " + batchSize + ")");
     }
     List<OutputPaths.Named> inputs = new ArrayList<>(layer.inputFiles());
@@ -63,7 +64,9 @@ public final class ForwardCommand implements Callable<Integer> {
     try (NpyRecordReader in = NpyRecordReader.open(input, 4, scaling)) {
       Layer l = Layer.open(spec);
       try (RootAllocator alloc = new RootAllocator()) {
-        StreamingForward.run(alloc, l, in, output, batchSize);
+        int[] nchw = in.header().shape();
+        StreamingForward.run(alloc, l, in, output, batchSize != null ? batchSize
+            : StreamingForward.defaultBatchSize(l, nchw, DEFAULT_BATCH_SIZE));
       }
     }
     return 0;

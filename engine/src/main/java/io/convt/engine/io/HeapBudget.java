@@ -42,7 +42,8 @@ public final class HeapBudget {
     }
   }
 
-  static String mb(long bytes) {
+  /** {@code bytes} in whole megabytes (rounded up), for messages. */
+  public static String mb(long bytes) {
     return bytes == Long.MAX_VALUE ? "more than 8 EB" : (bytes + (1 << 20) - 1 >> 20) + " MB";
   }
 }

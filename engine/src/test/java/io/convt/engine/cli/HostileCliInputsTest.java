@@ -387,4 +387,27 @@ class HostileCliInputsTest {
     refuse(2, "forward: " + npz + ": bias[1] is NaN (index in the file's shape [4])", "forward", "--input", x.toString(),
         "--weights", npz.toString(), "--weights-layout", "pytorch", "--output", tmp.resolve("y.npy").toString());
   }
+
+  // ---- sizes beyond memory -----------------------------------------------------------------------------------
+
+  @Test
+  void anOutputRecordBeyondTheHeapIsRefusedBeforeAnythingIsAllocated() throws IOException {
+    Path y = tmp.resolve("y.npy");
+    refuse(2, "forward: Cannot run the layer: one output record [4, 100000, 100000] is 152588 MB; running it needs",
+        forward(x, y, "--output-size", "100000,100000"));
+    refuse(2, "forward: Cannot run the layer: one output record [4, 400003, 400003] is ",
+        forward(x, y, "--stride", "100000"));
+    gy();
+    refuse(2, "backward: Cannot run the layer: one output record [4, 400003, 400003] is ",
+        Stream.concat(Arrays.stream(backward(tmp.resolve("gx.npy"), tmp.resolve("gw.npy"), null)),
+            Stream.of("--stride", "100000")).toArray(String[]::new));
+  }
+
+  @Test
+  void aBatchBeyondTheHeapNamesABatchSizeThatFits() throws IOException {
+    String line = refuse(2, "forward: Invalid value for --batch-size: 1000000 records of [3, 5, 5] -> [4, 2000, 2000]"
+        + " need ", forward(x, tmp.resolve("y.npy"), "--output-size", "2000,2000", "--batch-size", "1000000"));
+    int fits = Integer.parseInt(line.replaceAll(".*use --batch-size (\\d+) .*", "$1"));
+    assertTrue(fits >= 1 && fits < 1000000, line);
+  }
 }
