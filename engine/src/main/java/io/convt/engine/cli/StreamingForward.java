@@ -134,7 +134,7 @@ public final class StreamingForward {
   static long bytesPerRecord(int cin, int h, int w, int[] outHwc) {
     long in = HeapBudget.bytes(HeapBudget.bytes((long) cin * h, w), 4);
     long out = HeapBudget.bytes(HeapBudget.bytes((long) outHwc[0] * outHwc[1], outHwc[2]), 4);
-    long per = HeapBudget.bytes(2, Math.min(Long.MAX_VALUE / 4, in) * 2 + Math.min(Long.MAX_VALUE / 4, out));
+    long per = HeapBudget.bytes(2, HeapBudget.sum(HeapBudget.bytes(in, 2), out));
     if (out / 4 > Integer.MAX_VALUE - 8 || per > HeapBudget.limitBytes()) {
       throw new IllegalArgumentException("Cannot run the layer: one output record "
           + Arrays.toString(new int[] {outHwc[2], outHwc[0], outHwc[1]}) + " is " + HeapBudget.mb(out)

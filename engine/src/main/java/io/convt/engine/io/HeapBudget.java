@@ -26,6 +26,15 @@ public final class HeapBudget {
     }
   }
 
+  /** {@code a + b}, exact; {@link Long#MAX_VALUE} when the sum does not fit a long. */
+  public static long sum(long a, long b) {
+    try {
+      return Math.addExact(a, b);
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
   /**
    * Refuses a load of {@code bytes} held at once above {@link #limitBytes()} or above what one Java array can hold.
    *
