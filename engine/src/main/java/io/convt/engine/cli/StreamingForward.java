@@ -139,8 +139,8 @@ public final class StreamingForward {
       throw new IllegalArgumentException("Cannot run the layer: one output record "
           + Arrays.toString(new int[] {outHwc[2], outHwc[0], outHwc[1]}) + " is " + HeapBudget.mb(out)
           + "; running it needs " + HeapBudget.mb(per) + ", more than the " + HeapBudget.mb(HeapBudget.limitBytes())
-          + " allowed (half of the maximum heap); check --output-size, --stride, --dilation and --padding, or raise the heap "
-          + "(CONVT_JAVA_OPTS=-Xmx...)");
+          + " allowed (half of the maximum heap); check --output-size, --stride, --dilation and --padding, or raise "
+          + "the heap (CONVT_JAVA_OPTS=-Xmx...)");
     }
     return per;
   }

@@ -78,8 +78,8 @@ public final class NpyRecordReader implements AutoCloseable {
 
   /**
    * Reads the next {@code min(maxCount, remaining())} entries, decoded to float32 exactly as
-   * {@link Npy#readFloat(Path, PixelScaling)} decodes them; the result has shape {@code [count, ...]} ({@code count} may be 0 at
-   * the end).
+   * {@link Npy#readFloat(Path, PixelScaling)} decodes them; the result has shape {@code [count, ...]} ({@code count}
+   * may be 0 at the end).
    *
    * @throws TensorFormatException naming the file if it was truncated while being read
    */

@@ -28,7 +28,7 @@ public final class Npz {
    * to no less than about half; 100 is Apache POI's zip-bomb threshold (its minimum inflate ratio 0.01).
    */
   static final long MAX_INFLATE_RATIO = 100;
-  /** Entries up to this size (1 MiB) are not held to {@link #MAX_INFLATE_RATIO} (a small zero bias may compress well). */
+  /** Entries up to this size (1 MiB) are not held to {@link #MAX_INFLATE_RATIO}: a small zero bias compresses well. */
   static final long MIN_BOMB_BYTES = 1L << 20;
 
   private Npz() {}

@@ -33,7 +33,8 @@ public final class WeightFiles {
   public static NpyArray readOptional(Path file, String role, String key) {
     String problem = InputFiles.problem(file);
     if (problem != null) {
-      throw new TensorFormatException(file.toString(), role + " " + (problem.startsWith("file ") ? "" : "file ") + problem);
+      String prefix = problem.startsWith("file ") ? "" : "file ";
+      throw new TensorFormatException(file.toString(), role + " " + prefix + problem);
     }
     String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
     NpyArray a;
