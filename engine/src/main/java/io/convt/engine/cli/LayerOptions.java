@@ -69,7 +69,9 @@ public final class LayerOptions {
   String clip;
 
   @Option(names = "--neuron", paramLabel = "TYPE[:A[,B[,C]]]",
-      description = "Fused MPS neuron after the bias, e.g. relu, relu:0.1 (leaky), tanh, linear:2,1 (default none).")
+      description = "Fused MPS neuron after the bias, e.g. relu, relu:0.1 (leaky), tanh, linear:2,1 (default none). "
+          + "Parameters not given take MPS's defaults (tanh a=b=1, hard_sigmoid a=0.2 b=0.5, soft_plus a=b=1, "
+          + "relun a=1 b=6, exponential/logarithm c=-1: base e).")
   String neuron;
 
   @Option(names = "--impl", paramLabel = "IMPL", description = "Kernel implementation: auto, simd or scalar (default auto).")
