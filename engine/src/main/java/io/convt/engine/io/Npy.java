@@ -124,6 +124,23 @@ public final class Npy {
   }
 
   /**
+   * As {@link #readRecordArrays(Path, NpyHeader, long, int)}, with uint8 values (8-bit pixel data) decoded by
+   * {@code uint8Scaling} (maximum 255) as {@link #readFloat(Path, PixelScaling)} and {@link NpyRecordReader} decode
+   * them; float arrays are unaffected.
+   */
+  public static float[][] readRecordArrays(Path file, NpyHeader h, long first, int count, PixelScaling uint8Scaling) {
+    float[][] records = readRecordArrays(file, h, first, count);
+    if (h.kind() == 'u') {
+      for (float[] r : records) {
+        for (int i = 0; i < r.length; i++) {
+          r[i] = uint8Scaling.decode((int) r[i], 255);
+        }
+      }
+    }
+    return records;
+  }
+
+  /**
    * As {@link #readRecords}, but one float array per record (entry of the first axis), decoded straight from the
    * file's bytes: for a caller that hands records on one by one, this saves copying each record out of one big
    * array. Values are those {@link #readRecords} gives (float16/64 converted the same way).

@@ -64,7 +64,12 @@ class NpyTest {
     assertArrayEquals(new float[] {0, 1 / 255f, 127 / 255f, 128 / 255f, 1}, unit.floats(), 1e-7f);
     assertArrayEquals(new float[] {-1, 2 / 255f - 1, 254 / 255f - 1, 256 / 255f - 1, 1},
         Npy.readFloat(fixture("u1_5.npy"), PixelScaling.SIGNED).floats(), 1e-6f);
-    assertArrayEquals(new float[] {0, 1, 127, 128, 255}, Npy.readFloat(fixture("u1_5.npy"), PixelScaling.RAW).floats(), 0f);
+    assertArrayEquals(new float[] {0, 1, 127, 128, 255},
+        Npy.readFloat(fixture("u1_5.npy"), PixelScaling.RAW).floats(), 0f);
+    float[][] records = Npy.readRecordArrays(fixture("u1_5.npy"), Npy.readHeader(fixture("u1_5.npy")), 1, 3,
+        PixelScaling.UNIT);
+    assertArrayEquals(new float[] {1 / 255f}, records[0], 1e-7f);
+    assertArrayEquals(new float[] {128 / 255f}, records[2], 1e-7f);
   }
 
   @Test
