@@ -14,7 +14,7 @@ import java.util.Objects;
  * Checks, before anything is read or written, that a command's outputs cannot destroy its inputs or each other:
  * no output is, contains or lies inside an input (paths resolved, symlinks followed, so {@code ./x.npy}, a link to
  * it and {@code dir/../x.npy} are one file); no two outputs are one path; an existing output is of the kind the
- * command writes (never replace a device, FIFO or socket with a regular file); no output path is empty. Local file
+ * command writes (never replace a device, FIFO or socket with a regular file); no path is empty. Local file
  * systems only ({@code java.nio}); each failure is an {@link IllegalArgumentException} of one line naming the flag.
  */
 public final class OutputPaths {
@@ -45,6 +45,11 @@ public final class OutputPaths {
    * @throws IllegalArgumentException one line naming the flag(s) and the path(s)
    */
   public static void check(List<Named> inputs, List<Named> outputs, Kind kind) {
+    for (Named in : inputs) {
+      if (in.path() != null && in.path().toString().isEmpty()) { // "" would mean the working directory
+        throw new IllegalArgumentException("Invalid value for " + in.flag() + ": the path is empty");
+      }
+    }
     for (int i = 0; i < outputs.size(); i++) {
       Named out = outputs.get(i);
       if (out.path() == null) {
@@ -56,7 +61,7 @@ public final class OutputPaths {
       requireReplaceable(out, kind);
       Path real = resolve(out.path());
       for (Named in : inputs) {
-        if (in.path() == null || in.path().toString().isEmpty()) {
+        if (in.path() == null) {
           continue;
         }
         Path inReal = resolve(in.path());

@@ -279,8 +279,11 @@ class HostileCliInputsTest {
   }
 
   @Test
-  void anEmptyOutputPathIsRefused() throws IOException {
+  void anEmptyPathIsRefusedNamingTheFlag() throws IOException {
     refuse(2, "forward: Invalid value for --output: the path is empty", forward(x, Path.of("")));
+    refuse(2, "forward: Invalid value for --input: the path is empty", forward(Path.of(""), tmp.resolve("y.npy")));
+    refuse(2, "forward: Invalid value for --weights: the path is empty",
+        replace(forward(x, tmp.resolve("y.npy")), w.toString(), ""));
     gy();
     refuse(2, "backward: Invalid value for --grad-weights: the path is empty",
         backward(tmp.resolve("gx.npy"), Path.of(""), null));
