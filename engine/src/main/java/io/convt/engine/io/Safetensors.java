@@ -71,8 +71,12 @@ public final class Safetensors {
         }
         TensorEntry t = TensorEntry.parse(f.getKey(), f.getValue(), name, dataSize);
         ranges.add(new long[] {t.begin(), t.end()});
-        HeapBudget.require(name, "tensor '" + f.getKey() + "' " + java.util.Arrays.toString(t.shape()) + " of "
-            + t.dtype(), HeapBudget.bytes((t.end() - t.begin()) / t.itemSize(), t.itemSize() + 4L));
+        String what = "tensor '" + f.getKey() + "' " + java.util.Arrays.toString(t.shape()) + " of " + t.dtype();
+        if (t.end() - t.begin() > Integer.MAX_VALUE - 8) {
+          throw new TensorFormatException(name, what + " has " + (t.end() - t.begin()) + " bytes, more than one "
+              + "array can hold");
+        }
+        HeapBudget.require(name, what, HeapBudget.bytes((t.end() - t.begin()) / t.itemSize(), t.itemSize() + 4L));
         tensors.put(f.getKey(), t.decode(read(ch, dataStart + t.begin(), (int) (t.end() - t.begin()), name), name));
       }
       checkCoverage(ranges, dataSize, name);
