@@ -157,6 +157,10 @@ public final class ImageCodec {
       throw new TensorFormatException(name, "image declares " + d.width() + "x" + d.height() + " = " + d.pixels()
           + " pixels, more than the limit of " + maxPixels + " (too large to decode safely)");
     }
+    if (HeapBudget.bytes(d.pixels(), Math.max(3, d.channels())) > Integer.MAX_VALUE - 8) {
+      throw new TensorFormatException(name, "image declares " + d.width() + "x" + d.height() + " with up to "
+          + Math.max(3, d.channels()) + " channels, more values than one array can hold");
+    }
     HeapBudget.require(name, "image of " + d.width() + "x" + d.height() + "x" + d.channels(), d.decodeBytes());
   }
 

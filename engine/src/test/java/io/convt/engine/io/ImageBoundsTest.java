@@ -71,13 +71,20 @@ class ImageBoundsTest {
   }
 
   @Test
-  void anImageBeyondTheHeapBudgetIsRefusedEvenUnderThePixelLimit() {
-    int side = 46_000; // 2.1e9 pixels x 3 channels x 5 bytes: more than any test heap's half
-    byte[] big = declaring(png(2, 2, 3), side, side);
+  void anImageBeyondTheHeapBudgetOrAnArrayIsRefusedEvenUnderThePixelLimit() {
+    byte[] big = declaring(png(2, 2, 3), 46_000, 46_000); // 6.3e9 values: more than one float[] holds
     TensorFormatException e = assertThrows(TensorFormatException.class,
         () -> ImageCodec.decode(big, "big.png", PixelScaling.UNIT, false, Long.MAX_VALUE));
-    assertTrue(e.getMessage().startsWith("big.png: image of 46000x46000x3 needs "), e.getMessage());
-    assertTrue(e.getMessage().contains("half of this JVM's maximum heap"), e.getMessage());
+    assertEquals("big.png: image declares 46000x46000 with up to 3 channels, more values than one array can hold",
+        e.getMessage());
+    long side = (long) Math.sqrt(HeapBudget.limitBytes() / 15.0) + 100; // 3 channels x 5 bytes just above half the heap
+    if (side * side * 3 < Integer.MAX_VALUE - 8) {
+      byte[] heavy = declaring(png(2, 2, 3), (int) side, (int) side);
+      e = assertThrows(TensorFormatException.class,
+          () -> ImageCodec.decode(heavy, "heavy.png", PixelScaling.UNIT, false, Long.MAX_VALUE));
+      assertTrue(e.getMessage().startsWith("heavy.png: image of " + side + "x" + side + "x3 needs "), e.getMessage());
+      assertTrue(e.getMessage().contains("half of this JVM's maximum heap"), e.getMessage());
+    }
   }
 
   @Test
