@@ -14,6 +14,9 @@ public final class Neuron {
   /** The identity neuron. */
   public static final Neuron NONE = new Neuron(NeuronType.NONE, 1f, 0f, 1f, null);
 
+  /** The value of {@code c} that selects base e for EXPONENTIAL and LOGARITHM (MPS convention). */
+  public static final float BASE_E = -1f;
+
   private final NeuronType type;
   private final float a;
   private final float b;
@@ -44,9 +47,30 @@ public final class Neuron {
     return new Neuron(type, a, b, c, null);
   }
 
-  /** A neuron with a = 1, b = 0, c = 1 (the MPS defaults where they matter). */
+  /**
+   * A neuron of the given type with MPS's default parameters (spec §1.2), e.g. TANH {@code 1·tanh(1·x)},
+   * HARD_SIGMOID a = 0.2, b = 0.5, RELUN a = 1, b = 6, EXPONENTIAL and LOGARITHM base e; see {@link NeuronType}.
+   */
   public static Neuron of(NeuronType type) {
-    return of(type, type == NeuronType.RELU ? 0f : 1f, 0f, 1f);
+    return of(type, type.defaultA(), type.defaultB(), type.defaultC());
+  }
+
+  /**
+   * A neuron whose first {@code given.length} parameters (a, then b, then c) are as given and the rest MPS's
+   * defaults, e.g. {@code of(RELUN, new float[] {0.1f})} is {@code min(x ≥ 0 ? x : 0.1·x, 6)}.
+   *
+   * @throws IllegalArgumentException for PRELU, for more values than the type uses, or non-finite values
+   */
+  public static Neuron of(NeuronType type, float[] given) {
+    Objects.requireNonNull(given, "given");
+    if (given.length > type.parameterCount()) {
+      throw new IllegalArgumentException("Cannot create neuron " + type + ": it takes "
+          + (type.parameterCount() == 0 ? "no parameters" : "at most " + type.parameterCount() + " parameter"
+              + (type.parameterCount() == 1 ? "" : "s") + " (" + "abc".substring(0, type.parameterCount()) + ")")
+          + ", got " + given.length);
+    }
+    return of(type, given.length > 0 ? given[0] : type.defaultA(), given.length > 1 ? given[1] : type.defaultB(),
+        given.length > 2 ? given[2] : type.defaultC());
   }
 
   /** PReLU with one slope per output channel (copied). */
@@ -121,9 +145,9 @@ public final class Neuron {
       case POWER:
         return (float) Math.pow(a * (double) x + b, c);
       case EXPONENTIAL:
-        return (float) Math.pow(c, a * (double) x + b);
+        return (float) (c == BASE_E ? Math.exp(a * (double) x + b) : Math.pow(c, a * (double) x + b));
       case LOGARITHM:
-        return (float) (Math.log(a * (double) x + b) / Math.log(c));
+        return (float) (c == BASE_E ? Math.log(a * (double) x + b) : Math.log(a * (double) x + b) / Math.log(c));
       case GELU:
         return (float) (0.5 * x * (1.0 + Erf.erf(x / Math.sqrt(2.0))));
       default:

@@ -1,9 +1,13 @@
 package io.convt.engine.cli;
 
 import io.convt.engine.io.NpyRecordReader;
+import io.convt.engine.io.OutputPaths;
+import io.convt.engine.io.PixelScaling;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.RootAllocator;
 import picocli.CommandLine.Command;
@@ -25,31 +29,44 @@ public final class ForwardCommand implements Callable<Integer> {
   public static final int DEFAULT_BATCH_SIZE = 64;
 
   @Option(names = "--input", required = true, paramLabel = "X.npy",
-      description = "Input stack [N,Cin,H,W] float32 (or float16/64, either byte order).")
+      description = "Input stack [N,Cin,H,W] float32 (or float16/64, either byte order, or uint8 pixels scaled by "
+          + "--input-scaling).")
   Path input;
+
+  @Option(names = "--input-scaling", paramLabel = "SCALING",
+      description = "How a uint8 input becomes floats, as for 8-bit images: unit (v/255, default), signed "
+          + "(2v/255-1) or raw (v). Float inputs are read as they are.")
+  String inputScaling = "unit";
 
   @Option(names = "--output", required = true, paramLabel = "Y.npy",
       description = "Output stack [N,Cout,H',W'] float32, written atomically (temporary file, then rename).")
   Path output;
 
   @Option(names = "--batch-size", paramLabel = "N",
-      description = "Records read, computed and written per step (default " + DEFAULT_BATCH_SIZE + "). Memory grows "
-          + "with it, not with the stack; results do not depend on it.")
-  int batchSize = DEFAULT_BATCH_SIZE;
+      description = "Records read, computed and written per step (default " + DEFAULT_BATCH_SIZE + ", fewer when "
+          + "that many would not fit half the heap). Memory grows with it, not with the stack; results do not depend "
+          + "on it.")
+  Integer batchSize;
 
   @Mixin LayerOptions layer;
 
   @Override
   public Integer call() {
     LayerSpec spec = layer.toSpec();
-    if (batchSize <= 0) {
+    if (batchSize != null && batchSize <= 0) {
       throw new IllegalArgumentException("Invalid value for --batch-size: must be > 0 (got " + batchSize + ")");
     }
+    List<OutputPaths.Named> inputs = new ArrayList<>(layer.inputFiles());
+    inputs.add(new OutputPaths.Named("--input", input));
+    OutputPaths.check(inputs, List.of(new OutputPaths.Named("--output", output)), OutputPaths.Kind.FILE);
     // The input's header is checked before the weights are read (bad input is reported first, as before).
-    try (NpyRecordReader in = NpyRecordReader.open(input, 4)) {
+    PixelScaling scaling = PixelScaling.parse(inputScaling, "--input-scaling");
+    try (NpyRecordReader in = NpyRecordReader.open(input, 4, scaling)) {
       Layer l = Layer.open(spec);
       try (RootAllocator alloc = new RootAllocator()) {
-        StreamingForward.run(alloc, l, in, output, batchSize);
+        int[] nchw = in.header().shape();
+        StreamingForward.run(alloc, l, in, output, batchSize != null ? batchSize
+            : StreamingForward.defaultBatchSize(l, nchw, DEFAULT_BATCH_SIZE));
       }
     }
     return 0;

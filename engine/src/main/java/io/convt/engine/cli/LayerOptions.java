@@ -9,7 +9,9 @@ import io.convt.engine.WeightPrecision;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
+import io.convt.engine.io.OutputPaths;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
@@ -35,12 +37,14 @@ public final class LayerOptions {
   String stride = "1,1";
 
   @Option(names = "--padding", paramLabel = "PH,PW",
-      description = "PyTorch padding: rows/columns cropped on each side (default 0,0). Four values T,L,B,R give "
-          + "ONNX-style asymmetric pads.")
-  String padding = "0,0";
+      description = "PyTorch padding: rows/columns cropped on each side (default 0,0; one value means both). Four "
+          + "values T,L,B,R give ONNX-style asymmetric pads. Not with --padding-policy or --output-size.")
+  String padding;
 
-  @Option(names = "--output-padding", paramLabel = "OH,OW", description = "PyTorch output_padding (default 0,0).")
-  String outputPadding = "0,0";
+  @Option(names = "--output-padding", paramLabel = "OH,OW",
+      description = "PyTorch output_padding (default 0,0; one value means both). Not with --padding-policy or "
+          + "--output-size.")
+  String outputPadding;
 
   @Option(names = "--dilation", paramLabel = "DH,DW", description = "Dilation (default 1,1).")
   String dilation = "1,1";
@@ -65,7 +69,9 @@ public final class LayerOptions {
   String clip;
 
   @Option(names = "--neuron", paramLabel = "TYPE[:A[,B[,C]]]",
-      description = "Fused MPS neuron after the bias, e.g. relu, relu:0.1 (leaky), tanh, linear:2,1 (default none).")
+      description = "Fused MPS neuron after the bias, e.g. relu, relu:0.1 (leaky), tanh, linear:2,1 (default none). "
+          + "Parameters not given take MPS's defaults (tanh a=b=1, hard_sigmoid a=0.2 b=0.5, soft_plus a=b=1, "
+          + "relun a=1 b=6, exponential/logarithm c=-1: base e).")
   String neuron;
 
   @Option(names = "--impl", paramLabel = "IMPL", description = "Kernel implementation: auto, simd or scalar (default auto).")
@@ -87,18 +93,7 @@ public final class LayerOptions {
       throw new IllegalArgumentException("Invalid value for --weights-layout: '" + layout
           + "' (expected pytorch, mps or tensorflow)");
     }
-    int[] s = pair("--stride", stride);
-    int[] p = ints("--padding", padding);
-    int[] op = pair("--output-padding", outputPadding);
-    int[] d = pair("--dilation", dilation);
-    TorchConvTranspose2d g;
-    if (p.length == 2) {
-      g = TorchConvTranspose2d.pytorch(s, p, op, d, groups);
-    } else if (p.length == 4) {
-      g = new TorchConvTranspose2d(s[0], s[1], p[0], p[1], p[2], p[3], op[0], op[1], d[0], d[1], groups);
-    } else {
-      throw new IllegalArgumentException("Invalid value for --padding: expected PH,PW or T,L,B,R (got '" + padding + "')");
-    }
+    TorchConvTranspose2d g = torchGeometry();
     StandardPadding policy = null;
     if (paddingPolicy != null) {
       try {
@@ -132,6 +127,40 @@ public final class LayerOptions {
         c, parseNeuron(neuron), o);
   }
 
+  /** The files these flags read (weights, bias), named by flag, for the output-path checks of a command. */
+  public List<OutputPaths.Named> inputFiles() {
+    return List.of(new OutputPaths.Named("--weights", weights), new OutputPaths.Named("--bias", bias));
+  }
+
+  /**
+   * PyTorch geometry from --stride, --padding, --output-padding, --dilation, --groups. Padding and output padding
+   * size the destination the PyTorch way, which --padding-policy and --output-size replace: given together they
+   * would be silently ignored, so the combination is refused.
+   */
+  private TorchConvTranspose2d torchGeometry() {
+    String sizing = paddingPolicy != null ? "--padding-policy" : outputSize != null ? "--output-size" : null;
+    String pytorch = padding != null ? "--padding" : outputPadding != null ? "--output-padding" : null;
+    if (sizing != null && pytorch != null) {
+      throw new IllegalArgumentException("Cannot combine " + pytorch + " with " + sizing + ": " + sizing
+          + " sizes and places the destination itself (PyTorch padding would be ignored); drop one of them");
+    }
+    int[] s = pair("--stride", stride);
+    int[] p = padding == null ? new int[] {0, 0} : ints("--padding", padding);
+    int[] op = outputPadding == null ? new int[] {0, 0} : pair("--output-padding", outputPadding);
+    int[] d = pair("--dilation", dilation);
+    if (p.length == 1) {
+      p = new int[] {p[0], p[0]};
+    }
+    if (p.length == 2) {
+      return TorchConvTranspose2d.pytorch(s, p, op, d, groups);
+    }
+    if (p.length == 4) {
+      return new TorchConvTranspose2d(s[0], s[1], p[0], p[1], p[2], p[3], op[0], op[1], d[0], d[1], groups);
+    }
+    throw new IllegalArgumentException("Invalid value for --padding: expected P, PH,PW or T,L,B,R (got '" + padding
+        + "')");
+  }
+
   static Neuron parseNeuron(String text) {
     if (text == null || text.isBlank() || text.trim().equalsIgnoreCase("none")) {
       return Neuron.NONE;
@@ -149,15 +178,15 @@ public final class LayerOptions {
       }
       return Neuron.prelu(floats("--neuron", parts[1]));
     }
-    Neuron base = Neuron.of(t);
     if (parts.length == 1) {
-      return base;
+      return Neuron.of(t);
     }
-    float[] v = floats("--neuron", parts[1]);
-    if (v.length > 3) {
-      throw new IllegalArgumentException("Invalid value for --neuron: at most 3 parameters (got '" + text + "')");
+    float[] given = floats("--neuron", parts[1]);
+    try {
+      return Neuron.of(t, given);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid value for --neuron: '" + text + "': " + e.getMessage());
     }
-    return Neuron.of(t, v[0], v.length > 1 ? v[1] : base.b(), v.length > 2 ? v[2] : base.c());
   }
 
   /** One value means both (height and width), as in PyTorch. */

@@ -1,6 +1,7 @@
 package io.convt.engine.cli;
 
 import io.convt.engine.arrow.ImageBatch;
+import io.convt.engine.io.HeapBudget;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.NpyFloat32Writer;
 import io.convt.engine.io.NpyRecordReader;
@@ -59,6 +60,15 @@ public final class StreamingForward {
           + layer.inputChannels());
     }
     int[] hwc = layer.outputShape(s[2], s[3]);
+    long perRecord = bytesPerRecord(s[1], s[2], s[3], hwc);
+    if (HeapBudget.bytes(batchSize, perRecord) > HeapBudget.limitBytes()) {
+      throw new IllegalArgumentException("Invalid value for --batch-size: " + batchSize + " records of "
+          + Arrays.toString(new int[] {s[1], s[2], s[3]}) + " -> " + Arrays.toString(new int[] {hwc[2], hwc[0], hwc[1]})
+          + " need " + HeapBudget.mb(HeapBudget.bytes(batchSize, perRecord)) + " at once, more than the "
+          + HeapBudget.mb(HeapBudget.limitBytes())
+          + " allowed (half of the maximum heap); use --batch-size " + fittingBatch(perRecord, batchSize)
+          + " or raise the heap (CONVT_JAVA_OPTS=-Xmx...)");
+    }
     try (NpyFloat32Writer out = NpyFloat32Writer.open(output, new int[] {s[0], hwc[2], hwc[0], hwc[1]})) {
       // One writer thread: batch k's outputs are copied out of Arrow and appended while batch k+1 is read and
       // computed, so the kernel's threads do not wait for the file (the serial loop kept only 1.1-1.4 of 2 cores busy
@@ -113,6 +123,45 @@ public final class StreamingForward {
     }
     return s[0];
   }
+
+  /**
+   * Bytes one record takes while streamed, exact: its input and Arrow copy, its Arrow output and the copy written,
+   * twice (one batch computed while the previous one is written).
+   *
+   * @throws IllegalArgumentException when one record alone does not fit the heap budget or a Java array (an
+   *     output size, stride, dilation or padding far larger than intended)
+   */
+  static long bytesPerRecord(int cin, int h, int w, int[] outHwc) {
+    long in = HeapBudget.bytes(HeapBudget.bytes((long) cin * h, w), 4);
+    long out = HeapBudget.bytes(HeapBudget.bytes((long) outHwc[0] * outHwc[1], outHwc[2]), 4);
+    long per = HeapBudget.bytes(2, HeapBudget.sum(HeapBudget.bytes(in, 2), out));
+    if (out / 4 > Integer.MAX_VALUE - 8 || per > HeapBudget.limitBytes()) {
+      throw new IllegalArgumentException("Cannot run the layer: one output record "
+          + Arrays.toString(new int[] {outHwc[2], outHwc[0], outHwc[1]}) + " is " + HeapBudget.mb(out)
+          + "; running it needs " + HeapBudget.mb(per) + ", more than the " + HeapBudget.mb(HeapBudget.limitBytes())
+          + " allowed (half of the maximum heap); check --output-size, --stride, --dilation and --padding, or raise "
+          + "the heap (CONVT_JAVA_OPTS=-Xmx...)");
+    }
+    return per;
+  }
+
+  /** The largest batch of at most {@code preferred} records of {@code perRecord} bytes within the heap budget. */
+  static int fittingBatch(long perRecord, int preferred) {
+    return (int) Math.max(1, Math.min(preferred, HeapBudget.limitBytes() / perRecord));
+  }
+
+  /**
+   * The batch size to use when the user gave none: {@code preferred}, or fewer records when that many would not
+   * fit the heap budget (results do not depend on the batch size).
+   */
+  public static int defaultBatchSize(Layer layer, int[] nchw, int preferred) {
+    if (nchw.length != 4 || nchw[1] != layer.inputChannels()) {
+      return preferred; // run() reports the mismatch, naming the file
+    }
+    int[] hwc = layer.outputShape(nchw[2], nchw[3]);
+    return fittingBatch(bytesPerRecord(nchw[1], nchw[2], nchw[3], hwc), preferred);
+  }
+
 
   /** Waits for a batch write; its failure is rethrown as it was thrown (unchecked). */
   private static void await(Future<?> writing) {

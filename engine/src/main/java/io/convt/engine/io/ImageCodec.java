@@ -4,13 +4,21 @@ import io.convt.engine.internal.KernelBackends;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.DataBuffer;
+import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes PNG, JPEG and BMP images (gray, gray+alpha, RGB, RGBA; 8- or 16-bit samples) into float HWC pixels and
@@ -55,14 +63,139 @@ public final class ImageCodec {
     return KernelBackends.defaultBackend().firstNonFinite(values);
   }
 
-  private ImageCodec() {}
+  /**
+   * Images above this many pixels are refused unless the caller passes another limit: Pillow's decompression-bomb
+   * threshold (89 478 485 pixels, a 1 GB 32-bit RGBA image at its origin), about 9459 × 9459.
+   */
+  public static final long DEFAULT_MAX_PIXELS = 89_478_485L;
 
   /**
+   * An image's size as its header declares it, read without decoding any pixel.
+   *
+   * @param channels samples per pixel the decoder will produce (4 when the header does not say)
+   * @param bitsPerSample 8 or 16 (8 when the header does not say)
+   * @param format the decoder's format name, e.g. {@code png}
+   */
+  public record Dimensions(int width, int height, int channels, int bitsPerSample, String format) {
+    /** {@code width × height}, exact. */
+    public long pixels() {
+      return (long) width * height;
+    }
+
+    /** Bytes held while decoding: the decoder's raster plus the float pixels, exact. */
+    public long decodeBytes() {
+      return HeapBudget.bytes(HeapBudget.bytes(pixels(), channels), bitsPerSample / 8 + 4L);
+    }
+  }
+
+  private ImageCodec() {}
+
+  /** The declared size of the image in {@code bytes}; {@code name} is for messages. */
+  public static Dimensions dimensions(byte[] bytes, String name) {
+    return dimensions(new ByteArrayInputStream(bytes), name);
+  }
+
+  /**
+   * The declared size of the image at the start of {@code in} (read only as far as the header; the caller closes
+   * {@code in}). For a Hadoop or other stream, e.g. before reading a whole file into memory.
+   *
+   * @throws TensorFormatException naming {@code name} when no decoder recognises the header or it is corrupt
+   */
+  public static Dimensions dimensions(InputStream in, String name) {
+    try (ImageInputStream iis = ImageIO.createImageInputStream(in)) {
+      if (iis == null) {
+        throw new TensorFormatException(name, "not a readable PNG, JPEG or BMP image");
+      }
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
+      if (!readers.hasNext()) {
+        throw new TensorFormatException(name, "not a readable PNG, JPEG or BMP image");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(iis, true, true);
+        int w = reader.getWidth(0);
+        int h = reader.getHeight(0);
+        ImageTypeSpecifier type = reader.getRawImageType(0);
+        int channels = 4;
+        int bits = 8;
+        if (type != null && !(type.getColorModel() instanceof IndexColorModel)) { // palettes decode to RGB(A)
+          channels = type.getNumBands();
+          bits = type.getSampleModel().getSampleSize(0) > 8 ? 16 : 8;
+        }
+        return new Dimensions(w, h, channels, bits, reader.getFormatName().toLowerCase(Locale.ROOT));
+      } finally {
+        reader.dispose();
+      }
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof TensorFormatException t) {
+        throw t;
+      }
+      throw new TensorFormatException(name, "corrupt or unreadable image header: " + e.getMessage(), e);
+    }
+  }
+
+  /** The declared size of the image file {@code file}, which must be a regular file (no FIFO or device). */
+  public static Dimensions dimensions(Path file) {
+    InputFiles.requireRegularFile(file);
+    try (InputStream in = Files.newInputStream(file)) {
+      return dimensions(in, file.toString());
+    } catch (IOException e) {
+      throw new TensorFormatException(file.toString(), "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Refuses an image whose declared size is above {@code maxPixels} or would not fit the heap budget.
+   *
+   * @throws TensorFormatException one line naming the file, the declared size and the limit
+   */
+  public static void requireDecodable(Dimensions d, String name, long maxPixels) {
+    if (d.width() <= 0 || d.height() <= 0) {
+      throw new TensorFormatException(name, "image is empty (" + d.width() + "x" + d.height() + ")");
+    }
+    if (d.pixels() > maxPixels) {
+      throw new TensorFormatException(name, "image declares " + d.width() + "x" + d.height() + " = " + d.pixels()
+          + " pixels, more than the limit of " + maxPixels + " (too large to decode safely)");
+    }
+    if (HeapBudget.bytes(d.pixels(), Math.max(3, d.channels())) > Integer.MAX_VALUE - 8) {
+      throw new TensorFormatException(name, "image declares " + d.width() + "x" + d.height() + " with up to "
+          + Math.max(3, d.channels()) + " channels, more values than one array can hold");
+    }
+    HeapBudget.require(name, "image of " + d.width() + "x" + d.height() + "x" + d.channels(), d.decodeBytes());
+  }
+
+  /** {@link #decode(byte[], String, PixelScaling, boolean, long)} with {@link #DEFAULT_MAX_PIXELS}. */
+  public static Image decode(byte[] bytes, String name, PixelScaling scaling, boolean bgr) {
+    return decode(bytes, name, scaling, bgr, DEFAULT_MAX_PIXELS);
+  }
+
+  /**
+   * Reads and decodes the image file {@code file}: it must be a regular file (a FIFO, device or link to one is
+   * refused without being opened), and its size is checked from the header before it is decoded.
+   */
+  public static Image read(Path file, PixelScaling scaling, boolean bgr, long maxPixels) {
+    String name = file.toString();
+    requireDecodable(dimensions(file), name, maxPixels);
+    try {
+      HeapBudget.require(name, "image file of " + Files.size(file) + " bytes", Files.size(file));
+      return decode(Files.readAllBytes(file), name, scaling, bgr, maxPixels);
+    } catch (IOException e) {
+      throw new TensorFormatException(name, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Decodes an image after checking the size its header declares against {@code maxPixels} and the heap budget
+   * ({@link #requireDecodable}), so that a small file declaring a huge image is refused before any pixel is
+   * allocated.
+   *
    * @param name file name or path, for messages
    * @param bgr whether to return colour channels as B,G,R(,A) instead of R,G,B(,A)
-   * @throws TensorFormatException when the bytes are not a readable image
+   * @param maxPixels largest {@code width × height} accepted
+   * @throws TensorFormatException when the bytes are not a readable image, or it is too large
    */
-  public static Image decode(byte[] bytes, String name, PixelScaling scaling, boolean bgr) {
+  public static Image decode(byte[] bytes, String name, PixelScaling scaling, boolean bgr, long maxPixels) {
+    requireDecodable(dimensions(bytes, name), name, maxPixels);
     BufferedImage img;
     try {
       img = ImageIO.read(new ByteArrayInputStream(bytes));

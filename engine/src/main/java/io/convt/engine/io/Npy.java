@@ -8,7 +8,6 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0) as data, never as code: the header
@@ -23,10 +22,13 @@ public final class Npy {
 
   private Npy() {}
 
-  /** Reads and validates the header of {@code file}. */
+  /**
+   * Reads and validates the header of {@code file}, checked to describe the whole file: a file shorter than its
+   * shape promises (truncated) or longer (bytes after the data) is refused, as every reader here refuses it.
+   */
   public static NpyHeader readHeader(Path file) {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      return readHeader(ch, file.toString());
+    try (FileChannel ch = InputFiles.open(file)) {
+      return readWholeFileHeader(ch, file.toString());
     } catch (IOException e) {
       throw unreadable(file.toString(), e);
     }
@@ -35,7 +37,7 @@ public final class Npy {
   /** Reads a whole array; fails naming the file when it is malformed, truncated or of an unsupported dtype. */
   public static NpyArray read(Path file) {
     String name = file.toString();
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (FileChannel ch = InputFiles.open(file)) {
       return read(ch, name);
     } catch (IOException e) {
       throw unreadable(name, e);
@@ -61,8 +63,10 @@ public final class Npy {
     NpyHeader h = readHeader(ch, name);
     long trailing = ch.size() - h.dataOffset() - h.dataBytes();
     if (trailing > 0) {
-      throw new TensorFormatException(name, "has " + trailing + " bytes after the data that shape "
-          + java.util.Arrays.toString(h.shape()) + " promises (corrupt or not a single array)");
+      throw new TensorFormatException(name, "is " + ch.size() + " bytes but its header (" + h.dataOffset()
+          + " bytes) and shape " + java.util.Arrays.toString(h.shape()) + " of " + h.dtype() + " (" + h.dataBytes()
+          + " bytes) account for " + (h.dataOffset() + h.dataBytes()) + ": " + trailing
+          + " bytes after the data (corrupt or not a single array)");
     }
     return h;
   }
@@ -74,6 +78,26 @@ public final class Npy {
       throw notFloat(file.toString(), a.dtype());
     }
     return a;
+  }
+
+  /**
+   * Reads a float array, or a uint8 one (8-bit pixel data) decoded to floats by {@code uint8Scaling} with a maximum
+   * of 255, as 8-bit images are ({@link PixelScaling#UNIT}: {@code v/255}). The result is always a float array
+   * ({@link NpyArray#bytes()} is null).
+   */
+  public static NpyArray readFloat(Path file, PixelScaling uint8Scaling) {
+    NpyArray a = read(file);
+    return a.bytes() == null ? a : scaled(a, uint8Scaling);
+  }
+
+  /** A uint8 array's values decoded by {@code scaling} (maximum 255), as a float array of the same shape. */
+  static NpyArray scaled(NpyArray a, PixelScaling scaling) {
+    byte[] raw = a.bytes();
+    float[] f = new float[raw.length];
+    for (int i = 0; i < raw.length; i++) {
+      f[i] = scaling.decode(raw[i] & 0xff, 255);
+    }
+    return new NpyArray(a.dtype(), a.shape(), f, null);
   }
 
   static TensorFormatException notFloat(String name, String dtype) {
@@ -92,11 +116,28 @@ public final class Npy {
     }
     int[] shape = h.shape().clone();
     shape[0] = count;
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (FileChannel ch = InputFiles.open(file)) {
       return readElements(ch, h, name, first * h.recordElements(), count * h.recordElements(), shape);
     } catch (IOException e) {
       throw unreadable(name, e);
     }
+  }
+
+  /**
+   * As {@link #readRecordArrays(Path, NpyHeader, long, int)}, with uint8 values (8-bit pixel data) decoded by
+   * {@code uint8Scaling} (maximum 255) as {@link #readFloat(Path, PixelScaling)} and {@link NpyRecordReader} decode
+   * them; float arrays are unaffected.
+   */
+  public static float[][] readRecordArrays(Path file, NpyHeader h, long first, int count, PixelScaling uint8Scaling) {
+    float[][] records = readRecordArrays(file, h, first, count);
+    if (h.kind() == 'u') {
+      for (float[] r : records) {
+        for (int i = 0; i < r.length; i++) {
+          r[i] = uint8Scaling.decode((int) r[i], 255);
+        }
+      }
+    }
+    return records;
   }
 
   /**
@@ -122,7 +163,8 @@ public final class Npy {
     if ((long) per * 4 > Integer.MAX_VALUE - 8) {
       throw new TensorFormatException(name, "records of " + per + " elements are too large to load");
     }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    HeapBudget.require(name, count + " records of " + per + " elements", HeapBudget.bytes((long) count * per, 4));
+    try (FileChannel ch = InputFiles.open(file)) {
       // One record at a time through one direct buffer: no slice-wide heap buffer (a humongous array for G1 when
       // records are megabytes) and no hidden copy through the JDK's temporary direct buffer.
       ByteBuffer record = ByteBuffer.allocateDirect(per * 4).order(h.order());
@@ -231,6 +273,9 @@ public final class Npy {
       throw new TensorFormatException(name, "array of " + count + " elements is too large to load at once; "
           + "read it in slices of the first axis");
     }
+    // the file's bytes and the floats decoded from them are held at once
+    HeapBudget.require(name, java.util.Arrays.toString(shape) + " of " + h.dtype(),
+        HeapBudget.bytes(count, h.itemSize() + 4L));
     ByteBuffer data = readExactly(ch, h.dataOffset() + firstElement * h.itemSize(),
         (int) (count * h.itemSize()), name).order(h.order());
     float[] out = new float[(int) count];

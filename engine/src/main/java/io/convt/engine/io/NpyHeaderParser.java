@@ -94,11 +94,16 @@ final class NpyHeaderParser {
     }
     ByteOrder order = endian == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
     long count = 1;
-    for (int d : shape) {
-      count *= d;
-      if (count > Integer.MAX_VALUE * 8L) {
-        throw new TensorFormatException(name, "shape " + java.util.Arrays.toString(shape) + " is too large");
+    try {
+      for (int d : shape) {
+        count = Math.multiplyExact(count, d);
       }
+      Math.multiplyExact(count, itemSize);
+    } catch (ArithmeticException e) {
+      count = -1;
+    }
+    if (count < 0 || count > Integer.MAX_VALUE * 8L) {
+      throw new TensorFormatException(name, "shape " + java.util.Arrays.toString(shape) + " is too large");
     }
     return new NpyHeader(descr, kind, itemSize, order, shape, dataOffset, count);
   }

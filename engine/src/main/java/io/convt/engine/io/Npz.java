@@ -23,6 +23,13 @@ public final class Npz {
   static final int MAX_ENTRIES = 1024;
   /** Per-entry limit on decompressed bytes (1 GiB). */
   static final long MAX_ENTRY_BYTES = 1L << 30;
+  /**
+   * Largest decompressed/compressed ratio accepted for entries above {@link #MIN_BOMB_BYTES}: float tensors compress
+   * to no less than about half; 100 is Apache POI's zip-bomb threshold (its minimum inflate ratio 0.01).
+   */
+  static final long MAX_INFLATE_RATIO = 100;
+  /** Entries up to this size (1 MiB) are not held to {@link #MAX_INFLATE_RATIO}: a small zero bias compresses well. */
+  static final long MIN_BOMB_BYTES = 1L << 20;
 
   private Npz() {}
 
@@ -30,6 +37,7 @@ public final class Npz {
   public static Map<String, NpyArray> read(Path file) {
     String name = file.toString();
     Map<String, NpyArray> out = new LinkedHashMap<>();
+    InputFiles.requireRegularFile(file);
     try (ZipFile zip = new ZipFile(file.toFile())) {
       if (zip.size() > MAX_ENTRIES) {
         throw new TensorFormatException(name, "has " + zip.size() + " entries, more than the " + MAX_ENTRIES + " allowed");
@@ -76,25 +84,53 @@ public final class Npz {
     AtomicFiles.write(file, bytes.toByteArray());
   }
 
+  /**
+   * The entry's bytes, refused before allocating when its declared size exceeds {@link #MAX_ENTRY_BYTES} or the
+   * heap budget (the entry and the floats decoded from it are held at once), or when it inflates more than
+   * {@link #MAX_INFLATE_RATIO} times its compressed size (a zip bomb: real tensors compress little). An entry that
+   * inflates beyond its declared size, or to less, is corrupt.
+   */
   private static byte[] readBounded(ZipFile zip, ZipEntry e, String name) throws IOException {
-    if (e.getSize() > MAX_ENTRY_BYTES) {
-      throw new TensorFormatException(name, "entry '" + e.getName() + "' declares " + e.getSize()
+    long declared = e.getSize();
+    if (declared > MAX_ENTRY_BYTES) {
+      throw new TensorFormatException(name, "entry '" + e.getName() + "' declares " + declared
           + " bytes, more than the " + MAX_ENTRY_BYTES + " allowed");
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buf = new byte[1 << 16];
-    long total = 0;
+    long compressed = e.getCompressedSize();
+    if (declared > MIN_BOMB_BYTES && compressed >= 0 && declared > HeapBudget.bytes(compressed, MAX_INFLATE_RATIO)) {
+      throw new TensorFormatException(name, "entry '" + e.getName() + "' declares " + declared + " bytes from "
+          + compressed + " compressed, a ratio above " + MAX_INFLATE_RATIO + " (zip bomb or corrupt archive)");
+    }
+    long budget = declared >= 0 ? declared : MAX_ENTRY_BYTES;
+    HeapBudget.require(name, "entry '" + e.getName() + "' of " + (declared >= 0 ? declared : "unknown")
+        + " bytes", declared >= 0 ? HeapBudget.bytes(declared, 5) : 0);
     try (InputStream in = zip.getInputStream(e)) {
+      if (declared >= 0) {
+        byte[] out = new byte[(int) declared];
+        int n = in.readNBytes(out, 0, out.length);
+        if (n < declared) {
+          throw new TensorFormatException(name, "entry '" + e.getName() + "' inflates to " + n + " bytes, less "
+              + "than the " + declared + " it declares (corrupt archive)");
+        }
+        if (in.read() >= 0) {
+          throw new TensorFormatException(name, "entry '" + e.getName() + "' inflates beyond its declared size "
+              + declared + " (zip bomb or corrupt archive)");
+        }
+        return out;
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buf = new byte[1 << 16];
+      long total = 0;
       int r;
       while ((r = in.read(buf)) > 0) {
         total += r;
-        if (total > MAX_ENTRY_BYTES || (e.getSize() >= 0 && total > e.getSize())) {
-          throw new TensorFormatException(name, "entry '" + e.getName() + "' inflates beyond its declared size "
-              + e.getSize() + " (zip bomb or corrupt archive)");
+        if (total > budget || total * 5 > HeapBudget.limitBytes()) {
+          throw new TensorFormatException(name, "entry '" + e.getName() + "' inflates beyond " + (total - r)
+              + " bytes without a declared size, more than this JVM can hold (zip bomb or corrupt archive)");
         }
         out.write(buf, 0, r);
       }
+      return out.toByteArray();
     }
-    return out.toByteArray();
   }
 }

@@ -25,6 +25,15 @@ public enum PixelScaling {
     }
   }
 
+  /** Parses the value of {@code flag}: unit, signed or raw; the error names the flag. */
+  public static PixelScaling parse(String s, String flag) {
+    try {
+      return parse(s);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid value for " + flag + ": '" + s + "' (expected unit, signed or raw)");
+    }
+  }
+
   /** Integer sample to float. */
   public float decode(int v, int max) {
     switch (this) {

@@ -10,7 +10,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -35,7 +34,7 @@ public final class Safetensors {
 
   public static Contents read(Path file) {
     String name = file.toString();
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (FileChannel ch = InputFiles.open(file)) {
       long size = ch.size();
       if (size < 8) {
         throw new TensorFormatException(name, "is " + size + " bytes, too short for a safetensors header (truncated?)");
@@ -72,6 +71,12 @@ public final class Safetensors {
         }
         TensorEntry t = TensorEntry.parse(f.getKey(), f.getValue(), name, dataSize);
         ranges.add(new long[] {t.begin(), t.end()});
+        String what = "tensor '" + f.getKey() + "' " + java.util.Arrays.toString(t.shape()) + " of " + t.dtype();
+        if (t.end() - t.begin() > Integer.MAX_VALUE - 8) {
+          throw new TensorFormatException(name, what + " has " + (t.end() - t.begin()) + " bytes, more than one "
+              + "array can hold");
+        }
+        HeapBudget.require(name, what, HeapBudget.bytes((t.end() - t.begin()) / t.itemSize(), t.itemSize() + 4L));
         tensors.put(f.getKey(), t.decode(read(ch, dataStart + t.begin(), (int) (t.end() - t.begin()), name), name));
       }
       checkCoverage(ranges, dataSize, name);

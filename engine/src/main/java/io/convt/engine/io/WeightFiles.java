@@ -31,21 +31,51 @@ public final class WeightFiles {
 
   /** Like {@link #read} but returns {@code null} when a multi-tensor file has no {@code key} entry. */
   public static NpyArray readOptional(Path file, String role, String key) {
-    if (!Files.isRegularFile(file)) {
-      throw new TensorFormatException(file.toString(), role + " file does not exist or is not a regular file");
+    String problem = InputFiles.problem(file);
+    if (problem != null) {
+      String prefix = problem.startsWith("file ") ? "" : "file ";
+      throw new TensorFormatException(file.toString(), role + " " + prefix + problem);
     }
     String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    NpyArray a;
     if (name.endsWith(".npy")) {
-      return Npy.read(file);
+      a = Npy.read(file);
+    } else if (name.endsWith(".npz")) {
+      a = Npz.read(file).get(key);
+    } else if (name.endsWith(".safetensors")) {
+      a = Safetensors.read(file).tensors().get(key);
+    } else {
+      throw new TensorFormatException(file.toString(), "unsupported " + role
+          + " file type (expected .npy, .npz or .safetensors)");
     }
-    if (name.endsWith(".npz")) {
-      return Npz.read(file).get(key);
+    if (a != null) {
+      requireFinite(a, file, role);
     }
-    if (name.endsWith(".safetensors")) {
-      return Safetensors.read(file).tensors().get(key);
+    return a;
+  }
+
+  /**
+   * Refuses a NaN or infinite value, naming it by its index in the file's own shape: the layout the user wrote
+   * (e.g. {@code [ci, co, ky, kx]} for PyTorch weights), not the kernel's internal one.
+   */
+  static void requireFinite(NpyArray a, Path file, String role) {
+    float[] v = a.floats();
+    for (int i = 0; i < v.length; i++) {
+      if (!Float.isFinite(v[i])) {
+        throw new TensorFormatException(file.toString(), role + indexOf(i, a.shape()) + " is " + v[i]
+            + " (index in the file's shape " + a.shapeString() + "); NaN and infinite " + role + " are rejected");
+      }
     }
-    throw new TensorFormatException(file.toString(), "unsupported " + role
-        + " file type (expected .npy, .npz or .safetensors)");
+  }
+
+  /** The C-order multi-index of flat index {@code flat} in {@code shape}, as {@code [i, j, k]}. */
+  static String indexOf(int flat, int[] shape) {
+    int[] idx = new int[shape.length];
+    for (int d = shape.length - 1; d >= 0; d--) {
+      idx[d] = shape[d] == 0 ? 0 : flat % shape[d];
+      flat = shape[d] == 0 ? flat : flat / shape[d];
+    }
+    return java.util.Arrays.toString(idx);
   }
 
   /** A float tensor (float16/32/64, bfloat16); uint8 is refused here because it needs a quantisation rule. */
@@ -67,6 +97,7 @@ public final class WeightFiles {
         if (f == null) {
           continue;
         }
+        InputFiles.requireRegularFile(f);
         try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
           while (in.read(buf) >= 0) {
             // the digest stream consumes the bytes

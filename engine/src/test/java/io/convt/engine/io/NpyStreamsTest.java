@@ -53,7 +53,9 @@ class NpyStreamsTest {
 
   @Test
   void openKeepsTheWholeReadersChecks() throws IOException {
-    assertMessage(() -> NpyRecordReader.open(NpyTest.fixture("u1_5.npy"), 1), "u1_5.npy", "not a float type");
+    try (NpyRecordReader u1 = NpyRecordReader.open(NpyTest.fixture("u1_5.npy"), 1)) {
+      assertArrayEquals(new float[] {0, 1 / 255f, 127 / 255f}, u1.next(3).floats(), 1e-7f, "uint8 scaled v/255");
+    }
     assertMessage(() -> NpyRecordReader.open(NpyTest.fixture("fortran_f4.npy"), 2), "fortran_f4.npy", "Fortran-order");
     assertMessage(() -> NpyRecordReader.open(NpyTest.fixture("f4_2x3x4.npy"), 4), "f4_2x3x4.npy",
         "expected a 4-d array, got shape [2, 3, 4]");

@@ -58,6 +58,31 @@ class NpyTest {
   }
 
   @Test
+  void readsUint8AsPixelsWithTheDocumentedScaling() {
+    NpyArray unit = Npy.readFloat(fixture("u1_5.npy"), PixelScaling.UNIT);
+    assertNull(unit.bytes());
+    assertArrayEquals(new float[] {0, 1 / 255f, 127 / 255f, 128 / 255f, 1}, unit.floats(), 1e-7f);
+    assertArrayEquals(new float[] {-1, 2 / 255f - 1, 254 / 255f - 1, 256 / 255f - 1, 1},
+        Npy.readFloat(fixture("u1_5.npy"), PixelScaling.SIGNED).floats(), 1e-6f);
+    assertArrayEquals(new float[] {0, 1, 127, 128, 255},
+        Npy.readFloat(fixture("u1_5.npy"), PixelScaling.RAW).floats(), 0f);
+    float[][] records = Npy.readRecordArrays(fixture("u1_5.npy"), Npy.readHeader(fixture("u1_5.npy")), 1, 3,
+        PixelScaling.UNIT);
+    assertArrayEquals(new float[] {1 / 255f}, records[0], 1e-7f);
+    assertArrayEquals(new float[] {128 / 255f}, records[2], 1e-7f);
+  }
+
+  @Test
+  void theHeaderAloneRefusesBytesAfterTheDataNamingTheByteCounts() throws IOException {
+    byte[] good = Files.readAllBytes(fixture("f4_2x3x4.npy"));
+    Path longer = write("long_header.npy", java.util.Arrays.copyOf(good, good.length + 3));
+    TensorFormatException e = assertThrows(TensorFormatException.class, () -> Npy.readHeader(longer));
+    assertEquals(longer + ": is " + (good.length + 3) + " bytes but its header (128 bytes) and shape [2, 3, 4] of <f4"
+        + " (96 bytes) account for " + good.length + ": 3 bytes after the data (corrupt or not a single array)",
+        e.getMessage());
+  }
+
+  @Test
   void readsScalarAndVersion2() {
     NpyArray s = Npy.read(fixture("scalar_f4.npy"));
     assertEquals(0, s.rank());
