@@ -1,173 +1,40 @@
 package io.convt.job;
 
+import io.convt.engine.cli.ConsoleProgress;
 import io.convt.job.progress.LiveCount;
-import io.convt.job.progress.ProgressLine;
 import java.io.PrintStream;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Locale;
-import java.util.function.LongSupplier;
 import org.apache.spark.SparkContext;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * Live progress of a job on stderr: records done / total, %, rate and ETA, counted while the tasks run
- * ({@link LiveCount}). On a terminal, one bar line redrawn in place every second; otherwise (a pipe, a file, a CI
- * log) a plain line every {@code progress.interval-seconds}. Every report is flushed at once, so it
- * reaches a pipe as it happens. {@code CONVT_PROGRESS=bar|lines|off} overrides the choice; an interval of 0 (or
- * {@code --quiet}) turns progress off.
+ * Live progress of a job on stderr ({@link ConsoleProgress}: records done / total, %, rate, ETA), counted while the
+ * tasks run: the accumulator holds every ended task's count and {@link LiveCount} adds the running tasks' counts
+ * from executor heartbeats. An interval of 0 (or {@code --quiet}) turns progress off.
  */
-public final class Progress implements AutoCloseable {
-  /** How progress is shown. */
-  public enum Style {
-    /** One line redrawn in place, for a terminal. */
-    BAR,
-    /** A plain line per report, for pipes and logs. */
-    LINES,
-    /** Nothing. */
-    OFF;
-
-    /** {@code CONVT_PROGRESS} if set, else a bar when the JVM has a console, else lines. */
-    public static Style detect() {
-      String env = System.getenv("CONVT_PROGRESS");
-      if (env != null && !env.isBlank()) {
-        try {
-          return valueOf(env.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("Invalid value for CONVT_PROGRESS: '" + env
-              + "' (expected bar, lines or off)");
-        }
-      }
-      return System.console() != null ? BAR : LINES;
-    }
-  }
-
-  private static final String CURSOR_UP_ERASE = "\u001b[1A\r\u001b[2K";
-
-  private final String what;
-  private final LongSupplier done;
-  private final long total;
-  private final Style style;
-  private final PrintStream out;
-  private final long start = System.nanoTime();
-  private final Thread thread;
-  private final AutoCloseable source;
-  private volatile boolean running = true;
-  /** Keeps the rate (and so the ETA) about the recent work, not the start-up. */
-  private static final long RATE_WINDOW_NANOS = 20_000_000_000L;
-  private final Deque<long[]> samples = new ArrayDeque<>();
-  /** The count last printed, -1 before the first report. */
-  private long printed = -1;
-
-  private Progress(String what, LongSupplier done, long total, long intervalMillis, Style style, PrintStream out,
-      AutoCloseable source) {
-    this.what = what;
-    this.done = done;
-    this.total = total;
-    this.style = style;
-    this.out = out;
-    this.source = source;
-    thread = new Thread(() -> {
-      while (running) {
-        try {
-          Thread.sleep(intervalMillis);
-        } catch (InterruptedException e) {
-          return;
-        }
-        if (running) {
-          report();
-        }
-      }
-    }, "convt-progress");
-    thread.setDaemon(true);
-  }
+public final class Progress {
+  private Progress() {}
 
   /**
    * Starts reporting the records {@code done} counts (a named accumulator the tasks add to as they go) out of
-   * {@code total} (-1 if unknown) on stderr, in the {@link Style#detect() detected} style.
+   * {@code total} (-1 if unknown) on stderr, in the {@link ConsoleProgress.Style#detect() detected} style.
    *
    * @param intervalSeconds seconds between plain lines; 0 reports nothing
    */
-  public static Progress start(SparkContext sc, String what, LongAccumulator done, long total, int intervalSeconds) {
-    Style style = intervalSeconds > 0 ? Style.detect() : Style.OFF;
+  public static ConsoleProgress start(SparkContext sc, String what, LongAccumulator done, long total,
+      int intervalSeconds) {
+    ConsoleProgress.Style style = intervalSeconds > 0 ? ConsoleProgress.Style.detect() : ConsoleProgress.Style.OFF;
     return start(sc, what, done, total, intervalSeconds * 1000L, style, System.err);
   }
 
   /** As {@link #start(SparkContext, String, LongAccumulator, long, int)}, with the interval, style and stream. */
-  public static Progress start(SparkContext sc, String what, LongAccumulator done, long total, long intervalMillis,
-      Style style, PrintStream out) {
-    if (style == Style.OFF) {
-      return new Progress(what, () -> 0, total, 1, style, out, null);
+  public static ConsoleProgress start(SparkContext sc, String what, LongAccumulator done, long total,
+      long intervalMillis, ConsoleProgress.Style style, PrintStream out) {
+    if (style == ConsoleProgress.Style.OFF) {
+      return ConsoleProgress.start(what, () -> 0, total, intervalMillis, style, out, null);
     }
     LiveCount live = LiveCount.follow(sc, done);
-    long every = style == Style.BAR ? Math.min(intervalMillis, 1000) : intervalMillis;
-    // the accumulator holds every ended task's count; the live count also the running tasks' (and may lag)
-    Progress p = new Progress(what, () -> Math.max(live.value(), done.value()), total, Math.max(every, 50), style,
-        out, live);
-    p.thread.start();
-    return p;
-  }
-
-  private synchronized void report() {
-    long now = System.nanoTime();
-    long n = done.getAsLong();
-    n = total >= 0 ? Math.min(n, total) : n;
-    if (style == Style.LINES && n == printed) {
-      return; // a plain line only when the count moved: a log of identical lines says nothing
-    }
-    samples.addLast(new long[] {now, n});
-    while (now - samples.peekFirst()[0] > RATE_WINDOW_NANOS) {
-      samples.removeFirst();
-    }
-    ProgressLine line = new ProgressLine(what, n, total, rate(now, n));
-    if (style == Style.BAR) {
-      // Redrawn with "cursor up, erase line" and a newline rather than a bare \r: every redraw is a whole line,
-      // so it also passes line filters between the JVM and the terminal (scripts/lib/common.sh's grep).
-      out.print((printed >= 0 ? CURSOR_UP_ERASE : "") + line.bar() + "\n");
-    } else {
-      out.println(line.text());
-    }
-    printed = n;
-    out.flush();
-  }
-
-  /**
-   * Records per second over the last {@link #RATE_WINDOW_NANOS} (the first ones include start-up: executor launch,
-   * broadcast, JIT), or since the start while that window is shorter than a second.
-   */
-  private double rate(long now, long n) {
-    long[] oldest = samples.peekFirst();
-    double windowSeconds = (now - oldest[0]) / 1e9;
-    if (windowSeconds >= 1) {
-      return (n - oldest[1]) / windowSeconds;
-    }
-    return n / Math.max((now - start) / 1e9, 1e-9);
-  }
-
-  /**
-   * Stops reporting. If anything was reported, a last report gives the final count (the accumulator's value, now
-   * that the tasks have ended), so a bar does not stay at its last heartbeat's count.
-   */
-  @Override
-  public void close() {
-    running = false;
-    thread.interrupt();
-    try {
-      thread.join(2000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    synchronized (this) {
-      if (printed >= 0) {
-        report(); // the final count, unless a plain line already said it
-      }
-    }
-    if (source != null) {
-      try {
-        source.close();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    // the live count may lag the accumulator once a task has ended: the larger of the two is never stale
+    return ConsoleProgress.start(what, () -> Math.max(live.value(), done.value()), total, intervalMillis, style, out,
+        live);
   }
 }

@@ -9,7 +9,8 @@ import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
 import io.convt.job.infer.InferJob;
-import io.convt.job.progress.ProgressLine;
+import io.convt.engine.cli.ConsoleProgress;
+import io.convt.engine.cli.ProgressLine;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -79,7 +80,7 @@ public class ProgressTest {
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     String seen = null;
-    try (Progress p = Progress.start(spark.sparkContext(), "convt test", done, 10, 100, Progress.Style.LINES, out)) {
+    try (ConsoleProgress p = Progress.start(spark.sparkContext(), "convt test", done, 10, 100, ConsoleProgress.Style.LINES, out)) {
       CompletableFuture<Void> job = CompletableFuture.runAsync(() ->
           jsc.parallelize(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), 1).foreach(i -> {
             done.add(1);

@@ -57,6 +57,10 @@ public final class BackwardCommand implements Callable<Integer> {
   @Option(names = "--grad-bias", paramLabel = "GB.npy", description = "Writes dL/db [Cout].")
   Path gradBias;
 
+  @Option(names = "--quiet", description = "No progress on stderr (by default a run longer than a few seconds "
+      + "says when each pass is done and how long it took).")
+  boolean quiet;
+
   @Mixin LayerOptions layer;
 
   /** One gradient file to write: where, which shape, which values. */
@@ -89,9 +93,11 @@ public final class BackwardCommand implements Callable<Integer> {
           + "(CONVT_JAVA_OPTS=-Xmx...) or split the stack");
     }
     List<Gradient> gradients = new ArrayList<>();
+    PassReport report = new PassReport(quiet, x.shape()[0]);
     ConvTranspose k = l.kernel();
     try (RootAllocator alloc = new RootAllocator(); ImageBatch src = NchwArrays.toBatch(alloc, x)) {
       ConvTranspose.StatefulResult fwd = k.encodeBatchWithState(alloc, src, null, false);
+      report.done("forward pass");
       try (ImageBatch y = fwd.image()) {
         int[] want = {y.count(), y.channels(), y.height(), y.width()};
         if (!Arrays.equals(want, gy.shape())) {
@@ -102,6 +108,7 @@ public final class BackwardCommand implements Callable<Integer> {
             ImageBatch gx = new ConvTransposeGradient(k).encode(alloc, g, src, fwd.state())) {
           gradients.add(new Gradient(gradInput, x.shape(), NchwArrays.fromBatch(gx)));
         }
+        report.done("data and weight gradient");
       }
       int[] geo = l.geometry();
       int groups = spec.geometry().groups();
@@ -114,6 +121,32 @@ public final class BackwardCommand implements Callable<Integer> {
     }
     writeAll(gradients);
     return 0;
+  }
+
+  /**
+   * The backward passes each run over the whole stack at once, so there is no record count to follow: after each
+   * pass, once the run has taken more than {@link #AFTER_SECONDS}, one line says which pass is done and the time so
+   * far (short runs stay silent).
+   */
+  private static final class PassReport {
+    static final double AFTER_SECONDS = 2;
+    private final boolean quiet;
+    private final int records;
+    private final long start = System.nanoTime();
+
+    PassReport(boolean quiet, int records) {
+      this.quiet = quiet;
+      this.records = records;
+    }
+
+    void done(String pass) {
+      double s = (System.nanoTime() - start) / 1e9;
+      if (!quiet && s >= AFTER_SECONDS) {
+        System.err.printf(java.util.Locale.ROOT, "convt backward: %s of %d records done, %.1f s so far%n", pass,
+            records, s);
+        System.err.flush();
+      }
+    }
   }
 
   /** Writes every file to its temporary sibling first and renames them only when all are complete. */

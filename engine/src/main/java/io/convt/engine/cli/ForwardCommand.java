@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.arrow.memory.RootAllocator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,7 +49,14 @@ public final class ForwardCommand implements Callable<Integer> {
           + "on it.")
   Integer batchSize;
 
+  @Option(names = "--quiet", description = "No progress on stderr (by default a long run reports records done, "
+      + "rate and ETA every few seconds: a bar on a terminal, plain lines otherwise; CONVT_PROGRESS=bar|lines|off).")
+  boolean quiet;
+
   @Mixin LayerOptions layer;
+
+  /** Seconds between plain progress lines (a bar on a terminal is redrawn every second). */
+  static final int PROGRESS_SECONDS = 2;
 
   @Override
   public Integer call() {
@@ -65,8 +73,13 @@ public final class ForwardCommand implements Callable<Integer> {
       Layer l = Layer.open(spec);
       try (RootAllocator alloc = new RootAllocator()) {
         int[] nchw = in.header().shape();
-        StreamingForward.run(alloc, l, in, output, batchSize != null ? batchSize
-            : StreamingForward.defaultBatchSize(l, nchw, DEFAULT_BATCH_SIZE));
+        int batch = batchSize != null ? batchSize : StreamingForward.defaultBatchSize(l, nchw, DEFAULT_BATCH_SIZE);
+        AtomicLong written = new AtomicLong();
+        ConsoleProgress.Style style = quiet ? ConsoleProgress.Style.OFF : ConsoleProgress.Style.detect();
+        try (ConsoleProgress p = ConsoleProgress.start("convt forward", written::get, in.remaining(),
+            PROGRESS_SECONDS * 1000L, style, System.err, null)) {
+          StreamingForward.run(alloc, l, in, output, batch, written);
+        }
       }
     }
     return 0;

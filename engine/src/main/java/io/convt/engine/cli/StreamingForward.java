@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -49,6 +50,15 @@ public final class StreamingForward {
    * ({@code input} is borrowed: the caller closes it).
    */
   public static long run(BufferAllocator allocator, Layer layer, NpyRecordReader input, Path output, int batchSize) {
+    return run(allocator, layer, input, output, batchSize, new AtomicLong());
+  }
+
+  /**
+   * As {@link #run(BufferAllocator, Layer, NpyRecordReader, Path, int)}, adding to {@code written} the records
+   * appended to the output as each batch is written (for a progress display polling it from another thread).
+   */
+  public static long run(BufferAllocator allocator, Layer layer, NpyRecordReader input, Path output, int batchSize,
+      AtomicLong written) {
     if (batchSize <= 0) {
       throw new IllegalArgumentException("Invalid value for --batch-size: must be > 0 (got " + batchSize + ")");
     }
@@ -103,6 +113,7 @@ public final class StreamingForward {
                 dst.readCHW(n, image);
                 out.append(image, 0, image.length);
               }
+              written.addAndGet(dst.count());
             }
           });
         }

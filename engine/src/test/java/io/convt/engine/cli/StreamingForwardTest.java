@@ -28,6 +28,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
@@ -144,6 +145,19 @@ class StreamingForwardTest {
     streamed(x, 4, 2);
     NpyArray y = Npy.read(tmp.resolve("y-4-x.npy"));
     assertArrayEquals(new int[] {0, COUT, 2 * H, 2 * W}, y.shape());
+  }
+
+  /** The count a progress display polls: records appended to the output, batch by batch, all of them at the end. */
+  @Test
+  void countsTheRecordsWritten() throws IOException {
+    writeLayerFiles();
+    Path x = tmp.resolve("xc.npy");
+    Npy.writeFloat32(x, new int[] {11, CIN, H, W}, values(11, 3));
+    AtomicLong written = new AtomicLong();
+    try (RootAllocator alloc = new RootAllocator(); NpyRecordReader in = NpyRecordReader.open(x, 4)) {
+      assertEquals(11, StreamingForward.run(alloc, layer(), in, tmp.resolve("yc.npy"), 4, written));
+    }
+    assertEquals(11, written.get());
   }
 
   @Test

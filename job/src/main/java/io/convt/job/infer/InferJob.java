@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.convt.engine.cli.ConsoleProgress;
 import io.convt.engine.io.WeightFiles;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
@@ -96,7 +97,7 @@ public final class InferJob {
     // accumulators that the write action applies once per successful task. Nothing is cached, so memory does not
     // grow with the dataset.
     Map<String, Long> counts = new TreeMap<>();
-    try (Progress p = Progress.start(spark.sparkContext(), "convt infer", done, plan.records(), progressSeconds)) {
+    try (ConsoleProgress p = Progress.start(spark.sparkContext(), "convt infer", done, plan.records(), progressSeconds)) {
       spark.sparkContext().setJobDescription("convt infer: transposed convolution of " + input + " ("
           + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target()
           + ", bad records to quarantine/");

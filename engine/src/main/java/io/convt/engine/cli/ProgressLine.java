@@ -1,4 +1,4 @@
-package io.convt.job.progress;
+package io.convt.engine.cli;
 
 import java.util.Locale;
 
