@@ -1,7 +1,6 @@
 package io.convt.engine;
 
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.data.ConvDataSource;
 import io.convt.engine.internal.ConvProblem;
 import java.util.List;
 import java.util.Objects;

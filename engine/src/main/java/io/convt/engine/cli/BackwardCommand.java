@@ -3,6 +3,7 @@ package io.convt.engine.cli;
 import io.convt.engine.ConvTranspose;
 import io.convt.engine.ConvTransposeGradient;
 import io.convt.engine.arrow.ImageBatch;
+import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.TensorFormatException;

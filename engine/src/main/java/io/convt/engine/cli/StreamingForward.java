@@ -1,6 +1,7 @@
 package io.convt.engine.cli;
 
 import io.convt.engine.arrow.ImageBatch;
+import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.NpyFloat32Writer;
 import io.convt.engine.io.NpyRecordReader;

@@ -1,11 +1,11 @@
 package io.convt.engine.layer;
 
+import io.convt.engine.ArrayDataSource;
 import io.convt.engine.ConvTranspose;
 import io.convt.engine.ConvTransposeDescriptor;
 import io.convt.engine.DestinationGeometry;
 import io.convt.engine.Offset;
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.data.ArrayDataSource;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.TensorFormatException;
 import io.convt.engine.io.WeightFiles;

@@ -1,18 +1,18 @@
 package io.convt.job.train;
 
-import io.convt.engine.train.LossCurve;
-import io.convt.job.LayerWeights;
-import io.convt.job.SparkErrors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.convt.engine.ArrayDataSource;
 import io.convt.engine.WeightsAndBiasesState;
-import io.convt.engine.data.ArrayDataSource;
+import io.convt.engine.cli.LossCurve;
 import io.convt.engine.io.AtomicFiles;
 import io.convt.engine.io.Npy;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.layout.WeightLayouts;
 import io.convt.engine.train.TrainingOptimizer;
+import io.convt.job.LayerWeights;
+import io.convt.job.SparkErrors;
 import io.convt.job.gradients.GradientOutputs;
 import io.convt.job.gradients.GradientPass;
 import io.convt.job.gradients.GradientTotals;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.convt.engine.ConvTransposeGradient;
 import io.convt.engine.ConvolutionTransposeGradientState;
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.cli.NchwArrays;
+import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.layer.Layer;

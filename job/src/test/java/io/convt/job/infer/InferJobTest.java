@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.cli.NchwArrays;
 import io.convt.engine.io.ImageCodec;
+import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.PixelScaling;
