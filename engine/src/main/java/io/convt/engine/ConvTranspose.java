@@ -303,7 +303,8 @@ public final class ConvTranspose {
         descriptor.kernelHeight(), descriptor.kernelWidth(),
         descriptor.strideInPixelsY(), descriptor.strideInPixelsX(),
         descriptor.dilationRateY(), descriptor.dilationRateX(),
-        tY, tX, cy0, cx0, cy1 - cy0, cx1 - cx0, srcImage0, dstImage0, accumulatorPrecision);
+        tY, tX, cy0, cx0, cy1 - cy0, cx1 - cx0, srcImage0, dstImage0,
+        accumulatorPrecision == AccumulatorPrecision.HALF);
   }
 
   private void run(ConvProblem p, ImageBatch src, ImageBatch dst) {
@@ -315,7 +316,7 @@ public final class ConvTranspose {
     float[] d = Scratch.destination(dst.count() * dst.imageSize());
     src.readAll(s, 0);
     dst.readAll(d, 0); // untouched pixels and channels must survive the round trip
-    backend.forward(p, s, w.weights(), w.biases(), descriptor.neuron(), d, options.threads());
+    backend.forward(p, s, w.weights(), w.biases(), NeuronActivation.of(descriptor.neuron()), d, options.threads());
     dst.writeAll(d, 0);
   }
 

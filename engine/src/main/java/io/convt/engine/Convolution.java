@@ -165,7 +165,7 @@ public final class Convolution {
         src.height(), src.width(), src.channels(), sourceFeatureChannelOffset,
         cout, cin, descriptor.groups(), descriptor.kernelHeight(), descriptor.kernelWidth(),
         descriptor.strideInPixelsY(), descriptor.strideInPixelsX(), descriptor.dilationRateY(),
-        descriptor.dilationRateX(), tY, tX, 0, 0, src.height(), src.width(), 0, 0, AccumulatorPrecision.FLOAT);
+        descriptor.dilationRateX(), tY, tX, 0, 0, src.height(), src.width(), 0, 0, false);
   }
 
   // ---- weights ----------------------------------------------------------------------------------------------

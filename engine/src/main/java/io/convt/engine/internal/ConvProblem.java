@@ -1,6 +1,5 @@
 package io.convt.engine.internal;
 
-import io.convt.engine.AccumulatorPrecision;
 
 /**
  * One resolved transposed-convolution problem, everything a backend needs and nothing it must interpret:
@@ -43,7 +42,7 @@ import io.convt.engine.AccumulatorPrecision;
  * @param clipW columns written (may be 0)
  * @param srcImage0 first source image index
  * @param dstImage0 first destination image index
- * @param precision accumulator precision
+ * @param halfAccumulation true to round the accumulator to fp16 after every multiply-add (MPS HALF accumulation)
  */
 public record ConvProblem(
     int images,
@@ -54,7 +53,7 @@ public record ConvProblem(
     int tY, int tX,
     int clipY, int clipX, int clipH, int clipW,
     int srcImage0, int dstImage0,
-    AccumulatorPrecision precision) {
+    boolean halfAccumulation) {
 
   /** Input channels per group. */
   public int cig() {
@@ -111,6 +110,6 @@ public record ConvProblem(
     return "N=" + images + " src=" + srcH + "x" + srcW + "x" + srcC + "[" + sfo + "+" + cinRead + "] dst=" + dstH
         + "x" + dstW + "x" + dstC + "[" + dfo + "] Cin=" + cin + " Cout=" + cout + " g=" + groups + " k=" + kH
         + "x" + kW + " s=" + strideY + "," + strideX + " d=" + dilY + "," + dilX + " T=" + tY + "," + tX
-        + " clip=" + clipY + "," + clipX + "+" + clipH + "x" + clipW + " " + precision;
+        + " clip=" + clipY + "," + clipX + "+" + clipH + "x" + clipW + (halfAccumulation ? " HALF" : " FLOAT");
   }
 }

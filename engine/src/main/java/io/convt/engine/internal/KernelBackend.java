@@ -1,6 +1,5 @@
 package io.convt.engine.internal;
 
-import io.convt.engine.Neuron;
 
 /**
  * A compute backend: the scalar reference ({@code internal.scalar}) or its vectorised twin ({@code internal.simd}).
@@ -19,7 +18,7 @@ public interface KernelBackend {
    * @param bias per output channel, or null for none (folded BN already included)
    * @param neuron applied after bias
    */
-  void forward(ConvProblem p, float[] src, float[] weights, float[] bias, Neuron neuron, float[] dst, int threads);
+  void forward(ConvProblem p, float[] src, float[] weights, float[] bias, Activation neuron, float[] dst, int threads);
 
   /**
    * Gradient with respect to the source (spec §5.2): the adjoint of {@link #forward} without bias and neuron.

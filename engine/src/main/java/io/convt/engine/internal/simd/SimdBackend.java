@@ -1,7 +1,6 @@
 package io.convt.engine.internal.simd;
 
-import io.convt.engine.AccumulatorPrecision;
-import io.convt.engine.Neuron;
+import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
 import io.convt.engine.internal.scalar.ScalarBackend;
@@ -77,7 +76,7 @@ public final class SimdBackend implements KernelBackend {
   private static ConvProblem key(ConvProblem p) {
     return new ConvProblem(0, p.srcH(), p.srcW(), p.srcC(), p.sfo(), p.cinRead(), p.dstH(), p.dstW(), p.dstC(),
         p.dfo(), p.cin(), p.cout(), p.groups(), p.kH(), p.kW(), p.strideY(), p.strideX(), p.dilY(), p.dilX(),
-        p.tY(), p.tX(), p.clipY(), p.clipX(), p.clipH(), p.clipW(), 0, 0, p.precision());
+        p.tY(), p.tX(), p.clipY(), p.clipX(), p.clipH(), p.clipW(), 0, 0, p.halfAccumulation());
   }
 
   /** The cached plan for a problem's geometry (built and logged once). */
@@ -99,7 +98,7 @@ public final class SimdBackend implements KernelBackend {
 
   private boolean delegate(ConvProblem p, String pass, boolean halfMatters) {
     String why = !SimdPlan.supports(p) ? "kernel wider than 64 columns"
-        : halfMatters && p.precision() == AccumulatorPrecision.HALF ? "HALF accumulation is emulated in scalar code"
+        : halfMatters && p.halfAccumulation() ? "HALF accumulation is emulated in scalar code"
         : null;
     if (why != null && delegatedLogged.putIfAbsent(key(p), Boolean.TRUE) == null) {
       LOG.info("convt simd: {} of {} delegated to the scalar reference: {}", pass, p.describe(), why);
@@ -108,7 +107,7 @@ public final class SimdBackend implements KernelBackend {
   }
 
   @Override
-  public void forward(ConvProblem p, float[] src, float[] w, float[] bias, Neuron neuron, float[] dst, int threads) {
+  public void forward(ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron, float[] dst, int threads) {
     if (p.images() == 0 || p.clipH() == 0 || p.clipW() == 0) {
       return;
     }
