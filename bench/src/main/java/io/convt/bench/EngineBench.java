@@ -2,10 +2,10 @@ package io.convt.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
-import io.convt.engine.internal.KernelBackends;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,9 +1,9 @@
 package io.convt.engine;
 
 import io.convt.engine.arrow.ImageBatch;
+import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
-import io.convt.engine.internal.KernelBackends;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 

@@ -1,6 +1,6 @@
 package io.convt.engine;
 
-import io.convt.engine.internal.KernelBackends;
+import io.convt.engine.backend.KernelBackends;
 
 /**
  * How a kernel instance computes (not what): implementation ("auto", "scalar", "simd"), intra-op threads, and

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.convt.engine.Neuron;
 import io.convt.engine.NeuronType;
+import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
-import io.convt.engine.internal.KernelBackends;
 import io.convt.engine.internal.scalar.ScalarBackend;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
-package io.convt.engine.internal;
+package io.convt.engine.backend;
 
+import io.convt.engine.internal.KernelBackend;
 import io.convt.engine.internal.scalar.ScalarBackend;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
