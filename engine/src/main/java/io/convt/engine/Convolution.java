@@ -43,8 +43,7 @@ public final class Convolution {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.options = Objects.requireNonNull(options, "options");
     this.descriptor = Objects.requireNonNull(dataSource.descriptor(), "dataSource.descriptor()");
-    this.backend = "auto".equals(options.impl()) && "auto".equals(KernelBackends.configuredImpl())
-        ? KernelBackends.defaultBackend() : KernelBackends.lookup(options.impl());
+    this.backend = KernelBackends.candidates(options.impl()).get(0);
     setWeights(LoadedWeights.read(dataSource, options.weightPrecision()));
   }
 
@@ -72,8 +71,8 @@ public final class Convolution {
   /** Manual mode: every source image into the same destination image, offset as set. */
   public void encode(ImageBatch source, ImageBatch destination) {
     ConvProblem p = problem(source, destination);
-    float[] x = ConvTranspose.Scratch.source(source.count() * source.imageSize());
-    float[] y = ConvTranspose.Scratch.destination(destination.count() * destination.imageSize());
+    float[] x = Scratch.source(source.count() * source.imageSize());
+    float[] y = Scratch.destination(destination.count() * destination.imageSize());
     source.readAll(x, 0);
     destination.readAll(y, 0); // other channels survive
     backend.backwardData(p, x, adjointWeights, y, options.threads());

@@ -4,16 +4,20 @@ import io.convt.engine.internal.KernelBackend;
 import io.convt.engine.internal.scalar.ScalarBackend;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Chooses the compute backend once per JVM, Lucene style: the SIMD twin when {@code jdk.incubator.vector} is
- * readable and the class links, else the scalar reference with one WARN line giving the reason.
+ * Where a kernel's backend is chosen, once per JVM, Lucene style: the SIMD twin when {@code jdk.incubator.vector}
+ * is readable, the VM is a HotSpot server VM with the C2 compiler on (the Vector API is only fast once C2
+ * intrinsifies it: interpreted or C1-compiled vector code is many times slower than the scalar loop) and the class
+ * links; else the scalar reference with one WARN line giving the reason.
  *
- * <p>System property (or environment variable {@code CONVT_ENGINE_IMPL}) {@code convt.engine.impl}:
- * {@code auto} (default), {@code scalar}, or {@code simd} (fails loudly instead of falling back).
+ * <p>System property (or environment variable {@code CONVT_ENGINE_IMPL}) {@code convt.engine.impl}: {@code auto}
+ * (default), {@code scalar}, or {@code simd} (fails loudly instead of falling back).
  */
 public final class KernelBackends {
   private static final Logger LOG = LoggerFactory.getLogger(KernelBackends.class);
@@ -23,6 +27,7 @@ public final class KernelBackends {
   private KernelBackends() {}
 
   private static final class Holder {
+    static final KernelBackend SIMD = trySimd();
     static final KernelBackend DEFAULT = lookup(configuredImpl());
   }
 
@@ -31,31 +36,60 @@ public final class KernelBackends {
     return Holder.DEFAULT;
   }
 
-  /** The configured implementation name: system property, then environment, then "auto". */
-  public static String configuredImpl() {
+  /**
+   * The configured implementation: system property, then environment, then {@link KernelImpl#AUTO}.
+   *
+   * @throws IllegalArgumentException for an unknown value, naming the property
+   */
+  public static KernelImpl configuredImpl() {
     String v = System.getProperty("convt.engine.impl");
     if (v == null || v.isBlank()) {
       v = System.getenv("CONVT_ENGINE_IMPL");
     }
-    return v == null || v.isBlank() ? "auto" : v.trim().toLowerCase(Locale.ROOT);
+    return KernelImpl.parse(v, "convt.engine.impl");
   }
 
   /**
-   * Resolves a backend by name.
+   * The backends a kernel asking for {@code impl} may use, best first, the scalar reference last: a plan runs each
+   * pass on the first one that handles it.
    *
-   * @param impl "auto", "scalar" or "simd"
+   * @throws UnsupportedOperationException when {@link KernelImpl#SIMD} is asked for and cannot load (with the reason)
+   */
+  public static List<KernelBackend> candidates(KernelImpl impl) {
+    KernelImpl effective = impl == KernelImpl.AUTO ? configuredImpl() : impl;
+    if (effective == KernelImpl.AUTO) {
+      KernelBackend d = defaultBackend();
+      return d == ScalarBackend.INSTANCE ? List.of(d) : List.of(d, ScalarBackend.INSTANCE);
+    }
+    if (effective == KernelImpl.SCALAR) {
+      return List.of(ScalarBackend.INSTANCE);
+    }
+    if (Holder.SIMD == null) {
+      throw new UnsupportedOperationException(
+          "convt.engine.impl=simd but the vectorised kernel cannot load: " + simdUnavailableReason());
+    }
+    return List.of(Holder.SIMD, ScalarBackend.INSTANCE);
+  }
+
+  /**
+   * Resolves a backend by name ("auto", "scalar" or "simd").
+   *
    * @throws IllegalArgumentException for an unknown name
    * @throws UnsupportedOperationException when "simd" is forced and cannot load (with the reason)
    */
   public static KernelBackend lookup(String impl) {
+    return lookup(KernelImpl.parse(impl, "convt.engine.impl"));
+  }
+
+  /** As {@link #lookup(String)}. */
+  public static KernelBackend lookup(KernelImpl impl) {
     switch (impl) {
-      case "scalar":
+      case SCALAR:
         LOG.info("convt kernel: scalar (forced by convt.engine.impl=scalar)");
         return ScalarBackend.INSTANCE;
-      case "simd":
-      case "panama":
+      case SIMD:
         {
-          KernelBackend b = trySimd();
+          KernelBackend b = Holder.SIMD;
           if (b == null) {
             throw new UnsupportedOperationException(
                 "convt.engine.impl=simd but the vectorised kernel cannot load: " + simdUnavailableReason());
@@ -63,9 +97,9 @@ public final class KernelBackends {
           LOG.info("convt kernel: {} (forced)", b.name());
           return b;
         }
-      case "auto":
+      default:
         {
-          KernelBackend b = trySimd();
+          KernelBackend b = Holder.SIMD;
           if (b == null) {
             LOG.warn("convt kernel: falling back to scalar: {}", simdUnavailableReason());
             return ScalarBackend.INSTANCE;
@@ -73,9 +107,6 @@ public final class KernelBackends {
           LOG.info("convt kernel: {}", b.name());
           return b;
         }
-      default:
-        throw new IllegalArgumentException(
-            "Unknown convt.engine.impl '" + impl + "': expected auto, scalar or simd");
     }
   }
 
@@ -91,9 +122,16 @@ public final class KernelBackends {
       lastFailure = "module jdk.incubator.vector is not in the boot layer (start the JVM with --add-modules=jdk.incubator.vector)";
       return null;
     }
+    String vm = vmRefusal(System.getProperty("java.vm.name", ""), System.getProperty("java.vm.info", ""),
+        hotSpotOption("TieredCompilation"), hotSpotOption("TieredStopAtLevel"), hotSpotOption("UseCompiler"));
+    if (vm != null) {
+      lastFailure = vm;
+      return null;
+    }
     try {
       Class<?> c = Class.forName(SIMD_CLASS);
       Object o = MethodHandles.lookup().findConstructor(c, MethodType.methodType(void.class)).invoke();
+      lastFailure = "none";
       return (KernelBackend) o;
     } catch (ClassNotFoundException e) {
       lastFailure = "class " + SIMD_CLASS + " is not on the classpath";
@@ -103,5 +141,49 @@ public final class KernelBackends {
       lastFailure = t.getClass().getSimpleName() + ": " + t.getMessage();
     }
     return null;
+  }
+
+  /**
+   * Why this VM should not run the Vector API, or null when it may: not HotSpot, a client VM, interpreted only
+   * ({@code -Xint}), or C2 off ({@code -XX:TieredStopAtLevel} below 4 with tiered compilation).
+   *
+   * @param tiered value of {@code TieredCompilation}, null when unknown
+   * @param stopAtLevel value of {@code TieredStopAtLevel}, null when unknown
+   * @param useCompiler value of {@code UseCompiler} (false under -Xint), null when unknown
+   */
+  static String vmRefusal(String vmName, String vmInfo, String tiered, String stopAtLevel, String useCompiler) {
+    String name = vmName.toLowerCase(Locale.ROOT);
+    String info = vmInfo.toLowerCase(Locale.ROOT);
+    if (!name.contains("hotspot") && !name.contains("openjdk")) {
+      return "the VM '" + vmName + "' is not HotSpot (the Vector API is only intrinsified by HotSpot's C2)";
+    }
+    if (name.contains("client") || info.contains("emulated-client")) {
+      return "the VM '" + vmName + "' is a client VM (no C2 compiler to intrinsify the Vector API)";
+    }
+    if (info.contains("interpreted mode") || "false".equals(useCompiler)) {
+      return "the VM runs interpreted only (-Xint): the Vector API would be far slower than the scalar kernel";
+    }
+    if (!"false".equals(tiered) && stopAtLevel != null) {
+      try {
+        int level = Integer.parseInt(stopAtLevel.trim());
+        if (level < 4) {
+          return "C2 is disabled (-XX:TieredStopAtLevel=" + level + "): the Vector API needs C2 to be fast";
+        }
+      } catch (NumberFormatException ignored) {
+        // an unparsable value says nothing about C2
+      }
+    }
+    return null;
+  }
+
+  /** A HotSpot VM flag's value, or null when the VM has no such flag or no diagnostic bean. */
+  private static String hotSpotOption(String name) {
+    try {
+      com.sun.management.HotSpotDiagnosticMXBean bean =
+          ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+      return bean == null ? null : bean.getVMOption(name).getValue();
+    } catch (RuntimeException | LinkageError e) {
+      return null;
+    }
   }
 }

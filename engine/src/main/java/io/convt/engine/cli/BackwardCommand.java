@@ -9,6 +9,7 @@ import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.TensorFormatException;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
+import io.convt.engine.layer.WeightGeometry;
 import io.convt.engine.layout.WeightLayouts;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -72,13 +73,17 @@ public final class BackwardCommand implements Callable<Integer> {
           Npy.writeFloat32(gradInput, x.shape(), NchwArrays.fromBatch(gx));
         }
       }
-      int[] geo = l.geometry();
+      WeightGeometry geo = l.geometry();
+      int cout = geo.outputChannels();
+      int kh = geo.kernelHeight();
+      int kw = geo.kernelWidth();
+      int cin = geo.inputChannels();
       int groups = spec.geometry().groups();
-      Npy.writeFloat32(gradWeights, spec.layout().shape(geo[0], geo[1], geo[2], geo[3], groups),
-          WeightLayouts.fromMps(spec.layout(), fwd.state().gradientForWeights(), geo[0], geo[1], geo[2], geo[3], groups));
+      Npy.writeFloat32(gradWeights, spec.layout().shape(cout, kh, kw, cin, groups),
+          WeightLayouts.fromMps(spec.layout(), fwd.state().gradientForWeights(), cout, kh, kw, cin, groups));
       if (gradBias != null) {
         float[] gb = fwd.state().gradientForBiases();
-        Npy.writeFloat32(gradBias, new int[] {geo[0]}, gb != null ? gb : new float[geo[0]]);
+        Npy.writeFloat32(gradBias, new int[] {cout}, gb != null ? gb : new float[cout]);
       }
     }
     return 0;

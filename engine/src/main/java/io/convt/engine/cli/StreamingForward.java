@@ -7,6 +7,7 @@ import io.convt.engine.io.NpyFloat32Writer;
 import io.convt.engine.io.NpyRecordReader;
 import io.convt.engine.io.TensorFormatException;
 import io.convt.engine.layer.Layer;
+import io.convt.engine.layer.OutputShape;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
@@ -59,7 +60,8 @@ public final class StreamingForward {
           + Arrays.toString(input.header().shape()) + " but the weights " + layer.spec().weights() + " expect "
           + layer.inputChannels());
     }
-    int[] hwc = layer.outputShape(s[2], s[3]);
+    OutputShape o = layer.outputShape(s[2], s[3]);
+    int[] hwc = {o.height(), o.width(), o.channels()};
     try (NpyFloat32Writer out = NpyFloat32Writer.open(output, new int[] {s[0], hwc[2], hwc[0], hwc[1]})) {
       // One writer thread: batch k's outputs are copied out of Arrow and appended while batch k+1 is read and
       // computed, so the kernel's threads do not wait for the file (the serial loop kept only 1.1-1.4 of 2 cores busy

@@ -12,6 +12,19 @@ public interface KernelBackend {
   String name();
 
   /**
+   * Whether {@link #forward} runs this backend's own kernel for a kernel {@code kernelWidth} columns wide (a plan
+   * sends a pass the backend does not handle to the next backend of its list, the scalar reference last).
+   */
+  default boolean handlesForward(int kernelWidth, boolean halfAccumulation) {
+    return true;
+  }
+
+  /** As {@link #handlesForward}, for {@link #backwardData} and {@link #backwardWeights}. */
+  default boolean handlesBackward(int kernelWidth) {
+    return true;
+  }
+
+  /**
    * Forward pass: writes destination pixels inside the clip, channels {@code [dfo, dfo+cout)}, of images
    * {@code dstImage0 ..+images}; leaves everything else in {@code dst} untouched.
    *

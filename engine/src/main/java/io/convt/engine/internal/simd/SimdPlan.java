@@ -3,9 +3,9 @@ package io.convt.engine.internal.simd;
 import io.convt.engine.internal.ConvProblem;
 
 /**
- * The per-shape choice of micro-kernels plus the precomputed column tap masks, cached by {@link SimdBackend} for
- * every distinct geometry (batch size and image indices do not matter). Packed weights are cached per plan with a
- * copy of the weights they came from, so steady-state calls allocate only a few small per-range scratch arrays.
+ * The per-geometry choice of micro-kernels plus the precomputed column tap masks, cached by {@link SimdBackend} for
+ * every distinct geometry (batch size and image indices do not matter). Cheap to build and small
+ * ({@link #bytes()}); the packed weights live in a {@link WeightPack} shared by every plan of the same weight shape.
  */
 final class SimdPlan {
   /** Forward / data-gradient micro-kernel family. */
@@ -31,14 +31,16 @@ final class SimdPlan {
   private final long[] backwardColumnMasks;
   private final int[] forwardBlocks;
   private final int[] forwardBlockColumns;
+  private final WeightPack pack;
 
-  SimdPlan(ConvProblem p) {
+  SimdPlan(ConvProblem p, WeightPack pack) {
     this.p = p;
+    this.pack = pack;
     boolean depthwise = p.cig() == 1 && p.cog() == 1;
     this.forwardKind = depthwise ? Kind.DEPTHWISE : p.cog() < L && p.cig() >= 2 * L ? Kind.DOT : Kind.DENSE;
     this.backwardDataKind = depthwise ? Kind.DEPTHWISE : Kind.DENSE;
-    // four vectors per register block where the channels fill them (16 accumulators: +15–20 % over two vectors
-    // in an L1-resident micro-benchmark), else two
+    // four vectors per register block where the channels fill them (16 accumulators keep more FMAs in flight
+    // than two vectors' 8), else two
     this.cb = p.cog() % (4 * L) == 0 ? 4 * L : 2 * L;
     this.cbi = p.cig() % (4 * L) == 0 ? 4 * L : 2 * L;
     this.cogPad = roundUp(p.cog(), cb);
@@ -113,16 +115,14 @@ final class SimdPlan {
 
   /**
    * Source column of each forward block's first pixel for each kernel column, {@code [block][kx]}, or -1 where that
-   * kernel column does not reach the block (precomputed: a division per micro-kernel call costs ~10 %).
+   * kernel column does not reach the block (precomputed: a division per micro-kernel call is measurable).
    */
   int[] forwardBlockColumns() {
     return forwardBlockColumns;
   }
 
-  /** Whether this backend handles the geometry (kernel columns fit a 64-bit tap mask). */
-  static boolean supports(ConvProblem p) {
-    return p.kW() <= 64;
-  }
+  /** The widest kernel the plans handle: a kernel row's taps fit one 64-bit column mask. */
+  static final int MAX_KERNEL_WIDTH = 64;
 
   static int roundUp(int n, int m) {
     return (n + m - 1) / m * m;
@@ -162,10 +162,22 @@ final class SimdPlan {
     return backwardColumnMasks;
   }
 
-  /** Floats the packed-weight caches of this plan hold at most (plus an equal-sized copy of the source weights). */
+  /** Floats one packed-weight array of this shape holds at most. */
   long scratchFloats() {
     long taps = (long) p.groups() * p.kH() * p.kW();
-    return Math.max(taps * p.cig() * cogPad, taps * p.cog() * cigPad);
+    return Micro.ALIGN_PAD + Math.max(taps * p.cig() * cogPad, Math.max(taps * p.cog() * cigPad,
+        taps * SimdForward.coutPadOf(p)));
+  }
+
+  /** Bytes a {@link WeightPack} for this shape holds at most: two packed arrays and two source copies. */
+  long packBytes() {
+    return 2L * 4 * (scratchFloats() + (long) p.weightCount());
+  }
+
+  /** Approximate bytes this plan holds (masks and block tables), for the plan cache's budget. */
+  long bytes() {
+    return 256 + 8L * (forwardColumnMasks.length + backwardColumnMasks.length)
+        + 4L * (forwardBlocks.length + forwardBlockColumns.length);
   }
 
   /** One-line description for the log. */
@@ -175,38 +187,14 @@ final class SimdPlan {
         + scratchFloats() * 4 / 1024 + "KiB";
   }
 
-  /** Weights a packed array was made from (a private copy) and the packed array; replaced as a whole. */
-  private record Packed(float[] source, float[] packed) {}
-
-  private volatile Packed forwardPacked;
-  private volatile Packed backwardPacked;
-
-  /**
-   * Forward-packed weights, reused while the caller's weights are unchanged (checked by content: a sequential
-   * compare costs a fraction of a strided repack, and callers may update weights in place between calls).
-   */
+  /** Forward-packed weights (DOT reads OHWI in place), shared by every plan of this weight shape. */
   float[] forwardWeights(float[] w) {
-    if (forwardKind == Kind.DOT) {
-      return w;
-    }
-    Packed c = forwardPacked;
-    if (c != null && java.util.Arrays.equals(c.source(), w)) {
-      return c.packed();
-    }
-    float[] packed = packForward(w);
-    forwardPacked = new Packed(w.clone(), packed);
-    return packed;
+    return forwardKind == Kind.DOT ? w : pack.forward(this, w);
   }
 
-  /** Data-gradient-packed weights, cached like {@link #forwardWeights}. */
+  /** Data-gradient-packed weights, shared like {@link #forwardWeights}. */
   float[] backwardDataWeights(float[] w) {
-    Packed c = backwardPacked;
-    if (c != null && java.util.Arrays.equals(c.source(), w)) {
-      return c.packed();
-    }
-    float[] packed = packBackwardData(w);
-    backwardPacked = new Packed(w.clone(), packed);
-    return packed;
+    return pack.backwardData(this, w);
   }
 
   /**
