@@ -237,8 +237,9 @@ public final class ConvTransposePlan {
       throw new IllegalArgumentException("Cannot encode: no source images at offset.z=" + off.z() + " of "
           + source.shape());
     }
-    ImageBatch dst = ImageBatch.allocate(allocator, images, g.height(), g.width(),
-        Math.addExact(properties.destinationFeatureChannelOffset(), descriptor.outputFeatureChannels()));
+    int channels = Math.addExact(properties.destinationFeatureChannelOffset(), descriptor.outputFeatureChannels());
+    g.requireBatchFits(images, channels, descriptor, properties.padding().label());
+    ImageBatch dst = ImageBatch.allocate(allocator, images, g.height(), g.width(), channels);
     try {
       run(problem(source, dst, batch, g.kernelOffsetX(), g.kernelOffsetY(), off), source, dst);
       return dst;

@@ -157,9 +157,6 @@ public final class KernelBackends {
     if (!name.contains("hotspot") && !name.contains("openjdk")) {
       return "the VM '" + vmName + "' is not HotSpot (the Vector API is only intrinsified by HotSpot's C2)";
     }
-    if (name.contains("client") || info.contains("emulated-client")) {
-      return "the VM '" + vmName + "' is a client VM (no C2 compiler to intrinsify the Vector API)";
-    }
     if (info.contains("interpreted mode") || "false".equals(useCompiler)) {
       return "the VM runs interpreted only (-Xint): the Vector API would be far slower than the scalar kernel";
     }
@@ -172,6 +169,9 @@ public final class KernelBackends {
       } catch (NumberFormatException ignored) {
         // an unparsable value says nothing about C2
       }
+    }
+    if (name.contains("client") || info.contains("emulated-client")) {
+      return "the VM '" + vmName + "' is a client VM (no C2 compiler to intrinsify the Vector API)";
     }
     return null;
   }
