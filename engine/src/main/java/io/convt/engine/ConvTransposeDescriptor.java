@@ -151,13 +151,13 @@ public final class ConvTransposeDescriptor {
     return kernelWidth == d.kernelWidth && kernelHeight == d.kernelHeight
         && inputFeatureChannels == d.inputFeatureChannels && outputFeatureChannels == d.outputFeatureChannels
         && strideX == d.strideX && strideY == d.strideY && dilationX == d.dilationX && dilationY == d.dilationY
-        && groups == d.groups && neuron.equals(d.neuron) && batchNorm == d.batchNorm && strictMps == d.strictMps;
+        && groups == d.groups && neuron.equals(d.neuron) && Objects.equals(batchNorm, d.batchNorm) && strictMps == d.strictMps;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(kernelWidth, kernelHeight, inputFeatureChannels, outputFeatureChannels, strideX, strideY,
-        dilationX, dilationY, groups, neuron);
+        dilationX, dilationY, groups, neuron, batchNorm, strictMps);
   }
 
   @Override
