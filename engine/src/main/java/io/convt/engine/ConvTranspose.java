@@ -70,7 +70,7 @@ public final class ConvTranspose {
   public ConvDataSource dataSource() { return dataSource; }
   public String label() { return label; }
   public KernelOptions options() { return options; }
-  /** The backend of each pass ("simd", "scalar", or per pass when they differ: see {@link ConvTransposePlan#implementation()}). */
+  /** The backend of each pass: "simd", "scalar", or one per pass when they differ ({@link ConvTransposePlan#implementation()}). */
   public String implementation() { return plan().implementation(); }
   public int inputFeatureChannels() { return descriptor.inputFeatureChannels(); }
   public int outputFeatureChannels() { return descriptor.outputFeatureChannels(); }

@@ -81,7 +81,7 @@ public final class ConvTransposeDescriptor {
     }
   }
 
-  /** The dilated kernel extent {@code dilation·(k−1)+1} must be an int: every index the kernels compute builds on it. */
+  /** The dilated extent {@code dilation·(k−1)+1} must be an int: every index the kernels compute builds on it. */
   private static void dilatedExtent(String axis, int dilation, int k) {
     long extent = (long) dilation * (k - 1) + 1;
     if (extent > Integer.MAX_VALUE) {

@@ -115,7 +115,8 @@ public final class ConvTransposeGradient {
     if (option != GradientOption.DATA) {
       float[] src = Scratch.source(sourceImage.count() * sourceImage.imageSize());
       sourceImage.readAll(src, 0);
-      plan.backend(KernelPass.BACKWARD_WEIGHTS).backwardWeights(p, src, gOut, state.gradientForWeights(), state.gradientForBiases(), threads);
+      plan.backend(KernelPass.BACKWARD_WEIGHTS)
+          .backwardWeights(p, src, gOut, state.gradientForWeights(), state.gradientForBiases(), threads);
     }
   }
 

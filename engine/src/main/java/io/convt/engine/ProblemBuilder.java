@@ -30,7 +30,8 @@ final class ProblemBuilder {
     }
     if (dst.channels() < (long) dfo + cout) {
       throw new IllegalArgumentException("Cannot encode: destination has " + dst.channels() + " channels, needs "
-          + ((long) dfo + cout) + " (destinationFeatureChannelOffset=" + dfo + " + outputFeatureChannels=" + cout + ")");
+          + ((long) dfo + cout) + " (destinationFeatureChannelOffset=" + dfo + " + outputFeatureChannels=" + cout
+          + ")");
     }
     ClipRect clip = props.clipRect();
     int srcImage0 = wholeBatch ? 0 : off.z();
@@ -71,7 +72,8 @@ final class ProblemBuilder {
     long t = (long) offset * stride + kernelOffset;
     if (t != (int) t) {
       throw new IllegalArgumentException("Cannot encode: window shift " + axis + " = offset " + offset + " x stride "
-          + stride + " + kernelOffset " + kernelOffset + " = " + t + " is outside the int range (offset/stride too large)");
+          + stride + " + kernelOffset " + kernelOffset + " = " + t
+          + " is outside the int range (offset/stride too large)");
     }
     return (int) t;
   }

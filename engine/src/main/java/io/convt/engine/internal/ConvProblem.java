@@ -85,7 +85,8 @@ public record ConvProblem(
   private static void requireInt(String what, long value, String cause) {
     if (value > Integer.MAX_VALUE || value < Integer.MIN_VALUE) {
       throw new IllegalArgumentException(
-          "Cannot plan the convolution: " + what + " = " + value + " is outside the int range (" + cause + " too large)");
+          "Cannot plan the convolution: " + what + " = " + value + " is outside the int range (" + cause
+              + " too large)");
     }
   }
 

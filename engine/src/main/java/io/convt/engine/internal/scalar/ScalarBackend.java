@@ -20,7 +20,8 @@ public final class ScalarBackend implements KernelBackend {
   }
 
   @Override
-  public void forward(ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron, float[] dst, int threads) {
+  public void forward(
+      ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron, float[] dst, int threads) {
     final boolean half = p.halfAccumulation();
     final int cig = p.cig();
     final int cog = p.cog();

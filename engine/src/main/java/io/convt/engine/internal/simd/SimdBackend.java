@@ -164,7 +164,8 @@ public final class SimdBackend implements KernelBackend {
   }
 
   @Override
-  public void forward(ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron, float[] dst, int threads) {
+  public void forward(
+      ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron, float[] dst, int threads) {
     if (p.images() == 0 || p.clipH() == 0 || p.clipW() == 0) {
       return;
     }

@@ -204,7 +204,8 @@ final class SimdForward {
   }
 
   /** {@code dst[at + j] = neuron(acc[from + j] + bias[o + j], o + j)} for j &lt; n. */
-  private static void finish(float[] acc, int from, float[] dst, int at, int o, int n, float[] bias, Activation neuron) {
+  private static void finish(
+      float[] acc, int from, float[] dst, int at, int o, int n, float[] bias, Activation neuron) {
     if (neuron.isIdentity()) {
       // no per-element call: Neuron.apply is too big for C2 to inline
       if (bias == null) {

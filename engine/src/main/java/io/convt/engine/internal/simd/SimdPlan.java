@@ -29,6 +29,7 @@ final class SimdPlan {
   private final int cigPad;
   private final long[] forwardColumnMasks;
   private final long[] backwardColumnMasks;
+  private final java.util.List<ColumnBlock> columnBlocks;
   private final int[] forwardBlocks;
   private final int[] forwardBlockColumns;
   private final WeightPack pack;
@@ -56,7 +57,7 @@ final class SimdPlan {
       }
       forwardColumnMasks[u] = m;
     }
-    java.util.List<Integer> b = new java.util.ArrayList<>();
+    java.util.List<ColumnBlock> b = new java.util.ArrayList<>();
     for (int phase = 0; phase < p.strideX() && phase < p.clipW(); phase++) {
       int u = phase;
       while (u < p.clipW()) {
@@ -65,23 +66,28 @@ final class SimdPlan {
         while (np < SimdForward.PB && u + np * p.strideX() < p.clipW() && forwardColumnMasks[u + np * p.strideX()] == m) {
           np++;
         }
-        b.add(u);
-        b.add(np);
-        b.add(0); // set below where this block leads an eight-pixel pair (the mask is forwardColumnMasks[u])
+        b.add(new ColumnBlock(u, np, false));
         u += np * p.strideX();
       }
     }
-    this.forwardBlocks = b.stream().mapToInt(Integer::intValue).toArray();
     // two-vector channel blocks: two full blocks of one phase, adjacent and with the same taps, run as one 8-pixel
     // block (MicroRows8); the second one is skipped by the loop that runs its leader
-    for (int i = 0; cb == 2 * L && i + 5 < forwardBlocks.length; i += 3) {
-      int u = forwardBlocks[i];
-      if (forwardBlocks[i + 1] == SimdForward.PB && forwardBlocks[i + 4] == SimdForward.PB
-          && forwardBlocks[i + 3] == u + SimdForward.PB * p.strideX()
-          && forwardColumnMasks[forwardBlocks[i + 3]] == forwardColumnMasks[u]) {
-        forwardBlocks[i + 2] = 1;
-        i += 3;
+    for (int i = 0; cb == 2 * L && i + 1 < b.size(); i++) {
+      ColumnBlock lead = b.get(i);
+      ColumnBlock next = b.get(i + 1);
+      if (lead.pixels() == SimdForward.PB && next.pixels() == SimdForward.PB
+          && next.firstColumn() == lead.firstColumn() + SimdForward.PB * p.strideX()
+          && forwardColumnMasks[next.firstColumn()] == forwardColumnMasks[lead.firstColumn()]) {
+        b.set(i, new ColumnBlock(lead.firstColumn(), lead.pixels(), true));
+        i++;
       }
+    }
+    this.columnBlocks = java.util.List.copyOf(b);
+    this.forwardBlocks = new int[3 * b.size()];
+    for (int bi = 0; bi < b.size(); bi++) {
+      forwardBlocks[3 * bi] = b.get(bi).firstColumn();
+      forwardBlocks[3 * bi + 1] = b.get(bi).pixels();
+      forwardBlocks[3 * bi + 2] = b.get(bi).pairsWithNext() ? 1 : 0;
     }
     this.forwardBlockColumns = new int[forwardBlocks.length / 3 * p.kW()];
     for (int bi = 0; bi < forwardBlocks.length / 3; bi++) {
@@ -105,9 +111,21 @@ final class SimdPlan {
   }
 
   /**
-   * Destination-column register blocks as (first column, pixel count, pair) triples: columns {@code sX} apart
-   * with the same kernel-column mask, at most {@link SimdForward#PB} per block; pair is 1 where the block and the
-   * next one form an eight-pixel block (two-vector channel blocks only).
+   * One forward register block of destination columns: {@code pixels} columns {@code strideX} apart from
+   * {@code firstColumn}, all with the same kernel-column mask, at most {@link SimdForward#PB}.
+   *
+   * @param pairsWithNext this block and the next form one eight-pixel block (two-vector channel blocks only)
+   */
+  record ColumnBlock(int firstColumn, int pixels, boolean pairsWithNext) {}
+
+  /** The forward register blocks in the order the kernels run them. */
+  java.util.List<ColumnBlock> columnBlocks() {
+    return columnBlocks;
+  }
+
+  /**
+   * {@link #columnBlocks()} flattened for the inner loops: {@code [3·i]} first column, {@code [3·i+1]} pixels,
+   * {@code [3·i+2]} 1 when the block pairs with the next.
    */
   int[] forwardBlocks() {
     return forwardBlocks;
