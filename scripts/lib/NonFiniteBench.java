@@ -1,5 +1,5 @@
+import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.internal.KernelBackend;
-import io.convt.engine.internal.KernelBackends;
 import io.convt.engine.internal.scalar.ScalarBackend;
 import java.util.Random;
 

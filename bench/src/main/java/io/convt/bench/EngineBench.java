@@ -2,11 +2,10 @@ package io.convt.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.convt.engine.AccumulatorPrecision;
-import io.convt.engine.Neuron;
+import io.convt.engine.backend.KernelBackends;
+import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
-import io.convt.engine.internal.KernelBackends;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -131,7 +130,7 @@ public final class EngineBench {
     int ty = py - dy * (kh - 1) + cy;
     int tx = px - dx * (kw - 1) + cx;
     ConvProblem p = new ConvProblem(n, h, w, cin, 0, cin, ho, wo, cout, 0, cin, cout, g, kh, kw, sy, sx, dy, dx,
-        ty, tx, 0, 0, ho, wo, 0, 0, AccumulatorPrecision.FLOAT);
+        ty, tx, 0, 0, ho, wo, 0, 0, false);
     Random r = new Random(42);
     float[] src = random(r, n * p.srcImageSize());
     float[] wt = random(r, p.weightCount());
@@ -151,7 +150,7 @@ public final class EngineBench {
 
   private static void once(KernelBackend k, Case c, String pass, int threads) {
     switch (pass) {
-      case "fwd": k.forward(c.p(), c.src(), c.w(), c.b(), Neuron.NONE, c.dst(), threads); break;
+      case "fwd": k.forward(c.p(), c.src(), c.w(), c.b(), Activation.IDENTITY, c.dst(), threads); break;
       // the data gradient reads dst as gradOut and overwrites src; values stay bounded (random data, one pass)
       case "bwd_d": k.backwardData(c.p(), c.dst(), c.w(), c.src(), threads); break;
       case "bwd_w": k.backwardWeights(c.p(), c.src(), c.dst(), c.gw(), c.gb(), threads); break;

@@ -77,6 +77,27 @@ public final class BatchNorm {
     return beta[o] - scale(o) * mean[o];
   }
 
+  /** Equal when every parameter is equal (by value: two descriptors with equal batch norms are equal). */
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof BatchNorm)) {
+      return false;
+    }
+    BatchNorm b = (BatchNorm) o;
+    return Float.compare(epsilon, b.epsilon) == 0 && java.util.Arrays.equals(mean, b.mean)
+        && java.util.Arrays.equals(variance, b.variance) && java.util.Arrays.equals(gamma, b.gamma)
+        && java.util.Arrays.equals(beta, b.beta);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(epsilon, java.util.Arrays.hashCode(mean), java.util.Arrays.hashCode(variance),
+        java.util.Arrays.hashCode(gamma), java.util.Arrays.hashCode(beta));
+  }
+
   /**
    * Folds into OHWI weights in place and returns the folded bias (never null).
    *

@@ -1,11 +1,7 @@
 package io.convt.engine;
 
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.data.ConvDataSource;
 import io.convt.engine.internal.ConvProblem;
-import io.convt.engine.internal.KernelBackend;
-import io.convt.engine.internal.KernelBackends;
-import io.convt.engine.internal.LoadedWeights;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -15,19 +11,20 @@ import org.apache.arrow.memory.BufferAllocator;
  * {@code MPSCNNConvolutionTranspose}: a transposed convolution with MPS's exact semantics (unrotated OHWI weights,
  * zero insertion, {@code T = offset·stride + kernelOffset}, clip, channel slices, padding policies).
  *
- * <p>Construction loads the data source once, copies and converts its weights (fp16 rounding and batch-norm
- * folding as configured), then purges it. Properties mirror MPS's and are plain fields: set them before encoding;
- * encodes read a consistent snapshot and may run concurrently on different images as long as no thread changes
- * properties meanwhile. Image-returning encodes size the destination and, as in MPS, overwrite {@code offset}
- * and {@code kernelOffsetX/Y}.
+ * <p>The MPS-faithful, mutable facade over an immutable {@link ConvTransposePlan}: construction loads the data
+ * source once (fp16 rounding and batch-norm folding as configured) and plans it; properties mirror MPS's and are
+ * plain fields; each encode runs on a plan snapshot of the properties as they are at the call. Encodes may run
+ * concurrently on different images as long as no thread changes properties meanwhile; code that shares one kernel
+ * between threads should share its {@link #plan()} instead. Image-returning encodes size the destination and, as
+ * in MPS, overwrite {@code offset} and {@code kernelOffsetX/Y} on this facade (never on a plan).
  */
 public final class ConvTranspose {
   private final ConvDataSource dataSource;
   private final ConvTransposeDescriptor descriptor;
   private final KernelOptions options;
-  private final KernelBackend backend;
   private final String label;
-  private volatile WeightsAndBiasesState weights;
+  /** Weights and backends; its properties are replaced by this facade's at each {@link #plan()}. */
+  private volatile ConvTransposePlan base;
 
   private int kernelOffsetX;
   private int kernelOffsetY;
@@ -54,14 +51,17 @@ public final class ConvTranspose {
     this.options = Objects.requireNonNull(options, "options");
     this.descriptor = Objects.requireNonNull(dataSource.descriptor(), "dataSource.descriptor()");
     this.label = dataSource.label();
-    this.backend = backendFor(options);
-    this.weights = LoadedWeights.read(dataSource, options.weightPrecision());
+    this.base = ConvTransposePlan.create(dataSource, ConvTransposePlan.Properties.DEFAULTS, options);
   }
 
-  private static KernelBackend backendFor(KernelOptions o) {
-    return "auto".equals(o.impl()) && "auto".equals(KernelBackends.configuredImpl())
-        ? KernelBackends.defaultBackend()
-        : KernelBackends.lookup(o.impl());
+  /** An immutable snapshot of this kernel: its weights and the properties as they are now. */
+  public ConvTransposePlan plan() {
+    return base.withProperties(properties(kernelOffsetX, kernelOffsetY, offset));
+  }
+
+  private ConvTransposePlan.Properties properties(int koX, int koY, Offset off) {
+    return new ConvTransposePlan.Properties(koX, koY, off, clipRect, sourceFeatureChannelOffset,
+        destinationFeatureChannelOffset, sourceFeatureChannelMaxCount, padding, accumulatorPrecision);
   }
 
   // ---- MPS properties -------------------------------------------------------------------------------------
@@ -70,8 +70,8 @@ public final class ConvTranspose {
   public ConvDataSource dataSource() { return dataSource; }
   public String label() { return label; }
   public KernelOptions options() { return options; }
-  /** The backend computing this kernel ("scalar" or "simd"). */
-  public String implementation() { return backend.name(); }
+  /** The backend of each pass: "simd", "scalar", or one per pass when they differ ({@link ConvTransposePlan#implementation()}). */
+  public String implementation() { return plan().implementation(); }
   public int inputFeatureChannels() { return descriptor.inputFeatureChannels(); }
   public int outputFeatureChannels() { return descriptor.outputFeatureChannels(); }
   public int groups() { return descriptor.groups(); }
@@ -126,7 +126,7 @@ public final class ConvTranspose {
 
   /** Manual mode: offsets and clip as set, images {@code offset.z…} into {@code clipRect.z…}; no padding, no state. */
   public void encode(ImageBatch source, ImageBatch destination) {
-    run(problem(source, destination, false, kernelOffsetX, kernelOffsetY, offset), source, destination);
+    plan().encode(source, destination);
   }
 
   /** Manual mode with a forward convolution's state: offsets as set; consumes one read of the state. */
@@ -149,7 +149,7 @@ public final class ConvTranspose {
 
   /** Every image of {@code source} into the same image of {@code destination}, offsets and clip (x, y) as set. */
   public void encodeBatch(ImageBatch source, ImageBatch destination) {
-    run(problem(source, destination, true, kernelOffsetX, kernelOffsetY, offset), source, destination);
+    plan().encodeBatch(source, destination);
   }
 
   /** Batch form of {@link #encode(BufferAllocator, ImageBatch)}; caller closes the result. */
@@ -217,7 +217,7 @@ public final class ConvTranspose {
 
   private ConvolutionTransposeGradientState newState(
       ImageBatch source, ConvolutionGradientState forwardState, ImageBatch destination, boolean temp, boolean batch) {
-    ConvProblem p = problem(source, destination, batch, kernelOffsetX, kernelOffsetY, offset);
+    ConvProblem p = plan().problem(source, destination, batch, kernelOffsetX, kernelOffsetY, offset);
     return new ConvolutionTransposeGradientState(this, forwardState, p, source, destination, temp, batch);
   }
 
@@ -231,106 +231,18 @@ public final class ConvTranspose {
   }
 
   private ImageBatch sized(BufferAllocator allocator, ImageBatch source, DestinationGeometry g, boolean batch) {
-    // MPS overwrites offset and kernelOffset here; the encode itself uses only locals, so concurrent sized
-    // encodes from several task threads on one kernel (one kernel per executor JVM) cannot race.
-    Offset off = new Offset(g.offsetX(), g.offsetY(), offset.z());
-    offset = off;
+    // MPS overwrites offset and kernelOffset here (on this facade only); the plan encodes with g itself
+    offset = new Offset(g.offsetX(), g.offsetY(), offset.z());
     kernelOffsetX = g.kernelOffsetX();
     kernelOffsetY = g.kernelOffsetY();
-    int images = batch ? source.count() : Math.max(0, Math.min(clipRect.depth(), source.count() - off.z()));
-    if (images == 0) {
-      throw new IllegalArgumentException("Cannot encode: no source images at offset.z=" + offset.z() + " of " + source.shape());
-    }
-    ImageBatch dst = ImageBatch.allocate(allocator, images, g.height(), g.width(),
-        destinationFeatureChannelOffset + descriptor.outputFeatureChannels());
-    try {
-      ConvProblem p = problem(source, dst, batch, g.kernelOffsetX(), g.kernelOffsetY(), off);
-      run(p, source, dst);
-      return dst;
-    } catch (RuntimeException e) {
-      dst.close();
-      throw e;
-    }
-  }
-
-  /**
-   * Resolves properties and shapes into a {@link ConvProblem}, validating channel slices and batch ranges.
-   * Package-private: the gradient kernels in this package share it.
-   */
-  ConvProblem problem(ImageBatch src, ImageBatch dst, boolean wholeBatch, int koX, int koY, Offset off) {
-    Objects.requireNonNull(src, "source");
-    Objects.requireNonNull(dst, "destination");
-    if (src.vector() == dst.vector()) {
-      throw new IllegalArgumentException("Cannot encode: destination aliases source (" + src.shape() + ")");
-    }
-    int cin = descriptor.inputFeatureChannels();
-    int cout = descriptor.outputFeatureChannels();
-    int sfo = sourceFeatureChannelOffset;
-    int dfo = destinationFeatureChannelOffset;
-    int cinRead = Math.min(cin, sourceFeatureChannelMaxCount);
-    if (src.channels() < sfo + cinRead) {
-      throw new IllegalArgumentException("Cannot encode: source has " + src.channels() + " channels, needs "
-          + (sfo + cinRead) + " (sourceFeatureChannelOffset=" + sfo + " + input channels read=" + cinRead + ")");
-    }
-    if (dst.channels() < dfo + cout) {
-      throw new IllegalArgumentException("Cannot encode: destination has " + dst.channels() + " channels, needs "
-          + (dfo + cout) + " (destinationFeatureChannelOffset=" + dfo + " + outputFeatureChannels=" + cout + ")");
-    }
-    int srcImage0 = wholeBatch ? 0 : off.z();
-    int dstImage0 = wholeBatch ? 0 : ClipRect.lo(clipRect.z(), dst.count());
-    int images;
-    if (wholeBatch) {
-      if (src.count() != dst.count()) {
-        throw new IllegalArgumentException("Cannot encode batch: source has " + src.count()
-            + " images, destination " + dst.count() + " (" + src.shape() + " vs " + dst.shape() + ")");
-      }
-      images = src.count();
-    } else {
-      if (srcImage0 < 0 || srcImage0 >= src.count()) {
-        throw new IllegalArgumentException("Cannot encode: offset.z=" + srcImage0 + " outside source " + src.shape());
-      }
-      int dstEnd = ClipRect.hi(clipRect.z(), clipRect.depth(), dst.count());
-      images = Math.min(dstEnd - dstImage0, src.count() - srcImage0);
-    }
-    int cy0 = ClipRect.lo(clipRect.y(), dst.height());
-    int cy1 = ClipRect.hi(clipRect.y(), clipRect.height(), dst.height());
-    int cx0 = ClipRect.lo(clipRect.x(), dst.width());
-    int cx1 = ClipRect.hi(clipRect.x(), clipRect.width(), dst.width());
-    int tY = off.y() * descriptor.strideInPixelsY() + koY;
-    int tX = off.x() * descriptor.strideInPixelsX() + koX;
-    return new ConvProblem(Math.max(0, images),
-        src.height(), src.width(), src.channels(), sfo, cinRead,
-        dst.height(), dst.width(), dst.channels(), dfo,
-        cin, cout, descriptor.groups(),
-        descriptor.kernelHeight(), descriptor.kernelWidth(),
-        descriptor.strideInPixelsY(), descriptor.strideInPixelsX(),
-        descriptor.dilationRateY(), descriptor.dilationRateX(),
-        tY, tX, cy0, cx0, cy1 - cy0, cx1 - cx0, srcImage0, dstImage0, accumulatorPrecision);
-  }
-
-  private void run(ConvProblem p, ImageBatch src, ImageBatch dst) {
-    if (p.images() == 0 || p.clipH() == 0 || p.clipW() == 0) {
-      return; // an empty clip writes nothing
-    }
-    WeightsAndBiasesState w = weights;
-    float[] s = Scratch.source(src.count() * src.imageSize());
-    float[] d = Scratch.destination(dst.count() * dst.imageSize());
-    src.readAll(s, 0);
-    dst.readAll(d, 0); // untouched pixels and channels must survive the round trip
-    backend.forward(p, s, w.weights(), w.biases(), descriptor.neuron(), d, options.threads());
-    dst.writeAll(d, 0);
-  }
-
-  /** The backend, for the gradient kernels of this package. */
-  KernelBackend backend() {
-    return backend;
+    return plan().sized(allocator, source, g, batch);
   }
 
   // ---- weights ----------------------------------------------------------------------------------------------
 
   /** The weights actually used (after fp16 rounding and BN folding), as a fresh copy. */
   public WeightsAndBiasesState exportWeightsAndBiases() {
-    return weights.copy();
+    return base.weightsUsed().copy();
   }
 
   /**
@@ -339,56 +251,16 @@ public final class ConvTranspose {
    * @throws IllegalArgumentException when sizes differ or values are not finite
    */
   public void reloadWeightsAndBiases(WeightsAndBiasesState state) {
-    Objects.requireNonNull(state, "state");
-    if (state.weights().length != descriptor.weightCount()) {
-      throw new IllegalArgumentException("Cannot reload weights of '" + label + "': state has "
-          + state.weights().length + " weights, the kernel needs " + descriptor.weightCount());
-    }
-    if (state.biases() != null && state.biases().length != descriptor.outputFeatureChannels()) {
-      throw new IllegalArgumentException("Cannot reload biases of '" + label + "': state has "
-          + state.biases().length + ", the kernel needs " + descriptor.outputFeatureChannels());
-    }
-    WeightsAndBiasesState copy = state.copy();
-    LoadedWeights.requireFinite(copy.weights(), "weight", label);
-    if (copy.biases() != null) {
-      LoadedWeights.requireFinite(copy.biases(), "bias", label);
-    }
-    weights = copy;
+    base = base.withWeights(state);
   }
 
   /** Loads, converts and purges the data source again (after a CPU update hook changed it). */
   public void reloadWeightsAndBiasesFromDataSource() {
-    weights = LoadedWeights.read(dataSource, options.weightPrecision());
-  }
-
-  /** The current weights without copying, for the gradient kernels of this package. */
-  WeightsAndBiasesState weightsUsed() {
-    return weights;
+    base = base.withWeightsFrom(dataSource);
   }
 
   @Override
   public String toString() {
-    return "ConvTranspose[" + label + ", " + descriptor + ", " + backend.name() + "]";
-  }
-
-  /** Per-thread scratch arrays reused across encodes (no allocation per batch once warm). */
-  static final class Scratch {
-    private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[4][0]);
-
-    static float[] get(int slot, int n) {
-      float[][] a = ARRAYS.get();
-      if (a[slot].length < n) {
-        a[slot] = new float[n];
-      }
-      return a[slot];
-    }
-
-    static float[] source(int n) {
-      return get(0, n);
-    }
-
-    static float[] destination(int n) {
-      return get(1, n);
-    }
+    return "ConvTranspose[" + label + ", " + descriptor + ", " + implementation() + "]";
   }
 }

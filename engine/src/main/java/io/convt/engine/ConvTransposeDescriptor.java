@@ -63,6 +63,8 @@ public final class ConvTransposeDescriptor {
               + groups + ", input per group=" + inputFeatureChannels / groups
               + ", output per group=" + outputFeatureChannels / groups + ")");
     }
+    dilatedExtent("x", dilationX, kernelWidth);
+    dilatedExtent("y", dilationY, kernelHeight);
     long weights = (long) outputFeatureChannels * kernelHeight * kernelWidth * (inputFeatureChannels / groups);
     if (weights > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("Cannot create descriptor: " + weights + " weights exceed one Java array");
@@ -76,6 +78,15 @@ public final class ConvTransposeDescriptor {
       throw new IllegalArgumentException(
           "Cannot create descriptor: batch norm has " + batchNorm.channels() + " channels, outputFeatureChannels is "
               + outputFeatureChannels);
+    }
+  }
+
+  /** The dilated extent {@code dilation·(k−1)+1} must be an int: every index the kernels compute builds on it. */
+  private static void dilatedExtent(String axis, int dilation, int k) {
+    long extent = (long) dilation * (k - 1) + 1;
+    if (extent > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("Cannot create descriptor: dilated kernel " + axis + " extent dilation " + dilation
+          + " x (kernel " + k + " - 1) + 1 = " + extent + " exceeds 2^31-1 (dilation too large)");
     }
   }
 
@@ -140,13 +151,13 @@ public final class ConvTransposeDescriptor {
     return kernelWidth == d.kernelWidth && kernelHeight == d.kernelHeight
         && inputFeatureChannels == d.inputFeatureChannels && outputFeatureChannels == d.outputFeatureChannels
         && strideX == d.strideX && strideY == d.strideY && dilationX == d.dilationX && dilationY == d.dilationY
-        && groups == d.groups && neuron.equals(d.neuron) && batchNorm == d.batchNorm && strictMps == d.strictMps;
+        && groups == d.groups && neuron.equals(d.neuron) && Objects.equals(batchNorm, d.batchNorm) && strictMps == d.strictMps;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(kernelWidth, kernelHeight, inputFeatureChannels, outputFeatureChannels, strideX, strideY,
-        dilationX, dilationY, groups, neuron);
+        dilationX, dilationY, groups, neuron, batchNorm, strictMps);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.convt.engine;
 
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.data.ConvDataSource;
 import io.convt.engine.internal.ConvProblem;
 import java.util.List;
 import java.util.Objects;
@@ -99,23 +98,25 @@ public final class ConvTransposeGradient {
             + "the source " + sourceImage.shape() + " (given " + destinationGradient.shape() + ")");
       }
     }
-    float[] gOut = ConvTranspose.Scratch.get(1, gradient.count() * gradient.imageSize());
+    float[] gOut = Scratch.get(Scratch.Slot.DESTINATION, gradient.count() * gradient.imageSize());
     gradient.readAll(gOut, 0);
     requireFinite(p, gOut);
-    float[] w = forward.weightsUsed().weights();
+    ConvTransposePlan plan = forward.plan();
+    float[] w = plan.weightsUsed().weights();
     int threads = forward.options().threads();
     if (data) {
-      float[] gIn = ConvTranspose.Scratch.get(2, destinationGradient.count() * destinationGradient.imageSize());
+      float[] gIn = Scratch.get(Scratch.Slot.GRADIENT, destinationGradient.count() * destinationGradient.imageSize());
       destinationGradient.readAll(gIn, 0); // channels outside the slice survive
       if (p.images() > 0) {
-        forward.backend().backwardData(p, gOut, w, gIn, threads);
+        plan.backend(KernelPass.BACKWARD_DATA).backwardData(p, gOut, w, gIn, threads);
       }
       destinationGradient.writeAll(gIn, 0);
     }
     if (option != GradientOption.DATA) {
-      float[] src = ConvTranspose.Scratch.source(sourceImage.count() * sourceImage.imageSize());
+      float[] src = Scratch.source(sourceImage.count() * sourceImage.imageSize());
       sourceImage.readAll(src, 0);
-      forward.backend().backwardWeights(p, src, gOut, state.gradientForWeights(), state.gradientForBiases(), threads);
+      plan.backend(KernelPass.BACKWARD_WEIGHTS)
+          .backwardWeights(p, src, gOut, state.gradientForWeights(), state.gradientForBiases(), threads);
     }
   }
 

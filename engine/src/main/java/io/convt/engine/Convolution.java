@@ -1,11 +1,9 @@
 package io.convt.engine;
 
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.data.ConvDataSource;
+import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
-import io.convt.engine.internal.KernelBackends;
-import io.convt.engine.internal.LoadedWeights;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 
@@ -45,8 +43,7 @@ public final class Convolution {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.options = Objects.requireNonNull(options, "options");
     this.descriptor = Objects.requireNonNull(dataSource.descriptor(), "dataSource.descriptor()");
-    this.backend = "auto".equals(options.impl()) && "auto".equals(KernelBackends.configuredImpl())
-        ? KernelBackends.defaultBackend() : KernelBackends.lookup(options.impl());
+    this.backend = KernelBackends.candidates(options.impl()).get(0);
     setWeights(LoadedWeights.read(dataSource, options.weightPrecision()));
   }
 
@@ -74,8 +71,8 @@ public final class Convolution {
   /** Manual mode: every source image into the same destination image, offset as set. */
   public void encode(ImageBatch source, ImageBatch destination) {
     ConvProblem p = problem(source, destination);
-    float[] x = ConvTranspose.Scratch.source(source.count() * source.imageSize());
-    float[] y = ConvTranspose.Scratch.destination(destination.count() * destination.imageSize());
+    float[] x = Scratch.source(source.count() * source.imageSize());
+    float[] y = Scratch.destination(destination.count() * destination.imageSize());
     source.readAll(x, 0);
     destination.readAll(y, 0); // other channels survive
     backend.backwardData(p, x, adjointWeights, y, options.threads());
@@ -167,7 +164,7 @@ public final class Convolution {
         src.height(), src.width(), src.channels(), sourceFeatureChannelOffset,
         cout, cin, descriptor.groups(), descriptor.kernelHeight(), descriptor.kernelWidth(),
         descriptor.strideInPixelsY(), descriptor.strideInPixelsX(), descriptor.dilationRateY(),
-        descriptor.dilationRateX(), tY, tX, 0, 0, src.height(), src.width(), 0, 0, AccumulatorPrecision.FLOAT);
+        descriptor.dilationRateX(), tY, tX, 0, 0, src.height(), src.width(), 0, 0, false);
   }
 
   // ---- weights ----------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package io.convt.engine;
 
 import io.convt.engine.arrow.ImageBatch;
+import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
@@ -84,7 +85,7 @@ public final class ConvolutionGradient {
         sourceImage.channels());
     try {
       float[] d = new float[dx.count() * dx.imageSize()];
-      forward.backend().forward(p, dy, adj, null, Neuron.NONE, d, threads);
+      forward.backend().forward(p, dy, adj, null, Activation.IDENTITY, d, threads);
       dx.writeAll(d, 0);
       return dx;
     } catch (RuntimeException e) {

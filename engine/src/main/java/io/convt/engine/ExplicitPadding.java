@@ -43,17 +43,18 @@ public record ExplicitPadding(int top, int left, int bottom, int right, int outp
     }
     int kEx = d.dilatedKernelWidth();
     int kEy = d.dilatedKernelHeight();
-    int w = (sourceWidth - 1) * sx + kEx - left - right + outputPaddingX;
-    int h = (sourceHeight - 1) * sy + kEy - top - bottom + outputPaddingY;
+    long w = (sourceWidth - 1L) * sx + kEx - left - right + outputPaddingX;
+    long h = (sourceHeight - 1L) * sy + kEy - top - bottom + outputPaddingY;
     if (w <= 0 || h <= 0) {
       throw new IllegalArgumentException(
-          "Cannot size destination: padding " + this + " crops source " + sourceWidth + "x" + sourceHeight
-              + " to " + w + "x" + h);
+          "Cannot size destination: padding " + label() + " crops source " + sourceWidth + "x" + sourceHeight
+              + " to " + w + "x" + h + " (padding too large)");
     }
-    int tX = left - (kEx - 1) + (kEx >> 1);
-    int tY = top - (kEy - 1) + (kEy >> 1);
+    DestinationGeometry.requireRepresentable(w, h, sourceWidth, sourceHeight, d, label());
+    int tX = Math.toIntExact((long) left - (kEx - 1) + (kEx >> 1));
+    int tY = Math.toIntExact((long) top - (kEy - 1) + (kEy >> 1));
     // PyTorch's convention puts all of T into kernelOffset with offset 0 (spec §2.3); any split gives the same result.
-    return new DestinationGeometry(w, h, 0, 0, tX, tY);
+    return new DestinationGeometry((int) w, (int) h, 0, 0, tX, tY);
   }
 
   @Override

@@ -1,19 +1,19 @@
 package io.convt.engine;
 
-import io.convt.engine.internal.KernelBackends;
+import io.convt.engine.backend.KernelBackends;
+import io.convt.engine.backend.KernelImpl;
 
 /**
- * How a kernel instance computes (not what): implementation ("auto", "scalar", "simd"), intra-op threads, and
- * weight storage precision.
+ * How a kernel instance computes (not what): implementation, intra-op threads, and weight storage precision.
  *
- * @param impl "auto" (SIMD with logged scalar fallback), "scalar", or "simd" (fail if unavailable)
+ * @param impl AUTO (SIMD with logged scalar fallback), SCALAR, or SIMD (fail if unavailable); null means AUTO
  * @param threads intra-op threads for one encode, ≥ 1 (a Spark task owns one core: 1 there)
  * @param weightPrecision FLOAT32 (default) or FLOAT16 to reproduce MPS's fp16 weight storage
  */
-public record KernelOptions(String impl, int threads, WeightPrecision weightPrecision) {
+public record KernelOptions(KernelImpl impl, int threads, WeightPrecision weightPrecision) {
   public KernelOptions {
-    if (impl == null || impl.isBlank()) {
-      impl = "auto";
+    if (impl == null) {
+      impl = KernelImpl.AUTO;
     }
     if (threads < 1) {
       throw new IllegalArgumentException("Cannot create kernel options: threads must be >= 1 (" + threads + ")");
@@ -32,8 +32,17 @@ public record KernelOptions(String impl, int threads, WeightPrecision weightPrec
     return new KernelOptions(impl, n, weightPrecision);
   }
 
-  public KernelOptions withImpl(String i) {
+  public KernelOptions withImpl(KernelImpl i) {
     return new KernelOptions(i, threads, weightPrecision);
+  }
+
+  /**
+   * {@link #withImpl(KernelImpl)} from a flag value ("auto", "scalar", "simd").
+   *
+   * @throws IllegalArgumentException for another value, listing the choices
+   */
+  public KernelOptions withImpl(String i) {
+    return withImpl(KernelImpl.parse(i, "kernel implementation"));
   }
 
   public KernelOptions withWeightPrecision(WeightPrecision p) {

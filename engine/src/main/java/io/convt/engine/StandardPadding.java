@@ -37,14 +37,20 @@ public enum StandardPadding implements PaddingPolicy {
   public DestinationGeometry destinationFor(ConvTransposeDescriptor d, int sourceWidth, int sourceHeight) {
     int kEx = d.dilatedKernelWidth();
     int kEy = d.dilatedKernelHeight();
-    int w = (sourceWidth - 1) * d.strideInPixelsX() + 1 + style * (kEx - 1);
-    int h = (sourceHeight - 1) * d.strideInPixelsY() + 1 + style * (kEy - 1);
+    long w = (sourceWidth - 1L) * d.strideInPixelsX() + 1 + (long) style * (kEx - 1);
+    long h = (sourceHeight - 1L) * d.strideInPixelsY() + 1 + (long) style * (kEy - 1);
     if (w <= 0 || h <= 0) {
       throw new IllegalArgumentException(
           "Cannot size destination with padding " + name() + ": source " + sourceWidth + "x" + sourceHeight
               + " gives " + w + "x" + h + " for dilated kernel " + kEx + "x" + kEy);
     }
-    return DestinationGeometry.fromT(w, h, t(kEx), t(kEy), d.strideInPixelsX(), d.strideInPixelsY());
+    DestinationGeometry.requireRepresentable(w, h, sourceWidth, sourceHeight, d, name());
+    return DestinationGeometry.fromT((int) w, (int) h, t(kEx), t(kEy), d.strideInPixelsX(), d.strideInPixelsY());
+  }
+
+  @Override
+  public String label() {
+    return name();
   }
 
   private int t(int kE) {

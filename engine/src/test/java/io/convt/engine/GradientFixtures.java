@@ -1,7 +1,6 @@
 package io.convt.engine;
 
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.data.ArrayDataSource;
 import java.util.Random;
 
 /** Random layers and images shared by the gradient tests. */

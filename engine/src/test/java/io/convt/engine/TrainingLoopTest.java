@@ -6,7 +6,6 @@ import static io.convt.engine.GradientFixtures.randomize;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.data.ArrayDataSource;
 import java.util.Random;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;

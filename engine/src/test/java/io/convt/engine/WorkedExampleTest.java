@@ -3,7 +3,6 @@ package io.convt.engine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.data.ArrayDataSource;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 

@@ -6,8 +6,10 @@ import io.convt.engine.Neuron;
 import io.convt.engine.NeuronType;
 import io.convt.engine.StandardPadding;
 import io.convt.engine.WeightPrecision;
+import io.convt.engine.backend.KernelImpl;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
+import io.convt.engine.layer.WeightGeometry;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
 import java.io.IOException;
@@ -45,7 +47,12 @@ public final class LayerWeights implements Serializable {
 
   /** The weights a layer holds now. */
   public static LayerWeights of(Layer layer) {
-    return new LayerWeights(layer.spec(), layer.weightsMps(), layer.bias(), layer.geometry());
+    return new LayerWeights(layer.spec(), layer.weightsMps(), layer.bias(), geometryArray(layer.geometry()));
+  }
+
+  /** {@code {cout, kH, kW, cin}}: the serialised form of a layer's weight geometry. */
+  public static int[] geometryArray(WeightGeometry g) {
+    return new int[] {g.outputChannels(), g.kernelHeight(), g.kernelWidth(), g.inputChannels()};
   }
 
   /** The same layer with other weights. */
@@ -55,7 +62,7 @@ public final class LayerWeights implements Serializable {
 
   /** A new layer (kernel) over these weights; each executor task builds its own. */
   public Layer open() {
-    return Layer.of(spec, weightsMps, bias, geometry);
+    return Layer.of(spec, weightsMps, bias, WeightGeometry.of(geometry));
   }
 
   public LayerSpec spec() {
@@ -107,7 +114,7 @@ public final class LayerWeights implements Serializable {
     out.writeObject(new float[] {n.a(), n.b(), n.c()});
     out.writeObject(n.perChannelA());
     KernelOptions o = s.options();
-    out.writeUTF(o.impl());
+    out.writeUTF(o.impl().label());
     out.writeInt(o.threads());
     out.writeObject(o.weightPrecision());
   }
@@ -133,6 +140,6 @@ public final class LayerWeights implements Serializable {
     spec = new LayerSpec(Paths.get(weights), biasFile == null ? null : Paths.get(biasFile), layout,
         new TorchConvTranspose2d(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10]), policy,
         outputSize, offset, kernelOffset, new ClipRect(c[0], c[1], c[2], c[3], c[4], c[5]), neuron,
-        new KernelOptions(impl, threads, precision));
+        new KernelOptions(KernelImpl.parse(impl, "kernel impl"), threads, precision));
   }
 }

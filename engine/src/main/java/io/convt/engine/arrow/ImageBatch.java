@@ -49,6 +49,7 @@ public final class ImageBatch implements AutoCloseable {
   public static ImageBatch allocate(BufferAllocator allocator, int count, int height, int width, int channels) {
     Objects.requireNonNull(allocator, "allocator");
     checkShape(count, height, width, channels);
+    checkHeap(count, height, width, channels);
     int per = height * width * channels;
     FixedSizeListVector v = FixedSizeListVector.empty("image", per, allocator);
     try {
@@ -95,16 +96,37 @@ public final class ImageBatch implements AutoCloseable {
     return new ImageBatch(vector, vector.getValueCount(), height, width, channels, false);
   }
 
+  /** {@code count·height·width·channels} exactly, or {@link Long#MAX_VALUE} when it exceeds a long. */
+  private static long floatCount(int count, int height, int width, int channels) {
+    try {
+      return Math.multiplyExact(Math.multiplyExact(Math.multiplyExact((long) count, height), width), channels);
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
   private static void checkShape(int count, int height, int width, int channels) {
     if (count <= 0 || height <= 0 || width <= 0 || channels <= 0) {
       throw new IllegalArgumentException(
           "Cannot create images: every dimension must be > 0 (N=" + count + ", H=" + height + ", W=" + width
               + ", C=" + channels + ")");
     }
-    if ((long) count * height * width * channels > Integer.MAX_VALUE - 8) {
+    long floats = floatCount(count, height, width, channels);
+    if (floats > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException(
           "Cannot create images: " + count + "x" + height + "x" + width + "x" + channels
-              + " exceeds 2^31-1 floats; use smaller batches");
+              + " exceeds 2^31-1 floats (output size too large for one batch); use smaller batches");
+    }
+  }
+
+  /** Allocation is refused before it starts when the batch could not even be copied into the heap. */
+  private static void checkHeap(int count, int height, int width, int channels) {
+    long bytes = 4L * floatCount(count, height, width, channels);
+    long heap = Runtime.getRuntime().maxMemory();
+    if (bytes > heap) {
+      throw new IllegalArgumentException("Cannot create images: " + count + "x" + height + "x" + width + "x" + channels
+          + " is " + bytes + " bytes, more than the JVM heap can hold (" + heap + " bytes, -Xmx)"
+          + " (output size too large for one batch); use smaller batches or a larger heap");
     }
   }
 

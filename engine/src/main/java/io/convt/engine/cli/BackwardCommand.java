@@ -4,6 +4,7 @@ import io.convt.engine.ConvTranspose;
 import io.convt.engine.ConvTransposeGradient;
 import io.convt.engine.arrow.ImageBatch;
 import io.convt.engine.io.HeapBudget;
+import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.NpyFloat32Writer;
@@ -12,6 +13,8 @@ import io.convt.engine.io.PixelScaling;
 import io.convt.engine.io.TensorFormatException;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
+import io.convt.engine.layer.OutputShape;
+import io.convt.engine.layer.WeightGeometry;
 import io.convt.engine.layout.WeightLayouts;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,7 +86,8 @@ public final class BackwardCommand implements Callable<Integer> {
       throw new TensorFormatException(input.toString(), "has " + x.shape()[1] + " channels " + x.shapeString()
           + " but the weights " + spec.weights() + " expect " + l.inputChannels());
     }
-    int[] hwc = l.outputShape(x.shape()[2], x.shape()[3]);
+    OutputShape o = l.outputShape(x.shape()[2], x.shape()[3]);
+    int[] hwc = {o.height(), o.width(), o.channels()};
     long perRecord = StreamingForward.bytesPerRecord(x.shape()[1], x.shape()[2], x.shape()[3], hwc);
     if (HeapBudget.bytes(x.shape()[0], perRecord) > HeapBudget.limitBytes()) {
       throw new IllegalArgumentException("Cannot run backward on " + input + ": its " + x.shape()[0] + " records "
@@ -110,13 +114,17 @@ public final class BackwardCommand implements Callable<Integer> {
         }
         report.done("data and weight gradient");
       }
-      int[] geo = l.geometry();
+      WeightGeometry geo = l.geometry();
+      int cout = geo.outputChannels();
+      int kh = geo.kernelHeight();
+      int kw = geo.kernelWidth();
+      int cin = geo.inputChannels();
       int groups = spec.geometry().groups();
-      gradients.add(new Gradient(gradWeights, spec.layout().shape(geo[0], geo[1], geo[2], geo[3], groups),
-          WeightLayouts.fromMps(spec.layout(), fwd.state().gradientForWeights(), geo[0], geo[1], geo[2], geo[3], groups)));
+      gradients.add(new Gradient(gradWeights, spec.layout().shape(cout, kh, kw, cin, groups),
+          WeightLayouts.fromMps(spec.layout(), fwd.state().gradientForWeights(), cout, kh, kw, cin, groups)));
       if (gradBias != null) {
         float[] gb = fwd.state().gradientForBiases();
-        gradients.add(new Gradient(gradBias, new int[] {geo[0]}, gb != null ? gb : new float[geo[0]]));
+        gradients.add(new Gradient(gradBias, new int[] {cout}, gb != null ? gb : new float[cout]));
       }
     }
     writeAll(gradients);

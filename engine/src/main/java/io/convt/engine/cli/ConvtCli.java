@@ -1,8 +1,8 @@
 package io.convt.engine.cli;
 
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * {@code scripts/convt}: the local tensor CLI (no Spark) for debugging and interop. Every failure is one line on

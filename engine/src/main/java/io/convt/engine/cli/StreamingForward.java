@@ -2,11 +2,13 @@ package io.convt.engine.cli;
 
 import io.convt.engine.arrow.ImageBatch;
 import io.convt.engine.io.HeapBudget;
+import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.NpyFloat32Writer;
 import io.convt.engine.io.NpyRecordReader;
 import io.convt.engine.io.TensorFormatException;
 import io.convt.engine.layer.Layer;
+import io.convt.engine.layer.OutputShape;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
@@ -69,7 +71,8 @@ public final class StreamingForward {
           + Arrays.toString(input.header().shape()) + " but the weights " + layer.spec().weights() + " expect "
           + layer.inputChannels());
     }
-    int[] hwc = layer.outputShape(s[2], s[3]);
+    OutputShape o = layer.outputShape(s[2], s[3]);
+    int[] hwc = {o.height(), o.width(), o.channels()};
     long perRecord = bytesPerRecord(s[1], s[2], s[3], hwc);
     if (HeapBudget.bytes(batchSize, perRecord) > HeapBudget.limitBytes()) {
       throw new IllegalArgumentException("Invalid value for --batch-size: " + batchSize + " records of "
@@ -169,7 +172,8 @@ public final class StreamingForward {
     if (nchw.length != 4 || nchw[1] != layer.inputChannels()) {
       return preferred; // run() reports the mismatch, naming the file
     }
-    int[] hwc = layer.outputShape(nchw[2], nchw[3]);
+    OutputShape o = layer.outputShape(nchw[2], nchw[3]);
+    int[] hwc = {o.height(), o.width(), o.channels()};
     return fittingBatch(bytesPerRecord(nchw[1], nchw[2], nchw[3], hwc), preferred);
   }
 

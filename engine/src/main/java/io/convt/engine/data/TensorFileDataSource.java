@@ -1,6 +1,10 @@
 package io.convt.engine.data;
 
+import io.convt.engine.AbstractDataSource;
 import io.convt.engine.ConvTransposeDescriptor;
+import io.convt.engine.DataType;
+import io.convt.engine.Quantization;
+import io.convt.engine.WeightData;
 import io.convt.engine.internal.Half;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.TensorFormatException;

@@ -1,6 +1,5 @@
 package io.convt.engine.internal;
 
-import io.convt.engine.AccumulatorPrecision;
 
 /**
  * One resolved transposed-convolution problem, everything a backend needs and nothing it must interpret:
@@ -43,7 +42,7 @@ import io.convt.engine.AccumulatorPrecision;
  * @param clipW columns written (may be 0)
  * @param srcImage0 first source image index
  * @param dstImage0 first destination image index
- * @param precision accumulator precision
+ * @param halfAccumulation true to round the accumulator to fp16 after every multiply-add (MPS HALF accumulation)
  */
 public record ConvProblem(
     int images,
@@ -54,7 +53,42 @@ public record ConvProblem(
     int tY, int tX,
     int clipY, int clipX, int clipH, int clipW,
     int srcImage0, int dstImage0,
-    AccumulatorPrecision precision) {
+    boolean halfAccumulation) {
+
+  /**
+   * Refuses problems whose sizes or kernel indices leave the int range, before any kernel computes with them.
+   *
+   * @throws IllegalArgumentException naming the quantity and the setting that makes it too large
+   */
+  public ConvProblem {
+    long ceY = (long) dilY * (kH - 1);
+    long ceX = (long) dilX * (kW - 1);
+    requireInt("dilated kernel height dilation·(kH-1)+1", ceY + 1, "dilation");
+    requireInt("dilated kernel width dilation·(kW-1)+1", ceX + 1, "dilation");
+    requireInt("zero-inserted source height (H-1)·strideY+1", (srcH - 1L) * strideY + 1, "stride");
+    requireInt("zero-inserted source width (W-1)·strideX+1", (srcW - 1L) * strideX + 1, "stride");
+    requireInt("source image size H·W·C", (long) srcH * srcW * srcC, "source size");
+    requireInt("destination image size H·W·C", (long) dstH * dstW * dstC, "output size");
+    long cyL = (ceY + 1) >> 1;
+    long cxL = (ceX + 1) >> 1;
+    // forward reads Z at T + v - c + dil·k, the data gradient writes back from i·stride - T + c - dil·k
+    requireInt("window row T-c", tY - cyL, "offset/padding");
+    requireInt("window row T+clipH+dil·(kH-1)", tY + clipH + ceY, "offset/padding");
+    requireInt("window column T-c", tX - cxL, "offset/padding");
+    requireInt("window column T+clipW+dil·(kW-1)", tX + clipW + ceX, "offset/padding");
+    requireInt("gradient row (H-1)·stride-T+c", (srcH - 1L) * strideY - tY + cyL, "stride/offset/padding");
+    requireInt("gradient row -T-dil·(kH-1)", -(long) tY - ceY, "offset/padding");
+    requireInt("gradient column (W-1)·stride-T+c", (srcW - 1L) * strideX - tX + cxL, "stride/offset/padding");
+    requireInt("gradient column -T-dil·(kW-1)", -(long) tX - ceX, "offset/padding");
+  }
+
+  private static void requireInt(String what, long value, String cause) {
+    if (value > Integer.MAX_VALUE || value < Integer.MIN_VALUE) {
+      throw new IllegalArgumentException(
+          "Cannot plan the convolution: " + what + " = " + value + " is outside the int range (" + cause
+              + " too large)");
+    }
+  }
 
   /** Input channels per group. */
   public int cig() {
@@ -111,6 +145,6 @@ public record ConvProblem(
     return "N=" + images + " src=" + srcH + "x" + srcW + "x" + srcC + "[" + sfo + "+" + cinRead + "] dst=" + dstH
         + "x" + dstW + "x" + dstC + "[" + dfo + "] Cin=" + cin + " Cout=" + cout + " g=" + groups + " k=" + kH
         + "x" + kW + " s=" + strideY + "," + strideX + " d=" + dilY + "," + dilX + " T=" + tY + "," + tX
-        + " clip=" + clipY + "," + clipX + "+" + clipH + "x" + clipW + " " + precision;
+        + " clip=" + clipY + "," + clipX + "+" + clipH + "x" + clipW + (halfAccumulation ? " HALF" : " FLOAT");
   }
 }

@@ -1,6 +1,5 @@
 package io.convt.engine.internal;
 
-import io.convt.engine.Neuron;
 
 /**
  * A compute backend: the scalar reference ({@code internal.scalar}) or its vectorised twin ({@code internal.simd}).
@@ -13,13 +12,26 @@ public interface KernelBackend {
   String name();
 
   /**
+   * Whether {@link #forward} runs this backend's own kernel for a kernel {@code kernelWidth} columns wide (a plan
+   * sends a pass the backend does not handle to the next backend of its list, the scalar reference last).
+   */
+  default boolean handlesForward(int kernelWidth, boolean halfAccumulation) {
+    return true;
+  }
+
+  /** As {@link #handlesForward}, for {@link #backwardData} and {@link #backwardWeights}. */
+  default boolean handlesBackward(int kernelWidth) {
+    return true;
+  }
+
+  /**
    * Forward pass: writes destination pixels inside the clip, channels {@code [dfo, dfo+cout)}, of images
    * {@code dstImage0 ..+images}; leaves everything else in {@code dst} untouched.
    *
    * @param bias per output channel, or null for none (folded BN already included)
    * @param neuron applied after bias
    */
-  void forward(ConvProblem p, float[] src, float[] weights, float[] bias, Neuron neuron, float[] dst, int threads);
+  void forward(ConvProblem p, float[] src, float[] weights, float[] bias, Activation neuron, float[] dst, int threads);
 
   /**
    * Gradient with respect to the source (spec §5.2): the adjoint of {@link #forward} without bias and neuron.

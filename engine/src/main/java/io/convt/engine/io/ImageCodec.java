@@ -1,6 +1,6 @@
 package io.convt.engine.io;
 
-import io.convt.engine.internal.KernelBackends;
+import io.convt.engine.backend.KernelBackends;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.DataBuffer;

@@ -1,35 +1,46 @@
 package io.convt.engine.layer;
 
+import io.convt.engine.ArrayDataSource;
 import io.convt.engine.ConvTranspose;
 import io.convt.engine.ConvTransposeDescriptor;
+import io.convt.engine.ConvTransposePlan;
 import io.convt.engine.DestinationGeometry;
 import io.convt.engine.Offset;
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.data.ArrayDataSource;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.TensorFormatException;
 import io.convt.engine.io.WeightFiles;
 import io.convt.engine.layout.WeightLayouts;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
- * A {@link LayerSpec} made concrete: weights read, converted to MPS layout, validated, and a configured
- * {@link ConvTranspose}; {@link #apply} runs it over a batch the way the spec says to size the output.
- * Safe to share between threads (the kernel's sized encodes do not race).
+ * A {@link LayerSpec} made concrete: weights read, converted to MPS layout, validated, and planned
+ * ({@link ConvTransposePlan}); {@link #apply} runs it over a batch the way the spec says to size the output.
+ * Immutable and safe to share between threads without locks: every encode runs on the immutable plan.
  */
 public final class Layer {
   private final LayerSpec spec;
   private final ConvTranspose kernel;
+  private final ConvTransposePlan plan;
+  private final WeightGeometry geometry;
   private final float[] weightsMps;
   private final float[] bias;
 
-  private Layer(LayerSpec spec, ConvTranspose kernel, float[] weightsMps, float[] bias) {
+  private Layer(LayerSpec spec, ConvTranspose kernel, WeightGeometry geometry, float[] weightsMps, float[] bias) {
     this.spec = spec;
     this.kernel = kernel;
+    this.geometry = geometry;
     this.weightsMps = weightsMps;
     this.bias = bias;
+    if (spec.outputSize() != null) { // manual mode: the window position is the spec's
+      int[] off = spec.offset() == null ? new int[2] : spec.offset();
+      int[] ko = spec.kernelOffset() == null ? new int[2] : spec.kernelOffset();
+      kernel.setOffset(Offset.of(off[1], off[0]));
+      kernel.setKernelOffsetY(ko[0]);
+      kernel.setKernelOffsetX(ko[1]);
+    }
+    this.plan = kernel.plan();
   }
 
   /** Reads the spec's files and builds the kernel; every error names the file or flag at fault. */
@@ -57,14 +68,15 @@ public final class Layer {
       }
       bias = b.floats();
     }
-    return of(spec, mps, bias, g);
+    return of(spec, mps, bias, WeightGeometry.of(g));
   }
 
-  /** Builds from MPS-layout arrays already in memory (e.g. a Spark broadcast); {@code g = {cout, kH, kW, cin}}. */
-  public static Layer of(LayerSpec spec, float[] weightsMps, float[] bias, int[] g) {
+  /** Builds from MPS-layout arrays already in memory (e.g. a Spark broadcast). */
+  public static Layer of(LayerSpec spec, float[] weightsMps, float[] bias, WeightGeometry g) {
     ConvTransposeDescriptor d;
     try {
-      d = spec.geometry().descriptor(g[3], g[0], g[1], g[2]).toBuilder().neuron(spec.neuron()).build();
+      d = spec.geometry().descriptor(g.inputChannels(), g.outputChannels(), g.kernelHeight(), g.kernelWidth())
+          .toBuilder().neuron(spec.neuron()).build();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("Cannot build layer from " + spec.weights() + ": " + e.getMessage(), e);
     }
@@ -76,16 +88,23 @@ public final class Layer {
     } else {
       k.setPadding(spec.geometry().padding());
     }
-    return new Layer(spec, k, weightsMps, bias);
+    return new Layer(spec, k, g, weightsMps, bias);
   }
 
   public LayerSpec spec() { return spec; }
 
+  /**
+   * The MPS facade this layer was built with, for the gradient API (states, {@code ConvTransposeGradient}); it is
+   * mutable: callers that change its properties must not share it. Encodes go through {@link #plan()}.
+   */
   public ConvTranspose kernel() { return kernel; }
 
-  public int inputChannels() { return kernel.inputFeatureChannels(); }
+  /** The immutable plan {@link #apply} runs. */
+  public ConvTransposePlan plan() { return plan; }
 
-  public int outputChannels() { return kernel.outputFeatureChannels(); }
+  public int inputChannels() { return geometry.inputChannels(); }
+
+  public int outputChannels() { return geometry.outputChannels(); }
 
   /** MPS-layout weights (a copy). */
   public float[] weightsMps() { return weightsMps.clone(); }
@@ -93,41 +112,35 @@ public final class Layer {
   /** Bias (a copy) or {@code null}. */
   public float[] bias() { return bias == null ? null : bias.clone(); }
 
-  /** {@code {cout, kH, kW, cin}}. */
-  public int[] geometry() {
-    ConvTransposeDescriptor d = kernel.descriptor();
-    return new int[] {d.outputFeatureChannels(), d.kernelHeight(), d.kernelWidth(), d.inputFeatureChannels()};
-  }
+  /** Output channels, kernel size and input channels. */
+  public WeightGeometry geometry() { return geometry; }
 
-  /** Output {@code {H, W, C}} for a source of {@code h x w}; throws naming the sizes if the layer cannot take it. */
-  public int[] outputShape(int h, int w) {
+  /**
+   * The output image shape for a source of {@code h x w}.
+   *
+   * @throws IllegalArgumentException naming the sizes (and the flag at fault) when the layer cannot take it
+   */
+  public OutputShape outputShape(int h, int w) {
     if (spec.outputSize() != null) {
-      return new int[] {spec.outputSize()[0], spec.outputSize()[1], outputChannels()};
+      return new OutputShape(spec.outputSize()[0], spec.outputSize()[1], outputChannels());
     }
-    DestinationGeometry g = kernel.padding().destinationFor(kernel.descriptor(), w, h);
-    return new int[] {g.height(), g.width(), outputChannels()};
+    DestinationGeometry g = plan.destinationFor(w, h);
+    return new OutputShape(g.height(), g.width(), outputChannels());
   }
 
   /** Runs the layer over every image of {@code source}; the caller closes the returned batch. */
   public ImageBatch apply(BufferAllocator allocator, ImageBatch source) {
     if (source.channels() != inputChannels()) {
-      throw new IllegalArgumentException("Cannot apply layer " + kernel.label() + ": images have " + source.channels()
+      throw new IllegalArgumentException("Cannot apply layer " + plan.label() + ": images have " + source.channels()
           + " channels, the weights expect " + inputChannels());
     }
     if (spec.outputSize() == null) {
-      return kernel.encodeBatch(allocator, source);
+      return plan.encodeBatch(allocator, source);
     }
     ImageBatch dst = ImageBatch.allocate(allocator, source.count(), spec.outputSize()[0], spec.outputSize()[1],
         outputChannels());
     try {
-      synchronized (kernel) { // manual mode reads the kernel's offset properties: set and use them atomically
-        int[] off = spec.offset() == null ? new int[2] : spec.offset();
-        int[] ko = spec.kernelOffset() == null ? new int[2] : spec.kernelOffset();
-        kernel.setOffset(Offset.of(off[1], off[0]));
-        kernel.setKernelOffsetY(ko[0]);
-        kernel.setKernelOffsetX(ko[1]);
-        kernel.encodeBatch(source, dst);
-      }
+      plan.encodeBatch(source, dst);
       return dst;
     } catch (RuntimeException e) {
       dst.close();
@@ -137,6 +150,6 @@ public final class Layer {
 
   @Override
   public String toString() {
-    return "Layer(" + kernel.label() + ", " + Arrays.toString(geometry()) + ", " + kernel.implementation() + ")";
+    return "Layer(" + plan.label() + ", " + geometry + ", " + plan.implementation() + ")";
   }
 }

@@ -91,7 +91,7 @@ public record LayerSpec(
     m.put("kernel_offset", kernelOffset);
     m.put("clip", clip == ClipRect.ALL ? "all" : clip.toString());
     m.put("neuron", neuron.toString());
-    m.put("impl", options.impl());
+    m.put("impl", options.impl().label());
     m.put("threads", options.threads());
     m.put("weight_precision", options.weightPrecision().name().toLowerCase(java.util.Locale.ROOT));
     return m;

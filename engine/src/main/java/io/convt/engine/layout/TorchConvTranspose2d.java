@@ -1,10 +1,10 @@
 package io.convt.engine.layout;
 
+import io.convt.engine.ArrayDataSource;
 import io.convt.engine.ConvTranspose;
 import io.convt.engine.ConvTransposeDescriptor;
 import io.convt.engine.ExplicitPadding;
 import io.convt.engine.KernelOptions;
-import io.convt.engine.data.ArrayDataSource;
 import java.util.Arrays;
 
 /**

@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.convt.engine.ArrayDataSource;
+import io.convt.engine.ConvDataSource;
 import io.convt.engine.ConvTranspose;
 import io.convt.engine.ConvTransposeDescriptor;
+import io.convt.engine.DataType;
 import io.convt.engine.KernelOptions;
+import io.convt.engine.Quantization;
 import io.convt.engine.arrow.ImageBatch;
 import io.convt.engine.golden.GoldenCase;
 import io.convt.engine.internal.Half;
@@ -19,9 +23,9 @@ import io.convt.engine.layout.WeightLayouts;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** Weights from files through the data-source protocol: layouts, fp16, uint8 decoding, lifecycle. */
 class TensorFileDataSourceTest {

@@ -7,7 +7,7 @@ import io.convt.engine.ConvTranspose;
 import io.convt.engine.ConvTransposeGradient;
 import io.convt.engine.KernelOptions;
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.cli.NchwArrays;
+import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.layout.WeightLayout;
 import io.convt.engine.layout.WeightLayouts;

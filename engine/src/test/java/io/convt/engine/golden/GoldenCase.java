@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.convt.engine.ConvTranspose;
 import io.convt.engine.KernelOptions;
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.cli.NchwArrays;
+import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.layout.TorchConvTranspose2d;

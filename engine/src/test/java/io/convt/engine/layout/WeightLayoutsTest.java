@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.convt.engine.ArrayDataSource;
 import io.convt.engine.ConvTranspose;
 import io.convt.engine.KernelOptions;
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.data.ArrayDataSource;
 import io.convt.engine.golden.GoldenCase;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;

@@ -6,6 +6,7 @@ import io.convt.engine.io.AtomicFiles;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.Safetensors;
 import io.convt.engine.layer.Layer;
+import io.convt.engine.layer.WeightGeometry;
 import io.convt.engine.layout.WeightLayout;
 import io.convt.engine.layout.WeightLayouts;
 import java.io.IOException;
@@ -48,10 +49,11 @@ public final class GradientOutputs {
   public static Result write(Path outDir, Layer layer, float[] dwMps, float[] db, GradientsJob.Dataset data,
       GradientsRequest request, Double loss, double seconds, GradientTotals totals) {
     WeightLayout layout = layer.spec().layout();
-    int[] g = layer.geometry();
+    WeightGeometry g = layer.geometry();
     int groups = layer.spec().geometry().groups();
-    float[] dw = WeightLayouts.fromMps(layout, dwMps, g[0], g[1], g[2], g[3], groups);
-    int[] wShape = layout.shape(g[0], g[1], g[2], g[3], groups);
+    float[] dw = WeightLayouts.fromMps(layout, dwMps, g.outputChannels(), g.kernelHeight(), g.kernelWidth(),
+        g.inputChannels(), groups);
+    int[] wShape = layout.shape(g.outputChannels(), g.kernelHeight(), g.kernelWidth(), g.inputChannels(), groups);
     int[] bShape = {db.length};
     String sha = sha256(dw, db);
     Npy.writeFloat32(outDir.resolve("grad_weights.npy"), wShape, dw);

@@ -1,13 +1,14 @@
 package io.convt.job.gradients;
 
-import io.convt.job.LayerWeights;
-import io.convt.job.SparkErrors;
 import io.convt.engine.NeuronType;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyHeader;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
+import io.convt.engine.layer.OutputShape;
 import io.convt.engine.train.Loss;
+import io.convt.job.LayerWeights;
+import io.convt.job.SparkErrors;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
@@ -54,8 +55,8 @@ public final class GradientsJob {
       throw new IllegalArgumentException("Cannot compute gradients: --input " + x + " has " + xs[1]
           + " channels, the weights " + layer.spec().weights() + " expect " + layer.inputChannels());
     }
-    int[] o = layer.outputShape(xs[2], xs[3]);
-    int[] want = {xs[0], o[2], o[0], o[1]};
+    OutputShape o = layer.outputShape(xs[2], xs[3]);
+    int[] want = {xs[0], o.channels(), o.height(), o.width()};
     Path y = Paths.get(request.outputSideFile());
     int[] ys = Npy.readHeader(y).shape();
     if (!Arrays.equals(ys, want)) {

@@ -1,18 +1,18 @@
 package io.convt.job.gradients;
 
-import io.convt.job.LayerWeights;
-import io.convt.job.SparkErrors;
 import io.convt.engine.ConvTranspose;
 import io.convt.engine.ConvTransposeGradient;
 import io.convt.engine.ConvolutionTransposeGradientState;
 import io.convt.engine.GradientOption;
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.cli.NchwArrays;
+import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.NpyHeader;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.train.LossSum;
+import io.convt.job.LayerWeights;
+import io.convt.job.SparkErrors;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package io.convt.job.infer;
 
-import io.convt.engine.arrow.TensorIpcWriter;
+import io.convt.engine.io.TensorIpcWriter;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Iterator;

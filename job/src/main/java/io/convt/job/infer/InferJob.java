@@ -9,6 +9,7 @@ import io.convt.engine.cli.ConsoleProgress;
 import io.convt.engine.io.WeightFiles;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
+import io.convt.engine.layer.OutputShape;
 import io.convt.job.JobConfig;
 import io.convt.job.LayerWeights;
 import io.convt.job.OutputCommit;
@@ -182,11 +183,11 @@ public final class InferJob {
     if (plan.fixedShape() == null) {
       return Metadata.empty();
     }
-    int[] o = layer.outputShape(plan.fixedShape()[1], plan.fixedShape()[2]);
+    OutputShape o = layer.outputShape(plan.fixedShape()[1], plan.fixedShape()[2]);
     // Arrow's canonical extension type for fixed-shape tensors, recorded on the column (CHW, row-major).
     return new MetadataBuilder()
         .putString("ARROW:extension:name", "arrow.fixed_shape_tensor")
-        .putString("ARROW:extension:metadata", "{\"shape\":[" + o[2] + "," + o[0] + "," + o[1] + "]}")
+        .putString("ARROW:extension:metadata", "{\"shape\":[" + o.channels() + "," + o.height() + "," + o.width() + "]}")
         .build();
   }
 

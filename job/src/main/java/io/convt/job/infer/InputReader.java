@@ -67,7 +67,7 @@ final class InputReader implements Iterator<InputRecord> {
     java.nio.file.Path file = java.nio.file.Path.of(new org.apache.hadoop.fs.Path(path).toUri().getPath());
     try (org.apache.arrow.memory.RootAllocator alloc = new org.apache.arrow.memory.RootAllocator();
         java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file)) {
-      for (io.convt.engine.arrow.TensorIpc.Tensor t : io.convt.engine.arrow.TensorIpc.read(in, path, alloc)) {
+      for (io.convt.engine.io.TensorIpc.Tensor t : io.convt.engine.io.TensorIpc.read(in, path, alloc)) {
         pending.add(new InputRecord(t.id(), t.shape(), t.data(), null));
       }
     } catch (IOException e) {

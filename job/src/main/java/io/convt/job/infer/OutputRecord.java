@@ -1,6 +1,6 @@
 package io.convt.job.infer;
 
-import io.convt.engine.arrow.TensorIpcWriter;
+import io.convt.engine.io.TensorIpcWriter;
 import io.convt.engine.io.ImageCodec;
 import java.io.IOException;
 import java.io.Serializable;

@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.when;
 
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
+import io.convt.engine.layer.OutputShape;
 import io.convt.job.LayerWeights;
 import io.convt.job.infer.KernelHolder;
 
@@ -115,8 +116,8 @@ public final class ConvTransposeTransformer extends ConvTransposeParams implemen
         throw new IllegalArgumentException("Cannot read input column '" + getInputCol() + "': records have "
             + fixed[0] + " channels, the weights " + spec.weights() + " expect " + layer.inputChannels());
       }
-      int[] hwc = layer.outputShape(fixed[1], fixed[2]);
-      fixedOutput = new int[] {hwc[2], hwc[0], hwc[1]};
+      OutputShape o = layer.outputShape(fixed[1], fixed[2]);
+      fixedOutput = new int[] {o.channels(), o.height(), o.width()};
     }
     StructType out = TensorColumns.output(schema, getOutputCol(), getOutputShapeCol(), fixedOutput);
     Broadcast<LayerWeights> weights = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext())

@@ -1,18 +1,19 @@
 package io.convt.job.train;
 
-import io.convt.engine.train.LossCurve;
-import io.convt.job.LayerWeights;
-import io.convt.job.SparkErrors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.convt.engine.ArrayDataSource;
 import io.convt.engine.WeightsAndBiasesState;
-import io.convt.engine.data.ArrayDataSource;
+import io.convt.engine.cli.LossCurve;
 import io.convt.engine.io.AtomicFiles;
 import io.convt.engine.io.Npy;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
+import io.convt.engine.layer.WeightGeometry;
 import io.convt.engine.layout.WeightLayouts;
 import io.convt.engine.train.TrainingOptimizer;
+import io.convt.job.LayerWeights;
+import io.convt.job.SparkErrors;
 import io.convt.job.gradients.GradientOutputs;
 import io.convt.job.gradients.GradientPass;
 import io.convt.job.gradients.GradientTotals;
@@ -103,7 +104,8 @@ public final class Trainer {
       long first = (step % stepsPerEpoch) * batch;
       int count = (int) Math.min(batch, records - first);
       WeightsAndBiasesState used = source.current();
-      LayerWeights weights = new LayerWeights(spec, used.weights(), used.biases(), initial.geometry());
+      LayerWeights weights = new LayerWeights(spec, used.weights(), used.biases(),
+          LayerWeights.geometryArray(initial.geometry()));
       GradientTotals t = GradientPass.run(spark, grads, weights, first, count);
       long elements = perRecord * count;
       float[] dw = t.weightGradient();
@@ -134,17 +136,22 @@ public final class Trainer {
   }
 
   private static int[] mpsShape(Layer l) {
-    int[] g = l.geometry();
-    return new int[] {g[0], g[1], g[2], g[3] / l.spec().geometry().groups()};
+    WeightGeometry g = l.geometry();
+    return new int[] {g.outputChannels(), g.kernelHeight(), g.kernelWidth(),
+        g.inputChannels() / l.spec().geometry().groups()};
   }
 
   private static Map<String, Object> writeOutputs(Layer initial, TrainRequest req, WeightsAndBiasesState fin,
       long done, long total, TrainingOptimizer opt, double firstLoss, double lastLoss, double seconds,
       Map<String, String> meta) {
-    int[] g = initial.geometry();
+    WeightGeometry g = initial.geometry();
     int groups = initial.spec().geometry().groups();
-    float[] w = WeightLayouts.fromMps(initial.spec().layout(), fin.weights(), g[0], g[1], g[2], g[3], groups);
-    int[] shape = initial.spec().layout().shape(g[0], g[1], g[2], g[3], groups);
+    int cout = g.outputChannels();
+    int kh = g.kernelHeight();
+    int kw = g.kernelWidth();
+    int cin = g.inputChannels();
+    float[] w = WeightLayouts.fromMps(initial.spec().layout(), fin.weights(), cout, kh, kw, cin, groups);
+    int[] shape = initial.spec().layout().shape(cout, kh, kw, cin, groups);
     Npy.writeFloat32(req.outputDir().resolve("weights.npy"), shape, w);
     if (fin.biases() != null) {
       Npy.writeFloat32(req.outputDir().resolve("bias.npy"), new int[] {fin.biases().length}, fin.biases());

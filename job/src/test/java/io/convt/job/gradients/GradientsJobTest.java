@@ -8,11 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.convt.engine.ConvTransposeGradient;
 import io.convt.engine.ConvolutionTransposeGradientState;
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.cli.NchwArrays;
+import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
+import io.convt.engine.layer.WeightGeometry;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
 import io.convt.engine.layout.WeightLayouts;
@@ -127,8 +128,9 @@ public class GradientsJobTest {
       List<ConvolutionTransposeGradientState> states = layer.kernel().resultStateBatch(x, null, y);
       try (ImageBatch gx = new ConvTransposeGradient(layer.kernel()).encodeBatch(alloc, gy, x, states)) {
         ConvolutionTransposeGradientState s = states.get(0);
-        int[] g = layer.geometry();
-        float[] dw = WeightLayouts.fromMps(WeightLayout.PYTORCH, s.gradientForWeights(), g[0], g[1], g[2], g[3], 1);
+        WeightGeometry g = layer.geometry();
+        float[] dw = WeightLayouts.fromMps(WeightLayout.PYTORCH, s.gradientForWeights(), g.outputChannels(),
+            g.kernelHeight(), g.kernelWidth(), g.inputChannels(), 1);
         assertClose(dw, r.weightGradient(), 1e-6, "grad_weights vs engine");
         assertClose(s.gradientForBiases(), r.biasGradient(), 1e-6, "grad_bias vs engine");
         // dL/dX is per record, so it is exactly the engine's, slice files in record order.

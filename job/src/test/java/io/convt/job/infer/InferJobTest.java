@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.cli.NchwArrays;
 import io.convt.engine.io.ImageCodec;
+import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.PixelScaling;
@@ -233,17 +233,17 @@ public class InferJobTest {
   void arrowIpcOutputCarriesTheTensorTypeAndChainsIntoTheNextLayer() throws IOException {
     String up = tmp.resolve("up-arrow").toString();
     InferJob.run(spark, upsample(), conf("output.format=arrow", "partitions=2"), "../sample-data/x.npy", up);
-    List<io.convt.engine.arrow.TensorIpc.Tensor> tensors = new java.util.ArrayList<>();
+    List<io.convt.engine.io.TensorIpc.Tensor> tensors = new java.util.ArrayList<>();
     try (Stream<Path> files = Files.list(Path.of(up, "data"))) {
       for (Path f : files.filter(p -> p.toString().endsWith(".arrow")).sorted().toList()) {
         try (RootAllocator a = new RootAllocator(); java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(f)) {
-          tensors.addAll(io.convt.engine.arrow.TensorIpc.read(in, f.toString(), a));
+          tensors.addAll(io.convt.engine.io.TensorIpc.read(in, f.toString(), a));
         }
       }
     }
     assertEquals(6, tensors.size());
     assertArrayEquals(new int[] {3, 96, 96}, tensors.get(0).shape());
-    tensors.sort(java.util.Comparator.comparing(io.convt.engine.arrow.TensorIpc.Tensor::id));
+    tensors.sort(java.util.Comparator.comparing(io.convt.engine.io.TensorIpc.Tensor::id));
     float[] got = new float[6 * 3 * 96 * 96];
     for (int i = 0; i < 6; i++) {
       System.arraycopy(tensors.get(i).data(), 0, got, i * 3 * 96 * 96, 3 * 96 * 96);

@@ -1,11 +1,11 @@
 package io.convt.job.train;
 
-import io.convt.engine.train.SuperResolutionDemo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.convt.engine.cli.SuperResolutionDemo;
 import io.convt.engine.io.Npy;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.layout.TorchConvTranspose2d;

@@ -1,7 +1,6 @@
 package io.convt.engine.internal.scalar;
 
-import io.convt.engine.AccumulatorPrecision;
-import io.convt.engine.Neuron;
+import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.Half;
 import io.convt.engine.internal.KernelBackend;
@@ -21,8 +20,9 @@ public final class ScalarBackend implements KernelBackend {
   }
 
   @Override
-  public void forward(ConvProblem p, float[] src, float[] w, float[] bias, Neuron neuron, float[] dst, int threads) {
-    final boolean half = p.precision() == AccumulatorPrecision.HALF;
+  public void forward(
+      ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron, float[] dst, int threads) {
+    final boolean half = p.halfAccumulation();
     final int cig = p.cig();
     final int cog = p.cog();
     for (int t = 0; t < p.images(); t++) {

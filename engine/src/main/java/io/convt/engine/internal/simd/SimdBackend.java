@@ -1,11 +1,11 @@
 package io.convt.engine.internal.simd;
 
-import io.convt.engine.AccumulatorPrecision;
-import io.convt.engine.Neuron;
+import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
 import io.convt.engine.internal.scalar.ScalarBackend;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import org.slf4j.Logger;
@@ -16,15 +16,23 @@ import org.slf4j.LoggerFactory;
  * accumulates in float with FMA, so it agrees with the double-accumulating reference to within a rounding error
  * that grows with the reduction length. Loaded reflectively by {@code KernelBackends}.
  *
- * <p>Delegated to the scalar reference (logged once per shape): HALF-precision forward passes (fp16 rounding after
- * every multiply-add is inherently sequential and rare) and kernels wider than 64 columns.
+ * <p>Not handled ({@link #handlesForward}, {@link #handlesBackward}: a plan sends these passes to the scalar
+ * reference and says so): HALF-precision forward passes (fp16 rounding after every multiply-add is inherently
+ * sequential and rare) and kernels wider than 64 columns. Called directly with such a problem, the backend still
+ * delegates to the scalar reference (logged once per shape).
+ *
+ * <p>Caches, both bounded in bytes ({@code convt.simd.cacheBytes}, default 256 MiB, cleared as a whole when an
+ * insert would pass it): {@link SimdPlan}s per geometry (small: masks and block tables) and {@link WeightPack}s
+ * per weight shape (the packed weights), so many image sizes through one layer share one packed copy.
  */
 public final class SimdBackend implements KernelBackend {
   private static final Logger LOG = LoggerFactory.getLogger(SimdBackend.class);
-  /** Plans by geometry; image counts and indices are zeroed in the key. Bounded to keep memory in check. */
-  private static final int MAX_PLANS = 256;
+  private static final long DEFAULT_CACHE_BYTES = 256L << 20;
 
+  private final long cacheBytes;
+  private final AtomicLong cachedBytes = new AtomicLong();
   private final ConcurrentHashMap<ConvProblem, SimdPlan> plans = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<WeightPack.Shape, WeightPack> packs = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ConvProblem, Boolean> delegatedLogged = new ConcurrentHashMap<>();
 
   /**
@@ -33,11 +41,17 @@ public final class SimdBackend implements KernelBackend {
    * @throws UnsupportedOperationException when the preferred vector species is narrower than 4 floats
    */
   public SimdBackend() {
+    this(Long.getLong("convt.simd.cacheBytes", DEFAULT_CACHE_BYTES));
+  }
+
+  /** A backend whose plan and packed-weight caches hold at most about {@code cacheBytes}. */
+  SimdBackend(long cacheBytes) {
     int lanes = FloatVector.SPECIES_PREFERRED.length();
     if (lanes < 4) {
       throw new UnsupportedOperationException(
           "Cannot use the vectorised kernel: preferred float vector has " + lanes + " lanes (need ≥ 4)");
     }
+    this.cacheBytes = cacheBytes;
   }
 
   @Override
@@ -45,11 +59,20 @@ public final class SimdBackend implements KernelBackend {
     return "simd";
   }
 
+  @Override
+  public boolean handlesForward(int kernelWidth, boolean halfAccumulation) {
+    return kernelWidth <= SimdPlan.MAX_KERNEL_WIDTH && !halfAccumulation;
+  }
+
+  @Override
+  public boolean handlesBackward(int kernelWidth) {
+    return kernelWidth <= SimdPlan.MAX_KERNEL_WIDTH;
+  }
+
   /**
    * Four vectors at a time: {@code x - x} is 0 for a finite value and NaN for NaN or ±infinity, and a NaN survives
    * the sum, so one compare tells whether the 4 vectors are all finite; the first bad index is then found by the
-   * scalar loop (the answer is the scalar one by construction). Over a 1 MB record in cache, as the job checks it
-   * right after reading it, the scalar loop ran at ~10 GB/s and this one at ~60 GB/s (scripts/lib/NonFiniteBench).
+   * scalar loop (the answer is the scalar one by construction).
    */
   @Override
   public int firstNonFinite(float[] values) {
@@ -77,38 +100,72 @@ public final class SimdBackend implements KernelBackend {
   private static ConvProblem key(ConvProblem p) {
     return new ConvProblem(0, p.srcH(), p.srcW(), p.srcC(), p.sfo(), p.cinRead(), p.dstH(), p.dstW(), p.dstC(),
         p.dfo(), p.cin(), p.cout(), p.groups(), p.kH(), p.kW(), p.strideY(), p.strideX(), p.dilY(), p.dilX(),
-        p.tY(), p.tX(), p.clipY(), p.clipX(), p.clipH(), p.clipW(), 0, 0, p.precision());
+        p.tY(), p.tX(), p.clipY(), p.clipX(), p.clipH(), p.clipW(), 0, 0, p.halfAccumulation());
   }
 
-  /** The cached plan for a problem's geometry (built and logged once). */
+  /** The cached plan for a problem's geometry (built and logged once while it stays cached). */
   SimdPlan plan(ConvProblem p) {
     ConvProblem k = key(p);
     SimdPlan plan = plans.get(k);
-    if (plan == null) {
-      if (plans.size() >= MAX_PLANS) {
-        plans.clear();
-      }
-      plan = plans.computeIfAbsent(k, q -> {
-        SimdPlan made = new SimdPlan(q);
-        LOG.debug("convt simd plan for {}: {}", q.describe(), made.describe());
-        return made;
-      });
+    if (plan != null) {
+      return plan;
     }
-    return plan;
+    WeightPack.Shape shape = WeightPack.Shape.of(p);
+    WeightPack pack = packs.get(shape);
+    SimdPlan made = new SimdPlan(k, pack == null ? new WeightPack(0) : pack);
+    if (pack == null) {
+      pack = new WeightPack(made.packBytes());
+      charge(pack.maxBytes());
+      WeightPack raced = packs.putIfAbsent(shape, pack);
+      pack = raced != null ? raced : pack;
+      made = new SimdPlan(k, pack);
+    }
+    charge(made.bytes());
+    SimdPlan raced = plans.putIfAbsent(k, made);
+    if (raced != null) {
+      return raced;
+    }
+    LOG.debug("convt simd plan for {}: {}", k.describe(), made.describe());
+    return made;
   }
 
-  private boolean delegate(ConvProblem p, String pass, boolean halfMatters) {
-    String why = !SimdPlan.supports(p) ? "kernel wider than 64 columns"
-        : halfMatters && p.precision() == AccumulatorPrecision.HALF ? "HALF accumulation is emulated in scalar code"
+  /** Counts {@code bytes} against the budget, first emptying both caches when they would pass it. */
+  private void charge(long bytes) {
+    if (cachedBytes.addAndGet(bytes) > cacheBytes) {
+      plans.clear();
+      packs.clear();
+      cachedBytes.set(bytes);
+    }
+  }
+
+  /** Plans cached now (for tests). */
+  int cachedPlans() {
+    return plans.size();
+  }
+
+  /** Weight packs cached now (for tests). */
+  int cachedPacks() {
+    return packs.size();
+  }
+
+  /** Bytes charged to the caches now (for tests). */
+  long cachedBytes() {
+    return cachedBytes.get();
+  }
+
+  private boolean delegate(ConvProblem p, String pass, boolean forward) {
+    String why = p.kW() > SimdPlan.MAX_KERNEL_WIDTH ? "kernel wider than " + SimdPlan.MAX_KERNEL_WIDTH + " columns"
+        : forward && p.halfAccumulation() ? "HALF accumulation is emulated in scalar code"
         : null;
-    if (why != null && delegatedLogged.putIfAbsent(key(p), Boolean.TRUE) == null) {
+    if (why != null && delegatedLogged.size() < 1024 && delegatedLogged.putIfAbsent(key(p), Boolean.TRUE) == null) {
       LOG.info("convt simd: {} of {} delegated to the scalar reference: {}", pass, p.describe(), why);
     }
     return why != null;
   }
 
   @Override
-  public void forward(ConvProblem p, float[] src, float[] w, float[] bias, Neuron neuron, float[] dst, int threads) {
+  public void forward(
+      ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron, float[] dst, int threads) {
     if (p.images() == 0 || p.clipH() == 0 || p.clipW() == 0) {
       return;
     }

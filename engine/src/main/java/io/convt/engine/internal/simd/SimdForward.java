@@ -1,6 +1,6 @@
 package io.convt.engine.internal.simd;
 
-import io.convt.engine.Neuron;
+import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -19,7 +19,7 @@ final class SimdForward {
 
   private SimdForward() {}
 
-  static void run(SimdPlan plan, ConvProblem p, float[] src, float[] w, float[] bias, Neuron neuron, float[] dst,
+  static void run(SimdPlan plan, ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron, float[] dst,
       int threads) {
     if (plan.forwardKind() == SimdPlan.Kind.DENSE) {
       runDense(plan, p, src, plan.forwardWeights(w), bias, neuron, dst, threads);
@@ -71,7 +71,7 @@ final class SimdForward {
    * element is summed by one task in a fixed order, whatever the thread count.
    */
   private static void runDense(SimdPlan plan, ConvProblem p, float[] src, float[] packed, float[] bias,
-      Neuron neuron, float[] dst, int threads) {
+      Activation neuron, float[] dst, int threads) {
     final int rows = p.images() * p.clipH();
     final int chunk = rowChunk(p.srcW() * p.srcC());
     final int cb = plan.cb();
@@ -204,7 +204,8 @@ final class SimdForward {
   }
 
   /** {@code dst[at + j] = neuron(acc[from + j] + bias[o + j], o + j)} for j &lt; n. */
-  private static void finish(float[] acc, int from, float[] dst, int at, int o, int n, float[] bias, Neuron neuron) {
+  private static void finish(
+      float[] acc, int from, float[] dst, int at, int o, int n, float[] bias, Activation neuron) {
     if (neuron.isIdentity()) {
       // no per-element call: Neuron.apply is too big for C2 to inline
       if (bias == null) {
@@ -280,7 +281,7 @@ final class SimdForward {
    * {@code d}, {@code e}: scratch for the block's pixel offsets. Packed weights: [ky][kx][coutPad], zeros for channels not read.
    */
   private static void depthwiseRow(SimdPlan plan, ConvProblem p, float[] src, float[] wd, int srcBase, int[] kys,
-      int[] iys, int nTaps, float[] bias, Neuron neuron, float[] dst, int dstRow, int[] aOff, int[] bOff,
+      int[] iys, int nTaps, float[] bias, Activation neuron, float[] dst, int dstRow, int[] aOff, int[] bOff,
       float[] px, int[] d, int[] e) {
     final int[] blocks = plan.forwardBlocks();
     final int[] blockIx = plan.forwardBlockColumns();

@@ -3,9 +3,9 @@ package io.convt.engine.internal.simd;
 import io.convt.engine.internal.ConvProblem;
 
 /**
- * The per-shape choice of micro-kernels plus the precomputed column tap masks, cached by {@link SimdBackend} for
- * every distinct geometry (batch size and image indices do not matter). Packed weights are cached per plan with a
- * copy of the weights they came from, so steady-state calls allocate only a few small per-range scratch arrays.
+ * The per-geometry choice of micro-kernels plus the precomputed column tap masks, cached by {@link SimdBackend} for
+ * every distinct geometry (batch size and image indices do not matter). Cheap to build and small
+ * ({@link #bytes()}); the packed weights live in a {@link WeightPack} shared by every plan of the same weight shape.
  */
 final class SimdPlan {
   /** Forward / data-gradient micro-kernel family. */
@@ -29,16 +29,19 @@ final class SimdPlan {
   private final int cigPad;
   private final long[] forwardColumnMasks;
   private final long[] backwardColumnMasks;
+  private final java.util.List<ColumnBlock> columnBlocks;
   private final int[] forwardBlocks;
   private final int[] forwardBlockColumns;
+  private final WeightPack pack;
 
-  SimdPlan(ConvProblem p) {
+  SimdPlan(ConvProblem p, WeightPack pack) {
     this.p = p;
+    this.pack = pack;
     boolean depthwise = p.cig() == 1 && p.cog() == 1;
     this.forwardKind = depthwise ? Kind.DEPTHWISE : p.cog() < L && p.cig() >= 2 * L ? Kind.DOT : Kind.DENSE;
     this.backwardDataKind = depthwise ? Kind.DEPTHWISE : Kind.DENSE;
-    // four vectors per register block where the channels fill them (16 accumulators: +15–20 % over two vectors
-    // in an L1-resident micro-benchmark), else two
+    // four vectors per register block where the channels fill them (16 accumulators keep more FMAs in flight
+    // than two vectors' 8), else two
     this.cb = p.cog() % (4 * L) == 0 ? 4 * L : 2 * L;
     this.cbi = p.cig() % (4 * L) == 0 ? 4 * L : 2 * L;
     this.cogPad = roundUp(p.cog(), cb);
@@ -54,7 +57,7 @@ final class SimdPlan {
       }
       forwardColumnMasks[u] = m;
     }
-    java.util.List<Integer> b = new java.util.ArrayList<>();
+    java.util.List<ColumnBlock> b = new java.util.ArrayList<>();
     for (int phase = 0; phase < p.strideX() && phase < p.clipW(); phase++) {
       int u = phase;
       while (u < p.clipW()) {
@@ -63,23 +66,28 @@ final class SimdPlan {
         while (np < SimdForward.PB && u + np * p.strideX() < p.clipW() && forwardColumnMasks[u + np * p.strideX()] == m) {
           np++;
         }
-        b.add(u);
-        b.add(np);
-        b.add(0); // set below where this block leads an eight-pixel pair (the mask is forwardColumnMasks[u])
+        b.add(new ColumnBlock(u, np, false));
         u += np * p.strideX();
       }
     }
-    this.forwardBlocks = b.stream().mapToInt(Integer::intValue).toArray();
     // two-vector channel blocks: two full blocks of one phase, adjacent and with the same taps, run as one 8-pixel
     // block (MicroRows8); the second one is skipped by the loop that runs its leader
-    for (int i = 0; cb == 2 * L && i + 5 < forwardBlocks.length; i += 3) {
-      int u = forwardBlocks[i];
-      if (forwardBlocks[i + 1] == SimdForward.PB && forwardBlocks[i + 4] == SimdForward.PB
-          && forwardBlocks[i + 3] == u + SimdForward.PB * p.strideX()
-          && forwardColumnMasks[forwardBlocks[i + 3]] == forwardColumnMasks[u]) {
-        forwardBlocks[i + 2] = 1;
-        i += 3;
+    for (int i = 0; cb == 2 * L && i + 1 < b.size(); i++) {
+      ColumnBlock lead = b.get(i);
+      ColumnBlock next = b.get(i + 1);
+      if (lead.pixels() == SimdForward.PB && next.pixels() == SimdForward.PB
+          && next.firstColumn() == lead.firstColumn() + SimdForward.PB * p.strideX()
+          && forwardColumnMasks[next.firstColumn()] == forwardColumnMasks[lead.firstColumn()]) {
+        b.set(i, new ColumnBlock(lead.firstColumn(), lead.pixels(), true));
+        i++;
       }
+    }
+    this.columnBlocks = java.util.List.copyOf(b);
+    this.forwardBlocks = new int[3 * b.size()];
+    for (int bi = 0; bi < b.size(); bi++) {
+      forwardBlocks[3 * bi] = b.get(bi).firstColumn();
+      forwardBlocks[3 * bi + 1] = b.get(bi).pixels();
+      forwardBlocks[3 * bi + 2] = b.get(bi).pairsWithNext() ? 1 : 0;
     }
     this.forwardBlockColumns = new int[forwardBlocks.length / 3 * p.kW()];
     for (int bi = 0; bi < forwardBlocks.length / 3; bi++) {
@@ -103,9 +111,21 @@ final class SimdPlan {
   }
 
   /**
-   * Destination-column register blocks as (first column, pixel count, pair) triples: columns {@code sX} apart
-   * with the same kernel-column mask, at most {@link SimdForward#PB} per block; pair is 1 where the block and the
-   * next one form an eight-pixel block (two-vector channel blocks only).
+   * One forward register block of destination columns: {@code pixels} columns {@code strideX} apart from
+   * {@code firstColumn}, all with the same kernel-column mask, at most {@link SimdForward#PB}.
+   *
+   * @param pairsWithNext this block and the next form one eight-pixel block (two-vector channel blocks only)
+   */
+  record ColumnBlock(int firstColumn, int pixels, boolean pairsWithNext) {}
+
+  /** The forward register blocks in the order the kernels run them. */
+  java.util.List<ColumnBlock> columnBlocks() {
+    return columnBlocks;
+  }
+
+  /**
+   * {@link #columnBlocks()} flattened for the inner loops: {@code [3·i]} first column, {@code [3·i+1]} pixels,
+   * {@code [3·i+2]} 1 when the block pairs with the next.
    */
   int[] forwardBlocks() {
     return forwardBlocks;
@@ -113,16 +133,14 @@ final class SimdPlan {
 
   /**
    * Source column of each forward block's first pixel for each kernel column, {@code [block][kx]}, or -1 where that
-   * kernel column does not reach the block (precomputed: a division per micro-kernel call costs ~10 %).
+   * kernel column does not reach the block (precomputed: a division per micro-kernel call is measurable).
    */
   int[] forwardBlockColumns() {
     return forwardBlockColumns;
   }
 
-  /** Whether this backend handles the geometry (kernel columns fit a 64-bit tap mask). */
-  static boolean supports(ConvProblem p) {
-    return p.kW() <= 64;
-  }
+  /** The widest kernel the plans handle: a kernel row's taps fit one 64-bit column mask. */
+  static final int MAX_KERNEL_WIDTH = 64;
 
   static int roundUp(int n, int m) {
     return (n + m - 1) / m * m;
@@ -162,10 +180,22 @@ final class SimdPlan {
     return backwardColumnMasks;
   }
 
-  /** Floats the packed-weight caches of this plan hold at most (plus an equal-sized copy of the source weights). */
+  /** Floats one packed-weight array of this shape holds at most. */
   long scratchFloats() {
     long taps = (long) p.groups() * p.kH() * p.kW();
-    return Math.max(taps * p.cig() * cogPad, taps * p.cog() * cigPad);
+    return Micro.ALIGN_PAD + Math.max(taps * p.cig() * cogPad, Math.max(taps * p.cog() * cigPad,
+        taps * SimdForward.coutPadOf(p)));
+  }
+
+  /** Bytes a {@link WeightPack} for this shape holds at most: two packed arrays and two source copies. */
+  long packBytes() {
+    return 2L * 4 * (scratchFloats() + (long) p.weightCount());
+  }
+
+  /** Approximate bytes this plan holds (masks and block tables), for the plan cache's budget. */
+  long bytes() {
+    return 256 + 8L * (forwardColumnMasks.length + backwardColumnMasks.length)
+        + 4L * (forwardBlocks.length + forwardBlockColumns.length);
   }
 
   /** One-line description for the log. */
@@ -175,38 +205,14 @@ final class SimdPlan {
         + scratchFloats() * 4 / 1024 + "KiB";
   }
 
-  /** Weights a packed array was made from (a private copy) and the packed array; replaced as a whole. */
-  private record Packed(float[] source, float[] packed) {}
-
-  private volatile Packed forwardPacked;
-  private volatile Packed backwardPacked;
-
-  /**
-   * Forward-packed weights, reused while the caller's weights are unchanged (checked by content: a sequential
-   * compare costs a fraction of a strided repack, and callers may update weights in place between calls).
-   */
+  /** Forward-packed weights (DOT reads OHWI in place), shared by every plan of this weight shape. */
   float[] forwardWeights(float[] w) {
-    if (forwardKind == Kind.DOT) {
-      return w;
-    }
-    Packed c = forwardPacked;
-    if (c != null && java.util.Arrays.equals(c.source(), w)) {
-      return c.packed();
-    }
-    float[] packed = packForward(w);
-    forwardPacked = new Packed(w.clone(), packed);
-    return packed;
+    return forwardKind == Kind.DOT ? w : pack.forward(this, w);
   }
 
-  /** Data-gradient-packed weights, cached like {@link #forwardWeights}. */
+  /** Data-gradient-packed weights, shared like {@link #forwardWeights}. */
   float[] backwardDataWeights(float[] w) {
-    Packed c = backwardPacked;
-    if (c != null && java.util.Arrays.equals(c.source(), w)) {
-      return c.packed();
-    }
-    float[] packed = packBackwardData(w);
-    backwardPacked = new Packed(w.clone(), packed);
-    return packed;
+    return pack.backwardData(this, w);
   }
 
   /**

@@ -2,8 +2,8 @@ package io.convt.engine.internal.simd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.internal.KernelBackend;
-import io.convt.engine.internal.KernelBackends;
 import io.convt.engine.internal.scalar.ScalarBackend;
 import io.convt.engine.io.ImageCodec;
 import java.util.Random;

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.convt.engine.AccumulatorPrecision;
 import io.convt.engine.Neuron;
 import io.convt.engine.NeuronType;
+import io.convt.engine.backend.KernelBackends;
+import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
-import io.convt.engine.internal.KernelBackends;
 import io.convt.engine.internal.scalar.ScalarBackend;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,7 +122,7 @@ class TwinKernelTest {
     int clipW = dstW - clipX - r.nextInt(2);
     return new ConvProblem(g.n(), g.h(), g.w(), srcC, sfo, cinRead, dstH, dstW, dstC, dfo, g.cin(), g.cout(),
         g.groups(), g.k(), g.k(), g.stride(), g.stride(), g.dil(), g.dil(), tY, tX, clipY, clipX, clipH, clipW, 0, 0,
-        AccumulatorPrecision.FLOAT);
+        false);
   }
 
   static float[] random(Random r, int n) {
@@ -162,7 +162,7 @@ class TwinKernelTest {
     float[] bias = random(r, p.cout());
     float[] gradOut = random(r, p.images() * p.dstImageSize());
     float[] dstInit = random(r, gradOut.length);
-    Neuron neuron = g.neuron() == NeuronType.NONE ? Neuron.NONE : Neuron.of(g.neuron());
+    Activation neuron = g.neuron() == NeuronType.NONE ? Activation.IDENTITY : Neuron.of(g.neuron())::apply;
     int kFwd = p.cig() * p.kH() * p.kW();
     for (int threads : new int[] {1, 2, 3}) {
       String tag = g.name() + " threads=" + threads + " " + p.describe();
@@ -171,7 +171,7 @@ class TwinKernelTest {
       ScalarBackend.INSTANCE.forward(p, src, w, bias, neuron, want, 1);
       simd.forward(p, src, w, bias, neuron, got, threads);
       float[] bound = dstInit.clone();
-      ScalarBackend.INSTANCE.forward(p, abs(src), abs(w), abs(bias), Neuron.NONE, bound, 1);
+      ScalarBackend.INSTANCE.forward(p, abs(src), abs(w), abs(bias), Activation.IDENTITY, bound, 1);
       assertTwin("forward " + tag, want, got, abs(bound), kFwd + 1);
 
       float[] gi = src.clone();
@@ -206,8 +206,8 @@ class TwinKernelTest {
     float[] g = random(r, p.images() * p.dstImageSize());
     float[] one = new float[g.length];
     float[] two = new float[g.length];
-    simd.forward(p, src, w, null, Neuron.NONE, one, 1);
-    simd.forward(p, src, w, null, Neuron.NONE, two, 2);
+    simd.forward(p, src, w, null, Activation.IDENTITY, one, 1);
+    simd.forward(p, src, w, null, Activation.IDENTITY, two, 2);
     assertTrue(java.util.Arrays.equals(one, two), "forward differs between 1 and 2 threads");
     float[] gw1 = new float[w.length];
     float[] gw2 = new float[w.length];
@@ -222,7 +222,7 @@ class TwinKernelTest {
     int l = SimdForward.L;
     // k4 s2, no shift: kernel column 3 starts at source column 1 and reaches 23 of the 24 columns
     ConvProblem p = new ConvProblem(1, 6, 24, 2 * l, 0, 2 * l, 14, 50, 2 * l, 0, 2 * l, 2 * l, 1, 4, 4, 2, 2, 1, 1,
-        0, 0, 0, 0, 14, 50, 0, 0, AccumulatorPrecision.FLOAT);
+        0, 0, 0, 0, 14, 50, 0, 0, false);
     Random r = new Random(13);
     float[] src = random(r, p.images() * p.srcImageSize());
     src[(2 * p.srcW()) * p.srcC() + p.sfo() + 3] = Float.POSITIVE_INFINITY;
@@ -248,14 +248,14 @@ class TwinKernelTest {
     ConvProblem p = new ConvProblem(f.images(), f.srcH(), f.srcW(), f.srcC(), f.sfo(), f.cinRead(), f.dstH(),
         f.dstW(), f.dstC(), f.dfo(), f.cin(), f.cout(), f.groups(), f.kH(), f.kW(), f.strideY(), f.strideX(),
         f.dilY(), f.dilX(), f.tY(), f.tX(), f.clipY(), f.clipX(), f.clipH(), f.clipW(), 0, 0,
-        AccumulatorPrecision.HALF);
+        true);
     Random r = new Random(3);
     float[] src = random(r, p.images() * p.srcImageSize());
     float[] w = random(r, p.weightCount());
     float[] want = new float[p.images() * p.dstImageSize()];
     float[] got = new float[want.length];
-    ScalarBackend.INSTANCE.forward(p, src, w, null, Neuron.NONE, want, 1);
-    simd.forward(p, src, w, null, Neuron.NONE, got, 2);
+    ScalarBackend.INSTANCE.forward(p, src, w, null, Activation.IDENTITY, want, 1);
+    simd.forward(p, src, w, null, Activation.IDENTITY, got, 2);
     assertTrue(java.util.Arrays.equals(want, got), "HALF forward must be bit-identical to the scalar reference");
   }
 }

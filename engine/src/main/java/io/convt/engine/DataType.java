@@ -1,4 +1,4 @@
-package io.convt.engine.data;
+package io.convt.engine;
 
 /** {@code MPSDataType} values a data source may deliver weights in. Bias is always float32. */
 public enum DataType {

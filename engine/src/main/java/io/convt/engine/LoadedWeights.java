@@ -1,10 +1,7 @@
-package io.convt.engine.internal;
+package io.convt.engine;
 
-import io.convt.engine.ConvTransposeDescriptor;
-import io.convt.engine.WeightPrecision;
-import io.convt.engine.WeightsAndBiasesState;
-import io.convt.engine.data.ConvDataSource;
-import io.convt.engine.data.WeightData;
+import io.convt.engine.internal.Half;
+
 
 /**
  * Reads a data source once (load, decode, validate, fold batch norm, round to fp16 if asked, purge) into the

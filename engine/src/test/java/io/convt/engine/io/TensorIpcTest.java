@@ -1,11 +1,12 @@
-package io.convt.engine.arrow;
+package io.convt.engine.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.convt.engine.io.TensorFormatException;
+import io.convt.engine.arrow.FixedShapeTensorType;
+import io.convt.engine.arrow.ImageBatch;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

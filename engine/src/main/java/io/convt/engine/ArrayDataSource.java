@@ -1,8 +1,5 @@
-package io.convt.engine.data;
+package io.convt.engine;
 
-import io.convt.engine.ConvTransposeDescriptor;
-import io.convt.engine.GradientState;
-import io.convt.engine.WeightsAndBiasesState;
 import java.util.Objects;
 import java.util.function.BiFunction;
 

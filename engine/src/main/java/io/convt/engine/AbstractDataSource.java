@@ -1,6 +1,5 @@
-package io.convt.engine.data;
+package io.convt.engine;
 
-import io.convt.engine.ConvTransposeDescriptor;
 import java.util.Objects;
 
 /**

@@ -1,5 +1,8 @@
-package io.convt.engine.arrow;
+package io.convt.engine.io;
 
+import io.convt.engine.arrow.FixedShapeTensorType;
+import io.convt.engine.arrow.FixedShapeTensorVector;
+import io.convt.engine.arrow.ImageBatch;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;

@@ -1,4 +1,4 @@
-package io.convt.engine.data;
+package io.convt.engine;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package io.convt.engine.train;
+package io.convt.engine.cli;
 
 import io.convt.engine.io.AtomicFiles;
 import java.awt.BasicStroke;

@@ -1,7 +1,6 @@
-package io.convt.engine.cli;
+package io.convt.engine.io;
 
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.io.NpyArray;
 import org.apache.arrow.memory.BufferAllocator;
 
 /** NCHW stacks (NumPy / PyTorch order) to and from NHWC Arrow batches. */

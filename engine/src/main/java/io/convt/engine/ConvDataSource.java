@@ -1,8 +1,4 @@
-package io.convt.engine.data;
-
-import io.convt.engine.ConvTransposeDescriptor;
-import io.convt.engine.GradientState;
-import io.convt.engine.WeightsAndBiasesState;
+package io.convt.engine;
 
 /**
  * {@code MPSCNNConvolutionDataSource}: where a kernel gets its descriptor, weights and biases.

@@ -1,17 +1,17 @@
-package io.convt.engine.train;
+package io.convt.engine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.convt.engine.arrow.ImageBatch;
-import io.convt.engine.cli.NchwArrays;
 import io.convt.engine.io.AtomicFiles;
+import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
-
+import io.convt.engine.train.Loss;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;

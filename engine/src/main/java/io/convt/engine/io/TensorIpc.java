@@ -1,6 +1,7 @@
-package io.convt.engine.arrow;
+package io.convt.engine.io;
 
-import io.convt.engine.io.TensorFormatException;
+import io.convt.engine.arrow.FixedShapeTensorType;
+import io.convt.engine.arrow.FixedShapeTensorVector;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;

@@ -1,0 +1,59 @@
+package io.convt.engine.internal.simd;
+
+import io.convt.engine.internal.ConvProblem;
+import java.util.Arrays;
+
+/**
+ * Packed weights shared by every {@link SimdPlan} of one weight shape: packing depends on the channels, groups,
+ * kernel size and channels read, never on image size, offsets or clip, so a layer run over many image sizes packs
+ * (and holds) its weights once.
+ */
+final class WeightPack {
+  /** What packing depends on. */
+  record Shape(int cout, int cin, int groups, int kH, int kW, int cinRead) {
+    static Shape of(ConvProblem p) {
+      return new Shape(p.cout(), p.cin(), p.groups(), p.kH(), p.kW(), p.cinRead());
+    }
+  }
+
+  /** Weights a packed array was made from (a private copy) and the packed array; replaced as a whole. */
+  private record Packed(float[] source, float[] packed) {}
+
+  private final long maxBytes;
+  private volatile Packed forward;
+  private volatile Packed backwardData;
+
+  /** @param maxBytes what this pack may hold at most once both directions are packed (for the cache's budget) */
+  WeightPack(long maxBytes) {
+    this.maxBytes = maxBytes;
+  }
+
+  long maxBytes() {
+    return maxBytes;
+  }
+
+  /**
+   * Forward-packed weights, reused while the caller's weights are unchanged (checked by content: a sequential
+   * compare costs a fraction of a strided repack, and callers may update weights in place between calls).
+   */
+  float[] forward(SimdPlan plan, float[] w) {
+    Packed c = forward;
+    if (c != null && Arrays.equals(c.source(), w)) {
+      return c.packed();
+    }
+    float[] packed = plan.packForward(w);
+    forward = new Packed(w.clone(), packed);
+    return packed;
+  }
+
+  /** Data-gradient-packed weights, cached like {@link #forward}. */
+  float[] backwardData(SimdPlan plan, float[] w) {
+    Packed c = backwardData;
+    if (c != null && Arrays.equals(c.source(), w)) {
+      return c.packed();
+    }
+    float[] packed = plan.packBackwardData(w);
+    backwardData = new Packed(w.clone(), packed);
+    return packed;
+  }
+}
