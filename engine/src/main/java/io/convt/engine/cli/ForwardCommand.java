@@ -41,13 +41,13 @@ public final class ForwardCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LayerSpec spec = layer.toSpec();
+    LayerSpec spec = layer.validate();
     if (batchSize <= 0) {
       throw new IllegalArgumentException("Invalid value for --batch-size: must be > 0 (got " + batchSize + ")");
     }
     // The input's header is checked before the weights are read (bad input is reported first, as before).
     try (NpyRecordReader in = NpyRecordReader.open(input, 4)) {
-      Layer l = Layer.open(spec);
+      Layer l = layer.open(spec, in.header().shape()[2], in.header().shape()[3]);
       try (RootAllocator alloc = new RootAllocator()) {
         StreamingForward.run(alloc, l, in, output, batchSize);
       }

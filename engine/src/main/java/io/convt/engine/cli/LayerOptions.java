@@ -6,7 +6,9 @@ import io.convt.engine.Neuron;
 import io.convt.engine.NeuronType;
 import io.convt.engine.StandardPadding;
 import io.convt.engine.WeightPrecision;
+import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
+import io.convt.engine.layout.OnnxAutoPad;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
 import java.nio.file.Path;
@@ -55,6 +57,16 @@ public final class LayerOptions {
   @Option(names = "--output-size", paramLabel = "H,W", description = "MPS manual mode: destination size.")
   String outputSize;
 
+  @Option(names = "--auto-pad", paramLabel = "MODE",
+      description = "ONNX auto_pad: notset (default), same_upper, same_lower or valid; ONNX's output size and pad"
+          + " split (scripts/convt only).")
+  String autoPad;
+
+  @Option(names = "--output-shape", paramLabel = "H,W",
+      description = "ONNX output_shape: pads derived as ONNX specifies (scripts/convt only; --output-size is MPS's"
+          + " manual mode).")
+  String outputShape;
+
   @Option(names = "--offset", paramLabel = "OY,OX", description = "MPS manual mode: offset (source pixels).")
   String offset;
 
@@ -78,8 +90,20 @@ public final class LayerOptions {
       description = "float32 (default) or float16 (round weights as MPS fp16 weights).")
   String weightPrecision = "float32";
 
-  /** Validates the flags into a {@link LayerSpec}. */
+  /**
+   * Validates the flags into a {@link LayerSpec}. Refuses {@code --auto-pad same_*} and {@code --output-shape}, whose
+   * pads depend on each input's size: only the local CLI applies them ({@link #validate}, {@link #open}).
+   */
   public LayerSpec toSpec() {
+    refuseInputDependentGeometry();
+    return validate();
+  }
+
+  /**
+   * Validates every flag into a {@link LayerSpec}; ONNX {@code --auto-pad}/{@code --output-shape} are checked here
+   * and applied by {@link #open} once the input size is known.
+   */
+  public LayerSpec validate() {
     WeightLayout l;
     try {
       l = WeightLayout.parse(layout);
@@ -123,6 +147,7 @@ public final class LayerOptions {
       throw new IllegalArgumentException("Invalid value for --weight-precision: '" + weightPrecision
           + "' (expected float32 or float16)");
     }
+    checkOnnxGeometry(l, g);
     KernelOptions o = KernelOptions.defaults().withThreads(threads).withWeightPrecision(wp);
     if (impl != null) {
       o = o.withImpl(impl);
@@ -130,6 +155,83 @@ public final class LayerOptions {
     return new LayerSpec(weights, bias, l, g, policy, outputSize == null ? null : pair("--output-size", outputSize),
         offset == null ? null : pair("--offset", offset), kernelOffset == null ? null : pair("--kernel-offset", kernelOffset),
         c, parseNeuron(neuron), o);
+  }
+
+  /** {@code --auto-pad} other than notset, or {@code --output-shape}: pads that depend on the input's size. */
+  private boolean inputDependentGeometry() {
+    OnnxAutoPad mode = autoPad == null ? OnnxAutoPad.NOTSET : OnnxAutoPad.parse(autoPad);
+    return outputShape != null || mode == OnnxAutoPad.SAME_UPPER || mode == OnnxAutoPad.SAME_LOWER;
+  }
+
+  private void refuseInputDependentGeometry() {
+    if (inputDependentGeometry()) {
+      throw new IllegalArgumentException("Invalid option: --auto-pad same_upper/same_lower and --output-shape are"
+          + " supported by scripts/convt only (their pads depend on each input's size); give the pads as"
+          + " --padding T,L,B,R");
+    }
+  }
+
+  /**
+   * ONNX flags exclude the MPS sizing flags and explicit pads (ONNX ignores pads when output_shape is given, and
+   * auto_pad other than NOTSET excludes them); the MPS sizing flags with PyTorch weights get a one-line warning,
+   * because they look like ONNX's attributes but size and place the output the MPS way.
+   */
+  private void checkOnnxGeometry(WeightLayout l, TorchConvTranspose2d g) {
+    OnnxAutoPad mode = autoPad == null ? OnnxAutoPad.NOTSET : OnnxAutoPad.parse(autoPad);
+    boolean onnx = outputShape != null || mode != OnnxAutoPad.NOTSET;
+    if (onnx && (paddingPolicy != null || outputSize != null || offset != null || kernelOffset != null)) {
+      throw new IllegalArgumentException("Invalid option: --auto-pad/--output-shape (ONNX sizing) exclude the MPS"
+          + " sizing flags --padding-policy, --output-size, --offset and --kernel-offset");
+    }
+    boolean pads = g.padTop() != 0 || g.padLeft() != 0 || g.padBottom() != 0 || g.padRight() != 0;
+    if (onnx && pads) {
+      throw new IllegalArgumentException("Invalid option: --padding " + padding + " excludes --auto-pad "
+          + mode.label() + (outputShape == null ? "" : " and --output-shape") + " (ONNX derives the pads)");
+    }
+    if (outputShape != null) {
+      int[] os = pair("--output-shape", outputShape);
+      if (os[0] < 1 || os[1] < 1) {
+        throw new IllegalArgumentException("Invalid value for --output-shape: must be two values >= 1 (got '"
+            + outputShape + "')");
+      }
+      if (mode == OnnxAutoPad.VALID) {
+        throw new IllegalArgumentException("Invalid option: --output-shape needs --auto-pad notset, same_upper or"
+            + " same_lower (got valid)");
+      }
+    }
+    if (l == WeightLayout.PYTORCH && (outputSize != null || paddingPolicy != null)) {
+      System.err.println("convt: warning: " + (outputSize != null ? "--output-size" : "--padding-policy")
+          + " sizes and places the output with MPS semantics, not PyTorch/ONNX's; for ONNX geometry use"
+          + " --output-shape H,W or --auto-pad same_upper|same_lower");
+    }
+  }
+
+  /**
+   * The layer for inputs of {@code inputH x inputW}: {@code spec} (from {@link #validate}) with the ONNX pads of
+   * {@code --auto-pad}/{@code --output-shape} derived for that size, the weights read once.
+   */
+  public Layer open(LayerSpec spec, int inputH, int inputW) {
+    Layer base = Layer.open(spec);
+    if (!inputDependentGeometry()) {
+      return base;
+    }
+    OnnxAutoPad mode = autoPad == null ? OnnxAutoPad.NOTSET : OnnxAutoPad.parse(autoPad);
+    int[] k = base.geometry(); // {cout, kH, kW, cin}
+    TorchConvTranspose2d t = spec.geometry();
+    TorchConvTranspose2d onnx;
+    try {
+      onnx = TorchConvTranspose2d.onnx(mode, new int[] {t.strideH(), t.strideW()}, null,
+          new int[] {t.outputPaddingH(), t.outputPaddingW()}, new int[] {t.dilationH(), t.dilationW()}, t.groups(),
+          new int[] {k[1], k[2]}, new int[] {inputH, inputW},
+          outputShape == null ? null : pair("--output-shape", outputShape));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid option: --auto-pad " + mode.label()
+          + (outputShape == null ? "" : " --output-shape " + outputShape) + " for input " + inputH + "x" + inputW
+          + ": " + e.getMessage(), e);
+    }
+    LayerSpec s = new LayerSpec(spec.weights(), spec.bias(), spec.layout(), onnx, spec.paddingPolicy(),
+        spec.outputSize(), spec.offset(), spec.kernelOffset(), spec.clip(), spec.neuron(), spec.options());
+    return Layer.of(s, base.weightsMps(), base.bias(), k);
   }
 
   static Neuron parseNeuron(String text) {
