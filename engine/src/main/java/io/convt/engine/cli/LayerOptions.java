@@ -22,11 +22,21 @@ import picocli.CommandLine.Option;
  */
 public final class LayerOptions {
   @Option(names = "--weights", required = true, paramLabel = "W.npy",
-      description = "Weights file (.npy float16/32/64).")
+      description = "Weights file: .npy (float16/32/64), or a state dict in .safetensors, .npz or PyTorch .pt/.pth"
+          + " (see --weights-key).")
   Path weights;
 
   @Option(names = "--bias", paramLabel = "B.npy", description = "Bias file (.npy, Cout values).")
   Path bias;
+
+  @Option(names = "--weights-key", paramLabel = "NAME",
+      description = "Tensor to use as weights in a .safetensors/.npz/.pt/.pth state dict, e.g. decoder.up.weight"
+          + " (default weight; nested dicts are joined with dots).")
+  String weightsKey;
+
+  @Option(names = "--bias-key", paramLabel = "NAME",
+      description = "Tensor to use as bias in the --bias file, or else in the --weights file (default bias).")
+  String biasKey;
 
   @Option(names = "--weights-layout", required = true, paramLabel = "LAYOUT",
       description = "pytorch ([Cin,Cout/G,kH,kW], also ONNX), mps ([Cout,kH,kW,Cin/G], used unrotated) or tensorflow "
@@ -164,6 +174,10 @@ public final class LayerOptions {
   }
 
   private void refuseInputDependentGeometry() {
+    if (weightsKey != null || biasKey != null) {
+      throw new IllegalArgumentException("Invalid option: --weights-key/--bias-key are supported by scripts/convt"
+          + " only so far; for the job, name a file whose entries are 'weight' and 'bias'");
+    }
     if (inputDependentGeometry()) {
       throw new IllegalArgumentException("Invalid option: --auto-pad same_upper/same_lower and --output-shape are"
           + " supported by scripts/convt only (their pads depend on each input's size); give the pads as"
@@ -207,31 +221,14 @@ public final class LayerOptions {
   }
 
   /**
-   * The layer for inputs of {@code inputH x inputW}: {@code spec} (from {@link #validate}) with the ONNX pads of
-   * {@code --auto-pad}/{@code --output-shape} derived for that size, the weights read once.
+   * The layer for inputs of {@code inputH x inputW}: {@code spec} (from {@link #validate}) with the tensors chosen by
+   * {@code --weights-key}/{@code --bias-key} and the ONNX pads of {@code --auto-pad}/{@code --output-shape} derived
+   * for that size (the local CLI's path; the job refuses these flags in {@link #toSpec}).
    */
   public Layer open(LayerSpec spec, int inputH, int inputW) {
-    Layer base = Layer.open(spec);
-    if (!inputDependentGeometry()) {
-      return base;
-    }
     OnnxAutoPad mode = autoPad == null ? OnnxAutoPad.NOTSET : OnnxAutoPad.parse(autoPad);
-    int[] k = base.geometry(); // {cout, kH, kW, cin}
-    TorchConvTranspose2d t = spec.geometry();
-    TorchConvTranspose2d onnx;
-    try {
-      onnx = TorchConvTranspose2d.onnx(mode, new int[] {t.strideH(), t.strideW()}, null,
-          new int[] {t.outputPaddingH(), t.outputPaddingW()}, new int[] {t.dilationH(), t.dilationW()}, t.groups(),
-          new int[] {k[1], k[2]}, new int[] {inputH, inputW},
-          outputShape == null ? null : pair("--output-shape", outputShape));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("Invalid option: --auto-pad " + mode.label()
-          + (outputShape == null ? "" : " --output-shape " + outputShape) + " for input " + inputH + "x" + inputW
-          + ": " + e.getMessage(), e);
-    }
-    LayerSpec s = new LayerSpec(spec.weights(), spec.bias(), spec.layout(), onnx, spec.paddingPolicy(),
-        spec.outputSize(), spec.offset(), spec.kernelOffset(), spec.clip(), spec.neuron(), spec.options());
-    return Layer.of(s, base.weightsMps(), base.bias(), k);
+    return LocalLayer.open(spec, weightsKey, biasKey, inputDependentGeometry() ? mode : null,
+        outputShape == null ? null : pair("--output-shape", outputShape), inputH, inputW);
   }
 
   static Neuron parseNeuron(String text) {

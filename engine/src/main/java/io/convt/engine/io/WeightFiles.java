@@ -24,7 +24,8 @@ public final class WeightFiles {
   public static NpyArray read(Path file, String role, String key) {
     NpyArray a = readOptional(file, role, key);
     if (a == null) {
-      throw new TensorFormatException(file.toString(), "has no '" + key + "' entry for the " + role);
+      throw new TensorFormatException(file.toString(), "has no '" + key + "' entry for the " + role
+          + entriesHint(file, role));
     }
     return a;
   }
@@ -44,8 +45,44 @@ public final class WeightFiles {
     if (name.endsWith(".safetensors")) {
       return Safetensors.read(file).tensors().get(key);
     }
+    if (isTorchCheckpoint(name)) {
+      return torchTensor(file, role, key);
+    }
     throw new TensorFormatException(file.toString(), "unsupported " + role
-        + " file type (expected .npy, .npz or .safetensors)");
+        + " file type (expected .npy, .npz, .safetensors, or a PyTorch .pt/.pth checkpoint)");
+  }
+
+  private static boolean isTorchCheckpoint(String lowerCaseName) {
+    return lowerCaseName.endsWith(".pt") || lowerCaseName.endsWith(".pth");
+  }
+
+  /** Entry {@code key} of a PyTorch checkpoint; an integer tensor under that key is refused by name. */
+  private static NpyArray torchTensor(Path file, String role, String key) {
+    TorchCheckpoint.Contents c = TorchCheckpoint.read(file);
+    String other = c.otherTensors().get(key);
+    if (other != null) {
+      throw new TensorFormatException(file.toString(), "entry '" + key + "' chosen for the " + role + " is an "
+          + other + " tensor, not a float tensor");
+    }
+    return c.tensors().get(key);
+  }
+
+  /** For a missing entry: the float tensors a multi-tensor file has and the flag that picks one. */
+  private static String entriesHint(Path file, String role) {
+    String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    java.util.Set<String> keys;
+    if (name.endsWith(".npz")) {
+      keys = Npz.read(file).keySet();
+    } else if (name.endsWith(".safetensors")) {
+      keys = Safetensors.read(file).tensors().keySet();
+    } else if (isTorchCheckpoint(name)) {
+      keys = TorchCheckpoint.read(file).tensors().keySet();
+    } else {
+      return "";
+    }
+    String list = keys.stream().limit(8).collect(java.util.stream.Collectors.joining(", "))
+        + (keys.size() > 8 ? ", ... (" + keys.size() + " in all)" : "");
+    return " (float tensors: " + (keys.isEmpty() ? "none" : list) + "; choose one with --" + role + "-key)";
   }
 
   /** A float tensor (float16/32/64, bfloat16); uint8 is refused here because it needs a quantisation rule. */
