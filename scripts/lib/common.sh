@@ -9,6 +9,18 @@ export SPARK_HOME="${CONVT_SPARK_HOME:-$CONVT_ROOT/job/target/spark-home}"
 
 convt_die() { echo "$(basename "$0"): $*" >&2; exit 2; }
 
+# Prints the calling script's header comment (from line 2 to the first line that is not a comment) as its usage.
+convt_usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
+
+# For scripts whose arguments go elsewhere: prints the usage and exits 0 when any argument is -h or --help, before
+# the script does anything.
+convt_help_if_asked() {
+  local a
+  for a in "$@"; do
+    case "$a" in -h|--help) convt_usage; exit 0 ;; esac
+  done
+}
+
 # The Spark/Arrow module flags, read from the parent pom so scripts and tests never drift apart.
 convt_jvm_flags() {
   local flags
