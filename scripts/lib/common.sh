@@ -77,8 +77,9 @@ convt_app_jar() {
 # a failure stays one line; keeps the exit code.
 convt_exec_quiet() {
   local rc=0
+  # --line-buffered: progress lines must reach a pipe (`2>&1 | tee`) as they are printed, not at exit.
   # grep exits 1 when it filters everything (a quiet success): never let that decide the status. With pipefail
   # the pipeline's status is the JVM's.
-  { "$@" 2>&1 1>&3 3>&- | { grep -v '^WARNING: Using incubator modules' >&2 || true; }; } 3>&1 || rc=$?
+  { "$@" 2>&1 1>&3 3>&- | { grep --line-buffered -v '^WARNING: Using incubator modules' >&2 || true; }; } 3>&1 || rc=$?
   return "$rc"
 }
