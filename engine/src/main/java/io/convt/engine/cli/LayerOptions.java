@@ -101,11 +101,12 @@ public final class LayerOptions {
   String weightPrecision = "float32";
 
   /**
-   * Validates the flags into a {@link LayerSpec}. Refuses {@code --auto-pad same_*} and {@code --output-shape}, whose
-   * pads depend on each input's size: only the local CLI applies them ({@link #validate}, {@link #open}).
+   * Validates the flags into a {@link LayerSpec} for the Spark job. Refuses the local CLI's flags that a
+   * {@link LayerSpec} cannot carry: {@code --auto-pad same_*} and {@code --output-shape} (their pads depend on each
+   * input's size) and {@code --weights-key}/{@code --bias-key}; the CLI uses {@link #validate} and {@link #open}.
    */
   public LayerSpec toSpec() {
-    refuseInputDependentGeometry();
+    refuseLocalOnlyFlags();
     return validate();
   }
 
@@ -173,7 +174,7 @@ public final class LayerOptions {
     return outputShape != null || mode == OnnxAutoPad.SAME_UPPER || mode == OnnxAutoPad.SAME_LOWER;
   }
 
-  private void refuseInputDependentGeometry() {
+  private void refuseLocalOnlyFlags() {
     if (weightsKey != null || biasKey != null) {
       throw new IllegalArgumentException("Invalid option: --weights-key/--bias-key are supported by scripts/convt"
           + " only so far; for the job, name a file whose entries are 'weight' and 'bias'");
