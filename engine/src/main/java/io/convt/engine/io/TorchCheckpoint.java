@@ -88,9 +88,53 @@ public final class TorchCheckpoint {
 
   /** Reads every tensor of {@code file}; fails with one line naming the file and what is wrong. */
   public static Contents read(Path file) {
+    return withReader(file, r -> {
+      Contents c = new Contents(new LinkedHashMap<>(), new LinkedHashMap<>());
+      for (Map.Entry<String, TensorRef> e : r.index().entrySet()) {
+        if (e.getValue().storage().type().floating()) {
+          c.tensors().put(e.getKey(), r.decode(e.getValue()));
+        } else {
+          c.otherTensors().put(e.getKey(), e.getValue().storage().type().dtype());
+        }
+      }
+      return c;
+    });
+  }
+
+  /**
+   * The tensor under {@code key}, decoded alone (a large checkpoint is not decoded whole for one layer's weights),
+   * or {@code null} when there is none.
+   *
+   * @throws TensorFormatException naming the file when it is malformed or hostile, or the tensor is not a float one
+   */
+  public static NpyArray readTensor(Path file, String key) {
+    return withReader(file, r -> {
+      TensorRef t = r.index().get(key);
+      if (t != null && !t.storage().type().floating()) {
+        throw new TensorFormatException(file.toString(), "entry '" + key + "' is an " + t.storage().type().dtype()
+            + " tensor, not a float tensor");
+      }
+      return t == null ? null : r.decode(t);
+    });
+  }
+
+  /** Every tensor's key and dtype, in file order, without decoding any (for listing what a file has). */
+  public static Map<String, String> tensorKeys(Path file) {
+    return withReader(file, r -> {
+      Map<String, String> m = new LinkedHashMap<>();
+      r.index().forEach((k, t) -> m.put(k, t.storage().type().dtype()));
+      return m;
+    });
+  }
+
+  private interface ReaderTask<T> {
+    T apply(Reader r) throws IOException;
+  }
+
+  private static <T> T withReader(Path file, ReaderTask<T> task) {
     String name = file.toString();
     try (ZipFile zip = new ZipFile(file.toFile())) {
-      return new Reader(zip, name).read();
+      return task.apply(new Reader(zip, name));
     } catch (RestrictedUnpickler.RefusedException e) {
       throw new TensorFormatException(name, "data.pkl: " + e.getMessage(), e);
     } catch (ZipException e) {
@@ -126,7 +170,8 @@ public final class TorchCheckpoint {
       this.name = name;
     }
 
-    Contents read() throws IOException {
+    /** Parses data.pkl: every tensor by dotted key, in file order, checked against its storage, none decoded. */
+    Map<String, TensorRef> index() throws IOException {
       if (zip.size() > MAX_ENTRIES) {
         throw new TensorFormatException(name, "has " + zip.size() + " zip entries, more than the " + MAX_ENTRIES
             + " allowed");
@@ -161,12 +206,12 @@ public final class TorchCheckpoint {
         throw new TensorFormatException(name, "holds a " + RestrictedUnpickler.typeName(root)
             + ", not a state dict (a dict of tensors)");
       }
-      Contents c = new Contents(new LinkedHashMap<>(), new LinkedHashMap<>());
-      flatten(m, "", c, 0);
-      return c;
+      Map<String, TensorRef> out = new LinkedHashMap<>();
+      flatten(m, "", out, 0);
+      return out;
     }
 
-    private void flatten(Map<?, ?> m, String path, Contents out, int depth) throws IOException {
+    private void flatten(Map<?, ?> m, String path, Map<String, TensorRef> out, int depth) {
       if (depth > MAX_NESTING) {
         throw new TensorFormatException(name, "nests dicts more than " + MAX_NESTING + " deep at '" + path + "'");
       }
@@ -176,11 +221,7 @@ public final class TorchCheckpoint {
         }
         String key = path + k;
         if (e.getValue() instanceof TensorRef t) {
-          if (t.storage().type().floating()) {
-            out.tensors().put(key, decode(key, t));
-          } else {
-            out.otherTensors().put(key, t.storage().type().dtype());
-          }
+          out.put(key, t);
         } else if (e.getValue() instanceof Map<?, ?> sub) {
           flatten(sub, key + ".", out, depth + 1);
         }
@@ -298,7 +339,7 @@ public final class TorchCheckpoint {
     }
 
     /** Gathers the tensor's elements in C order (views and transposes included) as float32. */
-    private NpyArray decode(String key, TensorRef t) throws IOException {
+    NpyArray decode(TensorRef t) throws IOException {
       Storage s = t.storage();
       ByteBuffer b = bytes.get(s.key());
       if (b == null) {

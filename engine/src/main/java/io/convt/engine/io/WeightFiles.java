@@ -46,7 +46,7 @@ public final class WeightFiles {
       return Safetensors.read(file).tensors().get(key);
     }
     if (isTorchCheckpoint(name)) {
-      return torchTensor(file, role, key);
+      return TorchCheckpoint.readTensor(file, key);
     }
     throw new TensorFormatException(file.toString(), "unsupported " + role
         + " file type (expected .npy, .npz, .safetensors, or a PyTorch .pt/.pth checkpoint)");
@@ -54,17 +54,6 @@ public final class WeightFiles {
 
   private static boolean isTorchCheckpoint(String lowerCaseName) {
     return lowerCaseName.endsWith(".pt") || lowerCaseName.endsWith(".pth");
-  }
-
-  /** Entry {@code key} of a PyTorch checkpoint; an integer tensor under that key is refused by name. */
-  private static NpyArray torchTensor(Path file, String role, String key) {
-    TorchCheckpoint.Contents c = TorchCheckpoint.read(file);
-    String other = c.otherTensors().get(key);
-    if (other != null) {
-      throw new TensorFormatException(file.toString(), "entry '" + key + "' chosen for the " + role + " is an "
-          + other + " tensor, not a float tensor");
-    }
-    return c.tensors().get(key);
   }
 
   /** For a missing entry: the float tensors a multi-tensor file has and the flag that picks one. */
@@ -76,7 +65,13 @@ public final class WeightFiles {
     } else if (name.endsWith(".safetensors")) {
       keys = Safetensors.read(file).tensors().keySet();
     } else if (isTorchCheckpoint(name)) {
-      keys = TorchCheckpoint.read(file).tensors().keySet();
+      java.util.Set<String> floats = new java.util.LinkedHashSet<>();
+      TorchCheckpoint.tensorKeys(file).forEach((k, dtype) -> {
+        if (dtype.startsWith("float") || dtype.equals("bfloat16")) {
+          floats.add(k);
+        }
+      });
+      keys = floats;
     } else {
       return "";
     }

@@ -67,6 +67,14 @@ class TorchCheckpointTest {
     assertArrayEquals(new int[] {2, 3, 3, 3}, d.tensors().get("decoder.up.weight").shape());
     assertEquals(Map.of("decoder.norm.num_batches_tracked", "int64"), d.otherTensors());
     assertEquals("bfloat16", TorchCheckpoint.read(fixture("dtypes.pt")).tensors().get("bf16").dtype());
+    // one tensor alone, and the listing without decoding, agree with the full read
+    TorchCheckpoint.Contents all = TorchCheckpoint.read(fixture("dtypes.pt"));
+    for (String k : all.tensors().keySet()) {
+      assertArrayEquals(all.tensors().get(k).floats(), TorchCheckpoint.readTensor(fixture("dtypes.pt"), k).floats(), k);
+    }
+    assertEquals(null, TorchCheckpoint.readTensor(fixture("dtypes.pt"), "absent"));
+    assertEquals("int64", TorchCheckpoint.tensorKeys(fixture("decoder.pt")).get("decoder.norm.num_batches_tracked"));
+    assertEquals(7, TorchCheckpoint.tensorKeys(fixture("decoder.pt")).size());
   }
 
   @Test
