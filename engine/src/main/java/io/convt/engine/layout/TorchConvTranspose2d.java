@@ -69,6 +69,9 @@ public record TorchConvTranspose2d(
    * {@code total - floor(total/2)} at the start. Floor division (as in ONNX's reference implementation) matters for
    * a negative total, an {@code output_shape} larger than the full output: the missing rows/columns are added at
    * the end as zeros (ONNX's {@code test_convtranspose_output_shape}), expressed here as extra output padding.
+   * For {@code NOTSET} with an {@code output_shape} smaller than the full output, implementations disagree: ONNX's
+   * reference implementation keeps zero pads and crops at the end, ONNX Runtime puts the odd pad at the end; this
+   * follows the operator spec's text (the odd pad at the start). ONNX's conformance cases do not tell them apart.
    *
    * @param pads {@code [top, left, bottom, right]} or {@code null} (zeros); only with {@code NOTSET} and no
    *     {@code outputShape} may they be non-zero (ONNX ignores pads then; a conflict is refused here)

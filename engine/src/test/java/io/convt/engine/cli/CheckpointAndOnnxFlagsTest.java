@@ -111,6 +111,26 @@ class CheckpointAndOnnxFlagsTest {
   }
 
   @Test
+  void backwardWithOnnxFlagsReproducesAutograd() {
+    // golden groups2 is PyTorch's stride 2, padding 1, output_padding 1: output 2H, which is ONNX SAME_UPPER
+    // (target in*stride, total = 2 -> pads 1 and 1) with the same output_padding
+    io.convt.engine.golden.GoldenCase c = io.convt.engine.golden.GoldenCase.load("groups2");
+    Path d = c.dir();
+    int rc = run("backward", "--input", d.resolve("x.npy").toString(), "--weights", d.resolve("w.npy").toString(),
+        "--bias", d.resolve("b.npy").toString(), "--weights-layout", "pytorch", "--stride", "2,2",
+        "--auto-pad", "same_upper", "--output-padding", "1,1", "--groups", "2",
+        "--grad-output", d.resolve("gy.npy").toString(), "--grad-input", tmp.resolve("gx.npy").toString(),
+        "--grad-weights", tmp.resolve("gw.npy").toString(), "--grad-bias", tmp.resolve("gb.npy").toString());
+    assertEquals(0, rc, err.toString());
+    for (String k : new String[] {"gx", "gw", "gb"}) {
+      float[] ref = c.array(k).floats();
+      float[] got = Npy.read(tmp.resolve(k + ".npy")).floats();
+      assertTrue(io.convt.engine.golden.GoldenCase.maxDiff(ref, got)
+          <= 1e-4 * io.convt.engine.golden.GoldenCase.maxAbs(ref), k);
+    }
+  }
+
+  @Test
   void sizeDependentFlagsAreRefusedWhereTheInputSizeIsUnknown() {
     LayerOptions o = new LayerOptions();
     new CommandLine(o).parseArgs("--weights", "w.pt", "--weights-layout", "pytorch", "--output-shape", "8,8");
