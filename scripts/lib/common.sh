@@ -9,6 +9,18 @@ export SPARK_HOME="${CONVT_SPARK_HOME:-$CONVT_ROOT/job/target/spark-home}"
 
 convt_die() { echo "$(basename "$0"): $*" >&2; exit 2; }
 
+# Prints the calling script's header comment (from line 2 to the first line that is not a comment) as its usage.
+convt_usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
+
+# For scripts whose arguments go elsewhere: prints the usage and exits 0 when any argument is -h or --help, before
+# the script does anything.
+convt_help_if_asked() {
+  local a
+  for a in "$@"; do
+    case "$a" in -h|--help) convt_usage; exit 0 ;; esac
+  done
+}
+
 # The Spark/Arrow module flags, read from the parent pom so scripts and tests never drift apart.
 convt_jvm_flags() {
   local flags
@@ -65,6 +77,7 @@ convt_app_jar() {
 # a failure stays one line; keeps the exit code.
 convt_exec_quiet() {
   local rc=0
+  # --line-buffered: progress lines must reach a pipe (`2>&1 | tee`) as they are printed, not at exit.
   # grep exits 1 when it filters everything (a quiet success): never let that decide the status. With pipefail
   # the pipeline's status is the JVM's.
   { "$@" 2>&1 1>&3 3>&- | { grep --line-buffered -v '^WARNING: Using incubator modules' >&2 || true; }; } 3>&1 || rc=$?

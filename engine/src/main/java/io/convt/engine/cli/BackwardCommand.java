@@ -71,7 +71,7 @@ public final class BackwardCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LayerSpec spec = layer.toSpec();
+    LayerSpec spec = layer.validate();
     PixelScaling scaling = PixelScaling.parse(inputScaling, "--input-scaling");
     List<OutputPaths.Named> inputs = new ArrayList<>(layer.inputFiles());
     inputs.add(new OutputPaths.Named("--input", input));
@@ -81,7 +81,8 @@ public final class BackwardCommand implements Callable<Integer> {
         OutputPaths.Kind.FILE);
     NpyArray x = Npy.readFloat(input, scaling).requireRank(input.toString(), 4);
     NpyArray gy = Npy.readFloat(gradOutput).requireRank(gradOutput.toString(), 4);
-    Layer l = Layer.open(spec);
+    Layer l = layer.open(spec, x.shape()[2], x.shape()[3]);
+    spec = l.spec();
     if (x.shape()[1] != l.inputChannels()) {
       throw new TensorFormatException(input.toString(), "has " + x.shape()[1] + " channels " + x.shapeString()
           + " but the weights " + spec.weights() + " expect " + l.inputChannels());

@@ -60,7 +60,7 @@ public final class ForwardCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LayerSpec spec = layer.toSpec();
+    LayerSpec spec = layer.validate();
     if (batchSize != null && batchSize <= 0) {
       throw new IllegalArgumentException("Invalid value for --batch-size: must be > 0 (got " + batchSize + ")");
     }
@@ -70,7 +70,7 @@ public final class ForwardCommand implements Callable<Integer> {
     // The input's header is checked before the weights are read (bad input is reported first, as before).
     PixelScaling scaling = PixelScaling.parse(inputScaling, "--input-scaling");
     try (NpyRecordReader in = NpyRecordReader.open(input, 4, scaling)) {
-      Layer l = Layer.open(spec);
+      Layer l = layer.open(spec, in.header().shape()[2], in.header().shape()[3]);
       try (RootAllocator alloc = new RootAllocator()) {
         int[] nchw = in.header().shape();
         int batch = batchSize != null ? batchSize : StreamingForward.defaultBatchSize(l, nchw, DEFAULT_BATCH_SIZE);

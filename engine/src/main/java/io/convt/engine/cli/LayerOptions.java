@@ -6,7 +6,9 @@ import io.convt.engine.Neuron;
 import io.convt.engine.NeuronType;
 import io.convt.engine.StandardPadding;
 import io.convt.engine.WeightPrecision;
+import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
+import io.convt.engine.layout.OnnxAutoPad;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
 import io.convt.engine.io.OutputPaths;
@@ -22,11 +24,21 @@ import picocli.CommandLine.Option;
  */
 public final class LayerOptions {
   @Option(names = "--weights", required = true, paramLabel = "W.npy",
-      description = "Weights file (.npy float16/32/64).")
+      description = "Weights file: .npy (float16/32/64), or a state dict in .safetensors, .npz or PyTorch .pt/.pth"
+          + " (see --weights-key).")
   Path weights;
 
   @Option(names = "--bias", paramLabel = "B.npy", description = "Bias file (.npy, Cout values).")
   Path bias;
+
+  @Option(names = "--weights-key", paramLabel = "NAME",
+      description = "Tensor to use as weights in a .safetensors/.npz/.pt/.pth state dict, e.g. decoder.up.weight"
+          + " (default weight; nested dicts are joined with dots).")
+  String weightsKey;
+
+  @Option(names = "--bias-key", paramLabel = "NAME",
+      description = "Tensor to use as bias in the --bias file, or else in the --weights file (default bias).")
+  String biasKey;
 
   @Option(names = "--weights-layout", required = true, paramLabel = "LAYOUT",
       description = "pytorch ([Cin,Cout/G,kH,kW], also ONNX), mps ([Cout,kH,kW,Cin/G], used unrotated) or tensorflow "
@@ -59,6 +71,16 @@ public final class LayerOptions {
   @Option(names = "--output-size", paramLabel = "H,W", description = "MPS manual mode: destination size.")
   String outputSize;
 
+  @Option(names = "--auto-pad", paramLabel = "MODE",
+      description = "ONNX auto_pad: notset (default), same_upper, same_lower or valid; ONNX's output size and pad"
+          + " split (scripts/convt only).")
+  String autoPad;
+
+  @Option(names = "--output-shape", paramLabel = "H,W",
+      description = "ONNX output_shape: pads derived as ONNX specifies (scripts/convt only; --output-size is MPS's"
+          + " manual mode).")
+  String outputShape;
+
   @Option(names = "--offset", paramLabel = "OY,OX", description = "MPS manual mode: offset (source pixels).")
   String offset;
 
@@ -84,8 +106,21 @@ public final class LayerOptions {
       description = "float32 (default) or float16 (round weights as MPS fp16 weights).")
   String weightPrecision = "float32";
 
-  /** Validates the flags into a {@link LayerSpec}. */
+  /**
+   * Validates the flags into a {@link LayerSpec} for the Spark job. Refuses the local CLI's flags that a
+   * {@link LayerSpec} cannot carry: {@code --auto-pad same_*} and {@code --output-shape} (their pads depend on each
+   * input's size) and {@code --weights-key}/{@code --bias-key}; the CLI uses {@link #validate} and {@link #open}.
+   */
   public LayerSpec toSpec() {
+    refuseLocalOnlyFlags();
+    return validate();
+  }
+
+  /**
+   * Validates every flag into a {@link LayerSpec}; ONNX {@code --auto-pad}/{@code --output-shape} are checked here
+   * and applied by {@link #open} once the input size is known.
+   */
+  public LayerSpec validate() {
     WeightLayout l;
     try {
       l = WeightLayout.parse(layout);
@@ -118,6 +153,7 @@ public final class LayerOptions {
       throw new IllegalArgumentException("Invalid value for --weight-precision: '" + weightPrecision
           + "' (expected float32 or float16)");
     }
+    checkOnnxGeometry(l, g);
     KernelOptions o = KernelOptions.defaults().withThreads(threads).withWeightPrecision(wp);
     if (impl != null) {
       o = o.withImpl(impl);
@@ -159,6 +195,70 @@ public final class LayerOptions {
     }
     throw new IllegalArgumentException("Invalid value for --padding: expected P, PH,PW or T,L,B,R (got '" + padding
         + "')");
+  }
+
+  /** {@code --auto-pad} other than notset, or {@code --output-shape}: pads that depend on the input's size. */
+  private boolean inputDependentGeometry() {
+    OnnxAutoPad mode = autoPad == null ? OnnxAutoPad.NOTSET : OnnxAutoPad.parse(autoPad);
+    return outputShape != null || mode == OnnxAutoPad.SAME_UPPER || mode == OnnxAutoPad.SAME_LOWER;
+  }
+
+  private void refuseLocalOnlyFlags() {
+    if (weightsKey != null || biasKey != null) {
+      throw new IllegalArgumentException("Invalid option: --weights-key/--bias-key are supported by scripts/convt"
+          + " only so far; for the job, name a file whose entries are 'weight' and 'bias'");
+    }
+    if (inputDependentGeometry()) {
+      throw new IllegalArgumentException("Invalid option: --auto-pad same_upper/same_lower and --output-shape are"
+          + " supported by scripts/convt only (their pads depend on each input's size); give the pads as"
+          + " --padding T,L,B,R");
+    }
+  }
+
+  /**
+   * ONNX flags exclude the MPS sizing flags and explicit pads (ONNX ignores pads when output_shape is given, and
+   * auto_pad other than NOTSET excludes them); the MPS sizing flags with PyTorch weights get a one-line warning,
+   * because they look like ONNX's attributes but size and place the output the MPS way.
+   */
+  private void checkOnnxGeometry(WeightLayout l, TorchConvTranspose2d g) {
+    OnnxAutoPad mode = autoPad == null ? OnnxAutoPad.NOTSET : OnnxAutoPad.parse(autoPad);
+    boolean onnx = outputShape != null || mode != OnnxAutoPad.NOTSET;
+    if (onnx && (paddingPolicy != null || outputSize != null || offset != null || kernelOffset != null)) {
+      throw new IllegalArgumentException("Invalid option: --auto-pad/--output-shape (ONNX sizing) exclude the MPS"
+          + " sizing flags --padding-policy, --output-size, --offset and --kernel-offset");
+    }
+    boolean pads = g.padTop() != 0 || g.padLeft() != 0 || g.padBottom() != 0 || g.padRight() != 0;
+    if (onnx && pads) {
+      throw new IllegalArgumentException("Invalid option: --padding " + padding + " excludes --auto-pad "
+          + mode.label() + (outputShape == null ? "" : " and --output-shape") + " (ONNX derives the pads)");
+    }
+    if (outputShape != null) {
+      int[] os = pair("--output-shape", outputShape);
+      if (os[0] < 1 || os[1] < 1) {
+        throw new IllegalArgumentException("Invalid value for --output-shape: must be two values >= 1 (got '"
+            + outputShape + "')");
+      }
+      if (mode == OnnxAutoPad.VALID) {
+        throw new IllegalArgumentException("Invalid option: --output-shape needs --auto-pad notset, same_upper or"
+            + " same_lower (got valid)");
+      }
+    }
+    if (l == WeightLayout.PYTORCH && (outputSize != null || paddingPolicy != null)) {
+      System.err.println("convt: warning: " + (outputSize != null ? "--output-size" : "--padding-policy")
+          + " sizes and places the output with MPS semantics, not PyTorch/ONNX's; for ONNX geometry use"
+          + " --output-shape H,W or --auto-pad same_upper|same_lower");
+    }
+  }
+
+  /**
+   * The layer for inputs of {@code inputH x inputW}: {@code spec} (from {@link #validate}) with the tensors chosen by
+   * {@code --weights-key}/{@code --bias-key} and the ONNX pads of {@code --auto-pad}/{@code --output-shape} derived
+   * for that size (the local CLI's path; the job refuses these flags in {@link #toSpec}).
+   */
+  public Layer open(LayerSpec spec, int inputH, int inputW) {
+    OnnxAutoPad mode = autoPad == null ? OnnxAutoPad.NOTSET : OnnxAutoPad.parse(autoPad);
+    return LocalLayer.open(spec, weightsKey, biasKey, inputDependentGeometry() ? mode : null,
+        outputShape == null ? null : pair("--output-shape", outputShape), inputH, inputW);
   }
 
   static Neuron parseNeuron(String text) {

@@ -24,7 +24,8 @@ public final class WeightFiles {
   public static NpyArray read(Path file, String role, String key) {
     NpyArray a = readOptional(file, role, key);
     if (a == null) {
-      throw new TensorFormatException(file.toString(), "has no '" + key + "' entry for the " + role);
+      throw new TensorFormatException(file.toString(), "has no '" + key + "' entry for the " + role
+          + entriesHint(file, role));
     }
     return a;
   }
@@ -44,9 +45,11 @@ public final class WeightFiles {
       a = Npz.read(file).get(key);
     } else if (name.endsWith(".safetensors")) {
       a = Safetensors.read(file).tensors().get(key);
+    } else if (isTorchCheckpoint(name)) {
+      a = TorchCheckpoint.readTensor(file, key);
     } else {
       throw new TensorFormatException(file.toString(), "unsupported " + role
-          + " file type (expected .npy, .npz or .safetensors)");
+          + " file type (expected .npy, .npz, .safetensors, or a PyTorch .pt/.pth checkpoint)");
     }
     if (a != null) {
       requireFinite(a, file, role);
@@ -76,6 +79,34 @@ public final class WeightFiles {
       flat = shape[d] == 0 ? flat : flat / shape[d];
     }
     return java.util.Arrays.toString(idx);
+  }
+
+  private static boolean isTorchCheckpoint(String lowerCaseName) {
+    return lowerCaseName.endsWith(".pt") || lowerCaseName.endsWith(".pth");
+  }
+
+  /** For a missing entry: the float tensors a multi-tensor file has and the flag that picks one. */
+  private static String entriesHint(Path file, String role) {
+    String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    java.util.Set<String> keys;
+    if (name.endsWith(".npz")) {
+      keys = Npz.read(file).keySet();
+    } else if (name.endsWith(".safetensors")) {
+      keys = Safetensors.read(file).tensors().keySet();
+    } else if (isTorchCheckpoint(name)) {
+      java.util.Set<String> floats = new java.util.LinkedHashSet<>();
+      TorchCheckpoint.tensorKeys(file).forEach((k, dtype) -> {
+        if (dtype.startsWith("float") || dtype.equals("bfloat16")) {
+          floats.add(k);
+        }
+      });
+      keys = floats;
+    } else {
+      return "";
+    }
+    String list = keys.stream().limit(8).collect(java.util.stream.Collectors.joining(", "))
+        + (keys.size() > 8 ? ", ... (" + keys.size() + " in all)" : "");
+    return " (float tensors: " + (keys.isEmpty() ? "none" : list) + "; choose one with --" + role + "-key)";
   }
 
   /** A float tensor (float16/32/64, bfloat16); uint8 is refused here because it needs a quantisation rule. */

@@ -51,33 +51,94 @@ public record TorchConvTranspose2d(
   }
 
   /**
-   * ONNX {@code ConvTranspose}: {@code pads = [top, left, bottom, right]}; when {@code outputShape} (H, W) is given,
-   * pads are derived from it as ONNX specifies for {@code auto_pad=NOTSET} ({@code SAME_UPPER} split: the extra
-   * row/column goes to the end).
+   * ONNX {@code ConvTranspose} with {@code auto_pad=NOTSET}: {@code pads = [top, left, bottom, right]}, or, when
+   * {@code outputShape} (H, W) is given, pads derived from it (see {@link #onnx(OnnxAutoPad, int[], int[], int[],
+   * int[], int, int[], int[], int[])}).
    */
   public static TorchConvTranspose2d onnx(int[] stride, int[] pads, int[] outputPadding, int[] dilation, int groups,
       int[] kernelShape, int[] inputShape, int[] outputShape) {
-    if (outputShape == null) {
-      if (pads == null || pads.length != 4) {
-        throw new IllegalArgumentException("Cannot create ONNX ConvTranspose geometry: pads must have 4 values (got "
-            + Arrays.toString(pads) + ")");
-      }
-      return new TorchConvTranspose2d(stride[0], stride[1], pads[0], pads[1], pads[2], pads[3],
+    return onnx(OnnxAutoPad.NOTSET, stride, pads, outputPadding, dilation, groups, kernelShape, inputShape,
+        outputShape);
+  }
+
+  /**
+   * ONNX {@code ConvTranspose} geometry for one input size, as ONNX's operator spec defines it:
+   * {@code total = stride*(in-1) + output_padding + ((k-1)*dilation+1) - output_shape} per axis, with
+   * {@code output_shape = in*stride} for {@code SAME_*} unless given; {@code SAME_UPPER} puts
+   * {@code floor(total/2)} at the start and the rest at the end, {@code NOTSET} and {@code SAME_LOWER} put
+   * {@code total - floor(total/2)} at the start. Floor division (as in ONNX's reference implementation) matters for
+   * a negative total, an {@code output_shape} larger than the full output: the missing rows/columns are added at
+   * the end as zeros (ONNX's {@code test_convtranspose_output_shape}), expressed here as extra output padding.
+   * For {@code NOTSET} with an {@code output_shape} smaller than the full output, implementations disagree: ONNX's
+   * reference implementation keeps zero pads and crops at the end, ONNX Runtime puts the odd pad at the end; this
+   * follows the operator spec's text (the odd pad at the start). ONNX's conformance cases do not tell them apart.
+   *
+   * @param pads {@code [top, left, bottom, right]} or {@code null} (zeros); only with {@code NOTSET} and no
+   *     {@code outputShape} may they be non-zero (ONNX ignores pads then; a conflict is refused here)
+   * @param kernelShape {@code {kH, kW}}
+   * @param inputShape source {@code {H, W}}
+   * @param outputShape requested {@code {H, W}} or {@code null}
+   * @throws IllegalArgumentException when the derived pads cannot be expressed (a negative start pad, or an output
+   *     more than {@code max(stride, dilation) - 1} larger than the full output)
+   */
+  public static TorchConvTranspose2d onnx(OnnxAutoPad autoPad, int[] stride, int[] pads, int[] outputPadding,
+      int[] dilation, int groups, int[] kernelShape, int[] inputShape, int[] outputShape) {
+    boolean explicitPads = pads != null && Arrays.stream(pads).anyMatch(v -> v != 0);
+    if (pads != null && pads.length != 4) {
+      throw new IllegalArgumentException("Cannot create ONNX ConvTranspose geometry: pads must have 4 values (got "
+          + Arrays.toString(pads) + ")");
+    }
+    if (autoPad == OnnxAutoPad.VALID && outputShape != null) {
+      throw new IllegalArgumentException("Cannot create ONNX ConvTranspose geometry: output_shape needs auto_pad"
+          + " notset, same_upper or same_lower (got valid)");
+    }
+    boolean derive = outputShape != null || autoPad == OnnxAutoPad.SAME_UPPER || autoPad == OnnxAutoPad.SAME_LOWER;
+    if (explicitPads && (derive || autoPad == OnnxAutoPad.VALID)) {
+      throw new IllegalArgumentException("Cannot create ONNX ConvTranspose geometry: pads " + Arrays.toString(pads)
+          + " exclude auto_pad " + autoPad.label() + (outputShape == null ? "" : " and output_shape"));
+    }
+    if (!derive) {
+      int[] p = pads == null ? new int[4] : pads;
+      return new TorchConvTranspose2d(stride[0], stride[1], p[0], p[1], p[2], p[3],
           outputPadding[0], outputPadding[1], dilation[0], dilation[1], groups);
     }
-    int[] p = new int[4];
-    for (int a = 0; a < 2; a++) {
-      int total = stride[a] * (inputShape[a] - 1) + outputPadding[a] + ((kernelShape[a] - 1) * dilation[a] + 1)
-          - outputShape[a];
-      if (total < 0) {
-        throw new IllegalArgumentException("Cannot create ONNX ConvTranspose geometry: output_shape "
-            + Arrays.toString(outputShape) + " is larger than the full output for input " + Arrays.toString(inputShape));
-      }
-      p[a] = total / 2;
-      p[a + 2] = total - total / 2;
+    if (outputShape != null && (outputShape.length != 2 || outputShape[0] < 1 || outputShape[1] < 1)) {
+      throw new IllegalArgumentException("Cannot create ONNX ConvTranspose geometry: output_shape must be two values"
+          + " >= 1 (got " + Arrays.toString(outputShape) + ")");
     }
-    return new TorchConvTranspose2d(stride[0], stride[1], p[0], p[1], p[2], p[3],
-        outputPadding[0], outputPadding[1], dilation[0], dilation[1], groups);
+    int[] start = new int[2];
+    int[] end = new int[2];
+    int[] op = outputPadding.clone();
+    for (int a = 0; a < 2; a++) {
+      long target = outputShape != null ? outputShape[a] : (long) inputShape[a] * stride[a];
+      long full = (long) stride[a] * (inputShape[a] - 1) + outputPadding[a] + (long) (kernelShape[a] - 1) * dilation[a]
+          + 1;
+      long total = full - target;
+      long half = Math.floorDiv(total, 2L);
+      long s = autoPad == OnnxAutoPad.SAME_UPPER ? half : total - half;
+      long e = total - s;
+      String axis = a == 0 ? "height" : "width";
+      if (s < 0) {
+        throw new IllegalArgumentException("Cannot create ONNX ConvTranspose geometry: " + axis + " output "
+            + target + " for input " + inputShape[a] + " needs start pad " + s + " (auto_pad " + autoPad.label()
+            + ", full output " + full + "); convt cannot pad before the first output row/column");
+      }
+      if (e < 0) {
+        long extra = outputPadding[a] - e;
+        if (extra >= Math.max(stride[a], dilation[a])) {
+          throw new IllegalArgumentException("Cannot create ONNX ConvTranspose geometry: " + axis + " output "
+              + target + " exceeds the full output " + full + " for input " + inputShape[a] + " by " + (-e)
+              + "; convt adds at most max(stride, dilation) - 1 - output_padding = "
+              + (Math.max(stride[a], dilation[a]) - 1 - outputPadding[a]) + " zero rows/columns at the end");
+        }
+        op[a] = (int) extra;
+        e = 0;
+      }
+      start[a] = (int) s;
+      end[a] = (int) e;
+    }
+    return new TorchConvTranspose2d(stride[0], stride[1], start[0], start[1], end[0], end[1],
+        op[0], op[1], dilation[0], dilation[1], groups);
   }
 
   /** The MPS descriptor for a layer with these channel counts and kernel size. */

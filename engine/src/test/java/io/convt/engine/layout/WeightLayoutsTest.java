@@ -90,15 +90,15 @@ class WeightLayoutsTest {
 
   @Test
   void onnxOutputShapeDerivesAsymmetricPads() {
-    // in 5, k 3, s 2, d 1, op 0: full = 11; output_shape 10 -> total 1 -> begin 0, end 1 (SAME_UPPER split)
+    // in 5, k 3, s 2, d 1, op 0: full = 11. Height 10 -> total 1, NOTSET puts the odd one at the START
+    // (pads[start] = total - total/2 = 1, pads[end] = total/2 = 0); width 9 -> total 2 -> 1 and 1.
     TorchConvTranspose2d g = TorchConvTranspose2d.onnx(new int[] {2, 2}, null, new int[] {0, 0}, new int[] {1, 1}, 1,
         new int[] {3, 3}, new int[] {5, 5}, new int[] {10, 9});
-    assertEquals(0, g.padTop());
-    assertEquals(1, g.padBottom());
+    assertEquals(1, g.padTop());
+    assertEquals(0, g.padBottom());
     assertEquals(1, g.padLeft());
     assertEquals(1, g.padRight());
     assertArrayEquals(new int[] {10, 9}, g.outputSize(5, 5, 3, 3));
-    // Asymmetric pads give the same result as cropping a PyTorch output: check the kernel's size agrees.
     float[] w = new float[9];
     ConvTranspose k = g.kernel(WeightLayout.PYTORCH, w, new int[] {1, 1, 3, 3}, null, KernelOptions.defaults(), "onnx");
     try (RootAllocator a = new RootAllocator();

@@ -19,13 +19,13 @@ import picocli.CommandLine.Option;
     description = "Run the transposed convolution over images or tensor datasets (npy, parquet, PNG/JPEG/BMP).")
 public final class InferCommand implements Callable<Integer> {
   @Option(names = "--input", required = true, paramLabel = "PATH",
-      description = "A .npy stack [N,C,H,W], a directory/glob of images, or a parquet tensor dataset.")
+      description = "A .npy stack [N,C,H,W], a directory/glob of images, a parquet tensor dataset or arrow IPC files.")
   String input;
 
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory (committed atomically).")
   String output;
 
-  @Option(names = "--format", paramLabel = "FMT", description = "Output format: parquet (default), png or jpeg (output.format).")
+  @Option(names = "--format", paramLabel = "FMT", description = "Output format: parquet (default), arrow, png or jpeg (output.format).")
   String format;
 
   @Option(names = "--input-format", paramLabel = "FMT", description = "auto, npy, images, spark-image, parquet or arrow (input.format).")
