@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
@@ -155,6 +156,32 @@ public final class GradientAccumulator {
     }
     records += other.records;
     return this;
+  }
+
+  /**
+   * This partial (sealed first) split by the aligned nodes of {@code 2^level} records that hold its blocks: the
+   * blocks inside one such node form that node's part; a block larger than the node is a part of its own. Parts are
+   * keyed by the start of their node (or large block), in increasing order. Every block keeps its value, so the
+   * parts merged back in any grouping and order give this partial's bits; this is how partials are sent up a
+   * reduction tree one node at a time.
+   *
+   * <p>A part's {@link #records()} is 0: the accumulator does not know how its records fall into blocks, so a
+   * caller that needs per-part counts keeps them itself.
+   *
+   * @param level node size exponent, 0 to 62
+   */
+  public NavigableMap<Long, GradientAccumulator> splitByNode(int level) {
+    if (level < 0 || level > 62) {
+      throw new IllegalArgumentException("Cannot split gradient accumulator: level must be in [0, 62], got " + level);
+    }
+    seal();
+    TreeMap<Long, GradientAccumulator> parts = new TreeMap<>();
+    for (Block b : blocks.values()) {
+      long key = b.level() >= level ? b.start() : b.start() >> level << level;
+      // blocks of one partial are already maximal (no two siblings), so they go in as they are
+      parts.computeIfAbsent(key, k -> empty(weightCount, biasCount)).blocks.put(b.start(), b);
+    }
+    return parts;
   }
 
   /** The final sums as double (weights then biases, length {@code weightCount + biasCount}). */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +97,43 @@ class GradientAccumulatorTest {
         assertEquals(naive[j], ref[j], 1e-13 * mag[j] + 1e-300);
       }
     }
+  }
+
+  @Test
+  void partsSplitByNodeMergeBackToTheSameBitsInAnyOrder() {
+    int n = 257;
+    float[][] g = records(n, 5);
+    double[] ref = partitioned(g, null, new Random(0), false);
+    Random r = new Random(9);
+    for (int trial = 0; trial < 30; trial++) {
+      int level = r.nextInt(10);
+      int cut = 1 + r.nextInt(n - 1);
+      List<GradientAccumulator> parts = new ArrayList<>();
+      for (int[] range : new int[][] {{0, cut}, {cut, n}}) {
+        GradientAccumulator a = GradientAccumulator.forRange(range[0], range[1], W, B);
+        for (int i = range[0]; i < range[1]; i++) {
+          add(a, i, g[i], null);
+        }
+        long previous = -1;
+        for (Map.Entry<Long, GradientAccumulator> e : a.splitByNode(level).entrySet()) {
+          assertEquals(0, e.getKey() % (1L << level), "part keys are node (or larger block) starts");
+          assertTrue(e.getKey() > previous, "parts in increasing order");
+          previous = e.getKey();
+          parts.add(GradientAccumulator.fromBytes(e.getValue().toBytes()));
+        }
+      }
+      Collections.shuffle(parts, r);
+      GradientAccumulator sum = GradientAccumulator.empty(W, B);
+      for (GradientAccumulator p : parts) {
+        sum.merge(p);
+      }
+      double[] got = sum.finishDouble();
+      for (int i = 0; i < ref.length; i++) {
+        assertEquals(Double.doubleToRawLongBits(ref[i]), Double.doubleToRawLongBits(got[i]),
+            "level=" + level + " cut=" + cut + " element " + i);
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> GradientAccumulator.forRange(0, 1, W, B).splitByNode(63));
   }
 
   @Test

@@ -90,11 +90,14 @@ public final class GradientOutputs {
     s.put("gradient_sha256", sha);
     s.put("grad_input_dir", request.gradInputDir());
     s.put("seconds", seconds);
-    // the reduction: partial sums the tasks shipped, and the driver's ordered merge of them
+    // the reduction: partial sums the gradient tasks wrote, the executors' tree merge, what reached the driver
     s.put("pass_seconds", totals.passSeconds());
-    s.put("reduce_seconds", totals.reduceSeconds());
-    s.put("reduce_share", totals.passSeconds() > 0 ? totals.reduceSeconds() / totals.passSeconds() : 0.0);
+    s.put("reduce_seconds", Double.isNaN(totals.reduceSeconds()) ? null : totals.reduceSeconds());
+    s.put("reduce_share", totals.passSeconds() > 0 && !Double.isNaN(totals.reduceSeconds())
+        ? totals.reduceSeconds() / totals.passSeconds() : null);
+    s.put("reduce_rounds", totals.reduceRounds());
     s.put("partial_bytes", totals.partialBytes());
+    s.put("driver_received_bytes", totals.driverReceivedBytes() < 0 ? null : totals.driverReceivedBytes());
     s.put("layer", layer.spec().describe());
     try {
       AtomicFiles.write(outDir.resolve("run-summary.json"), JSON.writeValueAsBytes(s));

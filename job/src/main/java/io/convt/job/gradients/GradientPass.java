@@ -4,29 +4,28 @@ import io.convt.job.LayerWeights;
 import io.convt.job.SparkErrors;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.TaskContext;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
+import scala.Tuple2;
 
 /**
  * One distributed gradient pass in plain Spark stages (no barrier mode): the driver splits the record range into
- * contiguous slices, one per partition, broadcasts the weights, each task returns the {@link PartialGradients} of
- * its slice, and the driver merges the collected partials in slice order.
+ * contiguous slices, one per partition, and broadcasts the weights; each task computes the {@link PartialGradients}
+ * of its slice; the executors merge the partials up a fixed tree over the record index ({@link ReductionTree}, one
+ * shuffle round per materialised level), and only the root's finished sums come back to the driver.
  *
  * <p>Why the result is bit-identical whatever the cluster does: a partial is a pure function of (weights, slice),
- * so retried and speculative attempts produce the same bytes and Spark keeps exactly one result per partition;
- * {@code collect} returns them in partition order, never task-completion order (unlike {@code reduce} or
- * {@code treeAggregate}); and the partials themselves are sums keyed by global record index, whose merge does not
- * depend on where slice boundaries fall, so 1, 3 or 7 partitions, one executor or many, give the same bits.
+ * so retried and speculative attempts produce the same bytes and Spark keeps exactly one output per partition; the
+ * partials are sums keyed by global record index whose every tree node is a function of its records alone, so
+ * where slice boundaries fall, which task merges which node and in which order blocks arrive change no bit; 1, 3
+ * or 64 partitions, one executor or many, give the same bits as the single-JVM sum over the same records.
  */
 public final class GradientPass {
-  /**
-   * Test hook (local mode only, where tasks run in the driver's JVM): the first attempt of the task whose slice
-   * starts at this record fails, so tests can prove a retried task changes no bit. -1 (the default) disables it.
-   */
-  static volatile long failFirstAttemptOfSlice = -1;
-
   private GradientPass() {}
 
   /**
@@ -42,47 +41,54 @@ public final class GradientPass {
     }
     long started = System.nanoTime();
     List<long[]> slices = slices(first, count, request.partitions());
+    long smallest = Long.MAX_VALUE;
+    for (long[] s : slices) {
+      smallest = Math.min(smallest, s[1]);
+    }
+    ReductionTree tree = ReductionTree.of(first, count, smallest);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<LayerWeights> bw = jsc.broadcast(weights);
     Broadcast<GradientsRequest> br = jsc.broadcast(request);
-    List<PartialGradients> partials;
+    JavaRDD<long[]> sliceRdd = jsc.parallelize(slices, slices.size());
+    List<RootGradients> roots;
+    long endMillis;
+    PassMetrics metrics = new PassMetrics(spark.sparkContext(), UUID.randomUUID().toString(), sliceRdd.id());
+    boolean counted;
     try {
-      partials = jsc.parallelize(slices, slices.size())
-          .map(s -> {
-            failForTest(s[0]);
-            return PartitionGradients.compute(br.value(), bw.value(), s[0], (int) s[1]);
-          })
-          .collect();
+      int firstLevel = tree.level(0);
+      JavaPairRDD<Long, PartialGradients> nodes = sliceRdd.flatMapToPair(s -> PartitionGradients
+          .compute(br.value(), bw.value(), s[0], (int) s[1]).splitByNode(firstLevel).stream()
+          .map(e -> new Tuple2<>(e.getKey(), e.getValue())).iterator());
+      for (int r = 0; r < tree.rounds(); r++) {
+        if (r > 0) {
+          int level = tree.level(r);
+          nodes = nodes.mapToPair(t -> new Tuple2<>(ReductionTree.key(t._1(), level), t._2()));
+        }
+        // A task's parts have distinct keys, and so has a round's output: nothing to combine on the map side.
+        nodes = nodes.combineByKey(v -> v, PartialGradients::merge, PartialGradients::merge, tree.partitioner(r),
+            false, null);
+      }
+      roots = nodes.values().map(PartialGradients::finish).collect();
+      endMillis = System.currentTimeMillis();
+      counted = metrics.awaitJobs();
     } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared by Scala
       throw SparkErrors.unwrap(e);
     } finally {
+      metrics.close();
       bw.destroy();
       br.destroy();
     }
-    long merging = System.nanoTime();
-    PartialGradients total = PartialGradients.mergeInOrder(partials);
-    long merged = System.nanoTime();
-    if (total.records() != count) {
-      throw new IllegalStateException("Cannot complete gradient pass: " + total.records() + " of " + count
-          + " records arrived (a slice is missing)");
+    long finished = System.nanoTime();
+    if (roots.size() != 1 || roots.get(0).records() != count) {
+      throw new IllegalStateException("Cannot complete gradient pass: " + (roots.isEmpty() ? 0 : roots.get(0).records())
+          + " of " + count + " records in " + roots.size() + " root(s) (a slice is missing)");
     }
-    return new GradientTotals(total.weightGradient(), total.biasGradient(), total.loss(), total.records(),
-        (merged - started) / 1e9, (merged - merging) / 1e9, partialBytes(partials));
-  }
-
-  private static long partialBytes(List<PartialGradients> partials) {
-    long n = 0;
-    for (PartialGradients p : partials) {
-      n += p.serializedSize();
-    }
-    return n;
-  }
-
-  private static void failForTest(long sliceStart) {
-    TaskContext task = TaskContext.get();
-    if (sliceStart == failFirstAttemptOfSlice && task != null && task.attemptNumber() == 0) {
-      throw new IllegalStateException("injected failure of the first attempt of the slice at record " + sliceStart);
-    }
+    RootGradients root = roots.get(0);
+    long stageEnd = metrics.gradientStageEndMillis();
+    double reduceSeconds = stageEnd > 0 ? Math.max(0, endMillis - stageEnd) / 1e3 : Double.NaN;
+    return new GradientTotals(root.weightGradient(), root.biasGradient(), root.loss(), root.records(),
+        (finished - started) / 1e9, reduceSeconds, metrics.partialBytes(),
+        counted ? metrics.driverReceivedBytes() : -1, tree.rounds());
   }
 
   /**

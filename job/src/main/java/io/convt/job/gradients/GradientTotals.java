@@ -10,9 +10,13 @@ import io.convt.engine.train.LossSum;
  * @param biasGradient {@code [Cout]}
  * @param loss exact sum of the records' element-loss sums (empty when upstream gradients were given)
  * @param records records covered
- * @param passSeconds wall time of the whole pass (broadcast, tasks, collect, merge)
- * @param reduceSeconds wall time of the driver's ordered merge of the collected partials
- * @param partialBytes serialized size of the partials the tasks sent to the driver
+ * @param passSeconds wall time of the whole pass (broadcast, tasks, reduction, collect)
+ * @param reduceSeconds wall time from the end of the gradient stage to the root's result on the driver (the
+ *     executors' tree reduction), NaN if Spark did not report the stage's end
+ * @param partialBytes shuffle bytes the gradient tasks wrote (their partial sums, input of the reduction)
+ * @param driverReceivedBytes serialized task-result bytes the driver received in the pass (Spark's
+ *     {@code resultSize}, every attempt), -1 if the listener events did not arrive in time
+ * @param reduceRounds shuffle rounds of the tree reduction
  */
 public record GradientTotals(float[] weightGradient, float[] biasGradient, LossSum loss, long records,
-    double passSeconds, double reduceSeconds, long partialBytes) {}
+    double passSeconds, double reduceSeconds, long partialBytes, long driverReceivedBytes, int reduceRounds) {}

@@ -1,20 +1,51 @@
 package io.convt.job.gradients;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.convt.engine.train.Loss;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A task that fails and is retried (local[2,3]: up to 3 attempts) changes no bit of the gradients. */
+/**
+ * Retried tasks change no bit of the gradients. The retries are made from the test side: a listener kills the
+ * first attempt of every task of the pass (gradient and reduction stages) as it starts, and Spark reschedules
+ * killed attempts; the test checks that some attempt really ran again.
+ */
 class GradientRetryTest {
   static SparkSession spark;
 
   @TempDir Path tmp;
+
+  /** Kills every first attempt while armed and counts the attempts that ran after a kill. */
+  static final class KillFirstAttempts extends SparkListener {
+    volatile boolean armed;
+    final AtomicInteger killed = new AtomicInteger();
+    final AtomicInteger retriedAndSucceeded = new AtomicInteger();
+
+    @Override
+    public void onTaskStart(SparkListenerTaskStart e) {
+      if (armed && e.taskInfo().attemptNumber() == 0) {
+        killed.incrementAndGet();
+        spark.sparkContext().killTaskAttempt(e.taskInfo().taskId(), false, "test: retry every task once");
+      }
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd e) {
+      if (armed && e.taskInfo().attemptNumber() > 0 && e.taskInfo().successful()) {
+        retriedAndSucceeded.incrementAndGet();
+      }
+    }
+  }
 
   @BeforeAll
   static void start() {
@@ -25,24 +56,35 @@ class GradientRetryTest {
 
   @AfterAll
   static void stop() {
-    GradientPass.failFirstAttemptOfSlice = -1;
     spark.stop();
   }
 
+  private static GradientOutputs.Result retried(GradientsRequest r, Path out) {
+    KillFirstAttempts killer = new KillFirstAttempts();
+    spark.sparkContext().addSparkListener(killer);
+    try {
+      killer.armed = true;
+      GradientOutputs.Result res = GradientsJob.run(spark, GradientsJobTest.fixtureLayer(), r, out);
+      assertTrue(res.summary().get("driver_received_bytes") != null, "the pass's events arrived");
+      assertTrue(killer.retriedAndSucceeded.get() > 0, "no task was retried (" + killer.killed.get() + " kills)");
+      return res;
+    } finally {
+      killer.armed = false;
+      spark.sparkContext().removeSparkListener(killer);
+    }
+  }
+
   @Test
-  void aRetriedTaskGivesTheSameBits() {
+  void retriedTasksGiveTheSameBits() {
     Path fix = GradientsJobTest.FIX;
     GradientsRequest r = GradientsRequest.withTarget(fix.resolve("x.npy"), fix.resolve("t.npy"),
         Loss.parse("l1", "mean"), 3);
     GradientOutputs.Result clean = GradientsJob.run(spark, GradientsJobTest.fixtureLayer(), r, tmp.resolve("a"));
-    long sliceStart = GradientPass.slices(0, 7, 3).get(1)[0];
-    GradientPass.failFirstAttemptOfSlice = sliceStart;
-    try {
-      GradientOutputs.Result retried = GradientsJob.run(spark, GradientsJobTest.fixtureLayer(), r, tmp.resolve("b"));
-      assertEquals(clean.sha256(), retried.sha256());
-      assertEquals(clean.summary().get("loss"), retried.summary().get("loss"));
-    } finally {
-      GradientPass.failFirstAttemptOfSlice = -1;
-    }
+    GradientOutputs.Result again = retried(r, tmp.resolve("b"));
+    assertEquals(clean.sha256(), again.sha256());
+    assertEquals(clean.summary().get("loss"), again.summary().get("loss"));
+    // Two reduction rounds (40 slices of 100 records: levels 3 and 7), every task retried: still the same bits.
+    GradientsRequest g = GradientReductionTest.generated(tmp, 100, 40);
+    assertEquals(GradientReductionTest.GENERATED_100_SHA, retried(g, tmp.resolve("c")).sha256());
   }
 }
