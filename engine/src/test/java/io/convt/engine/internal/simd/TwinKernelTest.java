@@ -104,6 +104,12 @@ class TwinKernelTest {
     // weight gradient in rounds of several images per packing, bias blocks split over threads with a channel tail
     g.add(new Geometry("image_rounds_bias_tail", 5, 4, 6, 2 * l + 1, 2 * l + 3, 1, 3, 2, 1, true, NeuronType.NONE,
         seed++));
+    // a few output channels on wide rows (several register blocks per stride phase): stride phases, odd channel
+    // counts, slices and clip, dilation, one to four outputs, neurons
+    g.add(new Geometry("pixels_s2_cout3", 2, 5, 40, 33, 3, 1, 4, 2, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("pixels_s1_dil2_cout4", 1, 4, 70, 5, 4, 1, 3, 1, 2, false, NeuronType.RELU, seed++));
+    g.add(new Geometry("pixels_s3_cout1", 1, 4, 40, 16, 1, 1, 5, 3, 1, true, NeuronType.TANH, seed++));
+    g.add(new Geometry("pixels_s4_k7_cout2", 2, 3, 40, 7, 2, 1, 7, 4, 1, false, NeuronType.NONE, seed++));
     return g.stream();
   }
 
