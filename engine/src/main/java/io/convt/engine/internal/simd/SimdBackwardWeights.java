@@ -30,12 +30,8 @@ final class SimdBackwardWeights {
     if (SimdWeightsDirect.applies(p)) {
       SimdWeightsDirect.run(p, src, g, gW, threads);
     } else if (depthwise) {
-      Parallel.forRange(tasks, threads, (from, to) -> {
-        float[] acc = new float[2 * L];
-        for (int i = from; i < to; i++) {
-          depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), acc);
-        }
-      });
+      // one task per tap, claimed one at a time: taps at the border reach fewer pixels than interior ones
+      Parallel.forClaimed(tasks, threads, i -> depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), new float[2 * L]));
     } else {
       dense(p, src, g, gW, threads, tasks, chunks, obs, oBlocks, per);
     }
