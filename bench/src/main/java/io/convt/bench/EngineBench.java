@@ -27,7 +27,8 @@ import java.util.Set;
  * reports the median. GFLOP/s use the suite's formula {@code 2·N·Cin·(Cout/groups)·kH·kW·H·W} for every pass.
  *
  * <p>Usage: {@code EngineBench --shapes-file shapes.json [--shapes a,b] [--threads 1,2] [--passes fwd,bwd_d,bwd_w]
- * [--budget 1.0] --out FILE.tsv}. Writes TSV rows {@code shape, N, pass, threads, gflops_median}.
+ * [--budget 1.0] [--warmup SECONDS] --out FILE.tsv}. Writes TSV rows {@code shape, N, pass, threads, gflops_median,
+ * ms_median, backend, cpu_ms_median}.
  */
 public final class EngineBench {
   private EngineBench() {}
@@ -44,6 +45,9 @@ public final class EngineBench {
     List<String> passes = List.of("fwd", "bwd_d", "bwd_w");
     double budget = 1.0;
     double minSample = 0.05;
+    // minimum warm-up per row: under heavy load C2 can take seconds to compile a kernel, and a row measured before
+    // that runs C1 code that looks steady
+    double warmup = 0;
     int repsMin = 3;
     int repsMax = 9;
     Set<Integer> batches = new HashSet<>();
@@ -58,6 +62,7 @@ public final class EngineBench {
         case "--batches": for (String s : v.split(",")) { batches.add(Integer.parseInt(s)); } i++; break;
         case "--budget": budget = Double.parseDouble(v); i++; break;
         case "--min-sample": minSample = Double.parseDouble(v); i++; break;
+        case "--warmup": warmup = Double.parseDouble(v); i++; break;
         case "--out": out = v; i++; break;
         default:
           System.err.println("EngineBench: Cannot parse arguments: unknown option '" + a + "'");
@@ -71,7 +76,7 @@ public final class EngineBench {
     KernelBackend backend = KernelBackends.defaultBackend();
     JsonNode root = new ObjectMapper().readTree(new File(shapesFile));
     List<String> rows = new ArrayList<>();
-    rows.add("shape\tN\tpass\tthreads\tgflops_median\tms_median\tbackend");
+    rows.add("shape\tN\tpass\tthreads\tgflops_median\tms_median\tbackend\tcpu_ms_median");
     for (JsonNode s : root.get("shapes")) {
       String name = s.get("name").asText();
       if (!only.isEmpty() && !only.contains(name)) {
@@ -85,11 +90,12 @@ public final class EngineBench {
         Case c = build(name, n, s);
         for (String pass : passes) {
           for (int t : threads) {
-            double[] ms = measure(backend, c, pass, t, budget, minSample, repsMin, repsMax);
+            double[][] msCpu = measure(backend, c, pass, t, budget, minSample, repsMin, repsMax, warmup);
+            double[] ms = msCpu[0];
             double median = ms[ms.length / 2];
             double gflops = c.flops() / (median * 1e6);
-            String row = String.format("%s\t%d\t%s\t%d\t%.2f\t%.4f\t%s", name, n, pass, t, gflops, median,
-                backend.name());
+            String row = String.format("%s\t%d\t%s\t%d\t%.2f\t%.4f\t%s\t%.4f", name, n, pass, t, gflops, median,
+                backend.name(), msCpu[1][msCpu[1].length / 2]);
             System.err.println(row);
             rows.add(row);
           }
@@ -158,14 +164,18 @@ public final class EngineBench {
     }
   }
 
-  /** Sorted per-call milliseconds of each sample. */
-  private static double[] measure(KernelBackend k, Case c, String pass, int threads, double budget,
-      double minSample, int repsMin, int repsMax) {
+  /**
+   * Sorted per-call milliseconds of each sample: wall time, and CPU time summed over the JVM's threads (on a core
+   * shared with other processes the wall time shows the share the scheduler gave; the CPU time shows the kernel).
+   */
+  private static double[][] measure(KernelBackend k, Case c, String pass, int threads, double budget,
+      double minSample, int repsMin, int repsMax, double warmup) {
     // warm-up: at least max(0.5 s, budget/2) and 5 calls, then until the speed is steady. A code path's first use
     // (the first small-Cout data gradient, the first weight gradient of the run) runs interpreted Vector API code
     // for up to ~1.5 s before C2 compiles it, and a fixed 0.5 s measured that, not the kernel (dcgan_proj bwd_w
-    // 0.12 vs 0.53 GFLOP/s alone). Windows of >= 0.1 s until one is within 5 % of the one before, at most 5 s more.
-    long warmEnd = System.nanoTime() + (long) (Math.max(0.5, budget * 0.5) * 1e9);
+    // 0.12 vs 0.53 GFLOP/s alone). Windows of >= 0.1 s until one is within 5 % of the one before, at most 5 s more;
+    // --warmup raises the first part (under load C2 compiles a kernel late and C1 code also looks steady).
+    long warmEnd = System.nanoTime() + (long) (Math.max(warmup, Math.max(0.5, budget * 0.5)) * 1e9);
     int calls = 0;
     while (calls < 5 || System.nanoTime() < warmEnd) {
       once(k, c, pass, threads);
@@ -191,14 +201,33 @@ public final class EngineBench {
     double oneSec = Math.max(1e-7, (System.nanoTime() - t0) / 1e9);
     int perSample = (int) Math.max(1, Math.ceil(minSample / oneSec));
     List<Double> samples = new ArrayList<>();
+    List<Double> cpu = new ArrayList<>();
     long end = System.nanoTime() + (long) (budget * 1e9);
     while (samples.size() < repsMin || (samples.size() < repsMax && System.nanoTime() < end)) {
+      long[] ids = THREADS.getAllThreadIds();
+      long cpu0 = cpuNanos(ids);
       long s = System.nanoTime();
       for (int i = 0; i < perSample; i++) {
         once(k, c, pass, threads);
       }
       samples.add((System.nanoTime() - s) / 1e6 / perSample);
+      // threads that started during the sample (pool workers of a new parallelism) count from zero
+      long[] after = THREADS.getAllThreadIds();
+      cpu.add((cpuNanos(after) - cpu0 + 0.0) / 1e6 / perSample);
     }
-    return samples.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return new double[][] {samples.stream().mapToDouble(Double::doubleValue).sorted().toArray(),
+        cpu.stream().mapToDouble(Double::doubleValue).sorted().toArray()};
+  }
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /** CPU time of the given threads (ended threads count as 0). */
+  private static long cpuNanos(long[] ids) {
+    long sum = 0;
+    for (long id : ids) {
+      sum += Math.max(0, THREADS.getThreadCpuTime(id));
+    }
+    return sum;
   }
 }

@@ -18,29 +18,24 @@ final class SimdBackwardData {
     final float[] packed = plan.backwardDataWeights(w);
     final long[] colMask = plan.backwardColumnMasks();
     final int rows = p.images() * p.srcH();
-    final boolean depthwise = plan.backwardDataKind() == SimdPlan.Kind.DEPTHWISE;
-    // DENSE, as in the forward pass: input-channel blocks run over a chunk of rows so their weights stay in L2, and
-    // groups of rows share each pass over a weight panel
-    final int chunk = depthwise ? rows : SimdForward.rowChunk(p.dstW() * p.dstC() * p.strideY());
-    final int cb = plan.cbi();
-    final int rowFloats = (p.srcW() + 1) * cb;
-    final int group = SimdForward.rowsPerGroup(rowFloats);
-    Parallel.forRange(rows, threads, (from, to) -> {
-      int[] vs = new int[p.kH()];
-      int[] kys = new int[p.kH()];
-      int[] blocks = new int[2 * p.srcW()];
-      int nb = 0;
-      for (int ix = 0; ix < p.srcW(); ) {
-        long m = colMask[ix];
-        int np = 1;
-        while (np < PB && ix + np < p.srcW() && colMask[ix + np] == m) {
-          np++;
-        }
-        blocks[nb++] = ix;
-        blocks[nb++] = np;
-        ix += np;
+    // register blocks of up to PB source columns with the same kernel-column mask: [first column, pixels]...
+    final int[] blocks = new int[2 * p.srcW()];
+    int count = 0;
+    for (int ix = 0; ix < p.srcW(); ) {
+      long m = colMask[ix];
+      int np = 1;
+      while (np < PB && ix + np < p.srcW() && colMask[ix + np] == m) {
+        np++;
       }
-      if (depthwise) {
+      blocks[count++] = ix;
+      blocks[count++] = np;
+      ix += np;
+    }
+    final int nb = count;
+    if (plan.backwardDataKind() == SimdPlan.Kind.DEPTHWISE) {
+      Parallel.forRange(rows, threads, (from, to) -> {
+        int[] vs = new int[p.kH()];
+        int[] kys = new int[p.kH()];
         int[] aOff = new int[p.kH() * p.kW()];
         int[] bOff = new int[p.kH() * p.kW()];
         int[] pixelIn = new int[PB];
@@ -51,53 +46,72 @@ final class SimdBackwardData {
           depthwiseRow(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask, blocks, nb, gradIn, srcRow(p, r), aOff,
               bOff, pixelIn, pixelOut);
         }
+      });
+      return;
+    }
+    // destination column of each block's first pixel per kernel column, or -1 where the column does not reach it
+    final int[] blockU = new int[nb / 2 * p.kW()];
+    for (int bi = 0; bi < nb / 2; bi++) {
+      for (int kx = 0; kx < p.kW(); kx++) {
+        blockU[bi * p.kW() + kx] = (colMask[blocks[2 * bi]] >>> kx & 1) != 0 ? u(p, blocks[2 * bi], kx) : -1;
+      }
+    }
+    // DENSE, as in the forward pass: a task is (chunk of source rows, group, input-channel block), claimed in that
+    // order, so a block's weights stay in L2 while the chunk's rows stream past, groups of rows share each pass over
+    // a weight panel, and at N = 1 the threads split the channel blocks rather than the few rows
+    final int cb = plan.cbi();
+    final int ilBlocks = (p.cig() + cb - 1) / cb;
+    final int chunk = SimdForward.taskRows(rows, SimdForward.rowChunk(p.dstW() * p.dstC() * p.strideY()),
+        p.groups() * ilBlocks, threads);
+    final int chunks = (rows + chunk - 1) / chunk;
+    final int rowFloats = (p.srcW() + 1) * cb;
+    final int group = SimdForward.rowsPerGroup(rowFloats);
+    final boolean fewOutputs = p.cog() < SMALL_COUT;
+    final java.util.concurrent.ConcurrentLinkedQueue<SimdForward.RowScratch> pool =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    Parallel.forClaimed(chunks * p.groups() * ilBlocks, threads, task -> {
+      int gr = task / ilBlocks % p.groups();
+      int il0 = task % ilBlocks * cb;
+      int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
+      if (il0 >= ilEnd) {
         return;
       }
-      // destination column of each block's first pixel per kernel column, or -1 where the column does not reach it
-      int[] blockU = new int[nb / 2 * p.kW()];
-      for (int bi = 0; bi < nb / 2; bi++) {
-        for (int kx = 0; kx < p.kW(); kx++) {
-          blockU[bi * p.kW() + kx] = (colMask[blocks[2 * bi]] >>> kx & 1) != 0 ? u(p, blocks[2 * bi], kx) : -1;
-        }
+      SimdForward.RowScratch sc = pool.poll();
+      if (sc == null) {
+        sc = new SimdForward.RowScratch(p.kH(), group, group * rowFloats);
       }
-      int[] tapRows = new int[group * p.kH()];
-      float[] out = new float[group * rowFloats];
-      boolean fewOutputs = p.cog() < SMALL_COUT;
-      int[] aOff = new int[fewOutputs ? p.kH() * p.kW() * p.cog() : 0];
-      int[] bOff = new int[aOff.length];
-      for (int r0 = from; r0 < to; r0 += chunk) {
-        int r1 = Math.min(to, r0 + chunk);
-        for (int gr = 0; gr < p.groups(); gr++) {
-          int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
-          for (int il0 = 0; il0 < ilEnd; il0 += cb) {
-            for (int g0 = r0; g0 < r1; g0 += group) {
-              int g1 = Math.min(r1, g0 + group);
-              for (int r = g0; r < g1; r++) {
-                int nTaps = rowTaps(p, r % p.srcH(), kys, vs);
-                int dstBase = (p.dstImage0() + r / p.srcH()) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo()
-                    + gr * p.cog();
-                java.util.Arrays.fill(tapRows, (r - g0) * p.kH(), (r - g0 + 1) * p.kH(), -1);
-                for (int ti = 0; ti < nTaps; ti++) {
-                  tapRows[(r - g0) * p.kH() + kys[ti]] = dstBase + (p.clipY() + vs[ti]) * p.dstW() * p.dstC();
-                }
-              }
-              if (fewOutputs) {
-                listRows(plan, p, gradOut, packed, tapRows, g1 - g0, blocks, nb, blockU, colMask, out, rowFloats, gr,
-                    il0, aOff, bOff);
-              } else {
-                denseRows(plan, p, gradOut, packed, tapRows, g1 - g0, blocks, nb, blockU, out, rowFloats, gr, il0);
-              }
-              int c = gr * p.cig() + il0;
-              int nc = Math.min(cb, ilEnd - il0);
-              for (int r = g0; r < g1; r++) {
-                for (int ix = 0; ix < p.srcW(); ix++) {
-                  System.arraycopy(out, (r - g0) * rowFloats + ix * cb, gradIn, srcRow(p, r) + ix * p.srcC() + c, nc);
-                }
-              }
-            }
+      int[] aOff = fewOutputs ? new int[p.kH() * p.kW() * p.cog()] : null;
+      int[] bOff = fewOutputs ? new int[aOff.length] : null;
+      int r0 = task / (p.groups() * ilBlocks) * chunk;
+      int r1 = Math.min(rows, r0 + chunk);
+      // groups of equal size, as in the forward pass
+      int step = (r1 - r0 + (r1 - r0 + group - 1) / group - 1) / ((r1 - r0 + group - 1) / group);
+      for (int g0 = r0; g0 < r1; g0 += step) {
+        int g1 = Math.min(r1, g0 + step);
+        for (int r = g0; r < g1; r++) {
+          int nTaps = rowTaps(p, r % p.srcH(), sc.kys, sc.iys);
+          int dstBase = (p.dstImage0() + r / p.srcH()) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo()
+              + gr * p.cog();
+          java.util.Arrays.fill(sc.tapRows, (r - g0) * p.kH(), (r - g0 + 1) * p.kH(), -1);
+          for (int ti = 0; ti < nTaps; ti++) {
+            sc.tapRows[(r - g0) * p.kH() + sc.kys[ti]] = dstBase + (p.clipY() + sc.iys[ti]) * p.dstW() * p.dstC();
+          }
+        }
+        if (fewOutputs) {
+          listRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, nb, blockU, colMask, sc.acc, rowFloats, gr,
+              il0, aOff, bOff);
+        } else {
+          denseRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, nb, blockU, sc.acc, rowFloats, gr, il0);
+        }
+        int c = gr * p.cig() + il0;
+        int nc = Math.min(cb, ilEnd - il0);
+        for (int r = g0; r < g1; r++) {
+          for (int ix = 0; ix < p.srcW(); ix++) {
+            System.arraycopy(sc.acc, (r - g0) * rowFloats + ix * cb, gradIn, srcRow(p, r) + ix * p.srcC() + c, nc);
           }
         }
       }
+      pool.add(sc);
     });
   }
 

@@ -30,64 +30,99 @@ final class SimdBackwardWeights {
     if (SimdWeightsDirect.applies(p)) {
       SimdWeightsDirect.run(p, src, g, gW, threads);
     } else if (depthwise) {
-      Parallel.forRange(tasks, threads, (from, to) -> {
-        float[] acc = new float[2 * L];
-        for (int i = from; i < to; i++) {
-          depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), acc);
-        }
-      });
+      // one task per tap, claimed one at a time: taps at the border reach fewer pixels than interior ones
+      Parallel.forClaimed(tasks, threads, i -> depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), new float[2 * L]));
     } else {
-      // images outermost: one image's source and gradient stay in cache while every task reads them; each task
-      // keeps its own accumulators, so every sum still runs over images, rows and columns in a fixed order
-      float[][] accs = new float[tasks][obs * per];
-      // scratch panels are made once per worker for the whole call, not once per image (up to ~0.5 MB each)
-      java.util.concurrent.ConcurrentLinkedQueue<Scratch> pool = new java.util.concurrent.ConcurrentLinkedQueue<>();
-      final PackedSource xs = new PackedSource(p, slab(p));
-      // tasks with fewer than 16 output channels run row by row on the NHWC source and never read the packed one
-      final boolean rowWise = slab(p) == 2 * L && p.cog() < 16 && p.cig() % (2 * L) == 0
-          && p.cinRead() % (2 * L) == 0;
-      for (int t = 0; t < p.images(); t++) {
-        final int image = t;
-        if (!rowWise) {
-          xs.pack(src, image, threads);
-        }
-        Parallel.forRange(tasks, threads, (from, to) -> {
-          Scratch scratch = pool.poll();
-          if (scratch == null) {
-            scratch = new Scratch(p, obs);
-          }
-          for (int i = from; i < to; i++) {
-            int chunk = i % chunks;
-            int ob0 = chunk * obs;
-            dense(p, src, xs, g, i / (chunks * p.kH()), (i / chunks) % p.kH(), ob0, Math.min(obs, oBlocks - ob0),
-                accs[i], image, scratch);
-          }
-          pool.add(scratch);
-        });
-      }
-      for (int i = 0; i < tasks; i++) {
-        int ob0 = (i % chunks) * obs;
-        store(p, gW, i / (chunks * p.kH()), (i / chunks) % p.kH(), ob0, Math.min(obs, oBlocks - ob0), accs[i]);
-      }
+      dense(p, src, g, gW, threads, tasks, chunks, obs, oBlocks, per);
     }
     if (gB != null) {
-      // pixel-major: one sequential pass over the gradient (a channel-major walk re-read every cache line Cout
-      // times and took 59 % of unet_up's weight-gradient time); each channel sums over t, v, u in a fixed order
-      // a row's sums in float vectors (the twin accumulates in float, like every other weight-gradient sum), added
-      // to double totals once per row: the scalar double walk was ~35 % of unet_up's N=32 weight gradient
-      double[] s = new double[p.cout()];
+      biasGradient(p, g, gB, threads);
+    }
+  }
+
+  /**
+   * Packed source floats of the images a round of {@link #dense} shares: 256 KiB, so they stay in L2 while every task
+   * reads them (1 MiB rounds, two groups4 images, ran its N = 16 weight gradient ~30 % slower on a 1 MiB L2).
+   */
+  private static final long ROUND_FLOATS = 1 << 16;
+
+  /**
+   * The dense weight gradient in rounds of images: each round packs its images' sources once, then every task
+   * (group, kernel row, output-channel chunk) reduces over them image by image into its own accumulators, so every
+   * sum runs over images, rows and columns in a fixed order whatever the thread count. Workers claim tasks one at a
+   * time; a task's accumulators are allocated (zeroed) on its first round and written to the gradient on its last by
+   * whichever worker runs it: allocating and storing them on the calling thread (the whole gradient's size, 8 MB for
+   * dcgan_l2) was a serial part of every call and capped the 2-thread speed-up at N=1.
+   */
+  private static void dense(ConvProblem p, float[] src, float[] g, float[] gW, int threads, int tasks, int chunks,
+      int obs, int oBlocks, int per) {
+    final int w = slab(p);
+    final float[][] accs = new float[tasks][];
+    // scratch panels are made once per worker for the whole call, not once per image (up to ~0.5 MB each)
+    final java.util.concurrent.ConcurrentLinkedQueue<Scratch> pool = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    // tasks with fewer than 16 output channels run row by row on the NHWC source and never read the packed one
+    final boolean rowWise = w == 2 * L && p.cog() < 16 && p.cig() % (2 * L) == 0 && p.cinRead() % (2 * L) == 0;
+    final long imageFloats = (long) p.groups() * ((p.cig() + w - 1) / w) * w * p.srcH() * p.srcW();
+    final int perRound = rowWise ? p.images() : (int) Math.max(1, Math.min(p.images(), ROUND_FLOATS / imageFloats));
+    final PackedSource[] xs = new PackedSource[perRound];
+    for (int b = 0; b < perRound; b++) {
+      xs[b] = new PackedSource(p, w);
+    }
+    for (int t0 = 0; t0 < p.images(); t0 += perRound) {
+      final int first = t0;
+      final int count = Math.min(perRound, p.images() - t0);
+      final boolean last = t0 + count == p.images();
+      for (int b = 0; b < count && !rowWise; b++) {
+        xs[b].pack(src, first + b, threads);
+      }
+      Parallel.forClaimed(tasks, threads, i -> {
+        Scratch scratch = pool.poll();
+        if (scratch == null) {
+          scratch = new Scratch(p, obs);
+        }
+        if (accs[i] == null) {
+          accs[i] = new float[obs * per];
+        }
+        int gr = i / (chunks * p.kH());
+        int ky = (i / chunks) % p.kH();
+        int ob0 = (i % chunks) * obs;
+        int nob = Math.min(obs, oBlocks - ob0);
+        for (int b = 0; b < count; b++) {
+          dense(p, src, xs[b], g, gr, ky, ob0, nob, accs[i], first + b, scratch);
+        }
+        if (last) {
+          store(p, gW, gr, ky, ob0, nob, accs[i]);
+          accs[i] = null;
+        }
+        pool.add(scratch);
+      });
+    }
+  }
+
+  /**
+   * Bias gradient, parallel over blocks of L channels. Pixel-major: one sequential pass over the gradient (a
+   * channel-major walk re-read every cache line Cout times and took 59 % of unet_up's weight-gradient time); a row's
+   * sums in float vectors (the twin accumulates in float, like every other weight-gradient sum), added to double
+   * totals once per row. Each channel sums over images, rows and columns in the same order in any block split.
+   */
+  private static void biasGradient(ConvProblem p, float[] g, float[] gB, int threads) {
+    final int blocks = (p.cout() + L - 1) / L;
+    Parallel.forRange(blocks, threads, (from, to) -> {
+      int c0 = from * L;
+      int c1 = Math.min(p.cout(), to * L);
+      double[] s = new double[c1 - c0];
       float[] part = new float[L];
       for (int t = 0; t < p.images(); t++) {
-        int base = (p.dstImage0() + t) * p.dstImageSize() + p.dfo();
+        int base = (p.dstImage0() + t) * p.dstImageSize() + p.dfo() + c0;
         for (int v = 0; v < p.clipH(); v++) {
           int row = base + ((p.clipY() + v) * p.dstW() + p.clipX()) * p.dstC();
-          Micro.rowSums(g, row, p.dstC(), p.clipW(), p.cout(), s, part);
+          Micro.rowSums(g, row, p.dstC(), p.clipW(), c1 - c0, s, part);
         }
       }
-      for (int o = 0; o < s.length; o++) {
-        gB[o] = (float) s[o];
+      for (int o = c0; o < c1; o++) {
+        gB[o] = (float) s[o - c0];
       }
-    }
+    });
   }
 
   /** First source column whose destination column for kernel column kx is ≥ 0, and one past the last inside the clip. */

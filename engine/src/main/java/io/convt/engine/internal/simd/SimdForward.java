@@ -62,54 +62,86 @@ final class SimdForward {
   }
 
   /**
-   * DENSE forward. Loop order: a worker takes a contiguous range of output rows and, chunk by chunk, runs every
-   * output-channel block over all rows of the chunk, so one block's packed weights ({@code Cin·kH·kW·cb} floats)
-   * stay in L2 while the rows stream past (rows outermost re-read the whole weight tensor from L3 for every row:
-   * 54 GFLOP/s on dcgan_l2, 93 % of the samples inside the micro-kernel). Within a block, groups of rows
-   * ({@link #rowsPerGroup}) accumulate in row buffers while input channels are cut into chunks of {@link #kc}: each
-   * tap's panel of a chunk (16 KiB) serves every register block of every row in the group from L1. Every output
-   * element is summed by one task in a fixed order, whatever the thread count.
+   * DENSE forward. A task is (chunk of output rows, group, output-channel block); workers claim tasks in that order,
+   * so one block's packed weights ({@code Cin·kH·kW·cb} floats) stay in L2 while a chunk's rows stream past (rows
+   * outermost re-read the whole weight tensor from L3 for every row: 54 GFLOP/s on dcgan_l2, 93 % of the samples
+   * inside the micro-kernel), and at N = 1 the threads split the channel blocks instead of each reading every
+   * block's weights for half the rows. Within a task, groups of rows ({@link #rowsPerGroup}) accumulate in row
+   * buffers while input channels are cut into chunks of {@link #kc}: each tap's panel of a chunk (16 KiB) serves
+   * every register block of every row in the group from L1. Every output element is summed by one task in a fixed
+   * order, whatever the thread count or the task split.
    */
   private static void runDense(SimdPlan plan, ConvProblem p, float[] src, float[] packed, float[] bias,
       Activation neuron, float[] dst, int threads) {
     final int rows = p.images() * p.clipH();
-    final int chunk = rowChunk(p.srcW() * p.srcC());
     final int cb = plan.cb();
+    final int blocksPerGroup = (p.cog() + cb - 1) / cb;
+    final int chunk = taskRows(rows, rowChunk(p.srcW() * p.srcC()), p.groups() * blocksPerGroup, threads);
+    final int chunks = (rows + chunk - 1) / chunk;
     final int rowFloats = (p.clipW() + 1) * cb;
     final int group = rowsPerGroup(rowFloats);
-    Parallel.forRange(rows, threads, (from, to) -> {
-      int[] iys = new int[p.kH()];
-      int[] kys = new int[p.kH()];
-      int[] tapRows = new int[group * p.kH()];
-      float[] acc = new float[group * rowFloats];
-      for (int r0 = from; r0 < to; r0 += chunk) {
-        int r1 = Math.min(to, r0 + chunk);
-        for (int gr = 0; gr < p.groups(); gr++) {
-          for (int oc0 = 0; oc0 < p.cog(); oc0 += cb) {
-            int o = gr * p.cog() + oc0;
-            int no = Math.min(cb, p.cog() - oc0);
-            for (int g0 = r0; g0 < r1; g0 += group) {
-              int g1 = Math.min(r1, g0 + group);
-              for (int r = g0; r < g1; r++) {
-                int nTaps = rowTaps(p, r % p.clipH(), kys, iys);
-                int srcBase = (p.srcImage0() + r / p.clipH()) * p.srcImageSize() + p.sfo() + gr * p.cig();
-                java.util.Arrays.fill(tapRows, (r - g0) * p.kH(), (r - g0 + 1) * p.kH(), -1);
-                for (int ti = 0; ti < nTaps; ti++) {
-                  tapRows[(r - g0) * p.kH() + kys[ti]] = srcBase + iys[ti] * p.srcW() * p.srcC();
-                }
-              }
-              denseRows(plan, p, src, packed, tapRows, g1 - g0, acc, rowFloats, gr, oc0);
-              for (int r = g0; r < g1; r++) {
-                int dstRow = dstRow(p, r / p.clipH(), r % p.clipH());
-                for (int u = 0; u < p.clipW(); u++) {
-                  finish(acc, (r - g0) * rowFloats + u * cb, dst, dstRow + u * p.dstC(), o, no, bias, neuron);
-                }
-              }
-            }
+    final java.util.concurrent.ConcurrentLinkedQueue<RowScratch> pool =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
+      RowScratch sc = pool.poll();
+      if (sc == null) {
+        sc = new RowScratch(p.kH(), group, group * rowFloats);
+      }
+      int r0 = task / (p.groups() * blocksPerGroup) * chunk;
+      int r1 = Math.min(rows, r0 + chunk);
+      int gr = task / blocksPerGroup % p.groups();
+      int oc0 = task % blocksPerGroup * cb;
+      int o = gr * p.cog() + oc0;
+      int no = Math.min(cb, p.cog() - oc0);
+      // groups of equal size (a chunk of 16 rows in groups of 15 ran one group of a single row)
+      int step = (r1 - r0 + (r1 - r0 + group - 1) / group - 1) / ((r1 - r0 + group - 1) / group);
+      for (int g0 = r0; g0 < r1; g0 += step) {
+        int g1 = Math.min(r1, g0 + step);
+        for (int r = g0; r < g1; r++) {
+          int nTaps = rowTaps(p, r % p.clipH(), sc.kys, sc.iys);
+          int srcBase = (p.srcImage0() + r / p.clipH()) * p.srcImageSize() + p.sfo() + gr * p.cig();
+          java.util.Arrays.fill(sc.tapRows, (r - g0) * p.kH(), (r - g0 + 1) * p.kH(), -1);
+          for (int ti = 0; ti < nTaps; ti++) {
+            sc.tapRows[(r - g0) * p.kH() + sc.kys[ti]] = srcBase + sc.iys[ti] * p.srcW() * p.srcC();
+          }
+        }
+        denseRows(plan, p, src, packed, sc.tapRows, g1 - g0, sc.acc, rowFloats, gr, oc0);
+        for (int r = g0; r < g1; r++) {
+          int dstRow = dstRow(p, r / p.clipH(), r % p.clipH());
+          for (int u = 0; u < p.clipW(); u++) {
+            finish(sc.acc, (r - g0) * rowFloats + u * cb, dst, dstRow + u * p.dstC(), o, no, bias, neuron);
           }
         }
       }
+      pool.add(sc);
     });
+  }
+
+  /** Per-worker scratch of a DENSE row task: tap rows of a group of rows and their accumulators. */
+  static final class RowScratch {
+    final int[] iys;
+    final int[] kys;
+    final int[] tapRows;
+    final float[] acc;
+
+    RowScratch(int kH, int group, int accFloats) {
+      iys = new int[kH];
+      kys = new int[kH];
+      tapRows = new int[group * kH];
+      acc = new float[accFloats];
+    }
+  }
+
+  /**
+   * Rows per task: the L2 chunk, cut smaller when several threads would get fewer than two tasks each (dcgan_l4 at
+   * N = 1: 64 rows and one block), but never below 4 rows (each task re-reads its block's weights).
+   */
+  static int taskRows(int rows, int l2Chunk, int blocks, int threads) {
+    int chunk = Math.min(rows, l2Chunk);
+    while (threads > 1 && chunk > 4 && (long) ((rows + chunk - 1) / chunk) * blocks < 2L * threads) {
+      chunk = (chunk + 1) / 2;
+    }
+    return Math.max(1, chunk);
   }
 
   /** Input channels per chunk of a DENSE row with blocks of cb channels: one tap's panel of a chunk is 16 KiB. */

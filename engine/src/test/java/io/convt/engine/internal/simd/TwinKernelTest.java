@@ -1,5 +1,6 @@
 package io.convt.engine.internal.simd;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -100,6 +101,15 @@ class TwinKernelTest {
     g.add(new Geometry("one_pixel_images", 3, 1, 1, 20, 36, 1, 4, 1, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("tiny_images_groups", 4, 3, 4, 4 * l + 5, 4 * l, 2, 3, 2, 1, true, NeuronType.NONE, seed++));
     g.add(new Geometry("pairs_s1_slices", 1, 3, 27, 2 * l + 3, 2 * l - 1, 1, 3, 1, 1, true, NeuronType.RELU, seed++));
+    // weight gradient in rounds of several images per packing, bias blocks split over threads with a channel tail
+    g.add(new Geometry("image_rounds_bias_tail", 5, 4, 6, 2 * l + 1, 2 * l + 3, 1, 3, 2, 1, true, NeuronType.NONE,
+        seed++));
+    // a few output channels on wide rows (several register blocks per stride phase): stride phases, odd channel
+    // counts, slices and clip, dilation, one to four outputs, neurons
+    g.add(new Geometry("pixels_s2_cout3", 2, 5, 40, 33, 3, 1, 4, 2, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("pixels_s1_dil2_cout4", 1, 4, 70, 5, 4, 1, 3, 1, 2, false, NeuronType.RELU, seed++));
+    g.add(new Geometry("pixels_s3_cout1", 1, 4, 40, 16, 1, 1, 5, 3, 1, true, NeuronType.TANH, seed++));
+    g.add(new Geometry("pixels_s4_k7_cout2", 2, 3, 40, 7, 2, 1, 7, 4, 1, false, NeuronType.NONE, seed++));
     return g.stream();
   }
 
@@ -164,6 +174,8 @@ class TwinKernelTest {
     float[] dstInit = random(r, gradOut.length);
     Activation neuron = g.neuron() == NeuronType.NONE ? Activation.IDENTITY : Neuron.of(g.neuron())::apply;
     int kFwd = p.cig() * p.kH() * p.kW();
+    // every pass must give the same bits whatever the thread count: results of 1 thread, compared exactly
+    float[][] oneThread = null;
     for (int threads : new int[] {1, 2, 3}) {
       String tag = g.name() + " threads=" + threads + " " + p.describe();
       float[] want = dstInit.clone();
@@ -194,6 +206,14 @@ class TwinKernelTest {
       int pixels = p.images() * p.clipH() * p.clipW();
       assertTwin("backwardWeights " + tag, gwWant, gw, gwBound, pixels);
       assertTwin("backwardBias " + tag, gbWant, gb, gbBound, pixels);
+      if (oneThread == null) {
+        oneThread = new float[][] {got, gi, gw, gb};
+      } else {
+        assertArrayEquals(oneThread[0], got, "forward differs from 1 thread: " + tag);
+        assertArrayEquals(oneThread[1], gi, "backwardData differs from 1 thread: " + tag);
+        assertArrayEquals(oneThread[2], gw, "backwardWeights differs from 1 thread: " + tag);
+        assertArrayEquals(oneThread[3], gb, "backwardBias differs from 1 thread: " + tag);
+      }
     }
   }
 
