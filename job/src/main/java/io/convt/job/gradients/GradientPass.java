@@ -4,7 +4,6 @@ import io.convt.job.LayerWeights;
 import io.convt.job.SparkErrors;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
@@ -21,11 +20,11 @@ import org.apache.spark.sql.SparkSession;
  * depend on where slice boundaries fall, so 1, 3 or 7 partitions, one executor or many, give the same bits.
  */
 public final class GradientPass {
-  /**
-   * Test hook (local mode only, where tasks run in the driver's JVM): the first attempt of the task whose slice
-   * starts at this record fails, so tests can prove a retried task changes no bit. -1 (the default) disables it.
-   */
-  static volatile long failFirstAttemptOfSlice = -1;
+  /** What a task computes for its slice: {@link PartitionGradients#compute} (tests wrap it to inject failures). */
+  @FunctionalInterface
+  interface SliceTask extends java.io.Serializable {
+    PartialGradients compute(GradientsRequest request, LayerWeights weights, long first, int count);
+  }
 
   private GradientPass() {}
 
@@ -37,6 +36,12 @@ public final class GradientPass {
    */
   public static GradientTotals run(SparkSession spark, GradientsRequest request, LayerWeights weights, long first,
       long count) {
+    return run(spark, request, weights, first, count, PartitionGradients::compute);
+  }
+
+  /** {@link #run} with the task's computation given (the seam a retry test uses). */
+  static GradientTotals run(SparkSession spark, GradientsRequest request, LayerWeights weights, long first,
+      long count, SliceTask task) {
     if (count <= 0) {
       throw new IllegalArgumentException("Cannot compute gradients: no records in range " + first + "+" + count);
     }
@@ -48,10 +53,7 @@ public final class GradientPass {
     List<PartialGradients> partials;
     try {
       partials = jsc.parallelize(slices, slices.size())
-          .map(s -> {
-            failForTest(s[0]);
-            return PartitionGradients.compute(br.value(), bw.value(), s[0], (int) s[1]);
-          })
+          .map(s -> task.compute(br.value(), bw.value(), s[0], (int) s[1]))
           .collect();
     } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared by Scala
       throw SparkErrors.unwrap(e);
@@ -76,13 +78,6 @@ public final class GradientPass {
       n += p.serializedSize();
     }
     return n;
-  }
-
-  private static void failForTest(long sliceStart) {
-    TaskContext task = TaskContext.get();
-    if (sliceStart == failFirstAttemptOfSlice && task != null && task.attemptNumber() == 0) {
-      throw new IllegalStateException("injected failure of the first attempt of the slice at record " + sliceStart);
-    }
   }
 
   /**

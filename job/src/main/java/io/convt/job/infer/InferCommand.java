@@ -1,15 +1,15 @@
 package io.convt.job.infer;
 
 import io.convt.engine.cli.LayerOptions;
-import io.convt.engine.layer.LayerSpec;
-import io.convt.job.ConvtJob;
+import io.convt.job.JobLog;
+import io.convt.job.JobSession;
 import io.convt.job.JobConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,7 +25,7 @@ public final class InferCommand implements Callable<Integer> {
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory (committed atomically).")
   String output;
 
-  @Option(names = "--format", paramLabel = "FMT", description = "Output format: parquet (default), png or jpeg (output.format).")
+  @Option(names = "--format", paramLabel = "FMT", description = "Output format: parquet (default), arrow, png or jpeg (output.format).")
   String format;
 
   @Option(names = "--input-format", paramLabel = "FMT", description = "auto, npy, images, spark-image, parquet or arrow (input.format).")
@@ -51,6 +51,15 @@ public final class InferCommand implements Callable<Integer> {
 
   @Mixin LayerOptions layer;
 
+  @Option(names = "--recursive", description = "Read image directories recursively (input.recursive).")
+  boolean recursive;
+
+  @Option(names = "--max-quarantine-fraction", paramLabel = "F",
+      description = "Exit 3 when more than this fraction of records is quarantined (max-quarantine-fraction).")
+  Double maxQuarantineFraction;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec command;
+
   @Override
   public Integer call() {
     JobConfig c = JobConfig.load(config, overrides)
@@ -59,17 +68,16 @@ public final class InferCommand implements Callable<Integer> {
         .with("partitions", partitions == null ? null : partitions.toString())
         .with("batch.size", batchSize == null ? null : batchSize.toString())
         .with("mode", mode)
-        .with("fail-fast", failFast ? "true" : null);
-    LayerSpec spec = layer.toSpec();
-    SparkSession spark = ConvtJob.session("convt infer");
-    try {
-      Map<String, Object> s = InferJob.run(spark, spec, c, input, output);
-      System.out.println("convt infer: " + s.get("records_in") + " records in, " + s.get("records_out") + " out, "
-          + s.get("records_quarantined") + " quarantined " + s.get("quarantined_by_reason") + ", "
-          + s.get("records_per_second") + " records/s, kernel " + s.get("kernel") + " -> " + s.get("output"));
-    } finally {
-      spark.stop();
+        .with("fail-fast", failFast ? "true" : null)
+        .with("input.recursive", recursive ? "true" : null)
+        .with("max-quarantine-fraction", maxQuarantineFraction == null ? null : maxQuarantineFraction.toString());
+    InferPreflight.Prepared prepared = InferPreflight.prepare(layer.toSpec(), c, input, output,
+        new Configuration(), System.err);
+    JobLog.startBeside(output);
+    try (JobSession session = JobSession.open("convt infer")) {
+      InferResult r = InferJob.run(session.spark(), prepared);
+      command.commandLine().getOut().println(r.line());
+      return r.status().exitCode();
     }
-    return 0;
   }
 }

@@ -99,7 +99,7 @@ final class InferPartition implements Iterator<OutputRecord> {
 
   private OutputRecord check(InputRecord r) {
     if (r.getError() != null) {
-      return OutputRecord.quarantined(r.getId(), "unreadable", r.getError());
+      return OutputRecord.quarantined(r.getId(), r.getReason() == null ? "unreadable" : r.getReason(), r.getError());
     }
     int[] s = r.getShape();
     if (s == null || s.length != 3 || r.getData() == null || (long) s[0] * s[1] * s[2] != r.getData().length) {

@@ -1,0 +1,54 @@
+package io.convt.job.infer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * An {@code --input} that is a convt output root (it holds {@code run-summary.json}) is read through its data:
+ * {@code data/} (Parquet or Arrow) or {@code images/}; never its summary or quarantine as records.
+ */
+final class InputRoots {
+  private InputRoots() {}
+
+  /** The path to read for {@code input}: its data directory when it is a convt output root, else itself. */
+  static String dataOf(String input, Configuration hadoop, PrintStream notes) {
+    if (OutputGuardPaths.hasGlob(input)) {
+      return input;
+    }
+    try {
+      Path p = new Path(input);
+      FileSystem fs = p.getFileSystem(hadoop);
+      if (!fs.exists(new Path(p, "run-summary.json"))) {
+        return input;
+      }
+      for (String data : new String[] {"data", "images"}) {
+        Path d = new Path(p, data);
+        if (fs.exists(d) && fs.getFileStatus(d).isDirectory()) {
+          String r = input.endsWith("/") ? input + data : input + "/" + data;
+          notes.println("convt-job: note: " + input + " is a convt output root; reading its records in " + r);
+          return r;
+        }
+      }
+      throw new IllegalArgumentException("Cannot read input " + input + ": it is a convt output root (it has "
+          + "run-summary.json) without data/ or images/ (that run wrote no records)");
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof IllegalArgumentException iae && iae.getMessage() != null
+          && iae.getMessage().startsWith("Cannot read input")) {
+        throw iae;
+      }
+      return input; // not resolvable here: the input plan names the problem
+    }
+  }
+
+  /** Glob detection shared with the output checks. */
+  static final class OutputGuardPaths {
+    private OutputGuardPaths() {}
+
+    static boolean hasGlob(String p) {
+      return p.chars().anyMatch(c -> "*?[{".indexOf(c) >= 0);
+    }
+  }
+}
