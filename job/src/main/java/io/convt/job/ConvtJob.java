@@ -62,6 +62,7 @@ public final class ConvtJob implements Runnable {
 
   /** Runs the CLI with its output and error lines going to {@code out} and {@code err}. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
+    JobLog.reset();
     CommandLine cl = ConvtCli.commandLine(new ConvtJob(), out, err);
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
       RuntimeException cause = SparkErrors.unwrap(ex);

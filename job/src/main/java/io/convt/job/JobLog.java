@@ -51,6 +51,11 @@ public final class JobLog {
     reconfigure();
   }
 
+  /** Forgets the previous run's log file (each command run in this JVM starts without one). */
+  static void reset() {
+    file = null;
+  }
+
   /** The current log file, or null before {@link #startBeside}. */
   public static Path file() {
     return file;

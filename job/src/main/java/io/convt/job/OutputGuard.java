@@ -1,7 +1,7 @@
 package io.convt.job;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.util.ArrayDeque;
@@ -47,10 +47,10 @@ public final class OutputGuard {
 
   private static final String OLD = ".convt-old-";
   private final Configuration hadoop;
-  private final PrintStream notes;
+  private final PrintWriter notes;
 
   /** @param notes where notes about leftovers go (stderr for the commands) */
-  public OutputGuard(Configuration hadoop, PrintStream notes) {
+  public OutputGuard(Configuration hadoop, PrintWriter notes) {
     this.hadoop = hadoop;
     this.notes = notes;
   }

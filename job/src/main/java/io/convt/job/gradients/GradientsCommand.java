@@ -66,7 +66,7 @@ public final class GradientsCommand implements Callable<Integer> {
         : GradientsRequest.withTarget(input, target, Loss.parse(loss, reduction), partitions))
         .writingGradInput(gradInput == null ? null : gradInput.toAbsolutePath());
     GradientsJob.Prepared prepared = GradientsJob.prepare(layer.toSpec(), request, output,
-        OutputMode.parse(mode, "--mode"), new Configuration(), System.err);
+        OutputMode.parse(mode, "--mode"), new Configuration(), command.commandLine().getErr());
     JobLog.startBeside(output.toString());
     try (JobSession session = JobSession.open("convt gradients")) {
       GradientOutputs.Result r = GradientsJob.run(session.spark(), prepared);

@@ -10,7 +10,7 @@ import io.convt.engine.io.NpyHeader;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.train.Loss;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
@@ -84,7 +84,7 @@ public final class GradientsJob {
    * task, and the outputs ({@code --output}, {@code --write-grad-input}) against every input and each other.
    */
   public static Prepared prepare(LayerSpec spec, GradientsRequest request, Path outDir, OutputMode mode,
-      Configuration hadoop, PrintStream notes) {
+      Configuration hadoop, PrintWriter notes) {
     Layer layer = Layer.open(spec);
     Dataset data = validate(layer, request);
     checkMemory(data, request);
@@ -140,7 +140,7 @@ public final class GradientsJob {
    */
   public static GradientOutputs.Result run(SparkSession spark, LayerSpec spec, GradientsRequest request, Path outDir) {
     return run(spark, prepare(spec, request, outDir, OutputMode.ERROR, spark.sparkContext().hadoopConfiguration(),
-        System.err));
+        new java.io.PrintWriter(System.err, true)));
   }
 
   /**

@@ -72,7 +72,7 @@ public final class InferCommand implements Callable<Integer> {
         .with("input.recursive", recursive ? "true" : null)
         .with("max-quarantine-fraction", maxQuarantineFraction == null ? null : maxQuarantineFraction.toString());
     InferPreflight.Prepared prepared = InferPreflight.prepare(layer.toSpec(), c, input, output,
-        new Configuration(), System.err);
+        new Configuration(), command.commandLine().getErr());
     JobLog.startBeside(output);
     try (JobSession session = JobSession.open("convt infer")) {
       InferResult r = InferJob.run(session.spark(), prepared);

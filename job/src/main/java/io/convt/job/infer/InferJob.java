@@ -55,7 +55,7 @@ public final class InferJob {
    */
   public static InferResult run(SparkSession spark, LayerSpec spec, JobConfig config, String input, String output) {
     return run(spark, InferPreflight.prepare(spec, config, input, output, spark.sparkContext().hadoopConfiguration(),
-        System.err));
+        new java.io.PrintWriter(System.err, true)));
   }
 
   /** Runs a prepared job and returns what it did (also written as {@code run-summary.json}). */

@@ -4,7 +4,7 @@ import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.job.JobConfig;
 import io.convt.job.OutputGuard;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 
@@ -30,7 +30,7 @@ public final class InferPreflight {
    * @param notes where notes go (skipped subdirectories, leftovers of an interrupted overwrite)
    */
   public static Prepared prepare(LayerSpec spec, JobConfig config, String input, String output,
-      Configuration hadoop, PrintStream notes) {
+      Configuration hadoop, PrintWriter notes) {
     InferConfig c = InferConfig.from(config);
     Layer layer = Layer.open(spec.withOptions(spec.options().withImpl(c.kernelImpl()).withThreads(c.kernelThreads())));
     String data = InputRoots.dataOf(input, hadoop, notes);

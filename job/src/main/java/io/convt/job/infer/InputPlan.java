@@ -3,7 +3,7 @@ package io.convt.job.infer;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyHeader;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +22,7 @@ import org.apache.hadoop.fs.FileSystem;
 record InputPlan(String format, String input, List<InputItem> items, long records, TensorShape fixedShape) {
 
   static InputPlan of(String input, String format, int batchSize, Configuration hadoop, boolean recursive,
-      PrintStream notes) {
+      PrintWriter notes) {
     String f = format.equals("auto") ? detect(input) : format;
     switch (f) {
       case "npy":
@@ -82,7 +82,7 @@ record InputPlan(String format, String input, List<InputItem> items, long record
 
   /** Lists image files, or (arrow) the {@code .arrow} tensor files, of a directory, file or glob. */
   private static InputPlan images(String input, Configuration hadoop, boolean arrow, boolean recursive,
-      PrintStream notes) {
+      PrintWriter notes) {
     try {
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(input);
       FileSystem fs = p.getFileSystem(hadoop);

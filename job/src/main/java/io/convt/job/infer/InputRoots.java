@@ -1,7 +1,7 @@
 package io.convt.job.infer;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -14,7 +14,7 @@ final class InputRoots {
   private InputRoots() {}
 
   /** The path to read for {@code input}: its data directory when it is a convt output root, else itself. */
-  static String dataOf(String input, Configuration hadoop, PrintStream notes) {
+  static String dataOf(String input, Configuration hadoop, PrintWriter notes) {
     if (OutputGuardPaths.hasGlob(input)) {
       return input;
     }

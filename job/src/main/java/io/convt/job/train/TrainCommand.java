@@ -134,7 +134,7 @@ public final class TrainCommand implements Callable<Integer> {
         partitions, output, checkpointDir, checkpointEvery, resume, maxSteps);
     OutputMode outputMode = OutputMode.parse(mode, "--mode");
     Trainer.Plan plan = Trainer.plan(layer.toSpec(), req);
-    TrainOutputs.check(plan, outputMode, new Configuration(), System.err);
+    TrainOutputs.check(plan, outputMode, new Configuration(), command.commandLine().getErr());
     java.nio.file.Path old = outputMode == OutputMode.OVERWRITE && !resume ? TrainOutputs.moveAside(output) : null;
     JobLog.startBeside(output.toString());
     try (JobSession session = JobSession.open("convt train")) {

@@ -3,7 +3,7 @@ package io.convt.job.train;
 import io.convt.job.OutputGuard;
 import io.convt.job.OutputMode;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +24,7 @@ import org.apache.hadoop.conf.Configuration;
 final class TrainOutputs {
   private TrainOutputs() {}
 
-  static void check(Trainer.Plan plan, OutputMode mode, Configuration hadoop, PrintStream notes) {
+  static void check(Trainer.Plan plan, OutputMode mode, Configuration hadoop, PrintWriter notes) {
     TrainRequest r = plan.request();
     Path out = r.outputDir().toAbsolutePath().normalize();
     Path ckpt = r.checkpointDir().toAbsolutePath().normalize();
