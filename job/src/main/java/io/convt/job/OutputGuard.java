@@ -48,11 +48,19 @@ public final class OutputGuard {
   private static final String OLD = ".convt-old-";
   private final Configuration hadoop;
   private final PrintWriter notes;
+  /** Appended to the already-exists advice: how else the command can use an existing output. */
+  private String alsoHint = "";
 
   /** @param notes where notes about leftovers go (stderr for the commands) */
   public OutputGuard(Configuration hadoop, PrintWriter notes) {
     this.hadoop = hadoop;
     this.notes = notes;
+  }
+
+  /** Adds "or --resume to continue training" to the already-exists message (train). */
+  public OutputGuard resumable() {
+    alsoHint = ", or --resume to continue training from its checkpoint";
+    return this;
   }
 
   /**
@@ -148,7 +156,7 @@ public final class OutputGuard {
       }
       if (mode == OutputMode.ERROR) {
         throw new IllegalArgumentException("Cannot write output " + name + ": it already exists (use --mode "
-            + "overwrite to replace it" + (continuing ? "" : main ? resumeHint() : "") + ")");
+            + "overwrite to replace it" + (main ? alsoHint : "") + ")");
       }
       if (main && !isConvtOutput(fs, st)) {
         throw new IllegalArgumentException("Cannot overwrite output " + name + ": it is not a convt output (no "
@@ -161,18 +169,6 @@ public final class OutputGuard {
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot check output " + name + ": " + e.getMessage(), e);
     }
-  }
-
-  private String resumeHint = "";
-
-  /** Adds "or --resume to continue training" to the already-exists message (train). */
-  public OutputGuard resumable() {
-    resumeHint = ", or --resume to continue training from its checkpoint";
-    return this;
-  }
-
-  private String resumeHint() {
-    return resumeHint;
   }
 
   private static FileStatus status(FileSystem fs, Path p) throws IOException {
