@@ -28,6 +28,7 @@ public final class JobLog {
   public static void verbose() {
     verbose = true;
     System.setProperty("convt.log.console-level", "all");
+    System.setProperty("convt.log.convt-console-level", "all");
     reconfigure();
   }
 
