@@ -15,40 +15,30 @@ final class InputRoots {
 
   /** The path to read for {@code input}: its data directory when it is a convt output root, else itself. */
   static String dataOf(String input, Configuration hadoop, PrintWriter notes) {
-    if (OutputGuardPaths.hasGlob(input)) {
+    if (input.chars().anyMatch(c -> "*?[{".indexOf(c) >= 0)) { // a glob is never a root
       return input;
     }
+    String data = null;
     try {
       Path p = new Path(input);
       FileSystem fs = p.getFileSystem(hadoop);
       if (!fs.exists(new Path(p, "run-summary.json"))) {
         return input;
       }
-      for (String data : new String[] {"data", "images"}) {
-        Path d = new Path(p, data);
-        if (fs.exists(d) && fs.getFileStatus(d).isDirectory()) {
-          String r = input.endsWith("/") ? input + data : input + "/" + data;
-          notes.println("convt-job: note: " + input + " is a convt output root; reading its records in " + r);
-          return r;
+      for (String child : new String[] {"data", "images"}) {
+        Path d = new Path(p, child);
+        if (data == null && fs.exists(d) && fs.getFileStatus(d).isDirectory()) {
+          data = input.endsWith("/") ? input + child : input + "/" + child;
         }
       }
-      throw new IllegalArgumentException("Cannot read input " + input + ": it is a convt output root (it has "
-          + "run-summary.json) without data/ or images/ (that run wrote no records)");
     } catch (IOException | RuntimeException e) {
-      if (e instanceof IllegalArgumentException iae && iae.getMessage() != null
-          && iae.getMessage().startsWith("Cannot read input")) {
-        throw iae;
-      }
       return input; // not resolvable here: the input plan names the problem
     }
-  }
-
-  /** Glob detection shared with the output checks. */
-  static final class OutputGuardPaths {
-    private OutputGuardPaths() {}
-
-    static boolean hasGlob(String p) {
-      return p.chars().anyMatch(c -> "*?[{".indexOf(c) >= 0);
+    if (data == null) {
+      throw new IllegalArgumentException("Cannot read input " + input + ": it is a convt output root (it has "
+          + "run-summary.json) without data/ or images/ (that run wrote no records)");
     }
+    notes.println("convt-job: note: " + input + " is a convt output root; reading its records in " + data);
+    return data;
   }
 }

@@ -94,8 +94,8 @@ public final class Trainer {
         }
         TrainingOptimizer.Kind kind = req.optimizer().kind();
         c.verifyAgainst(file, mpsShape(initial), initial.outputChannels() * (initial.bias() == null ? 0 : 1),
-            totalSteps, name -> kind == TrainingOptimizer.Kind.ADAM ? name.startsWith("v") : 
-                kind == TrainingOptimizer.Kind.RMSPROP && name.startsWith("m."));
+            totalSteps, name -> kind == TrainingOptimizer.Kind.ADAM ? name.startsWith("v")
+                : kind == TrainingOptimizer.Kind.RMSPROP && name.startsWith("m."));
       }
     }
     return new Plan(spec, req, initial, grads, records, batch, stepsPerEpoch, totalSteps, perRecord, meta, c);
