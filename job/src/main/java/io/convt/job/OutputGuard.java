@@ -41,7 +41,8 @@ public final class OutputGuard {
     }
 
     Path hadoopPath() {
-      return local() ? new Path(path.toUri()) : new Path(fileSystem + path);
+      // not path.toUri(): it ends an existing directory with '/', and Hadoop's Path keeps it (getName() is "")
+      return local() ? new Path("file", null, path.toString()) : new Path(fileSystem + path);
     }
   }
 

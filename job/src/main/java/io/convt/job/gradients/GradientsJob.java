@@ -162,7 +162,9 @@ public final class GradientsJob {
       loss.finishGradient(db, data.outputElements());
       lossValue = loss.reduce(totals.loss().value(), data.outputElements());
     }
-    OutputCommit commit = OutputCommit.begin(p.outDir().toAbsolutePath().toUri().toString(),
+    String local = new org.apache.hadoop.fs.Path("file", null, p.outDir().toAbsolutePath().normalize().toString())
+        .toString(); // local: the gradient files are written with java.nio
+    OutputCommit commit = OutputCommit.begin(local,
         p.mode() == OutputMode.OVERWRITE ? "overwrite" : "error", spark.sparkContext().hadoopConfiguration());
     try {
       Path staging = Path.of(new org.apache.hadoop.fs.Path(commit.staging("run-summary.json")).getParent().toUri());

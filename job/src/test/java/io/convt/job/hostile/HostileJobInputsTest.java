@@ -142,6 +142,15 @@ class HostileJobInputsTest {
     assertRefused(r, "infer: Cannot write output " + out + ": it already exists (use --mode overwrite to replace it)");
     assertEquals("{}", Files.readString(out.resolve("run-summary.json")));
     assertFalse(Files.exists(old));
+    // a crash after the second rename: the output is the new one, the old copy is reported and left alone
+    Path older = tmp.resolve(".out.convt-old-4567");
+    Files.createDirectories(older);
+    Files.writeString(older.resolve("run-summary.json"), "[]");
+    Hostile.Run again = run(infer(images.toString(), out.toString()));
+    assertTrue(again.err().contains("convt-job: note: " + older.toUri().toString().replace("file:///", "file:/")
+        .replaceAll("/$", "") + " holds what " + out + " held before an interrupted --mode overwrite"), again.err());
+    assertEquals(2, again.code(), again.err());
+    assertEquals("[]", Files.readString(older.resolve("run-summary.json")));
   }
 
   @Test
@@ -166,6 +175,16 @@ class HostileJobInputsTest {
     assertRefused(png, "infer: Cannot write --format png: the layer has 2 output channels; PNG/JPEG output needs "
         + "1, 3 or 4 (use --format parquet or arrow)");
     Files.delete(w2);
+    // a header declaring records far larger than the heap (a sparse file: nothing is really stored)
+    Path huge = tmp.resolve("huge.npy");
+    writeSparseNpy(huge, new int[] {2, 3, 10000, 10000});
+    Hostile.Run big = run(infer(huge.toString(), out));
+    assertEquals(2, big.code(), big.err());
+    assertTrue(big.firstLine().startsWith("infer: Cannot read input " + huge + ": one record [3,10000,10000] needs "
+        + "about "), big.err());
+    assertTrue(big.firstLine().endsWith("raise the heap (CONVT_DRIVER_JAVA_OPTS=-Xmx..., spark.executor.memory)"),
+        big.err());
+    Files.delete(huge);
     assertUnchanged(before, tmp);
     assertFalse(Files.exists(Path.of(out)));
   }
@@ -304,6 +323,28 @@ class HostileJobInputsTest {
     Files.delete(out.resolve("run-summary.json"));
     Files.delete(out);
     assertUnchanged(before, tmp);
+  }
+
+  /** A float32 .npy of {@code shape} whose data is a hole: its header is real, its size matches, no bytes are stored. */
+  private static void writeSparseNpy(Path file, int[] shape) throws IOException {
+    StringBuilder dims = new StringBuilder();
+    long n = 1;
+    for (int d : shape) {
+      dims.append(d).append(", ");
+      n *= d;
+    }
+    StringBuilder header = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': ("
+        + dims.toString().trim() + "), }");
+    while ((10 + header.length() + 1) % 64 != 0) {
+      header.append(' ');
+    }
+    header.append('\n');
+    byte[] h = header.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+      f.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) h.length, (byte) (h.length >> 8)});
+      f.write(h);
+      f.setLength(10 + h.length + 4 * n);
+    }
   }
 
   private static String[] concat(String[] a, String... b) {
