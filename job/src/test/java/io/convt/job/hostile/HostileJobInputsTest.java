@@ -320,9 +320,18 @@ class HostileJobInputsTest {
     Files.writeString(out.resolve("run-summary.json"), "{}");
     assertRefused(run(concat(base, "--output", out.toString())),
         "gradients: Cannot write output " + out + ": it already exists (use --mode overwrite to replace it)");
-    Files.delete(out.resolve("run-summary.json"));
-    Files.delete(out);
-    assertUnchanged(before, tmp);
+    Hostile.Run over = run(concat(base, "--output", out.toString(), "--mode", "overwrite"));
+    assertEquals(0, over.code(), over.err());
+    assertTrue(Files.exists(out.resolve("grad_weights.npy")));
+    assertTrue(Files.readString(out.resolve("run-summary.json")).contains("\"gradient_sha256\""));
+    assertTrue(Files.exists(out.resolve("_SUCCESS")));
+    try (Stream<Path> left = Files.list(tmp)) { // no staging or old copy left beside it
+      assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".g.convt-")));
+    }
+    for (Path f : List.of(out.resolve("grad_weights.npy"), x, gy, w)) {
+      assertTrue(Files.exists(f), f.toString());
+    }
+    assertEquals(before.get("x.npy").length, Files.size(x));
   }
 
   /** A float32 .npy of {@code shape} whose data is a hole: its header is real, its size matches, no bytes are stored. */

@@ -181,6 +181,12 @@ class HostileCheckpointTest {
     assertEquals("2", r[0]);
     assertEquals("train: Cannot write output " + out + ": it already exists (use --mode overwrite to replace it, or "
         + "--resume to continue training from its checkpoint)", r[1]);
+    r = cli(concat(base, "--output", out.toString(), "--mode", "overwrite", "--max-steps", "1"));
+    assertEquals("0", r[0], r[1]);
+    assertEquals(1, Checkpoint.readIfPresent(out.resolve("checkpoints")).stepsDone()); // a fresh, verified run
+    try (java.util.stream.Stream<Path> left = Files.list(tmp)) { // the replaced output was deleted at the end
+      assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".cli.convt-old-")));
+    }
     r = cli(concat(base, "--resume", "--output", FIX.resolve("t.npy").toString()));
     assertEquals("2", r[0]);
     assertTrue(r[1].startsWith("train: Cannot write output " + FIX.resolve("t.npy") + ": it is --target "), r[1]);
