@@ -20,9 +20,16 @@ import java.util.TreeMap;
 public final class JobConfig {
   private static final String DEFAULTS = "/io/convt/job/convt.conf";
   private final Map<String, String> values;
+  private final Path file;
 
-  private JobConfig(Map<String, String> values) {
+  private JobConfig(Map<String, String> values, Path file) {
     this.values = values;
+    this.file = file;
+  }
+
+  /** The {@code --config} file these values came from, or null. */
+  public Path file() {
+    return file;
   }
 
   /** Defaults, then {@code file} (may be null), then {@code overrides} ({@code key=value} strings). */
@@ -59,7 +66,7 @@ public final class JobConfig {
         put(v, known, o.substring(0, eq).trim(), o.substring(eq + 1), "--conf");
       }
     }
-    return new JobConfig(v);
+    return new JobConfig(v, file);
   }
 
   private static void put(Map<String, String> v, Set<String> known, String key, String value, String where) {
@@ -80,7 +87,7 @@ public final class JobConfig {
     }
     Map<String, String> v = new TreeMap<>(values);
     v.put(key, value.trim());
-    return new JobConfig(v);
+    return new JobConfig(v, file);
   }
 
   public String string(String key) {
@@ -114,6 +121,34 @@ public final class JobConfig {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("Invalid value for configuration key '" + key + "': '" + string(key)
           + "' (expected an integer in " + min + ".." + max + ")");
+    }
+  }
+
+  /** A whole number in {@code [min, max]} (64-bit). */
+  public long longInteger(String key, long min, long max) {
+    try {
+      long v = Long.parseLong(string(key));
+      if (v < min || v > max) {
+        throw new NumberFormatException();
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("Invalid value for configuration key '" + key + "': '" + string(key)
+          + "' (expected an integer in " + min + ".." + max + ")");
+    }
+  }
+
+  /** A finite decimal number in {@code [min, max]}. */
+  public double decimal(String key, double min, double max) {
+    try {
+      double v = Double.parseDouble(string(key));
+      if (!(v >= min && v <= max)) {
+        throw new NumberFormatException();
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("Invalid value for configuration key '" + key + "': '" + string(key)
+          + "' (expected a number in " + min + ".." + max + ")");
     }
   }
 

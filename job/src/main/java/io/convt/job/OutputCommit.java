@@ -10,7 +10,7 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * All-or-nothing output: everything is written into a hidden staging directory next to the output
- * ({@code .NAME.convt-staging-UUID}), Spark's own writers commit their parts inside it, and only after the last
+ * ({@code .NAME.convt-staging-UUID}), the tasks write their part files inside it, and only after the last
  * byte (run summary, then {@code _SUCCESS}) is the staging directory renamed to the output. A failed or killed
  * run leaves no directory under the output's name; with {@code overwrite} the old output is replaced in one
  * rename, so a rerun is idempotent. (On object stores without atomic rename the final step is a copy; see docs.)
@@ -79,8 +79,18 @@ public final class OutputCommit {
 
   /** Publishes the staging directory as the output, with {@code _SUCCESS} written last inside it. */
   public void commit() {
+    commit(true);
+  }
+
+  /**
+   * Publishes the staging directory as the output; {@code _SUCCESS} is written last inside it only when
+   * {@code markSuccess} (a run that exits 3 publishes its summary and quarantine without it).
+   */
+  public void commit(boolean markSuccess) {
     try {
-      fs.create(new Path(staging, "_SUCCESS"), true).close();
+      if (markSuccess) {
+        fs.create(new Path(staging, "_SUCCESS"), true).close();
+      }
       Path old = null;
       if (fs.exists(target)) {
         if (!overwrite) {

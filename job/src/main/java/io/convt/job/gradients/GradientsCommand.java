@@ -4,7 +4,11 @@ import io.convt.engine.cli.LayerOptions;
 import io.convt.engine.train.Loss;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
+import io.convt.job.JobLog;
+import io.convt.job.JobSession;
+import io.convt.job.OutputMode;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,7 +48,13 @@ public final class GradientsCommand implements Callable<Integer> {
       description = "Also write dL/dX per record range as grad_input-<first>-<count>.npy.")
   Path gradInput;
 
+  @Option(names = "--mode", paramLabel = "MODE",
+      description = "error (default): refuse an existing --output; overwrite: replace it once the new one is complete.")
+  String mode = "error";
+
   @Mixin LayerOptions layer;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec command;
 
   @Override
   public Integer call() {
@@ -55,13 +65,14 @@ public final class GradientsCommand implements Callable<Integer> {
         ? GradientsRequest.withGradOutput(input, gradOutput, partitions)
         : GradientsRequest.withTarget(input, target, Loss.parse(loss, reduction), partitions))
         .writingGradInput(gradInput == null ? null : gradInput.toAbsolutePath());
-    SparkSession spark = io.convt.job.ConvtJob.session("convt gradients");
-    try {
-      GradientOutputs.Result r = GradientsJob.run(spark, layer.toSpec(), request, output);
-      System.out.println("gradients: " + r.summary().get("records") + " records, gradient_sha256 " + r.sha256()
-          + (r.summary().containsKey("loss") ? ", loss " + r.summary().get("loss") : "") + " -> " + output);
-    } finally {
-      spark.stop();
+    GradientsJob.Prepared prepared = GradientsJob.prepare(layer.toSpec(), request, output,
+        OutputMode.parse(mode, "--mode"), new Configuration(), command.commandLine().getErr());
+    JobLog.startBeside(output.toString());
+    try (JobSession session = JobSession.open("convt gradients")) {
+      GradientOutputs.Result r = GradientsJob.run(session.spark(), prepared);
+      command.commandLine().getOut().println("gradients: " + r.summary().get("records") + " records, gradient_sha256 "
+          + r.sha256() + (r.summary().containsKey("loss") ? ", loss " + r.summary().get("loss") : "") + " -> "
+          + output);
     }
     return 0;
   }

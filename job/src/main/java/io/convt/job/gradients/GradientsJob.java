@@ -1,5 +1,9 @@
 package io.convt.job.gradients;
 
+import io.convt.job.LayerWeights;
+import io.convt.job.OutputCommit;
+import io.convt.job.OutputGuard;
+import io.convt.job.OutputMode;
 import io.convt.engine.NeuronType;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyHeader;
@@ -9,9 +13,12 @@ import io.convt.engine.layer.OutputShape;
 import io.convt.engine.train.Loss;
 import io.convt.job.LayerWeights;
 import io.convt.job.SparkErrors;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -72,16 +79,82 @@ public final class GradientsJob {
     return new Dataset(xs[0], xs, want);
   }
 
+  /** A gradient run that passed every driver check (before any Spark session). */
+  public record Prepared(Layer layer, Dataset data, GradientsRequest request, Path outDir, OutputMode mode) {}
+
+  /**
+   * The driver's checks, before Spark starts: the layer and weights, the stacks against the layer, memory per
+   * task, and the outputs ({@code --output}, {@code --write-grad-input}) against every input and each other.
+   */
+  public static Prepared prepare(LayerSpec spec, GradientsRequest request, Path outDir, OutputMode mode,
+      Configuration hadoop, PrintWriter notes) {
+    Layer layer = Layer.open(spec);
+    Dataset data = validate(layer, request);
+    checkMemory(data, request);
+    new OutputGuard(hadoop, notes).check(
+        List.of(new OutputGuard.Named("--output", outDir.toString()),
+            new OutputGuard.Named("--write-grad-input", request.gradInputDir())),
+        List.of(new OutputGuard.Named("--input", request.input()),
+            new OutputGuard.Named(request.outputSideFlag(), request.outputSideFile()),
+            new OutputGuard.Named("--weights", spec.weights().toString()),
+            new OutputGuard.Named("--bias", spec.bias() == null ? null : spec.bias().toString())),
+        mode, false);
+    return new Prepared(layer, data, request, outDir, mode);
+  }
+
+  /** Refuses records or slices no task heap can hold, before anything is allocated. */
+  private static void checkMemory(Dataset data, GradientsRequest request) {
+    long x = 1;
+    for (int i = 1; i < data.inputShape().length; i++) {
+      x *= data.inputShape()[i];
+    }
+    long y = data.outputElements() / data.records();
+    long budget = Runtime.getRuntime().maxMemory() / 2;
+    // a task reads up to READ_CHUNK records of both stacks and holds a record's batches and gradients besides
+    long chunk = 4L * (x + y) * (Math.min(PartitionGradients.READ_CHUNK, data.records()) + 3);
+    if (4L * (x + y) * 4 > budget) {
+      throw new IllegalArgumentException("Cannot compute gradients: one record of --input " + request.input()
+          + " needs about " + mb(4L * (x + y) * 4) + " MB, more than half the heap (" + mb(2 * budget)
+          + " MB); raise the heap (CONVT_DRIVER_JAVA_OPTS=-Xmx..., spark.executor.memory)");
+    }
+    if (chunk > budget) {
+      throw new IllegalArgumentException("Cannot compute gradients: a task reads " + PartitionGradients.READ_CHUNK
+          + " records of --input " + request.input() + " at once, about " + mb(chunk) + " MB, more than half the "
+          + "heap (" + mb(2 * budget) + " MB); raise the heap");
+    }
+    if (request.gradInputDir() != null) {
+      long slice = (data.records() + request.partitions() - 1L) / request.partitions() * x;
+      if (slice > Integer.MAX_VALUE - 8 || 4 * slice > budget) {
+        throw new IllegalArgumentException("Cannot write --write-grad-input: a partition's dL/dX (" + slice
+            + " floats) does not fit a task's heap (" + mb(2 * budget) + " MB); raise --partitions");
+      }
+    }
+  }
+
+  private static long mb(long bytes) {
+    return (bytes + (1 << 20) - 1) >> 20;
+  }
+
   /**
    * Runs the whole pass and writes {@code grad_weights.npy}, {@code grad_bias.npy}, {@code gradients.safetensors}
-   * and {@code run-summary.json} into {@code outDir}.
+   * and {@code run-summary.json} into {@code outDir}, which must not exist ({@link OutputMode#ERROR}).
    *
    * @return what was written
    */
   public static GradientOutputs.Result run(SparkSession spark, LayerSpec spec, GradientsRequest request, Path outDir) {
+    return run(spark, prepare(spec, request, outDir, OutputMode.ERROR, spark.sparkContext().hadoopConfiguration(),
+        new java.io.PrintWriter(System.err, true)));
+  }
+
+  /**
+   * Runs a prepared pass; the outputs are written into a hidden staging directory and published in one rename
+   * ({@link OutputCommit}), replacing an existing output only with {@link OutputMode#OVERWRITE}.
+   */
+  public static GradientOutputs.Result run(SparkSession spark, Prepared p) {
     long started = System.nanoTime();
-    Layer layer = Layer.open(spec);
-    Dataset data = validate(layer, request);
+    GradientsRequest request = p.request();
+    Dataset data = p.data();
+    Layer layer = p.layer();
     GradientTotals totals = GradientPass.run(spark, request, LayerWeights.of(layer), 0, data.records());
     float[] dw = totals.weightGradient();
     float[] db = totals.biasGradient();
@@ -92,8 +165,19 @@ public final class GradientsJob {
       loss.finishGradient(db, data.outputElements());
       lossValue = loss.reduce(totals.loss().value(), data.outputElements());
     }
-    GradientOutputs.Result r = GradientOutputs.write(outDir, layer, dw, db, data, request, lossValue,
-        (System.nanoTime() - started) / 1e9, totals);
-    return r;
+    String local = new org.apache.hadoop.fs.Path("file", null, p.outDir().toAbsolutePath().normalize().toString())
+        .toString(); // local: the gradient files are written with java.nio
+    OutputCommit commit = OutputCommit.begin(local,
+        p.mode() == OutputMode.OVERWRITE ? "overwrite" : "error", spark.sparkContext().hadoopConfiguration());
+    try {
+      Path staging = Path.of(new org.apache.hadoop.fs.Path(commit.staging("run-summary.json")).getParent().toUri());
+      GradientOutputs.Result r = GradientOutputs.write(staging, layer, dw, db, data, request, lossValue,
+          (System.nanoTime() - started) / 1e9, totals);
+      commit.commit();
+      return r;
+    } catch (RuntimeException e) {
+      commit.abort();
+      throw e;
+    }
   }
 }

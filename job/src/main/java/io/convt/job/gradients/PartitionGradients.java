@@ -6,6 +6,7 @@ import io.convt.engine.ConvolutionTransposeGradientState;
 import io.convt.engine.GradientOption;
 import io.convt.engine.arrow.ImageBatch;
 import io.convt.engine.io.NchwArrays;
+import io.convt.engine.io.ImageCodec;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.NpyHeader;
@@ -89,6 +90,10 @@ public final class PartitionGradients {
     try (ImageBatch src = NchwArrays.toBatch(alloc, one(x, xShape));
         ImageBatch out = layer.apply(alloc, src)) {
       List<ConvolutionTransposeGradientState> states = layer.kernel().resultStateBatch(src, null, out);
+      requireFinite(x, "--input", request.input(), index);
+      if (request.loss() == null) {
+        requireFinite(y, "--grad-output", request.gradOutput(), index);
+      }
       float[] dy = y;
       if (request.loss() != null) {
         dy = new float[y.length];
@@ -104,6 +109,15 @@ public final class PartitionGradients {
         throw new IllegalArgumentException("Cannot compute gradients of record " + index + " of " + request.input()
             + ": " + e.getMessage(), e);
       }
+    }
+  }
+
+  /** A NaN or infinity is blamed on the file and record it is in, before it spreads into the output or the loss. */
+  private static void requireFinite(float[] values, String flag, String file, long record) {
+    int bad = ImageCodec.firstNonFinite(values);
+    if (bad >= 0) {
+      throw new IllegalArgumentException("Cannot compute gradients: record " + record + " of " + flag + " " + file
+          + " holds " + values[bad] + " at element " + bad);
     }
   }
 

@@ -1,15 +1,15 @@
 package io.convt.job.infer;
 
 import io.convt.engine.cli.LayerOptions;
-import io.convt.engine.layer.LayerSpec;
-import io.convt.job.ConvtJob;
+import io.convt.job.JobLog;
+import io.convt.job.JobSession;
 import io.convt.job.JobConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,6 +54,15 @@ public final class InferCommand implements Callable<Integer> {
 
   @Mixin LayerOptions layer;
 
+  @Option(names = "--recursive", description = "Read image directories recursively (input.recursive).")
+  boolean recursive;
+
+  @Option(names = "--max-quarantine-fraction", paramLabel = "F",
+      description = "Exit 3 when more than this fraction of records is quarantined (max-quarantine-fraction).")
+  Double maxQuarantineFraction;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec command;
+
   @Override
   public Integer call() {
     JobConfig c = JobConfig.load(config, overrides)
@@ -63,17 +72,16 @@ public final class InferCommand implements Callable<Integer> {
         .with("batch.size", batchSize == null ? null : batchSize.toString())
         .with("mode", mode)
         .with("fail-fast", failFast ? "true" : null)
-        .with("progress.interval-seconds", quiet ? "0" : null);
-    LayerSpec spec = layer.toSpec();
-    SparkSession spark = ConvtJob.session("convt infer");
-    try {
-      Map<String, Object> s = InferJob.run(spark, spec, c, input, output);
-      System.out.println("convt infer: " + s.get("records_in") + " records in, " + s.get("records_out") + " out, "
-          + s.get("records_quarantined") + " quarantined " + s.get("quarantined_by_reason") + ", "
-          + s.get("records_per_second") + " records/s, kernel " + s.get("kernel") + " -> " + s.get("output"));
-    } finally {
-      spark.stop();
+        .with("progress.interval-seconds", quiet ? "0" : null)
+        .with("input.recursive", recursive ? "true" : null)
+        .with("max-quarantine-fraction", maxQuarantineFraction == null ? null : maxQuarantineFraction.toString());
+    InferPreflight.Prepared prepared = InferPreflight.prepare(layer.toSpec(), c, input, output,
+        new Configuration(), command.commandLine().getErr());
+    JobLog.startBeside(output);
+    try (JobSession session = JobSession.open("convt infer")) {
+      InferResult r = InferJob.run(session.spark(), prepared);
+      command.commandLine().getOut().println(r.line());
+      return r.status().exitCode();
     }
-    return 0;
   }
 }

@@ -11,8 +11,10 @@ import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.layer.OutputShape;
 import io.convt.job.JobConfig;
+import io.convt.job.JobStatus;
 import io.convt.job.LayerWeights;
 import io.convt.job.OutputCommit;
+import io.convt.job.OutputMode;
 import io.convt.job.Progress;
 import io.convt.job.SparkErrors;
 import io.convt.job.TaskWindow;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.spark.api.java.JavaRDD;
@@ -44,61 +47,52 @@ import org.apache.spark.util.LongAccumulator;
 public final class InferJob {
   private InferJob() {}
 
-  /** Runs the job and returns the run summary (also written as {@code run-summary.json}). */
-  public static Map<String, Object> run(SparkSession spark, LayerSpec spec, JobConfig config, String input,
-      String output) {
+  /** Quarantine reasons, in the order the summary lists them. */
+  static final List<String> REASONS = List.of("unreadable", "not_a_file", "too_large", "channels", "shape",
+      "non_finite");
+
+  /**
+   * Checks everything on the driver ({@link InferPreflight}, with the session's Hadoop configuration), then runs.
+   * Commands call the two steps apart, so that mistakes fail before a session starts.
+   */
+  public static InferResult run(SparkSession spark, LayerSpec spec, JobConfig config, String input, String output) {
+    return run(spark, InferPreflight.prepare(spec, config, input, output, spark.sparkContext().hadoopConfiguration(),
+        new java.io.PrintWriter(System.err, true)));
+  }
+
+  /** Runs a prepared job and returns what it did (also written as {@code run-summary.json}). */
+  public static InferResult run(SparkSession spark, InferPreflight.Prepared p) {
     long t0 = System.nanoTime();
     long startMillis = System.currentTimeMillis();
-    InferSettings s = InferSettings.from(config);
-    String mode = config.choice("mode", "error", "overwrite");
-    int partitions = config.integer("partitions", 0, 1_000_000);
-    int progressSeconds = config.integer("progress.interval-seconds", 0, 86_400);
-    String inputFormat = config.choice("input.format", "auto", "npy", "images", "spark-image", "parquet",
-        "arrow");
-    Layer layer = Layer.open(spec.withOptions(spec.options()
-        .withImpl(config.choice("kernel.impl", "auto", "simd", "scalar"))
-        .withThreads(config.integer("kernel.threads", 1, 1024))));
-    InputPlan plan = InputPlan.of(input, inputFormat, s.batchSize(), spark.sparkContext().hadoopConfiguration());
-    if (plan.fixedShape() != null && plan.fixedShape()[0] != layer.inputChannels()) {
-      throw new IllegalArgumentException("Cannot read input " + input + ": records have " + plan.fixedShape()[0]
-          + " channels, the weights " + spec.weights() + " expect " + layer.inputChannels());
-    }
-    OutputCommit commit = OutputCommit.begin(output, mode, spark.sparkContext().hadoopConfiguration());
+    InferConfig c = p.config();
+    InferSettings s = c.executor();
+    InputPlan plan = p.plan();
+    Layer layer = p.layer();
+    String input = p.input();
+    OutputCommit commit = OutputCommit.begin(p.output(), c.mode() == OutputMode.OVERWRITE ? "overwrite" : "error",
+        spark.sparkContext().hadoopConfiguration());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<LayerWeights> weights = jsc.broadcast(LayerWeights.of(layer));
     LongAccumulator done = spark.sparkContext().longAccumulator("convt records processed");
     CollectionAccumulator<String> builds = spark.sparkContext().collectionAccumulator("convt kernels built");
     Map<String, LongAccumulator> counters = new TreeMap<>();
-    for (String outcome : new String[] {OutputRecord.OK, "unreadable", "channels", "shape", "non_finite"}) {
-      counters.put(outcome, spark.sparkContext().longAccumulator("convt records " + outcome));
+    counters.put(OutputRecord.OK, spark.sparkContext().longAccumulator("convt records " + OutputRecord.OK));
+    for (String reason : REASONS) {
+      counters.put(reason, spark.sparkContext().longAccumulator("convt records " + reason));
     }
     TaskWindow window = TaskWindow.register(spark.sparkContext(), "convt task work spans");
-    String quarantineDir = commit.mkdir("quarantine");
-    long broadcastId = weights.id();
-    FlatMapFunction<java.util.Iterator<InputRecord>, OutputRecord> kernel = records ->
-        new InferPartition(records, KernelHolder.layer(broadcastId, weights.value(), builds), s, done,
-            new QuarantineSink(quarantineDir), counters);
-    JavaRDD<OutputRecord> results;
-    if (plan.format().equals("parquet")) {
-      results = spark.read().parquet(input)
-          .select(col("id"), col("shape"), col("data"), lit(null).cast("string").as("error"))
-          .as(Encoders.bean(InputRecord.class)).javaRDD().mapPartitions(kernel);
-    } else if (plan.format().equals("spark-image")) {
-      // Spark's own image data source; undecodable files arrive as its "invalid image" rows and are quarantined
-      results = spark.read().format("image").option("dropInvalid", "false").load(input)
-          .select(col("image.origin"), col("image.height"), col("image.width"), col("image.nChannels"),
-              col("image.mode"), col("image.data"))
-          .javaRDD().mapPartitions(rows -> new SparkImageRows(rows, s)).mapPartitions(kernel);
-    } else {
-      int parts = Math.max(1, Math.min(plan.items().size(), partitions > 0 ? partitions : jsc.defaultParallelism()));
-      results = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s))
-          .mapPartitions(kernel);
-    }
+    Map<String, Long> counts = new TreeMap<>();
     // One pass: each task writes its good records (below) and its quarantine file, and counts outcomes in
     // accumulators that the write action applies once per successful task. Nothing is cached, so memory does not
     // grow with the dataset.
-    Map<String, Long> counts = new TreeMap<>();
-    try (ConsoleProgress p = Progress.start(spark.sparkContext(), "convt infer", done, plan.records(), progressSeconds)) {
+    try (ConsoleProgress progress = Progress.start(spark.sparkContext(), "convt infer", done, plan.records(),
+        c.progressSeconds())) {
+      String quarantineDir = commit.mkdir("quarantine");
+      long broadcastId = weights.id();
+      FlatMapFunction<java.util.Iterator<InputRecord>, OutputRecord> kernel = records ->
+          new InferPartition(records, KernelHolder.layer(broadcastId, weights.value(), builds), s, done,
+              new QuarantineSink(quarantineDir), counters);
+      JavaRDD<OutputRecord> results = records(spark, jsc, plan, input, s, c.partitions()).mapPartitions(kernel);
       spark.sparkContext().setJobDescription("convt infer: transposed convolution of " + input + " ("
           + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target()
           + ", bad records to quarantine/");
@@ -113,7 +107,6 @@ public final class InferJob {
         String schema = outputSchema(tensorMetadata(plan, layer)).json();
         results.foreachPartition(window.around(rows ->
             ParquetPartWriter.write(rows, dir, s.parquet(), schema, s.crcFiles())));
-        commit.writeText("data/_SUCCESS", ""); // as Spark's committer leaves it: marks a complete dataset
       }
       counters.forEach((k, v) -> {
         if (v.value() > 0 || k.equals(OutputRecord.OK)) {
@@ -126,15 +119,41 @@ public final class InferJob {
     } finally {
       spark.sparkContext().setJobDescription(null);
     }
-    Map<String, Object> summary = summary(spark, spec, config, plan, layer, counts, builds.value(), t0, commit);
-    window.putInto(summary, startMillis, (Long) summary.get("records_in"));
-    commit.writeText("run-summary.json", json(summary));
-    commit.commit();
-    return summary;
+    InferResult result = summary(spark, p, counts, builds.value(), t0, commit);
+    window.putInto(result.summary(), startMillis, result.recordsIn());
+    boolean ok = result.status() == JobStatus.OK;
+    if (ok && s.outputFormat().equals("parquet")) {
+      commit.writeText("data/_SUCCESS", ""); // as Spark's committer leaves it: marks a complete dataset
+    }
+    commit.writeText("run-summary.json", json(result.summary()));
+    commit.commit(ok);
+    return result;
   }
 
-  private static Map<String, Object> summary(SparkSession spark, LayerSpec spec, JobConfig config, InputPlan plan,
-      Layer layer, Map<String, Long> counts, List<String> builds, long t0, OutputCommit commit) {
+  /** The input records as an RDD, read by the job's own reader or by Spark's Parquet and image sources. */
+  private static JavaRDD<InputRecord> records(SparkSession spark, JavaSparkContext jsc, InputPlan plan,
+      String input, InferSettings s, int partitions) {
+    if (plan.format().equals("parquet")) {
+      return spark.read().parquet(input)
+          .select(col("id"), col("shape"), col("data"), lit(null).cast("string").as("error"),
+              lit(null).cast("string").as("reason"))
+          .as(Encoders.bean(InputRecord.class)).javaRDD();
+    }
+    if (plan.format().equals("spark-image")) {
+      // Spark's own image data source; undecodable files arrive as its "invalid image" rows and are quarantined
+      return spark.read().format("image").option("dropInvalid", "false").load(input)
+          .select(col("image.origin"), col("image.height"), col("image.width"), col("image.nChannels"),
+              col("image.mode"), col("image.data"))
+          .javaRDD().mapPartitions(rows -> new SparkImageRows(rows, s));
+    }
+    int parts = Math.max(1, Math.min(plan.items().size(), partitions > 0 ? partitions : jsc.defaultParallelism()));
+    return jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s));
+  }
+
+  private static InferResult summary(SparkSession spark, InferPreflight.Prepared p, Map<String, Long> counts,
+      List<String> builds, long t0, OutputCommit commit) {
+    InputPlan plan = p.plan();
+    LayerSpec spec = p.spec();
     long ok = counts.getOrDefault("ok", 0L);
     Map<String, Long> byReason = new TreeMap<>(counts);
     byReason.remove("ok");
@@ -145,9 +164,14 @@ public final class InferJob {
       throw new IllegalStateException("Cannot commit output: " + plan.records() + " records went in but " + in
           + " came out (" + ok + " ok, " + quarantined + " quarantined); nothing was written");
     }
+    JobStatus status = JobStatus.of(in, ok, p.config().maxQuarantineFraction());
     double secs = (System.nanoTime() - t0) / 1e9;
+    Set<String> kernels = new TreeSet<>(builds.stream().map(b -> b.substring(b.lastIndexOf(' ') + 1)).toList());
+    double rate = Math.round(in / Math.max(secs, 1e-9) * 10) / 10.0;
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("command", "infer");
+    m.put("status", status.word());
+    m.put("exit_code", status.exitCode());
     m.put("input", plan.input());
     m.put("input_format", plan.format());
     m.put("output", commit.target());
@@ -155,20 +179,20 @@ public final class InferJob {
     m.put("records_out", ok);
     m.put("records_quarantined", quarantined);
     m.put("quarantined_by_reason", byReason);
-    m.put("kernel", new TreeSet<>(builds.stream().map(b -> b.substring(b.lastIndexOf(' ') + 1)).toList()));
+    m.put("kernel", kernels);
     // one entry per kernel built ("pid@host impl"): exactly one per executor JVM that ran tasks
     List<String> built = new ArrayList<>(builds);
     built.sort(null);
     m.put("kernels_built", built);
     m.put("wall_seconds", Math.round(secs * 1000) / 1000.0);
-    m.put("records_per_second", Math.round(in / Math.max(secs, 1e-9) * 10) / 10.0);
+    m.put("records_per_second", rate);
     m.put("weights_sha256", WeightFiles.sha256(spec.weights(), spec.bias()));
     m.put("spark_master", spark.sparkContext().master());
     m.put("spark_application_id", spark.sparkContext().applicationId());
     Map<String, Object> resolved = new LinkedHashMap<>(spec.describe());
-    resolved.putAll(config.asMap());
+    resolved.putAll(p.config().source().asMap());
     m.put("config", resolved);
-    return m;
+    return new InferResult(in, ok, quarantined, byReason, kernels, rate, commit.target(), status, m);
   }
 
   /** Spark's schema of the Parquet output (stored in each file's footer, as Spark's own writer does). */
@@ -183,12 +207,19 @@ public final class InferJob {
     if (plan.fixedShape() == null) {
       return Metadata.empty();
     }
-    OutputShape o = layer.outputShape(plan.fixedShape()[1], plan.fixedShape()[2]);
+    TensorShape o = outputShape(layer, plan.fixedShape());
     // Arrow's canonical extension type for fixed-shape tensors, recorded on the column (CHW, row-major).
     return new MetadataBuilder()
         .putString("ARROW:extension:name", "arrow.fixed_shape_tensor")
-        .putString("ARROW:extension:metadata", "{\"shape\":[" + o.channels() + "," + o.height() + "," + o.width() + "]}")
+        .putString("ARROW:extension:metadata", "{\"shape\":[" + o.channels() + "," + o.height() + "," + o.width()
+            + "]}")
         .build();
+  }
+
+  /** The layer's output shape for records of shape {@code in}. */
+  static TensorShape outputShape(Layer layer, TensorShape in) {
+    OutputShape o = layer.outputShape(in.height(), in.width());
+    return new TensorShape(o.channels(), o.height(), o.width());
   }
 
   static String json(Object value) {

@@ -34,6 +34,8 @@ final class InferPartition implements Iterator<OutputRecord> {
   private final java.util.Map<String, LongAccumulator> counters;
   private final Deque<OutputRecord> ready = new ArrayDeque<>();
   private InputRecord lookahead;
+  /** Records checked so far in this partition (names a record without an id). */
+  private long seen;
   private BufferAllocator allocator;
   /** The output batch the records in {@link #ready} read from; closed once they are all consumed. */
   private OutputImages outputs;
@@ -98,8 +100,14 @@ final class InferPartition implements Iterator<OutputRecord> {
   }
 
   private OutputRecord check(InputRecord r) {
+    seen++;
+    if (r.getId() == null) { // a tensor dataset row without an id: never written out under a null id
+      TaskContext task = TaskContext.get();
+      return OutputRecord.quarantined("(null id: partition " + (task == null ? 0 : task.partitionId()) + ", row "
+          + (seen - 1) + ")", "shape", "the record's id is null");
+    }
     if (r.getError() != null) {
-      return OutputRecord.quarantined(r.getId(), "unreadable", r.getError());
+      return OutputRecord.quarantined(r.getId(), r.getReason() == null ? "unreadable" : r.getReason(), r.getError());
     }
     int[] s = r.getShape();
     if (s == null || s.length != 3 || r.getData() == null || (long) s[0] * s[1] * s[2] != r.getData().length) {

@@ -9,10 +9,11 @@ import java.io.Serializable;
  *
  * @param crcFiles {@code output.crc-files}: write local Parquet and Arrow part files through Hadoop's checksummed
  *     file system (with {@code .crc} side files) instead of a file channel ({@link PartFiles})
+ * @param maxPixels {@code image.max-pixels}: an image declaring more pixels is quarantined ({@code too_large})
  */
 public record InferSettings(
     int batchSize, String nanPolicy, boolean failFast, PixelScaling scaling, boolean bgr, String outputFormat,
-    ParquetOptions parquet, boolean crcFiles) implements Serializable {
+    ParquetOptions parquet, boolean crcFiles, long maxPixels) implements Serializable {
 
   /** Reads and validates every infer key of {@code c}; errors name the key. */
   public static InferSettings from(JobConfig c) {
@@ -24,6 +25,7 @@ public record InferSettings(
         c.choice("image.channel-order", "rgb", "bgr").equals("bgr"),
         c.choice("output.format", "parquet", "arrow", "png", "jpeg"),
         ParquetOptions.from(c),
-        c.bool("output.crc-files"));
+        c.bool("output.crc-files"),
+        c.longInteger("image.max-pixels", 1, 1L << 40));
   }
 }

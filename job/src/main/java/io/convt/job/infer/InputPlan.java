@@ -3,6 +3,7 @@ package io.convt.job.infer;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyHeader;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,23 +16,28 @@ import org.apache.hadoop.fs.FileSystem;
 /**
  * Driver side: what to read. Resolves the input format, lists image files or plans {@code .npy} slices, and
  * fails before any Spark work with one line naming the input when it cannot be used.
+ *
+ * @param fixedShape the shape of every record when the input fixes it ({@code .npy}), else null
  */
-record InputPlan(String format, String input, List<InputItem> items, long records, int[] fixedShape) {
+record InputPlan(String format, String input, List<InputItem> items, long records, TensorShape fixedShape) {
 
-  static InputPlan of(String input, String format, int batchSize, Configuration hadoop) {
+  static InputPlan of(String input, String format, int batchSize, Configuration hadoop, boolean recursive,
+      PrintWriter notes) {
     String f = format.equals("auto") ? detect(input) : format;
     switch (f) {
       case "npy":
         return npy(input, batchSize);
       case "images":
-        return images(input, hadoop, false);
+        return images(input, hadoop, false, recursive, notes);
       case "arrow":
-        return images(input, hadoop, true);
+        return images(input, hadoop, true, recursive, notes);
       case "parquet":
+        ParquetInputs.check(input, hadoop);
         return new InputPlan("parquet", input, List.of(), -1, null);
       case "spark-image":
         // read by Spark's image data source; listed here only to fail early and to count for the progress line
-        return new InputPlan("spark-image", input, List.of(), images(input, hadoop, false).records(), null);
+        return new InputPlan("spark-image", input, List.of(), images(input, hadoop, false, recursive, notes).records(),
+            null);
       default:
         throw new IllegalArgumentException("Invalid value for configuration key 'input.format': '" + f
             + "' (expected auto, npy, images, spark-image, parquet or arrow)");
@@ -46,15 +52,10 @@ record InputPlan(String format, String input, List<InputItem> items, long record
     if (l.endsWith(".arrow") || hasSuffix(input, ".arrow")) {
       return "arrow";
     }
-    if (l.endsWith(".parquet") || new java.io.File(input, "_SUCCESS").exists() && new java.io.File(input).isDirectory()
-        && hasParquet(input)) {
+    if (l.endsWith(".parquet") || new java.io.File(input).isDirectory() && hasSuffix(input, ".parquet")) {
       return "parquet";
     }
     return "images";
-  }
-
-  private static boolean hasParquet(String dir) {
-    return hasSuffix(dir, ".parquet");
   }
 
   private static boolean hasSuffix(String dir, String suffix) {
@@ -76,11 +77,12 @@ record InputPlan(String format, String input, List<InputItem> items, long record
     for (long first = 0; first < n; first += batchSize) {
       items.add(new InputItem("npy", input, first, (int) Math.min(batchSize, n - first)));
     }
-    return new InputPlan("npy", input, items, n, new int[] {h.shape()[1], h.shape()[2], h.shape()[3]});
+    return new InputPlan("npy", input, items, n, new TensorShape(h.shape()[1], h.shape()[2], h.shape()[3]));
   }
 
   /** Lists image files, or (arrow) the {@code .arrow} tensor files, of a directory, file or glob. */
-  private static InputPlan images(String input, Configuration hadoop, boolean arrow) {
+  private static InputPlan images(String input, Configuration hadoop, boolean arrow, boolean recursive,
+      PrintWriter notes) {
     try {
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(input);
       FileSystem fs = p.getFileSystem(hadoop);
@@ -89,16 +91,17 @@ record InputPlan(String format, String input, List<InputItem> items, long record
         throw new IllegalArgumentException("Cannot read input " + input + ": no such file, directory or glob match");
       }
       List<String> files = new ArrayList<>();
+      int[] skippedDirs = {0};
       for (FileStatus s : matched) {
         if (s.isDirectory()) {
-          for (FileStatus c : fs.listStatus(s.getPath())) {
-            if (c.isFile() && visible(c.getPath().getName()) && (!arrow || c.getPath().getName().endsWith(".arrow"))) {
-              files.add(c.getPath().toString());
-            }
-          }
+          list(fs, s.getPath(), arrow, recursive, files, skippedDirs);
         } else if (visible(s.getPath().getName())) {
           files.add(s.getPath().toString());
         }
+      }
+      if (skippedDirs[0] > 0) {
+        notes.println("convt-job: note: " + input + " has " + skippedDirs[0] + " subdirector"
+            + (skippedDirs[0] == 1 ? "y" : "ies") + " that were not read (add --recursive to read them)");
       }
       if (files.isEmpty()) {
         throw new IllegalArgumentException("Cannot read input " + input + ": no files found");
@@ -109,6 +112,26 @@ record InputPlan(String format, String input, List<InputItem> items, long record
       return new InputPlan(arrow ? "arrow" : "images", input, items, arrow ? -1 : files.size(), null);
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot list input " + input + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void list(FileSystem fs, org.apache.hadoop.fs.Path dir, boolean arrow, boolean recursive,
+      List<String> files, int[] skippedDirs) throws IOException {
+    for (FileStatus c : fs.listStatus(dir)) {
+      String name = c.getPath().getName();
+      if (!visible(name)) {
+        continue;
+      }
+      if (c.isDirectory()) {
+        if (recursive) {
+          list(fs, c.getPath(), arrow, true, files, skippedDirs);
+        } else {
+          skippedDirs[0]++;
+        }
+      } else if (!arrow || name.endsWith(".arrow")) {
+        // FIFOs, devices and sockets are listed too: the reader quarantines them as not_a_file, unopened
+        files.add(c.getPath().toString());
+      }
     }
   }
 

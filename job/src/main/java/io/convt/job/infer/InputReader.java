@@ -1,17 +1,13 @@
 package io.convt.job.infer;
 
-import io.convt.engine.io.ImageCodec;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyHeader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 
 /**
  * Executor side: turns planned {@link InputItem}s into {@link InputRecord}s lazily, one {@code .npy} slice or
@@ -76,21 +72,6 @@ final class InputReader implements Iterator<InputRecord> {
   }
 
   private InputRecord readImage(String path) {
-    byte[] bytes;
-    try {
-      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-      FileSystem fs = p.getFileSystem(new Configuration());
-      try (InputStream in = fs.open(p)) {
-        bytes = in.readAllBytes();
-      }
-    } catch (IOException e) {
-      return InputRecord.unreadable(path, "cannot read file: " + e.getMessage());
-    }
-    try {
-      ImageCodec.Image img = ImageCodec.decode(bytes, path, settings.scaling(), settings.bgr());
-      return new InputRecord(path, new int[] {img.channels(), img.height(), img.width()}, img.chw(), null);
-    } catch (IllegalArgumentException e) {
-      return InputRecord.unreadable(path, e.getMessage());
-    }
+    return ImageFiles.read(path, settings);
   }
 }

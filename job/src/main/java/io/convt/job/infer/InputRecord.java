@@ -13,6 +13,7 @@ public class InputRecord implements Serializable {
   private int[] shape;
   private float[] data;
   private String error;
+  private String reason;
 
   public InputRecord() {}
 
@@ -27,6 +28,13 @@ public class InputRecord implements Serializable {
     return new InputRecord(id, null, null, error);
   }
 
+  /** A record quarantined before it was read, with its reason code ({@code too_large}, {@code not_a_file}). */
+  public static InputRecord refused(String id, String reason, String error) {
+    InputRecord r = new InputRecord(id, null, null, error);
+    r.reason = reason;
+    return r;
+  }
+
   public String getId() { return id; }
   public void setId(String id) { this.id = id; }
   public int[] getShape() { return shape; }
@@ -36,4 +44,7 @@ public class InputRecord implements Serializable {
   /** Why the record could not be read, or null. */
   public String getError() { return error; }
   public void setError(String error) { this.error = error; }
+  /** The quarantine reason when {@link #getError()} is set: null means {@code unreadable}. */
+  public String getReason() { return reason; }
+  public void setReason(String reason) { this.reason = reason; }
 }

@@ -6,7 +6,11 @@ import io.convt.engine.train.TrainingOptimizer;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
+import io.convt.job.JobLog;
+import io.convt.job.JobSession;
+import io.convt.job.OutputMode;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -90,7 +94,13 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N steps in total (default: all).")
   long maxSteps;
 
+  @Option(names = "--mode", paramLabel = "MODE", description = "error (default): refuse an existing --output "
+      + "(use --resume to continue it); overwrite: start afresh, replacing it.")
+  String mode = "error";
+
   @Mixin LayerOptions layer;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec command;
 
   /** The optimizer settings these flags describe. */
   TrainingOptimizer.Settings settings() {
@@ -122,14 +132,17 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     TrainRequest req = new TrainRequest(input, target, Loss.parse(loss, reduction), settings(), epochs, batchSize,
         partitions, output, checkpointDir, checkpointEvery, resume, maxSteps);
-    SparkSession spark = io.convt.job.ConvtJob.session("convt train");
-    try {
-      Trainer.Result r = new Trainer(System.err).run(spark, layer.toSpec(), req);
-      System.out.println("train: " + r.stepsDone() + " steps, loss " + r.firstLoss() + " -> " + r.lastLoss()
-          + ", weights_sha256 " + r.summary().get("weights_sha256") + " -> " + output);
-    } finally {
-      spark.stop();
+    OutputMode outputMode = OutputMode.parse(mode, "--mode");
+    Trainer.Plan plan = Trainer.plan(layer.toSpec(), req);
+    TrainOutputs.check(plan, outputMode, new Configuration(), command.commandLine().getErr());
+    java.nio.file.Path old = outputMode == OutputMode.OVERWRITE && !resume ? TrainOutputs.moveAside(output) : null;
+    JobLog.startBeside(output.toString());
+    try (JobSession session = JobSession.open("convt train")) {
+      Trainer.Result r = new Trainer(System.err).run(session.spark(), plan);
+      command.commandLine().getOut().println("train: " + r.stepsDone() + " steps, loss " + r.firstLoss() + " -> "
+          + r.lastLoss() + ", weights_sha256 " + r.summary().get("weights_sha256") + " -> " + output);
     }
+    TrainOutputs.deleteAside(old);
     return 0;
   }
 }

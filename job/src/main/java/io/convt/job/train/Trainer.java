@@ -22,6 +22,7 @@ import io.convt.job.gradients.GradientsRequest;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -54,6 +55,20 @@ public final class Trainer {
    * {@code maxSteps}. A failing step (NaN loss, bad record) throws before anything is written for it.
    */
   public Result run(SparkSession spark, LayerSpec spec, TrainRequest req) {
+    return run(spark, plan(spec, req));
+  }
+
+  /**
+   * A run checked on the driver before Spark starts: the layer, the stacks against it, and (with
+   * {@code --resume}) the checkpoint, verified ({@link Checkpoint#readIfPresent}, {@link Checkpoint#verifyAgainst})
+   * and matched against this run's parameters.
+   */
+  public record Plan(LayerSpec spec, TrainRequest request, Layer initial, GradientsRequest grads, int records,
+      int batch, long stepsPerEpoch, long totalSteps, long perRecord, Map<String, String> meta,
+      Checkpoint checkpoint) {}
+
+  /** The driver's checks of a training run (no Spark). */
+  public static Plan plan(LayerSpec spec, TrainRequest req) {
     Layer initial = Layer.open(spec);
     GradientsRequest grads = GradientsRequest.withTarget(req.input(), req.target(), req.loss(), req.partitions());
     GradientsJob.Dataset data = GradientsJob.validate(initial, grads);
@@ -62,6 +77,43 @@ public final class Trainer {
     long stepsPerEpoch = (records + batch - 1) / batch;
     long totalSteps = stepsPerEpoch * req.epochs();
     long perRecord = data.outputElements() / records;
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("optimizer", req.optimizer().kind().name().toLowerCase(Locale.ROOT));
+    meta.put("records", Integer.toString(records));
+    meta.put("batch_size", Integer.toString(batch));
+    meta.put("loss", req.loss().toString());
+    Checkpoint c = null;
+    if (req.resume()) {
+      c = Checkpoint.readIfPresent(req.checkpointDir());
+      if (c != null) {
+        Path file = req.checkpointDir().resolve(Checkpoint.FILE);
+        for (Map.Entry<String, String> e : meta.entrySet()) {
+          if (!e.getValue().equals(c.metadata().get(e.getKey()))) {
+            throw new IllegalArgumentException("Cannot resume from " + file + ": it was written with " + e.getKey()
+                + "=" + c.metadata().get(e.getKey()) + ", this run has " + e.getValue());
+          }
+        }
+        TrainingOptimizer.Kind kind = req.optimizer().kind();
+        c.verifyAgainst(file, mpsShape(initial), initial.outputChannels() * (initial.bias() == null ? 0 : 1),
+            totalSteps, name -> kind == TrainingOptimizer.Kind.ADAM ? name.startsWith("v")
+                : kind == TrainingOptimizer.Kind.RMSPROP && name.startsWith("m."));
+      }
+    }
+    return new Plan(spec, req, initial, grads, records, batch, stepsPerEpoch, totalSteps, perRecord, meta, c);
+  }
+
+  /** Runs a checked plan. */
+  public Result run(SparkSession spark, Plan plan) {
+    LayerSpec spec = plan.spec();
+    TrainRequest req = plan.request();
+    Layer initial = plan.initial();
+    GradientsRequest grads = plan.grads();
+    int records = plan.records();
+    int batch = plan.batch();
+    long stepsPerEpoch = plan.stepsPerEpoch();
+    long totalSteps = plan.totalSteps();
+    long perRecord = plan.perRecord();
+    Map<String, String> meta = plan.meta();
 
     TrainingOptimizer optimizer = new TrainingOptimizer(req.optimizer());
     ArrayDataSource source = new ArrayDataSource(initial.kernel().descriptor(), initial.weightsMps(), initial.bias(),
@@ -70,28 +122,14 @@ public final class Trainer {
               new float[][] {g.gradientForWeights(), used.biases() == null ? null : g.gradientForBiases()});
           return new WeightsAndBiasesState(next[0], next[1]);
         });
-    Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("optimizer", req.optimizer().kind().name().toLowerCase(Locale.ROOT));
-    meta.put("records", Integer.toString(records));
-    meta.put("batch_size", Integer.toString(batch));
-    meta.put("loss", req.loss().toString());
     long done = 0;
-    if (req.resume()) {
-      Checkpoint c = Checkpoint.readIfPresent(req.checkpointDir());
-      if (c != null) {
-        for (Map.Entry<String, String> e : meta.entrySet()) {
-          if (!e.getValue().equals(c.metadata().get(e.getKey()))) {
-            throw new IllegalArgumentException("Cannot resume from " + req.checkpointDir().resolve(Checkpoint.FILE)
-                + ": it was written with " + e.getKey() + "=" + c.metadata().get(e.getKey()) + ", this run has "
-                + e.getValue());
-          }
-        }
-        source.setWeights(c.weightsMps(), c.bias());
-        optimizer.restore(c.optimizerState(), c.timeStep());
-        done = c.stepsDone();
-        progress.println("train: resumed from " + req.checkpointDir().resolve(Checkpoint.FILE) + " after step "
-            + done + " (optimizer time step " + c.timeStep() + ")");
-      }
+    Checkpoint c = plan.checkpoint();
+    if (c != null) {
+      source.setWeights(c.weightsMps(), c.bias());
+      optimizer.restore(c.optimizerState(), c.timeStep());
+      done = c.stepsDone();
+      progress.println("train: resumed from " + req.checkpointDir().resolve(Checkpoint.FILE) + " after step "
+          + done + " (optimizer time step " + c.timeStep() + ")");
     }
     LossCurve curve = LossCurve.open(req.outputDir(), done);
     long stop = req.maxSteps() == 0 ? totalSteps : Math.min(totalSteps, req.maxSteps());

@@ -108,7 +108,7 @@ class LocalClusterIT {
     SparkSession spark = LocalClusterSupport.start("convt-cluster-it");
     try {
       String out = tmp.resolve("cluster").toString();
-      Map<String, Object> s = InferJob.run(spark, layer, conf(), input.toString(), out);
+      Map<String, Object> s = InferJob.run(spark, layer, conf(), input.toString(), out).summary();
       assertEquals(160L, s.get("records_out"));
       assertArrayEquals(reference, read(spark, out));
       @SuppressWarnings("unchecked")
@@ -130,7 +130,7 @@ class LocalClusterIT {
     try {
       String out = tmp.resolve("fault").toString();
       CompletableFuture<Map<String, Object>> job =
-          CompletableFuture.supplyAsync(() -> InferJob.run(spark, layer, conf(), input.toString(), out));
+          CompletableFuture.supplyAsync(() -> InferJob.run(spark, layer, conf(), input.toString(), out).summary());
       killOneExecutorOnceTasksRun(spark, job); // SIGKILL while tasks run
       Map<String, Object> s = job.get(5, TimeUnit.MINUTES);
       assertEquals(160L, s.get("records_out"));

@@ -113,7 +113,7 @@ public class InferJobTest {
     NpyArray x = Npy.read(Path.of("../sample-data/x.npy"));
     String out = tmp.resolve("out").toString();
     Map<String, Object> s = InferJob.run(spark, upsample(), conf("partitions=3", "batch.size=2"),
-        "../sample-data/x.npy", out);
+        "../sample-data/x.npy", out).summary();
     assertEquals(6L, s.get("records_in"));
     assertEquals(6L, s.get("records_out"));
     assertEquals(0L, s.get("records_quarantined"));
@@ -150,7 +150,7 @@ public class InferJobTest {
     Files.writeString(dir.resolve("notes.txt"), "not an image");
     Files.writeString(dir.resolve(".hidden"), "ignored");
     String out = tmp.resolve("out").toString();
-    Map<String, Object> s = InferJob.run(spark, upsample(), conf(), dir.toString(), out);
+    Map<String, Object> s = InferJob.run(spark, upsample(), conf(), dir.toString(), out).summary();
     assertEquals(5L, s.get("records_in"));
     assertEquals(2L, s.get("records_out"));
     assertEquals(3L, s.get("records_quarantined"));
@@ -172,9 +172,9 @@ public class InferJobTest {
       String own = tmp.resolve("own-" + order).toString();
       String viaSpark = tmp.resolve("spark-" + order).toString();
       Map<String, Object> a = InferJob.run(spark, upsample(), conf("image.channel-order=" + order), dir.toString(),
-          own);
+          own).summary();
       Map<String, Object> b = InferJob.run(spark, upsample(),
-          conf("input.format=spark-image", "image.channel-order=" + order), dir.toString(), viaSpark);
+          conf("input.format=spark-image", "image.channel-order=" + order), dir.toString(), viaSpark).summary();
       assertEquals("spark-image", b.get("input_format"));
       for (String k : new String[] {"records_in", "records_out", "records_quarantined", "quarantined_by_reason"}) {
         assertEquals(a.get(k), b.get(k), k + " (" + order + ")");
@@ -192,7 +192,7 @@ public class InferJobTest {
     Path npy = tmp.resolve("x.npy");
     Npy.writeFloat32(npy, new int[] {2, 3, 4, 4}, x);
     String out = tmp.resolve("out").toString();
-    Map<String, Object> s = InferJob.run(spark, upsample(), conf(), npy.toString(), out);
+    Map<String, Object> s = InferJob.run(spark, upsample(), conf(), npy.toString(), out).summary();
     assertEquals(Map.of("non_finite", 1L), s.get("quarantined_by_reason"));
     String out2 = tmp.resolve("out2").toString();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -221,7 +221,7 @@ public class InferJobTest {
     String up = tmp.resolve("up").toString();
     String sharp = tmp.resolve("sharp").toString();
     InferJob.run(spark, upsample(), conf(), "../sample-data/x.npy", up);
-    Map<String, Object> s = InferJob.run(spark, sharpen(), conf(), up + "/data", sharp);
+    Map<String, Object> s = InferJob.run(spark, sharpen(), conf(), up + "/data", sharp).summary();
     assertEquals("parquet", s.get("input_format"));
     NpyArray x = Npy.read(Path.of("../sample-data/x.npy"));
     float[] mid = engine(upsample(), x);
@@ -252,7 +252,7 @@ public class InferJobTest {
     float[] mid = engine(upsample(), x);
     assertArrayEquals(mid, got);
     String sharp = tmp.resolve("sharp-from-arrow").toString();
-    Map<String, Object> s = InferJob.run(spark, sharpen(), conf(), up + "/data", sharp);
+    Map<String, Object> s = InferJob.run(spark, sharpen(), conf(), up + "/data", sharp).summary();
     assertEquals("arrow", s.get("input_format"));
     float[] expected = engine(sharpen(), new NpyArray("<f4", new int[] {6, 3, 96, 96}, mid, null));
     assertArrayEquals(expected, readData(sharp + "/data", 3 * 96 * 96));
@@ -286,7 +286,12 @@ public class InferJobTest {
       int w = shape.get(2);
       byte[] want = ImageCodec.encode(ImageCodec.chwToHwc(chw, c, h, w), h, w, c, "png", PixelScaling.UNIT, false);
       String id = r.getString(r.fieldIndex("id"));
-      assertArrayEquals(want, Files.readAllBytes(Path.of(out, "images", ImageWriter.fileName(id, "png"))), id);
+      String suffix = "-" + ImageWriter.stem(id) + ".png";
+      try (Stream<Path> named = Files.list(Path.of(out, "images"))) {
+        List<Path> match = named.filter(p -> p.getFileName().toString().endsWith(suffix)).toList();
+        assertEquals(1, match.size(), id);
+        assertArrayEquals(want, Files.readAllBytes(match.get(0)), id);
+      }
     }
     String jpg = tmp.resolve("jpg").toString();
     InferJob.run(spark, upsample(), conf("output.format=jpeg"), "../sample-data/images", jpg);

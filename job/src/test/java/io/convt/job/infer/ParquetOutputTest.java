@@ -214,7 +214,7 @@ public class ParquetOutputTest {
     Npy.writeFloat32(npy, new int[] {2, 3, 4, 4}, x);
     String out = tmp.resolve("out").toString();
     Map<String, Object> s = InferJob.run(spark, InferJobTest.upsample(), conf("partitions=2", "batch.size=1"),
-        npy.toString(), out);
+        npy.toString(), out).summary();
     assertEquals(Map.of("non_finite", 2L), s.get("quarantined_by_reason"));
     assertEquals(List.of("part-00000.parquet"), parts(out + "/data").stream().map(p -> p.getFileName().toString()).toList());
     Dataset<Row> d = spark.read().parquet(out + "/data");

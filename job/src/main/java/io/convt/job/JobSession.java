@@ -1,0 +1,51 @@
+package io.convt.job;
+
+import org.apache.spark.sql.SparkSession;
+import scala.Option;
+
+/**
+ * The Spark session a command runs in: the one already running in this JVM (a test's, a notebook's), else a new
+ * one with the master from {@code --master} or spark-submit ({@code local[*]} by default; on a local master the
+ * driver binds to 127.0.0.1 or {@code SPARK_LOCAL_IP}). Closing stops only a session this object started.
+ */
+public final class JobSession implements AutoCloseable {
+  private final SparkSession spark;
+  private final boolean owned;
+
+  private JobSession(SparkSession spark, boolean owned) {
+    this.spark = spark;
+    this.owned = owned;
+  }
+
+  /** Joins the running session or starts one named {@code appName}. */
+  public static JobSession open(String appName) {
+    Option<SparkSession> running = SparkSession.getDefaultSession();
+    if (running.isDefined()) {
+      return new JobSession(running.get(), false);
+    }
+    String master = System.getProperty("spark.master", "local[*]");
+    SparkSession.Builder b = SparkSession.builder().appName(appName).master(master);
+    if (master.startsWith("local") && System.getProperty("spark.driver.host") == null) {
+      String ip = System.getenv().getOrDefault("SPARK_LOCAL_IP", "127.0.0.1");
+      b.config("spark.driver.host", ip).config("spark.driver.bindAddress", ip);
+    }
+    if (System.getProperty("spark.executor.heartbeatInterval") == null) {
+      b.config("spark.executor.heartbeatInterval", "2s"); // how often running tasks' counts reach our progress line
+    }
+    if (master.startsWith("local") && System.getProperty("spark.ui.showConsoleProgress") == null) {
+      b.config("spark.ui.showConsoleProgress", "false"); // our own progress line is quieter
+    }
+    return new JobSession(b.getOrCreate(), true);
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  @Override
+  public void close() {
+    if (owned) {
+      spark.stop();
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.convt.job.infer;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+
+/**
+ * Driver side: checks a Parquet tensor dataset's footers before Spark reads it, so a file of another schema fails
+ * with one line naming the file and the column (not Spark's analyzer text), before any output is staged.
+ */
+final class ParquetInputs {
+  /** Footers checked at most: enough to catch a foreign dataset without reading thousands of footers. */
+  private static final int MAX_FOOTERS = 64;
+
+  private ParquetInputs() {}
+
+  static void check(String input, Configuration hadoop) {
+    List<Path> files = new ArrayList<>();
+    try {
+      Path p = new Path(input);
+      FileSystem fs = p.getFileSystem(hadoop);
+      FileStatus[] matched = fs.globStatus(p);
+      if (matched == null || matched.length == 0) {
+        throw new IllegalArgumentException("Cannot read input " + input + ": no such file, directory or glob match");
+      }
+      for (FileStatus s : matched) {
+        if (s.isDirectory()) {
+          for (FileStatus c : fs.listStatus(s.getPath())) {
+            String n = c.getPath().getName();
+            if (c.isFile() && !n.startsWith(".") && !n.startsWith("_")) {
+              files.add(c.getPath());
+            }
+          }
+        } else {
+          files.add(s.getPath());
+        }
+      }
+      if (files.isEmpty()) {
+        throw new IllegalArgumentException("Cannot read input " + input + ": no Parquet files in it");
+      }
+      files.sort(null);
+      for (Path f : files.subList(0, Math.min(files.size(), MAX_FOOTERS))) {
+        MessageType schema;
+        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(f, hadoop))) {
+          schema = r.getFileMetaData().getSchema();
+        } catch (IOException | RuntimeException e) {
+          throw new IllegalArgumentException("Cannot read input " + input + ": " + f + " is not a readable Parquet "
+              + "file (" + e.getMessage() + ")");
+        }
+        column(schema, f, "id", PrimitiveTypeName.BINARY);
+        column(schema, f, "shape", PrimitiveTypeName.INT32);
+        column(schema, f, "data", PrimitiveTypeName.FLOAT);
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("Cannot list input " + input + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void column(MessageType schema, Path file, String name, PrimitiveTypeName want) {
+    for (ColumnDescriptor c : schema.getColumns()) {
+      if (c.getPath().length > 0 && c.getPath()[0].equals(name)) {
+        PrimitiveTypeName got = c.getPrimitiveType().getPrimitiveTypeName();
+        if (got != want) {
+          throw new IllegalArgumentException("Cannot read Parquet input " + file + ": column '" + name + "' holds "
+              + got + " values, expected " + want + " (a tensor dataset has id string, shape list<int32>, "
+              + "data list<float>)");
+        }
+        return;
+      }
+    }
+    throw new IllegalArgumentException("Cannot read Parquet input " + file + ": it has no column '" + name
+        + "' (a tensor dataset has id string, shape list<int32>, data list<float>)");
+  }
+}
