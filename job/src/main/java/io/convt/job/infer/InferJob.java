@@ -1,7 +1,6 @@
 package io.convt.job.infer;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -76,22 +75,25 @@ public final class InferJob {
     FlatMapFunction<java.util.Iterator<InputRecord>, OutputRecord> kernel = records ->
         new InferPartition(records, KernelHolder.layer(broadcastId, weights.value(), builds), s, done,
             new QuarantineSink(quarantineDir), counters);
-    JavaRDD<OutputRecord> results;
+    JavaRDD<InputRecord> records;
+    List<String> notes = new ArrayList<>();
     if (plan.format().equals("parquet")) {
-      results = spark.read().parquet(input)
-          .select(col("id"), col("shape"), col("data"), lit(null).cast("string").as("error"))
-          .as(Encoders.bean(InputRecord.class)).javaRDD().mapPartitions(kernel);
+      ParquetInput.Read read = ParquetInput.read(spark, input);
+      notes.addAll(read.notes());
+      records = read.records().javaRDD();
+      records = read.indexed() ? records : RecordIndexes.inReadOrder(records);
     } else if (plan.format().equals("spark-image")) {
       // Spark's own image data source; undecodable files arrive as its "invalid image" rows and are quarantined
-      results = spark.read().format("image").option("dropInvalid", "false").load(input)
+      records = RecordIndexes.byListing(jsc, spark.read().format("image").option("dropInvalid", "false").load(input)
           .select(col("image.origin"), col("image.height"), col("image.width"), col("image.nChannels"),
               col("image.mode"), col("image.data"))
-          .javaRDD().mapPartitions(rows -> new SparkImageRows(rows, s)).mapPartitions(kernel);
+          .javaRDD().mapPartitions(rows -> new SparkImageRows(rows, s)), plan.items());
     } else {
       int parts = Math.max(1, Math.min(plan.items().size(), partitions > 0 ? partitions : jsc.defaultParallelism()));
-      results = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s))
-          .mapPartitions(kernel);
+      records = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s));
+      records = plan.format().equals("arrow") ? RecordIndexes.inReadOrder(records) : records;
     }
+    JavaRDD<OutputRecord> results = records.mapPartitions(kernel);
     // One pass: each task writes its good records (below) and its quarantine file, and counts outcomes in
     // accumulators that the write action applies once per successful task. Nothing is cached, so memory does not
     // grow with the dataset.
@@ -126,6 +128,9 @@ public final class InferJob {
     }
     Map<String, Object> summary = summary(spark, spec, config, plan, layer, counts, builds.value(), t0, commit);
     window.putInto(summary, startMillis, (Long) summary.get("records_in"));
+    if (!notes.isEmpty()) {
+      summary.put("notes", notes);
+    }
     commit.writeText("run-summary.json", json(summary));
     commit.commit();
     return summary;
@@ -173,6 +178,7 @@ public final class InferJob {
   static StructType outputSchema(Metadata dataMetadata) {
     return new StructType()
         .add("id", DataTypes.StringType, true)
+        .add("index", DataTypes.LongType, false)
         .add("shape", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
         .add("data", DataTypes.createArrayType(DataTypes.FloatType, false), true, dataMetadata);
   }

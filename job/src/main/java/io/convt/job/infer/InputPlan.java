@@ -31,7 +31,8 @@ record InputPlan(String format, String input, List<InputItem> items, long record
         return new InputPlan("parquet", input, List.of(), -1, null);
       case "spark-image":
         // read by Spark's image data source; listed here only to fail early and to count for the progress line
-        return new InputPlan("spark-image", input, List.of(), images(input, hadoop, false).records(), null);
+        InputPlan listed = images(input, hadoop, false); // its order numbers the records (RecordIndexes)
+        return new InputPlan("spark-image", input, listed.items(), listed.records(), null);
       default:
         throw new IllegalArgumentException("Invalid value for configuration key 'input.format': '" + f
             + "' (expected auto, npy, images, spark-image, parquet or arrow)");
@@ -93,11 +94,11 @@ record InputPlan(String format, String input, List<InputItem> items, long record
         if (s.isDirectory()) {
           for (FileStatus c : fs.listStatus(s.getPath())) {
             if (c.isFile() && visible(c.getPath().getName()) && (!arrow || c.getPath().getName().endsWith(".arrow"))) {
-              files.add(c.getPath().toString());
+              files.add(RecordIds.canonical(c.getPath().toString()));
             }
           }
         } else if (visible(s.getPath().getName())) {
-          files.add(s.getPath().toString());
+          files.add(RecordIds.canonical(s.getPath().toString()));
         }
       }
       if (files.isEmpty()) {
@@ -105,7 +106,7 @@ record InputPlan(String format, String input, List<InputItem> items, long record
       }
       files.sort(null); // a stable order: output ids and partitioning do not depend on listing order
       List<InputItem> items = new ArrayList<>(files.size());
-      files.forEach(x -> items.add(arrow ? InputItem.arrow(x) : InputItem.image(x)));
+      files.forEach(x -> items.add(arrow ? InputItem.arrow(x) : InputItem.image(x, items.size())));
       return new InputPlan(arrow ? "arrow" : "images", input, items, arrow ? -1 : files.size(), null);
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot list input " + input + ": " + e.getMessage(), e);

@@ -13,6 +13,7 @@ public class InputRecord implements Serializable {
   private int[] shape;
   private float[] data;
   private String error;
+  private Long index;
 
   public InputRecord() {}
 
@@ -36,4 +37,12 @@ public class InputRecord implements Serializable {
   /** Why the record could not be read, or null. */
   public String getError() { return error; }
   public void setError(String error) { this.error = error; }
+  /** The record's position in the job's input (see {@link RecordIndexes}), or null until it is numbered. */
+  public Long getIndex() { return index; }
+  public void setIndex(Long index) { this.index = index; }
+
+  InputRecord withIndex(long i) {
+    this.index = i;
+    return this;
+  }
 }

@@ -43,9 +43,10 @@ import org.apache.spark.TaskContext;
  * (as Spark does for an empty job).
  */
 final class ParquetPartWriter {
-  /** The schema Spark's {@code ParquetWriteSupport} writes for {@code (string, array<int>, array<float>)}. */
+  /** The schema Spark's {@code ParquetWriteSupport} writes for {@code (string, long not null, array<int>, array<float>)}. */
   static final MessageType SCHEMA = Types.buildMessage()
       .optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("id")
+      .required(PrimitiveTypeName.INT64).named("index")
       .optionalList().requiredElement(PrimitiveTypeName.INT32).named("shape")
       .optionalList().requiredElement(PrimitiveTypeName.FLOAT).named("data")
       .named("spark_schema");
@@ -54,7 +55,7 @@ final class ParquetPartWriter {
   private static final String[] DATA_PATH = {"data", "list", "element"};
   /** {@link #SCHEMA} without {@code data}: the columns Parquet's column writers take when data goes by pages. */
   private static final MessageType ID_AND_SHAPE = new MessageType(SCHEMA.getName(), SCHEMA.getType("id"),
-      SCHEMA.getType("shape"));
+      SCHEMA.getType("index"), SCHEMA.getType("shape"));
   // a list value present: definition level 2 (optional list, repeated group, required element); 1 = empty list
   private static final int ELEMENT = 2;
   private static final int EMPTY_LIST = 1;
@@ -143,6 +144,7 @@ final class ParquetPartWriter {
     final ColumnChunkPageWriteStore pages;
     final ColumnWriteStore store;
     final ColumnWriter id;
+    final ColumnWriter index;
     final ColumnWriter shape;
     final ColumnWriter data;
     final ParquetDataPages dataPages;
@@ -158,6 +160,7 @@ final class ParquetPartWriter {
           props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
       store = props.newColumnWriteStore(stored, pages);
       id = store.getColumnWriter(column("id"));
+      index = store.getColumnWriter(column("index"));
       shape = store.getColumnWriter(column("shape", "list", "element"));
       data = direct ? null : store.getColumnWriter(column(DATA_PATH));
       this.dataPages = dataPages;
@@ -174,6 +177,7 @@ final class ParquetPartWriter {
       } else {
         id.write(Binary.fromString(r.getId()), 0, 1);
       }
+      index.write(r.getRecordIndex(), 0, 0);
       int[] s = r.getShape();
       if (s == null || s.length == 0) {
         shape.writeNull(0, s == null ? 0 : EMPTY_LIST);

@@ -111,7 +111,7 @@ public class ParquetOutputTest {
     assertEquals("{\"shape\":[3,64,64]}", expected.apply("data").metadata().getString("ARROW:extension:metadata"));
     // Spark's own writer on the same rows: the same Parquet schema, and Spark reads both back alike
     String ref = tmp.resolve("spark-written").toString();
-    spark.createDataFrame(List.of(RowFactory.create("a", new int[] {1, 1, 1}, new float[] {1f})), expected)
+    spark.createDataFrame(List.of(RowFactory.create("a", 0L, new int[] {1, 1, 1}, new float[] {1f})), expected)
         .write().parquet(ref);
     try (ParquetFileReader r = open(parts(ref).get(0))) {
       assertEquals(r.getFooter().getFileMetaData().getSchema(), ParquetPartWriter.SCHEMA);
