@@ -27,7 +27,6 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
-import org.apache.spark.sql.types.MetadataBuilder;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
@@ -185,14 +184,10 @@ public final class InferJob {
 
   private static Metadata tensorMetadata(InputPlan plan, Layer layer) {
     if (plan.fixedShape() == null) {
-      return Metadata.empty();
+      return TensorColumnMetadata.of(null); // each file then records its own records' shape
     }
     int[] o = layer.outputShape(plan.fixedShape()[1], plan.fixedShape()[2]);
-    // Arrow's canonical extension type for fixed-shape tensors, recorded on the column (CHW, row-major).
-    return new MetadataBuilder()
-        .putString("ARROW:extension:name", "arrow.fixed_shape_tensor")
-        .putString("ARROW:extension:metadata", "{\"shape\":[" + o[2] + "," + o[0] + "," + o[1] + "]}")
-        .build();
+    return TensorColumnMetadata.of(new int[] {o[2], o[0], o[1]});
   }
 
   static String json(Object value) {

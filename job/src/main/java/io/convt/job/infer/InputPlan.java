@@ -19,7 +19,7 @@ import org.apache.hadoop.fs.FileSystem;
 record InputPlan(String format, String input, List<InputItem> items, long records, int[] fixedShape) {
 
   static InputPlan of(String input, String format, int batchSize, Configuration hadoop) {
-    String f = format.equals("auto") ? detect(input) : format;
+    String f = format.equals("auto") ? detect(input, hadoop) : format;
     switch (f) {
       case "npy":
         return npy(input, batchSize);
@@ -39,7 +39,7 @@ record InputPlan(String format, String input, List<InputItem> items, long record
     }
   }
 
-  private static String detect(String input) {
+  private static String detect(String input, Configuration hadoop) {
     String l = input.toLowerCase(Locale.ROOT);
     if (l.endsWith(".npy")) {
       return "npy";
@@ -47,15 +47,10 @@ record InputPlan(String format, String input, List<InputItem> items, long record
     if (l.endsWith(".arrow") || hasSuffix(input, ".arrow")) {
       return "arrow";
     }
-    if (l.endsWith(".parquet") || new java.io.File(input, "_SUCCESS").exists() && new java.io.File(input).isDirectory()
-        && hasParquet(input)) {
+    if (l.endsWith(".parquet") || ParquetDetection.isParquet(input, hadoop)) { // by content, not by _SUCCESS
       return "parquet";
     }
     return "images";
-  }
-
-  private static boolean hasParquet(String dir) {
-    return hasSuffix(dir, ".parquet");
   }
 
   private static boolean hasSuffix(String dir, String suffix) {

@@ -67,7 +67,8 @@ final class ParquetPartWriter {
   /**
    * Writes {@code rows} (the task's good records) as one Parquet file in {@code dir}.
    *
-   * @param sparkSchema Spark's schema of the rows as JSON, stored in the footer under {@link #SPARK_SCHEMA_KEY}
+   * @param sparkSchema Spark's schema of the rows as JSON, stored in the footer under {@link #SPARK_SCHEMA_KEY} (with
+   *     the {@code data} column's shape set to the file's when its records have one, {@link TensorColumnMetadata})
    * @param crcFiles write through Hadoop's file system even on a local path (with its {@code .crc} side files),
    *     see {@link PartFiles}
    */
@@ -113,11 +114,14 @@ final class ParquetPartWriter {
         ParquetFileWriter.Mode.OVERWRITE, options.rowGroupBytes(), MAX_PADDING, null, props)) {
       out.start();
       RowGroup group = null;
+      TensorColumnMetadata.FileShape shapes = new TensorColumnMetadata.FileShape();
       while (rows.hasNext()) {
         if (group == null) {
           group = new RowGroup(codecs, options, props, data);
         }
-        group.add(rows.next());
+        OutputRecord r = rows.next();
+        shapes.see(r.getShape());
+        group.add(r);
         if (group.bufferedSize() >= options.rowGroupBytes()) {
           group.flushTo(out);
           group = null;
@@ -126,7 +130,7 @@ final class ParquetPartWriter {
       if (group != null) {
         group.flushTo(out);
       }
-      out.end(Map.of(SPARK_SCHEMA_KEY, sparkSchema));
+      out.end(Map.of(SPARK_SCHEMA_KEY, TensorColumnMetadata.forFile(sparkSchema, shapes.single())));
       return data == null ? 0 : data.levelEncodings();
     } finally {
       if (data != null) {

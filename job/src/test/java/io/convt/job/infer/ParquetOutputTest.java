@@ -108,7 +108,8 @@ public class ParquetOutputTest {
         assertTrue(c.getStatistics().isEmpty(), "no min/max on the float data by default");
       }
     }
-    assertEquals("{\"shape\":[3,64,64]}", expected.apply("data").metadata().getString("ARROW:extension:metadata"));
+    assertEquals("{\"shape\":[3,64,64],\"dim_names\":[\"C\",\"H\",\"W\"]}",
+        expected.apply("data").metadata().getString("ARROW:extension:metadata"));
     // Spark's own writer on the same rows: the same Parquet schema, and Spark reads both back alike
     String ref = tmp.resolve("spark-written").toString();
     spark.createDataFrame(List.of(RowFactory.create("a", 0L, new int[] {1, 1, 1}, new float[] {1f})), expected)
