@@ -20,7 +20,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Streams same-shape tensors into one Arrow IPC file (the {@link TensorIpc} layout: {@code id} utf8, {@code index}
- * int64 (the record's position in its input), {@code data} {@code arrow.fixed_shape_tensor}) as record batches of at most {@code batchRows} rows, so memory is bounded by one
+ * int64 (the record's position in its input), {@code data} {@code arrow.fixed_shape_tensor}) as record batches of
+ * at most {@code batchRows} rows, so memory is bounded by one
  * batch however many tensors the file gets: one {@link VectorSchemaRoot} is allocated once and refilled for every
  * batch. Each tensor goes into the batch as one bulk copy of its floats (no per-float calls). {@link TensorIpc#read}
  * reads the file back (it reads every batch).
@@ -126,7 +127,8 @@ public final class TensorIpcWriter implements AutoCloseable {
   }
 
   /**
-   * Appends image {@code n} of {@code images}, with its {@code index}, as a {@code [C][H][W]} tensor, copied (and transposed) straight from
+   * Appends image {@code n} of {@code images}, with its {@code index}, as a {@code [C][H][W]} tensor, copied (and
+   * transposed) straight from
    * the batch's Arrow buffer into the file's batch; writes a record batch when it is full.
    *
    * @throws IllegalArgumentException when the image's {@code [C,H,W]} is not this file's shape

@@ -76,21 +76,26 @@ public final class InferJob {
             new QuarantineSink(quarantineDir), counters);
     JavaRDD<InputRecord> records;
     List<String> notes = new ArrayList<>();
-    if (plan.format().equals("parquet")) {
-      ParquetInput.Read read = ParquetInput.read(spark, input);
-      notes.addAll(read.notes());
-      records = read.records().javaRDD();
-      records = read.indexed() ? records : RecordIndexes.inReadOrder(records);
-    } else if (plan.format().equals("spark-image")) {
-      // Spark's own image data source; undecodable files arrive as its "invalid image" rows and are quarantined
-      records = RecordIndexes.byListing(jsc, spark.read().format("image").option("dropInvalid", "false").load(input)
-          .select(col("image.origin"), col("image.height"), col("image.width"), col("image.nChannels"),
-              col("image.mode"), col("image.data"))
-          .javaRDD().mapPartitions(rows -> new SparkImageRows(rows, s)), plan.items());
-    } else {
-      int parts = Math.max(1, Math.min(plan.items().size(), partitions > 0 ? partitions : jsc.defaultParallelism()));
-      records = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s));
-      records = plan.format().equals("arrow") ? RecordIndexes.inReadOrder(records) : records;
+    try { // reading a Parquet schema and numbering records (zipWithIndex) run before the write
+      if (plan.format().equals("parquet")) {
+        ParquetInput.Read read = ParquetInput.read(spark, input);
+        notes.addAll(read.notes());
+        records = read.records().javaRDD();
+        records = read.indexed() ? records : RecordIndexes.inReadOrder(records);
+      } else if (plan.format().equals("spark-image")) {
+        // Spark's own image data source; undecodable files arrive as its "invalid image" rows and are quarantined
+        records = RecordIndexes.byListing(jsc, spark.read().format("image").option("dropInvalid", "false").load(input)
+            .select(col("image.origin"), col("image.height"), col("image.width"), col("image.nChannels"),
+                col("image.mode"), col("image.data"))
+            .javaRDD().mapPartitions(rows -> new SparkImageRows(rows, s)), plan.items());
+      } else {
+        int parts = Math.max(1, Math.min(plan.items().size(), partitions > 0 ? partitions : jsc.defaultParallelism()));
+        records = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s));
+        records = plan.format().equals("arrow") ? RecordIndexes.inReadOrder(records) : records;
+      }
+    } catch (RuntimeException e) {
+      commit.abort();
+      throw SparkErrors.unwrap(e);
     }
     JavaRDD<OutputRecord> results = records.mapPartitions(kernel);
     // One pass: each task writes its good records (below) and its quarantine file, and counts outcomes in

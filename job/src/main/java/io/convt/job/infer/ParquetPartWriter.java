@@ -43,7 +43,8 @@ import org.apache.spark.TaskContext;
  * (as Spark does for an empty job).
  */
 final class ParquetPartWriter {
-  /** The schema Spark's {@code ParquetWriteSupport} writes for {@code (string, long not null, array<int>, array<float>)}. */
+  /** The schema Spark's {@code ParquetWriteSupport} writes for {@code (string, long not null, array<int>,
+   * array<float>)}. */
   static final MessageType SCHEMA = Types.buildMessage()
       .optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("id")
       .required(PrimitiveTypeName.INT64).named("index")

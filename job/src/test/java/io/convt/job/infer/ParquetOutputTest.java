@@ -220,7 +220,7 @@ public class ParquetOutputTest {
     assertEquals(List.of("part-00000.parquet"), parts(out + "/data").stream().map(p -> p.getFileName().toString()).toList());
     Dataset<Row> d = spark.read().parquet(out + "/data");
     assertEquals(0, d.count());
-    assertEquals(List.of("id", "shape", "data"), List.of(d.schema().fieldNames()));
+    assertEquals(List.of("id", "index", "shape", "data"), List.of(d.schema().fieldNames()));
   }
 
   @Test
