@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -21,8 +22,9 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * Streams same-shape tensors into one Arrow IPC file (the {@link TensorIpc} layout: {@code id} utf8, {@code data}
- * {@code arrow.fixed_shape_tensor}) as record batches of at most {@code batchRows} rows, so memory is bounded by one
+ * Streams same-shape tensors into one Arrow IPC file (the {@link TensorIpc} layout: {@code id} utf8, {@code index}
+ * int64 (the record's position in its input), {@code data} {@code arrow.fixed_shape_tensor}) as record batches of
+ * at most {@code batchRows} rows, so memory is bounded by one
  * batch however many tensors the file gets: one {@link VectorSchemaRoot} is allocated once and refilled for every
  * batch. Each tensor goes into the batch as one bulk copy of its floats (no per-float calls). {@link TensorIpc#read}
  * reads the file back (it reads every batch).
@@ -38,9 +40,11 @@ public final class TensorIpcWriter implements AutoCloseable {
   private final VectorSchemaRoot root;
   private final ArrowFileWriter writer;
   private final VarCharVector ids;
+  private final BigIntVector indexes;
   private final FixedSizeListVector list;
   private final Float4Vector values;
   private int rows;
+  private long added;
   private boolean finished;
 
   /**
@@ -67,13 +71,16 @@ public final class TensorIpcWriter implements AutoCloseable {
     this.batchRows = batchRows;
     this.tensorSize = (int) size;
     FixedShapeTensorType type = new FixedShapeTensorType(shape, shape.length == 3 ? List.of("C", "H", "W") : null);
-    Schema schema = new Schema(List.of(Field.notNullable("id", new ArrowType.Utf8()), type.field("data")));
+    Schema schema = new Schema(List.of(Field.notNullable("id", new ArrowType.Utf8()),
+        Field.notNullable("index", new ArrowType.Int(64, true)), type.field("data")));
     VectorSchemaRoot r = VectorSchemaRoot.create(schema, allocator);
     try {
       ids = (VarCharVector) r.getVector("id");
       list = ((FixedShapeTensorVector) r.getVector("data")).getUnderlyingVector();
       values = (Float4Vector) list.getDataVector();
       ids.allocateNew(batchRows);
+      indexes = (BigIntVector) r.getVector("index");
+      indexes.allocateNew(batchRows);
       list.setInitialCapacity(batchRows);
       list.allocateNew();
       int floats = batchRows * tensorSize;
@@ -96,35 +103,47 @@ public final class TensorIpcWriter implements AutoCloseable {
     return shape.clone();
   }
 
+  /** As {@link #add(String, long, float[])} with the tensor's position in this file as its index. */
+  public void add(String id, float[] tensor) throws IOException {
+    add(id, added, tensor);
+  }
+
   /**
-   * Appends one tensor (row-major, {@code shape}'s element count); writes a record batch when it is full.
+   * Appends one tensor (row-major, {@code shape}'s element count) with its {@code index}; writes a record batch
+   * when it is full.
    *
    * @throws IllegalArgumentException when {@code tensor} has the wrong length
    */
-  public void add(String id, float[] tensor) throws IOException {
+  public void add(String id, long index, float[] tensor) throws IOException {
     checkOpen(id);
     if (tensor.length != tensorSize) {
       throw new IllegalArgumentException("Cannot write tensor " + id + ": " + tensor.length + " values, shape "
           + Arrays.toString(shape) + " holds " + tensorSize);
     }
-    slot(id).put(tensor);
+    slot(id, index).put(tensor);
     endRow();
   }
 
+  /** As {@link #add(String, long, ImageBatch, int)} with the tensor's position in this file as its index. */
+  public void add(String id, ImageBatch images, int n) throws IOException {
+    add(id, added, images, n);
+  }
+
   /**
-   * Appends image {@code n} of {@code images} as a {@code [C][H][W]} tensor, copied (and transposed) straight from
+   * Appends image {@code n} of {@code images}, with its {@code index}, as a {@code [C][H][W]} tensor, copied (and
+   * transposed) straight from
    * the batch's Arrow buffer into the file's batch; writes a record batch when it is full.
    *
    * @throws IllegalArgumentException when the image's {@code [C,H,W]} is not this file's shape
    */
-  public void add(String id, ImageBatch images, int n) throws IOException {
+  public void add(String id, long index, ImageBatch images, int n) throws IOException {
     checkOpen(id);
     int[] chw = {images.channels(), images.height(), images.width()};
     if (!Arrays.equals(chw, shape)) {
       throw new IllegalArgumentException("Cannot write tensor " + id + ": shape " + Arrays.toString(chw)
           + ", the file holds " + Arrays.toString(shape));
     }
-    images.readCHW(n, slot(id));
+    images.readCHW(n, slot(id, index));
     endRow();
   }
 
@@ -134,12 +153,13 @@ public final class TensorIpcWriter implements AutoCloseable {
     }
   }
 
-  /** Sets the next row's id and returns its floats in the batch (little-endian, {@code tensorSize} of them). */
-  private FloatBuffer slot(String id) {
+  /** Sets the next row's id and index and returns its floats in the batch (little-endian, {@code tensorSize}). */
+  private FloatBuffer slot(String id, long index) {
     if (rows == 0) {
       ids.reset(); // offsets and validity of the last batch; the floats are simply overwritten
     }
     ids.setSafe(rows, id.getBytes(StandardCharsets.UTF_8));
+    indexes.set(rows, index);
     return values.getDataBuffer().nioBuffer((long) rows * tensorSize * Float.BYTES, tensorSize * Float.BYTES)
         .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
   }
@@ -147,6 +167,7 @@ public final class TensorIpcWriter implements AutoCloseable {
   private void endRow() throws IOException {
     list.setNotNull(rows);
     rows++;
+    added++;
     if (rows == batchRows) {
       flush();
     }

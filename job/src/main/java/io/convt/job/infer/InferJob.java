@@ -1,7 +1,6 @@
 package io.convt.job.infer;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -33,7 +32,6 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
-import org.apache.spark.sql.types.MetadataBuilder;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
@@ -82,6 +80,7 @@ public final class InferJob {
     }
     TaskWindow window = TaskWindow.register(spark.sparkContext(), "convt task work spans");
     Map<String, Long> counts = new TreeMap<>();
+    List<String> notes = new ArrayList<>();
     // One pass: each task writes its good records (below) and its quarantine file, and counts outcomes in
     // accumulators that the write action applies once per successful task. Nothing is cached, so memory does not
     // grow with the dataset.
@@ -92,7 +91,7 @@ public final class InferJob {
       FlatMapFunction<java.util.Iterator<InputRecord>, OutputRecord> kernel = records ->
           new InferPartition(records, KernelHolder.layer(broadcastId, weights.value(), builds), s, done,
               new QuarantineSink(quarantineDir), counters);
-      JavaRDD<OutputRecord> results = records(spark, jsc, plan, input, s, c.partitions()).mapPartitions(kernel);
+      JavaRDD<OutputRecord> results = records(spark, jsc, plan, input, s, c.partitions(), notes).mapPartitions(kernel);
       spark.sparkContext().setJobDescription("convt infer: transposed convolution of " + input + " ("
           + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target()
           + ", bad records to quarantine/");
@@ -125,29 +124,37 @@ public final class InferJob {
     if (ok && s.outputFormat().equals("parquet")) {
       commit.writeText("data/_SUCCESS", ""); // as Spark's committer leaves it: marks a complete dataset
     }
+    if (!notes.isEmpty()) {
+      result.summary().put("notes", notes);
+    }
     commit.writeText("run-summary.json", json(result.summary()));
     commit.commit(ok);
     return result;
   }
 
-  /** The input records as an RDD, read by the job's own reader or by Spark's Parquet and image sources. */
+  /**
+   * The input records as an RDD, read by the job's own reader or by Spark's Parquet and image sources, each with its
+   * {@code index} (the record's position in the input, {@link RecordIndexes}); {@code notes} receives what the run
+   * summary should say about the reading (e.g. a cast).
+   */
   private static JavaRDD<InputRecord> records(SparkSession spark, JavaSparkContext jsc, InputPlan plan,
-      String input, InferSettings s, int partitions) {
+      String input, InferSettings s, int partitions, List<String> notes) {
     if (plan.format().equals("parquet")) {
-      return spark.read().parquet(input)
-          .select(col("id"), col("shape"), col("data"), lit(null).cast("string").as("error"),
-              lit(null).cast("string").as("reason"))
-          .as(Encoders.bean(InputRecord.class)).javaRDD();
+      ParquetInput.Read read = ParquetInput.read(spark, input);
+      notes.addAll(read.notes());
+      JavaRDD<InputRecord> records = read.records().javaRDD();
+      return read.indexed() ? records : RecordIndexes.inReadOrder(records);
     }
     if (plan.format().equals("spark-image")) {
       // Spark's own image data source; undecodable files arrive as its "invalid image" rows and are quarantined
-      return spark.read().format("image").option("dropInvalid", "false").load(input)
+      return RecordIndexes.byListing(jsc, spark.read().format("image").option("dropInvalid", "false").load(input)
           .select(col("image.origin"), col("image.height"), col("image.width"), col("image.nChannels"),
               col("image.mode"), col("image.data"))
-          .javaRDD().mapPartitions(rows -> new SparkImageRows(rows, s));
+          .javaRDD().mapPartitions(rows -> new SparkImageRows(rows, s)), plan.items());
     }
     int parts = Math.max(1, Math.min(plan.items().size(), partitions > 0 ? partitions : jsc.defaultParallelism()));
-    return jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s));
+    JavaRDD<InputRecord> records = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s));
+    return plan.format().equals("arrow") ? RecordIndexes.inReadOrder(records) : records;
   }
 
   private static InferResult summary(SparkSession spark, InferPreflight.Prepared p, Map<String, Long> counts,
@@ -199,21 +206,17 @@ public final class InferJob {
   static StructType outputSchema(Metadata dataMetadata) {
     return new StructType()
         .add("id", DataTypes.StringType, true)
+        .add("index", DataTypes.LongType, false)
         .add("shape", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
         .add("data", DataTypes.createArrayType(DataTypes.FloatType, false), true, dataMetadata);
   }
 
   private static Metadata tensorMetadata(InputPlan plan, Layer layer) {
     if (plan.fixedShape() == null) {
-      return Metadata.empty();
+      return TensorColumnMetadata.of(null); // each file then records its own records' shape
     }
     TensorShape o = outputShape(layer, plan.fixedShape());
-    // Arrow's canonical extension type for fixed-shape tensors, recorded on the column (CHW, row-major).
-    return new MetadataBuilder()
-        .putString("ARROW:extension:name", "arrow.fixed_shape_tensor")
-        .putString("ARROW:extension:metadata", "{\"shape\":[" + o.channels() + "," + o.height() + "," + o.width()
-            + "]}")
-        .build();
+    return TensorColumnMetadata.of(new int[] {o.channels(), o.height(), o.width()});
   }
 
   /** The layer's output shape for records of shape {@code in}. */

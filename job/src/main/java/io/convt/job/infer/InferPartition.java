@@ -85,6 +85,7 @@ final class InferPartition implements Iterator<OutputRecord> {
       lookahead = null;
       OutputRecord bad = check(r);
       if (bad != null) {
+        bad.withRecordIndex(r.getIndex());
         quarantine(bad);
         continue;
       }
@@ -150,7 +151,7 @@ final class InferPartition implements Iterator<OutputRecord> {
       }
       outputs = new OutputImages(layer.apply(alloc, src));
       for (int i = 0; i < batch.size(); i++) {
-        ready.add(OutputRecord.ok(batch.get(i).getId(), outputs, i));
+        ready.add(OutputRecord.ok(batch.get(i).getId(), outputs, i).withRecordIndex(batch.get(i).getIndex()));
       }
     }
     counters.get(OutputRecord.OK).add(batch.size());

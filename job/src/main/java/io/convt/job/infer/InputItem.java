@@ -7,9 +7,9 @@ import java.io.Serializable;
  * {@code .npy} stack ({@code npy}, records {@code first .. first+count}), or an Arrow IPC tensor file ({@code arrow}).
  */
 public record InputItem(String kind, String path, long first, int count) implements Serializable {
-  /** One image file. */
-  static InputItem image(String path) {
-    return new InputItem("image", path, -1, 1);
+  /** One image file, {@code position} in the sorted listing (its records' {@code index}). */
+  static InputItem image(String path, long position) {
+    return new InputItem("image", path, position, 1);
   }
 
   /** One Arrow IPC tensor file. */

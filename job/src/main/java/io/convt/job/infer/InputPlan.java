@@ -23,7 +23,7 @@ record InputPlan(String format, String input, List<InputItem> items, long record
 
   static InputPlan of(String input, String format, int batchSize, Configuration hadoop, boolean recursive,
       PrintWriter notes) {
-    String f = format.equals("auto") ? detect(input) : format;
+    String f = format.equals("auto") ? detect(input, hadoop) : format;
     switch (f) {
       case "npy":
         return npy(input, batchSize);
@@ -36,15 +36,15 @@ record InputPlan(String format, String input, List<InputItem> items, long record
         return new InputPlan("parquet", input, List.of(), -1, null);
       case "spark-image":
         // read by Spark's image data source; listed here only to fail early and to count for the progress line
-        return new InputPlan("spark-image", input, List.of(), images(input, hadoop, false, recursive, notes).records(),
-            null);
+        InputPlan listed = images(input, hadoop, false, recursive, notes); // its order numbers the records
+        return new InputPlan("spark-image", input, listed.items(), listed.records(), null);
       default:
         throw new IllegalArgumentException("Invalid value for configuration key 'input.format': '" + f
             + "' (expected auto, npy, images, spark-image, parquet or arrow)");
     }
   }
 
-  private static String detect(String input) {
+  private static String detect(String input, Configuration hadoop) {
     String l = input.toLowerCase(Locale.ROOT);
     if (l.endsWith(".npy")) {
       return "npy";
@@ -52,7 +52,7 @@ record InputPlan(String format, String input, List<InputItem> items, long record
     if (l.endsWith(".arrow") || hasSuffix(input, ".arrow")) {
       return "arrow";
     }
-    if (l.endsWith(".parquet") || new java.io.File(input).isDirectory() && hasSuffix(input, ".parquet")) {
+    if (l.endsWith(".parquet") || ParquetDetection.isParquet(input, hadoop)) { // by content, not by _SUCCESS
       return "parquet";
     }
     return "images";
@@ -96,7 +96,7 @@ record InputPlan(String format, String input, List<InputItem> items, long record
         if (s.isDirectory()) {
           list(fs, s.getPath(), arrow, recursive, files, skippedDirs);
         } else if (visible(s.getPath().getName())) {
-          files.add(s.getPath().toString());
+          files.add(RecordIds.canonical(s.getPath().toString()));
         }
       }
       if (skippedDirs[0] > 0) {
@@ -108,7 +108,7 @@ record InputPlan(String format, String input, List<InputItem> items, long record
       }
       files.sort(null); // a stable order: output ids and partitioning do not depend on listing order
       List<InputItem> items = new ArrayList<>(files.size());
-      files.forEach(x -> items.add(arrow ? InputItem.arrow(x) : InputItem.image(x)));
+      files.forEach(x -> items.add(arrow ? InputItem.arrow(x) : InputItem.image(x, items.size())));
       return new InputPlan(arrow ? "arrow" : "images", input, items, arrow ? -1 : files.size(), null);
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot list input " + input + ": " + e.getMessage(), e);
@@ -130,7 +130,7 @@ record InputPlan(String format, String input, List<InputItem> items, long record
         }
       } else if (!arrow || name.endsWith(".arrow")) {
         // FIFOs, devices and sockets are listed too: the reader quarantines them as not_a_file, unopened
-        files.add(c.getPath().toString());
+        files.add(RecordIds.canonical(c.getPath().toString()));
       }
     }
   }

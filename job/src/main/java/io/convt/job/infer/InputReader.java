@@ -33,7 +33,7 @@ final class InputReader implements Iterator<InputRecord> {
       } else if (item.kind().equals("arrow")) {
         readArrow(item.path());
       } else {
-        pending.add(readImage(item.path()));
+        pending.add(readImage(item.path()).withIndex(item.first()));
       }
     }
     return !pending.isEmpty();
@@ -53,8 +53,10 @@ final class InputReader implements Iterator<InputRecord> {
     // one array per record, decoded from the file's bytes (no slice-wide array copied out record by record)
     float[][] records = Npy.readRecordArrays(file, h, item.first(), item.count());
     int[] shape = {h.shape()[1], h.shape()[2], h.shape()[3]};
+    String id = RecordIds.canonical(item.path());
     for (int i = 0; i < item.count(); i++) {
-      pending.add(new InputRecord(item.path() + "#" + (item.first() + i), shape, records[i], null));
+      long index = item.first() + i;
+      pending.add(new InputRecord(RecordIds.stackRecord(id, index), shape, records[i], null).withIndex(index));
     }
   }
 

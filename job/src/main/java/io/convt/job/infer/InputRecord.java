@@ -14,6 +14,7 @@ public class InputRecord implements Serializable {
   private float[] data;
   private String error;
   private String reason;
+  private Long index;
 
   public InputRecord() {}
 
@@ -47,4 +48,13 @@ public class InputRecord implements Serializable {
   /** The quarantine reason when {@link #getError()} is set: null means {@code unreadable}. */
   public String getReason() { return reason; }
   public void setReason(String reason) { this.reason = reason; }
+
+  /** The record's position in the job's input (see {@link RecordIndexes}), or null until it is numbered. */
+  public Long getIndex() { return index; }
+  public void setIndex(Long index) { this.index = index; }
+
+  InputRecord withIndex(long i) {
+    this.index = i;
+    return this;
+  }
 }

@@ -29,6 +29,8 @@ public class OutputRecord implements Serializable {
   private float[] data;
   private transient OutputImages images;
   private transient int index;
+  /** The input record's position in the job's input: the {@code index} output column. */
+  private long recordIndex;
 
   public OutputRecord() {}
 
@@ -66,6 +68,14 @@ public class OutputRecord implements Serializable {
   public void setReason(String reason) { this.reason = reason; }
   public String getDetail() { return detail; }
   public void setDetail(String detail) { this.detail = detail; }
+  public long getRecordIndex() { return recordIndex; }
+  public void setRecordIndex(long recordIndex) { this.recordIndex = recordIndex; }
+
+  OutputRecord withRecordIndex(Long i) {
+    this.recordIndex = i == null ? -1 : i;
+    return this;
+  }
+
   public int[] getShape() { return shape; }
   public void setShape(int[] shape) { this.shape = shape; }
   /** The data as {@code [C][H][W]} floats: a new copy when the record is a view of a kernel output batch. */
@@ -106,14 +116,14 @@ public class OutputRecord implements Serializable {
   /** Appends the record to an Arrow IPC file: from the kernel's batch when it is a view, else from the array. */
   void appendTo(TensorIpcWriter out) throws IOException {
     if (images != null) {
-      out.add(id, images.batch(id), index);
+      out.add(id, recordIndex, images.batch(id), index);
     } else {
-      out.add(id, data);
+      out.add(id, recordIndex, data);
     }
   }
 
   /** Serialization (Spark may ship a record): a view is written with its data copied out, never without it. */
   private Object writeReplace() {
-    return images == null ? this : ok(id, shape, getData());
+    return images == null ? this : ok(id, shape, getData()).withRecordIndex(recordIndex);
   }
 }

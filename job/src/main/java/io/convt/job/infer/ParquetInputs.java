@@ -56,23 +56,24 @@ final class ParquetInputs {
           throw new IllegalArgumentException("Cannot read input " + input + ": " + f + " is not a readable Parquet "
               + "file (" + e.getMessage() + ")");
         }
-        column(schema, f, "id", PrimitiveTypeName.BINARY);
-        column(schema, f, "shape", PrimitiveTypeName.INT32);
-        column(schema, f, "data", PrimitiveTypeName.FLOAT);
+        column(schema, f, "id", java.util.Set.of(PrimitiveTypeName.BINARY));
+        column(schema, f, "shape", java.util.Set.of(PrimitiveTypeName.INT32, PrimitiveTypeName.INT64));
+        // double data is cast to float when read (ParquetInput), with a note in the run summary
+        column(schema, f, "data", java.util.Set.of(PrimitiveTypeName.FLOAT, PrimitiveTypeName.DOUBLE));
       }
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot list input " + input + ": " + e.getMessage(), e);
     }
   }
 
-  private static void column(MessageType schema, Path file, String name, PrimitiveTypeName want) {
+  private static void column(MessageType schema, Path file, String name, java.util.Set<PrimitiveTypeName> want) {
     for (ColumnDescriptor c : schema.getColumns()) {
       if (c.getPath().length > 0 && c.getPath()[0].equals(name)) {
         PrimitiveTypeName got = c.getPrimitiveType().getPrimitiveTypeName();
-        if (got != want) {
+        if (!want.contains(got)) {
           throw new IllegalArgumentException("Cannot read Parquet input " + file + ": column '" + name + "' holds "
-              + got + " values, expected " + want + " (a tensor dataset has id string, shape list<int32>, "
-              + "data list<float>)");
+              + got + " values, expected " + String.join(" or ", want.stream().map(Enum::name).sorted().toList())
+              + " (a tensor dataset has id string, shape list<int>, data list<float or double>)");
         }
         return;
       }

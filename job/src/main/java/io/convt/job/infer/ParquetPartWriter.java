@@ -43,9 +43,11 @@ import org.apache.spark.TaskContext;
  * (as Spark does for an empty job).
  */
 final class ParquetPartWriter {
-  /** The schema Spark's {@code ParquetWriteSupport} writes for {@code (string, array<int>, array<float>)}. */
+  /** The schema Spark's {@code ParquetWriteSupport} writes for {@code (string, long not null, array<int>,
+   * array<float>)}. */
   static final MessageType SCHEMA = Types.buildMessage()
       .optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("id")
+      .required(PrimitiveTypeName.INT64).named("index")
       .optionalList().requiredElement(PrimitiveTypeName.INT32).named("shape")
       .optionalList().requiredElement(PrimitiveTypeName.FLOAT).named("data")
       .named("spark_schema");
@@ -54,7 +56,7 @@ final class ParquetPartWriter {
   private static final String[] DATA_PATH = {"data", "list", "element"};
   /** {@link #SCHEMA} without {@code data}: the columns Parquet's column writers take when data goes by pages. */
   private static final MessageType ID_AND_SHAPE = new MessageType(SCHEMA.getName(), SCHEMA.getType("id"),
-      SCHEMA.getType("shape"));
+      SCHEMA.getType("index"), SCHEMA.getType("shape"));
   // a list value present: definition level 2 (optional list, repeated group, required element); 1 = empty list
   private static final int ELEMENT = 2;
   private static final int EMPTY_LIST = 1;
@@ -66,7 +68,8 @@ final class ParquetPartWriter {
   /**
    * Writes {@code rows} (the task's good records) as one Parquet file in {@code dir}.
    *
-   * @param sparkSchema Spark's schema of the rows as JSON, stored in the footer under {@link #SPARK_SCHEMA_KEY}
+   * @param sparkSchema Spark's schema of the rows as JSON, stored in the footer under {@link #SPARK_SCHEMA_KEY} (with
+   *     the {@code data} column's shape set to the file's when its records have one, {@link TensorColumnMetadata})
    * @param crcFiles write through Hadoop's file system even on a local path (with its {@code .crc} side files),
    *     see {@link PartFiles}
    */
@@ -112,11 +115,14 @@ final class ParquetPartWriter {
         ParquetFileWriter.Mode.OVERWRITE, options.rowGroupBytes(), MAX_PADDING, null, props)) {
       out.start();
       RowGroup group = null;
+      TensorColumnMetadata.FileShape shapes = new TensorColumnMetadata.FileShape();
       while (rows.hasNext()) {
         if (group == null) {
           group = new RowGroup(codecs, options, props, data);
         }
-        group.add(rows.next());
+        OutputRecord r = rows.next();
+        shapes.see(r.getShape());
+        group.add(r);
         if (group.bufferedSize() >= options.rowGroupBytes()) {
           group.flushTo(out);
           group = null;
@@ -125,7 +131,7 @@ final class ParquetPartWriter {
       if (group != null) {
         group.flushTo(out);
       }
-      out.end(Map.of(SPARK_SCHEMA_KEY, sparkSchema));
+      out.end(Map.of(SPARK_SCHEMA_KEY, TensorColumnMetadata.forFile(sparkSchema, shapes.single())));
       return data == null ? 0 : data.levelEncodings();
     } finally {
       if (data != null) {
@@ -143,6 +149,7 @@ final class ParquetPartWriter {
     final ColumnChunkPageWriteStore pages;
     final ColumnWriteStore store;
     final ColumnWriter id;
+    final ColumnWriter index;
     final ColumnWriter shape;
     final ColumnWriter data;
     final ParquetDataPages dataPages;
@@ -158,6 +165,7 @@ final class ParquetPartWriter {
           props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
       store = props.newColumnWriteStore(stored, pages);
       id = store.getColumnWriter(column("id"));
+      index = store.getColumnWriter(column("index"));
       shape = store.getColumnWriter(column("shape", "list", "element"));
       data = direct ? null : store.getColumnWriter(column(DATA_PATH));
       this.dataPages = dataPages;
@@ -174,6 +182,7 @@ final class ParquetPartWriter {
       } else {
         id.write(Binary.fromString(r.getId()), 0, 1);
       }
+      index.write(r.getRecordIndex(), 0, 0);
       int[] s = r.getShape();
       if (s == null || s.length == 0) {
         shape.writeNull(0, s == null ? 0 : EMPTY_LIST);

@@ -13,7 +13,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
 
 /**
- * Where a task puts its bad records: JSON lines {@code {"id", "reason", "detail"}} in
+ * Where a task puts its bad records: JSON lines {@code {"id", "index", "reason", "detail"}} in
  * {@code quarantine/part-PPPPP.json} of the staging directory, written in the same pass as the good records (no
  * second pass, no cached outputs). The name depends only on the partition, so a retried task overwrites its failed
  * attempt's file; the file is opened on the first bad record and closed when the task ends.
@@ -32,8 +32,9 @@ final class QuarantineSink {
       if (out == null) {
         open();
       }
-      Map<String, String> line = new LinkedHashMap<>();
+      Map<String, Object> line = new LinkedHashMap<>();
       line.put("id", bad.getId());
+      line.put("index", bad.getRecordIndex());
       line.put("reason", bad.getReason());
       line.put("detail", bad.getDetail());
       out.write((JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -31,7 +31,7 @@ final class SparkImageRows implements Iterator<InputRecord> {
   @Override
   public InputRecord next() {
     Row r = rows.next();
-    String origin = r.getString(0);
+    String origin = RecordIds.canonical(r.getString(0)); // Spark says file:///, the job's listing file:/
     int height = r.getInt(1);
     int width = r.getInt(2);
     int channels = r.getInt(3);

@@ -108,10 +108,11 @@ public class ParquetOutputTest {
         assertTrue(c.getStatistics().isEmpty(), "no min/max on the float data by default");
       }
     }
-    assertEquals("{\"shape\":[3,64,64]}", expected.apply("data").metadata().getString("ARROW:extension:metadata"));
+    assertEquals("{\"shape\":[3,64,64],\"dim_names\":[\"C\",\"H\",\"W\"]}",
+        expected.apply("data").metadata().getString("ARROW:extension:metadata"));
     // Spark's own writer on the same rows: the same Parquet schema, and Spark reads both back alike
     String ref = tmp.resolve("spark-written").toString();
-    spark.createDataFrame(List.of(RowFactory.create("a", new int[] {1, 1, 1}, new float[] {1f})), expected)
+    spark.createDataFrame(List.of(RowFactory.create("a", 0L, new int[] {1, 1, 1}, new float[] {1f})), expected)
         .write().parquet(ref);
     try (ParquetFileReader r = open(parts(ref).get(0))) {
       assertEquals(r.getFooter().getFileMetaData().getSchema(), ParquetPartWriter.SCHEMA);
@@ -219,7 +220,7 @@ public class ParquetOutputTest {
     assertEquals(List.of("part-00000.parquet"), parts(out + "/data").stream().map(p -> p.getFileName().toString()).toList());
     Dataset<Row> d = spark.read().parquet(out + "/data");
     assertEquals(0, d.count());
-    assertEquals(List.of("id", "shape", "data"), List.of(d.schema().fieldNames()));
+    assertEquals(List.of("id", "index", "shape", "data"), List.of(d.schema().fieldNames()));
   }
 
   @Test
