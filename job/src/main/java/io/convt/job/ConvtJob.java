@@ -48,9 +48,24 @@ public final class ConvtJob implements Runnable {
    * local master the driver binds to 127.0.0.1 (or {@code SPARK_LOCAL_IP}).
    */
   public static SparkSession session(String appName) {
-    String master = System.getProperty("spark.master", "local[*]");
+    return session(appName, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #session(String)}, with Spark settings ({@code --conf spark.*}, including {@code spark.hadoop.*}
+   * for the Hadoop configuration every executor-side reader and writer gets); {@code spark.master} among them
+   * is the master unless {@code --master} gave one.
+   */
+  public static SparkSession session(String appName, java.util.Map<String, String> sparkSettings) {
+    String master = System.getProperty("spark.master", sparkSettings.getOrDefault("spark.master", "local[*]"));
     SparkSession.Builder b = SparkSession.builder().appName(appName).master(master);
-    if (master.startsWith("local") && System.getProperty("spark.driver.host") == null) {
+    sparkSettings.forEach((k, v) -> {
+      if (!k.equals("spark.master")) {
+        b.config(k, v);
+      }
+    });
+    if (master.startsWith("local") && System.getProperty("spark.driver.host") == null
+        && !sparkSettings.containsKey("spark.driver.host")) {
       String ip = System.getenv().getOrDefault("SPARK_LOCAL_IP", "127.0.0.1");
       b.config("spark.driver.host", ip).config("spark.driver.bindAddress", ip);
     }

@@ -6,23 +6,29 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The job's configuration: the shipped defaults ({@code conf/convt.conf}, also built into the jar), then a
- * user file ({@code --config}), then {@code --conf key=value} overrides. Unknown keys and bad values fail on the
- * driver, before any Spark work, with one line naming the key.
+ * user file ({@code --config}), then {@code --conf key=value} overrides. Keys starting with {@code spark.}
+ * (including {@code spark.hadoop.*}) are Spark's: kept apart ({@link #sparkSettings()}) for the session. Unknown keys
+ * and bad values fail on the driver, before any Spark work, with one line naming the keys (sorted).
  */
 public final class JobConfig {
   private static final String DEFAULTS = "/io/convt/job/convt.conf";
   private final Map<String, String> values;
+  private final Map<String, String> spark;
 
-  private JobConfig(Map<String, String> values) {
+  private JobConfig(Map<String, String> values, Map<String, String> spark) {
     this.values = values;
+    this.spark = spark;
   }
 
   /** Defaults, then {@code file} (may be null), then {@code overrides} ({@code key=value} strings). */
@@ -38,7 +44,9 @@ public final class JobConfig {
     }
     Map<String, String> v = new TreeMap<>();
     defaults.stringPropertyNames().forEach(k -> v.put(k, defaults.getProperty(k).trim()));
-    Set<String> known = Set.copyOf(v.keySet());
+    Set<String> known = new TreeSet<>(v.keySet());
+    Map<String, String> spark = new TreeMap<>();
+    Map<String, String> unknown = new TreeMap<>();
     if (file != null) {
       Properties user = new Properties();
       try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -47,7 +55,7 @@ public final class JobConfig {
         throw new IllegalArgumentException("Cannot read config file " + file + ": " + e.getMessage());
       }
       for (String k : user.stringPropertyNames()) {
-        put(v, known, k, user.getProperty(k), "config file " + file);
+        put(v, spark, known, unknown, k, user.getProperty(k), "config file " + file);
       }
     }
     if (overrides != null) {
@@ -56,18 +64,32 @@ public final class JobConfig {
         if (eq <= 0) {
           throw new IllegalArgumentException("Invalid value for --conf: '" + o + "' (expected key=value)");
         }
-        put(v, known, o.substring(0, eq).trim(), o.substring(eq + 1), "--conf");
+        put(v, spark, known, unknown, o.substring(0, eq).trim(), o.substring(eq + 1), "--conf");
       }
     }
-    return new JobConfig(v);
+    if (!unknown.isEmpty()) {
+      List<String> named = new ArrayList<>();
+      unknown.forEach((k, where) -> named.add("'" + k + "' in " + where));
+      throw new IllegalArgumentException("Unknown configuration key" + (unknown.size() > 1 ? "s " : " ")
+          + String.join(", ", named) + " (known: " + String.join(", ", known) + "; and Spark's own spark.* keys)");
+    }
+    return new JobConfig(v, spark);
   }
 
-  private static void put(Map<String, String> v, Set<String> known, String key, String value, String where) {
-    if (!known.contains(key)) {
-      throw new IllegalArgumentException("Unknown configuration key '" + key + "' in " + where
-          + " (known: " + String.join(", ", known) + ")");
+  private static void put(Map<String, String> v, Map<String, String> spark, Set<String> known,
+      Map<String, String> unknown, String key, String value, String where) {
+    if (key.startsWith("spark.")) {
+      spark.put(key, value.trim());
+    } else if (known.contains(key)) {
+      v.put(key, value.trim());
+    } else {
+      unknown.putIfAbsent(key, where);
     }
-    v.put(key, value.trim());
+  }
+
+  /** The {@code spark.*} keys given (file, then {@code --conf}), for the Spark session; sorted. */
+  public Map<String, String> sparkSettings() {
+    return new TreeMap<>(spark);
   }
 
   /** This config with one key replaced (for command-line flags that shadow keys). */
@@ -80,7 +102,7 @@ public final class JobConfig {
     }
     Map<String, String> v = new TreeMap<>(values);
     v.put(key, value.trim());
-    return new JobConfig(v);
+    return new JobConfig(v, spark);
   }
 
   public String string(String key) {

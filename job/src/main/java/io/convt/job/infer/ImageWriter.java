@@ -15,9 +15,10 @@ import org.apache.hadoop.fs.Path;
 final class ImageWriter {
   private ImageWriter() {}
 
-  static void write(Iterator<OutputRecord> rows, String dir, InferSettings s) throws IOException {
+  static void write(Iterator<OutputRecord> rows, String dir, InferSettings s, Configuration conf)
+      throws IOException {
     Path d = new Path(dir);
-    FileSystem fs = d.getFileSystem(new Configuration());
+    FileSystem fs = d.getFileSystem(conf);
     fs.mkdirs(d);
     while (rows.hasNext()) {
       OutputRecord r = rows.next();

@@ -61,7 +61,7 @@ public final class InferCommand implements Callable<Integer> {
         .with("mode", mode)
         .with("fail-fast", failFast ? "true" : null);
     LayerSpec spec = layer.toSpec();
-    SparkSession spark = ConvtJob.session("convt infer");
+    SparkSession spark = ConvtJob.session("convt infer", c.sparkSettings());
     try {
       Map<String, Object> s = InferJob.run(spark, spec, c, input, output);
       System.out.println("convt infer: " + s.get("records_in") + " records in, " + s.get("records_out") + " out, "

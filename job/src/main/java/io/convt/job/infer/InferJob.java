@@ -14,6 +14,9 @@ import io.convt.job.OutputCommit;
 import io.convt.job.Progress;
 import io.convt.job.SparkErrors;
 import io.convt.job.TaskWindow;
+import io.convt.job.storage.CommitFiles;
+import io.convt.job.storage.HadoopConf;
+import io.convt.job.storage.TaskAttempt;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,13 +59,15 @@ public final class InferJob {
     Layer layer = Layer.open(spec.withOptions(spec.options()
         .withImpl(config.choice("kernel.impl", "auto", "simd", "scalar"))
         .withThreads(config.integer("kernel.threads", 1, 1024))));
-    InputPlan plan = InputPlan.of(input, inputFormat, s.batchSize(), spark.sparkContext().hadoopConfiguration());
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    HadoopConf hadoop = HadoopConf.broadcast(spark); // the cluster's file system settings, for every executor
+    InputPlan plan = InputPlan.of(input, inputFormat, s.batchSize(),
+        partitions > 0 ? partitions : jsc.defaultParallelism(), hadoop.get());
     if (plan.fixedShape() != null && plan.fixedShape()[0] != layer.inputChannels()) {
       throw new IllegalArgumentException("Cannot read input " + input + ": records have " + plan.fixedShape()[0]
           + " channels, the weights " + spec.weights() + " expect " + layer.inputChannels());
     }
-    OutputCommit commit = OutputCommit.begin(output, mode, spark.sparkContext().hadoopConfiguration());
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    OutputCommit commit = OutputCommit.begin(output, mode, hadoop.get());
     Broadcast<LayerWeights> weights = jsc.broadcast(LayerWeights.of(layer));
     LongAccumulator done = spark.sparkContext().longAccumulator("convt records processed");
     CollectionAccumulator<String> builds = spark.sparkContext().collectionAccumulator("convt kernels built");
@@ -75,7 +80,7 @@ public final class InferJob {
     long broadcastId = weights.id();
     FlatMapFunction<java.util.Iterator<InputRecord>, OutputRecord> kernel = records ->
         new InferPartition(records, KernelHolder.layer(broadcastId, weights.value(), builds), s, done,
-            new QuarantineSink(quarantineDir), counters);
+            new QuarantineSink(quarantineDir, hadoop), counters);
     JavaRDD<OutputRecord> results;
     if (plan.format().equals("parquet")) {
       results = spark.read().parquet(input)
@@ -89,28 +94,32 @@ public final class InferJob {
           .javaRDD().mapPartitions(rows -> new SparkImageRows(rows, s)).mapPartitions(kernel);
     } else {
       int parts = Math.max(1, Math.min(plan.items().size(), partitions > 0 ? partitions : jsc.defaultParallelism()));
-      results = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s))
+      results = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s, hadoop))
           .mapPartitions(kernel);
     }
     // One pass: each task writes its good records (below) and its quarantine file, and counts outcomes in
     // accumulators that the write action applies once per successful task. Nothing is cached, so memory does not
     // grow with the dataset.
     Map<String, Long> counts = new TreeMap<>();
+    List<TaskAttempt> winners; // one per partition: the attempts whose files are committed
     try (Progress p = Progress.start("convt infer", done, plan.records(), progressSeconds)) {
       spark.sparkContext().setJobDescription("convt infer: transposed convolution of " + input + " ("
           + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target()
           + ", bad records to quarantine/");
       if (s.outputFormat().equals("arrow")) {
         String dir = commit.staging("data");
-        results.foreachPartition(window.around(rows -> ArrowPartWriter.write(rows, dir, s.crcFiles())));
+        winners = results.mapPartitions(TaskAttempt.after(window.around(rows ->
+            ArrowPartWriter.write(rows, dir, s.crcFiles(), hadoop.get())))).collect();
       } else if (!s.outputFormat().equals("parquet")) {
         String dir = commit.staging("images");
-        results.foreachPartition(window.around(rows -> ImageWriter.write(rows, dir, s)));
+        winners = results.mapPartitions(TaskAttempt.after(window.around(rows ->
+            ImageWriter.write(rows, CommitFiles.attemptDir(dir, TaskAttempt.current()), s, hadoop.get()))))
+            .collect();
       } else {
         String dir = commit.mkdir("data");
         String schema = outputSchema(tensorMetadata(plan, layer)).json();
-        results.foreachPartition(window.around(rows ->
-            ParquetPartWriter.write(rows, dir, s.parquet(), schema, s.crcFiles())));
+        winners = results.mapPartitions(TaskAttempt.after(window.around(rows ->
+            ParquetPartWriter.write(rows, dir, s.parquet(), schema, s.crcFiles(), hadoop.get())))).collect();
         commit.writeText("data/_SUCCESS", ""); // as Spark's committer leaves it: marks a complete dataset
       }
       counters.forEach((k, v) -> {
@@ -127,7 +136,7 @@ public final class InferJob {
     Map<String, Object> summary = summary(spark, spec, config, plan, layer, counts, builds.value(), t0, commit);
     window.putInto(summary, startMillis, (Long) summary.get("records_in"));
     commit.writeText("run-summary.json", json(summary));
-    commit.commit();
+    commit.commit(winners);
     return summary;
   }
 

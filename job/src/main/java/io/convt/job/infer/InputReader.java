@@ -1,11 +1,11 @@
 package io.convt.job.infer;
 
 import io.convt.engine.io.ImageCodec;
-import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyHeader;
+import io.convt.job.storage.HadoopConf;
+import io.convt.job.storage.HadoopFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -21,11 +21,14 @@ import org.apache.hadoop.fs.FileSystem;
 final class InputReader implements Iterator<InputRecord> {
   private final Iterator<InputItem> items;
   private final InferSettings settings;
+  private final Configuration conf;
   private final Deque<InputRecord> pending = new ArrayDeque<>();
 
-  InputReader(Iterator<InputItem> items, InferSettings settings) {
+  /** @param conf the driver's Hadoop configuration ({@link HadoopConf}): files are read with the cluster's settings */
+  InputReader(Iterator<InputItem> items, InferSettings settings, HadoopConf conf) {
     this.items = items;
     this.settings = settings;
+    this.conf = conf.get();
   }
 
   @Override
@@ -52,21 +55,19 @@ final class InputReader implements Iterator<InputRecord> {
   }
 
   private void readSlice(InputItem item) {
-    Path file = Path.of(item.path());
-    NpyHeader h = Npy.readHeader(file);
+    NpyHeader h = HadoopFiles.npyHeader(item.path(), conf);
     // one array per record, decoded from the file's bytes (no slice-wide array copied out record by record)
-    float[][] records = Npy.readRecordArrays(file, h, item.first(), item.count());
+    float[][] records = HadoopFiles.npyRecords(item.path(), conf, h, item.first(), item.count());
     int[] shape = {h.shape()[1], h.shape()[2], h.shape()[3]};
     for (int i = 0; i < item.count(); i++) {
       pending.add(new InputRecord(item.path() + "#" + (item.first() + i), shape, records[i], null));
     }
   }
 
-  /** Every tensor of an Arrow IPC file (local or mounted filesystem). A broken file fails the task: the file is named. */
+  /** Every tensor of an Arrow IPC file (any Hadoop file system). A broken file fails the task: the file is named. */
   private void readArrow(String path) {
-    java.nio.file.Path file = java.nio.file.Path.of(new org.apache.hadoop.fs.Path(path).toUri().getPath());
     try (org.apache.arrow.memory.RootAllocator alloc = new org.apache.arrow.memory.RootAllocator();
-        java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file)) {
+        java.nio.channels.SeekableByteChannel in = HadoopFiles.open(path, conf)) {
       for (io.convt.engine.arrow.TensorIpc.Tensor t : io.convt.engine.arrow.TensorIpc.read(in, path, alloc)) {
         pending.add(new InputRecord(t.id(), t.shape(), t.data(), null));
       }
@@ -79,7 +80,7 @@ final class InputReader implements Iterator<InputRecord> {
     byte[] bytes;
     try {
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-      FileSystem fs = p.getFileSystem(new Configuration());
+      FileSystem fs = p.getFileSystem(conf);
       try (InputStream in = fs.open(p)) {
         bytes = in.readAllBytes();
       }

@@ -1,0 +1,75 @@
+package io.convt.job.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code infer} on a real HDFS: Hadoop's own in-process NameNode and DataNode ({@code hadoop-client-minicluster} of
+ * Spark's Hadoop version), bound to 127.0.0.1 on free ports. Images, Parquet, Arrow and {@code .npy} inputs and
+ * Parquet, Arrow and PNG outputs all in HDFS; every result equals the local run's bit for bit.
+ */
+class HdfsIT extends StorageMatrix {
+  static MiniDFSCluster dfs;
+  static Path base;
+  static SparkSession spark;
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() throws IOException {
+    base = Files.createTempDirectory("convt-hdfs-it");
+    Configuration c = new Configuration();
+    c.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.toString());
+    dfs = new MiniDFSCluster.Builder(c, base.toFile()).numDataNodes(1).build();
+    dfs.waitActive();
+    spark = SparkSession.builder().master("local[2]").appName("convt-hdfs-it")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate();
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    if (spark != null) {
+      spark.stop();
+    }
+    if (dfs != null) {
+      dfs.shutdown(true);
+    }
+    org.apache.commons.io.FileUtils.deleteQuietly(base.toFile());
+  }
+
+  @Override
+  String root() {
+    return "hdfs://127.0.0.1:" + dfs.getNameNodePort() + "/convt";
+  }
+
+  @Override
+  Configuration storeConf(SparkSession s) {
+    return HadoopConf.driverConf(s);
+  }
+
+  @Override
+  void upload(Path local, String remote) throws IOException {
+    org.apache.hadoop.fs.Path r = new org.apache.hadoop.fs.Path(remote);
+    FileSystem fs = r.getFileSystem(storeConf(spark));
+    if (Files.isDirectory(local)) {
+      fs.mkdirs(r);
+    }
+    copyTree(fs, local, r);
+  }
+
+  @Test
+  void inferMatrixOnHdfsEqualsLocal() throws IOException {
+    runMatrix(spark, tmp);
+  }
+}
