@@ -25,6 +25,9 @@ class HdfsIT extends StorageMatrix {
 
   @BeforeAll
   static void start() throws IOException {
+    // the NameNode's audit log and the DataNode's block reports are an INFO line per call
+    org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.hadoop",
+        org.apache.logging.log4j.Level.WARN);
     base = Files.createTempDirectory("convt-hdfs-it");
     Configuration c = new Configuration();
     c.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.toString());
