@@ -1,5 +1,6 @@
 package io.convt.job.gradients;
 
+import io.convt.job.storage.HadoopConf;
 import io.convt.job.LayerWeights;
 import io.convt.job.SparkErrors;
 import java.util.ArrayList;
@@ -45,12 +46,13 @@ public final class GradientPass {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<LayerWeights> bw = jsc.broadcast(weights);
     Broadcast<GradientsRequest> br = jsc.broadcast(request);
+    HadoopConf hadoop = HadoopConf.broadcast(spark); // the stacks may be on HDFS, S3, ...
     List<PartialGradients> partials;
     try {
       partials = jsc.parallelize(slices, slices.size())
           .map(s -> {
             failForTest(s[0]);
-            return PartitionGradients.compute(br.value(), bw.value(), s[0], (int) s[1]);
+            return PartitionGradients.compute(br.value(), bw.value(), s[0], (int) s[1], hadoop.get());
           })
           .collect();
     } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared by Scala

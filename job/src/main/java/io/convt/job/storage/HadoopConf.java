@@ -49,6 +49,15 @@ public final class HadoopConf implements Serializable {
     return c;
   }
 
+  /** {@link #driverConf} of the active (or default) session; Hadoop's defaults when there is none. */
+  public static Configuration activeDriverConf() {
+    scala.Option<SparkSession> s = SparkSession.getActiveSession();
+    if (s.isEmpty()) {
+      s = SparkSession.getDefaultSession();
+    }
+    return s.isDefined() ? driverConf(s.get()) : new Configuration();
+  }
+
   /**
    * A copy of the broadcast configuration for one task: the broadcast value is shared by every task of the
    * executor, and Hadoop and Parquet code may set keys on the configuration it is given.

@@ -3,6 +3,8 @@ package io.convt.job.storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.convt.job.gradients.GradientsJob;
+import io.convt.job.gradients.GradientsRequest;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -15,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code infer} on a real HDFS: Hadoop's own in-process NameNode and DataNode ({@code hadoop-client-minicluster} of
  * Spark's Hadoop version), bound to 127.0.0.1 on free ports. Images, Parquet, Arrow and {@code .npy} inputs and
- * Parquet, Arrow and PNG outputs all in HDFS; every result equals the local run's bit for bit.
+ * Parquet, Arrow and PNG outputs all in HDFS; every result equals the local run's bit for bit. {@code gradients}
+ * reads its {@code .npy} stacks from HDFS (its outputs are still local files) with the local run's result.
  */
 class HdfsIT extends StorageMatrix {
   static MiniDFSCluster dfs;
@@ -74,5 +77,27 @@ class HdfsIT extends StorageMatrix {
   @Test
   void inferMatrixOnHdfsEqualsLocal() throws IOException {
     runMatrix(spark, tmp);
+  }
+
+  @Test
+  void gradientsReadStacksFromHdfs() throws IOException {
+    Path x = stack(tmp, 10);
+    java.util.Random r = new java.util.Random(5);
+    float[] dy = new float[10 * 3 * 14 * 10];
+    for (int i = 0; i < dy.length; i++) {
+      dy[i] = r.nextFloat() - 0.5f;
+    }
+    Path y = tmp.resolve("dy.npy");
+    io.convt.engine.io.Npy.writeFloat32(y, new int[] {10, 3, 14, 10}, dy);
+    upload(x, root() + "/grad/x.npy");
+    upload(y, root() + "/grad/dy.npy");
+    GradientsJob.run(spark, upsample(), new GradientsRequest(x.toString(), y.toString(), null, null, 3, null),
+        tmp.resolve("local"));
+    GradientsJob.run(spark, upsample(), new GradientsRequest(root() + "/grad/x.npy", root() + "/grad/dy.npy", null,
+        null, 3, null), tmp.resolve("hdfs"));
+    for (String f : java.util.List.of("grad_weights.npy", "grad_bias.npy")) {
+      org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(tmp.resolve("local").resolve(f)),
+          Files.readAllBytes(tmp.resolve("hdfs").resolve(f)), f);
+    }
   }
 }

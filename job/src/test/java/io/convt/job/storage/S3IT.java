@@ -166,7 +166,7 @@ class S3IT extends StorageMatrix {
   private int script(Map<String, String> env, String... args) throws Exception {
     Path root = Path.of("..").toAbsolutePath().normalize();
     List<String> cmd = new ArrayList<>(List.of(root.resolve("scripts/convt-job").toString(), "infer",
-        "--master", "local[2]", "--conf", "progress.interval-seconds=0",
+        "--master", "local[2]", "--conf", "progress.interval-seconds=0", "--conf", "spark.ui.enabled=false",
         "--weights", root.resolve("sample-data/upsample2x_pytorch.npy").toString(),
         "--bias", root.resolve("sample-data/upsample2x_bias.npy").toString(),
         "--weights-layout", "pytorch", "--stride", "2,2", "--padding", "1,1"));
