@@ -171,9 +171,4 @@ public final class OutputCommit {
   public String target() {
     return target.toString();
   }
-
-  /** Whether the output is published by renaming a staging directory (false: written in place, see class doc). */
-  public boolean renames() {
-    return rename;
-  }
 }

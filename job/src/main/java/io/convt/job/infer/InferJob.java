@@ -16,6 +16,7 @@ import io.convt.job.SparkErrors;
 import io.convt.job.TaskWindow;
 import io.convt.job.storage.CommitFiles;
 import io.convt.job.storage.HadoopConf;
+import io.convt.job.storage.RunningTasks;
 import io.convt.job.storage.TaskAttempt;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -102,7 +103,8 @@ public final class InferJob {
     // grow with the dataset.
     Map<String, Long> counts = new TreeMap<>();
     List<TaskAttempt> winners; // one per partition: the attempts whose files are committed
-    try (Progress p = Progress.start("convt infer", done, plan.records(), progressSeconds)) {
+    try (Progress p = Progress.start("convt infer", done, plan.records(), progressSeconds);
+        RunningTasks writing = RunningTasks.track(spark.sparkContext())) {
       spark.sparkContext().setJobDescription("convt infer: transposed convolution of " + input + " ("
           + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target()
           + ", bad records to quarantine/");
@@ -121,6 +123,11 @@ public final class InferJob {
         winners = results.mapPartitions(TaskAttempt.after(window.around(rows ->
             ParquetPartWriter.write(rows, dir, s.parquet(), schema, s.crcFiles(), hadoop.get())))).collect();
         commit.writeText("data/_SUCCESS", ""); // as Spark's committer leaves it: marks a complete dataset
+      }
+      // attempts Spark is still killing (speculative copies of won partitions) must not write after the commit
+      if (!writing.awaitNone(120_000)) {
+        System.err.println("convt infer: task attempts still running 120 s after the write finished; committing the "
+            + "winning attempts' files (manifest.json lists them)");
       }
       counters.forEach((k, v) -> {
         if (v.value() > 0 || k.equals(OutputRecord.OK)) {

@@ -70,6 +70,7 @@ final class ParquetPartWriter {
    * @param sparkSchema Spark's schema of the rows as JSON, stored in the footer under {@link #SPARK_SCHEMA_KEY}
    * @param crcFiles write through Hadoop's file system even on a local path (with its {@code .crc} side files),
    *     see {@link PartFiles}
+   * @param conf the driver's Hadoop configuration (broadcast), for the file system and the codecs
    */
   static void write(Iterator<OutputRecord> rows, String dir, ParquetOptions options, String sparkSchema,
       boolean crcFiles, Configuration conf) throws IOException {
