@@ -19,13 +19,28 @@ public final class JobSession implements AutoCloseable {
 
   /** Joins the running session or starts one named {@code appName}. */
   public static JobSession open(String appName) {
+    return open(appName, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #open(String)}, with Spark settings for a new session ({@code --conf spark.*}, including
+   * {@code spark.hadoop.*} for the Hadoop configuration every executor-side reader and writer gets);
+   * {@code spark.master} among them is the master unless {@code --master} gave one.
+   */
+  public static JobSession open(String appName, java.util.Map<String, String> sparkSettings) {
     Option<SparkSession> running = SparkSession.getDefaultSession();
     if (running.isDefined()) {
       return new JobSession(running.get(), false);
     }
-    String master = System.getProperty("spark.master", "local[*]");
+    String master = System.getProperty("spark.master", sparkSettings.getOrDefault("spark.master", "local[*]"));
     SparkSession.Builder b = SparkSession.builder().appName(appName).master(master);
-    if (master.startsWith("local") && System.getProperty("spark.driver.host") == null) {
+    sparkSettings.forEach((k, v) -> {
+      if (!k.equals("spark.master")) {
+        b.config(k, v);
+      }
+    });
+    if (master.startsWith("local") && System.getProperty("spark.driver.host") == null
+        && !sparkSettings.containsKey("spark.driver.host")) {
       String ip = System.getenv().getOrDefault("SPARK_LOCAL_IP", "127.0.0.1");
       b.config("spark.driver.host", ip).config("spark.driver.bindAddress", ip);
     }

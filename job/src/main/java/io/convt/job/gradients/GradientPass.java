@@ -1,5 +1,6 @@
 package io.convt.job.gradients;
 
+import io.convt.job.storage.HadoopConf;
 import io.convt.job.LayerWeights;
 import io.convt.job.SparkErrors;
 import java.util.ArrayList;
@@ -49,6 +50,7 @@ public final class GradientPass {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<LayerWeights> bw = jsc.broadcast(weights);
     Broadcast<GradientsRequest> br = jsc.broadcast(request);
+    HadoopConf hadoop = HadoopConf.broadcast(spark); // the stacks may be on HDFS, S3, ...
     JavaRDD<long[]> sliceRdd = jsc.parallelize(slices, slices.size());
     List<RootGradients> roots;
     long endMillis;
@@ -57,7 +59,7 @@ public final class GradientPass {
     try {
       int firstLevel = tree.level(0);
       JavaPairRDD<Long, PartialGradients> nodes = sliceRdd.flatMapToPair(s -> PartitionGradients
-          .compute(br.value(), bw.value(), s[0], (int) s[1]).splitByNode(firstLevel).stream()
+          .compute(br.value(), bw.value(), s[0], (int) s[1], hadoop.get()).splitByNode(firstLevel).stream()
           .map(e -> new Tuple2<>(e.getKey(), e.getValue())).iterator());
       for (int r = 0; r < tree.rounds(); r++) {
         if (r > 0) {

@@ -4,6 +4,9 @@ import io.convt.job.LayerWeights;
 import io.convt.job.OutputCommit;
 import io.convt.job.OutputGuard;
 import io.convt.job.OutputMode;
+import io.convt.job.SparkErrors;
+import io.convt.job.storage.HadoopConf;
+import io.convt.job.storage.HadoopFiles;
 import io.convt.engine.NeuronType;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyHeader;
@@ -15,7 +18,6 @@ import io.convt.job.LayerWeights;
 import io.convt.job.SparkErrors;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -47,8 +49,9 @@ public final class GradientsJob {
    * @throws IllegalArgumentException on an empty dataset, wrong rank, channels or shape
    */
   public static Dataset validate(Layer layer, GradientsRequest request) {
-    Path x = Paths.get(request.input());
-    NpyHeader xh = Npy.readHeader(x);
+    Configuration conf = HadoopConf.activeDriverConf();
+    String x = request.input();
+    NpyHeader xh = HadoopFiles.npyHeader(x, conf);
     int[] xs = xh.shape();
     if (xs.length != 4) {
       throw new IllegalArgumentException("Cannot compute gradients: --input " + x + " must be [N,C,H,W], got shape "
@@ -64,8 +67,8 @@ public final class GradientsJob {
     }
     OutputShape o = layer.outputShape(xs[2], xs[3]);
     int[] want = {xs[0], o.channels(), o.height(), o.width()};
-    Path y = Paths.get(request.outputSideFile());
-    int[] ys = Npy.readHeader(y).shape();
+    String y = request.outputSideFile();
+    int[] ys = HadoopFiles.npyHeader(y, conf).shape();
     if (!Arrays.equals(ys, want)) {
       throw new IllegalArgumentException("Cannot compute gradients: " + request.outputSideFlag() + " " + y
           + " has shape " + Arrays.toString(ys) + " but the layer's output for --input " + x + " "

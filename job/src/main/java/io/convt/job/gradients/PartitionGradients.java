@@ -1,5 +1,8 @@
 package io.convt.job.gradients;
 
+import io.convt.job.LayerWeights;
+import io.convt.job.SparkErrors;
+import io.convt.job.storage.HadoopFiles;
 import io.convt.engine.ConvTranspose;
 import io.convt.engine.ConvTransposeGradient;
 import io.convt.engine.ConvolutionTransposeGradientState;
@@ -20,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * The executor side of a gradient pass, with no Spark in it: the gradients of one contiguous range of records.
@@ -38,18 +42,21 @@ public final class PartitionGradients {
   /**
    * The partial sums of records {@code [first, first + count)}.
    *
+   * @param conf the driver's Hadoop configuration ({@link io.convt.job.storage.HadoopConf}): the stacks may be on
+   *     any Hadoop file system
    * @throws IllegalArgumentException naming the record and file on bad values (NaN, shape) or unreadable files
    */
-  public static PartialGradients compute(GradientsRequest request, LayerWeights weights, long first, int count) {
+  public static PartialGradients compute(GradientsRequest request, LayerWeights weights, long first, int count,
+      Configuration conf) {
     Layer layer = weights.open();
     ConvTranspose kernel = layer.kernel();
     ConvTransposeGradient gradient = new ConvTransposeGradient(kernel);
     boolean writeGradInput = request.gradInputDir() != null;
     gradient.setGradientOption(writeGradInput ? GradientOption.ALL : GradientOption.WEIGHTS_AND_BIAS);
-    Path xFile = Paths.get(request.input());
-    Path yFile = Paths.get(request.outputSideFile());
-    NpyHeader xh = Npy.readHeader(xFile);
-    NpyHeader yh = Npy.readHeader(yFile);
+    String xFile = request.input();
+    String yFile = request.outputSideFile();
+    NpyHeader xh = HadoopFiles.npyHeader(xFile, conf);
+    NpyHeader yh = HadoopFiles.npyHeader(yFile, conf);
     PartialGradients partial = PartialGradients.forSlice(first, count, weights.weightCount(), weights.outputChannels());
     LossSum loss = new LossSum();
     int xPer = (int) xh.recordElements();
@@ -57,13 +64,12 @@ public final class PartitionGradients {
     try (BufferAllocator alloc = new RootAllocator()) {
       for (int c = 0; c < count; c += READ_CHUNK) {
         int n = Math.min(READ_CHUNK, count - c);
-        float[] xs = Npy.readRecords(xFile, xh, first + c, n).floats();
-        float[] ys = Npy.readRecords(yFile, yh, first + c, n).floats();
-        int yPer = (int) yh.recordElements();
+        float[][] xs = HadoopFiles.npyRecords(xFile, conf, xh, first + c, n);
+        float[][] ys = HadoopFiles.npyRecords(yFile, conf, yh, first + c, n);
         for (int r = 0; r < n; r++) {
           long index = first + c + r;
-          float[] x = Arrays.copyOfRange(xs, r * xPer, (r + 1) * xPer);
-          float[] y = Arrays.copyOfRange(ys, r * yPer, (r + 1) * yPer);
+          float[] x = xs[r];
+          float[] y = ys[r];
           float[] dx = record(request, layer, gradient, alloc, index, x, xh.shape(), y, yh.shape(), partial, loss);
           if (gradInput != null) {
             System.arraycopy(dx, 0, gradInput, (c + r) * xPer, xPer);

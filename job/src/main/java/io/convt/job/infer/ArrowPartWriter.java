@@ -1,6 +1,7 @@
 package io.convt.job.infer;
 
 import io.convt.engine.io.TensorIpcWriter;
+import io.convt.job.storage.TaskAttempt;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -8,12 +9,11 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.TaskContext;
 
 /**
- * {@code output.format=arrow}: each partition writes Arrow IPC files {@code part-PPPPP-KKK.arrow} of at most
+ * {@code output.format=arrow}: each partition writes Arrow IPC files {@code part-PPPPP-aT-KKK.arrow} of at most
  * {@link #ROWS_PER_FILE} same-shape tensors ({@code arrow.fixed_shape_tensor}, C,H,W) into the staging directory.
- * Names depend only on the partition and the row order, so a retried task overwrites its failed attempt's files.
+ * Names depend on the task attempt ({@link TaskAttempt}) and the row order; the driver keeps one attempt per partition.
  *
  * <p>Rows are streamed into the open file as record batches of {@link #BATCH_ROWS} ({@link TensorIpcWriter}: one
  * Arrow batch allocated per file and refilled, each tensor one bulk copy), so a task holds one batch, not a file's
@@ -33,11 +33,11 @@ final class ArrowPartWriter {
    * @param crcFiles write through Hadoop's file system even on a local path (with its {@code .crc} side files),
    *     see {@link PartFiles}
    */
-  static void write(Iterator<OutputRecord> rows, String dir, boolean crcFiles) throws IOException {
+  static void write(Iterator<OutputRecord> rows, String dir, boolean crcFiles, Configuration conf)
+      throws IOException {
     Path d = new Path(dir);
-    Configuration conf = new Configuration();
     d.getFileSystem(conf).mkdirs(d);
-    int partition = TaskContext.getPartitionId();
+    String stem = TaskAttempt.current().fileStem();
     int file = 0;
     int inFile = 0;
     TensorIpcWriter out = null;
@@ -52,7 +52,7 @@ final class ArrowPartWriter {
             file++;
           }
           if (out == null) {
-            Path p = new Path(d, String.format("part-%05d-%03d.arrow", partition, file));
+            Path p = new Path(d, String.format("%s-%03d.arrow", stem, file));
             out = new TensorIpcWriter(PartFiles.channel(p, conf, crcFiles), r.getShape(), BATCH_ROWS, alloc);
             inFile = 0;
           }

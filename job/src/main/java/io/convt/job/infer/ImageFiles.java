@@ -20,7 +20,7 @@ final class ImageFiles {
   private ImageFiles() {}
 
   /** The record of the image at {@code path} (a Hadoop path string, e.g. {@code file:/data/a.png}). */
-  static InputRecord read(String path, InferSettings s) {
+  static InputRecord read(String path, InferSettings s, Configuration conf) {
     long maxBytes = Math.min(Integer.MAX_VALUE - 16L, s.maxPixels() * 8 + (1 << 20));
     byte[] bytes;
     try {
@@ -37,7 +37,7 @@ final class ImageFiles {
         bytes = Files.readAllBytes(p);
       } else {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-        FileSystem fs = p.getFileSystem(new Configuration());
+        FileSystem fs = p.getFileSystem(conf);
         FileStatus st = fs.getFileStatus(p);
         if (!st.isFile()) {
           return InputRecord.refused(path, "not_a_file", "is not a regular file");

@@ -23,9 +23,10 @@ final class ImageWriter {
 
   private ImageWriter() {}
 
-  static void write(Iterator<OutputRecord> rows, String dir, InferSettings s) throws IOException {
+  static void write(Iterator<OutputRecord> rows, String dir, InferSettings s, Configuration conf)
+      throws IOException {
     Path d = new Path(dir);
-    FileSystem fs = d.getFileSystem(new Configuration());
+    FileSystem fs = d.getFileSystem(conf);
     fs.mkdirs(d);
     TaskContext task = TaskContext.get();
     int partition = task == null ? 0 : task.partitionId();

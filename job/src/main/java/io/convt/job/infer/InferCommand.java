@@ -4,6 +4,7 @@ import io.convt.engine.cli.LayerOptions;
 import io.convt.job.JobLog;
 import io.convt.job.JobSession;
 import io.convt.job.JobConfig;
+import io.convt.job.storage.HadoopConf;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,9 +77,9 @@ public final class InferCommand implements Callable<Integer> {
         .with("input.recursive", recursive ? "true" : null)
         .with("max-quarantine-fraction", maxQuarantineFraction == null ? null : maxQuarantineFraction.toString());
     InferPreflight.Prepared prepared = InferPreflight.prepare(layer.toSpec(), c, input, output,
-        new Configuration(), command.commandLine().getErr());
+        HadoopConf.fromSettings(c.sparkSettings()), command.commandLine().getErr());
     JobLog.startBeside(output);
-    try (JobSession session = JobSession.open("convt infer")) {
+    try (JobSession session = JobSession.open("convt infer", c.sparkSettings())) {
       InferResult r = InferJob.run(session.spark(), prepared);
       command.commandLine().getOut().println(r.line());
       return r.status().exitCode();

@@ -17,6 +17,10 @@ import io.convt.job.OutputMode;
 import io.convt.job.Progress;
 import io.convt.job.SparkErrors;
 import io.convt.job.TaskWindow;
+import io.convt.job.storage.CommitFiles;
+import io.convt.job.storage.HadoopConf;
+import io.convt.job.storage.RunningTasks;
+import io.convt.job.storage.TaskAttempt;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,8 +71,9 @@ public final class InferJob {
     InputPlan plan = p.plan();
     Layer layer = p.layer();
     String input = p.input();
+    HadoopConf hadoop = HadoopConf.broadcast(spark); // the cluster's file system settings, for every executor
     OutputCommit commit = OutputCommit.begin(p.output(), c.mode() == OutputMode.OVERWRITE ? "overwrite" : "error",
-        spark.sparkContext().hadoopConfiguration());
+        hadoop.get());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<LayerWeights> weights = jsc.broadcast(LayerWeights.of(layer));
     LongAccumulator done = spark.sparkContext().longAccumulator("convt records processed");
@@ -81,31 +86,42 @@ public final class InferJob {
     TaskWindow window = TaskWindow.register(spark.sparkContext(), "convt task work spans");
     Map<String, Long> counts = new TreeMap<>();
     List<String> notes = new ArrayList<>();
+    List<TaskAttempt> winners; // one per partition: the attempts whose files are committed
     // One pass: each task writes its good records (below) and its quarantine file, and counts outcomes in
     // accumulators that the write action applies once per successful task. Nothing is cached, so memory does not
     // grow with the dataset.
     try (ConsoleProgress progress = Progress.start(spark.sparkContext(), "convt infer", done, plan.records(),
-        c.progressSeconds())) {
+        c.progressSeconds());
+        RunningTasks writing = RunningTasks.track(spark.sparkContext())) {
       String quarantineDir = commit.mkdir("quarantine");
       long broadcastId = weights.id();
       FlatMapFunction<java.util.Iterator<InputRecord>, OutputRecord> kernel = records ->
           new InferPartition(records, KernelHolder.layer(broadcastId, weights.value(), builds), s, done,
-              new QuarantineSink(quarantineDir), counters);
-      JavaRDD<OutputRecord> results = records(spark, jsc, plan, input, s, c.partitions(), notes).mapPartitions(kernel);
+              new QuarantineSink(quarantineDir, hadoop), counters);
+      JavaRDD<OutputRecord> results = records(spark, jsc, plan, input, s, c.partitions(), notes, hadoop)
+          .mapPartitions(kernel);
       spark.sparkContext().setJobDescription("convt infer: transposed convolution of " + input + " ("
           + layer.kernel().label() + ") -> " + s.outputFormat() + " in " + commit.target()
           + ", bad records to quarantine/");
       if (s.outputFormat().equals("arrow")) {
         String dir = commit.staging("data");
-        results.foreachPartition(window.around(rows -> ArrowPartWriter.write(rows, dir, s.crcFiles())));
+        winners = results.mapPartitions(TaskAttempt.after(window.around(rows ->
+            ArrowPartWriter.write(rows, dir, s.crcFiles(), hadoop.get())))).collect();
       } else if (!s.outputFormat().equals("parquet")) {
         String dir = commit.staging("images");
-        results.foreachPartition(window.around(rows -> ImageWriter.write(rows, dir, s)));
+        winners = results.mapPartitions(TaskAttempt.after(window.around(rows ->
+            ImageWriter.write(rows, CommitFiles.attemptDir(dir, TaskAttempt.current()), s, hadoop.get()))))
+            .collect();
       } else {
         String dir = commit.mkdir("data");
         String schema = outputSchema(tensorMetadata(plan, layer)).json();
-        results.foreachPartition(window.around(rows ->
-            ParquetPartWriter.write(rows, dir, s.parquet(), schema, s.crcFiles())));
+        winners = results.mapPartitions(TaskAttempt.after(window.around(rows ->
+            ParquetPartWriter.write(rows, dir, s.parquet(), schema, s.crcFiles(), hadoop.get())))).collect();
+      }
+      // attempts Spark is still killing (speculative copies of won partitions) must not write after the commit
+      if (!writing.awaitNone(120_000)) {
+        System.err.println("convt infer: task attempts still running 120 s after the write finished; committing the "
+            + "winning attempts' files (manifest.json lists them)");
       }
       counters.forEach((k, v) -> {
         if (v.value() > 0 || k.equals(OutputRecord.OK)) {
@@ -128,7 +144,7 @@ public final class InferJob {
       result.summary().put("notes", notes);
     }
     commit.writeText("run-summary.json", json(result.summary()));
-    commit.commit(ok);
+    commit.commit(winners, ok);
     return result;
   }
 
@@ -138,7 +154,7 @@ public final class InferJob {
    * summary should say about the reading (e.g. a cast).
    */
   private static JavaRDD<InputRecord> records(SparkSession spark, JavaSparkContext jsc, InputPlan plan,
-      String input, InferSettings s, int partitions, List<String> notes) {
+      String input, InferSettings s, int partitions, List<String> notes, HadoopConf hadoop) {
     if (plan.format().equals("parquet")) {
       ParquetInput.Read read = ParquetInput.read(spark, input);
       notes.addAll(read.notes());
@@ -153,7 +169,7 @@ public final class InferJob {
           .javaRDD().mapPartitions(rows -> new SparkImageRows(rows, s)), plan.items());
     }
     int parts = Math.max(1, Math.min(plan.items().size(), partitions > 0 ? partitions : jsc.defaultParallelism()));
-    JavaRDD<InputRecord> records = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s));
+    JavaRDD<InputRecord> records = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s, hadoop));
     return plan.format().equals("arrow") ? RecordIndexes.inReadOrder(records) : records;
   }
 

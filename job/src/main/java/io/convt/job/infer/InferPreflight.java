@@ -34,7 +34,8 @@ public final class InferPreflight {
     InferConfig c = InferConfig.from(config);
     Layer layer = Layer.open(spec.withOptions(spec.options().withImpl(c.kernelImpl()).withThreads(c.kernelThreads())));
     String data = InputRoots.dataOf(input, hadoop, notes);
-    InputPlan plan = InputPlan.of(data, c.inputFormat(), c.executor().batchSize(), hadoop, c.recursive(), notes);
+    InputPlan plan = InputPlan.of(data, c.inputFormat(), c.executor().batchSize(), c.partitions(), hadoop,
+        c.recursive(), notes);
     new OutputGuard(hadoop, notes).check(
         List.of(new OutputGuard.Named("--output", output)),
         List.of(new OutputGuard.Named("--input", input), new OutputGuard.Named("--weights", str(spec.weights())),
@@ -56,18 +57,19 @@ public final class InferPreflight {
       }
       checkMemory(data, s, layer, c.executor().batchSize());
     } else if (plan.format().equals("images")) {
-      checkFirstImage(plan, layer, spec, c.executor());
+      checkFirstImage(plan, layer, spec, c.executor(), hadoop);
     }
     return new Prepared(c, spec, layer, plan, data, output);
   }
 
-  private static void checkFirstImage(InputPlan plan, Layer layer, LayerSpec spec, InferSettings s) {
+  private static void checkFirstImage(InputPlan plan, Layer layer, LayerSpec spec, InferSettings s,
+      Configuration hadoop) {
     int tried = 0;
     for (InputItem item : plan.items()) {
       if (tried++ == FIRST_RECORD_TRIES) {
         return;
       }
-      InputRecord r = ImageFiles.read(item.path(), s);
+      InputRecord r = ImageFiles.read(item.path(), s, hadoop);
       if (r.getError() != null) {
         continue;
       }

@@ -1,7 +1,7 @@
 package io.convt.job.infer;
 
-import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyHeader;
+import io.convt.job.storage.HadoopFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -21,12 +21,17 @@ import org.apache.hadoop.fs.FileSystem;
  */
 record InputPlan(String format, String input, List<InputItem> items, long records, TensorShape fixedShape) {
 
-  static InputPlan of(String input, String format, int batchSize, Configuration hadoop, boolean recursive,
-      PrintWriter notes) {
+  /**
+   * @param partitions the tasks a sliced input ({@code .npy}) should be read by: slices are at most
+   *     {@code batchSize} records and small enough that there are at least this many (when there are that many
+   *     records)
+   */
+  static InputPlan of(String input, String format, int batchSize, int partitions, Configuration hadoop,
+      boolean recursive, PrintWriter notes) {
     String f = format.equals("auto") ? detect(input, hadoop) : format;
     switch (f) {
       case "npy":
-        return npy(input, batchSize);
+        return npy(input, batchSize, partitions, hadoop);
       case "images":
         return images(input, hadoop, false, recursive, notes);
       case "arrow":
@@ -49,7 +54,8 @@ record InputPlan(String format, String input, List<InputItem> items, long record
     if (l.endsWith(".npy")) {
       return "npy";
     }
-    if (l.endsWith(".arrow") || hasSuffix(input, ".arrow")) {
+    List<String> names = childNames(input, hadoop);
+    if (l.endsWith(".arrow") || names.stream().anyMatch(n -> n.endsWith(".arrow"))) {
       return "arrow";
     }
     if (l.endsWith(".parquet") || ParquetDetection.isParquet(input, hadoop)) { // by content, not by _SUCCESS
@@ -58,13 +64,22 @@ record InputPlan(String format, String input, List<InputItem> items, long record
     return "images";
   }
 
-  private static boolean hasSuffix(String dir, String suffix) {
-    String[] names = new java.io.File(dir).list();
-    return names != null && Arrays.stream(names).anyMatch(n -> n.endsWith(suffix));
+  /** The names in directory {@code input} on its file system (none when it is not a directory). */
+  private static List<String> childNames(String input, Configuration hadoop) {
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(input);
+      FileSystem fs = p.getFileSystem(hadoop);
+      if (!fs.getFileStatus(p).isDirectory()) {
+        return List.of();
+      }
+      return Arrays.stream(fs.listStatus(p)).map(s -> s.getPath().getName()).toList();
+    } catch (IOException | IllegalArgumentException e) {
+      return List.of(); // not a directory (a glob, a missing path): the images reader says what is wrong
+    }
   }
 
-  private static InputPlan npy(String input, int batchSize) {
-    NpyHeader h = Npy.readHeader(Path.of(input));
+  private static InputPlan npy(String input, int batchSize, int partitions, Configuration hadoop) {
+    NpyHeader h = HadoopFiles.npyHeader(input, hadoop);
     if (h.shape().length != 4) {
       throw new IllegalArgumentException("Cannot read input " + input + ": expected an [N,C,H,W] stack, got shape "
           + Arrays.toString(h.shape()));
@@ -73,9 +88,11 @@ record InputPlan(String format, String input, List<InputItem> items, long record
       throw new IllegalArgumentException("Cannot read input " + input + ": dtype " + h.dtype() + " is not a float type");
     }
     long n = h.shape()[0];
+    // slices of at most batch.size records, and enough of them for every asked-for partition to get one
+    long slice = Math.max(1, Math.min(batchSize, (n + Math.max(1, partitions) - 1) / Math.max(1, partitions)));
     List<InputItem> items = new ArrayList<>();
-    for (long first = 0; first < n; first += batchSize) {
-      items.add(new InputItem("npy", input, first, (int) Math.min(batchSize, n - first)));
+    for (long first = 0; first < n; first += slice) {
+      items.add(new InputItem("npy", input, first, (int) Math.min(slice, n - first)));
     }
     return new InputPlan("npy", input, items, n, new TensorShape(h.shape()[1], h.shape()[2], h.shape()[3]));
   }

@@ -1,9 +1,14 @@
 package io.convt.job.infer;
 
 import io.convt.engine.io.Npy;
+import io.convt.engine.io.ImageCodec;
 import io.convt.engine.io.NpyHeader;
+import io.convt.job.storage.HadoopConf;
+import io.convt.job.storage.HadoopFiles;
 import java.io.IOException;
+import org.apache.hadoop.conf.Configuration;
 import java.nio.file.Path;
+import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -17,11 +22,14 @@ import java.util.NoSuchElementException;
 final class InputReader implements Iterator<InputRecord> {
   private final Iterator<InputItem> items;
   private final InferSettings settings;
+  private final Configuration conf;
   private final Deque<InputRecord> pending = new ArrayDeque<>();
 
-  InputReader(Iterator<InputItem> items, InferSettings settings) {
+  /** @param conf the driver's Hadoop configuration ({@link HadoopConf}): files are read with the cluster's settings */
+  InputReader(Iterator<InputItem> items, InferSettings settings, HadoopConf conf) {
     this.items = items;
     this.settings = settings;
+    this.conf = conf.get();
   }
 
   @Override
@@ -48,10 +56,9 @@ final class InputReader implements Iterator<InputRecord> {
   }
 
   private void readSlice(InputItem item) {
-    Path file = Path.of(item.path());
-    NpyHeader h = Npy.readHeader(file);
+    NpyHeader h = HadoopFiles.npyHeader(item.path(), conf);
     // one array per record, decoded from the file's bytes (no slice-wide array copied out record by record)
-    float[][] records = Npy.readRecordArrays(file, h, item.first(), item.count());
+    float[][] records = HadoopFiles.npyRecords(item.path(), conf, h, item.first(), item.count());
     int[] shape = {h.shape()[1], h.shape()[2], h.shape()[3]};
     String id = RecordIds.canonical(item.path());
     for (int i = 0; i < item.count(); i++) {
@@ -60,11 +67,10 @@ final class InputReader implements Iterator<InputRecord> {
     }
   }
 
-  /** Every tensor of an Arrow IPC file (local or mounted filesystem). A broken file fails the task: the file is named. */
+  /** Every tensor of an Arrow IPC file (any Hadoop file system). A broken file fails the task: the file is named. */
   private void readArrow(String path) {
-    java.nio.file.Path file = java.nio.file.Path.of(new org.apache.hadoop.fs.Path(path).toUri().getPath());
     try (org.apache.arrow.memory.RootAllocator alloc = new org.apache.arrow.memory.RootAllocator();
-        java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file)) {
+        java.nio.channels.SeekableByteChannel in = HadoopFiles.open(path, conf)) {
       for (io.convt.engine.io.TensorIpc.Tensor t : io.convt.engine.io.TensorIpc.read(in, path, alloc)) {
         pending.add(new InputRecord(t.id(), t.shape(), t.data(), null));
       }
@@ -74,6 +80,6 @@ final class InputReader implements Iterator<InputRecord> {
   }
 
   private InputRecord readImage(String path) {
-    return ImageFiles.read(path, settings);
+    return ImageFiles.read(path, settings, conf);
   }
 }

@@ -1,5 +1,6 @@
 package io.convt.job.infer;
 
+import io.convt.job.storage.TaskAttempt;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;
@@ -19,7 +20,6 @@ import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Types;
-import org.apache.spark.TaskContext;
 
 /**
  * {@code output.format=parquet}: each partition writes one Parquet file {@code part-PPPPP.parquet} into the
@@ -38,7 +38,8 @@ import org.apache.spark.TaskContext;
  * the row-group boundary is decided here, as {@code ParquetWriter} does it: when the buffered size reaches
  * {@code parquet.row-group-mb}.
  *
- * <p>The file name depends only on the partition, so a retried task overwrites its failed attempt's file. An empty
+ * <p>The file is named after the task attempt ({@link TaskAttempt}: {@code part-PPPPP-aT.parquet}); the driver keeps
+ * one attempt per partition at commit. An empty
  * partition writes no file, except partition 0, so that an all-quarantined output still has a readable schema
  * (as Spark does for an empty job).
  */
@@ -72,30 +73,30 @@ final class ParquetPartWriter {
    *     the {@code data} column's shape set to the file's when its records have one, {@link TensorColumnMetadata})
    * @param crcFiles write through Hadoop's file system even on a local path (with its {@code .crc} side files),
    *     see {@link PartFiles}
+   * @param conf the driver's Hadoop configuration (broadcast), for the file system and the codecs
    */
   static void write(Iterator<OutputRecord> rows, String dir, ParquetOptions options, String sparkSchema,
-      boolean crcFiles) throws IOException {
-    write(rows, dir, options, sparkSchema, crcFiles, ParquetDataPages.applies(options));
+      boolean crcFiles, Configuration conf) throws IOException {
+    write(rows, dir, options, sparkSchema, crcFiles, ParquetDataPages.applies(options), conf);
   }
 
   /**
-   * As {@link #write(Iterator, String, ParquetOptions, String, boolean)}, choosing the {@code data} column's path:
+   * As {@link #write(Iterator, String, ParquetOptions, String, boolean, Configuration)}, choosing the {@code data} column's path:
    * {@code dataPages} writes it with {@link ParquetDataPages} (only valid when {@link ParquetDataPages#applies}),
    * otherwise with Parquet's column writer. Tests write the same rows both ways.
    *
    * @return how many {@code data} pages had their levels encoded rather than reused (0 with the column writer)
    */
   static int write(Iterator<OutputRecord> rows, String dir, ParquetOptions options, String sparkSchema,
-      boolean crcFiles, boolean dataPages) throws IOException {
+      boolean crcFiles, boolean dataPages, Configuration conf) throws IOException {
     if (dataPages && !ParquetDataPages.applies(options)) {
       throw new IllegalArgumentException("Cannot write the data column page by page: dictionary or statistics asked "
           + "for (" + options + ")");
     }
-    int partition = TaskContext.getPartitionId();
-    if (!rows.hasNext() && partition != 0) {
+    TaskAttempt attempt = TaskAttempt.current();
+    if (!rows.hasNext() && attempt.partition() != 0) {
       return 0;
     }
-    Configuration conf = new Configuration();
     ParquetProperties props = ParquetProperties.builder()
         // a row group's page buffers are reused by the next one (one file, one thread): see RecyclingBuffers
         .withAllocator(new RecyclingBuffers(2L * options.rowGroupBytes() + MAX_PADDING))
@@ -106,7 +107,7 @@ final class ParquetPartWriter {
         .withDictionaryEncoding(String.join(".", DATA_PATH), options.dataDictionary())
         .withStatisticsEnabled(String.join(".", DATA_PATH), options.dataStatistics())
         .build();
-    Path file = new Path(dir, String.format("part-%05d.parquet", partition));
+    Path file = new Path(dir, attempt.fileStem() + ".parquet");
     CodecFactory codecs = new CodecFactory(conf, props.getPageSizeThreshold());
     // one for the file, so that its page buffer and its encoded levels carry over from row group to row group
     ParquetDataPages data = dataPages ? new ParquetDataPages(SCHEMA.getColumnDescription(DATA_PATH), props,

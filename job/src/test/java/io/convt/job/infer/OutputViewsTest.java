@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Random;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.types.Metadata;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,8 +83,8 @@ class OutputViewsTest {
     for (boolean pages : new boolean[] {true, false}) { // page by page, and Parquet's column writer (getData)
       Path a = Files.createDirectories(tmp.resolve("arrays-" + pages));
       Path v = Files.createDirectories(tmp.resolve("views-" + pages));
-      ParquetPartWriter.write(arrays.iterator(), a.toString(), options, schema, false, pages);
-      ParquetPartWriter.write(views.iterator(), v.toString(), options, schema, false, pages);
+      ParquetPartWriter.write(arrays.iterator(), a.toString(), options, schema, false, pages, new Configuration());
+      ParquetPartWriter.write(views.iterator(), v.toString(), options, schema, false, pages, new Configuration());
       byte[] want = Files.readAllBytes(a.resolve("part-00000.parquet"));
       assertTrue(want.length > 18 * 4 * 10_000, "the file holds the floats");
       assertArrayEquals(want, Files.readAllBytes(v.resolve("part-00000.parquet")), "pages=" + pages);
@@ -96,8 +97,8 @@ class OutputViewsTest {
     List<OutputRecord> views = views(arrays);
     Path a = tmp.resolve("arrays");
     Path v = tmp.resolve("views");
-    ArrowPartWriter.write(arrays.iterator(), a.toString(), false);
-    ArrowPartWriter.write(views.iterator(), v.toString(), false);
+    ArrowPartWriter.write(arrays.iterator(), a.toString(), false, new Configuration());
+    ArrowPartWriter.write(views.iterator(), v.toString(), false, new Configuration());
     List<String> names = new ArrayList<>();
     try (var files = Files.list(a)) {
       files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".arrow")).sorted().forEach(names::add);

@@ -108,7 +108,7 @@ public class ParquetDataPagesTest {
   private Path write(String name, List<OutputRecord> rows, ParquetOptions o, boolean pages) throws IOException {
     Path dir = tmp.resolve(name);
     Files.createDirectories(dir);
-    ParquetPartWriter.write(rows.iterator(), dir.toString(), o, sparkSchema, false, pages);
+    ParquetPartWriter.write(rows.iterator(), dir.toString(), o, sparkSchema, false, pages, new org.apache.hadoop.conf.Configuration());
     return dir.resolve("part-00000.parquet");
   }
 
@@ -291,7 +291,8 @@ public class ParquetDataPagesTest {
     }
     Path dir = tmp.resolve("one-shape");
     Files.createDirectories(dir);
-    int encoded = ParquetPartWriter.write(rows.iterator(), dir.toString(), options("snappy", 1), sparkSchema, false, true);
+    int encoded = ParquetPartWriter.write(rows.iterator(), dir.toString(), options("snappy", 1), sparkSchema, false, true,
+        new org.apache.hadoop.conf.Configuration());
     Path fast = dir.resolve("part-00000.parquet");
     Path slow = write("one-shape-writer", rows, options("snappy", 1), false);
     assertParquetHadoopReads(rows, fast);

@@ -100,8 +100,8 @@ class PartFilesTest {
     ParquetOptions options = new ParquetOptions("snappy", false, false, 1L << 20); // several row groups
     Path viaChannel = tmp.resolve("channel");
     Path viaHadoop = tmp.resolve("hadoop");
-    ParquetPartWriter.write(rows.iterator(), viaChannel.toString(), options, schema, false);
-    ParquetPartWriter.write(rows.iterator(), viaHadoop.toString(), options, schema, true);
+    ParquetPartWriter.write(rows.iterator(), viaChannel.toString(), options, schema, false, new org.apache.hadoop.conf.Configuration());
+    ParquetPartWriter.write(rows.iterator(), viaHadoop.toString(), options, schema, true, new org.apache.hadoop.conf.Configuration());
     Path file = viaChannel.resolve("part-00000.parquet");
     byte[] want = Files.readAllBytes(viaHadoop.resolve("part-00000.parquet"));
     assertTrue(want.length > 40 * 3 * 50 * 50 * 4, "the file holds the floats");
