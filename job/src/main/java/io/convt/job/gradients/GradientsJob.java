@@ -59,6 +59,11 @@ public final class GradientsJob {
    * through {@code hadoop}'s file systems ({@link PairedDataset#resolve}).
    */
   public static Dataset validate(Layer layer, GradientsRequest request, Configuration hadoop) {
+    if (PairedDataset.isNpy(request.input()) != PairedDataset.isNpy(request.outputSideFile())) {
+      throw new IllegalArgumentException("Cannot compute gradients: --input " + request.input() + " and "
+          + request.outputSideFlag() + " " + request.outputSideFile() + " must both be .npy stacks (paired by record "
+          + "index) or both image datasets (paired by id)");
+    }
     if (!request.isNpy()) {
       requireDifferentiable(layer, request);
       PairedDataset p = PairedDataset.resolve(layer, request.input(), request.outputSideFile(),

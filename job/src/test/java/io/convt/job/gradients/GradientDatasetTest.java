@@ -124,6 +124,15 @@ public class GradientDatasetTest {
 
     m = error(layer, target(lr, tmp.resolve("missing"), 2, false, false));
     assertTrue(m.contains("--target") && m.contains("missing"), m);
+
+    Files.delete(hr.resolve("0004.jpg"));
+    ImageDatasets.image(hr.resolve("0004.jpg"), 2 * ImageDatasets.H, 2 * ImageDatasets.W, 4);
+    Files.writeString(lr.resolve("0003.png"), "not an image");
+    m = error(layer, target(lr, hr, 2, false, false));
+    assertTrue(m.contains("0003.png"), m);
+
+    m = error(layer, target(lr, tmp.resolve("t.npy"), 2, false, false));
+    assertTrue(m.contains("must both be .npy stacks") && m.contains("t.npy"), m);
   }
 
   @Test
