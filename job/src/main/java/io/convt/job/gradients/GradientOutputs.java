@@ -80,6 +80,9 @@ public final class GradientOutputs {
     s.put("input_shape", data.inputShape());
     s.put("output_shape", data.outputShape());
     s.put("output_elements", data.outputElements());
+    if (data.paired() != null) {
+      s.putAll(data.paired().summary());
+    }
     if (request.loss() != null) {
       s.put("loss_function", request.loss().kind().word());
       s.put("reduction", request.loss().reduction().name().toLowerCase(java.util.Locale.ROOT));

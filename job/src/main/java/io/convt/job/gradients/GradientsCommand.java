@@ -21,15 +21,26 @@ import picocli.CommandLine.Option;
 @Command(name = "gradients", mixinStandardHelpOptions = true,
     description = "Weight and bias gradients of a layer over a dataset (reproducible distributed reduction).")
 public final class GradientsCommand implements Callable<Integer> {
-  @Option(names = "--input", required = true, paramLabel = "X.npy", description = "Inputs [N,Cin,H,W] float32.")
-  Path input;
+  @Option(names = "--input", required = true, paramLabel = "X.npy|DIR|GLOB",
+      description = "Inputs: an [N,Cin,H,W] float32 .npy, or an image directory/glob (PNG/JPEG/BMP) on any Hadoop "
+          + "file system.")
+  String input;
 
-  @Option(names = "--grad-output", paramLabel = "GY.npy",
-      description = "Upstream gradients dL/dY [N,Cout,H',W'], same record order as --input.")
-  Path gradOutput;
+  @Option(names = "--grad-output", paramLabel = "GY.npy|DIR|GLOB",
+      description = "Upstream gradients dL/dY [N,Cout,H',W']: an .npy in --input's record order, or an image "
+          + "dataset paired with --input by relative path without extension.")
+  String gradOutput;
 
-  @Option(names = "--target", paramLabel = "T.npy", description = "Targets [N,Cout,H',W'] (with --loss).")
-  Path target;
+  @Option(names = "--target", paramLabel = "T.npy|DIR|GLOB",
+      description = "Targets [N,Cout,H',W'] (with --loss): an .npy, or an image dataset paired with --input.")
+  String target;
+
+  @Option(names = "--recursive", description = "Image datasets: read subdirectories too.")
+  boolean recursive;
+
+  @Option(names = "--quarantine-unpaired",
+      description = "Image datasets: leave unpaired and duplicate records out (counted in run-summary.json).")
+  boolean quarantineUnpaired;
 
   @Option(names = "--loss", paramLabel = "mse|l1", description = "Loss against --target (default mse).")
   String loss = "mse";
@@ -64,6 +75,7 @@ public final class GradientsCommand implements Callable<Integer> {
     GradientsRequest request = (gradOutput != null
         ? GradientsRequest.withGradOutput(input, gradOutput, partitions)
         : GradientsRequest.withTarget(input, target, Loss.parse(loss, reduction), partitions))
+        .withDatasetOptions(recursive, quarantineUnpaired)
         .writingGradInput(gradInput == null ? null : gradInput.toAbsolutePath());
     GradientsJob.Prepared prepared = GradientsJob.prepare(layer.toSpec(), request, output,
         OutputMode.parse(mode, "--mode"), new Configuration(), command.commandLine().getErr());

@@ -31,8 +31,12 @@ import org.apache.spark.sql.SparkSession;
 public final class GradientsJob {
   private GradientsJob() {}
 
-  /** The checked shape of a dataset for a layer. */
-  public record Dataset(int records, int[] inputShape, int[] outputShape) {
+  /**
+   * The checked shape of a dataset for a layer.
+   *
+   * @param paired the resolved image pairs, or null for {@code .npy} stacks
+   */
+  public record Dataset(int records, int[] inputShape, int[] outputShape, PairedDataset paired) {
     /** Output elements of the whole dataset (the mean's divisor). */
     public long outputElements() {
       long n = 1;
@@ -49,7 +53,27 @@ public final class GradientsJob {
    * @throws IllegalArgumentException on an empty dataset, wrong rank, channels or shape
    */
   public static Dataset validate(Layer layer, GradientsRequest request) {
-    Configuration conf = HadoopConf.activeDriverConf();
+    return validate(layer, request, HadoopConf.activeDriverConf());
+  }
+
+  /**
+   * As {@link #validate(Layer, GradientsRequest)}; image datasets are listed, paired and their headers checked
+   * through {@code hadoop}'s file systems ({@link PairedDataset#resolve}).
+   */
+  public static Dataset validate(Layer layer, GradientsRequest request, Configuration hadoop) {
+    if (PairedDataset.isNpy(request.input()) != PairedDataset.isNpy(request.outputSideFile())) {
+      throw new IllegalArgumentException("Cannot compute gradients: --input " + request.input() + " and "
+          + request.outputSideFlag() + " " + request.outputSideFile() + " must both be .npy stacks (paired by record "
+          + "index) or both image datasets (paired by id)");
+    }
+    if (!request.isNpy()) {
+      requireDifferentiable(layer, request);
+      PairedDataset p = PairedDataset.resolve(layer, request.input(), request.outputSideFile(),
+          request.outputSideFlag(), request.recursive(), request.quarantineUnpaired(), hadoop);
+      int n = p.size();
+      return new Dataset(n, prepend(n, p.inputShape()), prepend(n, p.outputShape()), p);
+    }
+    Configuration conf = hadoop;
     String x = request.input();
     NpyHeader xh = HadoopFiles.npyHeader(x, conf);
     int[] xs = xh.shape();
@@ -74,12 +98,20 @@ public final class GradientsJob {
           + " has shape " + Arrays.toString(ys) + " but the layer's output for --input " + x + " "
           + Arrays.toString(xs) + " is " + Arrays.toString(want));
     }
+    requireDifferentiable(layer, request);
+    return new Dataset(xs[0], xs, want, null);
+  }
+
+  private static void requireDifferentiable(Layer layer, GradientsRequest request) {
     if (request.loss() != null && layer.spec().neuron().type() != NeuronType.NONE) {
       throw new IllegalArgumentException("Cannot compute gradients with --target and --neuron "
           + layer.spec().neuron() + ": the gradient kernel does not differentiate the fused neuron (as MPS); "
           + "give --grad-output with respect to the pre-activation instead");
     }
-    return new Dataset(xs[0], xs, want);
+  }
+
+  private static int[] prepend(int n, int[] chw) {
+    return new int[] {n, chw[0], chw[1], chw[2]};
   }
 
   /** A gradient run that passed every driver check (before any Spark session). */
@@ -92,7 +124,8 @@ public final class GradientsJob {
   public static Prepared prepare(LayerSpec spec, GradientsRequest request, Path outDir, OutputMode mode,
       Configuration hadoop, PrintWriter notes) {
     Layer layer = Layer.open(spec);
-    Dataset data = validate(layer, request);
+    Dataset data = validate(layer, request, hadoop);
+    request = request.withPaired(data.paired());
     checkMemory(data, request);
     new OutputGuard(hadoop, notes).check(
         List.of(new OutputGuard.Named("--output", outDir.toString()),

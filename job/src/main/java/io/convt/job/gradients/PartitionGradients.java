@@ -53,12 +53,16 @@ public final class PartitionGradients {
     ConvTransposeGradient gradient = new ConvTransposeGradient(kernel);
     boolean writeGradInput = request.gradInputDir() != null;
     gradient.setGradientOption(writeGradInput ? GradientOption.ALL : GradientOption.WEIGHTS_AND_BIAS);
+    PartialGradients partial = PartialGradients.forSlice(first, count, weights.weightCount(), weights.outputChannels());
+    LossSum loss = new LossSum();
+    PairedDataset paired = request.paired();
+    if (paired != null) {
+      return pairedRecords(request, paired, layer, gradient, first, count, partial, loss, conf);
+    }
     String xFile = request.input();
     String yFile = request.outputSideFile();
     NpyHeader xh = HadoopFiles.npyHeader(xFile, conf);
     NpyHeader yh = HadoopFiles.npyHeader(yFile, conf);
-    PartialGradients partial = PartialGradients.forSlice(first, count, weights.weightCount(), weights.outputChannels());
-    LossSum loss = new LossSum();
     int xPer = (int) xh.recordElements();
     float[] gradInput = writeGradInput ? new float[Math.multiplyExact(count, xPer)] : null;
     try (BufferAllocator alloc = new RootAllocator()) {
@@ -85,6 +89,30 @@ public final class PartitionGradients {
     return partial.withLoss(loss);
   }
 
+  /** Records {@code [first, first + count)} of a paired image dataset, one record read at a time. */
+  private static PartialGradients pairedRecords(GradientsRequest request, PairedDataset paired, Layer layer,
+      ConvTransposeGradient gradient, long first, int count, PartialGradients partial, LossSum loss,
+      Configuration conf) {
+    int[] xShape = {count, paired.inputShape()[0], paired.inputShape()[1], paired.inputShape()[2]};
+    int[] yShape = {count, paired.outputShape()[0], paired.outputShape()[1], paired.outputShape()[2]};
+    int xPer = xShape[1] * xShape[2] * xShape[3];
+    float[] gradInput = request.gradInputDir() != null ? new float[Math.multiplyExact(count, xPer)] : null;
+    try (BufferAllocator alloc = new RootAllocator()) {
+      for (int r = 0; r < count; r++) {
+        long index = first + r;
+        float[] dx = record(request, layer, gradient, alloc, index, paired.input(index, conf), xShape,
+            paired.target(index, conf), yShape, partial, loss);
+        if (gradInput != null) {
+          System.arraycopy(dx, 0, gradInput, r * xPer, xPer);
+        }
+      }
+    }
+    if (gradInput != null) {
+      Npy.writeFloat32(Paths.get(request.gradInputDir()).resolve(gradInputFileName(first, count)), xShape, gradInput);
+    }
+    return partial.withLoss(loss);
+  }
+
   /** The dL/dX file of a record range: {@code grad_input-<first>-<count>.npy}, zero-padded so names sort. */
   public static String gradInputFileName(long first, int count) {
     return String.format("grad_input-%012d-%d.npy", first, count);
@@ -96,14 +124,14 @@ public final class PartitionGradients {
     try (ImageBatch src = NchwArrays.toBatch(alloc, one(x, xShape));
         ImageBatch out = layer.apply(alloc, src)) {
       List<ConvolutionTransposeGradientState> states = layer.kernel().resultStateBatch(src, null, out);
-      requireFinite(x, "--input", request.input(), index);
+      requireFinite(x, "--input", inputName(request, index), index);
       if (request.loss() == null) {
-        requireFinite(y, "--grad-output", request.gradOutput(), index);
+        requireFinite(y, "--grad-output", targetName(request, index), index);
       }
       float[] dy = y;
       if (request.loss() != null) {
         dy = new float[y.length];
-        String what = "record " + index + " of " + request.target();
+        String what = "record " + index + " of " + targetName(request, index);
         loss.add(request.loss().sumValueAndGradient(NchwArrays.fromBatch(out), y, dy, what));
       }
       try (ImageBatch gy = NchwArrays.toBatch(alloc, one(dy, yShape));
@@ -112,10 +140,20 @@ public final class PartitionGradients {
         partial.add(index, s.gradientForWeights(), s.gradientForBiases());
         return dx == null ? null : NchwArrays.fromBatch(dx);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("Cannot compute gradients of record " + index + " of " + request.input()
+        throw new IllegalArgumentException("Cannot compute gradients of record " + index + " of "
+            + inputName(request, index)
             + ": " + e.getMessage(), e);
       }
     }
+  }
+
+  /** The file holding record {@code index}'s input: the stack, or the record's own image. */
+  private static String inputName(GradientsRequest request, long index) {
+    return request.paired() == null ? request.input() : request.paired().pairs().get((int) index).input();
+  }
+
+  private static String targetName(GradientsRequest request, long index) {
+    return request.paired() == null ? request.outputSideFile() : request.paired().pairs().get((int) index).target();
   }
 
   /** A NaN or infinity is blamed on the file and record it is in, before it spreads into the output or the loss. */

@@ -19,11 +19,22 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a layer on (input, target) records with an MPS optimizer, reproducibly.")
 public final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--input", required = true, paramLabel = "X.npy", description = "Inputs [N,Cin,H,W] float32.")
-  Path input;
+  @Option(names = "--input", required = true, paramLabel = "X.npy|DIR|GLOB",
+      description = "Inputs: an [N,Cin,H,W] float32 .npy, or an image directory/glob (PNG/JPEG/BMP) on any Hadoop "
+          + "file system.")
+  String input;
 
-  @Option(names = "--target", required = true, paramLabel = "T.npy", description = "Targets [N,Cout,H',W'].")
-  Path target;
+  @Option(names = "--target", required = true, paramLabel = "T.npy|DIR|GLOB",
+      description = "Targets [N,Cout,H',W']: an .npy, or an image directory/glob paired with --input by relative "
+          + "path without extension.")
+  String target;
+
+  @Option(names = "--recursive", description = "Image datasets: read subdirectories too.")
+  boolean recursive;
+
+  @Option(names = "--quarantine-unpaired",
+      description = "Image datasets: leave unpaired and duplicate records out (counted in run-summary.json).")
+  boolean quarantineUnpaired;
 
   @Option(names = "--loss", paramLabel = "mse|l1", description = "Loss (default mse).")
   String loss = "mse";
@@ -131,9 +142,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     TrainRequest req = new TrainRequest(input, target, Loss.parse(loss, reduction), settings(), epochs, batchSize,
-        partitions, output, checkpointDir, checkpointEvery, resume, maxSteps);
+        partitions, output, checkpointDir, checkpointEvery, resume, maxSteps, recursive, quarantineUnpaired);
     OutputMode outputMode = OutputMode.parse(mode, "--mode");
-    Trainer.Plan plan = Trainer.plan(layer.toSpec(), req);
+    Trainer.Plan plan = Trainer.plan(layer.toSpec(), req, new Configuration());
     TrainOutputs.check(plan, outputMode, new Configuration(), command.commandLine().getErr());
     java.nio.file.Path old = outputMode == OutputMode.OVERWRITE && !resume ? TrainOutputs.moveAside(output) : null;
     JobLog.startBeside(output.toString());

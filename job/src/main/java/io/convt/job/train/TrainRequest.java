@@ -9,8 +9,8 @@ import java.util.Objects;
  * A validated training run: data-parallel epochs over {@code (input, target)} records in mini-batches of
  * {@code batchSize} consecutive records (the last one of an epoch may be shorter), one optimizer step per batch.
  *
- * @param input {@code [N, Cin, H, W]} float32 .npy
- * @param target {@code [N, Cout, H', W']} float32 .npy
+ * @param input {@code [N, Cin, H, W]} float32 .npy, or an image directory, file or glob (a Hadoop path string)
+ * @param target {@code [N, Cout, H', W']} float32 .npy, or an image dataset paired with {@code input} by id
  * @param loss loss and reduction (mean is over the mini-batch's output elements)
  * @param optimizer update rule and hyper-parameters
  * @param epochs passes over the data
@@ -21,10 +21,12 @@ import java.util.Objects;
  * @param checkpointEvery write a checkpoint every this many steps (and after the last)
  * @param resume continue from the checkpoint when there is one
  * @param maxSteps stop after this many steps in total (0 = no limit), e.g. to split a run
+ * @param recursive image datasets: read subdirectories too
+ * @param quarantineUnpaired image datasets: leave unpaired and duplicate records out instead of failing
  */
-public record TrainRequest(Path input, Path target, Loss loss, TrainingOptimizer.Settings optimizer, int epochs,
+public record TrainRequest(String input, String target, Loss loss, TrainingOptimizer.Settings optimizer, int epochs,
     int batchSize, int partitions, Path outputDir, Path checkpointDir, int checkpointEvery, boolean resume,
-    long maxSteps) {
+    long maxSteps, boolean recursive, boolean quarantineUnpaired) {
   public TrainRequest {
     Objects.requireNonNull(input, "input");
     Objects.requireNonNull(target, "target");
@@ -42,6 +44,15 @@ public record TrainRequest(Path input, Path target, Loss loss, TrainingOptimizer
     }
   }
 
+  /** A request over local files, without dataset options. */
+  public TrainRequest(Path input, Path target, Loss loss, TrainingOptimizer.Settings optimizer, int epochs,
+      int batchSize, int partitions, Path outputDir, Path checkpointDir, int checkpointEvery, boolean resume,
+      long maxSteps) {
+    this(Objects.requireNonNull(input, "input").toString(), Objects.requireNonNull(target, "target").toString(),
+        loss, optimizer, epochs, batchSize, partitions, outputDir, checkpointDir, checkpointEvery, resume, maxSteps,
+        false, false);
+  }
+
   /** Records per step for a dataset of {@code records}. */
   public int batchFor(int records) {
     return batchSize == 0 ? records : Math.min(batchSize, records);
@@ -50,6 +61,6 @@ public record TrainRequest(Path input, Path target, Loss loss, TrainingOptimizer
   /** This request with another step limit and resume flag (e.g. to continue an interrupted run). */
   public TrainRequest continuing(long newMaxSteps, boolean newResume) {
     return new TrainRequest(input, target, loss, optimizer, epochs, batchSize, partitions, outputDir, checkpointDir,
-        checkpointEvery, newResume, newMaxSteps);
+        checkpointEvery, newResume, newMaxSteps, recursive, quarantineUnpaired);
   }
 }

@@ -55,7 +55,7 @@ public final class Trainer {
    * {@code maxSteps}. A failing step (NaN loss, bad record) throws before anything is written for it.
    */
   public Result run(SparkSession spark, LayerSpec spec, TrainRequest req) {
-    return run(spark, plan(spec, req));
+    return run(spark, plan(spec, req, spark.sparkContext().hadoopConfiguration()));
   }
 
   /**
@@ -67,11 +67,19 @@ public final class Trainer {
       int batch, long stepsPerEpoch, long totalSteps, long perRecord, Map<String, String> meta,
       Checkpoint checkpoint) {}
 
-  /** The driver's checks of a training run (no Spark). */
+  /** The driver's checks of a training run (no Spark), with the default Hadoop configuration. */
   public static Plan plan(LayerSpec spec, TrainRequest req) {
+    return plan(spec, req, new org.apache.hadoop.conf.Configuration());
+  }
+
+  /** The driver's checks of a training run (no Spark); datasets are listed through {@code hadoop}. */
+  public static Plan plan(LayerSpec spec, TrainRequest req, org.apache.hadoop.conf.Configuration hadoop) {
     Layer initial = Layer.open(spec);
-    GradientsRequest grads = GradientsRequest.withTarget(req.input(), req.target(), req.loss(), req.partitions());
-    GradientsJob.Dataset data = GradientsJob.validate(initial, grads);
+    GradientsRequest unresolved = GradientsRequest.withTarget(req.input(), req.target(), req.loss(), req.partitions())
+        .withDatasetOptions(req.recursive(), req.quarantineUnpaired());
+    GradientsJob.Dataset data = GradientsJob.validate(initial, unresolved, hadoop);
+    // image datasets: the sorted pairs, so a step's records [first, first+count) are the same ids every epoch
+    GradientsRequest grads = unresolved.withPaired(data.paired());
     int records = data.records();
     int batch = req.batchFor(records);
     long stepsPerEpoch = (records + batch - 1) / batch;
@@ -169,7 +177,7 @@ public final class Trainer {
     curve.plot("convt train: " + req.loss() + " loss, " + meta.get("optimizer") + ", batch " + batch);
     WeightsAndBiasesState fin = source.current();
     Map<String, Object> summary = writeOutputs(initial, req, fin, done, totalSteps, optimizer, firstLoss, lastLoss,
-        (System.nanoTime() - started) / 1e9, meta);
+        (System.nanoTime() - started) / 1e9, meta, grads.paired());
     return new Result(fin.weights(), fin.biases(), done, optimizer.timeStep(), firstLoss, lastLoss, summary);
   }
 
@@ -181,7 +189,7 @@ public final class Trainer {
 
   private static Map<String, Object> writeOutputs(Layer initial, TrainRequest req, WeightsAndBiasesState fin,
       long done, long total, TrainingOptimizer opt, double firstLoss, double lastLoss, double seconds,
-      Map<String, String> meta) {
+      Map<String, String> meta, io.convt.job.gradients.PairedDataset paired) {
     WeightGeometry g = initial.geometry();
     int groups = initial.spec().geometry().groups();
     int cout = g.outputChannels();
@@ -202,6 +210,9 @@ public final class Trainer {
     s.putAll(meta);
     s.put("epochs", req.epochs());
     s.put("partitions", req.partitions());
+    if (paired != null) {
+      s.putAll(paired.summary());
+    }
     s.put("optimizer_time_step", opt.timeStep());
     s.put("first_loss_this_run", Double.isNaN(firstLoss) ? null : firstLoss);
     s.put("last_loss", Double.isNaN(lastLoss) ? null : lastLoss);
