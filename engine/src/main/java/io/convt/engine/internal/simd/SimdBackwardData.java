@@ -115,7 +115,7 @@ final class SimdBackwardData {
   }
 
   /** Destination column (inside the clip) that kernel column kx of source column ix lands on. */
-  static int u(ConvProblem p, int ix, int kx) {
+  private static int u(ConvProblem p, int ix, int kx) {
     return ix * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
   }
 
@@ -240,7 +240,7 @@ final class SimdBackwardData {
       int nTaps, long[] colMask, SimdPlan.ColumnBlock[] blocks, float[] gradIn, int row, int[] aOff, int[] bOff, int[] d,
       int[] e) {
     final int dc = p.dstC();
-    final int coutPad = SimdForward.coutPadOf(p);
+    final int coutPad = SimdForward.coutPadOf(p.cout());
     final int read = p.cinRead();
     final int step = p.strideX() * dc;
     for (SimdPlan.ColumnBlock block : blocks) {

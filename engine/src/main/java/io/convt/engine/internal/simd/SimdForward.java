@@ -323,7 +323,7 @@ final class SimdForward {
     final int cout = p.cout();
     final int kW = p.kW();
     final int readable = Math.min(cout, p.cinRead());
-    final int coutPad = coutPadOf(p);
+    final int coutPad = coutPadOf(p.cout());
     final boolean direct = neuron.isIdentity();
     final int step = p.strideX() * p.dstC();
     for (int bi = 0; bi < blocks.length; bi++) {
@@ -358,7 +358,7 @@ final class SimdForward {
   }
 
   /** Padded channel count of depthwise packed weights. */
-  static int coutPadOf(ConvProblem p) {
-    return (p.cout() + L - 1) / L * L;
+  static int coutPadOf(int cout) {
+    return (cout + L - 1) / L * L;
   }
 }

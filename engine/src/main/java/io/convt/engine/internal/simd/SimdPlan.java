@@ -1,6 +1,6 @@
 package io.convt.engine.internal.simd;
 
-import io.convt.engine.internal.ConvProblem;
+import io.convt.engine.internal.ConvGeometry;
 
 /**
  * The per-geometry choice of micro-kernels plus the precomputed column tap masks, cached by {@link SimdBackend} for
@@ -20,7 +20,7 @@ final class SimdPlan {
 
   private static final int L = SimdForward.L;
 
-  private final ConvProblem p;
+  private final ConvGeometry p;
   private final Kind forwardKind;
   private final Kind backwardDataKind;
   private final int cb;
@@ -35,7 +35,7 @@ final class SimdPlan {
   private final int[] backwardBlockColumns;
   private final WeightPack pack;
 
-  SimdPlan(ConvProblem p, WeightPack pack) {
+  SimdPlan(ConvGeometry p, WeightPack pack) {
     this.p = p;
     this.pack = pack;
     boolean depthwise = p.cig() == 1 && p.cog() == 1;
@@ -129,7 +129,7 @@ final class SimdPlan {
       int ix = backwardBlocks[bi].firstColumn();
       for (int kx = 0; kx < p.kW(); kx++) {
         backwardBlockColumns[bi * p.kW() + kx] =
-            (backwardColumnMasks[ix] >>> kx & 1) != 0 ? SimdBackwardData.u(p, ix, kx) : -1;
+            (backwardColumnMasks[ix] >>> kx & 1) != 0 ? ix * p.strideX() - p.tX() + p.cx() - p.dilX() * kx : -1;
       }
     }
   }
@@ -218,7 +218,7 @@ final class SimdPlan {
   long scratchFloats() {
     long taps = (long) p.groups() * p.kH() * p.kW();
     return Micro.ALIGN_PAD + Math.max(taps * p.cig() * cogPad, Math.max(taps * p.cog() * cigPad,
-        taps * SimdForward.coutPadOf(p)));
+        taps * SimdForward.coutPadOf(p.cout())));
   }
 
   /** Bytes a {@link WeightPack} for this shape holds at most: two packed arrays and two source copies. */
@@ -261,7 +261,7 @@ final class SimdPlan {
       return w;
     }
     if (forwardKind == Kind.DEPTHWISE) {
-      int pad = SimdForward.coutPadOf(p);
+      int pad = SimdForward.coutPadOf(p.cout());
       float[] d = new float[kk * pad];
       int readable = Math.min(p.cout(), p.cinRead());
       for (int o = 0; o < readable; o++) {
@@ -297,7 +297,7 @@ final class SimdPlan {
   float[] packBackwardData(float[] w) {
     int kk = p.kH() * p.kW();
     if (backwardDataKind == Kind.DEPTHWISE) {
-      int pad = SimdForward.coutPadOf(p);
+      int pad = SimdForward.coutPadOf(p.cout());
       float[] d = new float[kk * pad];
       for (int o = 0; o < p.cout(); o++) {
         for (int k = 0; k < kk; k++) {
