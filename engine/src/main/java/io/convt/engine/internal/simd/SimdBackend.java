@@ -143,8 +143,9 @@ public final class SimdBackend implements KernelBackend {
     return packs.size();
   }
 
-  /** Bytes charged to the caches now (for tests). */
-  long cachedBytes() {
+  /** Bytes charged to the caches now (their budget's measure: plans plus each pack's most bytes). */
+  @Override
+  public long cachedBytes() {
     return cachedBytes.get();
   }
 
