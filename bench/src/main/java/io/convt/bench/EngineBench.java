@@ -172,8 +172,7 @@ public final class EngineBench {
       double minSample, int repsMin, int repsMax, double warmup) {
     // warm-up: at least max(0.5 s, budget/2) and 5 calls, then until the speed is steady. A code path's first use
     // (the first small-Cout data gradient, the first weight gradient of the run) runs interpreted Vector API code
-    // for up to ~1.5 s before C2 compiles it, and a fixed 0.5 s measured that, not the kernel (dcgan_proj bwd_w
-    // 0.12 vs 0.53 GFLOP/s alone). Windows of >= 0.1 s until one is within 5 % of the one before, at most 5 s more;
+    // for up to ~1.5 s before C2 compiles it, and a fixed 0.5 s would measure that, not the kernel. Windows of >= 0.1 s until one is within 5 % of the one before, at most 5 s more;
     // --warmup raises the first part (under load C2 compiles a kernel late and C1 code also looks steady).
     long warmEnd = System.nanoTime() + (long) (Math.max(warmup, Math.max(0.5, budget * 0.5)) * 1e9);
     int calls = 0;

@@ -196,7 +196,7 @@ public final class ImageBatch implements AutoCloseable {
    *
    * <p>The transpose goes tile by tile: a run of whole pixels (HWC, contiguous) is copied out of the Arrow buffer
    * into a small array that stays in L1, then each channel's run is written contiguously. A straight per-pixel loop
-   * wrote C cache lines a plane apart per pixel and cost as much as the kernel itself on 32×128×128 outputs.
+   * writes C cache lines a plane apart per pixel and can cost as much as the kernel itself on large outputs.
    */
   public void readCHW(int n, float[] dst) {
     checkImage(n, dst.length);

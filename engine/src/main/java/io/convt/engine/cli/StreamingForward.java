@@ -84,8 +84,8 @@ public final class StreamingForward {
     }
     try (NpyFloat32Writer out = NpyFloat32Writer.open(output, new int[] {s[0], hwc[2], hwc[0], hwc[1]})) {
       // One writer thread: batch k's outputs are copied out of Arrow and appended while batch k+1 is read and
-      // computed, so the kernel's threads do not wait for the file (the serial loop kept only 1.1-1.4 of 2 cores busy
-      // on 64x64x64 records). At most one batch is being written, so memory stays two output batches.
+      // computed, so the kernel's threads do not wait for the file (a serial read-compute-write loop leaves cores idle
+      // while it writes). At most one batch is being written, so memory stays two output batches.
       ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "convt-forward-writer");
         t.setDaemon(true);

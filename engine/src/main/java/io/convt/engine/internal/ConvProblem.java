@@ -1,150 +1,227 @@
 package io.convt.engine.internal;
 
-
 /**
- * One resolved transposed-convolution problem, everything a backend needs and nothing it must interpret:
- * buffer shapes, channel slices, window position and the (already intersected) clip. Images are NHWC float
- * arrays with logical channels; image {@code t} of the problem lives at image index {@code srcImage0 + t} of
- * the source array and {@code dstImage0 + t} of the destination array.
+ * One call of a backend: a {@link ConvGeometry} (the same for every batch through a layer, and the key of any
+ * per-geometry cache) and the per-call part, how many images and where they start. Image {@code t} of the problem
+ * lives at image index {@code srcImage0 + t} of the source array and {@code dstImage0 + t} of the destination
+ * array. The geometry's accessors are repeated here so kernels read {@code p.srcH()} whichever part a value
+ * belongs to.
  *
- * <p>Forward (spec §1.2), for t &lt; images, o &lt; cout, destination pixel
- * {@code (Y, X) = (clipY + v, clipX + u)}, v &lt; clipH, u &lt; clipW:
- * <pre>
- * acc = Σ_{il &lt; cig} Σ_{ky,kx} W[o][ky][kx][il] · Z[sfo + gr·cig + il](tY + v − cy + dilY·ky, tX + u − cx + dilX·kx)
- * </pre>
- * where Z is the source with (stride − 1) zeros inserted between pixels, read as 0 outside, and only
- * input channels {@code il} with {@code gr·cig + il < cinRead} are read (the rest count as 0).
- *
+ * @param geometry shapes, slices, kernel, window, clip and precision
  * @param images number of images
- * @param srcH source height
- * @param srcW source width
- * @param srcC channels per source pixel in the buffer (≥ sfo + cinRead)
- * @param sfo first source channel read (sourceFeatureChannelOffset)
- * @param cinRead input channels actually read, ≤ cin (sourceFeatureChannelMaxCount)
- * @param dstH destination height
- * @param dstW destination width
- * @param dstC channels per destination pixel in the buffer (≥ dfo + cout)
- * @param dfo first destination channel written (destinationFeatureChannelOffset)
- * @param cin input feature channels of the kernel
- * @param cout output feature channels of the kernel
- * @param groups groups
- * @param kH kernel height
- * @param kW kernel width
- * @param strideY stride y
- * @param strideX stride x
- * @param dilY dilation y
- * @param dilX dilation x
- * @param tY total shift y, {@code offset.y·strideY + kernelOffsetY}
- * @param tX total shift x
- * @param clipY first destination row written
- * @param clipX first destination column written
- * @param clipH rows written (may be 0)
- * @param clipW columns written (may be 0)
  * @param srcImage0 first source image index
  * @param dstImage0 first destination image index
- * @param halfAccumulation true to round the accumulator to fp16 after every multiply-add (MPS HALF accumulation)
  */
-public record ConvProblem(
-    int images,
-    int srcH, int srcW, int srcC, int sfo, int cinRead,
-    int dstH, int dstW, int dstC, int dfo,
-    int cin, int cout, int groups,
-    int kH, int kW, int strideY, int strideX, int dilY, int dilX,
-    int tY, int tX,
-    int clipY, int clipX, int clipH, int clipW,
-    int srcImage0, int dstImage0,
-    boolean halfAccumulation) {
+public record ConvProblem(ConvGeometry geometry, int images, int srcImage0, int dstImage0) {
 
   /**
-   * Refuses problems whose sizes or kernel indices leave the int range, before any kernel computes with them.
+   * Validates the per-call part.
    *
-   * @throws IllegalArgumentException naming the quantity and the setting that makes it too large
+   * @throws IllegalArgumentException when the geometry is missing or a count or index is negative
    */
   public ConvProblem {
-    long ceY = (long) dilY * (kH - 1);
-    long ceX = (long) dilX * (kW - 1);
-    requireInt("dilated kernel height dilation·(kH-1)+1", ceY + 1, "dilation");
-    requireInt("dilated kernel width dilation·(kW-1)+1", ceX + 1, "dilation");
-    requireInt("zero-inserted source height (H-1)·strideY+1", (srcH - 1L) * strideY + 1, "stride");
-    requireInt("zero-inserted source width (W-1)·strideX+1", (srcW - 1L) * strideX + 1, "stride");
-    requireInt("source image size H·W·C", (long) srcH * srcW * srcC, "source size");
-    requireInt("destination image size H·W·C", (long) dstH * dstW * dstC, "output size");
-    long cyL = (ceY + 1) >> 1;
-    long cxL = (ceX + 1) >> 1;
-    // forward reads Z at T + v - c + dil·k, the data gradient writes back from i·stride - T + c - dil·k
-    requireInt("window row T-c", tY - cyL, "offset/padding");
-    requireInt("window row T+clipH+dil·(kH-1)", tY + clipH + ceY, "offset/padding");
-    requireInt("window column T-c", tX - cxL, "offset/padding");
-    requireInt("window column T+clipW+dil·(kW-1)", tX + clipW + ceX, "offset/padding");
-    requireInt("gradient row (H-1)·stride-T+c", (srcH - 1L) * strideY - tY + cyL, "stride/offset/padding");
-    requireInt("gradient row -T-dil·(kH-1)", -(long) tY - ceY, "offset/padding");
-    requireInt("gradient column (W-1)·stride-T+c", (srcW - 1L) * strideX - tX + cxL, "stride/offset/padding");
-    requireInt("gradient column -T-dil·(kW-1)", -(long) tX - ceX, "offset/padding");
+    if (geometry == null) {
+      throw new IllegalArgumentException("Cannot plan the convolution: no geometry");
+    }
+    if (images < 0 || srcImage0 < 0 || dstImage0 < 0) {
+      throw new IllegalArgumentException("Cannot plan the convolution: negative image count or index (images="
+          + images + ", srcImage0=" + srcImage0 + ", dstImage0=" + dstImage0 + ")");
+    }
   }
 
-  private static void requireInt(String what, long value, String cause) {
-    if (value > Integer.MAX_VALUE || value < Integer.MIN_VALUE) {
-      throw new IllegalArgumentException(
-          "Cannot plan the convolution: " + what + " = " + value + " is outside the int range (" + cause
-              + " too large)");
-    }
+  /**
+   * A problem from the geometry's fields (in {@link ConvGeometry}'s order) framed by the per-call part.
+   *
+   * @throws IllegalArgumentException as {@link ConvGeometry}'s constructor
+   */
+  public ConvProblem(int images,
+      int srcH, int srcW, int srcC, int sfo, int cinRead,
+      int dstH, int dstW, int dstC, int dfo,
+      int cin, int cout, int groups,
+      int kH, int kW, int strideY, int strideX, int dilY, int dilX,
+      int tY, int tX,
+      int clipY, int clipX, int clipH, int clipW,
+      int srcImage0, int dstImage0, boolean halfAccumulation) {
+    this(new ConvGeometry(srcH, srcW, srcC, sfo, cinRead, dstH, dstW, dstC, dfo, cin, cout, groups, kH, kW, strideY, strideX, dilY, dilX, tY, tX, clipY, clipX, clipH, clipW, halfAccumulation), images, srcImage0, dstImage0);
+  }
+
+  /** @return {@link ConvGeometry#srcH()} */
+  public int srcH() {
+    return geometry.srcH();
+  }
+
+  /** @return {@link ConvGeometry#srcW()} */
+  public int srcW() {
+    return geometry.srcW();
+  }
+
+  /** @return {@link ConvGeometry#srcC()} */
+  public int srcC() {
+    return geometry.srcC();
+  }
+
+  /** @return {@link ConvGeometry#sfo()} */
+  public int sfo() {
+    return geometry.sfo();
+  }
+
+  /** @return {@link ConvGeometry#cinRead()} */
+  public int cinRead() {
+    return geometry.cinRead();
+  }
+
+  /** @return {@link ConvGeometry#dstH()} */
+  public int dstH() {
+    return geometry.dstH();
+  }
+
+  /** @return {@link ConvGeometry#dstW()} */
+  public int dstW() {
+    return geometry.dstW();
+  }
+
+  /** @return {@link ConvGeometry#dstC()} */
+  public int dstC() {
+    return geometry.dstC();
+  }
+
+  /** @return {@link ConvGeometry#dfo()} */
+  public int dfo() {
+    return geometry.dfo();
+  }
+
+  /** @return {@link ConvGeometry#cin()} */
+  public int cin() {
+    return geometry.cin();
+  }
+
+  /** @return {@link ConvGeometry#cout()} */
+  public int cout() {
+    return geometry.cout();
+  }
+
+  /** @return {@link ConvGeometry#groups()} */
+  public int groups() {
+    return geometry.groups();
+  }
+
+  /** @return {@link ConvGeometry#kH()} */
+  public int kH() {
+    return geometry.kH();
+  }
+
+  /** @return {@link ConvGeometry#kW()} */
+  public int kW() {
+    return geometry.kW();
+  }
+
+  /** @return {@link ConvGeometry#strideY()} */
+  public int strideY() {
+    return geometry.strideY();
+  }
+
+  /** @return {@link ConvGeometry#strideX()} */
+  public int strideX() {
+    return geometry.strideX();
+  }
+
+  /** @return {@link ConvGeometry#dilY()} */
+  public int dilY() {
+    return geometry.dilY();
+  }
+
+  /** @return {@link ConvGeometry#dilX()} */
+  public int dilX() {
+    return geometry.dilX();
+  }
+
+  /** @return {@link ConvGeometry#tY()} */
+  public int tY() {
+    return geometry.tY();
+  }
+
+  /** @return {@link ConvGeometry#tX()} */
+  public int tX() {
+    return geometry.tX();
+  }
+
+  /** @return {@link ConvGeometry#clipY()} */
+  public int clipY() {
+    return geometry.clipY();
+  }
+
+  /** @return {@link ConvGeometry#clipX()} */
+  public int clipX() {
+    return geometry.clipX();
+  }
+
+  /** @return {@link ConvGeometry#clipH()} */
+  public int clipH() {
+    return geometry.clipH();
+  }
+
+  /** @return {@link ConvGeometry#clipW()} */
+  public int clipW() {
+    return geometry.clipW();
+  }
+
+  /** @return {@link ConvGeometry#halfAccumulation()} */
+  public boolean halfAccumulation() {
+    return geometry.halfAccumulation();
   }
 
   /** Input channels per group. */
   public int cig() {
-    return cin / groups;
+    return geometry.cig();
   }
 
   /** Output channels per group. */
   public int cog() {
-    return cout / groups;
+    return geometry.cog();
   }
 
-  /** Centre correction y, {@code kEy >> 1}. */
+  /** Centre correction y. */
   public int cy() {
-    return (dilY * (kH - 1) + 1) >> 1;
+    return geometry.cy();
   }
 
   /** Centre correction x. */
   public int cx() {
-    return (dilX * (kW - 1) + 1) >> 1;
+    return geometry.cx();
   }
 
-  /** Zero-inserted source height {@code (srcH−1)·strideY + 1}. */
+  /** Zero-inserted source height. */
   public int zH() {
-    return (srcH - 1) * strideY + 1;
+    return geometry.zH();
   }
 
   /** Zero-inserted source width. */
   public int zW() {
-    return (srcW - 1) * strideX + 1;
+    return geometry.zW();
   }
 
   /** Floats in one source image. */
   public int srcImageSize() {
-    return srcH * srcW * srcC;
+    return geometry.srcImageSize();
   }
 
   /** Floats in one destination image. */
   public int dstImageSize() {
-    return dstH * dstW * dstC;
+    return geometry.dstImageSize();
   }
 
   /** Weights in OHWI layout. */
   public int weightCount() {
-    return cout * kH * kW * cig();
+    return geometry.weightCount();
   }
 
   /** Multiply-adds of the forward pass (every tap counted, as shapes.json does): 2·N·Cin·Cog·kH·kW·H·W / 2. */
   public long macs() {
-    return (long) images * cin * cog() * kH * kW * srcH * srcW;
+    return (long) images * cin() * cog() * kH() * kW() * srcH() * srcW();
   }
 
   /** A one-line description for logs and repro lines. */
   public String describe() {
-    return "N=" + images + " src=" + srcH + "x" + srcW + "x" + srcC + "[" + sfo + "+" + cinRead + "] dst=" + dstH
-        + "x" + dstW + "x" + dstC + "[" + dfo + "] Cin=" + cin + " Cout=" + cout + " g=" + groups + " k=" + kH
-        + "x" + kW + " s=" + strideY + "," + strideX + " d=" + dilY + "," + dilX + " T=" + tY + "," + tX
-        + " clip=" + clipY + "," + clipX + "+" + clipH + "x" + clipW + (halfAccumulation ? " HALF" : " FLOAT");
+    return "N=" + images + " " + geometry.describe();
   }
 }

@@ -24,6 +24,11 @@ public interface KernelBackend {
     return true;
   }
 
+  /** Bytes this backend holds in caches (per-geometry plans, packed weights), for memory reports; 0 without any. */
+  default long cachedBytes() {
+    return 0;
+  }
+
   /**
    * Forward pass: writes destination pixels inside the clip, channels {@code [dfo, dfo+cout)}, of images
    * {@code dstImage0 ..+images}; leaves everything else in {@code dst} untouched.

@@ -19,7 +19,7 @@ final class Micro {
    * A float array's data starts 16 bytes after the object (header and length, compressed class pointers), and G1
    * places large arrays at the start of a region, so 12 floats put every 64-byte panel row of such an array on a
    * cache-line boundary and no 512-bit load splits a line (smaller arrays land anywhere: no worse than without).
-   * Measured: dcgan_l2 N=32 forward 97–107 → 121 GFLOP/s, dcgan_l3 100–112 → 124–127.
+   * Split loads are a measurable share of the large DENSE forward shapes (docs/benchmark-log.md).
    */
   static final int ALIGN_PAD = 12;
 
@@ -153,8 +153,8 @@ final class Micro {
       }
     }
     if (o < count) {
-      // the last channels pixel-major, each in its own chain (three passes of one chain each for 64→3 layers were
-      // latency-bound: sr_x2's weight gradient ran 40 % slower)
+      // the last channels pixel-major, each in its own chain (one pass per channel with a single chain each is
+      // latency-bound on 64→3 layers)
       int k = count - o;
       java.util.Arrays.fill(part, 0, k, 0f);
       for (int u = 0, at = row + o; u < n; u++, at += step) {

@@ -7,18 +7,17 @@ import jdk.incubator.vector.VectorSpecies;
  * The weight gradient's register blocks over packed panels: four output channels of a gradient panel with
  * {@link #QW} channels per pixel ({@code a[a0 + QW·i + q]}) broadcast against a source slab of two or four vectors
  * per pixel ({@code b[b0 + w·i ..+w)}, w = 2L or 4L). Every index is the loop counter times a constant plus an
- * invariant, so C2 hoists the bounds checks out of the loop; with steps passed as arguments (the gradient panel's
- * pixel stride was the task's channel count) it checks every load, and an L1-resident 4 × 4 block ran ~10 %
- * slower. As in {@link MicroRows}, each block shape is spelled out so its accumulators stay in registers.
+ * invariant, so C2 hoists the bounds checks out of the loop; with steps passed as arguments (such as a pixel
+ * stride equal to the task's channel count) it checks every load, which slows even an L1-resident block. As in {@link MicroRows}, each block shape is spelled out so its accumulators stay in registers.
  */
 final class MicroPanels {
   static final VectorSpecies<Float> S = Micro.S;
   static final int L = Micro.L;
   /**
    * Output channels per pixel in a gradient panel: a panel holds [channel group][pixel][QW], packed with whole-vector
-   * copies (the pixel's gradient channels are contiguous). A layout of 4-channel quads needed scalar copies (a 128-bit
-   * species next to the preferred one made C2 drop the Vector API intrinsics in the kernels), and packing took 22 %
-   * of s1_k3's weight gradient.
+   * copies (the pixel's gradient channels are contiguous). A layout of 4-channel quads would need scalar copies (a
+   * 128-bit species next to the preferred one makes C2 drop the Vector API intrinsics in the kernels), and packing
+   * would then weigh on small-channel weight gradients.
    */
   static final int QW = Math.max(16, L);
 
@@ -89,8 +88,9 @@ final class MicroPanels {
   }
 
   /**
-   * 4 channels × 2 vectors: {@code acc[at + q·2L + k·L] += a[a0 + QW·i + q] · b[b0 + 2L·i + k·L]} for i &lt; n. (Eight
-   * channels per call, two quads against the same two source vectors, ran 30 % slower on groups4.)
+   * 4 channels × 2 vectors: {@code acc[at + q·2L + k·L] += a[a0 + QW·i + q] · b[b0 + 2L·i + k·L]} for i &lt; n. (Not
+   * eight channels per call, two quads against the same two source vectors: that needs more registers than there
+   * are and is slower.)
    */
   static void quad4x2(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at) {
     FloatVector c00 = FloatVector.fromArray(S, acc, at);

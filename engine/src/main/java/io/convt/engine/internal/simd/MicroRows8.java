@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Eight-pixel register blocks for the DENSE forward and data-gradient rows whose channel blocks are two vectors wide
  * (groups4, FCN heads: 32 or fewer channels per group): two adjacent four-pixel blocks with the same taps run as one,
  * so each weight load feeds 16 FMAs instead of 8 and the accumulators are loaded and stored once per 8 pixels. Their
- * reductions are short (one tap's Cin/group, e.g. 32 terms), where per-call costs weigh: an L1-resident loop of 32
- * terms ran at 123 GFLOP/s as one 8 × 2 block against 87 as two 4 × 2 blocks (equal at 128 terms). Spelled out, as
+ * reductions are short (one tap's Cin/group, e.g. 32 terms), where per-call costs weigh, so halving the calls pays
+ * (at long reductions the two shapes run alike). Spelled out, as
  * in {@link MicroRows}, so the 16 accumulators stay in registers.
  */
 final class MicroRows8 {

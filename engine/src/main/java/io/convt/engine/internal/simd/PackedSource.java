@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorOperators;
  * then {@code [group][slab][pixel][w]}
  * (pixels in image order, slabs of w = 2L or 4L input channels, tails zero-filled). A kernel tap connects a contiguous
  * range of source rows, so its pixels are one contiguous run of this panel and a task reads them in place instead of
- * copying them again for every (task, tap), which was a large share of the weight-gradient time.
+ * copying them again for every (task, tap), a copy that would cost a large share of the weight-gradient time.
  */
 final class PackedSource {
   private final ConvProblem p;

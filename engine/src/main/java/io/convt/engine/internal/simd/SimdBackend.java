@@ -1,6 +1,7 @@
 package io.convt.engine.internal.simd;
 
 import io.convt.engine.internal.Activation;
+import io.convt.engine.internal.ConvGeometry;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
 import io.convt.engine.internal.scalar.ScalarBackend;
@@ -31,9 +32,9 @@ public final class SimdBackend implements KernelBackend {
 
   private final long cacheBytes;
   private final AtomicLong cachedBytes = new AtomicLong();
-  private final ConcurrentHashMap<ConvProblem, SimdPlan> plans = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ConvGeometry, SimdPlan> plans = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<WeightPack.Shape, WeightPack> packs = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<ConvProblem, Boolean> delegatedLogged = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ConvGeometry, Boolean> delegatedLogged = new ConcurrentHashMap<>();
 
   /**
    * Creates the backend.
@@ -97,20 +98,14 @@ public final class SimdBackend implements KernelBackend {
     return -1;
   }
 
-  private static ConvProblem key(ConvProblem p) {
-    return new ConvProblem(0, p.srcH(), p.srcW(), p.srcC(), p.sfo(), p.cinRead(), p.dstH(), p.dstW(), p.dstC(),
-        p.dfo(), p.cin(), p.cout(), p.groups(), p.kH(), p.kW(), p.strideY(), p.strideX(), p.dilY(), p.dilX(),
-        p.tY(), p.tX(), p.clipY(), p.clipX(), p.clipH(), p.clipW(), 0, 0, p.halfAccumulation());
-  }
-
   /** The cached plan for a problem's geometry (built and logged once while it stays cached). */
   SimdPlan plan(ConvProblem p) {
-    ConvProblem k = key(p);
+    ConvGeometry k = p.geometry();
     SimdPlan plan = plans.get(k);
     if (plan != null) {
       return plan;
     }
-    WeightPack.Shape shape = WeightPack.Shape.of(p);
+    WeightPack.Shape shape = WeightPack.Shape.of(k);
     WeightPack pack = packs.get(shape);
     SimdPlan made = new SimdPlan(k, pack == null ? new WeightPack(0) : pack);
     if (pack == null) {
@@ -148,8 +143,9 @@ public final class SimdBackend implements KernelBackend {
     return packs.size();
   }
 
-  /** Bytes charged to the caches now (for tests). */
-  long cachedBytes() {
+  /** Bytes charged to the caches now (their budget's measure: plans plus each pack's most bytes). */
+  @Override
+  public long cachedBytes() {
     return cachedBytes.get();
   }
 
@@ -157,7 +153,7 @@ public final class SimdBackend implements KernelBackend {
     String why = p.kW() > SimdPlan.MAX_KERNEL_WIDTH ? "kernel wider than " + SimdPlan.MAX_KERNEL_WIDTH + " columns"
         : forward && p.halfAccumulation() ? "HALF accumulation is emulated in scalar code"
         : null;
-    if (why != null && delegatedLogged.size() < 1024 && delegatedLogged.putIfAbsent(key(p), Boolean.TRUE) == null) {
+    if (why != null && delegatedLogged.size() < 1024 && delegatedLogged.putIfAbsent(p.geometry(), Boolean.TRUE) == null) {
       LOG.info("convt simd: {} of {} delegated to the scalar reference: {}", pass, p.describe(), why);
     }
     return why != null;

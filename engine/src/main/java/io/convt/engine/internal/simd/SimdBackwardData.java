@@ -18,20 +18,7 @@ final class SimdBackwardData {
     final float[] packed = plan.backwardDataWeights(w);
     final long[] colMask = plan.backwardColumnMasks();
     final int rows = p.images() * p.srcH();
-    // register blocks of up to PB source columns with the same kernel-column mask: [first column, pixels]...
-    final int[] blocks = new int[2 * p.srcW()];
-    int count = 0;
-    for (int ix = 0; ix < p.srcW(); ) {
-      long m = colMask[ix];
-      int np = 1;
-      while (np < PB && ix + np < p.srcW() && colMask[ix + np] == m) {
-        np++;
-      }
-      blocks[count++] = ix;
-      blocks[count++] = np;
-      ix += np;
-    }
-    final int nb = count;
+    final SimdPlan.ColumnBlock[] blocks = plan.backwardBlocks();
     if (plan.backwardDataKind() == SimdPlan.Kind.DEPTHWISE) {
       Parallel.forRange(rows, threads, (from, to) -> {
         int[] vs = new int[p.kH()];
@@ -43,19 +30,13 @@ final class SimdBackwardData {
         for (int r = from; r < to; r++) {
           int nTaps = rowTaps(p, r % p.srcH(), kys, vs);
           int dstBase = (p.dstImage0() + r / p.srcH()) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo();
-          depthwiseRow(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask, blocks, nb, gradIn, srcRow(p, r), aOff,
+          depthwiseRow(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask, blocks, gradIn, srcRow(p, r), aOff,
               bOff, pixelIn, pixelOut);
         }
       });
       return;
     }
-    // destination column of each block's first pixel per kernel column, or -1 where the column does not reach it
-    final int[] blockU = new int[nb / 2 * p.kW()];
-    for (int bi = 0; bi < nb / 2; bi++) {
-      for (int kx = 0; kx < p.kW(); kx++) {
-        blockU[bi * p.kW() + kx] = (colMask[blocks[2 * bi]] >>> kx & 1) != 0 ? u(p, blocks[2 * bi], kx) : -1;
-      }
-    }
+    final int[] blockU = plan.backwardBlockColumns();
     // DENSE, as in the forward pass: a task is (chunk of source rows, group, input-channel block), claimed in that
     // order, so a block's weights stay in L2 while the chunk's rows stream past, groups of rows share each pass over
     // a weight panel, and at N = 1 the threads split the channel blocks rather than the few rows
@@ -98,10 +79,10 @@ final class SimdBackwardData {
           }
         }
         if (fewOutputs) {
-          listRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, nb, blockU, colMask, sc.acc, rowFloats, gr,
+          listRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, blockU, colMask, sc.acc, rowFloats, gr,
               il0, aOff, bOff);
         } else {
-          denseRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, nb, blockU, sc.acc, rowFloats, gr, il0);
+          denseRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, blockU, sc.acc, rowFloats, gr, il0);
         }
         int c = gr * p.cig() + il0;
         int nc = Math.min(cb, ilEnd - il0);
@@ -145,7 +126,7 @@ final class SimdBackwardData {
    * chunk, tap, row, block, so each tap's panel serves the whole group from L1.
    */
   private static void denseRows(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int[] tapRows, int nRows,
-      int[] blocks, int nb, int[] blockU, float[] out, int rowFloats, int gr, int il0) {
+      SimdPlan.ColumnBlock[] blocks, int[] blockU, float[] out, int rowFloats, int gr, int il0) {
     final int cog = p.cog();
     final int dc = p.dstC();
     final int kW = p.kW();
@@ -154,7 +135,6 @@ final class SimdBackwardData {
     final int cb = plan.cbi();
     final int kc = SimdForward.kc(cb);
     final int wGroup = gr * (plan.cigPad() / cb) + il0 / cb;
-    final boolean pairs = cb == 2 * L;
     java.util.Arrays.fill(out, 0, nRows * rowFloats, 0f);
     for (int k0 = 0; k0 < cog; k0 += kc) {
       int n = Math.min(kc, cog - k0);
@@ -168,18 +148,18 @@ final class SimdBackwardData {
             }
             int a0 = r * rowFloats;
             int junk = a0 + p.srcW() * cb;
-            for (int b = 0; b < nb; b += 2) {
-              int u = blockU[b / 2 * kW + kx];
+            for (int bi = 0; bi < blocks.length; bi++) {
+              int u = blockU[bi * kW + kx];
               if (u < 0) {
                 continue;
               }
-              int np = blocks[b + 1];
-              int at = a0 + blocks[b] * cb;
-              if (pairs && np == PB && b + 2 < nb && blocks[b + 3] == PB && blocks[b + 2] == blocks[b] + PB
-                  && blockU[b / 2 * kW + kW + kx] >= 0) {
+              SimdPlan.ColumnBlock block = blocks[bi];
+              int np = block.pixels();
+              int at = a0 + block.firstColumn() * cb;
+              if (block.pairsWithNext() && blockU[bi * kW + kW + kx] >= 0) {
                 // the next block continues this one with the same taps: one eight-pixel block (MicroRows8)
                 MicroRows8.rows8x2(g, rowBase + k0 + u * dc, step, wq, wb, n, out, at, cb);
-                b += 2;
+                bi++;
                 continue;
               }
               MicroRows.rows(cb, np, g, rowBase + k0 + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0,
@@ -198,12 +178,12 @@ final class SimdBackwardData {
   /**
    * {@link #denseRows} for few output channels: per row and register block, every (tap, output channel) pair the
    * block reads goes into one list and one micro-kernel call (sr_x2, dcgan_out: 3 output channels, so a call per
-   * tap reduced over only 3 values). The list is built once per row and tap mask, relative to source column 0:
+   * tap would reduce over only 3 values). The list is built once per row and tap mask, relative to source column 0:
    * column ix reads gradient index {@code ix·sX·dstC + aOff[j]} (u is linear in ix), so interior blocks share it
-   * (rebuilding it per block took a third of sr_x2's data-gradient time).
+   * (rebuilding it per block would cost a large share of a 64→3 layer's data-gradient time).
    */
   private static void listRows(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int[] tapRows, int nRows,
-      int[] blocks, int nb, int[] blockU, long[] colMask, float[] out, int rowFloats, int gr, int il0, int[] aOff,
+      SimdPlan.ColumnBlock[] blocks, int[] blockU, long[] colMask, float[] out, int rowFloats, int gr, int il0, int[] aOff,
       int[] bOff) {
     final int cog = p.cog();
     final int dc = p.dstC();
@@ -218,8 +198,8 @@ final class SimdBackwardData {
       int junk = a0 + p.srcW() * cb;
       long listMask = 0;
       int n = 0;
-      for (int b = 0; b < nb; b += 2) {
-        int ix = blocks[b];
+      for (int bi = 0; bi < blocks.length; bi++) {
+        int ix = blocks[bi].firstColumn();
         if (n == 0 || colMask[ix] != listMask) {
           listMask = colMask[ix];
           n = 0;
@@ -229,7 +209,7 @@ final class SimdBackwardData {
               continue;
             }
             for (int kx = 0; kx < kW; kx++) {
-              if (blockU[b / 2 * kW + kx] < 0) {
+              if (blockU[bi * kW + kx] < 0) {
                 continue;
               }
               int wb = Micro.ALIGN_PAD + ((wGroup * kH + ky) * kW + kx) * cog * cb;
@@ -243,7 +223,7 @@ final class SimdBackwardData {
             continue;
           }
         }
-        int np = blocks[b + 1];
+        int np = blocks[bi].pixels();
         int at = a0 + ix * cb;
         MicroRows.list(cb, g, ix * step, aOff, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0, wq,
             bOff, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk, np > 3 ? at + 3 * cb : junk);
@@ -257,15 +237,15 @@ final class SimdBackwardData {
    * {@code SimdForward.depthwiseRow}); channels as {@link Micro#tapSumChannels}.
    */
   private static void depthwiseRow(ConvProblem p, float[] g, float[] wd, int dstBase, int[] kys, int[] vs,
-      int nTaps, long[] colMask, int[] blocks, int nb, float[] gradIn, int row, int[] aOff, int[] bOff, int[] d,
+      int nTaps, long[] colMask, SimdPlan.ColumnBlock[] blocks, float[] gradIn, int row, int[] aOff, int[] bOff, int[] d,
       int[] e) {
     final int dc = p.dstC();
-    final int coutPad = SimdForward.coutPadOf(p);
+    final int coutPad = SimdForward.coutPadOf(p.cout());
     final int read = p.cinRead();
     final int step = p.strideX() * dc;
-    for (int b = 0; b < nb; b += 2) {
-      int ix = blocks[b];
-      int np = blocks[b + 1];
+    for (SimdPlan.ColumnBlock block : blocks) {
+      int ix = block.firstColumn();
+      int np = block.pixels();
       int n = 0;
       for (int ti = 0; ti < nTaps; ti++) {
         int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc;

@@ -20,7 +20,7 @@ final class SimdBackwardWeights {
     final int oBlocks = depthwise ? 1 : (p.cog() + OB - 1) / OB;
     final int per = perBlock(p);
     // output-channel blocks per task: their accumulators (obs·per floats) stay within ~512 KiB of L2; more blocks per
-    // task means fewer re-packs of the source panel (128 KiB: 55 GFLOP/s on dcgan_l2 N=32, 512 KiB: 84, 1 MiB: 83)
+    // task means fewer re-packs of the source panel, and beyond L2 the gain stops
     // ... but at least two tasks per thread where the channels allow (s1_k3 has only kH = 3 rows of tasks: a 2:1 split
     // on 2 threads). Task boundaries never change a sum's order, so results stay independent of the thread count.
     final int spread = Math.max(1, (2 * threads + p.groups() * p.kH() - 1) / (p.groups() * p.kH()));
@@ -42,7 +42,7 @@ final class SimdBackwardWeights {
 
   /**
    * Packed source floats of the images a round of {@link #dense} shares: 256 KiB, so they stay in L2 while every task
-   * reads them (1 MiB rounds, two groups4 images, ran its N = 16 weight gradient ~30 % slower on a 1 MiB L2).
+   * reads them (rounds as large as L2 would evict the source between tasks).
    */
   private static final long ROUND_FLOATS = 1 << 16;
 
@@ -51,8 +51,8 @@ final class SimdBackwardWeights {
    * (group, kernel row, output-channel chunk) reduces over them image by image into its own accumulators, so every
    * sum runs over images, rows and columns in a fixed order whatever the thread count. Workers claim tasks one at a
    * time; a task's accumulators are allocated (zeroed) on its first round and written to the gradient on its last by
-   * whichever worker runs it: allocating and storing them on the calling thread (the whole gradient's size, 8 MB for
-   * dcgan_l2) was a serial part of every call and capped the 2-thread speed-up at N=1.
+   * whichever worker runs it: allocating and storing them on the calling thread (the whole gradient's size, megabytes
+   * for large layers) would be a serial part of every call and cap the multi-thread speed-up at N=1.
    */
   private static void dense(ConvProblem p, float[] src, float[] g, float[] gW, int threads, int tasks, int chunks,
       int obs, int oBlocks, int per) {
@@ -101,7 +101,7 @@ final class SimdBackwardWeights {
 
   /**
    * Bias gradient, parallel over blocks of L channels. Pixel-major: one sequential pass over the gradient (a
-   * channel-major walk re-read every cache line Cout times and took 59 % of unet_up's weight-gradient time); a row's
+   * channel-major walk would re-read every cache line Cout times, a cost as large as the rest of the gradient); a row's
    * sums in float vectors (the twin accumulates in float, like every other weight-gradient sum), added to double
    * totals once per row. Each channel sums over images, rows and columns in the same order in any block split.
    */
@@ -152,8 +152,7 @@ final class SimdBackwardWeights {
 
   /**
    * Pixels per reduction chunk: the chunk's packed source slab (pixels × slab width) is 16 KiB, so it stays in L1
-   * while every output block of the task reduces over it (256 pixels, 64 KiB slabs for 4L: dcgan_l4 bwd_w 76 → 87
-   * GFLOP/s, s1_k3 73 → 82 at 64 pixels).
+   * while every output block of the task reduces over it (larger slabs spill to L2 and are slower).
    */
   static int chunkPixels(ConvProblem p) {
     return 4096 / slab(p);
@@ -168,7 +167,7 @@ final class SimdBackwardWeights {
    * ({@code accAll} holds [obs][kW][Cin slabs][4·slab]); tasks with fewer than 16 output channels skip the packing
    * and run row by row on the NHWC data (64→3 layers: each packed source float would serve only a few FMAs).
    * Packing matters: NHWC rows with power-of-two channel counts
-   * put every pixel of a strided walk in the same few L1 sets (unet_up ran at 15 GFLOP/s), and zero-padded panels
+   * put every pixel of a strided walk in the same few L1 sets (conflict misses on every load), and zero-padded panels
    * need no masks.
    */
   private static void dense(ConvProblem p, float[] x, PackedSource xs, float[] g, int gr, int ky, int ob0, int obs,

@@ -26,7 +26,7 @@ final class SimdForward {
       return;
     }
     final float[] packed = plan.forwardWeights(w);
-    final int[] blocks = plan.forwardBlocks();
+    final SimdPlan.ColumnBlock[] blocks = plan.columnBlocks();
     final long[] colMask = plan.forwardColumnMasks();
     final int rs = p.cout() + 2 * L;
     int rows = p.images() * p.clipH();
@@ -51,8 +51,9 @@ final class SimdForward {
               rowOut, pixelIn, pixelOut);
           continue;
         }
-        for (int b = 0; b < blocks.length; b += 3) {
-          dot(p, src, w, srcBase, kys, iys, nTaps, colMask[blocks[b]], blocks[b], blocks[b + 1], rowOut, rs, acc);
+        for (SimdPlan.ColumnBlock block : blocks) {
+          dot(p, src, w, srcBase, kys, iys, nTaps, colMask[block.firstColumn()], block.firstColumn(), block.pixels(),
+              rowOut, rs, acc);
         }
         for (int u = 0; u < p.clipW(); u++) {
           finish(rowOut, u * rs, dst, dstRow + u * p.dstC(), 0, p.cout(), bias, neuron);
@@ -64,8 +65,8 @@ final class SimdForward {
   /**
    * DENSE forward. A task is (chunk of output rows, group, output-channel block); workers claim tasks in that order,
    * so one block's packed weights ({@code Cin·kH·kW·cb} floats) stay in L2 while a chunk's rows stream past (rows
-   * outermost re-read the whole weight tensor from L3 for every row: 54 GFLOP/s on dcgan_l2, 93 % of the samples
-   * inside the micro-kernel), and at N = 1 the threads split the channel blocks instead of each reading every
+   * outermost would re-read the whole weight tensor from L3 for every row, leaving the micro-kernel memory-bound),
+   * and at N = 1 the threads split the channel blocks instead of each reading every
    * block's weights for half the rows. Within a task, groups of rows ({@link #rowsPerGroup}) accumulate in row
    * buffers while input channels are cut into chunks of {@link #kc}: each tap's panel of a chunk (16 KiB) serves
    * every register block of every row in the group from L1. Every output element is summed by one task in a fixed
@@ -165,7 +166,7 @@ final class SimdForward {
    */
   private static void denseRows(SimdPlan plan, ConvProblem p, float[] src, float[] wp, int[] tapRows, int nRows,
       float[] acc, int rowFloats, int gr, int oc0) {
-    final int[] blocks = plan.forwardBlocks();
+    final SimdPlan.ColumnBlock[] blocks = plan.columnBlocks();
     final int[] blockIx = plan.forwardBlockColumns();
     final int cig = p.cig();
     final int sc = p.srcC();
@@ -189,16 +190,16 @@ final class SimdForward {
             }
             int a0 = r * rowFloats;
             int junk = a0 + p.clipW() * cb;
-            for (int b = 0, bi = 0; b < blocks.length; b += 3, bi++) {
+            for (int bi = 0; bi < blocks.length; bi++) {
               int ix = blockIx[bi * kW + kx];
               if (ix < 0) {
                 continue;
               }
-              int np = blocks[b + 1];
-              int at = a0 + blocks[b] * cb;
-              if (blocks[b + 2] != 0) {
+              SimdPlan.ColumnBlock block = blocks[bi];
+              int np = block.pixels();
+              int at = a0 + block.firstColumn() * cb;
+              if (block.pairsWithNext()) {
                 MicroRows8.rows8x2(src, rowBase + k0 + ix * sc, sc, wp, wb, n, acc, at, ps);
-                b += 3;
                 bi++;
                 continue;
               }
@@ -307,27 +308,27 @@ final class SimdForward {
   /**
    * Depthwise (one input and one output channel per group), one destination row: channel lanes over register
    * blocks of up to four pixels of one stride phase (they share taps and weights, their source columns are one
-   * apart); each sum stays in a register and is stored once, bias added, straight into the destination (the
-   * earlier version went through a row buffer and a scalar finishing pass: 42 % of dw_k4_s2's samples); channels
+   * apart); each sum stays in a register and is stored once, bias added, straight into the destination (a row buffer
+   * and a scalar finishing pass would cost as much as the sums); channels
    * as {@link Micro#tapSumChannels}. A neuron other than identity is applied from a small pixel buffer.
    * {@code d}, {@code e}: scratch for the block's pixel offsets. Packed weights: [ky][kx][coutPad], zeros for channels not read.
    */
   private static void depthwiseRow(SimdPlan plan, ConvProblem p, float[] src, float[] wd, int srcBase, int[] kys,
       int[] iys, int nTaps, float[] bias, Activation neuron, float[] dst, int dstRow, int[] aOff, int[] bOff,
       float[] px, int[] d, int[] e) {
-    final int[] blocks = plan.forwardBlocks();
+    final SimdPlan.ColumnBlock[] blocks = plan.columnBlocks();
     final int[] blockIx = plan.forwardBlockColumns();
     final long[] colMask = plan.forwardColumnMasks();
     final int sc = p.srcC();
     final int cout = p.cout();
     final int kW = p.kW();
     final int readable = Math.min(cout, p.cinRead());
-    final int coutPad = coutPadOf(p);
+    final int coutPad = coutPadOf(p.cout());
     final boolean direct = neuron.isIdentity();
     final int step = p.strideX() * p.dstC();
-    for (int b = 0, bi = 0; b < blocks.length; b += 3, bi++) {
-      int u = blocks[b];
-      int np = blocks[b + 1];
+    for (int bi = 0; bi < blocks.length; bi++) {
+      int u = blocks[bi].firstColumn();
+      int np = blocks[bi].pixels();
       int n = 0;
       for (int ti = 0; ti < nTaps; ti++) {
         int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo();
@@ -357,7 +358,7 @@ final class SimdForward {
   }
 
   /** Padded channel count of depthwise packed weights. */
-  static int coutPadOf(ConvProblem p) {
-    return (p.cout() + L - 1) / L * L;
+  static int coutPadOf(int cout) {
+    return (cout + L - 1) / L * L;
   }
 }

@@ -1,6 +1,6 @@
 package io.convt.engine.internal.simd;
 
-import io.convt.engine.internal.ConvProblem;
+import io.convt.engine.internal.ConvGeometry;
 
 /**
  * The per-geometry choice of micro-kernels plus the precomputed column tap masks, cached by {@link SimdBackend} for
@@ -20,7 +20,7 @@ final class SimdPlan {
 
   private static final int L = SimdForward.L;
 
-  private final ConvProblem p;
+  private final ConvGeometry p;
   private final Kind forwardKind;
   private final Kind backwardDataKind;
   private final int cb;
@@ -29,12 +29,13 @@ final class SimdPlan {
   private final int cigPad;
   private final long[] forwardColumnMasks;
   private final long[] backwardColumnMasks;
-  private final java.util.List<ColumnBlock> columnBlocks;
-  private final int[] forwardBlocks;
+  private final ColumnBlock[] columnBlocks;
   private final int[] forwardBlockColumns;
+  private final ColumnBlock[] backwardBlocks;
+  private final int[] backwardBlockColumns;
   private final WeightPack pack;
 
-  SimdPlan(ConvProblem p, WeightPack pack) {
+  SimdPlan(ConvGeometry p, WeightPack pack) {
     this.p = p;
     this.pack = pack;
     boolean depthwise = p.cig() == 1 && p.cog() == 1;
@@ -82,16 +83,10 @@ final class SimdPlan {
         i++;
       }
     }
-    this.columnBlocks = java.util.List.copyOf(b);
-    this.forwardBlocks = new int[3 * b.size()];
-    for (int bi = 0; bi < b.size(); bi++) {
-      forwardBlocks[3 * bi] = b.get(bi).firstColumn();
-      forwardBlocks[3 * bi + 1] = b.get(bi).pixels();
-      forwardBlocks[3 * bi + 2] = b.get(bi).pairsWithNext() ? 1 : 0;
-    }
-    this.forwardBlockColumns = new int[forwardBlocks.length / 3 * p.kW()];
-    for (int bi = 0; bi < forwardBlocks.length / 3; bi++) {
-      int u = forwardBlocks[3 * bi];
+    this.columnBlocks = b.toArray(new ColumnBlock[0]);
+    this.forwardBlockColumns = new int[columnBlocks.length * p.kW()];
+    for (int bi = 0; bi < columnBlocks.length; bi++) {
+      int u = columnBlocks[bi].firstColumn();
       for (int kx = 0; kx < p.kW(); kx++) {
         boolean tap = (forwardColumnMasks[u] >>> kx & 1) != 0;
         forwardBlockColumns[bi * p.kW() + kx] = tap ? (p.tX() + u - p.cx() + p.dilX() * kx) / p.strideX() : -1;
@@ -108,27 +103,53 @@ final class SimdPlan {
       }
       backwardColumnMasks[ix] = m;
     }
+    // data gradient: runs of up to PB adjacent source columns with the same mask; with two-vector channel blocks a
+    // full block followed by a full adjacent one may run as one eight-pixel block where the follower has the tap too
+    java.util.List<ColumnBlock> s = new java.util.ArrayList<>();
+    for (int ix = 0; ix < p.srcW(); ) {
+      long m = backwardColumnMasks[ix];
+      int np = 1;
+      while (np < SimdForward.PB && ix + np < p.srcW() && backwardColumnMasks[ix + np] == m) {
+        np++;
+      }
+      s.add(new ColumnBlock(ix, np, false));
+      ix += np;
+    }
+    for (int i = 0; cbi == 2 * L && i + 1 < s.size(); i++) {
+      ColumnBlock lead = s.get(i);
+      ColumnBlock next = s.get(i + 1);
+      if (lead.pixels() == SimdForward.PB && next.pixels() == SimdForward.PB
+          && next.firstColumn() == lead.firstColumn() + SimdForward.PB) {
+        s.set(i, new ColumnBlock(lead.firstColumn(), lead.pixels(), true));
+      }
+    }
+    this.backwardBlocks = s.toArray(new ColumnBlock[0]);
+    this.backwardBlockColumns = new int[backwardBlocks.length * p.kW()];
+    for (int bi = 0; bi < backwardBlocks.length; bi++) {
+      int ix = backwardBlocks[bi].firstColumn();
+      for (int kx = 0; kx < p.kW(); kx++) {
+        backwardBlockColumns[bi * p.kW() + kx] =
+            (backwardColumnMasks[ix] >>> kx & 1) != 0 ? ix * p.strideX() - p.tX() + p.cx() - p.dilX() * kx : -1;
+      }
+    }
   }
 
   /**
-   * One forward register block of destination columns: {@code pixels} columns {@code strideX} apart from
-   * {@code firstColumn}, all with the same kernel-column mask, at most {@link SimdForward#PB}.
+   * One register block of columns with the same kernel-column mask, at most {@link SimdForward#PB}: forward,
+   * {@code pixels} destination columns {@code strideX} apart from {@code firstColumn}; data gradient, adjacent
+   * source columns.
    *
-   * @param pairsWithNext this block and the next form one eight-pixel block (two-vector channel blocks only)
+   * @param pairsWithNext this block and the next form one eight-pixel block (two-vector channel blocks only);
+   *     for the data gradient only at the kernel columns the next block reaches too
    */
   record ColumnBlock(int firstColumn, int pixels, boolean pairsWithNext) {}
 
-  /** The forward register blocks in the order the kernels run them. */
-  java.util.List<ColumnBlock> columnBlocks() {
-    return columnBlocks;
-  }
-
   /**
-   * {@link #columnBlocks()} flattened for the inner loops: {@code [3·i]} first column, {@code [3·i+1]} pixels,
-   * {@code [3·i+2]} 1 when the block pairs with the next.
+   * The forward register blocks in the order the kernels run them. The plan's own array, not a copy: the kernels
+   * walk it once per micro-kernel call, so callers must not modify it.
    */
-  int[] forwardBlocks() {
-    return forwardBlocks;
+  ColumnBlock[] columnBlocks() {
+    return columnBlocks;
   }
 
   /**
@@ -180,11 +201,24 @@ final class SimdPlan {
     return backwardColumnMasks;
   }
 
+  /** The data-gradient register blocks of source columns, in order; the plan's own array, not to be modified. */
+  ColumnBlock[] backwardBlocks() {
+    return backwardBlocks;
+  }
+
+  /**
+   * Destination column (inside the clip) of each data-gradient block's first pixel for each kernel column,
+   * {@code [block][kx]}, or -1 where that kernel column does not reach the block.
+   */
+  int[] backwardBlockColumns() {
+    return backwardBlockColumns;
+  }
+
   /** Floats one packed-weight array of this shape holds at most. */
   long scratchFloats() {
     long taps = (long) p.groups() * p.kH() * p.kW();
     return Micro.ALIGN_PAD + Math.max(taps * p.cig() * cogPad, Math.max(taps * p.cog() * cigPad,
-        taps * SimdForward.coutPadOf(p)));
+        taps * SimdForward.coutPadOf(p.cout())));
   }
 
   /** Bytes a {@link WeightPack} for this shape holds at most: two packed arrays and two source copies. */
@@ -195,7 +229,8 @@ final class SimdPlan {
   /** Approximate bytes this plan holds (masks and block tables), for the plan cache's budget. */
   long bytes() {
     return 256 + 8L * (forwardColumnMasks.length + backwardColumnMasks.length)
-        + 4L * (forwardBlocks.length + forwardBlockColumns.length);
+        + 24L * (columnBlocks.length + backwardBlocks.length)
+        + 4L * (forwardBlockColumns.length + backwardBlockColumns.length);
   }
 
   /** One-line description for the log. */
@@ -226,7 +261,7 @@ final class SimdPlan {
       return w;
     }
     if (forwardKind == Kind.DEPTHWISE) {
-      int pad = SimdForward.coutPadOf(p);
+      int pad = SimdForward.coutPadOf(p.cout());
       float[] d = new float[kk * pad];
       int readable = Math.min(p.cout(), p.cinRead());
       for (int o = 0; o < readable; o++) {
@@ -262,7 +297,7 @@ final class SimdPlan {
   float[] packBackwardData(float[] w) {
     int kk = p.kH() * p.kW();
     if (backwardDataKind == Kind.DEPTHWISE) {
-      int pad = SimdForward.coutPadOf(p);
+      int pad = SimdForward.coutPadOf(p.cout());
       float[] d = new float[kk * pad];
       for (int o = 0; o < p.cout(); o++) {
         for (int k = 0; k < kk; k++) {

@@ -7,8 +7,8 @@ import jdk.incubator.vector.FloatVector;
  * Weight gradient of tiny images (at most {@link #MAX_PIXELS} source pixels each, e.g. dcgan_proj's 1×1 inputs),
  * written straight into the OHWI gradient: for each output channel, kernel tap and run of input-channel vectors, the
  * sum over every (image, pixel) pair the tap connects stays in registers and is stored once. The blocked path keeps
- * per-task accumulators as large as the gradient and reduces image by image, so at 1×1 every micro-kernel call had
- * one term and the call moved several megabytes of accumulators per image (dcgan_proj N=1: 0.5× oneDNN). Each
+ * per-task accumulators as large as the gradient and reduces image by image, so at 1×1 every micro-kernel call would
+ * have one term and move several megabytes of accumulators per image. Each
  * gradient element is summed by one task over images, rows and columns in order, whatever the thread count.
  */
 final class SimdWeightsDirect {

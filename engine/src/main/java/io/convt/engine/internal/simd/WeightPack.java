@@ -1,6 +1,6 @@
 package io.convt.engine.internal.simd;
 
-import io.convt.engine.internal.ConvProblem;
+import io.convt.engine.internal.ConvGeometry;
 import java.util.Arrays;
 
 /**
@@ -11,7 +11,7 @@ import java.util.Arrays;
 final class WeightPack {
   /** What packing depends on. */
   record Shape(int cout, int cin, int groups, int kH, int kW, int cinRead) {
-    static Shape of(ConvProblem p) {
+    static Shape of(ConvGeometry p) {
       return new Shape(p.cout(), p.cin(), p.groups(), p.kH(), p.kW(), p.cinRead());
     }
   }
