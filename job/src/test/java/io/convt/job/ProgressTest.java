@@ -107,47 +107,4 @@ public class ProgressTest {
     String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
     assertTrue(lines[lines.length - 1].startsWith("convt test: 10/10 records (100%)"), lines[lines.length - 1]);
   }
-
-  static final Pattern INFER = Pattern.compile("convt infer: (\\d+)/(\\d+) records \\(\\d+%\\), [0-9.]+ records/s, "
-      + "ETA (--|\\d+ s|\\d+ min \\d\\d s|\\d+ h \\d\\d min)");
-
-  /**
-   * The real job, one partition of many small records in batches of one: its tasks feed the count and the last line
-   * is the total. Whether a line falls mid-run depends on the machine's speed, so that is not asserted here; the
-   * held-task test above proves deterministically that a running task's count reaches the output.
-   */
-  @Test
-  void inferPrintsCountsWhileItsOneTaskRuns() throws Exception {
-    int n = 300;
-    float[] x = new float[n * 3 * 8 * 8];
-    Random r = new Random(19);
-    for (int i = 0; i < x.length; i++) {
-      x[i] = r.nextFloat();
-    }
-    Path input = tmp.resolve("x.npy");
-    Npy.writeFloat32(input, new int[] {n, 3, 8, 8}, x);
-    LayerSpec spec = LayerSpec.of(Path.of("../sample-data/upsample2x_pytorch.npy"), null, WeightLayout.PYTORCH,
-        TorchConvTranspose2d.pytorch(new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1));
-    JobConfig config = JobConfig.load(null, List.of("batch.size=1", "partitions=1", "progress.interval-seconds=1"));
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    PrintStream err = System.err;
-    System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8)); // where the CLI's progress goes
-    try {
-      InferJob.run(spark, spec, config, input.toString(), tmp.resolve("out").toString());
-    } finally {
-      System.setErr(err);
-    }
-    String text = bytes.toString(StandardCharsets.UTF_8);
-    String last = null;
-    for (String line : text.split("\n")) {
-      Matcher m = INFER.matcher(line);
-      if (m.find()) {
-        assertEquals(String.valueOf(n), m.group(2), line);
-        last = line;
-        System.out.println(line); // the report shows what was printed
-      }
-    }
-    assertTrue(last != null, "no progress line:\n" + text);
-    assertTrue(last.startsWith("convt infer: " + n + "/" + n + " records (100%)"), last);
-  }
 }

@@ -25,7 +25,10 @@ final class ImageFiles {
     byte[] bytes;
     try {
       java.net.URI uri = new org.apache.hadoop.fs.Path(path).toUri();
-      if (uri.getScheme() == null || uri.getScheme().equals("file")) {
+      // java.nio for the local file system as Hadoop ships it; a file system the user configured for file: paths
+      // (spark.hadoop.fs.file.impl) is honoured through Hadoop like any other
+      boolean plainLocal = conf.get("fs.file.impl") == null;
+      if ((uri.getScheme() == null || uri.getScheme().equals("file")) && plainLocal) {
         java.nio.file.Path p = java.nio.file.Path.of(uri.getPath());
         if (!Files.isRegularFile(p)) { // follows links: a link to /dev/zero is not a regular file
           return InputRecord.refused(path, "not_a_file", notAFile(p));

@@ -18,7 +18,12 @@ public final class KernelHolder {
    * kernels in every task, so dropping the others on each new broadcast would rebuild them per task.
    */
   private static final int MAX_LAYERS = 16;
-  private static final ConcurrentMap<Long, Layer> LAYERS = new ConcurrentHashMap<>();
+  /**
+   * Keyed by application and broadcast: broadcast ids restart at 0 in every SparkContext, and one JVM can host
+   * several contexts one after another (local mode, tests, notebooks), so a broadcast id alone could hand a task
+   * another application's layer.
+   */
+  private static final ConcurrentMap<String, Layer> LAYERS = new ConcurrentHashMap<>();
 
   private KernelHolder() {}
 
@@ -27,12 +32,14 @@ public final class KernelHolder {
    *     how many kernels each executor built; may be null
    */
   public static Layer layer(long broadcastId, LayerWeights weights, CollectionAccumulator<String> builds) {
-    Layer l = LAYERS.get(broadcastId);
+    org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+    String key = (env == null ? "" : env.conf().get("spark.app.id", "")) + "/" + broadcastId;
+    Layer l = LAYERS.get(key);
     if (l != null) {
       return l;
     }
     synchronized (KernelHolder.class) {
-      l = LAYERS.get(broadcastId);
+      l = LAYERS.get(key);
       if (l == null) {
         if (LAYERS.size() >= MAX_LAYERS) {
           LAYERS.clear(); // old broadcasts' kernels: nobody will use most of them again
@@ -41,7 +48,7 @@ public final class KernelHolder {
         if (builds != null) {
           builds.add(ManagementFactory.getRuntimeMXBean().getName() + " " + l.kernel().implementation());
         }
-        LAYERS.put(broadcastId, l);
+        LAYERS.put(key, l);
       }
       return l;
     }

@@ -71,14 +71,14 @@ final class ParquetInputs {
       if (c.getPath().length > 0 && c.getPath()[0].equals(name)) {
         PrimitiveTypeName got = c.getPrimitiveType().getPrimitiveTypeName();
         if (!want.contains(got)) {
-          throw new IllegalArgumentException("Cannot read Parquet input " + file + ": column '" + name + "' holds "
+          throw new IllegalArgumentException("Cannot read input " + file + ": column '" + name + "' holds "
               + got + " values, expected " + String.join(" or ", want.stream().map(Enum::name).sorted().toList())
               + " (a tensor dataset has id string, shape list<int>, data list<float or double>)");
         }
         return;
       }
     }
-    throw new IllegalArgumentException("Cannot read Parquet input " + file + ": it has no column '" + name
+    throw new IllegalArgumentException("Cannot read input " + file + ": it has no column '" + name
         + "' (a tensor dataset has id string, shape list<int32>, data list<float>)");
   }
 }

@@ -196,7 +196,7 @@ class HostileJobInputsTest {
     Path out = tmp.resolve("out");
     Hostile.Run r = run(infer(foreign.toString(), out.toString(), "--input-format", "parquet"));
     assertEquals(2, r.code(), r.err());
-    assertTrue(r.firstLine().matches("infer: Cannot read Parquet input .*part-.*\\.parquet: column 'id' holds "
+    assertTrue(r.firstLine().matches("infer: Cannot read input .*part-.*\\.parquet: column 'id' holds "
         + "INT64 values, expected BINARY .*"), r.err());
     try (Stream<Path> left = Files.list(tmp)) {
       assertEquals(Set.of("b.npy", "foreign", "in", "w.npy"),
@@ -292,7 +292,7 @@ class HostileJobInputsTest {
     Hostile.Run r = run(infer(x.toString(), out.toString(), "--conf", "nan.policy=fail"));
     assertEquals(2, r.code(), r.err());
     assertEquals(1, r.err().lines().count(), r.err());
-    assertTrue(r.firstLine().startsWith("infer: Bad record " + x + "#0 (non_finite): value 5 is NaN (details: "
+    assertTrue(r.firstLine().startsWith("infer: Bad record file:" + x + "#0 (non_finite): value 5 is NaN (details: "
         + tmp.resolve("out.log") + ")"), r.err());
     assertTrue(Files.readString(tmp.resolve("out.log")).contains("IllegalArgumentException"));
     assertFalse(Files.exists(out));

@@ -128,7 +128,7 @@ public class ForeignInputsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> InferJob.run(spark, upsample(), conf(), ints.toString(), tmp.resolve("out-ints").toString()));
     assertTrue(e.getMessage().startsWith("Cannot read input ") && e.getMessage().contains("part-")
-        && e.getMessage().contains("column data is array<int>"), e.getMessage());
+        && e.getMessage().contains("column 'data' holds INT32 values, expected DOUBLE or FLOAT"), e.getMessage());
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
     try (Stream<Path> left = Files.list(tmp)) {
       assertEquals(List.of(), left.filter(p -> p.getFileName().toString().contains("out-ints")).toList(),

@@ -265,7 +265,7 @@ public class ConvTransposeTransformerTest {
   void badParamsFailAtTransformWithTheJobsMessages() {
     Dataset<Row> df = frame(records());
     String missing = failure(() -> stages(tmp.resolve("nope.npy"), UPSAMPLE_BIAS)[0].transform(df));
-    assertEquals(tmp.resolve("nope.npy") + ": weights file does not exist or is not a regular file", missing);
+    assertEquals(tmp.resolve("nope.npy") + ": weights file does not exist", missing);
 
     String layout = failure(() -> stages(UPSAMPLE, UPSAMPLE_BIAS)[0].setWeightsLayout("nchw").transform(df));
     assertEquals("Invalid value for --weights-layout: 'nchw' (expected pytorch, mps or tensorflow)", layout);
@@ -309,7 +309,7 @@ public class ConvTransposeTransformerTest {
         throw new java.io.UncheckedIOException(e);
       }
     });
-    assertEquals(tmp.resolve("gone.npy") + ": weights file does not exist or is not a regular file", m);
+    assertEquals(tmp.resolve("gone.npy") + ": weights file does not exist", m);
     assertTrue(Stream.of(tmp.toFile().list()).noneMatch("stage"::equals), "nothing written");
   }
 }
