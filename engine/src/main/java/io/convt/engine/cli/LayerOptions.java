@@ -73,12 +73,11 @@ public final class LayerOptions {
 
   @Option(names = "--auto-pad", paramLabel = "MODE",
       description = "ONNX auto_pad: notset (default), same_upper, same_lower or valid; ONNX's output size and pad"
-          + " split (scripts/convt only).")
+          + " split.")
   String autoPad;
 
   @Option(names = "--output-shape", paramLabel = "H,W",
-      description = "ONNX output_shape: pads derived as ONNX specifies (scripts/convt only; --output-size is MPS's"
-          + " manual mode).")
+      description = "ONNX output_shape: pads derived as ONNX specifies (--output-size is MPS's manual mode).")
   String outputShape;
 
   @Option(names = "--offset", paramLabel = "OY,OX", description = "MPS manual mode: offset (source pixels).")
@@ -107,18 +106,22 @@ public final class LayerOptions {
   String weightPrecision = "float32";
 
   /**
-   * Validates the flags into a {@link LayerSpec} for the Spark job. Refuses the local CLI's flags that a
-   * {@link LayerSpec} cannot carry: {@code --auto-pad same_*} and {@code --output-shape} (their pads depend on each
-   * input's size) and {@code --weights-key}/{@code --bias-key}; the CLI uses {@link #validate} and {@link #open}.
+   * Validates the flags into a {@link LayerSpec} for a job command whose kernels are built once (gradients, train):
+   * refuses {@code --auto-pad same_*} and {@code --output-shape}, whose pads depend on each input's size.
    */
   public LayerSpec toSpec() {
-    refuseLocalOnlyFlags();
-    return validate();
+    LayerSpec s = validate();
+    if (s.inputDependentPads()) {
+      throw new IllegalArgumentException("Invalid option: --auto-pad same_upper/same_lower and --output-shape are"
+          + " supported by scripts/convt and scripts/convt-job infer only (their pads depend on each input's size);"
+          + " give the pads as --padding T,L,B,R");
+    }
+    return s;
   }
 
   /**
-   * Validates every flag into a {@link LayerSpec}; ONNX {@code --auto-pad}/{@code --output-shape} are checked here
-   * and applied by {@link #open} once the input size is known.
+   * Validates every flag into a {@link LayerSpec}, state-dict keys and ONNX {@code --auto-pad}/{@code --output-shape}
+   * included (the latter applied by {@link Layer#forInput} once the input size is known).
    */
   public LayerSpec validate() {
     WeightLayout l;
@@ -160,7 +163,8 @@ public final class LayerOptions {
     }
     return new LayerSpec(weights, bias, l, g, policy, outputSize == null ? null : pair("--output-size", outputSize),
         offset == null ? null : pair("--offset", offset), kernelOffset == null ? null : pair("--kernel-offset", kernelOffset),
-        c, parseNeuron(neuron), o);
+        c, parseNeuron(neuron), o, weightsKey, biasKey, autoPad == null ? null : OnnxAutoPad.parse(autoPad),
+        outputShape == null ? null : pair("--output-shape", outputShape));
   }
 
   /** The files these flags read (weights, bias), named by flag, for the output-path checks of a command. */
@@ -195,24 +199,6 @@ public final class LayerOptions {
     }
     throw new IllegalArgumentException("Invalid value for --padding: expected P, PH,PW or T,L,B,R (got '" + padding
         + "')");
-  }
-
-  /** {@code --auto-pad} other than notset, or {@code --output-shape}: pads that depend on the input's size. */
-  private boolean inputDependentGeometry() {
-    OnnxAutoPad mode = autoPad == null ? OnnxAutoPad.NOTSET : OnnxAutoPad.parse(autoPad);
-    return outputShape != null || mode == OnnxAutoPad.SAME_UPPER || mode == OnnxAutoPad.SAME_LOWER;
-  }
-
-  private void refuseLocalOnlyFlags() {
-    if (weightsKey != null || biasKey != null) {
-      throw new IllegalArgumentException("Invalid option: --weights-key/--bias-key are supported by scripts/convt"
-          + " only so far; for the job, name a file whose entries are 'weight' and 'bias'");
-    }
-    if (inputDependentGeometry()) {
-      throw new IllegalArgumentException("Invalid option: --auto-pad same_upper/same_lower and --output-shape are"
-          + " supported by scripts/convt only (their pads depend on each input's size); give the pads as"
-          + " --padding T,L,B,R");
-    }
   }
 
   /**
@@ -250,15 +236,9 @@ public final class LayerOptions {
     }
   }
 
-  /**
-   * The layer for inputs of {@code inputH x inputW}: {@code spec} (from {@link #validate}) with the tensors chosen by
-   * {@code --weights-key}/{@code --bias-key} and the ONNX pads of {@code --auto-pad}/{@code --output-shape} derived
-   * for that size (the local CLI's path; the job refuses these flags in {@link #toSpec}).
-   */
+  /** The layer for inputs of {@code inputH x inputW}: {@code spec} (from {@link #validate}) opened for that size. */
   public Layer open(LayerSpec spec, int inputH, int inputW) {
-    OnnxAutoPad mode = autoPad == null ? OnnxAutoPad.NOTSET : OnnxAutoPad.parse(autoPad);
-    return LocalLayer.open(spec, weightsKey, biasKey, inputDependentGeometry() ? mode : null,
-        outputShape == null ? null : pair("--output-shape", outputShape), inputH, inputW);
+    return Layer.open(spec).forInput(inputH, inputW);
   }
 
   static Neuron parseNeuron(String text) {
