@@ -23,7 +23,16 @@ import picocli.CommandLine.Option;
  * errors are {@link IllegalArgumentException}s naming the flag.
  */
 public final class LayerOptions {
-  @Option(names = "--weights", required = true, paramLabel = "W.npy",
+  @Option(names = "--onnx-model", paramLabel = "M.onnx",
+      description = "Take one ConvTranspose node of an ONNX model: weights, bias and every geometry attribute come"
+          + " from the node and the graph's initializers (instead of --weights, --weights-layout and geometry flags).")
+  Path onnxModel;
+
+  @Option(names = "--onnx-node", paramLabel = "NAME",
+      description = "The ConvTranspose node of --onnx-model to use (needed when the model has several).")
+  String onnxNode;
+
+  @Option(names = "--weights", paramLabel = "W.npy",
       description = "Weights file: .npy (float16/32/64), or a state dict in .safetensors, .npz or PyTorch .pt/.pth"
           + " (see --weights-key).")
   Path weights;
@@ -40,13 +49,13 @@ public final class LayerOptions {
       description = "Tensor to use as bias in the --bias file, or else in the --weights file (default bias).")
   String biasKey;
 
-  @Option(names = "--weights-layout", required = true, paramLabel = "LAYOUT",
+  @Option(names = "--weights-layout", paramLabel = "LAYOUT",
       description = "pytorch ([Cin,Cout/G,kH,kW], also ONNX), mps ([Cout,kH,kW,Cin/G], used unrotated) or tensorflow "
           + "([kH,kW,Cout,Cin]).")
   String layout;
 
   @Option(names = "--stride", paramLabel = "SH,SW", description = "Stride (default 1,1).")
-  String stride = "1,1";
+  String stride;
 
   @Option(names = "--padding", paramLabel = "PH,PW",
       description = "PyTorch padding: rows/columns cropped on each side (default 0,0; one value means both). Four "
@@ -59,10 +68,10 @@ public final class LayerOptions {
   String outputPadding;
 
   @Option(names = "--dilation", paramLabel = "DH,DW", description = "Dilation (default 1,1).")
-  String dilation = "1,1";
+  String dilation;
 
   @Option(names = "--groups", paramLabel = "G", description = "Groups (default 1).")
-  int groups = 1;
+  Integer groups;
 
   @Option(names = "--padding-policy", paramLabel = "POLICY",
       description = "MPS padding policy instead of PyTorch padding: valid, same or full.")
@@ -124,6 +133,16 @@ public final class LayerOptions {
    * included (the latter applied by {@link Layer#forInput} once the input size is known).
    */
   public LayerSpec validate() {
+    if (onnxModel != null) {
+      return validateOnnxModel();
+    }
+    if (onnxNode != null) {
+      throw new IllegalArgumentException("Invalid option: --onnx-node needs --onnx-model");
+    }
+    if (weights == null || layout == null) {
+      throw new IllegalArgumentException("Missing required option: " + (weights == null ? "'--weights=W.npy'"
+          : "'--weights-layout=LAYOUT'") + " (or --onnx-model M.onnx)");
+    }
     WeightLayout l;
     try {
       l = WeightLayout.parse(layout);
@@ -167,9 +186,43 @@ public final class LayerOptions {
         outputShape == null ? null : pair("--output-shape", outputShape));
   }
 
+  /** {@code --onnx-model}: everything but the MPS extras (clip, neuron) and kernel options comes from the node. */
+  private LayerSpec validateOnnxModel() {
+    String[][] given = {{"--weights", str(weights)}, {"--bias", str(bias)}, {"--weights-key", weightsKey},
+        {"--bias-key", biasKey}, {"--weights-layout", layout}, {"--stride", stride}, {"--padding", padding},
+        {"--output-padding", outputPadding}, {"--dilation", dilation}, {"--groups", str(groups)},
+        {"--padding-policy", paddingPolicy}, {"--output-size", outputSize}, {"--auto-pad", autoPad},
+        {"--output-shape", outputShape}, {"--offset", offset}, {"--kernel-offset", kernelOffset}};
+    for (String[] g : given) {
+      if (g[1] != null) {
+        throw new IllegalArgumentException("Invalid option: " + g[0] + " with --onnx-model (the model's node gives"
+            + " the weights, bias and geometry)");
+      }
+    }
+    LayerSpec plain = new LayerOptions().withKernelFlags(this).validate();
+    return OnnxModelSpecs.spec(onnxModel, onnxNode, plain.clip(), plain.neuron(), plain.options());
+  }
+
+  private static String str(Object o) {
+    return o == null ? null : o.toString();
+  }
+
+  /** A copy holding only the flags that apply to any layer (clip, neuron, impl, threads, weight precision). */
+  private LayerOptions withKernelFlags(LayerOptions from) {
+    weights = from.onnxModel;
+    layout = "pytorch";
+    clip = from.clip;
+    neuron = from.neuron;
+    impl = from.impl;
+    threads = from.threads;
+    weightPrecision = from.weightPrecision;
+    return this;
+  }
+
   /** The files these flags read (weights, bias), named by flag, for the output-path checks of a command. */
   public List<OutputPaths.Named> inputFiles() {
-    return List.of(new OutputPaths.Named("--weights", weights), new OutputPaths.Named("--bias", bias));
+    return List.of(new OutputPaths.Named("--weights", weights), new OutputPaths.Named("--bias", bias),
+        new OutputPaths.Named("--onnx-model", onnxModel));
   }
 
   /**
@@ -184,10 +237,11 @@ public final class LayerOptions {
       throw new IllegalArgumentException("Cannot combine " + pytorch + " with " + sizing + ": " + sizing
           + " sizes and places the destination itself (PyTorch padding would be ignored); drop one of them");
     }
-    int[] s = pair("--stride", stride);
+    int[] s = pair("--stride", stride == null ? "1" : stride);
     int[] p = padding == null ? new int[] {0, 0} : ints("--padding", padding);
     int[] op = outputPadding == null ? new int[] {0, 0} : pair("--output-padding", outputPadding);
-    int[] d = pair("--dilation", dilation);
+    int[] d = pair("--dilation", dilation == null ? "1" : dilation);
+    int groups = this.groups == null ? 1 : this.groups;
     if (p.length == 1) {
       p = new int[] {p[0], p[0]};
     }

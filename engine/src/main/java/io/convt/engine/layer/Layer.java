@@ -71,7 +71,8 @@ public final class Layer {
     if (spec.biasKey() != null || spec.bias() != null) { // named: must exist
       b = WeightFiles.readFloat(biasFile, "bias", bk);
     } else { // the state dict's 'bias' entry, if any
-      b = biasFile.toString().endsWith(".npy") ? null : WeightFiles.readOptional(biasFile, "bias", bk);
+      String f = biasFile.toString();
+      b = f.endsWith(".npy") || f.endsWith(".onnx") ? null : WeightFiles.readOptional(biasFile, "bias", bk);
     }
     float[] bias = null;
     if (b != null) {
