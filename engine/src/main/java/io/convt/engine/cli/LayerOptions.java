@@ -140,8 +140,8 @@ public final class LayerOptions {
       throw new IllegalArgumentException("Invalid option: --onnx-node needs --onnx-model");
     }
     if (weights == null || layout == null) {
-      throw new IllegalArgumentException("Missing required option: " + (weights == null ? "'--weights=W.npy'"
-          : "'--weights-layout=LAYOUT'") + " (or --onnx-model M.onnx)");
+      throw new IllegalArgumentException("Cannot define layer: Missing required option: "
+          + (weights == null ? "'--weights=W.npy'" : "'--weights-layout=LAYOUT'") + " (or --onnx-model M.onnx)");
     }
     WeightLayout l;
     try {
