@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code scripts/convt-job infer} with {@code --weights-key}/{@code --bias-key} on a state dict and with ONNX
  * {@code --auto-pad}/{@code --output-shape} on inputs of two sizes: equal bit for bit to {@code scripts/convt
- * forward} with the same flags (run in-process), so the job and the CLI open the layer the same way.
+ * forward} with the same flags (run in-process), so the job and the CLI open the layer the same way; likewise
+ * {@code --onnx-model}.
  */
 public class StateDictAndOnnxPadsJobTest {
   static SparkSession spark;
@@ -181,5 +182,12 @@ public class StateDictAndOnnxPadsJobTest {
     String[] layer = {"--weights", stateDict().toString(), "--weights-key", "decoder.up.weight", "--weights-layout",
         "pytorch", "--stride", "2", "--output-shape", "10,9"};
     jobEqualsCli(layer, new int[][] {{5, 4}}, new int[][] {{10, 9}});
+  }
+
+  @Test
+  void oneNodeOfAnOnnxModel() throws IOException {
+    // exported by PyTorch (tools/fixtures/gen_onnx_convtranspose.py): stride 2, pads 1, output_padding 1, bias
+    String[] layer = {"--onnx-model", "../engine/src/test/resources/onnx/convt.onnx"};
+    jobEqualsCli(layer, new int[][] {{4, 5}, {3, 3}}, new int[][] {{8, 10}, {6, 6}});
   }
 }
