@@ -10,6 +10,7 @@ import io.convt.engine.backend.KernelImpl;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.layer.WeightGeometry;
+import io.convt.engine.layout.OnnxAutoPad;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
 import java.io.IOException;
@@ -21,7 +22,9 @@ import java.nio.file.Paths;
 /**
  * What the driver broadcasts for one gradient pass: the layer definition and its current weights in MPS layout
  * (plain arrays, never Arrow buffers). {@link LayerSpec}'s parts ({@code Path}, {@code Neuron}, ...) are not
- * {@code Serializable}, so the spec travels as its primitive fields and is rebuilt on the executor. Never modify
+ * {@code Serializable}, so the spec travels as its primitive fields and is rebuilt on the executor; its ONNX
+ * {@code auto_pad}/{@code output_shape} travel too, so each executor derives the pads per input size
+ * ({@link Layer#forInput}). Never modify
  * the arrays after construction.
  */
 public final class LayerWeights implements Serializable {
@@ -117,6 +120,10 @@ public final class LayerWeights implements Serializable {
     out.writeUTF(o.impl().label());
     out.writeInt(o.threads());
     out.writeObject(o.weightPrecision());
+    out.writeObject(s.weightsKey());
+    out.writeObject(s.biasKey());
+    out.writeObject(s.autoPad());
+    out.writeObject(s.outputShape());
   }
 
   private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
@@ -136,10 +143,15 @@ public final class LayerWeights implements Serializable {
     String impl = in.readUTF();
     int threads = in.readInt();
     WeightPrecision precision = (WeightPrecision) in.readObject();
+    String weightsKey = (String) in.readObject();
+    String biasKey = (String) in.readObject();
+    OnnxAutoPad autoPad = (OnnxAutoPad) in.readObject();
+    int[] outputShape = (int[]) in.readObject();
     Neuron neuron = type == NeuronType.PRELU ? Neuron.prelu(perChannel) : Neuron.of(type, abc[0], abc[1], abc[2]);
     spec = new LayerSpec(Paths.get(weights), biasFile == null ? null : Paths.get(biasFile), layout,
         new TorchConvTranspose2d(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10]), policy,
         outputSize, offset, kernelOffset, new ClipRect(c[0], c[1], c[2], c[3], c[4], c[5]), neuron,
-        new KernelOptions(KernelImpl.parse(impl, "kernel impl"), threads, precision));
+        new KernelOptions(KernelImpl.parse(impl, "kernel impl"), threads, precision), weightsKey, biasKey, autoPad,
+        outputShape);
   }
 }

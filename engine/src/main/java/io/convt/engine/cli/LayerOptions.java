@@ -23,7 +23,16 @@ import picocli.CommandLine.Option;
  * errors are {@link IllegalArgumentException}s naming the flag.
  */
 public final class LayerOptions {
-  @Option(names = "--weights", required = true, paramLabel = "W.npy",
+  @Option(names = "--onnx-model", paramLabel = "M.onnx",
+      description = "Take one ConvTranspose node of an ONNX model: weights, bias and every geometry attribute come"
+          + " from the node and the graph's initializers (instead of --weights, --weights-layout and geometry flags).")
+  Path onnxModel;
+
+  @Option(names = "--onnx-node", paramLabel = "NAME",
+      description = "The ConvTranspose node of --onnx-model to use (needed when the model has several).")
+  String onnxNode;
+
+  @Option(names = "--weights", paramLabel = "W.npy",
       description = "Weights file: .npy (float16/32/64), or a state dict in .safetensors, .npz or PyTorch .pt/.pth"
           + " (see --weights-key).")
   Path weights;
@@ -40,13 +49,13 @@ public final class LayerOptions {
       description = "Tensor to use as bias in the --bias file, or else in the --weights file (default bias).")
   String biasKey;
 
-  @Option(names = "--weights-layout", required = true, paramLabel = "LAYOUT",
+  @Option(names = "--weights-layout", paramLabel = "LAYOUT",
       description = "pytorch ([Cin,Cout/G,kH,kW], also ONNX), mps ([Cout,kH,kW,Cin/G], used unrotated) or tensorflow "
           + "([kH,kW,Cout,Cin]).")
   String layout;
 
   @Option(names = "--stride", paramLabel = "SH,SW", description = "Stride (default 1,1).")
-  String stride = "1,1";
+  String stride;
 
   @Option(names = "--padding", paramLabel = "PH,PW",
       description = "PyTorch padding: rows/columns cropped on each side (default 0,0; one value means both). Four "
@@ -59,10 +68,10 @@ public final class LayerOptions {
   String outputPadding;
 
   @Option(names = "--dilation", paramLabel = "DH,DW", description = "Dilation (default 1,1).")
-  String dilation = "1,1";
+  String dilation;
 
   @Option(names = "--groups", paramLabel = "G", description = "Groups (default 1).")
-  int groups = 1;
+  Integer groups;
 
   @Option(names = "--padding-policy", paramLabel = "POLICY",
       description = "MPS padding policy instead of PyTorch padding: valid, same or full.")
@@ -73,12 +82,11 @@ public final class LayerOptions {
 
   @Option(names = "--auto-pad", paramLabel = "MODE",
       description = "ONNX auto_pad: notset (default), same_upper, same_lower or valid; ONNX's output size and pad"
-          + " split (scripts/convt only).")
+          + " split.")
   String autoPad;
 
   @Option(names = "--output-shape", paramLabel = "H,W",
-      description = "ONNX output_shape: pads derived as ONNX specifies (scripts/convt only; --output-size is MPS's"
-          + " manual mode).")
+      description = "ONNX output_shape: pads derived as ONNX specifies (--output-size is MPS's manual mode).")
   String outputShape;
 
   @Option(names = "--offset", paramLabel = "OY,OX", description = "MPS manual mode: offset (source pixels).")
@@ -107,20 +115,34 @@ public final class LayerOptions {
   String weightPrecision = "float32";
 
   /**
-   * Validates the flags into a {@link LayerSpec} for the Spark job. Refuses the local CLI's flags that a
-   * {@link LayerSpec} cannot carry: {@code --auto-pad same_*} and {@code --output-shape} (their pads depend on each
-   * input's size) and {@code --weights-key}/{@code --bias-key}; the CLI uses {@link #validate} and {@link #open}.
+   * Validates the flags into a {@link LayerSpec} for a job command whose kernels are built once (gradients, train):
+   * refuses {@code --auto-pad same_*} and {@code --output-shape}, whose pads depend on each input's size.
    */
   public LayerSpec toSpec() {
-    refuseLocalOnlyFlags();
-    return validate();
+    LayerSpec s = validate();
+    if (s.inputDependentPads()) {
+      throw new IllegalArgumentException("Invalid option: --auto-pad same_upper/same_lower and --output-shape are"
+          + " supported by scripts/convt and scripts/convt-job infer only (their pads depend on each input's size);"
+          + " give the pads as --padding T,L,B,R");
+    }
+    return s;
   }
 
   /**
-   * Validates every flag into a {@link LayerSpec}; ONNX {@code --auto-pad}/{@code --output-shape} are checked here
-   * and applied by {@link #open} once the input size is known.
+   * Validates every flag into a {@link LayerSpec}, state-dict keys and ONNX {@code --auto-pad}/{@code --output-shape}
+   * included (the latter applied by {@link Layer#forInput} once the input size is known).
    */
   public LayerSpec validate() {
+    if (onnxModel != null) {
+      return validateOnnxModel();
+    }
+    if (onnxNode != null) {
+      throw new IllegalArgumentException("Invalid option: --onnx-node needs --onnx-model");
+    }
+    if (weights == null || layout == null) {
+      throw new IllegalArgumentException("Cannot define layer: Missing required option: "
+          + (weights == null ? "'--weights=W.npy'" : "'--weights-layout=LAYOUT'") + " (or --onnx-model M.onnx)");
+    }
     WeightLayout l;
     try {
       l = WeightLayout.parse(layout);
@@ -160,12 +182,47 @@ public final class LayerOptions {
     }
     return new LayerSpec(weights, bias, l, g, policy, outputSize == null ? null : pair("--output-size", outputSize),
         offset == null ? null : pair("--offset", offset), kernelOffset == null ? null : pair("--kernel-offset", kernelOffset),
-        c, parseNeuron(neuron), o);
+        c, parseNeuron(neuron), o, weightsKey, biasKey, autoPad == null ? null : OnnxAutoPad.parse(autoPad),
+        outputShape == null ? null : pair("--output-shape", outputShape));
+  }
+
+  /** {@code --onnx-model}: everything but the MPS extras (clip, neuron) and kernel options comes from the node. */
+  private LayerSpec validateOnnxModel() {
+    String[][] given = {{"--weights", str(weights)}, {"--bias", str(bias)}, {"--weights-key", weightsKey},
+        {"--bias-key", biasKey}, {"--weights-layout", layout}, {"--stride", stride}, {"--padding", padding},
+        {"--output-padding", outputPadding}, {"--dilation", dilation}, {"--groups", str(groups)},
+        {"--padding-policy", paddingPolicy}, {"--output-size", outputSize}, {"--auto-pad", autoPad},
+        {"--output-shape", outputShape}, {"--offset", offset}, {"--kernel-offset", kernelOffset}};
+    for (String[] g : given) {
+      if (g[1] != null) {
+        throw new IllegalArgumentException("Invalid option: " + g[0] + " with --onnx-model (the model's node gives"
+            + " the weights, bias and geometry)");
+      }
+    }
+    LayerSpec plain = new LayerOptions().withKernelFlags(this).validate();
+    return OnnxModelSpecs.spec(onnxModel, onnxNode, plain.clip(), plain.neuron(), plain.options());
+  }
+
+  private static String str(Object o) {
+    return o == null ? null : o.toString();
+  }
+
+  /** A copy holding only the flags that apply to any layer (clip, neuron, impl, threads, weight precision). */
+  private LayerOptions withKernelFlags(LayerOptions from) {
+    weights = from.onnxModel;
+    layout = "pytorch";
+    clip = from.clip;
+    neuron = from.neuron;
+    impl = from.impl;
+    threads = from.threads;
+    weightPrecision = from.weightPrecision;
+    return this;
   }
 
   /** The files these flags read (weights, bias), named by flag, for the output-path checks of a command. */
   public List<OutputPaths.Named> inputFiles() {
-    return List.of(new OutputPaths.Named("--weights", weights), new OutputPaths.Named("--bias", bias));
+    return List.of(new OutputPaths.Named("--weights", weights), new OutputPaths.Named("--bias", bias),
+        new OutputPaths.Named("--onnx-model", onnxModel));
   }
 
   /**
@@ -180,10 +237,11 @@ public final class LayerOptions {
       throw new IllegalArgumentException("Cannot combine " + pytorch + " with " + sizing + ": " + sizing
           + " sizes and places the destination itself (PyTorch padding would be ignored); drop one of them");
     }
-    int[] s = pair("--stride", stride);
+    int[] s = pair("--stride", stride == null ? "1" : stride);
     int[] p = padding == null ? new int[] {0, 0} : ints("--padding", padding);
     int[] op = outputPadding == null ? new int[] {0, 0} : pair("--output-padding", outputPadding);
-    int[] d = pair("--dilation", dilation);
+    int[] d = pair("--dilation", dilation == null ? "1" : dilation);
+    int groups = this.groups == null ? 1 : this.groups;
     if (p.length == 1) {
       p = new int[] {p[0], p[0]};
     }
@@ -195,24 +253,6 @@ public final class LayerOptions {
     }
     throw new IllegalArgumentException("Invalid value for --padding: expected P, PH,PW or T,L,B,R (got '" + padding
         + "')");
-  }
-
-  /** {@code --auto-pad} other than notset, or {@code --output-shape}: pads that depend on the input's size. */
-  private boolean inputDependentGeometry() {
-    OnnxAutoPad mode = autoPad == null ? OnnxAutoPad.NOTSET : OnnxAutoPad.parse(autoPad);
-    return outputShape != null || mode == OnnxAutoPad.SAME_UPPER || mode == OnnxAutoPad.SAME_LOWER;
-  }
-
-  private void refuseLocalOnlyFlags() {
-    if (weightsKey != null || biasKey != null) {
-      throw new IllegalArgumentException("Invalid option: --weights-key/--bias-key are supported by scripts/convt"
-          + " only so far; for the job, name a file whose entries are 'weight' and 'bias'");
-    }
-    if (inputDependentGeometry()) {
-      throw new IllegalArgumentException("Invalid option: --auto-pad same_upper/same_lower and --output-shape are"
-          + " supported by scripts/convt only (their pads depend on each input's size); give the pads as"
-          + " --padding T,L,B,R");
-    }
   }
 
   /**
@@ -250,15 +290,9 @@ public final class LayerOptions {
     }
   }
 
-  /**
-   * The layer for inputs of {@code inputH x inputW}: {@code spec} (from {@link #validate}) with the tensors chosen by
-   * {@code --weights-key}/{@code --bias-key} and the ONNX pads of {@code --auto-pad}/{@code --output-shape} derived
-   * for that size (the local CLI's path; the job refuses these flags in {@link #toSpec}).
-   */
+  /** The layer for inputs of {@code inputH x inputW}: {@code spec} (from {@link #validate}) opened for that size. */
   public Layer open(LayerSpec spec, int inputH, int inputW) {
-    OnnxAutoPad mode = autoPad == null ? OnnxAutoPad.NOTSET : OnnxAutoPad.parse(autoPad);
-    return LocalLayer.open(spec, weightsKey, biasKey, inputDependentGeometry() ? mode : null,
-        outputShape == null ? null : pair("--output-shape", outputShape), inputH, inputW);
+    return Layer.open(spec).forInput(inputH, inputW);
   }
 
   static Neuron parseNeuron(String text) {

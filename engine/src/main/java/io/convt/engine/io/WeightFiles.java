@@ -45,6 +45,8 @@ public final class WeightFiles {
       a = Npz.read(file).get(key);
     } else if (name.endsWith(".safetensors")) {
       a = Safetensors.read(file).tensors().get(key);
+    } else if (name.endsWith(".onnx")) {
+      a = OnnxModel.read(file).initializer(key);
     } else if (isTorchCheckpoint(name)) {
       a = TorchCheckpoint.readTensor(file, key);
     } else {

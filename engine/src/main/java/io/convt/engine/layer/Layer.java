@@ -10,8 +10,11 @@ import io.convt.engine.arrow.ImageBatch;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.TensorFormatException;
 import io.convt.engine.io.WeightFiles;
+import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayouts;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -26,6 +29,8 @@ public final class Layer {
   private final WeightGeometry geometry;
   private final float[] weightsMps;
   private final float[] bias;
+  /** Layers with the ONNX pads of one input size, by {@code (h << 32) | w}; empty unless the pads depend on it. */
+  private final Map<Long, Layer> bySize = new ConcurrentHashMap<>();
 
   private Layer(LayerSpec spec, ConvTranspose kernel, WeightGeometry geometry, float[] weightsMps, float[] bias) {
     this.spec = spec;
@@ -43,28 +48,39 @@ public final class Layer {
     this.plan = kernel.plan();
   }
 
-  /** Reads the spec's files and builds the kernel; every error names the file or flag at fault. */
+  /**
+   * Reads the spec's files (the entries {@link LayerSpec#weightsKey()}/{@link LayerSpec#biasKey()} of a state dict)
+   * and builds the kernel; every error names the file, entry or flag at fault.
+   */
   public static Layer open(LayerSpec spec) {
-    NpyArray w = WeightFiles.readFloat(spec.weights(), "weights", WeightFiles.WEIGHT_KEY)
-        .requireRank(spec.weights().toString(), 4);
+    String wk = spec.weightsKey() == null ? WeightFiles.WEIGHT_KEY : spec.weightsKey();
+    String wLabel = spec.weightsKey() == null ? spec.weights().toString() : spec.weights() + "[" + wk + "]";
+    NpyArray w = WeightFiles.readFloat(spec.weights(), "weights", wk).requireRank(wLabel, 4);
+    int groups = spec.geometry().groups();
     float[] mps;
     int[] g;
     try {
-      g = WeightLayouts.geometry(spec.layout(), w.shape(), spec.geometry().groups());
-      mps = WeightLayouts.toMps(spec.layout(), w.floats(), w.shape(), spec.geometry().groups());
+      g = WeightLayouts.geometry(spec.layout(), w.shape(), groups);
+      mps = WeightLayouts.toMps(spec.layout(), w.floats(), w.shape(), groups);
     } catch (IllegalArgumentException e) {
-      throw new TensorFormatException(spec.weights().toString(), e.getMessage(), e);
+      throw new TensorFormatException(wLabel, e.getMessage(), e);
+    }
+    Path biasFile = spec.bias() != null ? spec.bias() : spec.weights();
+    String bk = spec.biasKey() == null ? WeightFiles.BIAS_KEY : spec.biasKey();
+    NpyArray b;
+    if (spec.biasKey() != null || spec.bias() != null) { // named: must exist
+      b = WeightFiles.readFloat(biasFile, "bias", bk);
+    } else { // the state dict's 'bias' entry, if any
+      String f = biasFile.toString();
+      b = f.endsWith(".npy") || f.endsWith(".onnx") ? null : WeightFiles.readOptional(biasFile, "bias", bk);
     }
     float[] bias = null;
-    Path biasFile = spec.bias() != null ? spec.bias() : spec.weights();
-    NpyArray b = spec.bias() != null
-        ? WeightFiles.readFloat(spec.bias(), "bias", WeightFiles.BIAS_KEY)
-        : spec.weights().toString().endsWith(".npy") ? null
-        : WeightFiles.readOptional(spec.weights(), "bias", WeightFiles.BIAS_KEY);
     if (b != null) {
       if (b.size() != g[0]) {
-        throw new TensorFormatException(biasFile.toString(), "bias has " + b.size() + " values " + b.shapeString()
-            + " but the weights " + w.shapeString() + " (" + spec.layout().label() + ") have " + g[0] + " output channels");
+        String bLabel = spec.biasKey() == null ? biasFile.toString() : biasFile + "[" + bk + "]";
+        throw new TensorFormatException(bLabel, "bias has " + b.size() + " values " + b.shapeString()
+            + " but the weights " + w.shapeString() + " (" + spec.layout().label() + ") have " + g[0]
+            + " output channels");
       }
       bias = b.floats();
     }
@@ -94,12 +110,43 @@ public final class Layer {
   public LayerSpec spec() { return spec; }
 
   /**
+   * The layer for sources of {@code h x w}: this one, or, when the spec's pads depend on the input size
+   * ({@code --auto-pad same_*}, {@code --output-shape}), a layer over the same weights with the pads ONNX derives
+   * for that size (built once per size and cached).
+   *
+   * @throws IllegalArgumentException naming the flags and the size when ONNX's pads cannot be expressed
+   */
+  public Layer forInput(int h, int w) {
+    if (!spec.inputDependentPads()) {
+      return this;
+    }
+    return bySize.computeIfAbsent(((long) h << 32) | (w & 0xffffffffL), key -> {
+      TorchConvTranspose2d t = spec.geometry();
+      TorchConvTranspose2d onnx;
+      try {
+        onnx = TorchConvTranspose2d.onnx(spec.autoPad(), new int[] {t.strideH(), t.strideW()}, null,
+            new int[] {t.outputPaddingH(), t.outputPaddingW()}, new int[] {t.dilationH(), t.dilationW()}, t.groups(),
+            new int[] {geometry.kernelHeight(), geometry.kernelWidth()}, new int[] {h, w}, spec.outputShape());
+      } catch (IllegalArgumentException e) {
+        int[] os = spec.outputShape();
+        throw new IllegalArgumentException("Invalid option: --auto-pad " + spec.autoPad().label()
+            + (os == null ? "" : " --output-shape " + os[0] + "," + os[1]) + " for input " + h + "x" + w + ": "
+            + e.getMessage(), e);
+      }
+      return of(spec.withGeometry(onnx), weightsMps, bias, geometry);
+    });
+  }
+
+  /**
    * The MPS facade this layer was built with, for the gradient API (states, {@code ConvTransposeGradient}); it is
    * mutable: callers that change its properties must not share it. Encodes go through {@link #plan()}.
    */
   public ConvTranspose kernel() { return kernel; }
 
-  /** The immutable plan {@link #apply} runs. */
+  /**
+   * The immutable plan {@link #apply} runs; when the pads depend on the input size ({@link #forInput}), the plan
+   * with zero pads, good for labels only: encode through {@code forInput(h, w).plan()}.
+   */
   public ConvTransposePlan plan() { return plan; }
 
   public int inputChannels() { return geometry.inputChannels(); }
@@ -121,6 +168,9 @@ public final class Layer {
    * @throws IllegalArgumentException naming the sizes (and the flag at fault) when the layer cannot take it
    */
   public OutputShape outputShape(int h, int w) {
+    if (spec.inputDependentPads()) {
+      return forInput(h, w).outputShape(h, w);
+    }
     if (spec.outputSize() != null) {
       return new OutputShape(spec.outputSize()[0], spec.outputSize()[1], outputChannels());
     }
@@ -130,6 +180,9 @@ public final class Layer {
 
   /** Runs the layer over every image of {@code source}; the caller closes the returned batch. */
   public ImageBatch apply(BufferAllocator allocator, ImageBatch source) {
+    if (spec.inputDependentPads()) {
+      return forInput(source.height(), source.width()).apply(allocator, source);
+    }
     if (source.channels() != inputChannels()) {
       throw new IllegalArgumentException("Cannot apply layer " + plan.label() + ": images have " + source.channels()
           + " channels, the weights expect " + inputChannels());

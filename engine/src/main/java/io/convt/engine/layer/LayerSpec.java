@@ -4,6 +4,7 @@ import io.convt.engine.ClipRect;
 import io.convt.engine.KernelOptions;
 import io.convt.engine.Neuron;
 import io.convt.engine.StandardPadding;
+import io.convt.engine.layout.OnnxAutoPad;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
 import java.nio.file.Path;
@@ -33,10 +34,17 @@ import java.util.Map;
  * @param clip destination clip rectangle (default: all)
  * @param neuron fused neuron (default none)
  * @param options kernel implementation, threads, weight precision
+ * @param weightsKey entry of a state-dict weights file holding the weights ({@code null}: {@code weight})
+ * @param biasKey entry holding the bias, in the bias file or else the weights file ({@code null}: {@code bias},
+ *     optional); a named entry must exist
+ * @param autoPad ONNX {@code auto_pad} ({@code null}: {@link OnnxAutoPad#NOTSET}); with {@code SAME_*} or an
+ *     {@code outputShape} the pads depend on the input size and {@link Layer#forInput} derives them
+ * @param outputShape ONNX {@code output_shape} {@code {H, W}} or {@code null}
  */
 public record LayerSpec(
     Path weights, Path bias, WeightLayout layout, TorchConvTranspose2d geometry, StandardPadding paddingPolicy,
-    int[] outputSize, int[] offset, int[] kernelOffset, ClipRect clip, Neuron neuron, KernelOptions options) {
+    int[] outputSize, int[] offset, int[] kernelOffset, ClipRect clip, Neuron neuron, KernelOptions options,
+    String weightsKey, String biasKey, OnnxAutoPad autoPad, int[] outputShape) {
 
 
   public LayerSpec {
@@ -57,10 +65,52 @@ public record LayerSpec(
       throw new IllegalArgumentException(
           "Cannot define layer: --offset/--kernel-offset are MPS manual-mode settings and need --output-size H,W");
     }
+    autoPad = autoPad == null ? OnnxAutoPad.NOTSET : autoPad;
+    if ((autoPad != OnnxAutoPad.NOTSET || outputShape != null)
+        && (paddingPolicy != null || outputSize != null || offset != null || kernelOffset != null)) {
+      throw new IllegalArgumentException("Cannot define layer: --auto-pad/--output-shape (ONNX sizing) exclude the MPS"
+          + " sizing flags --padding-policy, --output-size, --offset and --kernel-offset");
+    }
+    if (outputShape != null && (outputShape.length != 2 || outputShape[0] < 1 || outputShape[1] < 1
+        || autoPad == OnnxAutoPad.VALID)) {
+      throw new IllegalArgumentException("Cannot define layer: --output-shape must be two values >= 1, with --auto-pad"
+          + " notset, same_upper or same_lower (got " + Arrays.toString(outputShape) + ", " + autoPad.label() + ")");
+    }
     if (outputSize != null && (outputSize.length != 2 || outputSize[0] < 1 || outputSize[1] < 1)) {
       throw new IllegalArgumentException("Cannot define layer: --output-size must be two values >= 1 (got "
           + Arrays.toString(outputSize) + ")");
     }
+  }
+
+  /** The spec without state-dict keys or ONNX sizing (the form every caller used before those existed). */
+  public LayerSpec(Path weights, Path bias, WeightLayout layout, TorchConvTranspose2d geometry,
+      StandardPadding paddingPolicy, int[] outputSize, int[] offset, int[] kernelOffset, ClipRect clip, Neuron neuron,
+      KernelOptions options) {
+    this(weights, bias, layout, geometry, paddingPolicy, outputSize, offset, kernelOffset, clip, neuron, options,
+        null, null, null, null);
+  }
+
+  /** True when the pads depend on the input size ({@code --auto-pad same_*} or {@code --output-shape}). */
+  public boolean inputDependentPads() {
+    return outputShape != null || autoPad == OnnxAutoPad.SAME_UPPER || autoPad == OnnxAutoPad.SAME_LOWER;
+  }
+
+  /** This spec with fixed geometry (e.g. the pads ONNX derives for one input size) and no ONNX sizing left. */
+  public LayerSpec withGeometry(TorchConvTranspose2d g) {
+    return new LayerSpec(weights, bias, layout, g, paddingPolicy, outputSize, offset, kernelOffset, clip, neuron,
+        options, weightsKey, biasKey, null, null);
+  }
+
+  /** This spec reading other entries of its files ({@code null}: the defaults {@code weight}/{@code bias}). */
+  public LayerSpec withKeys(String newWeightsKey, String newBiasKey) {
+    return new LayerSpec(weights, bias, layout, geometry, paddingPolicy, outputSize, offset, kernelOffset, clip,
+        neuron, options, newWeightsKey, newBiasKey, autoPad, outputShape);
+  }
+
+  /** This spec with ONNX sizing ({@code --auto-pad}, {@code --output-shape}). */
+  public LayerSpec withOnnxSizing(OnnxAutoPad newAutoPad, int[] newOutputShape) {
+    return new LayerSpec(weights, bias, layout, geometry, paddingPolicy, outputSize, offset, kernelOffset, clip,
+        neuron, options, weightsKey, biasKey, newAutoPad, newOutputShape);
   }
 
   /** A spec with PyTorch geometry and defaults for everything MPS-specific. */
@@ -71,7 +121,7 @@ public record LayerSpec(
   /** This spec with other kernel options (e.g. the thread count of a Spark task). */
   public LayerSpec withOptions(KernelOptions o) {
     return new LayerSpec(weights, bias, layout, geometry, paddingPolicy, outputSize, offset, kernelOffset, clip,
-        neuron, o);
+        neuron, o, weightsKey, biasKey, autoPad, outputShape);
   }
 
   /** The resolved settings as flat key/value pairs, for run summaries and logs. */
@@ -89,6 +139,14 @@ public record LayerSpec(
     m.put("output_size", outputSize);
     m.put("offset", offset);
     m.put("kernel_offset", kernelOffset);
+    if (weightsKey != null || biasKey != null) {
+      m.put("weights_key", weightsKey);
+      m.put("bias_key", biasKey);
+    }
+    if (autoPad != OnnxAutoPad.NOTSET || outputShape != null) {
+      m.put("auto_pad", autoPad.label());
+      m.put("output_shape", outputShape);
+    }
     m.put("clip", clip == ClipRect.ALL ? "all" : clip.toString());
     m.put("neuron", neuron.toString());
     m.put("impl", options.impl().label());

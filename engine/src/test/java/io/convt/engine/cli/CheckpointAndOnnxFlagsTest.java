@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.convt.engine.io.Npy;
+import io.convt.engine.layer.LayerSpec;
 import java.io.PrintStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
@@ -135,11 +136,14 @@ class CheckpointAndOnnxFlagsTest {
     LayerOptions o = new LayerOptions();
     new CommandLine(o).parseArgs("--weights", "w.pt", "--weights-layout", "pytorch", "--output-shape", "8,8");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, o::toSpec);
-    assertTrue(e.getMessage().contains("supported by scripts/convt only"), e.getMessage());
+    assertTrue(e.getMessage().contains("supported by scripts/convt and scripts/convt-job infer only"), e.getMessage());
+    assertArrayEquals(new int[] {8, 8}, o.validate().outputShape());
     LayerOptions k = new LayerOptions();
-    new CommandLine(k).parseArgs("--weights", "w.pt", "--weights-layout", "pytorch", "--weights-key", "up.weight");
-    e = assertThrows(IllegalArgumentException.class, k::toSpec);
-    assertTrue(e.getMessage().contains("--weights-key/--bias-key"), e.getMessage());
+    new CommandLine(k).parseArgs("--weights", "w.pt", "--weights-layout", "pytorch", "--weights-key", "up.weight",
+        "--bias-key", "up.bias");
+    LayerSpec spec = k.toSpec();
+    assertEquals("up.weight", spec.weightsKey());
+    assertEquals("up.bias", spec.biasKey());
   }
 
   @Test

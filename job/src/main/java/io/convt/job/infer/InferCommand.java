@@ -76,7 +76,7 @@ public final class InferCommand implements Callable<Integer> {
         .with("progress.interval-seconds", quiet ? "0" : null)
         .with("input.recursive", recursive ? "true" : null)
         .with("max-quarantine-fraction", maxQuarantineFraction == null ? null : maxQuarantineFraction.toString());
-    InferPreflight.Prepared prepared = InferPreflight.prepare(layer.toSpec(), c, input, output,
+    InferPreflight.Prepared prepared = InferPreflight.prepare(layer.validate(), c, input, output,
         HadoopConf.fromSettings(c.sparkSettings()), command.commandLine().getErr());
     JobLog.startBeside(output);
     try (JobSession session = JobSession.open("convt infer", c.sparkSettings())) {
