@@ -17,8 +17,7 @@ import org.apache.hadoop.fs.Path;
  *
  * <p>Rows are streamed into the open file as record batches of {@link #BATCH_ROWS} ({@link TensorIpcWriter}: one
  * Arrow batch allocated per file and refilled, each tensor one bulk copy), so a task holds one batch, not a file's
- * worth of rows: memory does not grow with the partition. (Until 2026-12-02 each file was buffered whole, 1024 rows
- * as Java arrays and then again in Arrow memory, ~270 MB per task for 131 KB records, and copied one float per call.)
+ * worth of rows: memory does not grow with the partition.
  */
 final class ArrowPartWriter {
   static final int ROWS_PER_FILE = 1024;

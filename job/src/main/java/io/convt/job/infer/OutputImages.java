@@ -6,9 +6,8 @@ import java.nio.FloatBuffer;
 /**
  * One kernel output batch, shared by the {@link OutputRecord}s of its images until the writer has consumed them:
  * writers copy each image straight from the batch's Arrow buffer into their own (a Parquet page, an Arrow IPC
- * batch), so there is no {@code float[]} per record between the kernel and the file (for 32×128×128 outputs that
- * was a 2 MB array allocated, zeroed and copied once more per record, and most of the job's humongous-allocation
- * GC pauses).
+ * batch), so there is no {@code float[]} per record between the kernel and the file: a large record's array would
+ * be allocated, zeroed and copied once more, and such arrays are what makes the garbage collector pause.
  *
  * <p>Owned by {@link InferPartition}, which closes it when every record of the batch has been handed out and the
  * consumer asks for the next one, or when the task ends. A record used after that fails with a clear message

@@ -25,7 +25,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  *
  * <p>Why: Parquet's {@code ColumnWriter} takes one float at a time ({@code write(value, r, d)}): per float it
  * updates the statistics and size-statistics collectors, writes a repetition and a definition level, and the PLAIN
- * writer emits the float's four bytes one at a time: 44 % of the executor's profile samples with Parquet output.
+ * writer emits the float's four bytes one at a time: the largest part of the executor's profile with Parquet output.
  * PLAIN float encoding is the values' little-endian bytes back to back, so a record's values go into the page as
  * one bulk copy. The levels are encoded by Parquet's own RLE/bit-packing level writers
  * ({@link ParquetProperties#newRepetitionLevelWriter}) from the records' list lengths when the page is written, and
@@ -75,7 +75,7 @@ final class ParquetDataPages implements AutoCloseable {
   // The levels of a page depend only on its records' list lengths, and with one output shape every full page has
   // the same lengths, and so has every row group's last page: the encoded levels of the last full page (slot 0)
   // and of the last row-group-end page (slot 1) are kept and reused for a page with the same lengths, instead of
-  // feeding Parquet's level writers two calls per float again (they were 12 % of the executor's samples).
+  // feeding Parquet's level writers two calls per float again (a visible share of the executor's profile).
   private final int[][] cachedLengths = {new int[0], new int[0]};
   private final byte[][] cachedLevels = new byte[2][];
   private int levelEncodings;

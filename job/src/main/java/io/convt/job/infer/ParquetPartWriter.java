@@ -30,7 +30,7 @@ import org.apache.parquet.schema.Types;
  *
  * <p>Why not {@code Dataset.write().parquet()}: Spark's {@code ParquetWriteSupport} walks every float of a
  * {@code list<float>} through a record consumer (group, field, value, field end, group end, with a closure per
- * call), which made Parquet output 3× slower than the engine. Here {@code id} and {@code shape} go straight into
+ * call), which makes Parquet output far slower than the engine. Here {@code id} and {@code shape} go straight into
  * Parquet's column writers ({@code ColumnWriter.write(value, repetition, definition)}), and so does {@code data}
  * when a dictionary or statistics are asked for it; by default {@code data} is built page by page and written
  * through Parquet's file writer by {@link ParquetDataPages} (one bulk copy of a record's floats instead of a

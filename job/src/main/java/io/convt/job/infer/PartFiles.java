@@ -23,9 +23,8 @@ import org.apache.parquet.io.OutputFile;
  *
  * <p>Why: Hadoop's local file system is a checksummed one ({@link LocalFileSystem}): every write goes through its
  * {@code FSOutputSummer}, which cuts the bytes into 512-byte chunks, computes a CRC-32 per chunk into a hidden
- * {@code .NAME.crc} side file, and writes in small pieces. For 2 MB output records that cost 5.6 ms of CPU per record
- * against 2.1 ms through a file channel (a writer-only benchmark, BENCHMARKS.md), more than Parquet's own encoding,
- * on cores the kernel needs. The side files are only ever checked by Hadoop's own local reader; Parquet pages keep
+ * {@code .NAME.crc} side file, and writes in small pieces. For large output records that costs more CPU than
+ * Parquet's own encoding (measured by scripts/bench-writers), on cores the kernel needs. The side files are only ever checked by Hadoop's own local reader; Parquet pages keep
  * their own CRC-32. {@code output.crc-files=true} writes through Hadoop (with side files) as Spark's writers do.
  */
 final class PartFiles {

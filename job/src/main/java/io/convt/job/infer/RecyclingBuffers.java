@@ -67,9 +67,9 @@ final class RecyclingBuffers implements ByteBufferAllocator {
   }
 
   /**
-   * A pool shared by two threads would hand one buffer to both: fail loudly instead. (Parquet's shared default
-   * values-writer factory once gave one task's column writers another task's allocator; each file now has its own
-   * factory, see {@link ParquetPartWriter}.)
+   * A pool shared by two threads would hand one buffer to both: fail loudly instead (Parquet's shared default
+   * values-writer factory would give one task's column writers another task's allocator, which is why each file
+   * has its own factory, see {@link ParquetPartWriter}).
    */
   private void checkOwner() {
     if (Thread.currentThread() != owner) {
