@@ -36,6 +36,29 @@ public final class TensorIpc {
     }
   }
 
+  /**
+   * The shape {@code [C, H, W]} every tensor of the file has (its {@code data} column's type), read from the schema
+   * alone: no record batch is loaded.
+   *
+   * @throws TensorFormatException naming {@code name} when the file is not a tensor file
+   */
+  public static int[] shape(SeekableByteChannel in, String name, BufferAllocator allocator) {
+    FixedShapeTensorType.register();
+    try (ArrowFileReader reader = new ArrowFileReader(in, allocator)) {
+      FieldVector dv = reader.getVectorSchemaRoot().getVector("data");
+      if (!(dv instanceof FixedShapeTensorVector data)) {
+        throw new TensorFormatException(name, "needs a data column of type arrow.fixed_shape_tensor, found "
+            + reader.getVectorSchemaRoot().getSchema().getFields());
+      }
+      return ((FixedShapeTensorType) data.getField().getType()).shape().clone();
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof TensorFormatException t) {
+        throw t;
+      }
+      throw new TensorFormatException(name, "not a readable Arrow IPC tensor file: " + e.getMessage(), e);
+    }
+  }
+
   /** Reads every tensor of a file written by {@link #write} (or any file with such columns). */
   public static List<Tensor> read(SeekableByteChannel in, String name, BufferAllocator allocator) {
     FixedShapeTensorType.register();

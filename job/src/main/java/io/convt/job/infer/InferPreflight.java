@@ -58,6 +58,10 @@ public final class InferPreflight {
       checkMemory(data, s, layer, c.executor().batchSize());
     } else if (plan.format().equals("images")) {
       checkFirstImage(plan, layer, spec, c.executor(), hadoop);
+    } else if (plan.firstShape() != null && plan.firstShape().channels() != layer.inputChannels()) {
+      throw new IllegalArgumentException("Cannot read input " + data + ": its first record has "
+          + plan.firstShape().channels() + " channels " + plan.firstShape() + ", the weights " + spec.weights()
+          + " (--weights-layout " + spec.layout().label() + ") expect " + layer.inputChannels());
     }
     return new Prepared(c, spec, layer, plan, data, output);
   }

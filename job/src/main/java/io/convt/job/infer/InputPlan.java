@@ -18,8 +18,11 @@ import org.apache.hadoop.fs.FileSystem;
  * fails before any Spark work with one line naming the input when it cannot be used.
  *
  * @param fixedShape the shape of every record when the input fixes it ({@code .npy}), else null
+ * @param firstShape the shape of the first record when the driver can read it cheaply (a Parquet dataset's first
+ *     row, an Arrow file's schema), for the driver's channel check; else null
  */
-record InputPlan(String format, String input, List<InputItem> items, long records, TensorShape fixedShape) {
+record InputPlan(String format, String input, List<InputItem> items, long records, TensorShape fixedShape,
+    TensorShape firstShape) {
 
   /**
    * @param partitions the tasks a sliced input ({@code .npy}) should be read by: slices are at most
@@ -37,12 +40,13 @@ record InputPlan(String format, String input, List<InputItem> items, long record
       case "arrow":
         return images(input, hadoop, true, recursive, notes);
       case "parquet":
-        ParquetInputs.check(input, hadoop);
-        return new InputPlan("parquet", input, List.of(), -1, null);
+        int[] first = ParquetInputs.check(input, hadoop);
+        return new InputPlan("parquet", input, List.of(), -1, null,
+            first == null ? null : new TensorShape(first[0], first[1], first[2]));
       case "spark-image":
         // read by Spark's image data source; listed here only to fail early and to count for the progress line
         InputPlan listed = images(input, hadoop, false, recursive, notes); // its order numbers the records
-        return new InputPlan("spark-image", input, listed.items(), listed.records(), null);
+        return new InputPlan("spark-image", input, listed.items(), listed.records(), null, null);
       default:
         throw new IllegalArgumentException("Invalid value for configuration key 'input.format': '" + f
             + "' (expected auto, npy, images, spark-image, parquet or arrow)");
@@ -94,7 +98,8 @@ record InputPlan(String format, String input, List<InputItem> items, long record
     for (long first = 0; first < n; first += slice) {
       items.add(new InputItem("npy", input, first, (int) Math.min(slice, n - first)));
     }
-    return new InputPlan("npy", input, items, n, new TensorShape(h.shape()[1], h.shape()[2], h.shape()[3]));
+    TensorShape shape = new TensorShape(h.shape()[1], h.shape()[2], h.shape()[3]);
+    return new InputPlan("npy", input, items, n, shape, shape);
   }
 
   /** Lists image files, or (arrow) the {@code .arrow} tensor files, of a directory, file or glob. */
@@ -126,7 +131,8 @@ record InputPlan(String format, String input, List<InputItem> items, long record
       files.sort(null); // a stable order: output ids and partitioning do not depend on listing order
       List<InputItem> items = new ArrayList<>(files.size());
       files.forEach(x -> items.add(arrow ? InputItem.arrow(x) : InputItem.image(x, items.size())));
-      return new InputPlan(arrow ? "arrow" : "images", input, items, arrow ? -1 : files.size(), null);
+      return new InputPlan(arrow ? "arrow" : "images", input, items, arrow ? -1 : files.size(), null,
+          arrow ? ArrowInputs.firstShape(files.get(0), hadoop) : null);
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot list input " + input + ": " + e.getMessage(), e);
     }

@@ -69,6 +69,20 @@ final class InputReader implements Iterator<InputRecord> {
 
   /** Every tensor of an Arrow IPC file (any Hadoop file system). A broken file fails the task: the file is named. */
   private void readArrow(String path) {
+    // A file's tensors are read together (an Arrow file is its record batches): one larger than half the heap would
+    // take the executor down, so it is quarantined whole, unread.
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+      long bytes = p.getFileSystem(conf).getFileStatus(p).getLen();
+      long budget = Runtime.getRuntime().maxMemory() / 2;
+      if (bytes > budget) {
+        pending.add(InputRecord.refused(path, "too_large", "the Arrow file has " + bytes + " bytes, more than half "
+            + "the executor heap (" + budget + " bytes); write it as several files (not read)"));
+        return;
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("Cannot read input " + path + ": " + e.getMessage(), e);
+    }
     try (org.apache.arrow.memory.RootAllocator alloc = new org.apache.arrow.memory.RootAllocator();
         java.nio.channels.SeekableByteChannel in = HadoopFiles.open(path, conf)) {
       for (io.convt.engine.io.TensorIpc.Tensor t : io.convt.engine.io.TensorIpc.read(in, path, alloc)) {

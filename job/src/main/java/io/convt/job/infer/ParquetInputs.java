@@ -8,7 +8,10 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -23,7 +26,12 @@ final class ParquetInputs {
 
   private ParquetInputs() {}
 
-  static void check(String input, Configuration hadoop) {
+  /**
+   * Checks the footers of the dataset's files (at most {@link #MAX_FOOTERS}) for the tensor columns and returns the
+   * shape {@code [C, H, W]} of its first record (first file in name order), or null when that cannot be read here
+   * (the tasks then check every record).
+   */
+  static int[] check(String input, Configuration hadoop) {
     List<Path> files = new ArrayList<>();
     try {
       Path p = new Path(input);
@@ -63,6 +71,29 @@ final class ParquetInputs {
       }
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot list input " + input + ": " + e.getMessage(), e);
+    }
+    return firstShape(files.get(0), hadoop);
+  }
+
+  /** The {@code shape} of the file's first row, or null (empty file, a layout this reader does not know). */
+  private static int[] firstShape(Path file, Configuration hadoop) {
+    Configuration c = new Configuration(hadoop);
+    try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(), file).withConf(c).build()) {
+      Group row = r.read();
+      if (row == null || row.getFieldRepetitionCount("shape") == 0) {
+        return null;
+      }
+      Group shape = row.getGroup("shape", 0);
+      boolean legacyList = shape.getType().getType(0).isPrimitive(); // "repeated int32 array" vs LIST of element
+      int n = shape.getFieldRepetitionCount(0);
+      int[] dims = new int[n];
+      for (int i = 0; i < n; i++) {
+        String v = legacyList ? shape.getValueToString(0, i) : shape.getGroup(0, i).getValueToString(0, 0);
+        dims[i] = Math.toIntExact(Long.parseLong(v));
+      }
+      return dims.length == 3 ? dims : null;
+    } catch (IOException | RuntimeException e) {
+      return null; // the tasks read and check every record anyway
     }
   }
 

@@ -216,6 +216,30 @@ public class InferJobTest {
     assertArrayEquals(first, readData(out + "/data", 3 * 96 * 96));
   }
 
+  /**
+   * A tensor dataset whose first record does not fit the weights is refused on the driver, before any task runs:
+   * from a Parquet dataset's first row and from an Arrow file's schema.
+   */
+  @Test
+  void aTensorDatasetOfOtherChannelsIsRefusedBeforeSparkRuns() throws IOException {
+    String parquet = tmp.resolve("three-parquet").toString();
+    String arrow = tmp.resolve("three-arrow").toString();
+    InferJob.run(spark, upsample(), conf(), "../sample-data/x.npy", parquet);
+    InferJob.run(spark, upsample(), conf("output.format=arrow"), "../sample-data/x.npy", arrow);
+    Path w = tmp.resolve("two-in.npy");
+    Npy.writeFloat32(w, new int[] {2, 3, 3, 3}, new float[2 * 3 * 3 * 3]); // PyTorch [Cin=2, Cout=3, 3, 3]
+    LayerSpec twoIn = LayerSpec.of(w, null, WeightLayout.PYTORCH,
+        TorchConvTranspose2d.pytorch(new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1));
+    for (String in : List.of(parquet + "/data", arrow + "/data")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> InferPreflight.prepare(twoIn,
+          conf(), in, tmp.resolve("never").toString(), new org.apache.hadoop.conf.Configuration(),
+          new java.io.PrintWriter(java.io.Writer.nullWriter())));
+      assertTrue(e.getMessage().startsWith("Cannot read input " + in + ": its first record has 3 channels")
+          && e.getMessage().endsWith("expect 2"), e.getMessage());
+    }
+    assertFalse(Files.exists(tmp.resolve("never")));
+  }
+
   @Test
   void layersChainThroughTheParquetOutput() {
     String up = tmp.resolve("up").toString();
