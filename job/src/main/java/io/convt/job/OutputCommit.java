@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -31,11 +32,14 @@ import org.apache.hadoop.fs.Path;
 public final class OutputCommit {
   /** Schemes whose directory rename is atomic. */
   private static final Set<String> RENAMING = Set.of("file", "hdfs", "viewfs");
+  /** The steps of a commit that publish something, in order. */
+  enum Step { MANIFEST, SUCCESS }
+
   /**
-   * Test hook: {@code -Dconvt.commit.crash-at=manifest|success} halts the JVM (exit 70, no shutdown hooks, like a
-   * killed driver) just before the manifest or {@code _SUCCESS} is written.
+   * Runs on the driver just before each {@link Step}. A no-op here; it exists so that tests in this package can
+   * kill the driver between steps and check that a half-done commit never looks complete.
    */
-  static final String CRASH_AT = "convt.commit.crash-at";
+  static volatile Consumer<Step> beforeStep = step -> { };
   public static final String MANIFEST = "manifest.json";
   private final FileSystem fs;
   private final Path target;
@@ -128,10 +132,10 @@ public final class OutputCommit {
       if (winners != null) {
         files.keepOnly(winners);
       }
-      crashIf("manifest");
+      beforeStep.accept(Step.MANIFEST);
       writeText(MANIFEST, files.manifestJson());
       if (markSuccess) {
-        crashIf("success");
+        beforeStep.accept(Step.SUCCESS);
         fs.create(new Path(staging, "_SUCCESS"), true).close();
       }
       if (!rename) {
@@ -155,13 +159,6 @@ public final class OutputCommit {
       }
     } catch (IOException e) {
       throw new IllegalStateException("Cannot commit output " + target + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void crashIf(String step) {
-    if (step.equals(System.getProperty(CRASH_AT))) {
-      System.err.println("convt: " + CRASH_AT + "=" + step + ": halting before the " + step + " is written");
-      Runtime.getRuntime().halt(70);
     }
   }
 

@@ -31,6 +31,7 @@ import java.util.TreeSet;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.VoidFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
@@ -105,18 +106,18 @@ public final class InferJob {
           + ", bad records to quarantine/");
       if (s.outputFormat().equals("arrow")) {
         String dir = commit.staging("data");
-        winners = results.mapPartitions(TaskAttempt.after(window.around(rows ->
-            ArrowPartWriter.write(rows, dir, s.crcFiles(), hadoop.get())))).collect();
+        winners = results.mapPartitions(TaskAttempt.after(thenAfterWrite(window.around(rows ->
+            ArrowPartWriter.write(rows, dir, s.crcFiles(), hadoop.get()))))).collect();
       } else if (!s.outputFormat().equals("parquet")) {
         String dir = commit.staging("images");
-        winners = results.mapPartitions(TaskAttempt.after(window.around(rows ->
-            ImageWriter.write(rows, CommitFiles.attemptDir(dir, TaskAttempt.current()), s, hadoop.get()))))
+        winners = results.mapPartitions(TaskAttempt.after(thenAfterWrite(window.around(rows ->
+            ImageWriter.write(rows, CommitFiles.attemptDir(dir, TaskAttempt.current()), s, hadoop.get())))))
             .collect();
       } else {
         String dir = commit.mkdir("data");
         String schema = outputSchema(tensorMetadata(plan, layer)).json();
-        winners = results.mapPartitions(TaskAttempt.after(window.around(rows ->
-            ParquetPartWriter.write(rows, dir, s.parquet(), schema, s.crcFiles(), hadoop.get())))).collect();
+        winners = results.mapPartitions(TaskAttempt.after(thenAfterWrite(window.around(rows ->
+            ParquetPartWriter.write(rows, dir, s.parquet(), schema, s.crcFiles(), hadoop.get()))))).collect();
       }
       // attempts Spark is still killing (speculative copies of won partitions) must not write after the commit
       if (!writing.awaitNone(120_000)) {
@@ -153,6 +154,24 @@ public final class InferJob {
    * {@code index} (the record's position in the input, {@link RecordIndexes}); {@code notes} receives what the run
    * summary should say about the reading (e.g. a cast).
    */
+  /**
+   * Runs in each write task after its files are written, before it reports its attempt. Null here; it exists so
+   * that tests in this package can hold an attempt back (and have Spark run a speculative copy) without touching
+   * the writers.
+   */
+  static volatile VoidFunction<TaskAttempt> afterWrite;
+
+  private static <T> VoidFunction<java.util.Iterator<T>> thenAfterWrite(VoidFunction<java.util.Iterator<T>> work) {
+    VoidFunction<TaskAttempt> hook = afterWrite; // read on the driver: the task closure carries it to the executors
+    if (hook == null) {
+      return work;
+    }
+    return rows -> {
+      work.call(rows);
+      hook.call(TaskAttempt.current());
+    };
+  }
+
   private static JavaRDD<InputRecord> records(SparkSession spark, JavaSparkContext jsc, InputPlan plan,
       String input, InferSettings s, int partitions, List<String> notes, HadoopConf hadoop) {
     if (plan.format().equals("parquet")) {

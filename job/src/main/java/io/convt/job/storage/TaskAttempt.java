@@ -47,21 +47,7 @@ public record TaskAttempt(int partition, long attempt) implements Serializable {
   public static <T> FlatMapFunction<Iterator<T>, TaskAttempt> after(VoidFunction<Iterator<T>> work) {
     return rows -> {
       work.call(rows);
-      slowForTest();
       return List.of(current()).iterator();
     };
-  }
-
-  /**
-   * Test hook for speculative execution (an executor system property): the first attempt of partition
-   * {@code -Dconvt.test.slow-first-attempt-of-partition=P} finishes writing its files and then stalls, so Spark
-   * launches a speculative copy, which wins, and kills this one (an interrupt ends the sleep).
-   */
-  private static void slowForTest() throws InterruptedException {
-    int slow = Integer.getInteger("convt.test.slow-first-attempt-of-partition", -1);
-    TaskContext ctx = TaskContext.get();
-    if (slow >= 0 && ctx != null && ctx.partitionId() == slow && ctx.attemptNumber() == 0) {
-      Thread.sleep(180_000);
-    }
   }
 }

@@ -6,17 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.convt.job.CrashBeforeCommitStep;
 import io.convt.job.infer.InferJob;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -35,10 +39,11 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * {@code infer} on S3: S3Proxy on 127.0.0.1 (a child JVM), objects uploaded through the S3 API (the AWS SDK),
  * {@code s3a://} paths with endpoint and credentials given only as {@code spark.hadoop.fs.s3a.*}. The infer matrix
  * equals the local run bit for bit; {@code scripts/convt-job} run as a user would leaves {@code _SUCCESS},
- * {@code run-summary.json} and a manifest of exactly the objects there are; a driver killed mid-commit (exit 70)
- * leaves no {@code _SUCCESS}, on S3 and on the local file system.
+ * {@code run-summary.json} and a manifest of exactly the objects there are; a driver killed mid-commit (exit 70,
+ * {@link CrashBeforeCommitStep}) leaves no {@code _SUCCESS}, on S3 and on the local file system.
  */
 class S3IT extends StorageMatrix {
+  static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   static S3ProxyServer server;
   static S3Client s3;
   static SparkSession spark;
@@ -135,7 +140,7 @@ class S3IT extends StorageMatrix {
   void driverKilledMidCommitLeavesNoSuccess() throws Exception {
     upload(IMAGES, "s3a://input/crash-images");
     // on S3: the manifest is written, the driver dies before _SUCCESS
-    assertEquals(70, script(Map.of("CONVT_DRIVER_JAVA_OPTS", "-Xmx1g -Dconvt.commit.crash-at=success"),
+    assertEquals(70, crashed("success",
         "--input", "s3a://input/crash-images", "--output", "s3a://output/crashed"));
     Set<String> keys = keys("output", "crashed/");
     assertTrue(keys.contains("crashed/manifest.json"), "the crash came mid-commit: " + keys);
@@ -144,12 +149,12 @@ class S3IT extends StorageMatrix {
     // over a mix of old and new objects
     InferJob.run(spark, upsample(), conf(), "s3a://input/crash-images", "s3a://output/replaced");
     assertTrue(keys("output", "replaced/").contains("replaced/_SUCCESS"));
-    assertEquals(70, script(Map.of("CONVT_DRIVER_JAVA_OPTS", "-Xmx1g -Dconvt.commit.crash-at=manifest"),
+    assertEquals(70, crashed("manifest",
         "--input", "s3a://input/crash-images", "--output", "s3a://output/replaced", "--mode", "overwrite"));
     assertFalse(keys("output", "replaced/").contains("replaced/_SUCCESS"));
     // on the local file system: nothing under the output's name at all
     Path local = tmp.resolve("local-crash");
-    assertEquals(70, script(Map.of("CONVT_DRIVER_JAVA_OPTS", "-Xmx1g -Dconvt.commit.crash-at=success"),
+    assertEquals(70, crashed("success",
         "--input", IMAGES.toAbsolutePath().toString(), "--output", local.toString()));
     assertFalse(Files.exists(local));
   }
@@ -164,17 +169,52 @@ class S3IT extends StorageMatrix {
 
   /** {@code scripts/convt-job infer ...} with the layer flags and this server's settings, as a user runs it. */
   private int script(Map<String, String> env, String... args) throws Exception {
-    Path root = Path.of("..").toAbsolutePath().normalize();
-    List<String> cmd = new ArrayList<>(List.of(root.resolve("scripts/convt-job").toString(), "infer",
+    List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("scripts/convt-job").toString()));
+    cmd.addAll(jobArgs(args));
+    return run(cmd, env);
+  }
+
+  /**
+   * The same job in a JVM launched as {@code scripts/convt-job} launches it (its flags and classpath, plus the test
+   * classes), through {@link CrashBeforeCommitStep}: the driver halts (exit 70) just before the {@code step} of the
+   * commit ({@code manifest} or {@code success}).
+   */
+  private int crashed(String step, String... args) throws Exception {
+    Path spark = Path.of("target/spark-home").toAbsolutePath();
+    String picocli = Arrays.stream(Files.readString(ROOT.resolve("engine/target/runtime-classpath.txt")).trim()
+        .split(java.io.File.pathSeparator)).filter(e -> e.contains("/picocli-")).findFirst().orElseThrow();
+    String cp = String.join(java.io.File.pathSeparator, Path.of("target/test-classes").toAbsolutePath().toString(),
+        Path.of("target/classes").toAbsolutePath().toString(), ROOT.resolve("engine/target/classes").toString(),
+        spark.resolve("conf").toString(), spark.resolve("jars") + "/*", picocli);
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    Matcher m = Pattern.compile("<spark.jvm.flags>(.*)</spark.jvm.flags>").matcher(
+        Files.readString(ROOT.resolve("pom.xml")));
+    if (!m.find()) {
+      throw new IllegalStateException("no <spark.jvm.flags> in the parent pom");
+    }
+    cmd.addAll(List.of(m.group(1).trim().split("\\s+")));
+    cmd.addAll(List.of("-Xmx1g", "-Dlog4j2.configurationFile=" + ROOT.resolve("conf/log4j2.properties"), "-cp", cp,
+        CrashBeforeCommitStep.class.getName(), step));
+    cmd.addAll(jobArgs(args));
+    return run(cmd, Map.of("SPARK_HOME", spark.toString(), "SPARK_LOCAL_IP", "127.0.0.1"));
+  }
+
+  /** {@code infer}'s arguments: the layer flags, this server's settings, then {@code args}. */
+  private List<String> jobArgs(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("infer",
         "--master", "local[2]", "--conf", "progress.interval-seconds=0", "--conf", "spark.ui.enabled=false",
-        "--weights", root.resolve("sample-data/upsample2x_pytorch.npy").toString(),
-        "--bias", root.resolve("sample-data/upsample2x_bias.npy").toString(),
+        "--weights", ROOT.resolve("sample-data/upsample2x_pytorch.npy").toString(),
+        "--bias", ROOT.resolve("sample-data/upsample2x_bias.npy").toString(),
         "--weights-layout", "pytorch", "--stride", "2,2", "--padding", "1,1"));
     for (String kv : server.s3aSettings()) {
       cmd.add("--conf");
       cmd.add(kv);
     }
     cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  private int run(List<String> cmd, Map<String, String> env) throws Exception {
     Path log = Files.createTempFile(dir, "convt-job-", ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("CONVT_NO_BUILD", "1");

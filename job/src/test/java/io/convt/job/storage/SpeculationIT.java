@@ -11,7 +11,9 @@ import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.layer.Layer;
 import io.convt.job.infer.InferJob;
+import io.convt.job.infer.SlowFirstAttempt;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +23,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -36,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Speculative execution on a standalone cluster: a master on 127.0.0.1:17077 and two workers, on 127.0.0.1 and
  * 127.0.0.2 (Spark never runs a speculative copy on the host of the original), one executor each, running the
- * application jar. The first attempt of one partition writes its files and stalls; Spark's speculative copy wins
+ * application jar. The first attempt of one partition writes its files and stalls ({@link SlowFirstAttempt}, in a
+ * jar of its own); Spark's speculative copy wins
  * and the stalled attempt is killed. The output has exactly one attempt's file per partition, equals the engine
  * alone bit for bit, and its manifest lists exactly the files there are.
  */
@@ -66,7 +71,7 @@ class SpeculationIT {
       await(name, "Successfully registered with master");
     }
     spark = SparkSession.builder().master(url).appName("convt-speculation-it")
-        .config("spark.jars", jar.toString())
+        .config("spark.jars", jar + "," + hooksJar())
         .config("spark.ui.enabled", "false")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
@@ -77,7 +82,6 @@ class SpeculationIT {
         .config("spark.speculation.interval", "200ms")
         .config("spark.speculation.quantile", "0.5")
         .config("spark.speculation.multiplier", "2")
-        .config("spark.executor.extraJavaOptions", "-Dconvt.test.slow-first-attempt-of-partition=1")
         .getOrCreate();
     long deadline = System.nanoTime() + 120_000_000_000L;
     while (spark.sparkContext().statusTracker().getExecutorInfos().length < 3) {
@@ -113,8 +117,14 @@ class SpeculationIT {
   void speculativeCopyWinsAndTheOutputIsTheUndisturbedOne() throws IOException {
     NpyArray x = stack(dir, 8);
     String out = dir.resolve("out").toString();
-    Map<String, Object> summary = InferJob.run(spark, StorageMatrix.upsample(),
-        StorageMatrix.conf("partitions=4", "batch.size=2"), dir.resolve("x.npy").toString(), out).summary();
+    Map<String, Object> summary;
+    SlowFirstAttempt.install(1);
+    try {
+      summary = InferJob.run(spark, StorageMatrix.upsample(), StorageMatrix.conf("partitions=4", "batch.size=2"),
+          dir.resolve("x.npy").toString(), out).summary();
+    } finally {
+      SlowFirstAttempt.uninstall();
+    }
     assertTrue(speculativeWins.stream().anyMatch(w -> w.startsWith("1@")), "a speculative copy of partition 1 won: "
         + speculativeWins);
     assertEquals(8L, summary.get("records_out"));
@@ -182,6 +192,19 @@ class SpeculationIT {
     pb.environment().put("SPARK_LOCAL_IP", host);
     pb.environment().put("SPARK_HOME", Path.of("target/spark-home").toAbsolutePath().toString());
     return pb.start();
+  }
+
+  /** A jar of {@link SlowFirstAttempt} (a test class, not in the application jar) for the executors. */
+  private static String hooksJar() throws IOException {
+    Path jar = dir.resolve("convt-test-hooks.jar");
+    String entry = SlowFirstAttempt.class.getName().replace('.', '/') + ".class";
+    try (InputStream in = SlowFirstAttempt.class.getClassLoader().getResourceAsStream(entry);
+        JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      out.putNextEntry(new JarEntry(entry));
+      in.transferTo(out);
+      out.closeEntry();
+    }
+    return jar.toAbsolutePath().toString();
   }
 
   private static void await(String name, String line) throws Exception {
