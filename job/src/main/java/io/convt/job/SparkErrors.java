@@ -12,6 +12,13 @@ public final class SparkErrors {
 
   private SparkErrors() {}
 
+  /** A run failure already put in the user's terms (which input, which output): passed through as it is. */
+  public static final class RunFailure extends IllegalStateException {
+    public RunFailure(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /**
    * The first {@link IllegalArgumentException} in the cause chain of {@code e} (a bad record or input: exit 2), or
    * the executor's {@code IllegalArgumentException} when Spark only kept it as text; otherwise an
@@ -21,6 +28,9 @@ public final class SparkErrors {
   public static RuntimeException unwrap(Exception e) {
     Throwable io = null;
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof RunFailure f) {
+        return f;
+      }
       if (t instanceof IllegalArgumentException iae && !(t.getCause() instanceof java.net.URISyntaxException)) {
         return iae;
       }

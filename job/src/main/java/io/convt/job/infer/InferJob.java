@@ -131,7 +131,13 @@ public final class InferJob {
       });
     } catch (Exception e) { // SparkException is checked but thrown through Spark's Java API
       commit.abort();
-      throw SparkErrors.unwrap(e);
+      RuntimeException cause = SparkErrors.unwrap(e);
+      if (cause instanceof IllegalArgumentException) {
+        throw cause;
+      }
+      // name where the run read and wrote, so that e.g. "No space left on device" says which disk
+      throw new SparkErrors.RunFailure(cause.getMessage() + " (input " + input + ", output " + commit.target()
+          + "); nothing was committed", e);
     } finally {
       spark.sparkContext().setJobDescription(null);
     }
