@@ -50,7 +50,7 @@ public record DestinationGeometry(
       throw new IllegalArgumentException("Cannot encode: output batch " + images + "x" + height + "x" + width + "x"
           + channels + " (NxHxWxC) exceeds " + limit + "; output size comes from stride=" + d.strideInPixelsY() + ","
           + d.strideInPixelsX() + ", dilation=" + d.dilationRateY() + "," + d.dilationRateX() + ", padding "
-          + padding + " (use smaller batches or images)");
+          + padding + (images > 1 ? " (use smaller batches or images)" : " (one image alone is too large)"));
     }
   }
 

@@ -115,7 +115,7 @@ public final class ImageBatch implements AutoCloseable {
     if (floats > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException(
           "Cannot create images: " + count + "x" + height + "x" + width + "x" + channels
-              + " exceeds 2^31-1 floats (output size too large for one batch); use smaller batches");
+              + " exceeds 2^31-1 floats (output size too large for one batch); " + advice(count));
     }
   }
 
@@ -126,8 +126,15 @@ public final class ImageBatch implements AutoCloseable {
     if (bytes > heap) {
       throw new IllegalArgumentException("Cannot create images: " + count + "x" + height + "x" + width + "x" + channels
           + " is " + bytes + " bytes, more than the JVM heap can hold (" + heap + " bytes, -Xmx)"
-          + " (output size too large for one batch); use smaller batches or a larger heap");
+          + " (output size too large for one batch); " + advice(count));
     }
+  }
+
+  /** What to do about a batch too large: fewer images, unless one image alone is already too large. */
+  private static String advice(int count) {
+    return count > 1 ? "use smaller batches or a larger heap"
+        : "one image alone is too large: check the output size (stride, dilation, padding, output size) or raise "
+            + "the heap";
   }
 
   /** Number of images. */
