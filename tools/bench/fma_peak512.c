@@ -1,5 +1,5 @@
 /* fma_peak512.c - one core's FP32 FMA peak with 512-bit (AVX-512F) FMAs, the width the JDK Vector API's
- * SPECIES_PREFERRED uses on AVX-512 machines. ../shared/bench/fma_peak.c measures 256-bit FMAs only, which
+ * SPECIES_PREFERRED uses on AVX-512 machines. The PyTorch harness's fma_peak.c measures 256-bit FMAs only, which
  * understates the peak of such a core by 2x. 12 independent accumulator chains, so throughput, not latency,
  * bounds it; FLOPs = 2 per lane per FMA, 16 lanes.
  * Build and run: gcc -O3 -funroll-all-loops -mavx512f -mfma tools/bench/fma_peak512.c -o /tmp/fma_peak512 && /tmp/fma_peak512
