@@ -134,16 +134,7 @@ public final class JobConfig {
 
   /** An integer in {@code [min, max]}. */
   public int integer(String key, int min, int max) {
-    try {
-      int v = Integer.parseInt(string(key));
-      if (v < min || v > max) {
-        throw new NumberFormatException();
-      }
-      return v;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("Invalid value for configuration key '" + key + "': '" + string(key)
-          + "' (expected an integer in " + min + ".." + max + ")");
-    }
+    return (int) longInteger(key, min, max); // the range keeps it an int
   }
 
   public boolean bool(String key) {
