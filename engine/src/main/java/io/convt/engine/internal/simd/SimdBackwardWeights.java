@@ -4,9 +4,10 @@ import io.convt.engine.internal.ConvProblem;
 
 /**
  * Vectorised weight gradient: for each tap (ky, kx) a small GEMM {@code gW[o][il] = Σ_pixels g[pix][o]·x[pix'][il]}
- * over the pixels that tap connects (never an inserted zero). A task owns (group, tap, block of 4 output channels)
- * and walks images and pixels in a fixed order, so the result does not depend on the thread count. Register block:
- * 4 output channels (broadcast) × two vectors of input channels; depthwise uses channel lanes instead.
+ * over the pixels that tap connects (never an inserted zero). A task owns (row stripe, group, kernel row, block of
+ * output channels) and walks images and pixels in a fixed order; stripes, chosen from the geometry alone, are added in
+ * order ({@link WeightGradientPartition}), so the result does not depend on the thread count. Register block: 4 output
+ * channels (broadcast) × two or four vectors of input channels; depthwise uses channel lanes instead.
  */
 final class SimdBackwardWeights {
   private static final int L = SimdForward.L;
@@ -17,23 +18,13 @@ final class SimdBackwardWeights {
   static void run(ConvProblem p, float[] src, float[] g, float[] gW, float[] gB, int threads) {
     final int kk = p.kH() * p.kW();
     final boolean depthwise = p.cig() == 1 && p.cog() == 1;
-    final int oBlocks = depthwise ? 1 : (p.cog() + OB - 1) / OB;
-    final int per = perBlock(p);
-    // output-channel blocks per task: their accumulators (obs·per floats) stay within ~512 KiB of L2; more blocks per
-    // task means fewer re-packs of the source panel, and beyond L2 the gain stops
-    // ... but at least two tasks per thread where the channels allow (s1_k3 has only kH = 3 rows of tasks: a 2:1 split
-    // on 2 threads). Task boundaries never change a sum's order, so results stay independent of the thread count.
-    final int spread = Math.max(1, (2 * threads + p.groups() * p.kH() - 1) / (p.groups() * p.kH()));
-    final int obs = Math.max(1, Math.min(Math.min(oBlocks, 131072 / per), (oBlocks + spread - 1) / spread));
-    final int chunks = (oBlocks + obs - 1) / obs;
-    final int tasks = depthwise ? kk : p.groups() * p.kH() * chunks;
     if (SimdWeightsDirect.applies(p)) {
       SimdWeightsDirect.run(p, src, g, gW, threads);
     } else if (depthwise) {
       // one task per tap, claimed one at a time: taps at the border reach fewer pixels than interior ones
-      Parallel.forClaimed(tasks, threads, i -> depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), new float[2 * L]));
+      Parallel.forClaimed(kk, threads, i -> depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), new float[2 * L]));
     } else {
-      dense(p, src, g, gW, threads, tasks, chunks, obs, oBlocks, per);
+      dense(p, src, g, gW, threads, WeightGradientPartition.of(p, threads));
     }
     if (gB != null) {
       biasGradient(p, g, gB, threads);
@@ -48,15 +39,18 @@ final class SimdBackwardWeights {
 
   /**
    * The dense weight gradient in rounds of images: each round packs its images' sources once, then every task
-   * (group, kernel row, output-channel chunk) reduces over them image by image into its own accumulators, so every
-   * sum runs over images, rows and columns in a fixed order whatever the thread count. Workers claim tasks one at a
-   * time; a task's accumulators are allocated (zeroed) on its first round and written to the gradient on its last by
-   * whichever worker runs it: allocating and storing them on the calling thread (the whole gradient's size, megabytes
-   * for large layers) would be a serial part of every call and cap the multi-thread speed-up at N=1.
+   * (stripe, group, kernel row, output-channel chunk) reduces its stripe's rows over them image by image into its own
+   * accumulators, so every sum runs over images, rows and columns in a fixed order whatever the thread count. Workers
+   * claim tasks one at a time; a task's accumulators are allocated (zeroed) on its first round and, with one stripe,
+   * written to the gradient on its last by whichever worker runs it: allocating and storing them on the calling thread
+   * (the whole gradient's size, megabytes for large layers) would be a serial part of every call and cap the
+   * multi-thread speed-up at N=1. With several stripes a last parallel step adds each tile's partials in stripe order.
    */
-  private static void dense(ConvProblem p, float[] src, float[] g, float[] gW, int threads, int tasks, int chunks,
-      int obs, int oBlocks, int per) {
+  private static void dense(ConvProblem p, float[] src, float[] g, float[] gW, int threads,
+      WeightGradientPartition part) {
     final int w = slab(p);
+    final int per = perBlock(p);
+    final int tasks = part.tasks();
     final float[][] accs = new float[tasks][];
     // scratch panels are made once per worker for the whole call, not once per image (up to ~0.5 MB each)
     final java.util.concurrent.ConcurrentLinkedQueue<Scratch> pool = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -78,23 +72,35 @@ final class SimdBackwardWeights {
       Parallel.forClaimed(tasks, threads, i -> {
         Scratch scratch = pool.poll();
         if (scratch == null) {
-          scratch = new Scratch(p, obs);
+          scratch = new Scratch(p, part.obs());
         }
+        int tile = part.tile(i);
         if (accs[i] == null) {
-          accs[i] = new float[obs * per];
+          accs[i] = new float[part.blocks(tile) * per];
         }
-        int gr = i / (chunks * p.kH());
-        int ky = (i / chunks) % p.kH();
-        int ob0 = (i % chunks) * obs;
-        int nob = Math.min(obs, oBlocks - ob0);
+        int stripe = part.stripe(i);
         for (int b = 0; b < count; b++) {
-          dense(p, src, xs[b], g, gr, ky, ob0, nob, accs[i], first + b, scratch);
+          dense(p, src, xs[b], g, part.group(tile), part.kernelRow(tile), part.firstBlock(tile), part.blocks(tile),
+              accs[i], first + b, part.firstRow(stripe), part.endRow(stripe), scratch);
         }
-        if (last) {
-          store(p, gW, gr, ky, ob0, nob, accs[i]);
+        if (last && part.stripes() == 1) {
+          store(p, gW, part.group(tile), part.kernelRow(tile), part.firstBlock(tile), part.blocks(tile), accs[i]);
           accs[i] = null;
         }
         pool.add(scratch);
+      });
+    }
+    if (part.stripes() > 1) {
+      // each tile's stripe partials added in stripe order, whichever worker computed them
+      Parallel.forClaimed(part.tiles(), threads, tile -> {
+        float[] sum = accs[tile];
+        for (int s = 1; s < part.stripes(); s++) {
+          float[] a = accs[s * part.tiles() + tile];
+          for (int k = 0; k < sum.length; k++) {
+            sum[k] += a[k];
+          }
+        }
+        store(p, gW, part.group(tile), part.kernelRow(tile), part.firstBlock(tile), part.blocks(tile), sum);
       });
     }
   }
@@ -159,8 +165,8 @@ final class SimdBackwardWeights {
   }
 
   /**
-   * One task: group gr, kernel row ky, output-channel blocks ob0..ob0+obs (4 channels each), one image. For each
-   * kernel column the pixels it connects (all rows of the image) are listed, then cut into chunks of
+   * One task: group gr, kernel row ky, output-channel blocks ob0..ob0+obs (4 channels each), source rows
+   * iyFrom..iyTo of one image. For each kernel column the pixels it connects in those rows are listed, then cut into chunks of
    * {@link #chunkPixels}; a chunk's gradient (the task's channels: [group of QW][pixel][QW]) and each slab of its
    * source ([slab][pixel][w]) are packed into contiguous panels, and every (input slab, output block) pair reduces
    * over the chunk in one micro-kernel call
@@ -171,7 +177,7 @@ final class SimdBackwardWeights {
    * need no masks.
    */
   private static void dense(ConvProblem p, float[] x, PackedSource xs, float[] g, int gr, int ky, int ob0, int obs,
-      float[] accAll, int image, Scratch sc) {
+      float[] accAll, int image, int iyFrom, int iyTo, Scratch sc) {
     final int per = perBlock(p);
     final int w = slab(p);
     final int cig = p.cig();
@@ -190,7 +196,7 @@ final class SimdBackwardWeights {
     final float[] xP = sc.xPanel;
     if (w == 2 * L && ilEnd % (2 * L) == 0 && oTo - oFrom < 16) {
       // row by row on the NHWC data, every kernel column and block while the source row sits in L1
-      for (int iy = 0; iy < p.srcH(); iy++) {
+      for (int iy = iyFrom; iy < iyTo; iy++) {
         int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
         if (v < 0 || v >= p.clipH()) {
           continue;
@@ -224,11 +230,11 @@ final class SimdBackwardWeights {
       if (xs.finite() && ixFrom < ixTo && (ixTo - ixFrom) * 8 >= p.srcW() * 7) {
         // the tap reaches (nearly) every column: its pixels are whole source rows, one run of the packed source;
         // columns it does not reach get a zero gradient (at most 1/8 of the FMAs wasted)
-        runs(p, xs, g, gr, ky, kx, ixFrom, ixTo, nIB, gImg, oFrom, oTo, obs, per, accAll, gP);
+        runs(p, xs, g, gr, ky, kx, ixFrom, ixTo, iyFrom, iyTo, nIB, gImg, oFrom, oTo, obs, per, accAll, gP);
         continue;
       }
       int n = 0;
-      for (int iy = 0; iy < p.srcH() && ixFrom < ixTo; iy++) {
+      for (int iy = iyFrom; iy < iyTo && ixFrom < ixTo; iy++) {
         int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
         if (v < 0 || v >= p.clipH()) {
           continue;
@@ -267,14 +273,14 @@ final class SimdBackwardWeights {
    * cut into chunks of {@link #chunkPixels}; only the gradient is packed (zero where the tap does not reach a column).
    */
   private static void runs(ConvProblem p, PackedSource xs, float[] g, int gr, int ky, int kx, int ixFrom, int ixTo,
-      int nIB, int gImg, int oFrom, int oTo, int obs, int per, float[] accAll, float[] gP) {
+      int iyFrom, int iyTo, int nIB, int gImg, int oFrom, int oTo, int obs, int per, float[] accAll, float[] gP) {
     final int w = slab(p);
     final int pch = chunkPixels(p);
     final int qw = MicroPanels.QW;
     final int groupsQ = (oTo - oFrom + qw - 1) / qw;
-    int iy0 = p.srcH();
-    int iy1 = 0;
-    for (int iy = 0; iy < p.srcH(); iy++) {
+    int iy0 = iyTo;
+    int iy1 = iyFrom;
+    for (int iy = iyFrom; iy < iyTo; iy++) {
       int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
       if (v >= 0 && v < p.clipH()) {
         iy0 = Math.min(iy0, iy);

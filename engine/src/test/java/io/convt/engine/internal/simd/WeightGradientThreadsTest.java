@@ -1,0 +1,127 @@
+package io.convt.engine.internal.simd;
+
+import static io.convt.engine.internal.simd.TwinKernelTest.abs;
+import static io.convt.engine.internal.simd.TwinKernelTest.assertTwin;
+import static io.convt.engine.internal.simd.TwinKernelTest.problem;
+import static io.convt.engine.internal.simd.TwinKernelTest.random;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.convt.engine.NeuronType;
+import io.convt.engine.backend.KernelBackends;
+import io.convt.engine.internal.ConvProblem;
+import io.convt.engine.internal.KernelBackend;
+import io.convt.engine.internal.scalar.ScalarBackend;
+import io.convt.engine.internal.simd.TwinKernelTest.Geometry;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The dense weight gradient's row stripes ({@link WeightGradientPartition}): images large enough for several stripes,
+ * where 1, 2, 3 and 5 threads cut the output channels into different chunks and claim the tasks in different orders,
+ * must give the same bits, and those bits must match the scalar reference within the rounding bound. (The twin test's
+ * geometries are too small for more than one stripe.)
+ */
+class WeightGradientThreadsTest {
+  private static final int L = SimdForward.L;
+  private static final int[] THREADS = {1, 2, 3, 5};
+
+  static Stream<Geometry> stripedGeometries() {
+    return Stream.of(
+        // four-vector slabs, whole rows (the packed-run path), several images per round
+        new Geometry("s1_k3_four_vectors", 3, 40, 30, 4 * L, 20, 1, 3, 1, 1, false, NeuronType.NONE, 101),
+        // groups, two-vector slabs, stride 2: taps that miss a column take the per-pixel path
+        new Geometry("groups2_s2", 2, 36, 32, 40, 24, 2, 4, 2, 1, false, NeuronType.NONE, 102),
+        // fewer than 16 output channels: row by row on the NHWC source
+        new Geometry("row_wise_cout3", 2, 48, 24, 2 * L, 3, 1, 4, 2, 1, false, NeuronType.NONE, 103),
+        // channel slices, shifted clip, dilation, odd channel counts
+        new Geometry("slices_dilation", 1, 44, 27, 33, 17, 1, 3, 1, 2, true, NeuronType.NONE, 104));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stripedGeometries")
+  void stripedWeightGradientIsTheSameBitsAtAnyThreadCount(Geometry geometry) {
+    ConvProblem p = problem(geometry);
+    int stripes = WeightGradientPartition.stripes(p);
+    assertTrue(stripes > 1, "the geometry must have several stripes: " + stripes + " for " + p.describe());
+    Random r = new Random(geometry.seed());
+    float[] src = random(r, p.images() * p.srcImageSize());
+    float[] g = random(r, p.images() * p.dstImageSize());
+    float[] want = new float[p.weightCount()];
+    ScalarBackend.INSTANCE.backwardWeights(p, src, g, want, null, 1);
+    float[] bound = new float[p.weightCount()];
+    ScalarBackend.INSTANCE.backwardWeights(p, abs(src), abs(g), bound, null, 1);
+    KernelBackend simd = KernelBackends.lookup("simd");
+    float[] first = null;
+    for (int threads : THREADS) {
+      WeightGradientPartition part = WeightGradientPartition.of(p, threads);
+      assertEquals(stripes, part.stripes(), "stripes must not depend on the thread count");
+      float[] got = new float[p.weightCount()];
+      simd.backwardWeights(p, src, g, got, null, threads);
+      assertTwin(geometry.name() + " threads=" + threads, want, got, bound, p.images() * p.clipH() * p.clipW());
+      if (first == null) {
+        first = got;
+      } else {
+        assertArrayEquals(first, got, geometry.name() + ": " + threads + " threads differ from 1 thread");
+      }
+    }
+  }
+
+  @Test
+  void channelChunksDifferBetweenThreadCountsOnAStripedGeometry() {
+    // the bit-identity above means something only if the thread counts cut the work differently
+    ConvProblem p = problem(stripedGeometries().findFirst().orElseThrow());
+    assertNotEquals(WeightGradientPartition.of(p, 1).tasks(), WeightGradientPartition.of(p, 5).tasks());
+  }
+
+  @Test
+  void aNonFiniteSourcePixelGivesTheSameBitsAtAnyThreadCount() {
+    // a non-finite image takes the exact per-pixel path in every stripe; the infinity must reach only its taps
+    ConvProblem p = problem(stripedGeometries().findFirst().orElseThrow());
+    Random r = new Random(7);
+    float[] src = random(r, p.images() * p.srcImageSize());
+    src[p.srcImageSize() + (17 * p.srcW() + 5) * p.srcC() + p.sfo() + 2] = Float.POSITIVE_INFINITY;
+    float[] g = random(r, p.images() * p.dstImageSize());
+    float[] want = new float[p.weightCount()];
+    ScalarBackend.INSTANCE.backwardWeights(p, src, g, want, null, 1);
+    KernelBackend simd = KernelBackends.lookup("simd");
+    float[] first = null;
+    for (int threads : THREADS) {
+      float[] got = new float[p.weightCount()];
+      simd.backwardWeights(p, src, g, got, null, threads);
+      for (int i = 0; i < want.length; i++) {
+        assertEquals(Float.isFinite(want[i]), Float.isFinite(got[i]), "element " + i + " threads=" + threads);
+      }
+      if (first == null) {
+        first = got;
+      } else {
+        assertArrayEquals(first, got, threads + " threads differ from 1 thread");
+      }
+    }
+  }
+
+  @Test
+  void stripesFollowTheGeometry() {
+    // large gradient of small images (dcgan_l2: 512→256, 8×8): one stripe, parallel over output tiles only
+    assertEquals(1, WeightGradientPartition.stripes(layer(32, 8, 8, 512, 256, 4, 2, 1)));
+    // large images with few channels (s1_k3: 64→64, 56×56): several stripes, at most MAX_STRIPES
+    int s1k3 = WeightGradientPartition.stripes(layer(1, 56, 56, 64, 64, 3, 1, 1));
+    assertTrue(s1k3 > 1 && s1k3 <= WeightGradientPartition.MAX_STRIPES, "s1_k3 stripes " + s1k3);
+    // the batch size does not change the stripes (a stripe is a range of rows in every image)
+    assertEquals(s1k3, WeightGradientPartition.stripes(layer(16, 56, 56, 64, 64, 3, 1, 1)));
+  }
+
+  /** A layer without offsets, clips or slices (padding (k-1)/2, as the benchmark shapes). */
+  private static ConvProblem layer(int n, int h, int w, int cin, int cout, int k, int stride, int groups) {
+    int pad = (k - 1) / 2;
+    int dstH = (h - 1) * stride - 2 * pad + k;
+    int dstW = (w - 1) * stride - 2 * pad + k;
+    return new ConvProblem(n, h, w, cin, 0, cin, dstH, dstW, cout, 0, cin, cout, groups, k, k, stride, stride, 1, 1,
+        pad, pad, 0, 0, dstH, dstW, 0, 0, false);
+  }
+}
