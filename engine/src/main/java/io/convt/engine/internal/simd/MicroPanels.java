@@ -20,6 +20,8 @@ final class MicroPanels {
    * would then weigh on small-channel weight gradients.
    */
   static final int QW = Math.max(16, L);
+  /** Whether {@link #quad8x2}'s 16 accumulators and their operands fit the registers: 512-bit vectors (32 of them). */
+  static final boolean PAIRS = L == 16;
 
   private MicroPanels() {}
 
@@ -127,5 +129,95 @@ final class MicroPanels {
     c21.intoArray(acc, at + 5 * L);
     c30.intoArray(acc, at + 6 * L);
     c31.intoArray(acc, at + 7 * L);
+  }
+
+  /**
+   * 8 channels × 2 vectors, two 4-channel blocks against the same source vectors ({@code acc[at0 + …]} for channels
+   * 0–3, {@code acc[at1 + …]} for 4–7, each laid out as in {@link #quad4x2}): 16 accumulators keep both FMA ports
+   * busy where {@link #quad4x2}'s 8 leave them waiting on the FMA latency. Only with 32 vector registers (AVX-512);
+   * each sum runs over the pixels in the same order as in {@link #quad4x2}, so the bits are the same.
+   */
+  static void quad8x2(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at0, int at1) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, at0);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at0 + L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at0 + 2 * L);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at0 + 3 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at0 + 4 * L);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at0 + 5 * L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, at0 + 6 * L);
+    FloatVector c31 = FloatVector.fromArray(S, acc, at0 + 7 * L);
+    FloatVector c40 = FloatVector.fromArray(S, acc, at1);
+    FloatVector c41 = FloatVector.fromArray(S, acc, at1 + L);
+    FloatVector c50 = FloatVector.fromArray(S, acc, at1 + 2 * L);
+    FloatVector c51 = FloatVector.fromArray(S, acc, at1 + 3 * L);
+    FloatVector c60 = FloatVector.fromArray(S, acc, at1 + 4 * L);
+    FloatVector c61 = FloatVector.fromArray(S, acc, at1 + 5 * L);
+    FloatVector c70 = FloatVector.fromArray(S, acc, at1 + 6 * L);
+    FloatVector c71 = FloatVector.fromArray(S, acc, at1 + 7 * L);
+    for (int i = 0; i < n; i++) {
+      int ai = a0 + QW * i;
+      int bi = b0 + i * (2 * L);
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c00 = x0.fma(w0, c00);
+      c01 = x0.fma(w1, c01);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + 1]);
+      c10 = x1.fma(w0, c10);
+      c11 = x1.fma(w1, c11);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + 2]);
+      c20 = x2.fma(w0, c20);
+      c21 = x2.fma(w1, c21);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + 3]);
+      c30 = x3.fma(w0, c30);
+      c31 = x3.fma(w1, c31);
+      FloatVector x4 = FloatVector.broadcast(S, a[ai + 4]);
+      c40 = x4.fma(w0, c40);
+      c41 = x4.fma(w1, c41);
+      FloatVector x5 = FloatVector.broadcast(S, a[ai + 5]);
+      c50 = x5.fma(w0, c50);
+      c51 = x5.fma(w1, c51);
+      FloatVector x6 = FloatVector.broadcast(S, a[ai + 6]);
+      c60 = x6.fma(w0, c60);
+      c61 = x6.fma(w1, c61);
+      FloatVector x7 = FloatVector.broadcast(S, a[ai + 7]);
+      c70 = x7.fma(w0, c70);
+      c71 = x7.fma(w1, c71);
+    }
+    c00.intoArray(acc, at0);
+    c01.intoArray(acc, at0 + L);
+    c10.intoArray(acc, at0 + 2 * L);
+    c11.intoArray(acc, at0 + 3 * L);
+    c20.intoArray(acc, at0 + 4 * L);
+    c21.intoArray(acc, at0 + 5 * L);
+    c30.intoArray(acc, at0 + 6 * L);
+    c31.intoArray(acc, at0 + 7 * L);
+    c40.intoArray(acc, at1);
+    c41.intoArray(acc, at1 + L);
+    c50.intoArray(acc, at1 + 2 * L);
+    c51.intoArray(acc, at1 + 3 * L);
+    c60.intoArray(acc, at1 + 4 * L);
+    c61.intoArray(acc, at1 + 5 * L);
+    c70.intoArray(acc, at1 + 6 * L);
+    c71.intoArray(acc, at1 + 7 * L);
+  }
+
+  /**
+   * Every output block of a task against one source slab over {@code m} pixels of a chunk: block j's channels are
+   * at {@code a[j·4/QW·pch·QW + j·4 % QW]} of the gradient panel, its accumulators at {@code acc[j·per + at]}.
+   * Pairs of blocks in one QW group run as {@link #quad8x2} where there are 32 vector registers (L = 16).
+   */
+  static void blocks(float[] a, int pch, float[] b, int b0, int m, int w, float[] acc, int at, int obs, int per) {
+    for (int j = 0; j < obs; j++) {
+      int a0 = j * 4 / QW * pch * QW + j * 4 % QW;
+      if (w == 4 * L) {
+        quad4x4(a, a0, b, b0, m, acc, j * per + at);
+      } else if (PAIRS && j % 2 == 0 && j + 1 < obs) {
+        quad8x2(a, a0, b, b0, m, acc, j * per + at, (j + 1) * per + at);
+        j++;
+      } else {
+        quad4x2(a, a0, b, b0, m, acc, j * per + at);
+      }
+    }
   }
 }

@@ -254,15 +254,7 @@ final class SimdBackwardWeights {
           Micro.copy(x, xOff[i0 + i], xP, i * w, ilEnd, pch * w, w);
         }
         for (int ib = 0; ib < nIB; ib++) {
-          int at = (kx * nIB + ib) * 4 * w;
-          for (int j = 0; j < obs; j++) {
-            int a0 = j * OB / qw * pch * qw + j * OB % qw;
-            if (w == 4 * L) {
-              MicroPanels.quad4x4(gP, a0, xP, ib * pch * w, m, accAll, j * per + at);
-            } else {
-              MicroPanels.quad4x2(gP, a0, xP, ib * pch * w, m, accAll, j * per + at);
-            }
-          }
+          MicroPanels.blocks(gP, pch, xP, ib * pch * w, m, w, accAll, (kx * nIB + ib) * 4 * w, obs, per);
         }
       }
     }
@@ -306,16 +298,8 @@ final class SimdBackwardWeights {
         }
       }
       for (int ib = 0; ib < nIB; ib++) {
-        int at = (kx * nIB + ib) * 4 * w;
-        int b0 = xs.base(gr, ib) + p0 * w;
-        for (int j = 0; j < obs; j++) {
-          int a0 = j * OB / qw * pch * qw + j * OB % qw;
-          if (w == 4 * L) {
-            MicroPanels.quad4x4(gP, a0, xs.data, b0, m, accAll, j * per + at);
-          } else {
-            MicroPanels.quad4x2(gP, a0, xs.data, b0, m, accAll, j * per + at);
-          }
-        }
+        MicroPanels.blocks(gP, pch, xs.data, xs.base(gr, ib) + p0 * w, m, w, accAll, (kx * nIB + ib) * 4 * w, obs,
+            per);
       }
     }
   }
