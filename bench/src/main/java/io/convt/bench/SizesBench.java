@@ -94,6 +94,8 @@ public final class SizesBench {
     double seconds = (System.nanoTime() - t0) / 1e9;
     long after = heapAfterGc(mx);
     long cache = KernelBackends.defaultBackend().cachedBytes();
+    // an executor keeps its layer (and whatever the layer keeps per size) for the next batch: so must the measure
+    java.lang.ref.Reference.reachabilityFence(layer);
     System.out.printf("%dx%d%s\t%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f%n", cin, cout,
         autoPad == OnnxAutoPad.NOTSET ? "" : "/" + autoPad.label(), mode, runs, before / 1048576.0,
         after / 1048576.0, cache / 1048576.0, seconds);
