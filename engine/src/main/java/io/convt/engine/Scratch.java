@@ -7,7 +7,7 @@ package io.convt.engine;
  * its own arrays:
  * <ul>
  *   <li>a thread keeps at most {@link #KEPT_BYTES} over all slots ({@code convt.scratchBytes}, default 192 MiB: a
- *       training step on a batch of 32 images of 64×64×64); a larger request gets a fresh array that is not kept;</li>
+ *       training step on a batch of 32 images of 64×64×64); a larger request gets a fresh array, not kept;</li>
  *   <li>a kept array more than twice the largest request of the last {@link #WINDOW} calls of its slot is let go,
  *       so one large batch does not pin its size in the thread after the stream moves on to smaller ones.</li>
  * </ul>
@@ -16,7 +16,7 @@ package io.convt.engine;
  */
 final class Scratch {
   /** Bytes of arrays one thread keeps between calls, over all slots. */
-  static final long KEPT_BYTES = Long.getLong("convt.scratchBytes", 192L << 20);
+  static final long KEPT_BYTES = Math.max(0, Long.getLong("convt.scratchBytes", 192L << 20));
 
   /** Calls of a slot over which its largest request is tracked. */
   static final int WINDOW = 64;

@@ -42,13 +42,31 @@ public final class SimdBackend implements KernelBackend {
    * {@code convt.simd.planCacheBytes} (plans).
    *
    * @throws UnsupportedOperationException when the preferred vector species is narrower than 4 floats
+   * @throws IllegalArgumentException naming the property when a budget is not a number of bytes >= 0
    */
   public SimdBackend() {
-    this(Long.getLong("convt.simd.cacheBytes", DEFAULT_PACK_CACHE_BYTES),
-        Long.getLong("convt.simd.planCacheBytes", DEFAULT_PLAN_CACHE_BYTES));
+    this(budget("convt.simd.cacheBytes", DEFAULT_PACK_CACHE_BYTES),
+        budget("convt.simd.planCacheBytes", DEFAULT_PLAN_CACHE_BYTES));
   }
 
-  /** A backend whose caches hold at most {@code packCacheBytes} of packed weights and {@code planCacheBytes} of plans. */
+  /** A byte budget from system property {@code key}, or {@code defaultBytes} when it is not set. */
+  static long budget(String key, long defaultBytes) {
+    String v = System.getProperty(key);
+    if (v == null) {
+      return defaultBytes;
+    }
+    try {
+      long bytes = Long.parseLong(v.trim());
+      if (bytes >= 0) {
+        return bytes;
+      }
+    } catch (NumberFormatException e) {
+      // reported below with the property's name
+    }
+    throw new IllegalArgumentException("Invalid -D" + key + "=" + v + ": expected a number of bytes >= 0");
+  }
+
+  /** A backend whose caches hold at most {@code packCacheBytes} of packed weights, {@code planCacheBytes} of plans. */
   SimdBackend(long packCacheBytes, long planCacheBytes) {
     int lanes = FloatVector.SPECIES_PREFERRED.length();
     if (lanes < 4) {

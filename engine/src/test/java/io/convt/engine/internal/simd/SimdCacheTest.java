@@ -3,6 +3,7 @@ package io.convt.engine.internal.simd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.convt.engine.internal.Activation;
@@ -98,6 +99,23 @@ class SimdCacheTest {
     uncached.forward(p, src, w, null, Activation.IDENTITY, c, 1);
     assertEquals(0, uncached.cachedPlans());
     assertEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(c));
+  }
+
+  @Test
+  void aBudgetPropertyIsBytesOrAOneLineErrorNamingIt() {
+    String key = "convt.simd.test.budget";
+    try {
+      assertEquals(7, SimdBackend.budget(key, 7));
+      System.setProperty(key, " 1024 ");
+      assertEquals(1024, SimdBackend.budget(key, 7));
+      for (String bad : new String[] {"-1", "1MiB"}) {
+        System.setProperty(key, bad);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SimdBackend.budget(key, 7));
+        assertEquals("Invalid -D" + key + "=" + bad + ": expected a number of bytes >= 0", e.getMessage());
+      }
+    } finally {
+      System.clearProperty(key);
+    }
   }
 
   @Test
