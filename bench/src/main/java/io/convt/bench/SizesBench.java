@@ -5,6 +5,7 @@ import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.layer.WeightGeometry;
+import io.convt.engine.layout.OnnxAutoPad;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
 import java.lang.management.ManagementFactory;
@@ -21,8 +22,11 @@ import org.apache.arrow.memory.RootAllocator;
  * (mode {@code distinct}: every run a new size) or always {@code --size} (mode {@code single}). After the runs it
  * forces full collections and prints one TSV row: layer, mode, runs, heap used before the runs and after them
  * (MiB, after {@code System.gc()}), the default backend's cache bytes (plans and packed weights), seconds.
+ * {@code --auto-pad same_upper} gives the layer ONNX pads that depend on the input size (a layer per size,
+ * {@code Layer.forInput}) instead of PyTorch's {@code padding=1}.
  *
- * <pre>SizesBench --cin 64 --cout 32 --mode distinct|single [--runs 1000] [--size 24] [--threads 1]</pre>
+ * <pre>SizesBench --cin 64 --cout 32 --mode distinct|single [--runs 1000] [--size 24] [--threads 1]
+ *     [--auto-pad notset|same_upper|same_lower]</pre>
  */
 public final class SizesBench {
   private SizesBench() {}
@@ -34,6 +38,7 @@ public final class SizesBench {
     int runs = 1000;
     int size = 24;
     int threads = 1;
+    OnnxAutoPad autoPad = OnnxAutoPad.NOTSET;
     for (int i = 0; i < args.length; i += 2) {
       String v = args[i + 1];
       switch (args[i]) {
@@ -43,6 +48,7 @@ public final class SizesBench {
         case "--runs" -> runs = Integer.parseInt(v);
         case "--size" -> size = Integer.parseInt(v);
         case "--threads" -> threads = Integer.parseInt(v);
+        case "--auto-pad" -> autoPad = OnnxAutoPad.parse(v);
         default -> throw new IllegalArgumentException("SizesBench: unknown flag " + args[i]);
       }
     }
@@ -55,9 +61,13 @@ public final class SizesBench {
       w[i] = (float) (r.nextGaussian() * 0.05);
     }
     float[] bias = new float[cout];
+    int pad = autoPad == OnnxAutoPad.NOTSET ? 1 : 0;
     LayerSpec spec = LayerSpec.of(Path.of("sizes-bench-" + cin + "x" + cout + ".npy"), null, WeightLayout.MPS,
-        TorchConvTranspose2d.pytorch(new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1))
+        TorchConvTranspose2d.pytorch(new int[] {2, 2}, new int[] {pad, pad}, new int[] {0, 0}, new int[] {1, 1}, 1))
         .withOptions(io.convt.engine.KernelOptions.defaults().withThreads(threads));
+    if (autoPad != OnnxAutoPad.NOTSET) {
+      spec = spec.withOnnxSizing(autoPad, null);
+    }
     Layer layer = Layer.of(spec, w, bias, new WeightGeometry(cout, 4, 4, cin));
     MemoryMXBean mx = ManagementFactory.getMemoryMXBean();
     long before = heapAfterGc(mx);
@@ -84,7 +94,10 @@ public final class SizesBench {
     double seconds = (System.nanoTime() - t0) / 1e9;
     long after = heapAfterGc(mx);
     long cache = KernelBackends.defaultBackend().cachedBytes();
-    System.out.printf("%dx%d\t%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f%n", cin, cout, mode, runs, before / 1048576.0,
+    // an executor keeps its layer (and whatever the layer keeps per size) for the next batch: so must the measure
+    java.lang.ref.Reference.reachabilityFence(layer);
+    System.out.printf("%dx%d%s\t%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f%n", cin, cout,
+        autoPad == OnnxAutoPad.NOTSET ? "" : "/" + autoPad.label(), mode, runs, before / 1048576.0,
         after / 1048576.0, cache / 1048576.0, seconds);
     if (Double.isNaN(sink)) {
       System.err.println("SizesBench: NaN output");

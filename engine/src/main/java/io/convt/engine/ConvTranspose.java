@@ -54,6 +54,33 @@ public final class ConvTranspose {
     this.base = ConvTransposePlan.create(dataSource, ConvTransposePlan.Properties.DEFAULTS, options);
   }
 
+  /** A facade over {@code from}'s data source, options and plan, with its properties. */
+  private ConvTranspose(ConvTranspose from) {
+    this.dataSource = from.dataSource;
+    this.options = from.options;
+    this.descriptor = from.descriptor;
+    this.label = from.label;
+    this.base = from.base;
+    this.kernelOffsetX = from.kernelOffsetX;
+    this.kernelOffsetY = from.kernelOffsetY;
+    this.offset = from.offset;
+    this.clipRect = from.clipRect;
+    this.sourceFeatureChannelOffset = from.sourceFeatureChannelOffset;
+    this.destinationFeatureChannelOffset = from.destinationFeatureChannelOffset;
+    this.sourceFeatureChannelMaxCount = from.sourceFeatureChannelMaxCount;
+    this.edgeMode = from.edgeMode;
+    this.padding = from.padding;
+    this.accumulatorPrecision = from.accumulatorPrecision;
+  }
+
+  /**
+   * A copy, as MPS's {@code copyWithZone:device:}: a new facade with this one's properties (changed independently
+   * from now on) over the same loaded weights and plan, so nothing is loaded, converted or packed again.
+   */
+  public ConvTranspose copy() {
+    return new ConvTranspose(this);
+  }
+
   /** An immutable snapshot of this kernel: its weights and the properties as they are now. */
   public ConvTransposePlan plan() {
     return base.withProperties(properties(kernelOffsetX, kernelOffsetY, offset));

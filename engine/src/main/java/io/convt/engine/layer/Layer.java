@@ -13,8 +13,6 @@ import io.convt.engine.io.WeightFiles;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayouts;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -29,8 +27,6 @@ public final class Layer {
   private final WeightGeometry geometry;
   private final float[] weightsMps;
   private final float[] bias;
-  /** Layers with the ONNX pads of one input size, by {@code (h << 32) | w}; empty unless the pads depend on it. */
-  private final Map<Long, Layer> bySize = new ConcurrentHashMap<>();
 
   private Layer(LayerSpec spec, ConvTranspose kernel, WeightGeometry geometry, float[] weightsMps, float[] bias) {
     this.spec = spec;
@@ -111,8 +107,9 @@ public final class Layer {
 
   /**
    * The layer for sources of {@code h x w}: this one, or, when the spec's pads depend on the input size
-   * ({@code --auto-pad same_*}, {@code --output-shape}), a layer over the same weights with the pads ONNX derives
-   * for that size (built once per size and cached).
+   * ({@code --auto-pad same_*}, {@code --output-shape}), a layer with the pads ONNX derives for that size. That
+   * layer differs only in its padding policy: it shares this one's loaded weights, plan and packed weights
+   * ({@link ConvTranspose#copy}), so it costs a few small objects and is built per call, not cached per size.
    *
    * @throws IllegalArgumentException naming the flags and the size when ONNX's pads cannot be expressed
    */
@@ -120,21 +117,21 @@ public final class Layer {
     if (!spec.inputDependentPads()) {
       return this;
     }
-    return bySize.computeIfAbsent(((long) h << 32) | (w & 0xffffffffL), key -> {
-      TorchConvTranspose2d t = spec.geometry();
-      TorchConvTranspose2d onnx;
-      try {
-        onnx = TorchConvTranspose2d.onnx(spec.autoPad(), new int[] {t.strideH(), t.strideW()}, null,
-            new int[] {t.outputPaddingH(), t.outputPaddingW()}, new int[] {t.dilationH(), t.dilationW()}, t.groups(),
-            new int[] {geometry.kernelHeight(), geometry.kernelWidth()}, new int[] {h, w}, spec.outputShape());
-      } catch (IllegalArgumentException e) {
-        int[] os = spec.outputShape();
-        throw new IllegalArgumentException("Invalid option: --auto-pad " + spec.autoPad().label()
-            + (os == null ? "" : " --output-shape " + os[0] + "," + os[1]) + " for input " + h + "x" + w + ": "
-            + e.getMessage(), e);
-      }
-      return of(spec.withGeometry(onnx), weightsMps, bias, geometry);
-    });
+    TorchConvTranspose2d t = spec.geometry();
+    TorchConvTranspose2d onnx;
+    try {
+      onnx = TorchConvTranspose2d.onnx(spec.autoPad(), new int[] {t.strideH(), t.strideW()}, null,
+          new int[] {t.outputPaddingH(), t.outputPaddingW()}, new int[] {t.dilationH(), t.dilationW()}, t.groups(),
+          new int[] {geometry.kernelHeight(), geometry.kernelWidth()}, new int[] {h, w}, spec.outputShape());
+    } catch (IllegalArgumentException e) {
+      int[] os = spec.outputShape();
+      throw new IllegalArgumentException("Invalid option: --auto-pad " + spec.autoPad().label()
+          + (os == null ? "" : " --output-shape " + os[0] + "," + os[1]) + " for input " + h + "x" + w + ": "
+          + e.getMessage(), e);
+    }
+    ConvTranspose sized = kernel.copy();
+    sized.setPadding(spec.paddingPolicy() != null ? spec.paddingPolicy() : onnx.padding());
+    return new Layer(spec.withGeometry(onnx), sized, geometry, weightsMps, bias);
   }
 
   /**

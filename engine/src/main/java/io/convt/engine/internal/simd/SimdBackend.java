@@ -6,7 +6,6 @@ import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
 import io.convt.engine.internal.scalar.ScalarBackend;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import org.slf4j.Logger;
@@ -22,37 +21,60 @@ import org.slf4j.LoggerFactory;
  * sequential and rare) and kernels wider than 64 columns. Called directly with such a problem, the backend still
  * delegates to the scalar reference (logged once per shape).
  *
- * <p>Caches, both bounded in bytes ({@code convt.simd.cacheBytes}, default 256 MiB, cleared as a whole when an
- * insert would pass it): {@link SimdPlan}s per geometry (small: masks and block tables) and {@link WeightPack}s
- * per weight shape (the packed weights), so many image sizes through one layer share one packed copy.
+ * <p>Two caches, each least-recently-used within its own byte budget, so cheap plans never evict expensive packs:
+ * {@link WeightPack}s per weight shape (the packed weights, shared by every image size of a layer;
+ * {@code convt.simd.cacheBytes}, default 256 MiB) and {@link SimdPlan}s per geometry (masks and block tables, rebuilt
+ * in microseconds from one row's columns; {@code convt.simd.planCacheBytes}, default 256 KiB: a stream of a few
+ * sizes never rebuilds them, a stream of thousands costs at most the budget). A cached plan holds no pack: each
+ * call binds the pack of its shape ({@link SimdPlan#withPack}).
  */
 public final class SimdBackend implements KernelBackend {
   private static final Logger LOG = LoggerFactory.getLogger(SimdBackend.class);
-  private static final long DEFAULT_CACHE_BYTES = 256L << 20;
+  private static final long DEFAULT_PACK_CACHE_BYTES = 256L << 20;
+  private static final long DEFAULT_PLAN_CACHE_BYTES = 256L << 10;
 
-  private final long cacheBytes;
-  private final AtomicLong cachedBytes = new AtomicLong();
-  private final ConcurrentHashMap<ConvGeometry, SimdPlan> plans = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<WeightPack.Shape, WeightPack> packs = new ConcurrentHashMap<>();
+  private final ByteBoundedCache<ConvGeometry, SimdPlan> plans;
+  private final ByteBoundedCache<WeightPack.Shape, WeightPack> packs;
   private final ConcurrentHashMap<ConvGeometry, Boolean> delegatedLogged = new ConcurrentHashMap<>();
 
   /**
-   * Creates the backend.
+   * Creates the backend with the caches' budgets from {@code convt.simd.cacheBytes} (packed weights) and
+   * {@code convt.simd.planCacheBytes} (plans).
    *
    * @throws UnsupportedOperationException when the preferred vector species is narrower than 4 floats
+   * @throws IllegalArgumentException naming the property when a budget is not a number of bytes >= 0
    */
   public SimdBackend() {
-    this(Long.getLong("convt.simd.cacheBytes", DEFAULT_CACHE_BYTES));
+    this(budget("convt.simd.cacheBytes", DEFAULT_PACK_CACHE_BYTES),
+        budget("convt.simd.planCacheBytes", DEFAULT_PLAN_CACHE_BYTES));
   }
 
-  /** A backend whose plan and packed-weight caches hold at most about {@code cacheBytes}. */
-  SimdBackend(long cacheBytes) {
+  /** A byte budget from system property {@code key}, or {@code defaultBytes} when it is not set. */
+  static long budget(String key, long defaultBytes) {
+    String v = System.getProperty(key);
+    if (v == null) {
+      return defaultBytes;
+    }
+    try {
+      long bytes = Long.parseLong(v.trim());
+      if (bytes >= 0) {
+        return bytes;
+      }
+    } catch (NumberFormatException e) {
+      // reported below with the property's name
+    }
+    throw new IllegalArgumentException("Invalid -D" + key + "=" + v + ": expected a number of bytes >= 0");
+  }
+
+  /** A backend whose caches hold at most {@code packCacheBytes} of packed weights, {@code planCacheBytes} of plans. */
+  SimdBackend(long packCacheBytes, long planCacheBytes) {
     int lanes = FloatVector.SPECIES_PREFERRED.length();
     if (lanes < 4) {
       throw new UnsupportedOperationException(
           "Cannot use the vectorised kernel: preferred float vector has " + lanes + " lanes (need ≥ 4)");
     }
-    this.cacheBytes = cacheBytes;
+    this.packs = new ByteBoundedCache<>(packCacheBytes, WeightPack::maxBytes);
+    this.plans = new ByteBoundedCache<>(planCacheBytes, SimdPlan::bytes);
   }
 
   @Override
@@ -98,39 +120,26 @@ public final class SimdBackend implements KernelBackend {
     return -1;
   }
 
-  /** The cached plan for a problem's geometry (built and logged once while it stays cached). */
+  /**
+   * The plan for a problem's geometry (cached, or built and logged), bound to the packed weights of its weight
+   * shape (cached, or a new empty pack the kernels fill).
+   */
   SimdPlan plan(ConvProblem p) {
     ConvGeometry k = p.geometry();
     SimdPlan plan = plans.get(k);
-    if (plan != null) {
-      return plan;
+    if (plan == null) {
+      SimdPlan made = new SimdPlan(k);
+      plan = plans.putIfAbsent(k, made);
+      if (plan == made) {
+        LOG.debug("convt simd plan for {}: {}", k.describe(), made.describe());
+      }
     }
     WeightPack.Shape shape = WeightPack.Shape.of(k);
     WeightPack pack = packs.get(shape);
-    SimdPlan made = new SimdPlan(k, pack == null ? new WeightPack(0) : pack);
     if (pack == null) {
-      pack = new WeightPack(made.packBytes());
-      charge(pack.maxBytes());
-      WeightPack raced = packs.putIfAbsent(shape, pack);
-      pack = raced != null ? raced : pack;
-      made = new SimdPlan(k, pack);
+      pack = packs.putIfAbsent(shape, new WeightPack(plan.packBytes()));
     }
-    charge(made.bytes());
-    SimdPlan raced = plans.putIfAbsent(k, made);
-    if (raced != null) {
-      return raced;
-    }
-    LOG.debug("convt simd plan for {}: {}", k.describe(), made.describe());
-    return made;
-  }
-
-  /** Counts {@code bytes} against the budget, first emptying both caches when they would pass it. */
-  private void charge(long bytes) {
-    if (cachedBytes.addAndGet(bytes) > cacheBytes) {
-      plans.clear();
-      packs.clear();
-      cachedBytes.set(bytes);
-    }
+    return plan.withPack(pack);
   }
 
   /** Plans cached now (for tests). */
@@ -143,10 +152,15 @@ public final class SimdBackend implements KernelBackend {
     return packs.size();
   }
 
-  /** Bytes charged to the caches now (their budget's measure: plans plus each pack's most bytes). */
+  /** The plan cache (for tests of its accounting). */
+  ByteBoundedCache<ConvGeometry, SimdPlan> planCache() {
+    return plans;
+  }
+
+  /** Bytes charged to the caches now: the plans' plus each cached pack's most bytes. */
   @Override
   public long cachedBytes() {
-    return cachedBytes.get();
+    return plans.bytes() + packs.bytes();
   }
 
   private boolean delegate(ConvProblem p, String pass, boolean forward) {

@@ -3,9 +3,11 @@ package io.convt.engine.internal.simd;
 import io.convt.engine.internal.ConvGeometry;
 
 /**
- * The per-geometry choice of micro-kernels plus the precomputed column tap masks, cached by {@link SimdBackend} for
- * every distinct geometry (batch size and image indices do not matter). Cheap to build and small
- * ({@link #bytes()}); the packed weights live in a {@link WeightPack} shared by every plan of the same weight shape.
+ * The per-geometry choice of micro-kernels plus the precomputed column tap masks (batch size and image indices do
+ * not matter). Cheap to build (a pass over one row's columns) and small ({@link #bytes()}): {@link SimdBackend}
+ * keeps recent ones in a small byte-bounded cache. The packed weights live in a {@link WeightPack} shared by every
+ * plan of the same weight shape; a cached plan holds none ({@link #withPack} binds one for a call), so the plan
+ * cache never pins packed weights the pack cache has let go.
  */
 final class SimdPlan {
   /** Forward / data-gradient micro-kernel family. */
@@ -35,9 +37,10 @@ final class SimdPlan {
   private final int[] backwardBlockColumns;
   private final WeightPack pack;
 
-  SimdPlan(ConvGeometry p, WeightPack pack) {
+  /** A plan bound to no weight pack: enough for {@link #packBytes()} and the kernels' tables, not for weights. */
+  SimdPlan(ConvGeometry p) {
     this.p = p;
-    this.pack = pack;
+    this.pack = null;
     boolean depthwise = p.cig() == 1 && p.cog() == 1;
     this.forwardKind = depthwise ? Kind.DEPTHWISE : p.cog() < L && p.cig() >= 2 * L ? Kind.DOT : Kind.DENSE;
     this.backwardDataKind = depthwise ? Kind.DEPTHWISE : Kind.DENSE;
@@ -134,6 +137,29 @@ final class SimdPlan {
     }
   }
 
+  /** {@code o}'s tables (shared, never modified) bound to {@code pack}. */
+  private SimdPlan(SimdPlan o, WeightPack pack) {
+    this.p = o.p;
+    this.pack = pack;
+    this.forwardKind = o.forwardKind;
+    this.backwardDataKind = o.backwardDataKind;
+    this.cb = o.cb;
+    this.cbi = o.cbi;
+    this.cogPad = o.cogPad;
+    this.cigPad = o.cigPad;
+    this.forwardColumnMasks = o.forwardColumnMasks;
+    this.backwardColumnMasks = o.backwardColumnMasks;
+    this.columnBlocks = o.columnBlocks;
+    this.forwardBlockColumns = o.forwardBlockColumns;
+    this.backwardBlocks = o.backwardBlocks;
+    this.backwardBlockColumns = o.backwardBlockColumns;
+  }
+
+  /** This plan's tables bound to the packed weights of its weight shape, for one call. */
+  SimdPlan withPack(WeightPack weightPack) {
+    return new SimdPlan(this, java.util.Objects.requireNonNull(weightPack, "weightPack"));
+  }
+
   /**
    * One register block of columns with the same kernel-column mask, at most {@link SimdForward#PB}: forward,
    * {@code pixels} destination columns {@code strideX} apart from {@code firstColumn}; data gradient, adjacent
@@ -226,10 +252,14 @@ final class SimdPlan {
     return 2L * 4 * (scratchFloats() + (long) p.weightCount());
   }
 
-  /** Approximate bytes this plan holds (masks and block tables), for the plan cache's budget. */
+  /**
+   * Bytes this plan holds with its cache entry, for the plan cache's budget: the object, its key (the
+   * {@link ConvGeometry}, ~110 bytes) and map entry, the arrays' headers, the masks, block records (24 bytes plus a
+   * reference each) and block tables (compressed references, 8-byte alignment ignored).
+   */
   long bytes() {
-    return 256 + 8L * (forwardColumnMasks.length + backwardColumnMasks.length)
-        + 24L * (columnBlocks.length + backwardBlocks.length)
+    return 72 + 112 + 48 + 6 * 16 + 8L * (forwardColumnMasks.length + backwardColumnMasks.length)
+        + 28L * (columnBlocks.length + backwardBlocks.length)
         + 4L * (forwardBlockColumns.length + backwardBlockColumns.length);
   }
 
