@@ -1,6 +1,7 @@
 package io.convt.engine.internal.simd;
 
 import io.convt.engine.internal.Activation;
+import io.convt.engine.internal.ConvGeometry;
 import io.convt.engine.internal.ConvProblem;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import jdk.incubator.vector.FloatVector;
@@ -33,7 +34,7 @@ final class SimdForwardTaps {
   private SimdForwardTaps() {}
 
   /** Whether the TAPS path serves this geometry: one group, fewer outputs than a vector, rows of a register block. */
-  static boolean fits(io.convt.engine.internal.ConvGeometry p) {
+  static boolean fits(ConvGeometry p) {
     long tapRow = (long) p.srcW() * width(p.kH(), p.kW(), p.cout());
     return p.groups() == 1 && p.cout() < L && p.srcW() >= PIXELS && tapRow <= MAX_TAP_ROW_FLOATS
         && 2L * p.kH() * p.kW() * p.cout() >= L;
@@ -50,7 +51,7 @@ final class SimdForwardTaps {
    * {@code (ky·kW + kx')·cout + o} holds {@code w[o][ky][kW−1−kx'][ci]}, zeros for lanes past the taps and for input
    * channels not read.
    */
-  static float[] pack(io.convt.engine.internal.ConvGeometry p, float[] w) {
+  static float[] pack(ConvGeometry p, float[] w) {
     int cin = p.cin();
     int cout = p.cout();
     int tp = width(p.kH(), p.kW(), cout);
