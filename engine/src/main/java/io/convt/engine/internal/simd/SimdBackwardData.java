@@ -87,13 +87,35 @@ final class SimdBackwardData {
         int c = gr * p.cig() + il0;
         int nc = Math.min(cb, ilEnd - il0);
         for (int r = g0; r < g1; r++) {
-          for (int ix = 0; ix < p.srcW(); ix++) {
-            System.arraycopy(sc.acc, (r - g0) * rowFloats + ix * cb, gradIn, srcRow(p, r) + ix * p.srcC() + c, nc);
-          }
+          copyRow(sc.acc, (r - g0) * rowFloats, cb, gradIn, srcRow(p, r) + c, p.srcC(), nc, p.srcW());
         }
       }
       pool.add(sc);
     });
+  }
+
+  /**
+   * {@code to[at + ix·stride + j] = from[f0 + ix·cb + j]} for j &lt; n and ix &lt; width: one copy when the row is
+   * contiguous on both sides, else whole vectors per pixel (a call to System.arraycopy per pixel cost a third of a
+   * 32→3 layer's data gradient).
+   */
+  private static void copyRow(float[] from, int f0, int cb, float[] to, int at, int stride, int n, int width) {
+    if (n == cb && stride == cb) {
+      System.arraycopy(from, f0, to, at, width * cb);
+      return;
+    }
+    if (n % L != 0) {
+      for (int ix = 0; ix < width; ix++) {
+        System.arraycopy(from, f0 + ix * cb, to, at + ix * stride, n);
+      }
+      return;
+    }
+    for (int ix = 0; ix < width; ix++) {
+      for (int j = 0; j < n; j += L) {
+        jdk.incubator.vector.FloatVector.fromArray(SimdForward.S, from, f0 + ix * cb + j)
+            .intoArray(to, at + ix * stride + j);
+      }
+    }
   }
 
   /** Kernel rows (and the clip rows they come from) that reach source row iy; returns how many. */
@@ -225,6 +247,12 @@ final class SimdBackwardData {
         }
         int np = blocks[bi].pixels();
         int at = a0 + ix * cb;
+        if (cb == 2 * L && blocks[bi].pairsWithNext() && colMask[ix + PB] == listMask) {
+          // the next four columns read the same list: one eight-pixel block loads each weight vector once
+          MicroRows8.list8x2(g, ix * step, aOff, step, wq, bOff, n, out, at, cb);
+          bi++;
+          continue;
+        }
         MicroRows.list(cb, g, ix * step, aOff, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0, wq,
             bOff, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk, np > 3 ? at + 3 * cb : junk);
       }

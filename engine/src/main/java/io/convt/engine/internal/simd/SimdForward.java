@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Vectorised forward pass (FLOAT accumulation). Stride decomposition: destination columns {@code u, u+sX, u+2sX,
  * u+3sX} hit the same kernel columns with source columns one apart, so four such pixels form a register block
  * and no tap ever multiplies an inserted zero. Three micro-kernels, chosen by {@link SimdPlan}: Cout lanes × 4
- * pixels (dense), input-channel lanes with a horizontal sum (small Cout such as 64→3), channel lanes (depthwise).
+ * pixels (dense), input-channel lanes with a horizontal sum (small Cout on small images), channel lanes (depthwise),
+ * and (kernel tap, output channel) lanes for small Cout ({@link SimdForwardTaps}).
  */
 final class SimdForward {
   static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -21,6 +22,10 @@ final class SimdForward {
 
   static void run(SimdPlan plan, ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron, float[] dst,
       int threads) {
+    if (plan.forwardKind() == SimdPlan.Kind.TAPS) {
+      SimdForwardTaps.run(p, src, plan.forwardWeights(w), bias, neuron, dst, threads);
+      return;
+    }
     if (plan.forwardKind() == SimdPlan.Kind.DENSE) {
       runDense(plan, p, src, plan.forwardWeights(w), bias, neuron, dst, threads);
       return;

@@ -17,7 +17,9 @@ final class SimdPlan {
     /** Small Cout with wide Cin: input-channel lanes and a horizontal sum (forward only). */
     DOT,
     /** One input and one output channel per group: channel lanes. */
-    DEPTHWISE
+    DEPTHWISE,
+    /** Few output channels, one group: (kernel tap, output channel) lanes, runs added into output rows (forward). */
+    TAPS
   }
 
   private static final int L = SimdForward.L;
@@ -42,7 +44,10 @@ final class SimdPlan {
     this.p = p;
     this.pack = null;
     boolean depthwise = p.cig() == 1 && p.cog() == 1;
-    this.forwardKind = depthwise ? Kind.DEPTHWISE : p.cog() < L && p.cig() >= 2 * L ? Kind.DOT : Kind.DENSE;
+    this.forwardKind = depthwise ? Kind.DEPTHWISE
+        : SimdForwardTaps.fits(p) ? Kind.TAPS
+        : p.cog() < L && p.cig() >= 2 * L ? Kind.DOT
+        : Kind.DENSE;
     this.backwardDataKind = depthwise ? Kind.DEPTHWISE : Kind.DENSE;
     // four vectors per register block where the channels fill them (16 accumulators keep more FMAs in flight
     // than two vectors' 8), else two
@@ -283,12 +288,16 @@ final class SimdPlan {
   /**
    * Forward weights: DENSE → {@link Micro#ALIGN_PAD} zeros, then [g][Cout block of cb][ky][kx][il][cb] (each
    * micro-kernel call streams one contiguous run) with zeros for padding and for input channels not read;
-   * DEPTHWISE → [ky][kx][coutPad] with zeros for channels not read; DOT reads OHWI in place.
+   * DEPTHWISE → [ky][kx][coutPad] with zeros for channels not read; DOT reads OHWI in place; TAPS →
+   * {@link SimdForwardTaps#pack}.
    */
   float[] packForward(float[] w) {
     int kk = p.kH() * p.kW();
     if (forwardKind == Kind.DOT) {
       return w;
+    }
+    if (forwardKind == Kind.TAPS) {
+      return SimdForwardTaps.pack(p, w);
     }
     if (forwardKind == Kind.DEPTHWISE) {
       int pad = SimdForward.coutPadOf(p.cout());

@@ -110,6 +110,14 @@ class TwinKernelTest {
     g.add(new Geometry("pixels_s1_dil2_cout4", 1, 4, 70, 5, 4, 1, 3, 1, 2, false, NeuronType.RELU, seed++));
     g.add(new Geometry("pixels_s3_cout1", 1, 4, 40, 16, 1, 1, 5, 3, 1, true, NeuronType.TANH, seed++));
     g.add(new Geometry("pixels_s4_k7_cout2", 2, 3, 40, 7, 2, 1, 7, 4, 1, false, NeuronType.NONE, seed++));
+    // the TAPS forward (few outputs on one group, rows of at least 8 pixels): widths not a multiple of the 8-pixel
+    // block or the vector, tap lanes of 1, 2, 3 and 4 vectors with a partial last one, strides 1-3, dilation
+    // (one run per kernel column), slices and clips (scalar finish), bias on a dense row, neurons, N = 1 and 3
+    g.add(new Geometry("taps_s2_k4_cout3", 3, 6, 37, 32, 3, 1, 4, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("taps_s2_k3_cout3_slices", 1, 5, 21, 20, 3, 1, 3, 2, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("taps_s1_k5_cout2_dil2", 2, 4, 8, 7, 2, 1, 5, 1, 2, false, NeuronType.RELU, seed++));
+    g.add(new Geometry("taps_s3_k2_cout7_slices", 1, 4, 19, 16, 7, 1, 2, 3, 1, true, NeuronType.TANH, seed++));
+    g.add(new Geometry("taps_s2_k4_cout1_cin2", 1, 6, 9, 2, 1, 1, 4, 2, 1, false, NeuronType.NONE, seed++));
     return g.stream();
   }
 
@@ -215,6 +223,40 @@ class TwinKernelTest {
         assertArrayEquals(oneThread[3], gb, "backwardBias differs from 1 thread: " + tag);
       }
     }
+  }
+
+  @Test
+  void tapsGeometriesRunTheTapsForward() {
+    geometries().filter(g -> g.name().startsWith("taps_")).forEach(g -> {
+      ConvProblem p = problem(g);
+      assertEquals(SimdPlan.Kind.TAPS, new SimdPlan(p.geometry(), new WeightPack(1 << 20)).forwardKind(), g.name());
+    });
+    // groups and rows narrower than a register block stay on the other paths
+    ConvProblem grouped = problem(new Geometry("g", 1, 5, 20, 64, 6, 2, 4, 2, 1, false, NeuronType.NONE, 3));
+    assertEquals(SimdPlan.Kind.DOT, new SimdPlan(grouped.geometry(), new WeightPack(1 << 20)).forwardKind());
+    ConvProblem narrow = problem(new Geometry("n", 1, 5, 7, 40, 3, 1, 4, 2, 1, false, NeuronType.NONE, 3));
+    assertEquals(SimdPlan.Kind.DOT, new SimdPlan(narrow.geometry(), new WeightPack(1 << 20)).forwardKind());
+  }
+
+  @Test
+  void tapsForwardOfAnInfiniteSourcePixelReachesOnlyItsOutputs() {
+    // tap lanes past a run hold 0·∞ = NaN for an infinite pixel: they must not reach the neighbouring columns
+    ConvProblem p = problem(new Geometry("inf", 1, 6, 20, 32, 3, 1, 4, 2, 1, false, NeuronType.NONE, 17));
+    Random r = new Random(19);
+    float[] src = random(r, p.images() * p.srcImageSize());
+    src[(2 * p.srcW() + 9) * p.srcC() + p.sfo() + 5] = Float.POSITIVE_INFINITY;
+    float[] w = random(r, p.weightCount());
+    float[] want = new float[p.images() * p.dstImageSize()];
+    float[] got = new float[want.length];
+    ScalarBackend.INSTANCE.forward(p, src, w, null, Activation.IDENTITY, want, 1);
+    simd.forward(p, src, w, null, Activation.IDENTITY, got, 2);
+    int finite = 0;
+    for (int i = 0; i < want.length; i++) {
+      assertEquals(Float.isFinite(want[i]), Float.isFinite(got[i]), "element " + i + ": scalar=" + want[i] + " simd="
+          + got[i]);
+      finite += Float.isFinite(want[i]) ? 1 : 0;
+    }
+    assertTrue(finite > 0 && finite < want.length - 4, "the infinite pixel reaches some outputs, not all: " + finite);
   }
 
   @Test
