@@ -229,13 +229,13 @@ class TwinKernelTest {
   void tapsGeometriesRunTheTapsForward() {
     geometries().filter(g -> g.name().startsWith("taps_")).forEach(g -> {
       ConvProblem p = problem(g);
-      assertEquals(SimdPlan.Kind.TAPS, new SimdPlan(p.geometry(), new WeightPack(1 << 20)).forwardKind(), g.name());
+      assertEquals(SimdPlan.Kind.TAPS, new SimdPlan(p.geometry()).forwardKind(), g.name());
     });
     // groups and rows narrower than a register block stay on the other paths
     ConvProblem grouped = problem(new Geometry("g", 1, 5, 20, 64, 6, 2, 4, 2, 1, false, NeuronType.NONE, 3));
-    assertEquals(SimdPlan.Kind.DOT, new SimdPlan(grouped.geometry(), new WeightPack(1 << 20)).forwardKind());
+    assertEquals(SimdPlan.Kind.DOT, new SimdPlan(grouped.geometry()).forwardKind());
     ConvProblem narrow = problem(new Geometry("n", 1, 5, 7, 40, 3, 1, 4, 2, 1, false, NeuronType.NONE, 3));
-    assertEquals(SimdPlan.Kind.DOT, new SimdPlan(narrow.geometry(), new WeightPack(1 << 20)).forwardKind());
+    assertEquals(SimdPlan.Kind.DOT, new SimdPlan(narrow.geometry()).forwardKind());
   }
 
   @Test
