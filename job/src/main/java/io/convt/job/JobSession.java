@@ -44,6 +44,13 @@ public final class JobSession implements AutoCloseable {
       String ip = System.getenv().getOrDefault("SPARK_LOCAL_IP", "127.0.0.1");
       b.config("spark.driver.host", ip).config("spark.driver.bindAddress", ip);
     }
+    // the job's classes through Java serialization when the user picks Kryo (see JobKryoRegistrator); kept
+    // alongside any registrator of the user's
+    String registrators = System.getProperty("spark.kryo.registrator",
+        sparkSettings.getOrDefault("spark.kryo.registrator", ""));
+    b.config("spark.kryo.registrator", registrators.isBlank() ? JobKryoRegistrator.class.getName()
+        : registrators.contains(JobKryoRegistrator.class.getName()) ? registrators
+        : registrators + "," + JobKryoRegistrator.class.getName());
     if (System.getProperty("spark.executor.heartbeatInterval") == null) {
       b.config("spark.executor.heartbeatInterval", "2s"); // how often running tasks' counts reach our progress line
     }

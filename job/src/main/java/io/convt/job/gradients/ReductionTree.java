@@ -16,9 +16,11 @@ import org.apache.spark.Partitioner;
  * grouping nor the arrival order of blocks can change a bit. The last round is the range's root (the smallest
  * aligned node holding every record), which leaves one value for the driver.
  *
- * <p>The levels are the root's {@code T}, then {@code T - 4}, {@code T - 8}, … down to the first level above the
- * smallest slice, so each reduce task merges about 16 to 32 inputs and the driver-bound stage has one task. The
- * choice of levels only spreads the work; any choice gives the same bits.
+ * <p>The levels are {@code S + 4}, {@code S + 8}, … above the smallest slice's level {@code S}, then the root's
+ * {@code T}: each round but the last has a sixteenth of the previous one's tasks (reduce tasks merge about 16 to 32
+ * inputs), the driver-bound stage has one task, and the first round is narrow, which keeps every gradient task's map
+ * status (a byte per reduce partition) and the number of reduce tasks, hence Spark's per-task status the driver
+ * receives, small. The choice of levels only spreads the work; any choice gives the same bits.
  */
 final class ReductionTree implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -47,14 +49,12 @@ final class ReductionTree implements Serializable {
     long end = first + count;
     int root = rootLevel(first, end);
     int sliceLevel = 63 - Long.numberOfLeadingZeros(smallestSlice);
-    int n = 1;
-    for (int l = root - FAN_IN_BITS; l > sliceLevel; l -= FAN_IN_BITS) {
-      n++;
-    }
+    int n = Math.max(1, (root - sliceLevel + FAN_IN_BITS - 1) / FAN_IN_BITS);
     int[] levels = new int[n];
-    for (int i = 0; i < n; i++) {
-      levels[i] = root - FAN_IN_BITS * (n - 1 - i);
+    for (int i = 0; i < n - 1; i++) {
+      levels[i] = sliceLevel + FAN_IN_BITS * (i + 1);
     }
+    levels[n - 1] = root;
     return new ReductionTree(first, end, levels);
   }
 
