@@ -29,9 +29,23 @@ convt_jvm_flags() {
   echo "$flags"
 }
 
+# The java the scripts run: JAVA_HOME's when it is set; otherwise the newest JDK >= 17 among `java` on PATH and the
+# usual install folders (/usr/lib/jvm, /usr/java, /opt/java, /opt/jdk*), because the Vector API kernels run faster on
+# newer JDKs (BENCHMARKS.md, "JDK 17 vs 25"); `java` on PATH as is when no JDK says its version.
 convt_java() {
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"
-  else command -v java || convt_die "no java on PATH and JAVA_HOME unset (need JDK 17+)"; fi
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"; return 0; fi
+  local j home v best="" best_v=0
+  for j in "$(command -v java 2>/dev/null || true)" /usr/lib/jvm/*/bin/java /usr/java/*/bin/java /opt/java/*/bin/java \
+           /opt/jdk*/bin/java; do
+    [ -n "$j" ] && [ -x "$j" ] || continue
+    home="$(dirname "$(dirname "$(readlink -f "$j")")")"
+    # a JDK (javac beside java: the bench scripts compile with it) whose release file gives the feature version
+    [ -x "$home/bin/javac" ] || continue
+    v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release" 2>/dev/null)"
+    if [ -n "$v" ] && [ "$v" -ge 17 ] && [ "$v" -gt "$best_v" ]; then best="$home/bin/java" best_v="$v"; fi
+  done
+  if [ -n "$best" ]; then echo "$best"; return 0; fi
+  command -v java || convt_die "no java on PATH and JAVA_HOME unset (need JDK 17+)"
 }
 
 # Builds the project (skipping tests) when it was never built or a source/pom changed since the last build,
@@ -73,13 +87,14 @@ convt_app_jar() {
   echo "$jar"
 }
 
-# Runs a JVM command, dropping the JDK's unavoidable "WARNING: Using incubator modules" line from stderr so that
-# a failure stays one line; keeps the exit code.
+# Runs a JVM command, dropping the JDK's unavoidable "WARNING: Using incubator modules" line (and, on JDK 24+, the
+# "package sun.security.action not in java.base" line for one of Spark's --add-opens) from stderr so that a failure
+# stays one line; keeps the exit code.
 convt_exec_quiet() {
   local rc=0
   # --line-buffered: progress lines must reach a pipe (`2>&1 | tee`) as they are printed, not at exit.
   # grep exits 1 when it filters everything (a quiet success): never let that decide the status. With pipefail
   # the pipeline's status is the JVM's.
-  { "$@" 2>&1 1>&3 3>&- | { grep --line-buffered -v '^WARNING: Using incubator modules' >&2 || true; }; } 3>&1 || rc=$?
+  { "$@" 2>&1 1>&3 3>&- | { grep --line-buffered -v -e '^WARNING: Using incubator modules' -e '^WARNING: package [a-z.]* not in java.base$' >&2 || true; }; } 3>&1 || rc=$?
   return "$rc"
 }

@@ -2,7 +2,6 @@ package io.convt.engine.internal.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -168,9 +167,17 @@ final class Micro {
     }
   }
 
-  /** Horizontal sum of accumulator row q of {@link #dot4x3}. */
+  /**
+   * Horizontal sum of accumulator row q of {@link #dot4x3}, lanes in order: {@code reduceLanes(ADD)} leaves the order
+   * to the JIT (JDK 25's C2 sums in another order than its interpreter), and a result must not depend on when a
+   * thread's code was compiled.
+   */
   static float sum(float[] acc, int q) {
-    return FloatVector.fromArray(S, acc, q * L).reduceLanes(VectorOperators.ADD);
+    float s = 0f;
+    for (int j = q * L, end = j + L; j < end; j++) {
+      s += acc[j];
+    }
+    return s;
   }
 
   /**

@@ -16,10 +16,11 @@ import org.slf4j.LoggerFactory;
  * accumulates in float with FMA, so it agrees with the double-accumulating reference to within a rounding error
  * that grows with the reduction length. Loaded reflectively by {@code KernelBackends}.
  *
- * <p>Not handled ({@link #handlesForward}, {@link #handlesBackward}: a plan sends these passes to the scalar
- * reference and says so): HALF-precision forward passes (fp16 rounding after every multiply-add is inherently
- * sequential and rare) and kernels wider than 64 columns. Called directly with such a problem, the backend still
- * delegates to the scalar reference (logged once per shape).
+ * <p>HALF accumulation (fp16 rounding after every multiply-add) runs {@link SimdHalfForward}: the reference's
+ * sequence per output channel, lanes side by side, the reference's bits. Not handled ({@link #handlesForward},
+ * {@link #handlesBackward}: a plan sends these passes to the scalar reference and says so): kernels wider than 64
+ * columns. Called directly with such a problem, the backend still delegates to the scalar reference (logged once per
+ * shape).
  *
  * <p>Two caches, each least-recently-used within its own byte budget, so cheap plans never evict expensive packs:
  * {@link WeightPack}s per weight shape (the packed weights, shared by every image size of a layer;
@@ -84,7 +85,7 @@ public final class SimdBackend implements KernelBackend {
 
   @Override
   public boolean handlesForward(int kernelWidth, boolean halfAccumulation) {
-    return kernelWidth <= SimdPlan.MAX_KERNEL_WIDTH && !halfAccumulation;
+    return kernelWidth <= SimdPlan.MAX_KERNEL_WIDTH;
   }
 
   @Override
@@ -165,7 +166,6 @@ public final class SimdBackend implements KernelBackend {
 
   private boolean delegate(ConvProblem p, String pass, boolean forward) {
     String why = p.kW() > SimdPlan.MAX_KERNEL_WIDTH ? "kernel wider than " + SimdPlan.MAX_KERNEL_WIDTH + " columns"
-        : forward && p.halfAccumulation() ? "HALF accumulation is emulated in scalar code"
         : null;
     if (why != null && delegatedLogged.size() < 1024 && delegatedLogged.putIfAbsent(p.geometry(), Boolean.TRUE) == null) {
       LOG.info("convt simd: {} of {} delegated to the scalar reference: {}", pass, p.describe(), why);
@@ -181,6 +181,10 @@ public final class SimdBackend implements KernelBackend {
     }
     if (delegate(p, "forward", true)) {
       ScalarBackend.INSTANCE.forward(p, src, w, bias, neuron, dst, threads);
+      return;
+    }
+    if (p.halfAccumulation()) {
+      SimdHalfForward.run(p, src, w, bias, neuron, dst, threads);
       return;
     }
     SimdForward.run(plan(p), p, src, w, bias, neuron, dst, threads);
