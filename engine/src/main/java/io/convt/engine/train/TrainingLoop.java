@@ -181,7 +181,7 @@ public final class TrainingLoop {
     s.put("weights_sha256", sha256(w, fin.biases() == null ? new float[0] : fin.biases()));
     s.put("weights_shape", Arrays.toString(shape));
     s.put("seconds", seconds);
-    s.put("layer", run.layerDescription());
+    s.put("layer", run.layerSettings());
     try {
       outputs.replace(SUMMARY_FILE, JSON.writeValueAsBytes(s));
     } catch (JsonProcessingException e) {

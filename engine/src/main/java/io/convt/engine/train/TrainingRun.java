@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * Everything that defines a training run's bits: the layer (descriptor, initial weights), the loss, the optimizer,
  * the schedule, and how often it checkpoints and where it stops. Plus what the run summary says about where it
- * ran ({@code summaryExtras}, e.g. the job's partitions and dataset counts; {@code layerDescription}).
+ * ran ({@code summaryExtras}, e.g. the job's partitions and dataset counts) and the layer's settings.
  *
  * @param descriptor the layer's descriptor (its data source carries the weights through training)
  * @param label the data source's label
@@ -23,12 +23,12 @@ import java.util.Objects;
  * @param checkpointEvery write a checkpoint every this many steps (and after the last)
  * @param maxSteps stop after this many steps in total (0 = no limit), e.g. to split a run
  * @param summaryExtras entries the run summary lists after the run parameters (may be empty)
- * @param layerDescription the summary's {@code layer} entry
+ * @param layerSettings the summary's {@code layer} entry (e.g. {@code LayerSpec.describe()}; may be empty)
  */
 public record TrainingRun(ConvTransposeDescriptor descriptor, String label, float[] initialWeightsMps,
     float[] initialBias, TrainedWeights weights, Loss loss, TrainingOptimizer.Settings optimizer,
     TrainingSchedule schedule, long elementsPerRecord, int checkpointEvery, long maxSteps,
-    Map<String, Object> summaryExtras, String layerDescription) {
+    Map<String, Object> summaryExtras, Map<String, Object> layerSettings) {
   public TrainingRun {
     Objects.requireNonNull(descriptor, "descriptor");
     Objects.requireNonNull(initialWeightsMps, "initialWeightsMps");
@@ -37,6 +37,7 @@ public record TrainingRun(ConvTransposeDescriptor descriptor, String label, floa
     Objects.requireNonNull(optimizer, "optimizer");
     Objects.requireNonNull(schedule, "schedule");
     summaryExtras = summaryExtras == null ? Map.of() : new LinkedHashMap<>(summaryExtras);
+    layerSettings = layerSettings == null ? Map.of() : new LinkedHashMap<>(layerSettings);
     if (initialWeightsMps.length != weights.count()) {
       throw new IllegalArgumentException("Cannot train: " + initialWeightsMps.length + " weights given for a layer of "
           + weights.count());

@@ -67,7 +67,7 @@ class LocalTrainingLoopTest {
         d.regularization(), 0f, 0f, false, 0.9, 0.9, 0.999, 1e-8f, false);
     return new TrainingRun(LAYER, "student", new float[LAYER.weightCount()], new float[2],
         new TrainedWeights(WeightLayout.MPS, 2, 3, 3, 2, 1), Loss.parse("mse", "mean"), s,
-        new TrainingSchedule(RECORDS, batch, epochs), 2 * 8 * 8, 1, maxSteps, Map.of("where", "test"), "3x3 s2");
+        new TrainingSchedule(RECORDS, batch, epochs), 2 * 8 * 8, 1, maxSteps, Map.of("where", "test"), Map.of("stride", "2,2"));
   }
 
   private static LocalGradientSource source() {
@@ -179,7 +179,7 @@ class LocalTrainingLoopTest {
         e.getMessage());
     TrainingRun other = run(3, 2, 0, TrainingOptimizer.Kind.ADAM);
     TrainingRun noBias = new TrainingRun(other.descriptor(), "nb", other.initialWeightsMps(), null, other.weights(),
-        other.loss(), other.optimizer(), other.schedule(), 128, 1, 0, Map.of(), "no bias");
+        other.loss(), other.optimizer(), other.schedule(), 128, 1, 0, Map.of(), Map.of());
     e = assertThrows(IllegalArgumentException.class, () -> TrainingLoop.resumePoint(noBias, ckpt));
     assertEquals("checkpoint " + file + " is corrupt: tensor 'bias' has 2 values, the layer has 0 output channels "
         + "and no bias", e.getMessage());
