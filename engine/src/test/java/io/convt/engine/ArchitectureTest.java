@@ -24,7 +24,7 @@ import java.util.List;
  * <pre>
  * cli      local commands, demo, plots (picocli, AWT drawing): an application, nothing in the library uses it
  * layer    Layer/LayerSpec: weight files + flags made into a planned kernel
- * train    losses, optimizers, gradient accumulation
+ * train    losses, optimizers, gradient accumulation, the training loop and its checkpoints
  * data     file-backed data sources
  * layout   weight layouts (PyTorch, MPS) and the PyTorch-semantics wrapper
  * api      io.convt.engine: descriptor, plan, ConvTranspose facade, gradients, states, data-source protocol

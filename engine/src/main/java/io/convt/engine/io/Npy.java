@@ -201,6 +201,28 @@ public final class Npy {
     }
   }
 
+  /** The bytes of the float32 little-endian C-order {@code .npy} file {@link #writeFloat32} writes. */
+  public static byte[] float32Bytes(int[] shape, float[] data) {
+    long n = 1;
+    for (int d : shape) {
+      if (d < 0) {
+        throw new IllegalArgumentException("Cannot encode .npy: negative dimension in shape "
+            + java.util.Arrays.toString(shape));
+      }
+      n *= d;
+    }
+    if (n != data.length) {
+      throw new IllegalArgumentException("Cannot encode .npy: shape " + java.util.Arrays.toString(shape) + " holds "
+          + n + " values but " + data.length + " were given");
+    }
+    byte[] h = header("<f4", shape);
+    ByteBuffer b = ByteBuffer.allocate(Math.addExact(h.length, Math.multiplyExact(4, data.length)))
+        .order(ByteOrder.LITTLE_ENDIAN);
+    b.put(h);
+    b.asFloatBuffer().put(data);
+    return b.array();
+  }
+
   static TensorFormatException unreadable(String name, IOException e) {
     if (e instanceof java.nio.file.NoSuchFileException) {
       return new TensorFormatException(name, "file does not exist", e);

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,59 +36,84 @@ public final class Safetensors {
   public static Contents read(Path file) {
     String name = file.toString();
     try (FileChannel ch = InputFiles.open(file)) {
-      long size = ch.size();
-      if (size < 8) {
-        throw new TensorFormatException(name, "is " + size + " bytes, too short for a safetensors header (truncated?)");
-      }
-      long n = read(ch, 0, 8, name).order(ByteOrder.LITTLE_ENDIAN).getLong();
-      if (n < 2 || n > MAX_HEADER_BYTES) {
-        throw new TensorFormatException(name, "header length " + n + " is outside 2.." + MAX_HEADER_BYTES
-            + " (not a safetensors file, or hostile)");
-      }
-      if (8 + n > size) {
-        throw new TensorFormatException(name, "header length " + n + " runs past the end of the " + size
-            + "-byte file (truncated?)");
-      }
-      JsonNode header;
-      try {
-        header = JSON.readTree(new String(read(ch, 8, (int) n, name).array(), StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new TensorFormatException(name, "header is not valid JSON: " + e.getMessage().split("\n")[0], e);
-      }
-      if (header == null || !header.isObject()) {
-        throw new TensorFormatException(name, "header is not a JSON object");
-      }
-      long dataStart = 8 + n;
-      long dataSize = size - dataStart;
-      Map<String, String> metadata = new LinkedHashMap<>();
-      List<long[]> ranges = new ArrayList<>();
-      Map<String, NpyArray> tensors = new LinkedHashMap<>();
-      Iterator<Map.Entry<String, JsonNode>> fields = header.fields();
-      while (fields.hasNext()) {
-        Map.Entry<String, JsonNode> f = fields.next();
-        if (f.getKey().equals("__metadata__")) {
-          metadata(f.getValue(), metadata, name);
-          continue;
-        }
-        TensorEntry t = TensorEntry.parse(f.getKey(), f.getValue(), name, dataSize);
-        ranges.add(new long[] {t.begin(), t.end()});
-        String what = "tensor '" + f.getKey() + "' " + java.util.Arrays.toString(t.shape()) + " of " + t.dtype();
-        if (t.end() - t.begin() > Integer.MAX_VALUE - 8) {
-          throw new TensorFormatException(name, what + " has " + (t.end() - t.begin()) + " bytes, more than one "
-              + "array can hold");
-        }
-        HeapBudget.require(name, what, HeapBudget.bytes((t.end() - t.begin()) / t.itemSize(), t.itemSize() + 4L));
-        tensors.put(f.getKey(), t.decode(read(ch, dataStart + t.begin(), (int) (t.end() - t.begin()), name), name));
-      }
-      checkCoverage(ranges, dataSize, name);
-      return new Contents(tensors, metadata);
+      return read(ch, name);
     } catch (IOException e) {
       throw Npy.unreadable(name, e);
     }
   }
 
+  /**
+   * Reads a whole file held in memory (e.g. fetched from a Hadoop file system), with the same checks as
+   * {@link #read(Path)}; {@code name} is used in messages.
+   */
+  public static Contents read(byte[] bytes, String name) {
+    try {
+      return read(new ByteArrayChannel(bytes), name);
+    } catch (IOException e) {
+      throw Npy.unreadable(name, e);
+    }
+  }
+
+  private static Contents read(SeekableByteChannel ch, String name) throws IOException {
+    long size = ch.size();
+    if (size < 8) {
+      throw new TensorFormatException(name, "is " + size + " bytes, too short for a safetensors header (truncated?)");
+    }
+    long n = read(ch, 0, 8, name).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    if (n < 2 || n > MAX_HEADER_BYTES) {
+      throw new TensorFormatException(name, "header length " + n + " is outside 2.." + MAX_HEADER_BYTES
+          + " (not a safetensors file, or hostile)");
+    }
+    if (8 + n > size) {
+      throw new TensorFormatException(name, "header length " + n + " runs past the end of the " + size
+          + "-byte file (truncated?)");
+    }
+    JsonNode header;
+    try {
+      header = JSON.readTree(new String(read(ch, 8, (int) n, name).array(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new TensorFormatException(name, "header is not valid JSON: " + e.getMessage().split("\n")[0], e);
+    }
+    if (header == null || !header.isObject()) {
+      throw new TensorFormatException(name, "header is not a JSON object");
+    }
+    long dataStart = 8 + n;
+    long dataSize = size - dataStart;
+    Map<String, String> metadata = new LinkedHashMap<>();
+    List<long[]> ranges = new ArrayList<>();
+    Map<String, NpyArray> tensors = new LinkedHashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> fields = header.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> f = fields.next();
+      if (f.getKey().equals("__metadata__")) {
+        metadata(f.getValue(), metadata, name);
+        continue;
+      }
+      TensorEntry t = TensorEntry.parse(f.getKey(), f.getValue(), name, dataSize);
+      ranges.add(new long[] {t.begin(), t.end()});
+      String what = "tensor '" + f.getKey() + "' " + java.util.Arrays.toString(t.shape()) + " of " + t.dtype();
+      if (t.end() - t.begin() > Integer.MAX_VALUE - 8) {
+        throw new TensorFormatException(name, what + " has " + (t.end() - t.begin()) + " bytes, more than one "
+            + "array can hold");
+      }
+      HeapBudget.require(name, what, HeapBudget.bytes((t.end() - t.begin()) / t.itemSize(), t.itemSize() + 4L));
+      tensors.put(f.getKey(), t.decode(read(ch, dataStart + t.begin(), (int) (t.end() - t.begin()), name), name));
+    }
+    checkCoverage(ranges, dataSize, name);
+    return new Contents(tensors, metadata);
+  }
+
   /** Writes float32 tensors (in the given order) plus string metadata, atomically. */
   public static void writeFloat32(Path file, Map<String, float[]> tensors, Map<String, int[]> shapes,
+      Map<String, String> metadata) {
+    AtomicFiles.write(file, float32Bytes(file.toString(), tensors, shapes, metadata));
+  }
+
+  /**
+   * The bytes of a file of float32 tensors (in the given order) plus string metadata, as {@link #writeFloat32}
+   * writes it; {@code name} is used in messages.
+   */
+  public static byte[] float32Bytes(String name, Map<String, float[]> tensors, Map<String, int[]> shapes,
       Map<String, String> metadata) {
     ObjectNode header = JSON.createObjectNode();
     if (metadata != null && !metadata.isEmpty()) {
@@ -102,7 +128,7 @@ public final class Safetensors {
         count *= d;
       }
       if (count != t.getValue().length) {
-        throw new IllegalArgumentException("Cannot write " + file + ": tensor '" + t.getKey() + "' shape "
+        throw new IllegalArgumentException("Cannot write " + name + ": tensor '" + t.getKey() + "' shape "
             + java.util.Arrays.toString(shape) + " holds " + count + " values but " + t.getValue().length + " were given");
       }
       ObjectNode e = header.putObject(t.getKey());
@@ -128,7 +154,7 @@ public final class Safetensors {
         b.putFloat(v);
       }
     }
-    AtomicFiles.write(file, b.array());
+    return b.array();
   }
 
   private static void shape(com.fasterxml.jackson.databind.node.ArrayNode a, int[] shape) {
@@ -166,10 +192,11 @@ public final class Safetensors {
     }
   }
 
-  private static ByteBuffer read(FileChannel ch, long position, int length, String name) throws IOException {
+  private static ByteBuffer read(SeekableByteChannel ch, long position, int length, String name) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(length);
+    ch.position(position);
     while (b.hasRemaining()) {
-      if (ch.read(b, position + b.position()) < 0) {
+      if (ch.read(b) < 0) {
         throw new TensorFormatException(name, "ends early (truncated?)");
       }
     }

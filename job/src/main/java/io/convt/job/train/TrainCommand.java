@@ -3,7 +3,7 @@ package io.convt.job.train;
 import io.convt.engine.cli.LayerOptions;
 import io.convt.engine.train.Loss;
 import io.convt.engine.train.TrainingOptimizer;
-import java.nio.file.Path;
+import io.convt.engine.train.TrainingResult;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import io.convt.job.JobLog;
@@ -90,11 +90,12 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--regularization-scale", description = "Regularisation scale (default 0).")
   float regularizationScale;
 
-  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Weights, loss curve, summary.")
-  Path output;
+  @Option(names = "--output", required = true, paramLabel = "DIR",
+      description = "Weights, loss curve, summary (any Hadoop file system).")
+  String output;
 
   @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Checkpoints (default OUTPUT/checkpoints).")
-  Path checkpointDir;
+  String checkpointDir;
 
   @Option(names = "--checkpoint-every", paramLabel = "N", description = "Checkpoint every N steps (default 10).")
   int checkpointEvery = 10;
@@ -144,16 +145,18 @@ public final class TrainCommand implements Callable<Integer> {
     TrainRequest req = new TrainRequest(input, target, Loss.parse(loss, reduction), settings(), epochs, batchSize,
         partitions, output, checkpointDir, checkpointEvery, resume, maxSteps, recursive, quarantineUnpaired);
     OutputMode outputMode = OutputMode.parse(mode, "--mode");
-    Trainer.Plan plan = Trainer.plan(layer.toSpec(), req, new Configuration());
-    TrainOutputs.check(plan, outputMode, new Configuration(), command.commandLine().getErr());
-    java.nio.file.Path old = outputMode == OutputMode.OVERWRITE && !resume ? TrainOutputs.moveAside(output) : null;
-    JobLog.startBeside(output.toString());
+    Configuration hadoop = new Configuration();
+    Trainer.Plan plan = Trainer.plan(layer.toSpec(), req, hadoop);
+    TrainOutputs.check(plan, outputMode, hadoop, command.commandLine().getErr());
+    org.apache.hadoop.fs.Path old = outputMode == OutputMode.OVERWRITE && !resume
+        ? TrainOutputs.moveAside(output, hadoop) : null;
+    JobLog.startBeside(output);
     try (JobSession session = JobSession.open("convt train")) {
-      Trainer.Result r = new Trainer(System.err).run(session.spark(), plan);
+      TrainingResult r = new Trainer(System.err).run(session.spark(), plan);
       command.commandLine().getOut().println("train: " + r.stepsDone() + " steps, loss " + r.firstLoss() + " -> "
           + r.lastLoss() + ", weights_sha256 " + r.summary().get("weights_sha256") + " -> " + output);
     }
-    TrainOutputs.deleteAside(old);
+    TrainOutputs.deleteAside(old, hadoop);
     return 0;
   }
 }

@@ -16,8 +16,9 @@ import java.util.Objects;
  * @param epochs passes over the data
  * @param batchSize records per step (0 = all records, one step per epoch)
  * @param partitions Spark partitions per step
- * @param outputDir final weights, loss curve and run summary
- * @param checkpointDir where {@code checkpoint.safetensors} lives
+ * @param outputDir final weights, loss curve and run summary: a directory path or URI on any Hadoop file system
+ * @param checkpointDir where {@code checkpoint.safetensors} lives (any Hadoop file system; default
+ *     {@code OUTPUT/checkpoints})
  * @param checkpointEvery write a checkpoint every this many steps (and after the last)
  * @param resume continue from the checkpoint when there is one
  * @param maxSteps stop after this many steps in total (0 = no limit), e.g. to split a run
@@ -25,7 +26,7 @@ import java.util.Objects;
  * @param quarantineUnpaired image datasets: leave unpaired and duplicate records out instead of failing
  */
 public record TrainRequest(String input, String target, Loss loss, TrainingOptimizer.Settings optimizer, int epochs,
-    int batchSize, int partitions, Path outputDir, Path checkpointDir, int checkpointEvery, boolean resume,
+    int batchSize, int partitions, String outputDir, String checkpointDir, int checkpointEvery, boolean resume,
     long maxSteps, boolean recursive, boolean quarantineUnpaired) {
   public TrainRequest {
     Objects.requireNonNull(input, "input");
@@ -33,7 +34,8 @@ public record TrainRequest(String input, String target, Loss loss, TrainingOptim
     Objects.requireNonNull(loss, "loss");
     Objects.requireNonNull(optimizer, "optimizer");
     Objects.requireNonNull(outputDir, "outputDir");
-    checkpointDir = checkpointDir == null ? outputDir.resolve("checkpoints") : checkpointDir;
+    checkpointDir = checkpointDir == null ? new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(outputDir),
+        "checkpoints").toString() : checkpointDir;
     if (epochs < 1) {
       throw new IllegalArgumentException("Cannot train: --epochs must be >= 1 (" + epochs + ")");
     }
@@ -49,8 +51,17 @@ public record TrainRequest(String input, String target, Loss loss, TrainingOptim
       int batchSize, int partitions, Path outputDir, Path checkpointDir, int checkpointEvery, boolean resume,
       long maxSteps) {
     this(Objects.requireNonNull(input, "input").toString(), Objects.requireNonNull(target, "target").toString(),
-        loss, optimizer, epochs, batchSize, partitions, outputDir, checkpointDir, checkpointEvery, resume, maxSteps,
-        false, false);
+        loss, optimizer, epochs, batchSize, partitions, Objects.requireNonNull(outputDir, "outputDir").toString(),
+        checkpointDir == null ? null : checkpointDir.toString(), checkpointEvery, resume, maxSteps, false, false);
+  }
+
+  /** A request with local output paths. */
+  public TrainRequest(String input, String target, Loss loss, TrainingOptimizer.Settings optimizer, int epochs,
+      int batchSize, int partitions, Path outputDir, Path checkpointDir, int checkpointEvery, boolean resume,
+      long maxSteps, boolean recursive, boolean quarantineUnpaired) {
+    this(input, target, loss, optimizer, epochs, batchSize, partitions,
+        Objects.requireNonNull(outputDir, "outputDir").toString(), checkpointDir == null ? null
+            : checkpointDir.toString(), checkpointEvery, resume, maxSteps, recursive, quarantineUnpaired);
   }
 
   /** Records per step for a dataset of {@code records}. */

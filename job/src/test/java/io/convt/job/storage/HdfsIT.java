@@ -100,4 +100,53 @@ class HdfsIT extends StorageMatrix {
           Files.readAllBytes(tmp.resolve("hdfs").resolve(f)), f);
     }
   }
+
+  /**
+   * {@code train} with its input, target, output and checkpoint directories all in HDFS, split in two (the second
+   * run resumes from the checkpoint in HDFS), ends with the bytes of one straight local run.
+   */
+  @Test
+  void trainWithEveryPathInHdfsEqualsLocal() throws IOException {
+    Path x = stack(tmp, 10);
+    java.util.Random r = new java.util.Random(8);
+    float[] t = new float[10 * 3 * 14 * 10];
+    for (int i = 0; i < t.length; i++) {
+      t[i] = r.nextFloat() - 0.5f;
+    }
+    Path target = tmp.resolve("target.npy");
+    io.convt.engine.io.Npy.writeFloat32(target, new int[] {10, 3, 14, 10}, t);
+    String dir = root() + "/train";
+    upload(x, dir + "/x.npy");
+    upload(target, dir + "/t.npy");
+    io.convt.engine.train.TrainingOptimizer.Settings adam = io.convt.engine.train.TrainingOptimizer.Settings
+        .defaults(io.convt.engine.train.TrainingOptimizer.Kind.ADAM);
+    io.convt.engine.train.Loss mse = io.convt.engine.train.Loss.parse("mse", "mean");
+    // 10 records in batches of 4, 2 epochs: 6 steps; the HDFS run stops after 4 and resumes from its checkpoint
+    io.convt.job.train.TrainRequest local = new io.convt.job.train.TrainRequest(x.toString(), target.toString(), mse,
+        adam, 2, 4, 3, tmp.resolve("train-local").toString(), null, 2, false, 0, false, false);
+    io.convt.job.train.TrainRequest inHdfs = new io.convt.job.train.TrainRequest(dir + "/x.npy", dir + "/t.npy", mse,
+        adam, 2, 4, 3, dir + "/out", dir + "/ckpt", 2, false, 4, false, false);
+    java.io.PrintStream quiet = new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true);
+    new io.convt.job.train.Trainer(quiet).run(spark, upsample(), local);
+    io.convt.job.train.Trainer hdfs = new io.convt.job.train.Trainer(quiet);
+    org.junit.jupiter.api.Assertions.assertEquals(4, hdfs.run(spark, upsample(), inHdfs).stepsDone());
+    org.junit.jupiter.api.Assertions.assertEquals(6,
+        hdfs.run(spark, upsample(), inHdfs.continuing(0, true)).stepsDone());
+    FileSystem fs = new org.apache.hadoop.fs.Path(dir).getFileSystem(storeConf(spark));
+    java.util.Map<String, String> same = java.util.Map.of("weights.npy", "out/weights.npy", "bias.npy",
+        "out/bias.npy", "loss.csv", "out/loss.csv", "checkpoints/checkpoint.safetensors",
+        "ckpt/checkpoint.safetensors");
+    for (java.util.Map.Entry<String, String> e : same.entrySet()) {
+      byte[] remote;
+      try (java.io.InputStream in = fs.open(new org.apache.hadoop.fs.Path(dir + "/" + e.getValue()))) {
+        remote = in.readAllBytes();
+      }
+      org.junit.jupiter.api.Assertions.assertArrayEquals(
+          Files.readAllBytes(tmp.resolve("train-local").resolve(e.getKey())), remote, e.getValue());
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(
+        fs.exists(new org.apache.hadoop.fs.Path(dir + "/out/run-summary.json")));
+    org.junit.jupiter.api.Assertions.assertEquals(0, fs.listStatus(new org.apache.hadoop.fs.Path(dir + "/out"),
+        p -> p.getName().endsWith(".tmp")).length, "no temporary file left behind");
+  }
 }

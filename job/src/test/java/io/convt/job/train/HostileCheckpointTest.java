@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.convt.engine.train.Checkpoint;
 import io.convt.engine.io.Safetensors;
 import io.convt.engine.train.Loss;
 import io.convt.engine.train.TrainingOptimizer;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.convt.engine.train.TrainingResult;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.train.Loss;
 import io.convt.engine.train.TrainingOptimizer;
@@ -58,9 +59,9 @@ public class TrainerImageDatasetTest {
     ImageDatasets.stack(sorted.stream().map(id -> hr.resolve(id + ".jpg")).collect(Collectors.toList()),
         tmp.resolve("t.npy"));
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    Trainer.Result images = new Trainer(new PrintStream(log, true)).run(spark, spec,
+    TrainingResult images = new Trainer(new PrintStream(log, true)).run(spark, spec,
         request(lr.toString(), hr.toString(), tmp.resolve("img")));
-    Trainer.Result npy = new Trainer(new PrintStream(log, true)).run(spark, spec,
+    TrainingResult npy = new Trainer(new PrintStream(log, true)).run(spark, spec,
         request(tmp.resolve("x.npy").toString(), tmp.resolve("t.npy").toString(), tmp.resolve("npy")));
     assertEquals(6, images.stepsDone());
     assertTrue(images.lastLoss() < images.firstLoss(), images.firstLoss() + " -> " + images.lastLoss());

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.convt.engine.train.Checkpoint;
+import io.convt.engine.train.TrainingResult;
 import io.convt.engine.cli.SuperResolutionDemo;
 import io.convt.engine.io.Npy;
 import io.convt.engine.layer.LayerSpec;
@@ -54,7 +56,7 @@ class TrainerTest {
         null, 2, resume, maxSteps);
   }
 
-  private Trainer.Result train(TrainRequest r, ByteArrayOutputStream log) {
+  private TrainingResult train(TrainRequest r, ByteArrayOutputStream log) {
     return new Trainer(new PrintStream(log, true)).run(spark, layer(), r);
   }
 
@@ -62,7 +64,7 @@ class TrainerTest {
   void fullBatchLossDecreasesAndTheCurveIsWritten() throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Path out = tmp.resolve("learn");
-    Trainer.Result r = train(request(out, FIX.resolve("t.npy"), 8, 0, 0, false), log);
+    TrainingResult r = train(request(out, FIX.resolve("t.npy"), 8, 0, 0, false), log);
     assertEquals(8, r.stepsDone());
     assertTrue(r.lastLoss() < 0.9 * r.firstLoss(), r.firstLoss() + " -> " + r.lastLoss());
     List<String> csv = Files.readAllLines(out.resolve("loss.csv"));
@@ -77,15 +79,15 @@ class TrainerTest {
   void resumeEqualsUninterruptedBitForBitAndAdamCountsEveryStepOnce() throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     // 7 records in batches of 3: steps of 3, 3, 1 records; 2 epochs = 6 steps.
-    Trainer.Result whole = train(request(tmp.resolve("whole"), FIX.resolve("t.npy"), 2, 3, 0, false), log);
+    TrainingResult whole = train(request(tmp.resolve("whole"), FIX.resolve("t.npy"), 2, 3, 0, false), log);
     assertEquals(6, whole.timeStep());
     Path out = tmp.resolve("split");
-    Trainer.Result part = train(request(out, FIX.resolve("t.npy"), 2, 3, 3, false), log);
+    TrainingResult part = train(request(out, FIX.resolve("t.npy"), 2, 3, 3, false), log);
     assertEquals(3, part.stepsDone());
     Checkpoint c = Checkpoint.readIfPresent(out.resolve("checkpoints"));
     assertEquals(3, c.stepsDone());
     assertEquals(3, c.timeStep());
-    Trainer.Result rest = train(request(out, FIX.resolve("t.npy"), 2, 3, 0, true), log);
+    TrainingResult rest = train(request(out, FIX.resolve("t.npy"), 2, 3, 0, true), log);
     assertEquals(6, rest.stepsDone());
     assertEquals(6, rest.timeStep());
     assertArrayEquals(whole.weightsMps(), rest.weightsMps(), 0f);
@@ -125,7 +127,7 @@ class TrainerTest {
     Path out = tmp.resolve("demo");
     TrainRequest r = new TrainRequest(res.resolve("low.npy"), high, Loss.parse("mse", "mean"), adam, 12, 0, 2, out,
         null, 100, false, 0);
-    Trainer.Result result = new Trainer(new PrintStream(new ByteArrayOutputStream(), true)).run(spark, spec, r);
+    TrainingResult result = new Trainer(new PrintStream(new ByteArrayOutputStream(), true)).run(spark, spec, r);
     assertTrue(result.lastLoss() < 0.5 * result.firstLoss(), result.firstLoss() + " -> " + result.lastLoss());
     java.util.Map<String, Object> s = SuperResolutionDemo.evaluate(res.resolve("low.npy"), high,
         res.resolve("bilinear.npy"), res.resolve("init.npy"), res.resolve("init_bias.npy"), out.resolve("weights.npy"),

@@ -1,11 +1,10 @@
-package io.convt.job.train;
+package io.convt.engine.train;
 
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.Safetensors;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,11 +13,13 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * A training checkpoint: weights (MPS layout), bias, every optimizer state vector, the number of steps done and the
- * optimizer's time step, in one {@code .safetensors} file written atomically (temporary file, then rename), so a
- * crash or a failed step leaves the previous checkpoint whole. Tensors: {@code weight}, {@code bias} (if any),
+ * optimizer's time step, in one {@code .safetensors} file replaced atomically in its {@link TrainingStore}, so a
+ * crash or a failed step leaves the previous checkpoint whole. The file is parsed as data ({@link Safetensors}), and
+ * nothing in it is trusted before it is verified. Tensors: {@code weight}, {@code bias} (if any),
  * {@code optimizer.<name>}; metadata: {@code steps_done}, {@code time_step}, {@code optimizer}, {@code records},
  * {@code batch_size}, {@code loss}, and {@code sha256}: a SHA-256 over every other metadata entry and every tensor
  * (name, shape, float32 bytes), so a resume uses only a checkpoint it can prove is the one written
@@ -36,10 +37,16 @@ public record Checkpoint(float[] weightsMps, int[] weightShape, float[] bias, Ma
     long stepsDone, long timeStep, Map<String, String> metadata) {
   /** The file inside a checkpoint directory. */
   public static final String FILE = "checkpoint.safetensors";
-  static final String DIGEST = "sha256";
+  /** The metadata key of the digest. */
+  public static final String DIGEST = "sha256";
 
-  /** Writes atomically to {@code dir/checkpoint.safetensors}. */
-  public void write(Path dir) {
+  /** Replaces {@link #FILE} in {@code store} atomically. */
+  public void write(TrainingStore store) {
+    store.replace(FILE, toBytes(store.location(FILE)));
+  }
+
+  /** The file's bytes; {@code name} is used in messages. */
+  public byte[] toBytes(String name) {
     Map<String, float[]> t = new LinkedHashMap<>();
     Map<String, int[]> s = new LinkedHashMap<>();
     t.put("weight", weightsMps);
@@ -57,14 +64,14 @@ public record Checkpoint(float[] weightsMps, int[] weightShape, float[] bias, Ma
     m.put("time_step", Long.toString(timeStep));
     m.remove(DIGEST);
     m.put(DIGEST, digest(t, s, m));
-    Safetensors.writeFloat32(dir.resolve(FILE), t, s, m);
+    return Safetensors.float32Bytes(name, t, s, m);
   }
 
   /**
    * SHA-256 (hex) of the metadata entries other than the digest (sorted by key) and of every tensor (sorted by
    * name: name, shape, little-endian float32 bytes).
    */
-  static String digest(Map<String, float[]> tensors, Map<String, int[]> shapes, Map<String, String> metadata) {
+  public static String digest(Map<String, float[]> tensors, Map<String, int[]> shapes, Map<String, String> metadata) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       for (Map.Entry<String, String> e : new TreeMap<>(metadata).entrySet()) {
@@ -85,22 +92,28 @@ public record Checkpoint(float[] weightsMps, int[] weightShape, float[] bias, Ma
     }
   }
 
+  /** {@link #readIfPresent(TrainingStore)} of a local directory. */
+  public static Checkpoint readIfPresent(Path dir) {
+    return readIfPresent(new LocalTrainingStore(dir));
+  }
+
   /**
-   * The checkpoint in {@code dir}, or null when there is none. It is verified before anything uses it: the file
+   * The checkpoint in {@code store}, or null when there is none. It is verified before anything uses it: the file
    * parses, its digest matches its contents, {@code steps_done} and {@code time_step} are whole numbers, every value
    * is finite and every second-moment vector non-negative; the checks against the run (shapes, step counts) are
    * {@link #verifyAgainst}'s.
    *
    * @throws IllegalArgumentException "checkpoint FILE is corrupt: ..." (one line)
    */
-  public static Checkpoint readIfPresent(Path dir) {
-    Path f = dir.resolve(FILE);
-    if (!Files.exists(f)) {
+  public static Checkpoint readIfPresent(TrainingStore store) {
+    String f = store.location(FILE);
+    byte[] bytes = store.read(FILE);
+    if (bytes == null) {
       return null;
     }
     Safetensors.Contents c;
     try {
-      c = Safetensors.read(f);
+      c = Safetensors.read(bytes, f);
     } catch (IllegalArgumentException e) {
       throw corrupt(f, e.getMessage());
     }
@@ -150,8 +163,8 @@ public record Checkpoint(float[] weightsMps, int[] weightShape, float[] bias, Ma
    * @param secondMoments names of optimizer vectors that can never be negative ({@code v.*}, {@code vmax.*} for
    *     Adam, {@code m.*} for RMSProp)
    */
-  void verifyAgainst(Path file, int[] layerWeightShape, int biasLength, long totalSteps,
-      java.util.function.Predicate<String> secondMoments) {
+  public void verifyAgainst(String file, int[] layerWeightShape, int biasLength, long totalSteps,
+      Predicate<String> secondMoments) {
     if (!Arrays.equals(weightShape, layerWeightShape)) {
       throw corrupt(file, "tensor 'weight' has shape " + Arrays.toString(weightShape) + ", the layer's is "
           + Arrays.toString(layerWeightShape));
@@ -186,7 +199,7 @@ public record Checkpoint(float[] weightsMps, int[] weightShape, float[] bias, Ma
     }
   }
 
-  private static long whole(Path f, String key, String value) {
+  private static long whole(String f, String key, String value) {
     try {
       return Long.parseLong(value);
     } catch (NumberFormatException e) {
@@ -194,7 +207,7 @@ public record Checkpoint(float[] weightsMps, int[] weightShape, float[] bias, Ma
     }
   }
 
-  static IllegalArgumentException corrupt(Path file, String why) {
+  static IllegalArgumentException corrupt(String file, String why) {
     return new IllegalArgumentException("checkpoint " + file + " is corrupt: " + why);
   }
 }

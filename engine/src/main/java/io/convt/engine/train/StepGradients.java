@@ -1,4 +1,4 @@
-package io.convt.job.train;
+package io.convt.engine.train;
 
 import io.convt.engine.GradientState;
 
