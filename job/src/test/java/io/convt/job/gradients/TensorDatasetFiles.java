@@ -43,6 +43,17 @@ public final class TensorDatasetFiles {
     return out;
   }
 
+  /** The records of an {@code [N, C, H, W]} stack, with ids {@code r000000, r000001, ...} (sorted = index order). */
+  public static List<Tensor> fromStack(int[] shape, float[] values) {
+    int per = shape[1] * shape[2] * shape[3];
+    List<Tensor> out = new ArrayList<>();
+    for (int i = 0; i < shape[0]; i++) {
+      out.add(new Tensor(String.format("r%06d", i), new int[] {shape[1], shape[2], shape[3]},
+          java.util.Arrays.copyOfRange(values, i * per, (i + 1) * per)));
+    }
+    return out;
+  }
+
   /** The records stacked in list order as an {@code [N, C, H, W]} .npy. */
   public static void npy(List<Tensor> records, Path file) {
     int[] s = records.get(0).shape();
