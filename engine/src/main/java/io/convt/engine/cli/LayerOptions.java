@@ -115,17 +115,12 @@ public final class LayerOptions {
   String weightPrecision = "float32";
 
   /**
-   * Validates the flags into a {@link LayerSpec} for a job command whose kernels are built once (gradients, train):
-   * refuses {@code --auto-pad same_*} and {@code --output-shape}, whose pads depend on each input's size.
+   * Validates the flags into a {@link LayerSpec} for a job command ({@code gradients}, {@code train}, the ML stage):
+   * as {@link #validate()}. {@code --auto-pad same_*} and {@code --output-shape} are accepted: their pads depend on
+   * each input's size, and the commands derive them per record size with {@link Layer#forInput}.
    */
   public LayerSpec toSpec() {
-    LayerSpec s = validate();
-    if (s.inputDependentPads()) {
-      throw new IllegalArgumentException("Invalid option: --auto-pad same_upper/same_lower and --output-shape are"
-          + " supported by scripts/convt and scripts/convt-job infer only (their pads depend on each input's size);"
-          + " give the pads as --padding T,L,B,R");
-    }
-    return s;
+    return validate();
   }
 
   /**

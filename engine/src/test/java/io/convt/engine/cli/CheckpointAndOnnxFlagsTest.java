@@ -3,7 +3,6 @@ package io.convt.engine.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.convt.engine.io.Npy;
@@ -132,11 +131,14 @@ class CheckpointAndOnnxFlagsTest {
   }
 
   @Test
-  void sizeDependentFlagsAreRefusedWhereTheInputSizeIsUnknown() {
+  void sizeDependentFlagsReachTheJobCommandsSpec() {
+    // gradients and train derive the pads per input size (Layer.forInput), so toSpec keeps them
     LayerOptions o = new LayerOptions();
-    new CommandLine(o).parseArgs("--weights", "w.pt", "--weights-layout", "pytorch", "--output-shape", "8,8");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, o::toSpec);
-    assertTrue(e.getMessage().contains("supported by scripts/convt and scripts/convt-job infer only"), e.getMessage());
+    new CommandLine(o).parseArgs("--weights", "w.pt", "--weights-layout", "pytorch", "--output-shape", "8,8",
+        "--auto-pad", "same_lower");
+    LayerSpec viaToSpec = o.toSpec();
+    assertArrayEquals(new int[] {8, 8}, viaToSpec.outputShape());
+    assertTrue(viaToSpec.inputDependentPads());
     assertArrayEquals(new int[] {8, 8}, o.validate().outputShape());
     LayerOptions k = new LayerOptions();
     new CommandLine(k).parseArgs("--weights", "w.pt", "--weights-layout", "pytorch", "--weights-key", "up.weight",

@@ -51,15 +51,18 @@ public final class GradientPass {
     Broadcast<LayerWeights> bw = jsc.broadcast(weights);
     Broadcast<GradientsRequest> br = jsc.broadcast(request);
     HadoopConf hadoop = HadoopConf.broadcast(spark); // the stacks may be on HDFS, S3, ...
-    JavaRDD<long[]> sliceRdd = jsc.parallelize(slices, slices.size());
+    // defined before the pass's metrics start: reading a Parquet dataset's schema may run a Spark job of its own
+    JavaRDD<PartialGradients> partials = request.paired() != null && request.paired().tensors() != null
+        ? TensorPass.partials(spark, request, br, bw, hadoop, slices, first, count)
+        : jsc.parallelize(slices, slices.size())
+            .map(s -> PartitionGradients.compute(br.value(), bw.value(), s[0], (int) s[1], hadoop.get()));
     List<RootGradients> roots;
     long endMillis;
-    PassMetrics metrics = new PassMetrics(spark.sparkContext(), UUID.randomUUID().toString(), sliceRdd.id());
+    PassMetrics metrics = new PassMetrics(spark.sparkContext(), UUID.randomUUID().toString(), partials.id());
     boolean counted;
     try {
       int firstLevel = tree.level(0);
-      JavaPairRDD<Long, PartialGradients> nodes = sliceRdd.flatMapToPair(s -> PartitionGradients
-          .compute(br.value(), bw.value(), s[0], (int) s[1], hadoop.get()).splitByNode(firstLevel).stream()
+      JavaPairRDD<Long, PartialGradients> nodes = partials.flatMapToPair(p -> p.splitByNode(firstLevel).stream()
           .map(e -> new Tuple2<>(e.getKey(), e.getValue())).iterator());
       for (int r = 0; r < tree.rounds(); r++) {
         if (r > 0) {

@@ -21,25 +21,27 @@ import picocli.CommandLine.Option;
 @Command(name = "gradients", mixinStandardHelpOptions = true,
     description = "Weight and bias gradients of a layer over a dataset (reproducible distributed reduction).")
 public final class GradientsCommand implements Callable<Integer> {
-  @Option(names = "--input", required = true, paramLabel = "X.npy|DIR|GLOB",
-      description = "Inputs: an [N,Cin,H,W] float32 .npy, or an image directory/glob (PNG/JPEG/BMP) on any Hadoop "
-          + "file system.")
+  @Option(names = "--input", required = true, paramLabel = "X.npy|DIR|GLOB|DATASET",
+      description = "Inputs: an [N,Cin,H,W] float32 .npy, an image directory/glob (PNG/JPEG/BMP), or a Parquet or "
+          + "Arrow tensor dataset as infer writes it, on any Hadoop file system.")
   String input;
 
-  @Option(names = "--grad-output", paramLabel = "GY.npy|DIR|GLOB",
-      description = "Upstream gradients dL/dY [N,Cout,H',W']: an .npy in --input's record order, or an image "
-          + "dataset paired with --input by relative path without extension.")
+  @Option(names = "--grad-output", paramLabel = "GY.npy|DIR|GLOB|DATASET",
+      description = "Upstream gradients dL/dY [N,Cout,H',W']: an .npy in --input's record order, an image "
+          + "dataset paired with --input by relative path without extension, or a tensor dataset paired by id.")
   String gradOutput;
 
-  @Option(names = "--target", paramLabel = "T.npy|DIR|GLOB",
-      description = "Targets [N,Cout,H',W'] (with --loss): an .npy, or an image dataset paired with --input.")
+  @Option(names = "--target", paramLabel = "T.npy|DIR|GLOB|DATASET",
+      description = "Targets [N,Cout,H',W'] (with --loss): an .npy, or an image or tensor dataset paired with "
+          + "--input.")
   String target;
 
   @Option(names = "--recursive", description = "Image datasets: read subdirectories too.")
   boolean recursive;
 
   @Option(names = "--quarantine-unpaired",
-      description = "Image datasets: leave unpaired and duplicate records out (counted in run-summary.json).")
+      description = "Datasets: leave unpaired and duplicate records (and, for tensor datasets, targets of the "
+          + "wrong shape) out, counted in run-summary.json.")
   boolean quarantineUnpaired;
 
   @Option(names = "--loss", paramLabel = "mse|l1", description = "Loss against --target (default mse).")

@@ -7,6 +7,7 @@ import io.convt.job.OutputMode;
 import io.convt.job.SparkErrors;
 import io.convt.job.storage.HadoopConf;
 import io.convt.job.storage.HadoopFiles;
+import io.convt.job.infer.TensorDatasets;
 import io.convt.engine.NeuronType;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyHeader;
@@ -34,7 +35,7 @@ public final class GradientsJob {
   /**
    * The checked shape of a dataset for a layer.
    *
-   * @param paired the resolved image pairs, or null for {@code .npy} stacks
+   * @param paired the resolved pairs (image directories or tensor datasets), or null for {@code .npy} stacks
    */
   public record Dataset(int records, int[] inputShape, int[] outputShape, PairedDataset paired) {
     /** Output elements of the whole dataset (the mean's divisor). */
@@ -64,12 +65,11 @@ public final class GradientsJob {
     if (PairedDataset.isNpy(request.input()) != PairedDataset.isNpy(request.outputSideFile())) {
       throw new IllegalArgumentException("Cannot compute gradients: --input " + request.input() + " and "
           + request.outputSideFlag() + " " + request.outputSideFile() + " must both be .npy stacks (paired by record "
-          + "index) or both image datasets (paired by id)");
+          + "index), both image datasets (paired by relative path) or both tensor datasets (paired by id)");
     }
     if (!request.isNpy()) {
       requireDifferentiable(layer, request);
-      PairedDataset p = PairedDataset.resolve(layer, request.input(), request.outputSideFile(),
-          request.outputSideFlag(), request.recursive(), request.quarantineUnpaired(), hadoop);
+      PairedDataset p = pair(layer, request, hadoop);
       int n = p.size();
       return new Dataset(n, prepend(n, p.inputShape()), prepend(n, p.outputShape()), p);
     }
@@ -100,6 +100,32 @@ public final class GradientsJob {
     }
     requireDifferentiable(layer, request);
     return new Dataset(xs[0], xs, want, null);
+  }
+
+  /** Image directories pair by relative path, Parquet and Arrow tensor datasets by id; a mixed pair is refused. */
+  private static PairedDataset pair(Layer layer, GradientsRequest request, Configuration hadoop) {
+    TensorDatasets.Format x = TensorDatasets.format(request.input(), hadoop);
+    TensorDatasets.Format y = TensorDatasets.format(request.outputSideFile(), hadoop);
+    if (x == null && y == null) {
+      return PairedDataset.resolve(layer, request.input(), request.outputSideFile(), request.outputSideFlag(),
+          request.recursive(), request.quarantineUnpaired(), hadoop);
+    }
+    if (x == null || y == null) {
+      throw new IllegalArgumentException("Cannot compute gradients: --input " + request.input() + " is "
+          + kind(x) + " and " + request.outputSideFlag() + " " + request.outputSideFile() + " is " + kind(y)
+          + "; pair image directories with image directories (by relative path) or tensor datasets with tensor "
+          + "datasets (by id)");
+    }
+    if (request.recursive()) {
+      throw new IllegalArgumentException("Invalid option: --recursive is for image directories; --input "
+          + request.input() + " is " + kind(x));
+    }
+    return TensorPairing.resolve(layer, request, x, y, hadoop);
+  }
+
+  private static String kind(TensorDatasets.Format f) {
+    return f == null ? "an image dataset" : "a " + (f == TensorDatasets.Format.PARQUET ? "Parquet" : "Arrow")
+        + " tensor dataset";
   }
 
   private static void requireDifferentiable(Layer layer, GradientsRequest request) {

@@ -4,6 +4,7 @@ import io.convt.engine.io.ImageCodec;
 import io.convt.engine.io.PixelScaling;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.OutputShape;
+import io.convt.job.infer.TensorDatasets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -19,25 +20,60 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * An input image dataset paired with a target (or upstream-gradient) image dataset, resolved on the driver into
- * references only (paths, no pixels). Records are paired by their path relative to the dataset root without the
- * extension ({@code lr/sub/0001.png} ↔ {@code hr/sub/0001.jpg}) and sorted by that id: the position in the sorted
- * list is the record's global index, so the order that defines the gradient sum depends on the ids alone, never on
- * listing order or partitioning. Images are decoded on executors by the same decoder {@code infer} uses
- * ({@link ImageCodec}, unit scaling, RGB), read through the Hadoop file system of their path.
+ * An input dataset paired with a target (or upstream-gradient) dataset, resolved on the driver into references
+ * only (ids and paths, no pixels or tensors), sorted by id: the position in the sorted list is the record's global
+ * index, so the order that defines the gradient sum depends on the ids alone, never on listing order, file layout
+ * or partitioning.
  *
- * @param pairs the paired records in id order
+ * <p>Image directories ({@link #resolve}) pair by path relative to the dataset root without the extension
+ * ({@code lr/sub/0001.png} ↔ {@code hr/sub/0001.jpg}); images are decoded on executors by the decoder {@code infer}
+ * uses ({@link ImageCodec}, unit scaling, RGB), read through the Hadoop file system of their path. Tensor datasets
+ * (Parquet, Arrow; {@link TensorPairing}) pair by their {@code id} column and are read by Spark in the pass
+ * ({@link TensorPass}).
+ *
+ * @param pairs the paired records in id order ({@link String#compareTo})
  * @param inputShape {@code [C, H, W]} of every input
  * @param outputShape {@code [C', H', W']} of every target: the layer's output for {@code inputShape}
  * @param quarantined records left out under {@code --quarantine-unpaired}, by reason (empty otherwise)
+ * @param tensors the formats of a tensor dataset pair, or null for image directories
  */
-public record PairedDataset(List<Pair> pairs, int[] inputShape, int[] outputShape, Map<String, Integer> quarantined)
-    implements Serializable {
-  private static final long serialVersionUID = 1L;
+public record PairedDataset(List<Pair> pairs, int[] inputShape, int[] outputShape, Map<String, Integer> quarantined,
+    TensorFormats tensors) implements Serializable {
+  private static final long serialVersionUID = 2L;
 
-  /** One training record: its id and the two files (Hadoop path strings). */
+  /**
+   * One training record: its id and where its two halves are (Hadoop path strings): the images, or for tensor
+   * datasets the files holding the records.
+   */
   public record Pair(String id, String input, String target) implements Serializable {
     private static final long serialVersionUID = 1L;
+  }
+
+  /** The formats of the two sides of a tensor dataset pair. */
+  public record TensorFormats(TensorDatasets.Format input, TensorDatasets.Format target) implements Serializable {
+    private static final long serialVersionUID = 1L;
+  }
+
+  /**
+   * The global index of record {@code id} (its position in id order), or -1 when it is not a paired record
+   * (unpaired, duplicate or quarantined).
+   */
+  public int indexOf(String id) {
+    int lo = 0;
+    int hi = pairs.size() - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      int c = pairs.get(mid).id().compareTo(id);
+      if (c == 0) {
+        return mid;
+      }
+      if (c < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return -1;
   }
 
   /** Whether {@code path} names an {@code .npy} stack (read by the slice reader, in index order). */
@@ -113,7 +149,7 @@ public record PairedDataset(List<Pair> pairs, int[] inputShape, int[] outputShap
             + "; every record of a dataset must have the same shape");
       }
     }
-    return new PairedDataset(List.copyOf(pairs), xShape, yShape, Map.copyOf(quarantined));
+    return new PairedDataset(List.copyOf(pairs), xShape, yShape, Map.copyOf(quarantined), null);
   }
 
   /** Records. */
@@ -137,9 +173,18 @@ public record PairedDataset(List<Pair> pairs, int[] inputShape, int[] outputShap
   /** What the run summary records about the pairing. */
   public Map<String, Object> summary() {
     Map<String, Object> s = new LinkedHashMap<>();
-    s.put("paired_by", "relative path without extension, sorted");
+    if (tensors == null) {
+      s.put("paired_by", "relative path without extension, sorted");
+    } else {
+      s.put("paired_by", "id, sorted");
+      s.put("input_format", tensors.input().name().toLowerCase(java.util.Locale.ROOT));
+      s.put("target_format", tensors.target().name().toLowerCase(java.util.Locale.ROOT));
+    }
     s.put("quarantined_unpaired", quarantined.getOrDefault("unpaired", 0));
     s.put("quarantined_duplicate", quarantined.getOrDefault("duplicate", 0));
+    if (tensors != null) {
+      s.put("quarantined_shape", quarantined.getOrDefault("shape", 0));
+    }
     return s;
   }
 

@@ -3,7 +3,6 @@ package io.convt.job.gradients;
 import io.convt.job.LayerWeights;
 import io.convt.job.SparkErrors;
 import io.convt.job.storage.HadoopFiles;
-import io.convt.engine.ConvTranspose;
 import io.convt.engine.ConvTransposeGradient;
 import io.convt.engine.ConvolutionTransposeGradientState;
 import io.convt.engine.GradientOption;
@@ -20,6 +19,7 @@ import io.convt.job.SparkErrors;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -48,21 +48,20 @@ public final class PartitionGradients {
    */
   public static PartialGradients compute(GradientsRequest request, LayerWeights weights, long first, int count,
       Configuration conf) {
-    Layer layer = weights.open();
-    ConvTranspose kernel = layer.kernel();
-    ConvTransposeGradient gradient = new ConvTransposeGradient(kernel);
     boolean writeGradInput = request.gradInputDir() != null;
-    gradient.setGradientOption(writeGradInput ? GradientOption.ALL : GradientOption.WEIGHTS_AND_BIAS);
     PartialGradients partial = PartialGradients.forSlice(first, count, weights.weightCount(), weights.outputChannels());
     LossSum loss = new LossSum();
     PairedDataset paired = request.paired();
     if (paired != null) {
-      return pairedRecords(request, paired, layer, gradient, first, count, partial, loss, conf);
+      Layer layer = sized(weights, paired.inputShape()[1], paired.inputShape()[2]);
+      return pairedRecords(request, paired, layer, gradient(layer, writeGradInput), first, count, partial, loss, conf);
     }
     String xFile = request.input();
     String yFile = request.outputSideFile();
     NpyHeader xh = HadoopFiles.npyHeader(xFile, conf);
     NpyHeader yh = HadoopFiles.npyHeader(yFile, conf);
+    Layer layer = sized(weights, xh.shape()[2], xh.shape()[3]);
+    ConvTransposeGradient gradient = gradient(layer, writeGradInput);
     int xPer = (int) xh.recordElements();
     float[] gradInput = writeGradInput ? new float[Math.multiplyExact(count, xPer)] : null;
     try (BufferAllocator alloc = new RootAllocator()) {
@@ -113,6 +112,55 @@ public final class PartitionGradients {
     return partial.withLoss(loss);
   }
 
+  /**
+   * The partial sums of records {@code [first, first + count)} of a paired tensor dataset, streamed in
+   * {@code sorted} as {@link IndexedTensor}s in key order: each record's input (key {@code 2·index}) right before
+   * its target (key {@code 2·index + 1}), exactly one of each per record of the slice.
+   *
+   * @throws IllegalArgumentException naming the record when a tensor is missing, repeated, misshapen or not finite
+   */
+  public static PartialGradients computeTensors(GradientsRequest request, LayerWeights weights, long first, int count,
+      Iterator<IndexedTensor> sorted) {
+    PairedDataset paired = request.paired();
+    Layer layer = sized(weights, paired.inputShape()[1], paired.inputShape()[2]);
+    boolean writeGradInput = request.gradInputDir() != null;
+    ConvTransposeGradient gradient = gradient(layer, writeGradInput);
+    PartialGradients partial = PartialGradients.forSlice(first, count, weights.weightCount(), weights.outputChannels());
+    LossSum loss = new LossSum();
+    int[] xShape = {count, paired.inputShape()[0], paired.inputShape()[1], paired.inputShape()[2]};
+    int[] yShape = {count, paired.outputShape()[0], paired.outputShape()[1], paired.outputShape()[2]};
+    int xPer = xShape[1] * xShape[2] * xShape[3];
+    float[] gradInput = writeGradInput ? new float[Math.multiplyExact(count, xPer)] : null;
+    try (BufferAllocator alloc = new RootAllocator()) {
+      for (int r = 0; r < count; r++) {
+        long index = first + r;
+        float[] x = TensorRecords.take(sorted, index, IndexedTensor.INPUT, paired, request, xPer);
+        float[] y = TensorRecords.take(sorted, index, IndexedTensor.TARGET, paired, request,
+            yShape[1] * yShape[2] * yShape[3]);
+        float[] dx = record(request, layer, gradient, alloc, index, x, xShape, y, yShape, partial, loss);
+        if (gradInput != null) {
+          System.arraycopy(dx, 0, gradInput, r * xPer, xPer);
+        }
+      }
+      TensorRecords.requireEnd(sorted, request);
+    }
+    if (gradInput != null) {
+      Npy.writeFloat32(Paths.get(request.gradInputDir()).resolve(gradInputFileName(first, count)), xShape, gradInput);
+    }
+    return partial.withLoss(loss);
+  }
+
+  /** The layer for inputs of {@code h × w}: ONNX {@code --auto-pad same_*}/{@code --output-shape} pads derived. */
+  private static Layer sized(LayerWeights weights, int h, int w) {
+    return weights.open().forInput(h, w);
+  }
+
+  private static ConvTransposeGradient gradient(Layer layer, boolean writeGradInput) {
+    ConvTransposeGradient gradient = new ConvTransposeGradient(layer.kernel());
+    gradient.setGradientOption(writeGradInput ? GradientOption.ALL : GradientOption.WEIGHTS_AND_BIAS);
+    return gradient;
+  }
+
   /** The dL/dX file of a record range: {@code grad_input-<first>-<count>.npy}, zero-padded so names sort. */
   public static String gradInputFileName(long first, int count) {
     return String.format("grad_input-%012d-%d.npy", first, count);
@@ -147,13 +195,27 @@ public final class PartitionGradients {
     }
   }
 
-  /** The file holding record {@code index}'s input: the stack, or the record's own image. */
+  /**
+   * The file holding record {@code index}'s input: the stack, the record's own image, or (tensor datasets) the
+   * record's id and the dataset file it is in.
+   */
   private static String inputName(GradientsRequest request, long index) {
-    return request.paired() == null ? request.input() : request.paired().pairs().get((int) index).input();
+    PairedDataset p = request.paired();
+    if (p == null) {
+      return request.input();
+    }
+    PairedDataset.Pair pair = p.pairs().get((int) index);
+    return p.tensors() == null ? pair.input() : request.input() + " (id " + pair.id() + ", in " + pair.input() + ")";
   }
 
   private static String targetName(GradientsRequest request, long index) {
-    return request.paired() == null ? request.outputSideFile() : request.paired().pairs().get((int) index).target();
+    PairedDataset p = request.paired();
+    if (p == null) {
+      return request.outputSideFile();
+    }
+    PairedDataset.Pair pair = p.pairs().get((int) index);
+    return p.tensors() == null ? pair.target()
+        : request.outputSideFile() + " (id " + pair.id() + ", in " + pair.target() + ")";
   }
 
   /** A NaN or infinity is blamed on the file and record it is in, before it spreads into the output or the loss. */

@@ -53,7 +53,7 @@ record InputPlan(String format, String input, List<InputItem> items, long record
     }
   }
 
-  private static String detect(String input, Configuration hadoop) {
+  static String detect(String input, Configuration hadoop) {
     String l = input.toLowerCase(Locale.ROOT);
     if (l.endsWith(".npy")) {
       return "npy";

@@ -32,6 +32,22 @@ final class ParquetInputs {
    * (the tasks then check every record).
    */
   static int[] check(String input, Configuration hadoop) {
+    List<Path> files = files(input, hadoop);
+    for (Path f : files.subList(0, Math.min(files.size(), MAX_FOOTERS))) {
+      MessageType schema = schema(input, f, hadoop);
+      column(schema, f, "id", java.util.Set.of(PrimitiveTypeName.BINARY));
+      column(schema, f, "shape", java.util.Set.of(PrimitiveTypeName.INT32, PrimitiveTypeName.INT64));
+      // double data is cast to float when read (ParquetInput), with a note in the run summary
+      column(schema, f, "data", java.util.Set.of(PrimitiveTypeName.FLOAT, PrimitiveTypeName.DOUBLE));
+    }
+    return firstShape(files.get(0), hadoop);
+  }
+
+  /**
+   * The data files of a Parquet dataset (a directory, file or glob; hidden and {@code _} files left out), in name
+   * order.
+   */
+  static List<Path> files(String input, Configuration hadoop) {
     List<Path> files = new ArrayList<>();
     try {
       Path p = new Path(input);
@@ -52,27 +68,24 @@ final class ParquetInputs {
           files.add(s.getPath());
         }
       }
-      if (files.isEmpty()) {
-        throw new IllegalArgumentException("Cannot read input " + input + ": no Parquet files in it");
-      }
-      files.sort(null);
-      for (Path f : files.subList(0, Math.min(files.size(), MAX_FOOTERS))) {
-        MessageType schema;
-        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(f, hadoop))) {
-          schema = r.getFileMetaData().getSchema();
-        } catch (IOException | RuntimeException e) {
-          throw new IllegalArgumentException("Cannot read input " + input + ": " + f + " is not a readable Parquet "
-              + "file (" + e.getMessage() + ")");
-        }
-        column(schema, f, "id", java.util.Set.of(PrimitiveTypeName.BINARY));
-        column(schema, f, "shape", java.util.Set.of(PrimitiveTypeName.INT32, PrimitiveTypeName.INT64));
-        // double data is cast to float when read (ParquetInput), with a note in the run summary
-        column(schema, f, "data", java.util.Set.of(PrimitiveTypeName.FLOAT, PrimitiveTypeName.DOUBLE));
-      }
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot list input " + input + ": " + e.getMessage(), e);
     }
-    return firstShape(files.get(0), hadoop);
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("Cannot read input " + input + ": no Parquet files in it");
+    }
+    files.sort(null);
+    return files;
+  }
+
+  /** The schema in {@code file}'s footer; one line naming the dataset and the file when it is not Parquet. */
+  static MessageType schema(String input, Path file, Configuration hadoop) {
+    try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(file, hadoop))) {
+      return r.getFileMetaData().getSchema();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("Cannot read input " + input + ": " + file + " is not a readable Parquet "
+          + "file (" + e.getMessage() + ")");
+    }
   }
 
   /** The {@code shape} of the file's first row, or null (empty file, a layout this reader does not know). */
@@ -83,18 +96,24 @@ final class ParquetInputs {
       if (row == null || row.getFieldRepetitionCount("shape") == 0) {
         return null;
       }
-      Group shape = row.getGroup("shape", 0);
-      boolean legacyList = shape.getType().getType(0).isPrimitive(); // "repeated int32 array" vs LIST of element
-      int n = shape.getFieldRepetitionCount(0);
-      int[] dims = new int[n];
-      for (int i = 0; i < n; i++) {
-        String v = legacyList ? shape.getValueToString(0, i) : shape.getGroup(0, i).getValueToString(0, 0);
-        dims[i] = Math.toIntExact(Long.parseLong(v));
-      }
+      int[] dims = shape(row);
       return dims.length == 3 ? dims : null;
     } catch (IOException | RuntimeException e) {
       return null; // the tasks read and check every record anyway
     }
+  }
+
+  /** The {@code shape} list of a row read with {@link GroupReadSupport} (either Parquet list layout). */
+  static int[] shape(Group row) {
+    Group shape = row.getGroup("shape", 0);
+    boolean legacyList = shape.getType().getType(0).isPrimitive(); // "repeated int32 array" vs LIST of element
+    int n = shape.getFieldRepetitionCount(0);
+    int[] dims = new int[n];
+    for (int i = 0; i < n; i++) {
+      String v = legacyList ? shape.getValueToString(0, i) : shape.getGroup(0, i).getValueToString(0, 0);
+      dims[i] = Math.toIntExact(Long.parseLong(v));
+    }
+    return dims;
   }
 
   private static void column(MessageType schema, Path file, String name, java.util.Set<PrimitiveTypeName> want) {

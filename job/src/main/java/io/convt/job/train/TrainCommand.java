@@ -19,21 +19,22 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a layer on (input, target) records with an MPS optimizer, reproducibly.")
 public final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--input", required = true, paramLabel = "X.npy|DIR|GLOB",
-      description = "Inputs: an [N,Cin,H,W] float32 .npy, or an image directory/glob (PNG/JPEG/BMP) on any Hadoop "
-          + "file system.")
+  @Option(names = "--input", required = true, paramLabel = "X.npy|DIR|GLOB|DATASET",
+      description = "Inputs: an [N,Cin,H,W] float32 .npy, an image directory/glob (PNG/JPEG/BMP), or a Parquet or "
+          + "Arrow tensor dataset as infer writes it, on any Hadoop file system.")
   String input;
 
-  @Option(names = "--target", required = true, paramLabel = "T.npy|DIR|GLOB",
-      description = "Targets [N,Cout,H',W']: an .npy, or an image directory/glob paired with --input by relative "
-          + "path without extension.")
+  @Option(names = "--target", required = true, paramLabel = "T.npy|DIR|GLOB|DATASET",
+      description = "Targets [N,Cout,H',W']: an .npy, an image directory/glob paired with --input by relative "
+          + "path without extension, or a tensor dataset paired by id.")
   String target;
 
   @Option(names = "--recursive", description = "Image datasets: read subdirectories too.")
   boolean recursive;
 
   @Option(names = "--quarantine-unpaired",
-      description = "Image datasets: leave unpaired and duplicate records out (counted in run-summary.json).")
+      description = "Datasets: leave unpaired and duplicate records (and, for tensor datasets, targets of the "
+          + "wrong shape) out, counted in run-summary.json.")
   boolean quarantineUnpaired;
 
   @Option(names = "--loss", paramLabel = "mse|l1", description = "Loss (default mse).")

@@ -87,4 +87,21 @@ class GradientRetryTest {
     GradientsRequest g = GradientReductionTest.generated(tmp, 100, 40);
     assertEquals(GradientReductionTest.GENERATED_100_SHA, retried(g, tmp.resolve("c")).sha256());
   }
+
+  @Test
+  void retriedTasksOverAParquetPairGiveTheNpyBits() {
+    // every first attempt killed, the dataset reads and the shuffle to the slices included
+    Path fix = GradientsJobTest.FIX;
+    io.convt.engine.io.NpyArray x = io.convt.engine.io.Npy.read(fix.resolve("x.npy"));
+    io.convt.engine.io.NpyArray t = io.convt.engine.io.Npy.read(fix.resolve("t.npy"));
+    TensorDatasetFiles.parquet(spark, TensorDatasetFiles.fromStack(x.shape(), x.floats()), tmp.resolve("xp"), 2);
+    TensorDatasetFiles.parquet(spark, TensorDatasetFiles.fromStack(t.shape(), t.floats()), tmp.resolve("tp"), 3);
+    Loss l1 = Loss.parse("l1", "mean");
+    GradientOutputs.Result npy = GradientsJob.run(spark, GradientsJobTest.fixtureLayer(),
+        GradientsRequest.withTarget(fix.resolve("x.npy"), fix.resolve("t.npy"), l1, 3), tmp.resolve("npy"));
+    GradientOutputs.Result again = retried(GradientsRequest.withTarget(tmp.resolve("xp"), tmp.resolve("tp"), l1, 3),
+        tmp.resolve("parquet"));
+    assertEquals(npy.sha256(), again.sha256());
+    assertEquals(npy.summary().get("loss"), again.summary().get("loss"));
+  }
 }

@@ -80,6 +80,27 @@ class HdfsIT extends StorageMatrix {
   }
 
   @Test
+  void gradientsReadParquetDatasetsFromHdfs() throws IOException {
+    io.convt.engine.layer.LayerSpec layer = io.convt.job.gradients.ImageDatasets.upsampler(tmp);
+    java.util.List<String> ids = java.util.List.of("c", "a", "e", "b", "d", "g", "f");
+    var xs = io.convt.job.gradients.TensorDatasetFiles.records(ids, new int[] {3, 4, 5}, 21);
+    var ts = io.convt.job.gradients.TensorDatasetFiles.records(ids, new int[] {3, 8, 10}, 22);
+    io.convt.job.gradients.TensorDatasetFiles.parquet(spark, xs, tmp.resolve("xp"), 3);
+    io.convt.job.gradients.TensorDatasetFiles.parquet(spark, ts, tmp.resolve("tp"), 2);
+    upload(tmp.resolve("xp"), root() + "/grad-parquet/x");
+    upload(tmp.resolve("tp"), root() + "/grad-parquet/t");
+    io.convt.engine.train.Loss mse = io.convt.engine.train.Loss.parse("mse", "mean");
+    GradientsJob.run(spark, layer, GradientsRequest.withTarget(tmp.resolve("xp").toString(),
+        tmp.resolve("tp").toString(), mse, 3), tmp.resolve("local-parquet"));
+    GradientsJob.run(spark, layer, GradientsRequest.withTarget(root() + "/grad-parquet/x",
+        root() + "/grad-parquet/t", mse, 2), tmp.resolve("hdfs-parquet"));
+    for (String f : java.util.List.of("grad_weights.npy", "grad_bias.npy")) {
+      org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(tmp.resolve("local-parquet").resolve(f)),
+          Files.readAllBytes(tmp.resolve("hdfs-parquet").resolve(f)), f);
+    }
+  }
+
+  @Test
   void gradientsReadStacksFromHdfs() throws IOException {
     Path x = stack(tmp, 10);
     java.util.Random r = new java.util.Random(5);
