@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -20,8 +21,18 @@ import org.apache.arrow.vector.ipc.ArrowFileReader;
  * and reads back as an input, so layers chain.
  */
 public final class TensorIpc {
-  /** One tensor read from a file. */
-  public record Tensor(String id, int[] shape, float[] data) {}
+  /**
+   * One tensor read from a file.
+   *
+   * @param index the row's {@code index} column (an integer column, as the job writes), or null when the file has
+   *     none
+   */
+  public record Tensor(String id, int[] shape, float[] data, Long index) {
+    /** A tensor without an index. */
+    public Tensor(String id, int[] shape, float[] data) {
+      this(id, shape, data, null);
+    }
+  }
 
   private TensorIpc() {}
 
@@ -72,9 +83,13 @@ public final class TensorIpc {
             + root.getSchema().getFields());
       }
       int[] shape = ((FixedShapeTensorType) data.getField().getType()).shape();
+      FieldVector iv = root.getSchema().getFields().stream().anyMatch(f -> f.getName().equals("index"))
+          ? root.getVector("index") : null;
+      BaseIntVector indexes = iv instanceof BaseIntVector b ? b : null;
       while (reader.loadNextBatch()) {
         for (int i = 0; i < root.getRowCount(); i++) {
-          out.add(new Tensor(new String(ids.get(i), StandardCharsets.UTF_8), shape, data.getObject(i)));
+          Long index = indexes == null || indexes.isNull(i) ? null : indexes.getValueAsLong(i);
+          out.add(new Tensor(new String(ids.get(i), StandardCharsets.UTF_8), shape, data.getObject(i), index));
         }
       }
     } catch (IOException | RuntimeException e) {

@@ -13,7 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -45,9 +45,12 @@ public final class GradientOutputs {
   public record Result(float[] weightGradient, int[] weightShape, float[] biasGradient, String sha256,
       Map<String, Object> summary) {}
 
-  /** Writes everything into {@code outDir} (created if needed). */
-  public static Result write(Path outDir, Layer layer, float[] dwMps, float[] db, GradientsJob.Dataset data,
-      GradientsRequest request, Double loss, double seconds, GradientTotals totals) {
+  /**
+   * Writes everything into {@code outDir} (created if needed), a directory on any Hadoop file system
+   * ({@link GradientFiles}; local ones through java.nio).
+   */
+  public static Result write(String outDir, Configuration conf, Layer layer, float[] dwMps, float[] db,
+      GradientsJob.Dataset data, GradientsRequest request, Double loss, double seconds, GradientTotals totals) {
     WeightLayout layout = layer.spec().layout();
     WeightGeometry g = layer.geometry();
     int groups = layer.spec().geometry().groups();
@@ -56,8 +59,8 @@ public final class GradientOutputs {
     int[] wShape = layout.shape(g.outputChannels(), g.kernelHeight(), g.kernelWidth(), g.inputChannels(), groups);
     int[] bShape = {db.length};
     String sha = sha256(dw, db);
-    Npy.writeFloat32(outDir.resolve("grad_weights.npy"), wShape, dw);
-    Npy.writeFloat32(outDir.resolve("grad_bias.npy"), bShape, db);
+    GradientFiles.write(outDir, "grad_weights.npy", conf, f -> Npy.writeFloat32(f, wShape, dw));
+    GradientFiles.write(outDir, "grad_bias.npy", conf, f -> Npy.writeFloat32(f, bShape, db));
     Map<String, float[]> tensors = new LinkedHashMap<>();
     tensors.put("weight", dw);
     tensors.put("bias", db);
@@ -68,7 +71,8 @@ public final class GradientOutputs {
     meta.put("weights_layout", layout.label());
     meta.put("gradient_sha256", sha);
     meta.put("records", Integer.toString(data.records()));
-    Safetensors.writeFloat32(outDir.resolve("gradients.safetensors"), tensors, shapes, meta);
+    GradientFiles.write(outDir, "gradients.safetensors", conf,
+        f -> Safetensors.writeFloat32(f, tensors, shapes, meta));
 
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("command", "gradients");
@@ -102,11 +106,13 @@ public final class GradientOutputs {
     s.put("partial_bytes", totals.partialBytes());
     s.put("driver_received_bytes", totals.driverReceivedBytes() < 0 ? null : totals.driverReceivedBytes());
     s.put("layer", layer.spec().describe());
+    byte[] summary;
     try {
-      AtomicFiles.write(outDir.resolve("run-summary.json"), JSON.writeValueAsBytes(s));
+      summary = JSON.writeValueAsBytes(s);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    GradientFiles.write(outDir, "run-summary.json", conf, f -> AtomicFiles.write(f, summary));
     return new Result(dw, wShape, db, sha, s);
   }
 

@@ -7,7 +7,13 @@ import java.util.concurrent.Callable;
 import io.convt.job.JobLog;
 import io.convt.job.JobSession;
 import io.convt.job.OutputMode;
-import org.apache.hadoop.conf.Configuration;
+import io.convt.job.storage.HadoopConf;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,12 +60,18 @@ public final class GradientsCommand implements Callable<Integer> {
   @Option(names = "--partitions", paramLabel = "N", description = "Spark partitions (default 2).")
   int partitions = 2;
 
-  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory.")
-  Path output;
+  @Option(names = "--output", required = true, paramLabel = "DIR",
+      description = "Output directory, on any Hadoop file system (committed: manifest.json, then _SUCCESS).")
+  String output;
 
   @Option(names = "--write-grad-input", paramLabel = "DIR",
-      description = "Also write dL/dX per record range as grad_input-<first>-<count>.npy.")
-  Path gradInput;
+      description = "Also write dL/dX per record range as grad_input-<first>-<count>.npy into DIR (any Hadoop file "
+          + "system; committed like --output).")
+  String gradInput;
+
+  @Option(names = "--conf", paramLabel = "spark.KEY=VALUE",
+      description = "A Spark setting for the session (repeatable); spark.hadoop.* reach every file system access.")
+  List<String> conf = new ArrayList<>();
 
   @Option(names = "--mode", paramLabel = "MODE",
       description = "error (default): refuse an existing --output; overwrite: replace it once the new one is complete.")
@@ -78,16 +90,56 @@ public final class GradientsCommand implements Callable<Integer> {
         ? GradientsRequest.withGradOutput(input, gradOutput, partitions)
         : GradientsRequest.withTarget(input, target, Loss.parse(loss, reduction), partitions))
         .withDatasetOptions(recursive, quarantineUnpaired)
-        .writingGradInput(gradInput == null ? null : gradInput.toAbsolutePath());
+        .withGradInputDir(absoluteIfLocal(gradInput));
+    Map<String, String> spark = sparkSettings(conf);
     GradientsJob.Prepared prepared = GradientsJob.prepare(layer.toSpec(), request, output,
-        OutputMode.parse(mode, "--mode"), new Configuration(), command.commandLine().getErr());
-    JobLog.startBeside(output.toString());
-    try (JobSession session = JobSession.open("convt gradients")) {
+        OutputMode.parse(mode, "--mode"), HadoopConf.fromSettings(spark), command.commandLine().getErr());
+    JobLog.startBeside(output);
+    try (JobSession session = JobSession.open("convt gradients", spark)) {
       GradientOutputs.Result r = GradientsJob.run(session.spark(), prepared);
       command.commandLine().getOut().println("gradients: " + r.summary().get("records") + " records, gradient_sha256 "
           + r.sha256() + (r.summary().containsKey("loss") ? ", loss " + r.summary().get("loss") : "") + " -> "
           + output);
     }
     return 0;
+  }
+
+  /** A local path made absolute (the summary names where the files are); a Hadoop URI as given. */
+  private static String absoluteIfLocal(String path) {
+    if (path == null || path.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*")) {
+      return path;
+    }
+    return Path.of(path).toAbsolutePath().normalize().toString();
+  }
+
+  /**
+   * Spark's settings: {@code spark.hadoop.*} system properties (from spark-submit), then {@code --conf} ones; any other
+   * key is refused in one line listing them sorted.
+   */
+  static Map<String, String> sparkSettings(List<String> overrides) {
+    Map<String, String> out = new TreeMap<>();
+    System.getProperties().forEach((k, v) -> {
+      if (k.toString().startsWith("spark.hadoop.")) {
+        out.put(k.toString(), v.toString());
+      }
+    });
+    Set<String> unknown = new TreeSet<>();
+    for (String o : overrides) {
+      int eq = o.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("Cannot read --conf '" + o + "': expected KEY=VALUE");
+      }
+      String key = o.substring(0, eq).trim();
+      if (key.startsWith("spark.")) {
+        out.put(key, o.substring(eq + 1).trim());
+      } else {
+        unknown.add(key);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("Unknown configuration key" + (unknown.size() > 1 ? "s " : " ")
+          + String.join(", ", unknown) + " for gradients (only Spark's own spark.* keys)");
+    }
+    return out;
   }
 }

@@ -140,28 +140,32 @@ public final class GradientsJob {
     return new int[] {n, chw[0], chw[1], chw[2]};
   }
 
-  /** A gradient run that passed every driver check (before any Spark session). */
-  public record Prepared(Layer layer, Dataset data, GradientsRequest request, Path outDir, OutputMode mode) {}
+  /**
+   * A gradient run that passed every driver check (before any Spark session).
+   *
+   * @param output the output directory, a local path or a Hadoop URI ({@code hdfs://...}, {@code s3a://...})
+   */
+  public record Prepared(Layer layer, Dataset data, GradientsRequest request, String output, OutputMode mode) {}
 
   /**
    * The driver's checks, before Spark starts: the layer and weights, the stacks against the layer, memory per
    * task, and the outputs ({@code --output}, {@code --write-grad-input}) against every input and each other.
    */
-  public static Prepared prepare(LayerSpec spec, GradientsRequest request, Path outDir, OutputMode mode,
+  public static Prepared prepare(LayerSpec spec, GradientsRequest request, String output, OutputMode mode,
       Configuration hadoop, PrintWriter notes) {
     Layer layer = Layer.open(spec);
     Dataset data = validate(layer, request, hadoop);
     request = request.withPaired(data.paired());
     checkMemory(data, request);
     new OutputGuard(hadoop, notes).check(
-        List.of(new OutputGuard.Named("--output", outDir.toString()),
+        List.of(new OutputGuard.Named("--output", output),
             new OutputGuard.Named("--write-grad-input", request.gradInputDir())),
         List.of(new OutputGuard.Named("--input", request.input()),
             new OutputGuard.Named(request.outputSideFlag(), request.outputSideFile()),
             new OutputGuard.Named("--weights", spec.weights().toString()),
             new OutputGuard.Named("--bias", spec.bias() == null ? null : spec.bias().toString())),
         mode, false);
-    return new Prepared(layer, data, request, outDir, mode);
+    return new Prepared(layer, data, request, output, mode);
   }
 
   /** Refuses records or slices no task heap can hold, before anything is allocated. */
@@ -204,42 +208,70 @@ public final class GradientsJob {
    * @return what was written
    */
   public static GradientOutputs.Result run(SparkSession spark, LayerSpec spec, GradientsRequest request, Path outDir) {
-    return run(spark, prepare(spec, request, outDir, OutputMode.ERROR, spark.sparkContext().hadoopConfiguration(),
+    return run(spark, spec, request, outDir.toAbsolutePath().normalize().toString());
+  }
+
+  /** As {@link #run(SparkSession, LayerSpec, GradientsRequest, Path)} into a local path or a Hadoop URI. */
+  public static GradientOutputs.Result run(SparkSession spark, LayerSpec spec, GradientsRequest request,
+      String output) {
+    return run(spark, prepare(spec, request, output, OutputMode.ERROR, HadoopConf.driverConf(spark),
         new java.io.PrintWriter(System.err, true)));
   }
 
   /**
-   * Runs a prepared pass; the outputs are written into a hidden staging directory and published in one rename
-   * ({@link OutputCommit}), replacing an existing output only with {@link OutputMode#OVERWRITE}.
+   * Runs a prepared pass and commits its outputs ({@link OutputCommit}, on any Hadoop file system), replacing
+   * existing ones only with {@link OutputMode#OVERWRITE}. Executors write the dL/dX stacks of
+   * {@code --write-grad-input} into attempt directories of its staging area ({@link GradientFiles}); after the pass
+   * the driver keeps one complete attempt per partition and commits that directory, then writes the gradient files
+   * and commits {@code --output}, whose {@code _SUCCESS} is the last thing a run writes. A failed run removes what
+   * it staged and leaves no {@code _SUCCESS} at either path.
    */
   public static GradientOutputs.Result run(SparkSession spark, Prepared p) {
     long started = System.nanoTime();
     GradientsRequest request = p.request();
     Dataset data = p.data();
     Layer layer = p.layer();
-    GradientTotals totals = GradientPass.run(spark, request, LayerWeights.of(layer), 0, data.records());
-    float[] dw = totals.weightGradient();
-    float[] db = totals.biasGradient();
-    Double lossValue = null;
-    Loss loss = request.loss();
-    if (loss != null) {
-      loss.finishGradient(dw, data.outputElements());
-      loss.finishGradient(db, data.outputElements());
-      lossValue = loss.reduce(totals.loss().value(), data.outputElements());
-    }
-    String local = new org.apache.hadoop.fs.Path("file", null, p.outDir().toAbsolutePath().normalize().toString())
-        .toString(); // local: the gradient files are written with java.nio
-    OutputCommit commit = OutputCommit.begin(local,
-        p.mode() == OutputMode.OVERWRITE ? "overwrite" : "error", spark.sparkContext().hadoopConfiguration());
+    Configuration conf = HadoopConf.driverConf(spark);
+    String mode = p.mode() == OutputMode.OVERWRITE ? "overwrite" : "error";
+    OutputCommit gradInput = null;
+    OutputCommit commit = null;
     try {
-      Path staging = Path.of(new org.apache.hadoop.fs.Path(commit.staging("run-summary.json")).getParent().toUri());
-      GradientOutputs.Result r = GradientOutputs.write(staging, layer, dw, db, data, request, lossValue,
-          (System.nanoTime() - started) / 1e9, totals);
+      if (request.gradInputDir() != null) {
+        gradInput = OutputCommit.begin(request.gradInputDir(), mode, conf);
+      }
+      commit = OutputCommit.begin(p.output(), mode, conf);
+      GradientsRequest pass = gradInput == null ? request : request.withGradInputDir(stagingDir(gradInput));
+      GradientTotals totals = GradientPass.run(spark, pass, LayerWeights.of(layer), 0, data.records());
+      float[] dw = totals.weightGradient();
+      float[] db = totals.biasGradient();
+      Double lossValue = null;
+      Loss loss = request.loss();
+      if (loss != null) {
+        loss.finishGradient(dw, data.outputElements());
+        loss.finishGradient(db, data.outputElements());
+        lossValue = loss.reduce(totals.loss().value(), data.outputElements());
+      }
+      if (gradInput != null) {
+        int partitions = GradientPass.slices(0, data.records(), request.partitions()).size();
+        gradInput.commit(GradientFiles.completeAttempts(stagingDir(gradInput), partitions, conf), true);
+      }
+      GradientOutputs.Result r = GradientOutputs.write(stagingDir(commit), conf, layer, dw, db, data, request,
+          lossValue, (System.nanoTime() - started) / 1e9, totals);
       commit.commit();
       return r;
     } catch (RuntimeException e) {
-      commit.abort();
+      if (gradInput != null) {
+        gradInput.abort();
+      }
+      if (commit != null) {
+        commit.abort();
+      }
       throw e;
     }
+  }
+
+  /** The directory a commit writes into (its staging directory, or the output itself on an object store). */
+  private static String stagingDir(OutputCommit commit) {
+    return new org.apache.hadoop.fs.Path(commit.staging("x")).getParent().toString();
   }
 }

@@ -84,8 +84,13 @@ public record GradientsRequest(String input, String gradOutput, String target, L
 
   /** This request writing dL/dX stacks under {@code dir}. */
   public GradientsRequest writingGradInput(Path dir) {
-    return new GradientsRequest(input, gradOutput, target, loss, partitions, dir == null ? null : dir.toString(),
-        recursive, quarantineUnpaired, paired);
+    return withGradInputDir(dir == null ? null : dir.toString());
+  }
+
+  /** This request writing dL/dX stacks under {@code dir}, a local path or a Hadoop URI (null: none). */
+  public GradientsRequest withGradInputDir(String dir) {
+    return new GradientsRequest(input, gradOutput, target, loss, partitions, dir, recursive, quarantineUnpaired,
+        paired);
   }
 
   /** The file holding per-record output-side data (gradients or targets). */

@@ -9,7 +9,6 @@ import io.convt.engine.GradientOption;
 import io.convt.engine.arrow.ImageBatch;
 import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.ImageCodec;
-import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.NpyHeader;
 import io.convt.engine.layer.Layer;
@@ -17,7 +16,6 @@ import io.convt.engine.train.LossSum;
 import io.convt.job.LayerWeights;
 import io.convt.job.SparkErrors;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -30,8 +28,8 @@ import org.apache.hadoop.conf.Configuration;
  * Each record is run as its own one-image batch, so its contribution depends only on the record and the weights;
  * {@link PartialGradients} then sums contributions keyed by global record index, which is what makes the final sum
  * independent of how records were split into partitions. A retried or speculative task recomputes the same range
- * and returns the same bytes; the dL/dX file for the range is written atomically under a name made from the range,
- * so a second attempt replaces it with identical content.
+ * and returns the same bytes; the dL/dX file for the range is written into the attempt's own directory
+ * ({@link GradientFiles#writeGradInput}), and the driver's commit keeps one complete attempt's copy.
  */
 public final class PartitionGradients {
   /** Records read from disk at once: bounds task memory whatever the partition size. */
@@ -83,7 +81,7 @@ public final class PartitionGradients {
     if (gradInput != null) {
       int[] shape = xh.shape().clone();
       shape[0] = count;
-      Npy.writeFloat32(Paths.get(request.gradInputDir()).resolve(gradInputFileName(first, count)), shape, gradInput);
+      GradientFiles.writeGradInput(request.gradInputDir(), first, count, shape, gradInput, conf);
     }
     return partial.withLoss(loss);
   }
@@ -107,7 +105,7 @@ public final class PartitionGradients {
       }
     }
     if (gradInput != null) {
-      Npy.writeFloat32(Paths.get(request.gradInputDir()).resolve(gradInputFileName(first, count)), xShape, gradInput);
+      GradientFiles.writeGradInput(request.gradInputDir(), first, count, xShape, gradInput, conf);
     }
     return partial.withLoss(loss);
   }
@@ -120,7 +118,7 @@ public final class PartitionGradients {
    * @throws IllegalArgumentException naming the record when a tensor is missing, repeated, misshapen or not finite
    */
   public static PartialGradients computeTensors(GradientsRequest request, LayerWeights weights, long first, int count,
-      Iterator<IndexedTensor> sorted) {
+      Iterator<IndexedTensor> sorted, Configuration conf) {
     PairedDataset paired = request.paired();
     Layer layer = sized(weights, paired.inputShape()[1], paired.inputShape()[2]);
     boolean writeGradInput = request.gradInputDir() != null;
@@ -145,7 +143,7 @@ public final class PartitionGradients {
       TensorRecords.requireEnd(sorted, request);
     }
     if (gradInput != null) {
-      Npy.writeFloat32(Paths.get(request.gradInputDir()).resolve(gradInputFileName(first, count)), xShape, gradInput);
+      GradientFiles.writeGradInput(request.gradInputDir(), first, count, xShape, gradInput, conf);
     }
     return partial.withLoss(loss);
   }

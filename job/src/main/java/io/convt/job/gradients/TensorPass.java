@@ -60,7 +60,8 @@ final class TensorPass {
             }
           };
           long[] s = bounds[part];
-          return List.of(PartitionGradients.computeTensors(br.value(), bw.value(), s[0], (int) s[1], sorted))
+          return List.of(PartitionGradients.computeTensors(br.value(), bw.value(), s[0], (int) s[1], sorted,
+              hadoop.get()))
               .iterator();
         }, true);
   }

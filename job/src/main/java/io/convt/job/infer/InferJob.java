@@ -195,7 +195,8 @@ public final class InferJob {
     }
     int parts = Math.max(1, Math.min(plan.items().size(), partitions > 0 ? partitions : jsc.defaultParallelism()));
     JavaRDD<InputRecord> records = jsc.parallelize(plan.items(), parts).mapPartitions(items -> new InputReader(items, s, hadoop));
-    return plan.format().equals("arrow") ? RecordIndexes.inReadOrder(records) : records;
+    return plan.format().equals("arrow")
+        ? RecordIndexes.forArrow(records, plan.items(), hadoop.get(), notes) : records;
   }
 
   private static InferResult summary(SparkSession spark, InferPreflight.Prepared p, Map<String, Long> counts,

@@ -86,7 +86,9 @@ final class InputReader implements Iterator<InputRecord> {
     try (org.apache.arrow.memory.RootAllocator alloc = new org.apache.arrow.memory.RootAllocator();
         java.nio.channels.SeekableByteChannel in = HadoopFiles.open(path, conf)) {
       for (io.convt.engine.io.TensorIpc.Tensor t : io.convt.engine.io.TensorIpc.read(in, path, alloc)) {
-        pending.add(new InputRecord(t.id(), t.shape(), t.data(), null));
+        InputRecord r = new InputRecord(t.id(), t.shape(), t.data(), null);
+        r.setIndex(t.index()); // the file's own index column, if any (RecordIndexes decides whether it is kept)
+        pending.add(r);
       }
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot read input " + path + ": " + e.getMessage(), e);

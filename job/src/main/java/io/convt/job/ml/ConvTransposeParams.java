@@ -32,6 +32,8 @@ public abstract class ConvTransposeParams extends Transformer {
   private final IntArrayParam outputPadding;
   private final IntArrayParam dilation;
   private final IntParam groups;
+  private final Param<String> autoPad;
+  private final IntArrayParam outputShape;
   private final Param<String> neuron;
   private final Param<String> weightPrecision;
   private final Param<String> inputCol;
@@ -50,6 +52,10 @@ public abstract class ConvTransposeParams extends Transformer {
     outputPadding = new IntArrayParam(this, "outputPadding", "PyTorch output_padding OH,OW, as --output-padding");
     dilation = new IntArrayParam(this, "dilation", "dilation DH,DW, as --dilation");
     groups = new IntParam(this, "groups", "groups, as --groups");
+    autoPad = new Param<>(this, "autoPad", "ONNX auto_pad: notset, same_upper, same_lower or valid, as --auto-pad; "
+        + "same_* derive the pads from each record's size");
+    outputShape = new IntArrayParam(this, "outputShape", "ONNX output_shape H,W, as --output-shape: pads derived "
+        + "per record size as ONNX specifies");
     neuron = new Param<>(this, "neuron", "fused neuron TYPE[:A[,B[,C]]] (none, relu, relu:0.1, ...), as --neuron");
     weightPrecision = new Param<>(this, "weightPrecision", "float32 or float16, as --weight-precision");
     inputCol = new Param<>(this, "inputCol", "input tensor column: array<float>, C,H,W order");
@@ -93,6 +99,10 @@ public abstract class ConvTransposeParams extends Transformer {
 
   public IntParam groups() { return groups; }
 
+  public Param<String> autoPad() { return autoPad; }
+
+  public IntArrayParam outputShape() { return outputShape; }
+
   public Param<String> neuron() { return neuron; }
 
   public Param<String> weightPrecision() { return weightPrecision; }
@@ -119,7 +129,8 @@ public abstract class ConvTransposeParams extends Transformer {
 
   /**
    * The layer these params define, parsed by the job's own flag parser ({@link LayerOptions}); fails with the
-   * job's one-line message naming the flag (e.g. {@code Invalid value for --weights-layout: 'x' (...)}).
+   * job's one-line message naming the flag (e.g. {@code Invalid value for --weights-layout: 'x' (...)}). ONNX sizing
+   * ({@code autoPad}, {@code outputShape}) is kept in the spec and applied per input size by the layer.
    */
   LayerSpec layerSpec() {
     List<String> args = new ArrayList<>();
@@ -136,6 +147,12 @@ public abstract class ConvTransposeParams extends Transformer {
         "--output-padding", csv(getOrDefault(outputPadding)), "--dilation", csv(getOrDefault(dilation)),
         "--groups", String.valueOf(getOrDefault(groups)), "--neuron", getOrDefault(neuron),
         "--weight-precision", getOrDefault(weightPrecision)));
+    if (isDefined(autoPad)) {
+      args.addAll(List.of("--auto-pad", getOrDefault(autoPad)));
+    }
+    if (isDefined(outputShape)) {
+      args.addAll(List.of("--output-shape", csv(getOrDefault(outputShape))));
+    }
     LayerFlags flags = new LayerFlags();
     try {
       new CommandLine(flags).parseArgs(args.toArray(String[]::new));
@@ -148,7 +165,9 @@ public abstract class ConvTransposeParams extends Transformer {
     if (getBatchSize() < 1) {
       throw new IllegalArgumentException("Invalid value for batchSize: " + getBatchSize() + " (expected >= 1)");
     }
-    return flags.layer.toSpec();
+    // validate(), not toSpec(): a stage runs the layer per record size (Layer.forInput), as infer does, so ONNX's
+    // size-dependent pads (autoPad same_*, outputShape) are allowed
+    return flags.layer.validate();
   }
 
   private static String csv(int[] v) {

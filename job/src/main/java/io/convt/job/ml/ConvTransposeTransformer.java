@@ -47,7 +47,10 @@ import scala.Tuple2;
  * <p>{@link #transform} reads and checks the weights on the driver (the job's one-line messages), broadcasts them
  * in MPS layout, and each executor JVM builds one kernel per stage, shared by its tasks, exactly as
  * {@code convt-job infer} does; partitions run in Arrow batches of {@code batchSize} records of one shape. Results
- * are bit for bit those of {@code scripts/convt forward} and {@code convt-job infer} with the same flags.
+ * are bit for bit those of {@code scripts/convt forward} and {@code convt-job infer} with the same flags. With ONNX
+ * sizing ({@code autoPad} {@code same_upper}/{@code same_lower}, {@code outputShape}) the pads are derived for each
+ * record's own size, as {@code infer --auto-pad/--output-shape} does; a size ONNX's pads cannot serve fails the task
+ * naming the record.
  *
  * <p>Saving ({@link #write}) stores the params as Spark's JSON metadata and copies the weight files into the stage's
  * directory, so a saved {@code PipelineModel} is self-contained; {@link #read} loads them from there.
@@ -81,6 +84,12 @@ public final class ConvTransposeTransformer extends ConvTransposeParams implemen
   public ConvTransposeTransformer setDilation(int... v) { set(dilation(), v); return this; }
 
   public ConvTransposeTransformer setGroups(int g) { set(groups(), g); return this; }
+
+  /** ONNX {@code auto_pad} ({@code notset}, {@code same_upper}, {@code same_lower}, {@code valid}). */
+  public ConvTransposeTransformer setAutoPad(String mode) { set(autoPad(), mode); return this; }
+
+  /** ONNX {@code output_shape} {@code H, W}. */
+  public ConvTransposeTransformer setOutputShape(int... hw) { set(outputShape(), hw); return this; }
 
   public ConvTransposeTransformer setNeuron(String n) { set(neuron(), n); return this; }
 

@@ -21,7 +21,15 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import io.convt.engine.arrow.FixedShapeTensorType;
+import io.convt.engine.arrow.FixedShapeTensorVector;
+import io.convt.engine.io.TensorIpcWriter;
+import java.nio.file.StandardOpenOption;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -141,6 +149,83 @@ public class JoinableOutputsTest {
     spark.read().parquet(third + "/data").orderBy("index").collectAsList()
         .forEach(r -> indexes.add(r.getLong(r.fieldIndex("index"))));
     assertEquals(java.util.stream.LongStream.range(0, 11).boxed().toList(), indexes);
+  }
+
+  @Test
+  void arrowInputsKeepTheirOwnIndexColumnAndFilesWithoutOneAreNumbered() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("arrow-in"));
+    Random r = new Random(3);
+    // two files with their own indexes (out of order, with gaps), as a previous run's Arrow output has them
+    long[][] own = {{30, 10, 20}, {5, 40}};
+    Map<String, Long> want = new TreeMap<>();
+    try (RootAllocator a = new RootAllocator()) {
+      for (int f = 0; f < own.length; f++) {
+        try (TensorIpcWriter w = new TensorIpcWriter(FileChannel.open(dir.resolve("in-" + f + ".arrow"),
+            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), new int[] {3, 4, 4}, 4, a)) {
+          for (long i : own[f]) {
+            w.add("rec-" + i, i, tensor(r));
+            want.put("rec-" + i, i);
+          }
+          w.finish();
+        }
+      }
+      String out = tmp.resolve("arrow-own").toString();
+      Map<String, Object> s = InferJob.run(spark, upsample(), conf("partitions=2", "output.format=arrow"),
+          dir.toString(), out).summary();
+      assertEquals(5L, s.get("records_out"));
+      Map<String, Long> got = new TreeMap<>();
+      arrowIndexes(out + "/data").forEach((i, id) -> got.put(id, i));
+      assertEquals(want, got, "each record keeps its own index");
+
+      // a file without an index column (id and data only, as other tools write them): numbered 0.. in read order
+      Path plain = Files.createDirectories(tmp.resolve("arrow-plain"));
+      writeWithoutIndex(plain.resolve("x.arrow"), 4, r, a);
+      String numbered = tmp.resolve("arrow-numbered").toString();
+      InferJob.run(spark, upsample(), conf("output.format=arrow"), plain.toString(), numbered);
+      assertEquals(Map.of(0L, "plain-0", 1L, "plain-1", 2L, "plain-2", 3L, "plain-3"),
+          arrowIndexes(numbered + "/data"));
+
+      // a mix of both is numbered too (never half kept, half new), and the summary says why
+      Files.copy(plain.resolve("x.arrow"), dir.resolve("in-9.arrow"));
+      String mixed = tmp.resolve("arrow-mixed").toString();
+      Map<String, Object> m = InferJob.run(spark, upsample(), conf("partitions=2", "output.format=arrow"),
+          dir.toString(), mixed).summary();
+      assertEquals(java.util.stream.LongStream.range(0, 9).boxed().toList(),
+          new ArrayList<>(arrowIndexes(mixed + "/data").keySet()));
+      assertTrue(String.valueOf(m.get("notes")).contains("2 of 3 Arrow input files have an index column"),
+          String.valueOf(m.get("notes")));
+    }
+  }
+
+  private static float[] tensor(Random r) {
+    float[] t = new float[3 * 4 * 4];
+    for (int i = 0; i < t.length; i++) {
+      t[i] = r.nextFloat() - 0.5f;
+    }
+    return t;
+  }
+
+  /** An Arrow tensor file with only {@code id} and {@code data} columns (no {@code index}). */
+  private static void writeWithoutIndex(Path file, int n, Random r, RootAllocator a) throws IOException {
+    FixedShapeTensorType type = new FixedShapeTensorType(new int[] {3, 4, 4}, List.of("C", "H", "W"));
+    Schema schema = new Schema(List.of(Field.notNullable("id", new ArrowType.Utf8()), type.field("data")));
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, a);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        ArrowFileWriter w = new ArrowFileWriter(root, null, ch)) {
+      VarCharVector ids = (VarCharVector) root.getVector("id");
+      FixedShapeTensorVector data = (FixedShapeTensorVector) root.getVector("data");
+      ids.allocateNew(n);
+      data.getUnderlyingVector().setInitialCapacity(n);
+      data.getUnderlyingVector().allocateNew();
+      for (int i = 0; i < n; i++) {
+        ids.setSafe(i, ("plain-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        data.set(i, tensor(r));
+      }
+      root.setRowCount(n);
+      w.start();
+      w.writeBatch();
+      w.end();
+    }
   }
 
   @Test

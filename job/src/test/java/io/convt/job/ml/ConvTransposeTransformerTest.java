@@ -262,6 +262,62 @@ public class ConvTransposeTransformerTest {
   }
 
   @Test
+  void onnxSamePadsPerRecordSizeEqualTheInferJobAndSurviveSaveLoad() throws Exception {
+    Map<String, float[]> in = records(); // 48x48 records and 20x24 crops: each size gets its own pads
+    // stride 3, kernel 4: same_upper's total pad is 1, put at the end
+    ConvTransposeTransformer stage = new ConvTransposeTransformer().setWeights(UPSAMPLE.toString())
+        .setBias(UPSAMPLE_BIAS.toString()).setWeightsLayout("pytorch").setStride(3, 3).setAutoPad("same_upper");
+    Dataset<Row> result = stage.transform(frame(in));
+    Map<String, float[]> staged = outputs(result, "output");
+    assertArrayEquals(new int[] {3, 60, 72}, ints(result.where("id = 'crop#1'").first(), "output_shape"));
+    assertArrayEquals(new int[] {3, 144, 144}, ints(result.where("id = 'x#0'").first(), "output_shape"));
+
+    // convt-job infer --stride 3 --auto-pad same_upper over the same records (a Parquet tensor dataset)
+    String dataset = tmp.resolve("in").toString();
+    frame(in).write().parquet(dataset);
+    LayerSpec spec = LayerSpec.of(UPSAMPLE, UPSAMPLE_BIAS, WeightLayout.PYTORCH,
+        TorchConvTranspose2d.pytorch(new int[] {3, 3}, new int[] {0, 0}, new int[] {0, 0}, new int[] {1, 1}, 1))
+        .withOnnxSizing(io.convt.engine.layout.OnnxAutoPad.SAME_UPPER, null);
+    String out = tmp.resolve("job").toString();
+    io.convt.job.infer.InferJob.run(spark, spec,
+        io.convt.job.JobConfig.load(null, List.of("progress.interval-seconds=0")), dataset, out);
+    Map<String, float[]> job = outputs(spark.read().parquet(out + "/data"), "data");
+    assertEquals(in.keySet(), job.keySet());
+    job.forEach((id, v) -> assertArrayEquals(v, staged.get(id), id));
+
+    // saved and loaded, the stage keeps its ONNX sizing (and its answers)
+    String dir = tmp.resolve("stage").toString();
+    stage.write().save(dir);
+    ConvTransposeTransformer loaded = ConvTransposeTransformer.load(dir);
+    assertEquals("same_upper", loaded.getOrDefault(loaded.autoPad()));
+    Map<String, float[]> again = outputs(loaded.transform(frame(in)), "output");
+    staged.forEach((id, v) -> assertArrayEquals(v, again.get(id), id));
+
+    // output_shape too: a 20x24 crop asked for 62x73 (ONNX puts the extra pixels at the end), kept by save/load
+    ConvTransposeTransformer shaped = new ConvTransposeTransformer().setWeights(UPSAMPLE.toString())
+        .setWeightsLayout("pytorch").setStride(3, 3).setOutputShape(62, 73);
+    Map<String, float[]> crops = new LinkedHashMap<>();
+    crops.put("crop#1", in.get("crop#1"));
+    Row r = shaped.transform(frame(crops)).first();
+    assertArrayEquals(new int[] {3, 62, 73}, ints(r, "output_shape"));
+    String shapedDir = tmp.resolve("shaped").toString();
+    shaped.write().save(shapedDir);
+    ConvTransposeTransformer shapedLoaded = ConvTransposeTransformer.load(shapedDir);
+    assertArrayEquals(new int[] {62, 73}, shapedLoaded.getOrDefault(shapedLoaded.outputShape()));
+    assertArrayEquals(floats(r, "output"), floats(shapedLoaded.transform(frame(crops)).first(), "output"));
+  }
+
+  @Test
+  void badOnnxSizingFailsAtTransformWithTheJobsMessages() {
+    Dataset<Row> df = frame(records());
+    String mode = failure(() -> stages(UPSAMPLE, UPSAMPLE_BIAS)[0].setPadding(0, 0).setAutoPad("same")
+        .transform(df));
+    assertTrue(mode.startsWith("Invalid value for --auto-pad: 'same'"), mode);
+    String pads = failure(() -> stages(UPSAMPLE, UPSAMPLE_BIAS)[0].setAutoPad("same_upper").transform(df));
+    assertEquals("Invalid option: --padding 1,1 excludes --auto-pad same_upper (ONNX derives the pads)", pads);
+  }
+
+  @Test
   void badParamsFailAtTransformWithTheJobsMessages() {
     Dataset<Row> df = frame(records());
     String missing = failure(() -> stages(tmp.resolve("nope.npy"), UPSAMPLE_BIAS)[0].transform(df));
