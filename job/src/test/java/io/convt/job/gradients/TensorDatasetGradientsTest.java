@@ -81,6 +81,31 @@ public class TensorDatasetGradientsTest {
   }
 
   @Test
+  void parquetPairWritesTheNpyRunsDataGradientStacks() throws Exception {
+    LayerSpec layer = ImageDatasets.upsampler(tmp);
+    List<TensorDatasetFiles.Tensor> xs = TensorDatasetFiles.records(ids(N), X, 3);
+    List<TensorDatasetFiles.Tensor> ts = TensorDatasetFiles.records(ids(N), Y, 4);
+    TensorDatasetFiles.npy(xs, tmp.resolve("dx-x.npy"));
+    TensorDatasetFiles.npy(ts, tmp.resolve("dx-t.npy"));
+    TensorDatasetFiles.parquet(spark, xs, tmp.resolve("dx-xp"), 2);
+    TensorDatasetFiles.parquet(spark, ts, tmp.resolve("dx-tp"), 3);
+    GradientsJob.run(spark, layer, target(tmp.resolve("dx-x.npy"), tmp.resolve("dx-t.npy"), 3)
+        .writingGradInput(tmp.resolve("npy-dx")), tmp.resolve("npy-dx-out"));
+    GradientsJob.run(spark, layer, target(tmp.resolve("dx-xp"), tmp.resolve("dx-tp"), 3)
+        .writingGradInput(tmp.resolve("parquet-dx")), tmp.resolve("parquet-dx-out"));
+    List<String> stacks;
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(tmp.resolve("npy-dx"))) {
+      stacks = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".npy")).sorted().toList();
+    }
+    assertEquals(3, stacks.size(), "one dL/dX stack per slice: " + stacks);
+    for (String f : stacks) {
+      assertArrayEquals(java.nio.file.Files.readAllBytes(tmp.resolve("npy-dx").resolve(f)),
+          java.nio.file.Files.readAllBytes(tmp.resolve("parquet-dx").resolve(f)), f);
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.exists(tmp.resolve("parquet-dx/_SUCCESS")));
+  }
+
+  @Test
   void arrowPairWithUpstreamGradientsGivesTheNpyBitsForAnyPartitioning() throws Exception {
     LayerSpec layer = ImageDatasets.upsampler(tmp);
     List<TensorDatasetFiles.Tensor> xs = TensorDatasetFiles.records(ids(N), X, 3);

@@ -56,9 +56,9 @@ public class TrainerTensorDatasetTest {
     TensorDatasetFiles.npy(xs, tmp.resolve("x.npy"));
     TensorDatasetFiles.npy(ts, tmp.resolve("t.npy"));
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    Trainer.Result parquet = new Trainer(new PrintStream(log, true)).run(spark, spec,
+    io.convt.engine.train.TrainingResult parquet = new Trainer(new PrintStream(log, true)).run(spark, spec,
         request(tmp.resolve("xp").toString(), tmp.resolve("tp").toString(), tmp.resolve("pq")));
-    Trainer.Result npy = new Trainer(new PrintStream(log, true)).run(spark, spec,
+    io.convt.engine.train.TrainingResult npy = new Trainer(new PrintStream(log, true)).run(spark, spec,
         request(tmp.resolve("x.npy").toString(), tmp.resolve("t.npy").toString(), tmp.resolve("npy")));
     assertEquals(2, parquet.stepsDone());
     assertTrue(log.toString().contains("records 3-4"), log.toString());
