@@ -37,6 +37,19 @@ class ConvtJobCliTest {
   }
 
   @Test
+  void gradientsAndTrainTakeOnlySparkKeysAsConf() {
+    String[] r = run("train", "--input", "x.npy", "--target", "t.npy", "--weights", "w.npy", "--weights-layout",
+        "pytorch", "--output", "out", "--conf", "zeta=1", "--conf", "spark.sql.shuffle.partitions=4", "--conf",
+        "alpha=2");
+    assertEquals("2", r[0]);
+    assertEquals("train: Unknown configuration keys alpha, zeta for train (only Spark's own spark.* keys)", r[1]);
+    r = run("gradients", "--input", "x.npy", "--target", "t.npy", "--weights", "w.npy", "--weights-layout",
+        "pytorch", "--output", "out", "--conf", "beta=1");
+    assertEquals("2", r[0]);
+    assertEquals("gradients: Unknown configuration key beta for gradients (only Spark's own spark.* keys)", r[1]);
+  }
+
+  @Test
   void missingSubcommandAndUnknownFlagsAreOneLine() {
     String[] r = run();
     assertEquals("2", r[0]);

@@ -91,7 +91,7 @@ public final class GradientsCommand implements Callable<Integer> {
         : GradientsRequest.withTarget(input, target, Loss.parse(loss, reduction), partitions))
         .withDatasetOptions(recursive, quarantineUnpaired)
         .withGradInputDir(absoluteIfLocal(gradInput));
-    Map<String, String> spark = sparkSettings(conf);
+    Map<String, String> spark = sparkSettings(conf, "gradients");
     GradientsJob.Prepared prepared = GradientsJob.prepare(layer.toSpec(), request, output,
         OutputMode.parse(mode, "--mode"), HadoopConf.fromSettings(spark), command.commandLine().getErr());
     JobLog.startBeside(output);
@@ -115,8 +115,10 @@ public final class GradientsCommand implements Callable<Integer> {
   /**
    * Spark's settings: {@code spark.hadoop.*} system properties (from spark-submit), then {@code --conf} ones; any other
    * key is refused in one line listing them sorted.
+   *
+   * @param commandName the command named in the refusal ({@code gradients}, {@code train})
    */
-  static Map<String, String> sparkSettings(List<String> overrides) {
+  public static Map<String, String> sparkSettings(List<String> overrides, String commandName) {
     Map<String, String> out = new TreeMap<>();
     System.getProperties().forEach((k, v) -> {
       if (k.toString().startsWith("spark.hadoop.")) {
@@ -138,7 +140,7 @@ public final class GradientsCommand implements Callable<Integer> {
     }
     if (!unknown.isEmpty()) {
       throw new IllegalArgumentException("Unknown configuration key" + (unknown.size() > 1 ? "s " : " ")
-          + String.join(", ", unknown) + " for gradients (only Spark's own spark.* keys)");
+          + String.join(", ", unknown) + " for " + commandName + " (only Spark's own spark.* keys)");
     }
     return out;
   }

@@ -107,6 +107,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N steps in total (default: all).")
   long maxSteps;
 
+  @Option(names = "--conf", paramLabel = "spark.KEY=VALUE",
+      description = "A Spark setting for the session (repeatable); spark.hadoop.* reach every file system access.")
+  java.util.List<String> conf = new java.util.ArrayList<>();
+
   @Option(names = "--mode", paramLabel = "MODE", description = "error (default): refuse an existing --output "
       + "(use --resume to continue it); overwrite: start afresh, replacing it.")
   String mode = "error";
@@ -146,13 +150,14 @@ public final class TrainCommand implements Callable<Integer> {
     TrainRequest req = new TrainRequest(input, target, Loss.parse(loss, reduction), settings(), epochs, batchSize,
         partitions, output, checkpointDir, checkpointEvery, resume, maxSteps, recursive, quarantineUnpaired);
     OutputMode outputMode = OutputMode.parse(mode, "--mode");
-    Configuration hadoop = new Configuration();
+    java.util.Map<String, String> spark = io.convt.job.gradients.GradientsCommand.sparkSettings(conf, "train");
+    Configuration hadoop = io.convt.job.storage.HadoopConf.fromSettings(spark);
     Trainer.Plan plan = Trainer.plan(layer.toSpec(), req, hadoop);
     TrainOutputs.check(plan, outputMode, hadoop, command.commandLine().getErr());
     org.apache.hadoop.fs.Path old = outputMode == OutputMode.OVERWRITE && !resume
         ? TrainOutputs.moveAside(output, hadoop) : null;
     JobLog.startBeside(output);
-    try (JobSession session = JobSession.open("convt train")) {
+    try (JobSession session = JobSession.open("convt train", spark)) {
       TrainingResult r = new Trainer(System.err).run(session.spark(), plan);
       command.commandLine().getOut().println("train: " + r.stepsDone() + " steps, loss " + r.firstLoss() + " -> "
           + r.lastLoss() + ", weights_sha256 " + r.summary().get("weights_sha256") + " -> " + output);
