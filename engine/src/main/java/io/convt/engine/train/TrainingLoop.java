@@ -7,12 +7,7 @@ import io.convt.engine.ArrayDataSource;
 import io.convt.engine.WeightsAndBiasesState;
 import io.convt.engine.io.Npy;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -195,16 +190,7 @@ public final class TrainingLoop {
    * two runs agree on it exactly when their final weights are bit-identical.
    */
   public static String sha256(float[]... arrays) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      for (float[] a : arrays) {
-        ByteBuffer b = ByteBuffer.allocate(4 * a.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(a);
-        md.update(b.array());
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return io.convt.engine.io.Float32Sha256.hex(arrays);
   }
+
 }

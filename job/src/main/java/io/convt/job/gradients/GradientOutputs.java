@@ -11,12 +11,7 @@ import io.convt.engine.layout.WeightLayout;
 import io.convt.engine.layout.WeightLayouts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import org.apache.hadoop.conf.Configuration;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -118,16 +113,7 @@ public final class GradientOutputs {
 
   /** SHA-256 of the arrays' little-endian float32 bytes, in order, as lower-case hex. */
   public static String sha256(float[]... arrays) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      for (float[] a : arrays) {
-        ByteBuffer b = ByteBuffer.allocate(4 * a.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(a);
-        md.update(b.array());
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return io.convt.engine.io.Float32Sha256.hex(arrays);
   }
+
 }

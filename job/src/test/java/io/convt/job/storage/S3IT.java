@@ -36,7 +36,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * {@code infer} on S3: S3Proxy on 127.0.0.1 (a child JVM), objects uploaded through the S3 API (the AWS SDK),
+ * {@code infer}, {@code gradients} and {@code train} on S3: S3Proxy on 127.0.0.1 (a child JVM), objects uploaded through the S3 API (the AWS SDK),
  * {@code s3a://} paths with endpoint and credentials given only as {@code spark.hadoop.fs.s3a.*}. The infer matrix
  * equals the local run bit for bit; {@code scripts/convt-job} run as a user would leaves {@code _SUCCESS},
  * {@code run-summary.json} and a manifest of exactly the objects there are; a driver killed mid-commit (exit 70,
@@ -116,6 +116,16 @@ class S3IT extends StorageMatrix {
   @Test
   void inferMatrixOnS3EqualsLocal() throws IOException {
     runMatrix(spark, tmp);
+  }
+
+  @Test
+  void trainWithEveryPathOnS3EqualsLocal() throws IOException {
+    trainWithEveryPathRemoteEqualsLocal(spark, tmp);
+  }
+
+  @Test
+  void gradientsWriteEveryOutputToS3() throws IOException {
+    gradientsWriteEveryOutputRemotely(spark, tmp);
   }
 
   @Test
