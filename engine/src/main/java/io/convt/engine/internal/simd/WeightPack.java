@@ -5,8 +5,10 @@ import java.util.Arrays;
 
 /**
  * Packed weights shared by every {@link SimdPlan} of one weight shape: packing depends on the channels, groups,
- * kernel size and channels read, never on image size, offsets or clip, so a layer run over many image sizes packs
- * (and holds) its weights once.
+ * kernel size and channels read, and on the plan's kernel kind, never on image size, offsets or clip, so a layer run
+ * over many image sizes packs (and holds) its weights once per kind. The kind can differ between geometries of one
+ * weight shape (the TAPS forward needs rows of a few pixels at least), so a packed array is reused only by a plan of
+ * the kind it was packed for.
  */
 final class WeightPack {
   /** What packing depends on. */
@@ -16,8 +18,12 @@ final class WeightPack {
     }
   }
 
-  /** Weights a packed array was made from (a private copy) and the packed array; replaced as a whole. */
-  private record Packed(float[] source, float[] packed) {}
+  /** The kind and weights a packed array was made for (a private copy) and the packed array; replaced as a whole. */
+  private record Packed(SimdPlan.Kind kind, float[] source, float[] packed) {
+    boolean holds(SimdPlan.Kind k, float[] w) {
+      return kind == k && Arrays.equals(source, w);
+    }
+  }
 
   private final long maxBytes;
   private volatile Packed forward;
@@ -38,22 +44,22 @@ final class WeightPack {
    */
   float[] forward(SimdPlan plan, float[] w) {
     Packed c = forward;
-    if (c != null && Arrays.equals(c.source(), w)) {
+    if (c != null && c.holds(plan.forwardKind(), w)) {
       return c.packed();
     }
     float[] packed = plan.packForward(w);
-    forward = new Packed(w.clone(), packed);
+    forward = new Packed(plan.forwardKind(), w.clone(), packed);
     return packed;
   }
 
   /** Data-gradient-packed weights, cached like {@link #forward}. */
   float[] backwardData(SimdPlan plan, float[] w) {
     Packed c = backwardData;
-    if (c != null && Arrays.equals(c.source(), w)) {
+    if (c != null && c.holds(plan.backwardDataKind(), w)) {
       return c.packed();
     }
     float[] packed = plan.packBackwardData(w);
-    backwardData = new Packed(w.clone(), packed);
+    backwardData = new Packed(plan.backwardDataKind(), w.clone(), packed);
     return packed;
   }
 }
