@@ -1,10 +1,6 @@
 package io.convt.engine.cli;
 
-import io.convt.engine.ConvTranspose;
-import io.convt.engine.ConvTransposeGradient;
-import io.convt.engine.arrow.ImageBatch;
 import io.convt.engine.io.HeapBudget;
-import io.convt.engine.io.NchwArrays;
 import io.convt.engine.io.Npy;
 import io.convt.engine.io.NpyArray;
 import io.convt.engine.io.NpyFloat32Writer;
@@ -60,8 +56,9 @@ public final class BackwardCommand implements Callable<Integer> {
   @Option(names = "--grad-bias", paramLabel = "GB.npy", description = "Writes dL/db [Cout].")
   Path gradBias;
 
-  @Option(names = "--quiet", description = "No progress on stderr (by default a run longer than a few seconds "
-      + "says when each pass is done and how long it took).")
+  @Option(names = "--quiet", description = "No progress on stderr (by default a long run reports each pass: "
+      + "records done, %, rate and ETA for the forward pass and the data gradient, time left for the weight "
+      + "gradient).")
   boolean quiet;
 
   @Mixin LayerOptions layer;
@@ -98,64 +95,27 @@ public final class BackwardCommand implements Callable<Integer> {
           + "(CONVT_JAVA_OPTS=-Xmx...) or split the stack");
     }
     List<Gradient> gradients = new ArrayList<>();
-    PassReport report = new PassReport(quiet, x.shape()[0]);
-    ConvTranspose k = l.kernel();
-    try (RootAllocator alloc = new RootAllocator(); ImageBatch src = NchwArrays.toBatch(alloc, x)) {
-      ConvTranspose.StatefulResult fwd = k.encodeBatchWithState(alloc, src, null, false);
-      report.done("forward pass");
-      try (ImageBatch y = fwd.image()) {
-        int[] want = {y.count(), y.channels(), y.height(), y.width()};
-        if (!Arrays.equals(want, gy.shape())) {
-          throw new TensorFormatException(gradOutput.toString(), "has shape " + gy.shapeString()
-              + " but the output Y of this layer for " + input + " has shape " + Arrays.toString(want));
-        }
-        try (ImageBatch g = NchwArrays.toBatch(alloc, gy);
-            ImageBatch gx = new ConvTransposeGradient(k).encode(alloc, g, src, fwd.state())) {
-          gradients.add(new Gradient(gradInput, x.shape(), NchwArrays.fromBatch(gx)));
-        }
-        report.done("data and weight gradient");
-      }
-      WeightGeometry geo = l.geometry();
-      int cout = geo.outputChannels();
-      int kh = geo.kernelHeight();
-      int kw = geo.kernelWidth();
-      int cin = geo.inputChannels();
-      int groups = spec.geometry().groups();
-      gradients.add(new Gradient(gradWeights, spec.layout().shape(cout, kh, kw, cin, groups),
-          WeightLayouts.fromMps(spec.layout(), fwd.state().gradientForWeights(), cout, kh, kw, cin, groups)));
-      if (gradBias != null) {
-        float[] gb = fwd.state().gradientForBiases();
-        gradients.add(new Gradient(gradBias, new int[] {cout}, gb != null ? gb : new float[cout]));
-      }
+    ConsoleProgress.Style style = quiet ? ConsoleProgress.Style.OFF : ConsoleProgress.Style.detect();
+    BackwardPasses passes = new BackwardPasses(l.kernel(), BackwardPasses.defaultChunkRecords(x.shape()[0]),
+        new BackwardPasses.Reporting(style, ForwardCommand.PROGRESS_SECONDS * 1000L, System.err), done -> { });
+    BackwardPasses.Gradients g;
+    try (RootAllocator alloc = new RootAllocator()) {
+      g = passes.run(alloc, x, gy, input.toString(), gradOutput.toString());
+    }
+    gradients.add(new Gradient(gradInput, x.shape(), g.input()));
+    WeightGeometry geo = l.geometry();
+    int cout = geo.outputChannels();
+    int kh = geo.kernelHeight();
+    int kw = geo.kernelWidth();
+    int cin = geo.inputChannels();
+    int groups = spec.geometry().groups();
+    gradients.add(new Gradient(gradWeights, spec.layout().shape(cout, kh, kw, cin, groups),
+        WeightLayouts.fromMps(spec.layout(), g.weightsMps(), cout, kh, kw, cin, groups)));
+    if (gradBias != null) {
+      gradients.add(new Gradient(gradBias, new int[] {cout}, g.biases() != null ? g.biases() : new float[cout]));
     }
     writeAll(gradients);
     return 0;
-  }
-
-  /**
-   * The backward passes each run over the whole stack at once, so there is no record count to follow: after each
-   * pass, once the run has taken more than {@link #AFTER_SECONDS}, one line says which pass is done and the time so
-   * far (short runs stay silent).
-   */
-  private static final class PassReport {
-    static final double AFTER_SECONDS = 2;
-    private final boolean quiet;
-    private final int records;
-    private final long start = System.nanoTime();
-
-    PassReport(boolean quiet, int records) {
-      this.quiet = quiet;
-      this.records = records;
-    }
-
-    void done(String pass) {
-      double s = (System.nanoTime() - start) / 1e9;
-      if (!quiet && s >= AFTER_SECONDS) {
-        System.err.printf(java.util.Locale.ROOT, "convt backward: %s of %d records done, %.1f s so far%n", pass,
-            records, s);
-        System.err.flush();
-      }
-    }
   }
 
   /** Writes every file to its temporary sibling first and renames them only when all are complete. */
