@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Register blocks of the few-output-channel backward passes ({@link SimdFewOutputs}), input-channel lanes. A source
  * pixel's data gradient reduces over only kH·kW·Cout terms (48 for a 4×4 kernel and 3 outputs), which in a padded
- * gradient row are kW·Cout consecutive floats per kernel row, so one call runs a pixel block's whole reduction with
- * its sums in registers; the weight gradient has so few outputs that all of a (kernel row, term group, channel
+ * gradient row are kW·Cout consecutive floats per kernel row, so one call runs a pixel block's whole reduction (up to
+ * four kernel rows) with its sums in registers; the weight gradient has so few outputs that all of a (kernel row, term group, channel
  * block)'s sums stay in registers while a whole source row streams past. Spelled out, as {@link MicroRows}, so the
  * 24 accumulators stay in registers.
  */
@@ -18,11 +18,12 @@ final class MicroFew {
   private MicroFew() {}
 
   /**
-   * {@code out[at + q·os + k·L] = Σ_{t<nRows} Σ_{i<n} a[rowA[t] + aShift + q·ds + i] · b[rowB[t] + i·2L + k·L]} for pixels
-   * q &lt; 12 and vectors k &lt; 2: stored, not accumulated (the call is a pixel block's whole reduction).
+   * {@code out[at + q·os + k·L] = Σ_{t<4} Σ_{i<n_t} a[a_t + q·ds + i] · b[b0 + t·bRow + i·2L + k·L]} for pixels
+   * q &lt; 12 and vectors k &lt; 2: stored, not accumulated (the call is a pixel block's whole reduction). Four
+   * loops one after the other, not a loop over kernel rows around one: C2 compiled the nested form to code half as fast.
    */
-  static void data12x2(float[] a, int[] rowA, int aShift, int ds, float[] b, int[] rowB, int nRows, int n,
-      float[] out, int at, int os) {
+  static void data12x2(float[] a, int a0, int a1, int a2, int a3, int n0, int n1, int n2, int n3, int ds, float[] b,
+      int b0, int bRow, float[] out, int at, int os) {
     FloatVector c0_0 = FloatVector.zero(S);
     FloatVector c0_1 = FloatVector.zero(S);
     FloatVector c1_0 = FloatVector.zero(S);
@@ -47,51 +48,173 @@ final class MicroFew {
     FloatVector c10_1 = FloatVector.zero(S);
     FloatVector c11_0 = FloatVector.zero(S);
     FloatVector c11_1 = FloatVector.zero(S);
-    for (int t = 0; t < nRows; t++) {
-      int a0 = rowA[t] + aShift;
-      int b0 = rowB[t];
-      for (int i = 0; i < n; i++) {
-        int ai = a0 + i;
-        int bi = b0 + i * (2 * L);
-        FloatVector w0 = FloatVector.fromArray(S, b, bi);
-        FloatVector w1 = FloatVector.fromArray(S, b, bi + 1 * L);
-        FloatVector x0 = FloatVector.broadcast(S, a[ai]);
-        c0_0 = x0.fma(w0, c0_0);
-        c0_1 = x0.fma(w1, c0_1);
-        FloatVector x1 = FloatVector.broadcast(S, a[ai + ds]);
-        c1_0 = x1.fma(w0, c1_0);
-        c1_1 = x1.fma(w1, c1_1);
-        FloatVector x2 = FloatVector.broadcast(S, a[ai + 2 * ds]);
-        c2_0 = x2.fma(w0, c2_0);
-        c2_1 = x2.fma(w1, c2_1);
-        FloatVector x3 = FloatVector.broadcast(S, a[ai + 3 * ds]);
-        c3_0 = x3.fma(w0, c3_0);
-        c3_1 = x3.fma(w1, c3_1);
-        FloatVector x4 = FloatVector.broadcast(S, a[ai + 4 * ds]);
-        c4_0 = x4.fma(w0, c4_0);
-        c4_1 = x4.fma(w1, c4_1);
-        FloatVector x5 = FloatVector.broadcast(S, a[ai + 5 * ds]);
-        c5_0 = x5.fma(w0, c5_0);
-        c5_1 = x5.fma(w1, c5_1);
-        FloatVector x6 = FloatVector.broadcast(S, a[ai + 6 * ds]);
-        c6_0 = x6.fma(w0, c6_0);
-        c6_1 = x6.fma(w1, c6_1);
-        FloatVector x7 = FloatVector.broadcast(S, a[ai + 7 * ds]);
-        c7_0 = x7.fma(w0, c7_0);
-        c7_1 = x7.fma(w1, c7_1);
-        FloatVector x8 = FloatVector.broadcast(S, a[ai + 8 * ds]);
-        c8_0 = x8.fma(w0, c8_0);
-        c8_1 = x8.fma(w1, c8_1);
-        FloatVector x9 = FloatVector.broadcast(S, a[ai + 9 * ds]);
-        c9_0 = x9.fma(w0, c9_0);
-        c9_1 = x9.fma(w1, c9_1);
-        FloatVector x10 = FloatVector.broadcast(S, a[ai + 10 * ds]);
-        c10_0 = x10.fma(w0, c10_0);
-        c10_1 = x10.fma(w1, c10_1);
-        FloatVector x11 = FloatVector.broadcast(S, a[ai + 11 * ds]);
-        c11_0 = x11.fma(w0, c11_0);
-        c11_1 = x11.fma(w1, c11_1);
-      }
+    for (int i = 0; i < n0; i++) {
+      int ai = a0 + i;
+      int bi = b0 + i * (2 * L);
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + 1 * L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c0_0 = x0.fma(w0, c0_0);
+      c0_1 = x0.fma(w1, c0_1);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + ds]);
+      c1_0 = x1.fma(w0, c1_0);
+      c1_1 = x1.fma(w1, c1_1);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + 2 * ds]);
+      c2_0 = x2.fma(w0, c2_0);
+      c2_1 = x2.fma(w1, c2_1);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + 3 * ds]);
+      c3_0 = x3.fma(w0, c3_0);
+      c3_1 = x3.fma(w1, c3_1);
+      FloatVector x4 = FloatVector.broadcast(S, a[ai + 4 * ds]);
+      c4_0 = x4.fma(w0, c4_0);
+      c4_1 = x4.fma(w1, c4_1);
+      FloatVector x5 = FloatVector.broadcast(S, a[ai + 5 * ds]);
+      c5_0 = x5.fma(w0, c5_0);
+      c5_1 = x5.fma(w1, c5_1);
+      FloatVector x6 = FloatVector.broadcast(S, a[ai + 6 * ds]);
+      c6_0 = x6.fma(w0, c6_0);
+      c6_1 = x6.fma(w1, c6_1);
+      FloatVector x7 = FloatVector.broadcast(S, a[ai + 7 * ds]);
+      c7_0 = x7.fma(w0, c7_0);
+      c7_1 = x7.fma(w1, c7_1);
+      FloatVector x8 = FloatVector.broadcast(S, a[ai + 8 * ds]);
+      c8_0 = x8.fma(w0, c8_0);
+      c8_1 = x8.fma(w1, c8_1);
+      FloatVector x9 = FloatVector.broadcast(S, a[ai + 9 * ds]);
+      c9_0 = x9.fma(w0, c9_0);
+      c9_1 = x9.fma(w1, c9_1);
+      FloatVector x10 = FloatVector.broadcast(S, a[ai + 10 * ds]);
+      c10_0 = x10.fma(w0, c10_0);
+      c10_1 = x10.fma(w1, c10_1);
+      FloatVector x11 = FloatVector.broadcast(S, a[ai + 11 * ds]);
+      c11_0 = x11.fma(w0, c11_0);
+      c11_1 = x11.fma(w1, c11_1);
+    }
+    for (int i = 0; i < n1; i++) {
+      int ai = a1 + i;
+      int bi = b0 + 1 * bRow + i * (2 * L);
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + 1 * L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c0_0 = x0.fma(w0, c0_0);
+      c0_1 = x0.fma(w1, c0_1);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + ds]);
+      c1_0 = x1.fma(w0, c1_0);
+      c1_1 = x1.fma(w1, c1_1);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + 2 * ds]);
+      c2_0 = x2.fma(w0, c2_0);
+      c2_1 = x2.fma(w1, c2_1);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + 3 * ds]);
+      c3_0 = x3.fma(w0, c3_0);
+      c3_1 = x3.fma(w1, c3_1);
+      FloatVector x4 = FloatVector.broadcast(S, a[ai + 4 * ds]);
+      c4_0 = x4.fma(w0, c4_0);
+      c4_1 = x4.fma(w1, c4_1);
+      FloatVector x5 = FloatVector.broadcast(S, a[ai + 5 * ds]);
+      c5_0 = x5.fma(w0, c5_0);
+      c5_1 = x5.fma(w1, c5_1);
+      FloatVector x6 = FloatVector.broadcast(S, a[ai + 6 * ds]);
+      c6_0 = x6.fma(w0, c6_0);
+      c6_1 = x6.fma(w1, c6_1);
+      FloatVector x7 = FloatVector.broadcast(S, a[ai + 7 * ds]);
+      c7_0 = x7.fma(w0, c7_0);
+      c7_1 = x7.fma(w1, c7_1);
+      FloatVector x8 = FloatVector.broadcast(S, a[ai + 8 * ds]);
+      c8_0 = x8.fma(w0, c8_0);
+      c8_1 = x8.fma(w1, c8_1);
+      FloatVector x9 = FloatVector.broadcast(S, a[ai + 9 * ds]);
+      c9_0 = x9.fma(w0, c9_0);
+      c9_1 = x9.fma(w1, c9_1);
+      FloatVector x10 = FloatVector.broadcast(S, a[ai + 10 * ds]);
+      c10_0 = x10.fma(w0, c10_0);
+      c10_1 = x10.fma(w1, c10_1);
+      FloatVector x11 = FloatVector.broadcast(S, a[ai + 11 * ds]);
+      c11_0 = x11.fma(w0, c11_0);
+      c11_1 = x11.fma(w1, c11_1);
+    }
+    for (int i = 0; i < n2; i++) {
+      int ai = a2 + i;
+      int bi = b0 + 2 * bRow + i * (2 * L);
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + 1 * L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c0_0 = x0.fma(w0, c0_0);
+      c0_1 = x0.fma(w1, c0_1);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + ds]);
+      c1_0 = x1.fma(w0, c1_0);
+      c1_1 = x1.fma(w1, c1_1);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + 2 * ds]);
+      c2_0 = x2.fma(w0, c2_0);
+      c2_1 = x2.fma(w1, c2_1);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + 3 * ds]);
+      c3_0 = x3.fma(w0, c3_0);
+      c3_1 = x3.fma(w1, c3_1);
+      FloatVector x4 = FloatVector.broadcast(S, a[ai + 4 * ds]);
+      c4_0 = x4.fma(w0, c4_0);
+      c4_1 = x4.fma(w1, c4_1);
+      FloatVector x5 = FloatVector.broadcast(S, a[ai + 5 * ds]);
+      c5_0 = x5.fma(w0, c5_0);
+      c5_1 = x5.fma(w1, c5_1);
+      FloatVector x6 = FloatVector.broadcast(S, a[ai + 6 * ds]);
+      c6_0 = x6.fma(w0, c6_0);
+      c6_1 = x6.fma(w1, c6_1);
+      FloatVector x7 = FloatVector.broadcast(S, a[ai + 7 * ds]);
+      c7_0 = x7.fma(w0, c7_0);
+      c7_1 = x7.fma(w1, c7_1);
+      FloatVector x8 = FloatVector.broadcast(S, a[ai + 8 * ds]);
+      c8_0 = x8.fma(w0, c8_0);
+      c8_1 = x8.fma(w1, c8_1);
+      FloatVector x9 = FloatVector.broadcast(S, a[ai + 9 * ds]);
+      c9_0 = x9.fma(w0, c9_0);
+      c9_1 = x9.fma(w1, c9_1);
+      FloatVector x10 = FloatVector.broadcast(S, a[ai + 10 * ds]);
+      c10_0 = x10.fma(w0, c10_0);
+      c10_1 = x10.fma(w1, c10_1);
+      FloatVector x11 = FloatVector.broadcast(S, a[ai + 11 * ds]);
+      c11_0 = x11.fma(w0, c11_0);
+      c11_1 = x11.fma(w1, c11_1);
+    }
+    for (int i = 0; i < n3; i++) {
+      int ai = a3 + i;
+      int bi = b0 + 3 * bRow + i * (2 * L);
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + 1 * L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c0_0 = x0.fma(w0, c0_0);
+      c0_1 = x0.fma(w1, c0_1);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + ds]);
+      c1_0 = x1.fma(w0, c1_0);
+      c1_1 = x1.fma(w1, c1_1);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + 2 * ds]);
+      c2_0 = x2.fma(w0, c2_0);
+      c2_1 = x2.fma(w1, c2_1);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + 3 * ds]);
+      c3_0 = x3.fma(w0, c3_0);
+      c3_1 = x3.fma(w1, c3_1);
+      FloatVector x4 = FloatVector.broadcast(S, a[ai + 4 * ds]);
+      c4_0 = x4.fma(w0, c4_0);
+      c4_1 = x4.fma(w1, c4_1);
+      FloatVector x5 = FloatVector.broadcast(S, a[ai + 5 * ds]);
+      c5_0 = x5.fma(w0, c5_0);
+      c5_1 = x5.fma(w1, c5_1);
+      FloatVector x6 = FloatVector.broadcast(S, a[ai + 6 * ds]);
+      c6_0 = x6.fma(w0, c6_0);
+      c6_1 = x6.fma(w1, c6_1);
+      FloatVector x7 = FloatVector.broadcast(S, a[ai + 7 * ds]);
+      c7_0 = x7.fma(w0, c7_0);
+      c7_1 = x7.fma(w1, c7_1);
+      FloatVector x8 = FloatVector.broadcast(S, a[ai + 8 * ds]);
+      c8_0 = x8.fma(w0, c8_0);
+      c8_1 = x8.fma(w1, c8_1);
+      FloatVector x9 = FloatVector.broadcast(S, a[ai + 9 * ds]);
+      c9_0 = x9.fma(w0, c9_0);
+      c9_1 = x9.fma(w1, c9_1);
+      FloatVector x10 = FloatVector.broadcast(S, a[ai + 10 * ds]);
+      c10_0 = x10.fma(w0, c10_0);
+      c10_1 = x10.fma(w1, c10_1);
+      FloatVector x11 = FloatVector.broadcast(S, a[ai + 11 * ds]);
+      c11_0 = x11.fma(w0, c11_0);
+      c11_1 = x11.fma(w1, c11_1);
     }
     c0_0.intoArray(out, at);
     c0_1.intoArray(out, at + 1 * L);
@@ -120,11 +243,12 @@ final class MicroFew {
   }
 
   /**
-   * {@code out[at + q·os + k·L] = Σ_{t<nRows} Σ_{i<n} a[rowA[t] + aShift + q·ds + i] · b[rowB[t] + i·4L + k·L]} for pixels
-   * q &lt; 6 and vectors k &lt; 4: stored, not accumulated (the call is a pixel block's whole reduction).
+   * {@code out[at + q·os + k·L] = Σ_{t<4} Σ_{i<n_t} a[a_t + q·ds + i] · b[b0 + t·bRow + i·4L + k·L]} for pixels
+   * q &lt; 6 and vectors k &lt; 4: stored, not accumulated (the call is a pixel block's whole reduction). Four
+   * loops one after the other, not a loop over kernel rows around one: C2 compiled the nested form to code half as fast.
    */
-  static void data6x4(float[] a, int[] rowA, int aShift, int ds, float[] b, int[] rowB, int nRows, int n,
-      float[] out, int at, int os) {
+  static void data6x4(float[] a, int a0, int a1, int a2, int a3, int n0, int n1, int n2, int n3, int ds, float[] b,
+      int b0, int bRow, float[] out, int at, int os) {
     FloatVector c0_0 = FloatVector.zero(S);
     FloatVector c0_1 = FloatVector.zero(S);
     FloatVector c0_2 = FloatVector.zero(S);
@@ -149,47 +273,157 @@ final class MicroFew {
     FloatVector c5_1 = FloatVector.zero(S);
     FloatVector c5_2 = FloatVector.zero(S);
     FloatVector c5_3 = FloatVector.zero(S);
-    for (int t = 0; t < nRows; t++) {
-      int a0 = rowA[t] + aShift;
-      int b0 = rowB[t];
-      for (int i = 0; i < n; i++) {
-        int ai = a0 + i;
-        int bi = b0 + i * (4 * L);
-        FloatVector w0 = FloatVector.fromArray(S, b, bi);
-        FloatVector w1 = FloatVector.fromArray(S, b, bi + 1 * L);
-        FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
-        FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
-        FloatVector x0 = FloatVector.broadcast(S, a[ai]);
-        c0_0 = x0.fma(w0, c0_0);
-        c0_1 = x0.fma(w1, c0_1);
-        c0_2 = x0.fma(w2, c0_2);
-        c0_3 = x0.fma(w3, c0_3);
-        FloatVector x1 = FloatVector.broadcast(S, a[ai + ds]);
-        c1_0 = x1.fma(w0, c1_0);
-        c1_1 = x1.fma(w1, c1_1);
-        c1_2 = x1.fma(w2, c1_2);
-        c1_3 = x1.fma(w3, c1_3);
-        FloatVector x2 = FloatVector.broadcast(S, a[ai + 2 * ds]);
-        c2_0 = x2.fma(w0, c2_0);
-        c2_1 = x2.fma(w1, c2_1);
-        c2_2 = x2.fma(w2, c2_2);
-        c2_3 = x2.fma(w3, c2_3);
-        FloatVector x3 = FloatVector.broadcast(S, a[ai + 3 * ds]);
-        c3_0 = x3.fma(w0, c3_0);
-        c3_1 = x3.fma(w1, c3_1);
-        c3_2 = x3.fma(w2, c3_2);
-        c3_3 = x3.fma(w3, c3_3);
-        FloatVector x4 = FloatVector.broadcast(S, a[ai + 4 * ds]);
-        c4_0 = x4.fma(w0, c4_0);
-        c4_1 = x4.fma(w1, c4_1);
-        c4_2 = x4.fma(w2, c4_2);
-        c4_3 = x4.fma(w3, c4_3);
-        FloatVector x5 = FloatVector.broadcast(S, a[ai + 5 * ds]);
-        c5_0 = x5.fma(w0, c5_0);
-        c5_1 = x5.fma(w1, c5_1);
-        c5_2 = x5.fma(w2, c5_2);
-        c5_3 = x5.fma(w3, c5_3);
-      }
+    for (int i = 0; i < n0; i++) {
+      int ai = a0 + i;
+      int bi = b0 + i * (4 * L);
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + 1 * L);
+      FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
+      FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c0_0 = x0.fma(w0, c0_0);
+      c0_1 = x0.fma(w1, c0_1);
+      c0_2 = x0.fma(w2, c0_2);
+      c0_3 = x0.fma(w3, c0_3);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + ds]);
+      c1_0 = x1.fma(w0, c1_0);
+      c1_1 = x1.fma(w1, c1_1);
+      c1_2 = x1.fma(w2, c1_2);
+      c1_3 = x1.fma(w3, c1_3);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + 2 * ds]);
+      c2_0 = x2.fma(w0, c2_0);
+      c2_1 = x2.fma(w1, c2_1);
+      c2_2 = x2.fma(w2, c2_2);
+      c2_3 = x2.fma(w3, c2_3);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + 3 * ds]);
+      c3_0 = x3.fma(w0, c3_0);
+      c3_1 = x3.fma(w1, c3_1);
+      c3_2 = x3.fma(w2, c3_2);
+      c3_3 = x3.fma(w3, c3_3);
+      FloatVector x4 = FloatVector.broadcast(S, a[ai + 4 * ds]);
+      c4_0 = x4.fma(w0, c4_0);
+      c4_1 = x4.fma(w1, c4_1);
+      c4_2 = x4.fma(w2, c4_2);
+      c4_3 = x4.fma(w3, c4_3);
+      FloatVector x5 = FloatVector.broadcast(S, a[ai + 5 * ds]);
+      c5_0 = x5.fma(w0, c5_0);
+      c5_1 = x5.fma(w1, c5_1);
+      c5_2 = x5.fma(w2, c5_2);
+      c5_3 = x5.fma(w3, c5_3);
+    }
+    for (int i = 0; i < n1; i++) {
+      int ai = a1 + i;
+      int bi = b0 + 1 * bRow + i * (4 * L);
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + 1 * L);
+      FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
+      FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c0_0 = x0.fma(w0, c0_0);
+      c0_1 = x0.fma(w1, c0_1);
+      c0_2 = x0.fma(w2, c0_2);
+      c0_3 = x0.fma(w3, c0_3);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + ds]);
+      c1_0 = x1.fma(w0, c1_0);
+      c1_1 = x1.fma(w1, c1_1);
+      c1_2 = x1.fma(w2, c1_2);
+      c1_3 = x1.fma(w3, c1_3);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + 2 * ds]);
+      c2_0 = x2.fma(w0, c2_0);
+      c2_1 = x2.fma(w1, c2_1);
+      c2_2 = x2.fma(w2, c2_2);
+      c2_3 = x2.fma(w3, c2_3);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + 3 * ds]);
+      c3_0 = x3.fma(w0, c3_0);
+      c3_1 = x3.fma(w1, c3_1);
+      c3_2 = x3.fma(w2, c3_2);
+      c3_3 = x3.fma(w3, c3_3);
+      FloatVector x4 = FloatVector.broadcast(S, a[ai + 4 * ds]);
+      c4_0 = x4.fma(w0, c4_0);
+      c4_1 = x4.fma(w1, c4_1);
+      c4_2 = x4.fma(w2, c4_2);
+      c4_3 = x4.fma(w3, c4_3);
+      FloatVector x5 = FloatVector.broadcast(S, a[ai + 5 * ds]);
+      c5_0 = x5.fma(w0, c5_0);
+      c5_1 = x5.fma(w1, c5_1);
+      c5_2 = x5.fma(w2, c5_2);
+      c5_3 = x5.fma(w3, c5_3);
+    }
+    for (int i = 0; i < n2; i++) {
+      int ai = a2 + i;
+      int bi = b0 + 2 * bRow + i * (4 * L);
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + 1 * L);
+      FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
+      FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c0_0 = x0.fma(w0, c0_0);
+      c0_1 = x0.fma(w1, c0_1);
+      c0_2 = x0.fma(w2, c0_2);
+      c0_3 = x0.fma(w3, c0_3);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + ds]);
+      c1_0 = x1.fma(w0, c1_0);
+      c1_1 = x1.fma(w1, c1_1);
+      c1_2 = x1.fma(w2, c1_2);
+      c1_3 = x1.fma(w3, c1_3);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + 2 * ds]);
+      c2_0 = x2.fma(w0, c2_0);
+      c2_1 = x2.fma(w1, c2_1);
+      c2_2 = x2.fma(w2, c2_2);
+      c2_3 = x2.fma(w3, c2_3);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + 3 * ds]);
+      c3_0 = x3.fma(w0, c3_0);
+      c3_1 = x3.fma(w1, c3_1);
+      c3_2 = x3.fma(w2, c3_2);
+      c3_3 = x3.fma(w3, c3_3);
+      FloatVector x4 = FloatVector.broadcast(S, a[ai + 4 * ds]);
+      c4_0 = x4.fma(w0, c4_0);
+      c4_1 = x4.fma(w1, c4_1);
+      c4_2 = x4.fma(w2, c4_2);
+      c4_3 = x4.fma(w3, c4_3);
+      FloatVector x5 = FloatVector.broadcast(S, a[ai + 5 * ds]);
+      c5_0 = x5.fma(w0, c5_0);
+      c5_1 = x5.fma(w1, c5_1);
+      c5_2 = x5.fma(w2, c5_2);
+      c5_3 = x5.fma(w3, c5_3);
+    }
+    for (int i = 0; i < n3; i++) {
+      int ai = a3 + i;
+      int bi = b0 + 3 * bRow + i * (4 * L);
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + 1 * L);
+      FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
+      FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c0_0 = x0.fma(w0, c0_0);
+      c0_1 = x0.fma(w1, c0_1);
+      c0_2 = x0.fma(w2, c0_2);
+      c0_3 = x0.fma(w3, c0_3);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + ds]);
+      c1_0 = x1.fma(w0, c1_0);
+      c1_1 = x1.fma(w1, c1_1);
+      c1_2 = x1.fma(w2, c1_2);
+      c1_3 = x1.fma(w3, c1_3);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + 2 * ds]);
+      c2_0 = x2.fma(w0, c2_0);
+      c2_1 = x2.fma(w1, c2_1);
+      c2_2 = x2.fma(w2, c2_2);
+      c2_3 = x2.fma(w3, c2_3);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + 3 * ds]);
+      c3_0 = x3.fma(w0, c3_0);
+      c3_1 = x3.fma(w1, c3_1);
+      c3_2 = x3.fma(w2, c3_2);
+      c3_3 = x3.fma(w3, c3_3);
+      FloatVector x4 = FloatVector.broadcast(S, a[ai + 4 * ds]);
+      c4_0 = x4.fma(w0, c4_0);
+      c4_1 = x4.fma(w1, c4_1);
+      c4_2 = x4.fma(w2, c4_2);
+      c4_3 = x4.fma(w3, c4_3);
+      FloatVector x5 = FloatVector.broadcast(S, a[ai + 5 * ds]);
+      c5_0 = x5.fma(w0, c5_0);
+      c5_1 = x5.fma(w1, c5_1);
+      c5_2 = x5.fma(w2, c5_2);
+      c5_3 = x5.fma(w3, c5_3);
     }
     c0_0.intoArray(out, at);
     c0_1.intoArray(out, at + 1 * L);

@@ -41,10 +41,13 @@ final class SimdFewOutputs {
   }
 
   /**
-   * Data gradient into {@code gradIn} (channels below {@code cinRead}); false, having written nothing, when a weight
-   * is not finite.
+   * Data gradient into {@code gradIn} (channels below {@code cinRead}); false, having written nothing, when the
+   * kernel has more than four rows (the register block runs four) or a weight is not finite.
    */
   static boolean data(ConvProblem p, float[] g, float[] w, float[] gradIn, int threads) {
+    if (p.kH() > 4) {
+      return false;
+    }
     final int kH = p.kH();
     final int kW = p.kW();
     final int cog = p.cog();
@@ -73,44 +76,42 @@ final class SimdFewOutputs {
     final int read = p.cinRead();
     final int rows = p.images() * p.srcH();
     final int ds = p.strideX() * cog;
-    final int padCols = ((p.srcW() + pixels - 1) / pixels * pixels - 1) * p.strideX() + kW;
+    final int width = (p.srcW() + pixels - 1) / pixels * pixels;
+    final int padCols = (width - 1) * p.strideX() + kW;
     final int padLen = padCols * cog;
     final int rowsPerTask = Math.max(1, Math.min(8, rows / (8 * Math.max(1, threads))));
     final int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
     Parallel.forClaimed(tasks, threads, task -> {
-      float[] pad = new float[kH * padLen];
+      float[] pad = new float[4 * padLen];
       float[] tmp = new float[pixels * bw];
-      int[] rowA = new int[kH];
-      int[] rowB = new int[kH];
-      int[] kys = new int[kH];
+      int[] len = new int[4];
       for (int r = task * rowsPerTask; r < Math.min(rows, (task + 1) * rowsPerTask); r++) {
         int image = r / p.srcH();
         int iy = r % p.srcH();
-        int nRows = 0;
-        for (int ky = 0; ky < kH; ky++) {
+        for (int ky = 0; ky < 4; ky++) {
           int vy = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
-          if (vy >= 0 && vy < p.clipH()) {
-            padRow(p, g, image, vy, pad, nRows * padLen, padCols);
-            rowA[nRows] = nRows * padLen;
-            kys[nRows++] = ky;
+          len[ky] = ky < kH && vy >= 0 && vy < p.clipH() ? n : 0;
+          if (len[ky] > 0) {
+            padRow(p, g, image, vy, pad, ky * padLen, padCols);
           }
         }
         int srcRow = (p.srcImage0() + image) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
         for (int blk = 0; blk < blocks && blk * bw < read; blk++) {
           int c0 = blk * bw;
-          for (int t = 0; t < nRows; t++) {
-            rowB[t] = (blk * kH + kys[t]) * n * bw;
-          }
+          int b0 = blk * kH * n * bw;
           boolean fullChannels = c0 + bw <= read;
           for (int ix0 = 0; ix0 < p.srcW(); ix0 += pixels) {
             boolean direct = fullChannels && ix0 + pixels <= p.srcW();
             float[] out = direct ? gradIn : tmp;
             int at = direct ? srcRow + ix0 * p.srcC() + c0 : 0;
             int os = direct ? p.srcC() : bw;
+            int a0 = ix0 * ds;
             if (v == 4) {
-              MicroFew.data6x4(pad, rowA, ix0 * ds, ds, b, rowB, nRows, n, out, at, os);
+              MicroFew.data6x4(pad, a0, a0 + padLen, a0 + 2 * padLen, a0 + 3 * padLen, len[0], len[1], len[2], len[3],
+                  ds, b, b0, n * bw, out, at, os);
             } else {
-              MicroFew.data12x2(pad, rowA, ix0 * ds, ds, b, rowB, nRows, n, out, at, os);
+              MicroFew.data12x2(pad, a0, a0 + padLen, a0 + 2 * padLen, a0 + 3 * padLen, len[0], len[1], len[2],
+                  len[3], ds, b, b0, n * bw, out, at, os);
             }
             if (!direct) {
               int nc = Math.min(bw, read - c0);
