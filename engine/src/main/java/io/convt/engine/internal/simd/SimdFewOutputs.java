@@ -107,10 +107,10 @@ final class SimdFewOutputs {
             int os = direct ? p.srcC() : bw;
             int a0 = ix0 * ds;
             if (v == 4) {
-              MicroFew.data6x4(pad, a0, a0 + padLen, a0 + 2 * padLen, a0 + 3 * padLen, len[0], len[1], len[2], len[3],
-                  ds, b, b0, n * bw, out, at, os);
+              MicroFewData4.data6x4(pad, a0, a0 + padLen, a0 + 2 * padLen, a0 + 3 * padLen, len[0], len[1], len[2],
+                  len[3], ds, b, b0, n * bw, out, at, os);
             } else {
-              MicroFew.data12x2(pad, a0, a0 + padLen, a0 + 2 * padLen, a0 + 3 * padLen, len[0], len[1], len[2],
+              MicroFewData2.data12x2(pad, a0, a0 + padLen, a0 + 2 * padLen, a0 + 3 * padLen, len[0], len[1], len[2],
                   len[3], ds, b, b0, n * bw, out, at, os);
             }
             if (!direct) {
@@ -181,9 +181,9 @@ final class SimdFewOutputs {
             for (int blk = 0; blk < blocks; blk++) {
               int at = ky * perKy + (tg * blocks + blk) * terms * bw;
               if (v == 4) {
-                MicroFew.weights6x4(pad, tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
+                MicroFewWeights.weights6x4(pad, tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
               } else {
-                MicroFew.weights12x2(pad, tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
+                MicroFewWeights.weights12x2(pad, tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
               }
             }
           }
