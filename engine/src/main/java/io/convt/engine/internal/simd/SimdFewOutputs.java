@@ -82,18 +82,17 @@ final class SimdFewOutputs {
     final int rowsPerTask = Math.max(1, Math.min(8, rows / (8 * Math.max(1, threads))));
     final int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
     Parallel.forClaimed(tasks, threads, task -> {
-      float[] pad = new float[4 * padLen];
+      PaddedRows pad = new PaddedRows(p, padCols, padLen);
       float[] tmp = new float[pixels * bw];
       int[] len = new int[4];
+      int[] at = new int[4];
       for (int r = task * rowsPerTask; r < Math.min(rows, (task + 1) * rowsPerTask); r++) {
         int image = r / p.srcH();
         int iy = r % p.srcH();
         for (int ky = 0; ky < 4; ky++) {
           int vy = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
           len[ky] = ky < kH && vy >= 0 && vy < p.clipH() ? n : 0;
-          if (len[ky] > 0) {
-            padRow(p, g, image, vy, pad, ky * padLen, padCols);
-          }
+          at[ky] = len[ky] > 0 ? pad.row(g, image, vy) : 0;
         }
         int srcRow = (p.srcImage0() + image) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
         for (int blk = 0; blk < blocks && blk * bw < read; blk++) {
@@ -103,15 +102,15 @@ final class SimdFewOutputs {
           for (int ix0 = 0; ix0 < p.srcW(); ix0 += pixels) {
             boolean direct = fullChannels && ix0 + pixels <= p.srcW();
             float[] out = direct ? gradIn : tmp;
-            int at = direct ? srcRow + ix0 * p.srcC() + c0 : 0;
+            int to = direct ? srcRow + ix0 * p.srcC() + c0 : 0;
             int os = direct ? p.srcC() : bw;
             int a0 = ix0 * ds;
             if (v == 4) {
-              MicroFewData4.data6x4(pad, a0, a0 + padLen, a0 + 2 * padLen, a0 + 3 * padLen, len[0], len[1], len[2],
-                  len[3], ds, b, b0, n * bw, out, at, os);
+              MicroFewData4.data6x4(pad.data, at[0] + a0, at[1] + a0, at[2] + a0, at[3] + a0, len[0], len[1], len[2],
+                  len[3], ds, b, b0, n * bw, out, to, os);
             } else {
-              MicroFewData2.data12x2(pad, a0, a0 + padLen, a0 + 2 * padLen, a0 + 3 * padLen, len[0], len[1], len[2],
-                  len[3], ds, b, b0, n * bw, out, at, os);
+              MicroFewData2.data12x2(pad.data, at[0] + a0, at[1] + a0, at[2] + a0, at[3] + a0, len[0], len[1], len[2],
+                  len[3], ds, b, b0, n * bw, out, to, os);
             }
             if (!direct) {
               int nc = Math.min(bw, read - c0);
@@ -154,7 +153,7 @@ final class SimdFewOutputs {
     final float[][] partial = new float[stripes][];
     Parallel.forClaimed(stripes, threads, s -> {
       float[] acc = new float[kH * perKy];
-      float[] pad = new float[padLen];
+      PaddedRows pad = new PaddedRows(p, padCols, padLen);
       float[] xRow = inPlace ? null : new float[p.srcW() * cinPad];
       for (int r = s * stripeRows; r < Math.min(rows, (s + 1) * stripeRows); r++) {
         int image = r / p.srcH();
@@ -176,14 +175,14 @@ final class SimdFewOutputs {
             xs = cinPad;
             packed = true;
           }
-          padRow(p, g, image, vy, pad, 0, padCols);
+          int a0 = pad.row(g, image, vy);
           for (int tg = 0; tg < termGroups; tg++) {
             for (int blk = 0; blk < blocks; blk++) {
               int at = ky * perKy + (tg * blocks + blk) * terms * bw;
               if (v == 4) {
-                MicroFewWeights.weights6x4(pad, tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
+                MicroFewWeights.weights6x4(pad.data, a0 + tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
               } else {
-                MicroFewWeights.weights12x2(pad, tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
+                MicroFewWeights.weights12x2(pad.data, a0 + tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
               }
             }
           }
@@ -217,6 +216,40 @@ final class SimdFewOutputs {
       }
     }
     return true;
+  }
+
+  /**
+   * A worker's padded gradient rows, kept while its source rows need them: with stride 2 and a 4-row kernel each
+   * gradient row serves two source rows, so a row is padded once, not twice. Slot {@code vy mod slots}, with more
+   * slots than the gradient rows one source row reads plus the stride, so the rows in use never share a slot.
+   */
+  private static final class PaddedRows {
+    final float[] data;
+    private final ConvProblem p;
+    private final int padCols;
+    private final int padLen;
+    private final long[] key;
+
+    PaddedRows(ConvProblem p, int padCols, int padLen) {
+      this.p = p;
+      this.padCols = padCols;
+      this.padLen = padLen;
+      int slots = p.dilY() * (p.kH() - 1) + 1 + p.strideY();
+      this.data = new float[slots * padLen];
+      this.key = new long[slots];
+      java.util.Arrays.fill(key, -1);
+    }
+
+    /** Index of gradient row {@code vy} of {@code image}, padded (copied now unless its slot holds it already). */
+    int row(float[] g, int image, int vy) {
+      int slot = vy % key.length;
+      long k = (long) image * p.clipH() + vy;
+      if (key[slot] != k) {
+        padRow(p, g, image, vy, data, slot * padLen, padCols);
+        key[slot] = k;
+      }
+      return slot * padLen;
+    }
   }
 
   /**
