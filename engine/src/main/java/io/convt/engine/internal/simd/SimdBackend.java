@@ -199,6 +199,9 @@ public final class SimdBackend implements KernelBackend {
       ScalarBackend.INSTANCE.backwardData(p, gradOut, w, gradIn, threads);
       return;
     }
+    if (SimdFewOutputs.fits(p) && SimdFewOutputs.data(p, gradOut, w, gradIn, threads)) {
+      return;
+    }
     SimdBackwardData.run(plan(p), p, gradOut, w, gradIn, threads);
   }
 
@@ -207,6 +210,12 @@ public final class SimdBackend implements KernelBackend {
       ConvProblem p, float[] src, float[] gradOut, float[] gradWeights, float[] gradBias, int threads) {
     if (delegate(p, "backwardWeights", false)) {
       ScalarBackend.INSTANCE.backwardWeights(p, src, gradOut, gradWeights, gradBias, threads);
+      return;
+    }
+    if (SimdFewOutputs.fits(p) && SimdFewOutputs.weights(p, src, gradOut, gradWeights, threads)) {
+      if (gradBias != null) {
+        SimdBackwardWeights.biasGradient(p, gradOut, gradBias, threads);
+      }
       return;
     }
     SimdBackwardWeights.run(p, src, gradOut, gradWeights, gradBias, threads);

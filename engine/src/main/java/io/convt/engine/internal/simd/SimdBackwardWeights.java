@@ -111,7 +111,7 @@ final class SimdBackwardWeights {
    * sums in float vectors (the twin accumulates in float, like every other weight-gradient sum), added to double
    * totals once per row. Each channel sums over images, rows and columns in the same order in any block split.
    */
-  private static void biasGradient(ConvProblem p, float[] g, float[] gB, int threads) {
+  static void biasGradient(ConvProblem p, float[] g, float[] gB, int threads) {
     final int blocks = (p.cout() + L - 1) / L;
     Parallel.forRange(blocks, threads, (from, to) -> {
       int c0 = from * L;

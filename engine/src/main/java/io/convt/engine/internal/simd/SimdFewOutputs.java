@@ -1,0 +1,287 @@
+package io.convt.engine.internal.simd;
+
+import io.convt.engine.internal.ConvProblem;
+
+/**
+ * Both gradients of a layer with few output channels on one group (sr_x2: 32→3, dcgan_out: 64→3), input-channel
+ * lanes. Each gradient row a kernel row reads is first copied into a padded row (zeros outside the clip, channels
+ * packed), so that for source column ix the kW·Cout (kernel column, output channel) terms of that kernel row are the
+ * consecutive floats from {@code ix·sX·Cout}, kernel columns in reverse order: no tap masks, no border cases, one
+ * list shared by every pixel.
+ *
+ * <p>Data gradient: a block of 12 (or 6) pixels × 2 (or 4) vectors of input channels runs its whole reduction
+ * (kH·kW·Cout terms, 48 for a 4×4 kernel) in registers against weights packed [channel block][ky][term][block]
+ * (6 KiB for sr_x2, in L1). Weight gradient: Cin·Cout·kH·kW sums only (1536 for sr_x2), so the sums of one
+ * (kernel row, term group, channel block) stay in 24 registers while a whole source row streams past; rows are cut
+ * into stripes fixed by the geometry (never by the thread count) whose partial sums are added in stripe order, so the
+ * bits do not depend on the thread count.
+ *
+ * <p>Zero padding multiplies terms the reference never forms ({@code 0·w}, {@code 0·x}): with a non-finite weight
+ * (data gradient) or a non-finite result (weight gradient) the call returns false and the caller runs the general
+ * path, whose kernels never touch taps outside the clip.
+ */
+final class SimdFewOutputs {
+  private static final int L = SimdForward.L;
+  /** Output channels below which the layer takes this path. */
+  static final int MAX_COUT = 8;
+  /** Source rows per weight-gradient stripe at least, and stripes at most (partials are small: Cin·Cout·kH·kW). */
+  private static final int MIN_STRIPE_ROWS = 8;
+  private static final int MAX_STRIPES = 64;
+
+  private SimdFewOutputs() {}
+
+  /** Whether this path handles both gradients of {@code p}: one group, fewer than 8 outputs, no column dilation. */
+  static boolean fits(ConvProblem p) {
+    return p.groups() == 1 && p.cog() < MAX_COUT && p.dilX() == 1 && p.kW() <= SimdPlan.MAX_KERNEL_WIDTH;
+  }
+
+  /** Vectors per input-channel block: four where the padded channels fill them, else two. */
+  private static int vectors(ConvProblem p) {
+    return SimdPlan.roundUp(p.cig(), 2 * L) % (4 * L) == 0 ? 4 : 2;
+  }
+
+  /**
+   * Data gradient into {@code gradIn} (channels below {@code cinRead}); false, having written nothing, when the
+   * kernel has more than four rows (the register block runs four) or a weight is not finite.
+   */
+  static boolean data(ConvProblem p, float[] g, float[] w, float[] gradIn, int threads) {
+    if (p.kH() > 4) {
+      return false;
+    }
+    final int kH = p.kH();
+    final int kW = p.kW();
+    final int cog = p.cog();
+    final int cig = p.cig();
+    final int n = kW * cog;
+    final int v = vectors(p);
+    final int bw = v * L;
+    final int blocks = SimdPlan.roundUp(cig, bw) / bw;
+    final int pixels = v == 4 ? 6 : 12;
+    final float[] b = new float[blocks * kH * n * bw];
+    for (int co = 0; co < cog; co++) {
+      for (int ky = 0; ky < kH; ky++) {
+        for (int kx = 0; kx < kW; kx++) {
+          int from = ((co * kH + ky) * kW + kx) * cig;
+          int i = (kW - 1 - kx) * cog + co;
+          for (int ci = 0; ci < cig; ci++) {
+            float x = w[from + ci];
+            if (!Float.isFinite(x)) {
+              return false;
+            }
+            b[((ci / bw * kH + ky) * n + i) * bw + ci % bw] = x;
+          }
+        }
+      }
+    }
+    final int read = p.cinRead();
+    final int rows = p.images() * p.srcH();
+    final int ds = p.strideX() * cog;
+    final int width = (p.srcW() + pixels - 1) / pixels * pixels;
+    final int padCols = (width - 1) * p.strideX() + kW;
+    final int padLen = padCols * cog;
+    final int rowsPerTask = Math.max(1, Math.min(8, rows / (8 * Math.max(1, threads))));
+    final int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
+    Parallel.forClaimed(tasks, threads, task -> {
+      PaddedRows pad = new PaddedRows(p, padCols, padLen);
+      float[] tmp = new float[pixels * bw];
+      int[] len = new int[4];
+      int[] at = new int[4];
+      for (int r = task * rowsPerTask; r < Math.min(rows, (task + 1) * rowsPerTask); r++) {
+        int image = r / p.srcH();
+        int iy = r % p.srcH();
+        for (int ky = 0; ky < 4; ky++) {
+          int vy = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+          len[ky] = ky < kH && vy >= 0 && vy < p.clipH() ? n : 0;
+          at[ky] = len[ky] > 0 ? pad.row(g, image, vy) : 0;
+        }
+        int srcRow = (p.srcImage0() + image) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
+        for (int blk = 0; blk < blocks && blk * bw < read; blk++) {
+          int c0 = blk * bw;
+          int b0 = blk * kH * n * bw;
+          boolean fullChannels = c0 + bw <= read;
+          for (int ix0 = 0; ix0 < p.srcW(); ix0 += pixels) {
+            boolean direct = fullChannels && ix0 + pixels <= p.srcW();
+            float[] out = direct ? gradIn : tmp;
+            int to = direct ? srcRow + ix0 * p.srcC() + c0 : 0;
+            int os = direct ? p.srcC() : bw;
+            int a0 = ix0 * ds;
+            if (v == 4) {
+              MicroFewData4.data6x4(pad.data, at[0] + a0, at[1] + a0, at[2] + a0, at[3] + a0, len[0], len[1], len[2],
+                  len[3], ds, b, b0, n * bw, out, to, os);
+            } else {
+              MicroFewData2.data12x2(pad.data, at[0] + a0, at[1] + a0, at[2] + a0, at[3] + a0, len[0], len[1], len[2],
+                  len[3], ds, b, b0, n * bw, out, to, os);
+            }
+            if (!direct) {
+              int nc = Math.min(bw, read - c0);
+              for (int q = 0; q < pixels && ix0 + q < p.srcW(); q++) {
+                System.arraycopy(tmp, q * bw, gradIn, srcRow + (ix0 + q) * p.srcC() + c0, nc);
+              }
+            }
+          }
+        }
+      }
+    });
+    return true;
+  }
+
+  /**
+   * Weight gradient into {@code gW} (OHWI, zeros for input channels not read); false when a sum is not finite (a
+   * non-finite source or gradient value: the caller recomputes on the general path, which skips the padding).
+   */
+  static boolean weights(ConvProblem p, float[] x, float[] g, float[] gW, int threads) {
+    final int kH = p.kH();
+    final int kW = p.kW();
+    final int cog = p.cog();
+    final int cig = p.cig();
+    final int n = kW * cog;
+    final int v = vectors(p);
+    final int bw = v * L;
+    final int cinPad = SimdPlan.roundUp(cig, bw);
+    final int blocks = cinPad / bw;
+    final int terms = v == 4 ? 6 : 12;
+    final int termGroups = (n + terms - 1) / terms;
+    final int perKy = termGroups * blocks * terms * bw;
+    final int ds = p.strideX() * cog;
+    final int padCols = (p.srcW() - 1) * p.strideX() + kW;
+    final int padLen = padCols * cog + terms;
+    final int rows = p.images() * p.srcH();
+    final int stripeRows = Math.max(MIN_STRIPE_ROWS, (rows + MAX_STRIPES - 1) / MAX_STRIPES);
+    final int stripes = (rows + stripeRows - 1) / stripeRows;
+    // the source is read in place when its channels fill whole blocks, else packed row by row with zeros
+    final boolean inPlace = p.cinRead() == cig && cig == cinPad;
+    final float[][] partial = new float[stripes][];
+    Parallel.forClaimed(stripes, threads, s -> {
+      float[] acc = new float[kH * perKy];
+      PaddedRows pad = new PaddedRows(p, padCols, padLen);
+      float[] xRow = inPlace ? null : new float[p.srcW() * cinPad];
+      for (int r = s * stripeRows; r < Math.min(rows, (s + 1) * stripeRows); r++) {
+        int image = r / p.srcH();
+        int iy = r % p.srcH();
+        int srcRow = (p.srcImage0() + image) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
+        float[] xa = x;
+        int x0 = srcRow;
+        int xs = p.srcC();
+        boolean packed = false;
+        for (int ky = 0; ky < kH; ky++) {
+          int vy = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+          if (vy < 0 || vy >= p.clipH()) {
+            continue;
+          }
+          if (!inPlace && !packed) {
+            packRow(p, x, srcRow, xRow, cinPad);
+            xa = xRow;
+            x0 = 0;
+            xs = cinPad;
+            packed = true;
+          }
+          int a0 = pad.row(g, image, vy);
+          for (int tg = 0; tg < termGroups; tg++) {
+            for (int blk = 0; blk < blocks; blk++) {
+              int at = ky * perKy + (tg * blocks + blk) * terms * bw;
+              if (v == 4) {
+                MicroFewWeights.weights6x4(pad.data, a0 + tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
+              } else {
+                MicroFewWeights.weights12x2(pad.data, a0 + tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
+              }
+            }
+          }
+        }
+      }
+      partial[s] = acc;
+    });
+    // stripes added in stripe order, whichever worker computed them
+    float[] sum = stripes > 0 ? partial[0] : new float[kH * perKy];
+    for (int s = 1; s < stripes; s++) {
+      float[] a = partial[s];
+      for (int k = 0; k < sum.length; k++) {
+        sum[k] += a[k];
+      }
+    }
+    final int read = Math.min(cig, p.cinRead());
+    for (int ky = 0; ky < kH; ky++) {
+      for (int i = 0; i < n; i++) {
+        int tg = i / terms;
+        int kx = kW - 1 - i / cog;
+        int co = i % cog;
+        int to = ((co * kH + ky) * kW + kx) * cig;
+        for (int ci = 0; ci < read; ci++) {
+          float value = sum[ky * perKy + ((tg * blocks + ci / bw) * terms + i % terms) * bw + ci % bw];
+          if (!Float.isFinite(value)) {
+            return false;
+          }
+          gW[to + ci] = value;
+        }
+        java.util.Arrays.fill(gW, to + read, to + cig, 0f);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A worker's padded gradient rows, kept while its source rows need them: with stride 2 and a 4-row kernel each
+   * gradient row serves two source rows, so a row is padded once, not twice. Slot {@code vy mod slots}, with more
+   * slots than the gradient rows one source row reads plus the stride, so the rows in use never share a slot.
+   */
+  private static final class PaddedRows {
+    final float[] data;
+    private final ConvProblem p;
+    private final int padCols;
+    private final int padLen;
+    private final long[] key;
+
+    PaddedRows(ConvProblem p, int padCols, int padLen) {
+      this.p = p;
+      this.padCols = padCols;
+      this.padLen = padLen;
+      int slots = p.dilY() * (p.kH() - 1) + 1 + p.strideY();
+      this.data = new float[slots * padLen];
+      this.key = new long[slots];
+      java.util.Arrays.fill(key, -1);
+    }
+
+    /** Index of gradient row {@code vy} of {@code image}, padded (copied now unless its slot holds it already). */
+    int row(float[] g, int image, int vy) {
+      int slot = vy % key.length;
+      long k = (long) image * p.clipH() + vy;
+      if (key[slot] != k) {
+        padRow(p, g, image, vy, data, slot * padLen, padCols);
+        key[slot] = k;
+      }
+      return slot * padLen;
+    }
+  }
+
+  /**
+   * Gradient row {@code vy} (clip coordinates) of {@code image} into {@code pad[at ..]}: padded column j holds
+   * destination column {@code u = j - tX + cx - (kW - 1)}, its Cout channels packed, zeros where u is outside the clip.
+   */
+  private static void padRow(ConvProblem p, float[] g, int image, int vy, float[] pad, int at, int padCols) {
+    final int cog = p.cog();
+    final int uLo = -p.tX() + p.cx() - (p.kW() - 1);
+    final int j0 = Math.min(padCols, Math.max(0, -uLo));
+    final int j1 = Math.max(j0, Math.min(padCols, p.clipW() - uLo));
+    java.util.Arrays.fill(pad, at, at + j0 * cog, 0f);
+    java.util.Arrays.fill(pad, at + j1 * cog, at + padCols * cog, 0f);
+    int from = (p.dstImage0() + image) * p.dstImageSize() + ((p.clipY() + vy) * p.dstW() + p.clipX() + j0 + uLo)
+        * p.dstC() + p.dfo();
+    if (p.dstC() == cog) {
+      System.arraycopy(g, from, pad, at + j0 * cog, (j1 - j0) * cog);
+      return;
+    }
+    for (int j = j0; j < j1; j++, from += p.dstC()) {
+      for (int co = 0; co < cog; co++) {
+        pad[at + j * cog + co] = g[from + co];
+      }
+    }
+  }
+
+  /** Source row at {@code srcRow} into {@code xRow} as [column][cinPad], zeros for channels not read. */
+  private static void packRow(ConvProblem p, float[] x, int srcRow, float[] xRow, int cinPad) {
+    final int read = Math.min(p.cig(), p.cinRead());
+    for (int ix = 0; ix < p.srcW(); ix++) {
+      System.arraycopy(x, srcRow + ix * p.srcC(), xRow, ix * cinPad, read);
+      java.util.Arrays.fill(xRow, ix * cinPad + read, (ix + 1) * cinPad, 0f);
+    }
+  }
+}
