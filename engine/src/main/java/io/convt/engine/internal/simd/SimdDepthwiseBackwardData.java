@@ -46,81 +46,15 @@ final class SimdDepthwiseBackwardData {
   static void run(SimdPlan plan, ConvProblem p, float[] gradOut, float[] w, float[] gradIn, int threads) {
     final float[] wd = plan.backwardDataWeights(w);
     final ColumnRun[] runs = columnRuns(plan.backwardColumnMasks());
-    // quads: the longest run that reaches every kernel column, in 8- and 4-pixel blocks of two rows
-    ColumnRun widest = null;
-    for (ColumnRun run : runs) {
-      if (run.kxHi() - run.kxLo() == p.kW() && (widest == null || run.columns() > widest.columns())) {
-        widest = run;
-      }
-    }
-    final ColumnRun full = quads(p) ? widest : null;
-    final int quadColumns = full == null ? 0 : full.columns() / 4 * 4;
-    final int unitsPerImage = (p.srcH() + 1) / 2;
-    Parallel.forRange(p.images() * unitsPerImage, threads, (from, to) -> {
-      for (int unit = from; unit < to; unit++) {
-        int r = unit / unitsPerImage * p.srcH() + unit % unitsPerImage * 2;
-        boolean two = unit % unitsPerImage * 2 + 1 < p.srcH();
-        int skip = 0;
-        if (quadColumns > 0 && two && allKernelRows(p, r % p.srcH()) && allKernelRows(p, r % p.srcH() + 1)) {
-          quadRows(p, gradOut, wd, gradIn, r, full.firstColumn(), quadColumns);
-          skip = quadColumns;
-        }
-        row(p, gradOut, wd, runs, gradIn, r, full, skip);
-        if (two) {
-          row(p, gradOut, wd, runs, gradIn, r + 1, full, skip);
-        }
+    Parallel.forRange(p.images() * p.srcH(), threads, (from, to) -> {
+      for (int r = from; r < to; r++) {
+        row(p, gradOut, wd, runs, gradIn, r);
       }
     });
   }
 
-  /** Kernels twice the stride both ways, no dilation, at least a vector of channels: {@link SimdDepthwiseQuads}. */
-  static boolean quads(ConvProblem p) {
-    return p.dilX() == 1 && p.kW() == 2 * p.strideX() && p.dilY() == 1 && p.kH() == 2 * p.strideY() && p.cinRead() >= L;
-  }
-
-  /** Whether every kernel row of source row iy lands inside the clip. */
-  private static boolean allKernelRows(ConvProblem p, int iy) {
-    int v0 = iy * p.strideY() - p.tY() + p.cy();
-    return v0 < p.clipH() && v0 - p.dilY() * (p.kH() - 1) >= 0;
-  }
-
-  /** Source rows r and r + 1, columns {@code [first, first + columns)} (every kernel tap), every channel read. */
-  private static void quadRows(ConvProblem p, float[] g, float[] wd, float[] gradIn, int r, int first, int columns) {
-    final int dc = p.dstC();
-    final int pad = SimdForward.coutPadOf(p.cout());
-    final int t = r / p.srcH();
-    final int iy = r % p.srcH();
-    final int sX = p.strideX();
-    final int v0 = iy * p.strideY() - p.tY() + p.cy();
-    final int row0 = (p.dstImage0() + t) * p.dstImageSize() + (p.clipY() + v0) * p.dstW() * dc + p.clipX() * dc
-        + p.dfo();
-    final int out = (p.srcImage0() + t) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
-    final int below = p.srcW() * p.srcC();
-    final int up = -p.strideY() * p.dstW() * dc;
-    Taps phases = new Taps(p.strideY() * sX, sX, -dc, -p.dstW() * dc + sX * dc, pad, (p.kW() - sX) * pad);
-    final int read = p.cinRead();
-    for (int ix = first, end = first + columns; ix < end; ) {
-      int np = end - ix >= 8 ? 8 : 4;
-      int x0 = row0 + (ix * sX - p.tX() + p.cx()) * dc;
-      int at = out + ix * p.srcC();
-      for (int c0 = 0; ; c0 += L) {
-        int c = Math.min(c0, read - L);
-        SimdDepthwiseQuads.block(g, x0 + c, sX * dc, up, wd, c, sX * pad, p.strideY() * p.kW() * pad, phases,
-            gradIn, at + c, p.srcC(), below, np);
-        if (c0 + L >= read) {
-          break;
-        }
-      }
-      ix += np;
-    }
-  }
-
-  /**
-   * Source row r (image-major): every column but the first {@code skip} of {@code skipRun} (done by
-   * {@link #quadRows}), channels below {@code cinRead}.
-   */
-  private static void row(ConvProblem p, float[] g, float[] wd, ColumnRun[] runs, float[] gradIn, int r,
-      ColumnRun skipRun, int skip) {
+  /** Source row r (image-major): every column, channels below {@code cinRead}. */
+  private static void row(ConvProblem p, float[] g, float[] wd, ColumnRun[] runs, float[] gradIn, int r) {
     final int t = r / p.srcH();
     final int iy = r % p.srcH();
     final int dc = p.dstC();
@@ -155,7 +89,7 @@ final class SimdDepthwiseBackwardData {
       Taps taps = new Taps((kyHi - kyLo) * nkx, nkx, xStep, rowStep - nkx * xStep, pad, (p.kW() - nkx) * pad);
       int w0 = (kyLo * p.kW() + run.kxLo()) * pad;
       int end = run.firstColumn() + run.columns();
-      int ix = run.firstColumn() + (run == skipRun ? skip : 0);
+      int ix = run.firstColumn();
       while (ix < end) {
         int np = end - ix >= 8 ? 8 : end - ix >= 4 ? 4 : end - ix >= 2 ? 2 : 1;
         int x0 = rowLo + (ix * p.strideX() - p.tX() + p.cx() - p.dilX() * run.kxLo()) * dc;
@@ -170,7 +104,7 @@ final class SimdDepthwiseBackwardData {
    * {@code xStep} per kernel column and {@code xJump} more at a row's end, the weight index by {@code wStep} and
    * {@code wJump}.
    */
-  record Taps(int count, int perRow, int xStep, int xJump, int wStep, int wJump) {}
+  private record Taps(int count, int perRow, int xStep, int xJump, int wStep, int wJump) {}
 
   /**
    * One register block of np pixels, every channel below read: whole vectors, then the tail as one more vector

@@ -2,7 +2,6 @@ package io.convt.engine.internal.simd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.convt.engine.backend.KernelBackends;
@@ -18,11 +17,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The depthwise data gradient ({@link SimdDepthwiseBackwardData}, its two-row stride-phase blocks in
- * {@link SimdDepthwiseQuads}) against the scalar reference: channel counts below, at, above and not a multiple of the
- * vector length, PyTorch-style padding and output padding, dilation, strides 1–8 with kernels twice the stride (the
- * quad path) and not, clip rectangles, channel slices and image offsets, N = 1 and N > 1, and the same bits for 1, 2
- * and 3 threads.
+ * The depthwise data gradient ({@link SimdDepthwiseBackwardData}) against the scalar reference: channel counts
+ * below, at, above and not a multiple of the vector length, PyTorch-style padding and output padding, dilation,
+ * strides 1–8, kernels twice the stride and not, rows long enough for 8-pixel blocks and rows of edges only, clip
+ * rectangles, channel slices and image offsets, N = 1 and N > 1, and the same bits for 1, 2 and 3 threads.
  */
 class DepthwiseBackwardDataTwinTest {
   private static final int L = SimdForward.L;
@@ -124,14 +122,21 @@ class DepthwiseBackwardDataTwinTest {
   }
 
   @Test
-  void bilinearAndK4S2LayersTakeTheQuadPath() {
-    assertTrue(SimdDepthwiseBackwardData.quads(problem(layers().findFirst().orElseThrow())));
-    assertTrue(SimdDepthwiseBackwardData.quads(problem(layers().filter(l -> l.name().equals("k4s2_c64"))
-        .findFirst().orElseThrow())));
-    // fewer channels than a vector, dilation, or a kernel not twice the stride: the one-row blocks only
-    for (String name : new String[] {"k4s2_c3_masked", "k4s2_dil2_c21", "k3s1_p1_c21", "k5s3_p1_c19"}) {
-      Layer l = layers().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
-      assertFalse(SimdDepthwiseBackwardData.quads(problem(l)), name);
-    }
+  void columnRunsCoverEachColumnOnceWithItsKernelColumns() {
+    layers().forEach(g -> {
+      ConvProblem p = problem(g);
+      long[] masks = new SimdPlan(p.geometry()).backwardColumnMasks();
+      int next = 0;
+      for (SimdDepthwiseBackwardData.ColumnRun run : SimdDepthwiseBackwardData.columnRuns(masks)) {
+        assertEquals(next, run.firstColumn(), g.name());
+        assertTrue(run.columns() > 0, g.name());
+        for (int ix = run.firstColumn(); ix < run.firstColumn() + run.columns(); ix++) {
+          long want = run.kxHi() <= run.kxLo() ? 0 : (-1L >>> (64 - (run.kxHi() - run.kxLo()))) << run.kxLo();
+          assertEquals(want, masks[ix], g.name() + " column " + ix);
+        }
+        next += run.columns();
+      }
+      assertEquals(p.srcW(), next, g.name());
+    });
   }
 }
