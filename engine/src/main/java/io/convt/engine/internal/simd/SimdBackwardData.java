@@ -5,8 +5,8 @@ import io.convt.engine.internal.ConvProblem;
 /**
  * Vectorised data gradient: the adjoint of the forward pass written as a gather, so each source pixel is owned by
  * one task and summed in a fixed order. Source columns {@code ix..ix+3} use the same kernel columns with destination
- * columns {@code sX} apart: a 4-pixel register block × two vectors of input channels (DENSE), or channel lanes for
- * depthwise.
+ * columns {@code sX} apart: a 4-pixel register block × two vectors of input channels (DENSE); depthwise layers go to
+ * {@link SimdDepthwiseBackwardData}.
  */
 final class SimdBackwardData {
   private static final int L = SimdForward.L;
