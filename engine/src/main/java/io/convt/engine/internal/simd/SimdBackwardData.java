@@ -5,8 +5,8 @@ import io.convt.engine.internal.ConvProblem;
 /**
  * Vectorised data gradient: the adjoint of the forward pass written as a gather, so each source pixel is owned by
  * one task and summed in a fixed order. Source columns {@code ix..ix+3} use the same kernel columns with destination
- * columns {@code sX} apart: a 4-pixel register block × two vectors of input channels (DENSE), or channel lanes for
- * depthwise.
+ * columns {@code sX} apart: a 4-pixel register block × two vectors of input channels (DENSE); depthwise layers go to
+ * {@link SimdDepthwiseBackwardData}.
  */
 final class SimdBackwardData {
   private static final int L = SimdForward.L;
@@ -15,27 +15,14 @@ final class SimdBackwardData {
   private SimdBackwardData() {}
 
   static void run(SimdPlan plan, ConvProblem p, float[] gradOut, float[] w, float[] gradIn, int threads) {
+    if (plan.backwardDataKind() == SimdPlan.Kind.DEPTHWISE) {
+      SimdDepthwiseBackwardData.run(plan, p, gradOut, w, gradIn, threads);
+      return;
+    }
     final float[] packed = plan.backwardDataWeights(w);
     final long[] colMask = plan.backwardColumnMasks();
     final int rows = p.images() * p.srcH();
     final SimdPlan.ColumnBlock[] blocks = plan.backwardBlocks();
-    if (plan.backwardDataKind() == SimdPlan.Kind.DEPTHWISE) {
-      Parallel.forRange(rows, threads, (from, to) -> {
-        int[] vs = new int[p.kH()];
-        int[] kys = new int[p.kH()];
-        int[] aOff = new int[p.kH() * p.kW()];
-        int[] bOff = new int[p.kH() * p.kW()];
-        int[] pixelIn = new int[PB];
-        int[] pixelOut = new int[PB];
-        for (int r = from; r < to; r++) {
-          int nTaps = rowTaps(p, r % p.srcH(), kys, vs);
-          int dstBase = (p.dstImage0() + r / p.srcH()) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo();
-          depthwiseRow(p, gradOut, packed, dstBase, kys, vs, nTaps, colMask, blocks, gradIn, srcRow(p, r), aOff,
-              bOff, pixelIn, pixelOut);
-        }
-      });
-      return;
-    }
     final int[] blockU = plan.backwardBlockColumns();
     // DENSE, as in the forward pass: a task is (chunk of source rows, group, input-channel block), claimed in that
     // order, so a block's weights stay in L2 while the chunk's rows stream past, groups of rows share each pass over
@@ -256,39 +243,6 @@ final class SimdBackwardData {
         MicroRows.list(cb, g, ix * step, aOff, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0, wq,
             bOff, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk, np > 3 ? at + 3 * cb : junk);
       }
-    }
-  }
-
-  /**
-   * Depthwise, one source row: channel lanes over register blocks of up to four source pixels that share their
-   * taps (destination columns {@code sX} apart), each sum in a register stored once into the gradient (as
-   * {@code SimdForward.depthwiseRow}); channels as {@link Micro#tapSumChannels}.
-   */
-  private static void depthwiseRow(ConvProblem p, float[] g, float[] wd, int dstBase, int[] kys, int[] vs,
-      int nTaps, long[] colMask, SimdPlan.ColumnBlock[] blocks, float[] gradIn, int row, int[] aOff, int[] bOff, int[] d,
-      int[] e) {
-    final int dc = p.dstC();
-    final int coutPad = SimdForward.coutPadOf(p.cout());
-    final int read = p.cinRead();
-    final int step = p.strideX() * dc;
-    for (SimdPlan.ColumnBlock block : blocks) {
-      int ix = block.firstColumn();
-      int np = block.pixels();
-      int n = 0;
-      for (int ti = 0; ti < nTaps; ti++) {
-        int rowBase = dstBase + (p.clipY() + vs[ti]) * p.dstW() * dc;
-        int wRow = kys[ti] * p.kW();
-        for (long bits = colMask[ix]; bits != 0; bits &= bits - 1) {
-          int kx = Long.numberOfTrailingZeros(bits);
-          aOff[n] = rowBase + u(p, ix, kx) * dc;
-          bOff[n++] = (wRow + kx) * coutPad;
-        }
-      }
-      for (int q = 0; q < PB; q++) {
-        d[q] = q < np ? q * step : 0;
-        e[q] = q < np ? q * p.srcC() : 0;
-      }
-      Micro.tapSumChannels(g, aOff, d, wd, bOff, n, read, read, null, gradIn, row + ix * p.srcC(), e, np);
     }
   }
 }

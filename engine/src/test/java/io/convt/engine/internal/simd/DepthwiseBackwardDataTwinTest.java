@@ -1,0 +1,142 @@
+package io.convt.engine.internal.simd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.convt.engine.backend.KernelBackends;
+import io.convt.engine.internal.ConvProblem;
+import io.convt.engine.internal.KernelBackend;
+import io.convt.engine.internal.scalar.ScalarBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The depthwise data gradient ({@link SimdDepthwiseBackwardData}) against the scalar reference: channel counts
+ * below, at, above and not a multiple of the vector length, PyTorch-style padding and output padding, dilation,
+ * strides 1–8, kernels twice the stride and not, rows long enough for 8-pixel blocks and rows of edges only, clip
+ * rectangles, channel slices and image offsets, N = 1 and N > 1, and the same bits for 1, 2 and 3 threads.
+ */
+class DepthwiseBackwardDataTwinTest {
+  private static final int L = SimdForward.L;
+
+  /**
+   * One depthwise layer: PyTorch geometry (padding, output padding, dilation) plus an optional frame: clip inset,
+   * channel slices ({@code sfo}, fewer channels read, wider pixel strides) and image offsets.
+   */
+  record Layer(String name, int n, int h, int w, int c, int k, int stride, int pad, int outPad, int dil,
+      boolean framed, long seed) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Layer> layers() {
+    List<Layer> g = new ArrayList<>();
+    long seed = 100;
+    // the suite's two layers, shrunk: bilinear k16 s8 p4 (21 classes) and k4 s2 p1
+    g.add(new Layer("fcn8_like_c21", 2, 5, 6, 21, 16, 8, 4, 0, 1, false, seed++));
+    g.add(new Layer("fcn8_like_c21_framed", 1, 4, 7, 21, 16, 8, 4, 0, 1, true, seed++));
+    g.add(new Layer("k4s2_c64", 2, 6, 21, 64, 4, 2, 1, 0, 1, false, seed++));
+    g.add(new Layer("k4s2_c3_masked", 1, 7, 19, 3, 4, 2, 1, 0, 1, false, seed++));
+    g.add(new Layer("k4s2_c2L+3", 3, 5, 13, 2 * L + 3, 4, 2, 1, 0, 1, false, seed++));
+    g.add(new Layer("k4s2_cL_framed", 1, 6, 17, L, 4, 2, 1, 0, 1, true, seed++));
+    g.add(new Layer("k4s2_c2L+5_framed", 2, 7, 14, 2 * L + 5, 4, 2, 1, 0, 1, true, seed++));
+    // output padding (an extra bottom/right row and column), no padding, odd sizes
+    g.add(new Layer("k4s2_outpad1", 1, 5, 11, 21, 4, 2, 1, 1, 1, false, seed++));
+    g.add(new Layer("k6s3_p2_outpad2", 2, 4, 10, 17, 6, 3, 2, 2, 1, false, seed++));
+    g.add(new Layer("k2s1_p0_c9", 1, 6, 12, 9, 2, 1, 0, 0, 1, false, seed++));
+    g.add(new Layer("k8s4_p0_c33_framed", 1, 5, 11, 33, 8, 4, 0, 0, 1, true, seed++));
+    // not twice the stride, or dilated: the one-row path only
+    g.add(new Layer("k3s1_p1_c21", 2, 5, 9, 21, 3, 1, 1, 0, 1, false, seed++));
+    g.add(new Layer("k5s3_p1_c19", 1, 5, 8, 19, 5, 3, 1, 1, 1, true, seed++));
+    g.add(new Layer("k4s2_dil2_c21", 1, 6, 10, 21, 4, 2, 2, 1, 2, false, seed++));
+    g.add(new Layer("k3s2_dil3_c5", 2, 4, 9, 5, 3, 2, 1, 0, 3, true, seed++));
+    // every row or column an edge: tiny images, kernels wider than the output
+    g.add(new Layer("one_pixel_k4s2", 3, 1, 1, 21, 4, 2, 1, 0, 1, false, seed++));
+    g.add(new Layer("two_rows_k16s8", 1, 2, 3, 21, 16, 8, 4, 0, 1, true, seed++));
+    return g.stream();
+  }
+
+  /** The layer's problem; a framed one clips, slices and offsets it with values drawn from its seed. */
+  static ConvProblem problem(Layer g) {
+    Random r = new Random(g.seed());
+    int kE = g.dil() * (g.k() - 1) + 1;
+    int outH = (g.h() - 1) * g.stride() - 2 * g.pad() + kE + g.outPad();
+    int outW = (g.w() - 1) * g.stride() - 2 * g.pad() + kE + g.outPad();
+    int cy = (g.dil() * (g.k() - 1) + 1) >> 1;
+    int t = g.pad() - g.dil() * (g.k() - 1) + cy;
+    boolean f = g.framed();
+    int sfo = f ? 1 + r.nextInt(3) : 0;
+    int cinRead = f ? g.c() - 1 - r.nextInt(Math.max(1, g.c() / 3)) : g.c();
+    int srcC = sfo + Math.max(cinRead, 1) + (f ? r.nextInt(3) : 0);
+    int dfo = f ? r.nextInt(3) : 0;
+    int dstC = dfo + g.c() + (f ? 1 + r.nextInt(2) : 0);
+    int clipY = f ? 1 + r.nextInt(2) : 0;
+    int clipX = f ? 1 + r.nextInt(2) : 0;
+    int dstH = outH + clipY + (f ? r.nextInt(3) : 0);
+    int dstW = outW + clipX + (f ? r.nextInt(3) : 0);
+    int clipH = outH - (f ? r.nextInt(2) : 0);
+    int clipW = outW - (f ? r.nextInt(2) : 0);
+    int image0 = f ? 1 : 0;
+    return new ConvProblem(g.n(), g.h(), g.w(), srcC, sfo, Math.max(cinRead, 1), dstH, dstW, dstC, dfo, g.c(),
+        g.c(), g.c(), g.k(), g.k(), g.stride(), g.stride(), g.dil(), g.dil(), t, t, clipY, clipX, clipH, clipW,
+        image0, image0, false);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("layers")
+  void dataGradientMatchesScalar(Layer g) {
+    KernelBackend simd = KernelBackends.lookup("simd");
+    ConvProblem p = problem(g);
+    assertEquals(SimdPlan.Kind.DEPTHWISE, new SimdPlan(p.geometry()).backwardDataKind(), g.name());
+    Random r = new Random(g.seed() * 7);
+    int images = p.srcImage0() + p.images();
+    float[] gradOut = TwinKernelTest.random(r, images * p.dstImageSize());
+    float[] w = TwinKernelTest.random(r, p.weightCount());
+    // what was in gradIn before: channels and images the layer does not own must keep it
+    float[] before = TwinKernelTest.random(r, images * p.srcImageSize());
+    float[] want = before.clone();
+    ScalarBackend.INSTANCE.backwardData(p, gradOut, w, want, 1);
+    float[] bound = before.clone();
+    ScalarBackend.INSTANCE.backwardData(p, TwinKernelTest.abs(gradOut), TwinKernelTest.abs(w), bound, 1);
+    float[] oneThread = null;
+    for (int threads : new int[] {1, 2, 3}) {
+      float[] got = before.clone();
+      simd.backwardData(p, gradOut, w, got, threads);
+      String tag = g.name() + " threads=" + threads + " " + p.describe();
+      TwinKernelTest.assertTwin("depthwise backwardData " + tag, want, got, TwinKernelTest.abs(bound),
+          p.kH() * p.kW());
+      if (oneThread == null) {
+        oneThread = got;
+      } else {
+        assertArrayEquals(oneThread, got, "depthwise backwardData differs from 1 thread: " + tag);
+      }
+    }
+  }
+
+  @Test
+  void columnRunsCoverEachColumnOnceWithItsKernelColumns() {
+    layers().forEach(g -> {
+      ConvProblem p = problem(g);
+      long[] masks = new SimdPlan(p.geometry()).backwardColumnMasks();
+      int next = 0;
+      for (SimdDepthwiseBackwardData.ColumnRun run : SimdDepthwiseBackwardData.columnRuns(masks)) {
+        assertEquals(next, run.firstColumn(), g.name());
+        assertTrue(run.columns() > 0, g.name());
+        for (int ix = run.firstColumn(); ix < run.firstColumn() + run.columns(); ix++) {
+          long want = run.kxHi() <= run.kxLo() ? 0 : (-1L >>> (64 - (run.kxHi() - run.kxLo()))) << run.kxLo();
+          assertEquals(want, masks[ix], g.name() + " column " + ix);
+        }
+        next += run.columns();
+      }
+      assertEquals(p.srcW(), next, g.name());
+    });
+  }
+}
