@@ -15,6 +15,10 @@ final class SimdBackwardData {
   private SimdBackwardData() {}
 
   static void run(SimdPlan plan, ConvProblem p, float[] gradOut, float[] w, float[] gradIn, int threads) {
+    if (plan.pointwise()) {
+      SimdPointwise.backwardData(p, gradOut, w, gradIn, threads);
+      return;
+    }
     final float[] packed = plan.backwardDataWeights(w);
     final long[] colMask = plan.backwardColumnMasks();
     final int rows = p.images() * p.srcH();

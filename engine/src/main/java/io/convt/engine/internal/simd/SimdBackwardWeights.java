@@ -18,6 +18,10 @@ final class SimdBackwardWeights {
   static void run(ConvProblem p, float[] src, float[] g, float[] gW, float[] gB, int threads) {
     final int kk = p.kH() * p.kW();
     final boolean depthwise = p.cig() == 1 && p.cog() == 1;
+    if (SimdPointwise.applies(p.geometry())) {
+      SimdPointwise.backwardWeights(p, src, g, gW, gB, threads);
+      return;
+    }
     if (SimdWeightsDirect.applies(p)) {
       SimdWeightsDirect.run(p, src, g, gW, threads);
     } else if (depthwise) {
@@ -111,7 +115,7 @@ final class SimdBackwardWeights {
    * sums in float vectors (the twin accumulates in float, like every other weight-gradient sum), added to double
    * totals once per row. Each channel sums over images, rows and columns in the same order in any block split.
    */
-  private static void biasGradient(ConvProblem p, float[] g, float[] gB, int threads) {
+  static void biasGradient(ConvProblem p, float[] g, float[] gB, int threads) {
     final int blocks = (p.cout() + L - 1) / L;
     Parallel.forRange(blocks, threads, (from, to) -> {
       int c0 = from * L;

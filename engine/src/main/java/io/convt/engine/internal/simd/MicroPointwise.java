@@ -1,0 +1,252 @@
+package io.convt.engine.internal.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Register blocks of {@link SimdPointwise}, which reads the OHWI weights in place: a weight row (one output channel,
+ * one tap) holds its input channels contiguously, so these kernels run along input channels, up to {@link #W8} of
+ * them per call ({@code 8} vectors, the last ones masked to {@code width}; masked lanes load as 0 and are never
+ * stored). Each accumulator is its own local variable so C2 keeps it in a register (see {@link MicroRows}).
+ */
+final class MicroPointwise {
+  static final VectorSpecies<Float> S = Micro.S;
+  static final int L = Micro.L;
+  /** Input channels per call: eight vectors. */
+  static final int W8 = 8 * L;
+  /** Lane rotations by L/2, L/4, .., 1: a fixed-order horizontal sum (reduceLanes leaves the order to the JIT). */
+  private static final VectorShuffle<Float>[] FOLD = folds();
+
+  private MicroPointwise() {}
+
+  @SuppressWarnings("unchecked")
+  private static VectorShuffle<Float>[] folds() {
+    int n = Integer.numberOfTrailingZeros(L);
+    VectorShuffle<Float>[] f = new VectorShuffle[n];
+    for (int i = 0, h = L / 2; h >= 1; i++, h /= 2) {
+      final int shift = h;
+      f[i] = VectorShuffle.fromOp(S, j -> (j + shift) % L);
+    }
+    return f;
+  }
+
+  /** Sum of the lanes of {@code v} in a fixed order (a halving tree), the same bits compiled or interpreted. */
+  static float sum(FloatVector v) {
+    for (VectorShuffle<Float> s : FOLD) {
+      v = v.add(v.rearrange(s));
+    }
+    return v.lane(0);
+  }
+
+  /**
+   * Four dot products of one source pixel with four weight rows (offsets w0, w0+f1, w0+f2, w0+f3):
+   * {@code out[r] = Σ_{i<n} w[w0 + f_r + i] · x[x0 + i]}, two accumulators per row (even and odd vectors) so
+   * the FMA latency is covered, added and folded in a fixed order. Any n ≥ 0.
+   */
+  static void dot4(float[] w, int w0, int f1, int f2, int f3, float[] x, int x0, int n, float[] out) {
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = FloatVector.zero(S);
+    FloatVector a2 = FloatVector.zero(S);
+    FloatVector a3 = FloatVector.zero(S);
+    FloatVector b0 = FloatVector.zero(S);
+    FloatVector b1 = FloatVector.zero(S);
+    FloatVector b2 = FloatVector.zero(S);
+    FloatVector b3 = FloatVector.zero(S);
+    int i = 0;
+    for (; i + 2 * L <= n; i += 2 * L) {
+      FloatVector v = FloatVector.fromArray(S, x, x0 + i);
+      FloatVector u = FloatVector.fromArray(S, x, x0 + i + L);
+      int j = w0 + i;
+      a0 = v.fma(FloatVector.fromArray(S, w, j), a0);
+      b0 = u.fma(FloatVector.fromArray(S, w, j + L), b0);
+      a1 = v.fma(FloatVector.fromArray(S, w, j + f1), a1);
+      b1 = u.fma(FloatVector.fromArray(S, w, j + f1 + L), b1);
+      a2 = v.fma(FloatVector.fromArray(S, w, j + f2), a2);
+      b2 = u.fma(FloatVector.fromArray(S, w, j + f2 + L), b2);
+      a3 = v.fma(FloatVector.fromArray(S, w, j + f3), a3);
+      b3 = u.fma(FloatVector.fromArray(S, w, j + f3 + L), b3);
+    }
+    for (; i < n; i += L) {
+      VectorMask<Float> m = S.indexInRange(i, n);
+      FloatVector v = FloatVector.fromArray(S, x, x0 + i, m);
+      int j = w0 + i;
+      a0 = v.fma(FloatVector.fromArray(S, w, j, m), a0);
+      a1 = v.fma(FloatVector.fromArray(S, w, j + f1, m), a1);
+      a2 = v.fma(FloatVector.fromArray(S, w, j + f2, m), a2);
+      a3 = v.fma(FloatVector.fromArray(S, w, j + f3, m), a3);
+    }
+    out[0] = sum(a0.add(b0));
+    out[1] = sum(a1.add(b1));
+    out[2] = sum(a2.add(b2));
+    out[3] = sum(a3.add(b3));
+  }
+
+  /**
+   * Data gradient, one source pixel: {@code acc[at ..+W8) += Σ_{r<n} gv[g0 + r] · w[w0 + r·wStep ..+width)}
+   * (lanes past {@code width} add 0).
+   */
+  static void rows8x1(float[] w, int w0, int wStep, int width, float[] gv, int g0, int n, float[] acc, int at) {
+    VectorMask<Float> m0 = S.indexInRange(0, width);
+    VectorMask<Float> m1 = S.indexInRange(L, width);
+    VectorMask<Float> m2 = S.indexInRange(2 * L, width);
+    VectorMask<Float> m3 = S.indexInRange(3 * L, width);
+    VectorMask<Float> m4 = S.indexInRange(4 * L, width);
+    VectorMask<Float> m5 = S.indexInRange(5 * L, width);
+    VectorMask<Float> m6 = S.indexInRange(6 * L, width);
+    VectorMask<Float> m7 = S.indexInRange(7 * L, width);
+    FloatVector c0 = FloatVector.fromArray(S, acc, at);
+    FloatVector c1 = FloatVector.fromArray(S, acc, at + L);
+    FloatVector c2 = FloatVector.fromArray(S, acc, at + 2 * L);
+    FloatVector c3 = FloatVector.fromArray(S, acc, at + 3 * L);
+    FloatVector c4 = FloatVector.fromArray(S, acc, at + 4 * L);
+    FloatVector c5 = FloatVector.fromArray(S, acc, at + 5 * L);
+    FloatVector c6 = FloatVector.fromArray(S, acc, at + 6 * L);
+    FloatVector c7 = FloatVector.fromArray(S, acc, at + 7 * L);
+    for (int r = 0, j = w0; r < n; r++, j += wStep) {
+      FloatVector g = FloatVector.broadcast(S, gv[g0 + r]);
+      c0 = g.fma(FloatVector.fromArray(S, w, j, m0), c0);
+      c1 = g.fma(FloatVector.fromArray(S, w, j + L, m1), c1);
+      c2 = g.fma(FloatVector.fromArray(S, w, j + 2 * L, m2), c2);
+      c3 = g.fma(FloatVector.fromArray(S, w, j + 3 * L, m3), c3);
+      c4 = g.fma(FloatVector.fromArray(S, w, j + 4 * L, m4), c4);
+      c5 = g.fma(FloatVector.fromArray(S, w, j + 5 * L, m5), c5);
+      c6 = g.fma(FloatVector.fromArray(S, w, j + 6 * L, m6), c6);
+      c7 = g.fma(FloatVector.fromArray(S, w, j + 7 * L, m7), c7);
+    }
+    c0.intoArray(acc, at);
+    c1.intoArray(acc, at + L);
+    c2.intoArray(acc, at + 2 * L);
+    c3.intoArray(acc, at + 3 * L);
+    c4.intoArray(acc, at + 4 * L);
+    c5.intoArray(acc, at + 5 * L);
+    c6.intoArray(acc, at + 6 * L);
+    c7.intoArray(acc, at + 7 * L);
+  }
+
+  /**
+   * Data gradient, three source pixels q: {@code acc[at_q ..+W8) += Σ_{r<n} gv[g0 + 3r + q] · w[w0 + r·wStep ..+width)}
+   * with {@code at_q} = at0, at1, at2: every weight vector serves three pixels.
+   */
+  static void rows8x3(float[] w, int w0, int wStep, int width, float[] gv, int g0, int n, float[] acc, int at0,
+      int at1, int at2) {
+    for (int h = 0; h < 2; h++) {
+      // two halves of four vectors each: 12 accumulators and 4 weight vectors stay in registers
+      int lo = 4 * L * h;
+      VectorMask<Float> m0 = S.indexInRange(lo, width);
+      VectorMask<Float> m1 = S.indexInRange(lo + L, width);
+      VectorMask<Float> m2 = S.indexInRange(lo + 2 * L, width);
+      VectorMask<Float> m3 = S.indexInRange(lo + 3 * L, width);
+      if (lo >= width) {
+        return;
+      }
+      FloatVector c00 = FloatVector.fromArray(S, acc, at0 + lo);
+      FloatVector c01 = FloatVector.fromArray(S, acc, at0 + lo + L);
+      FloatVector c02 = FloatVector.fromArray(S, acc, at0 + lo + 2 * L);
+      FloatVector c03 = FloatVector.fromArray(S, acc, at0 + lo + 3 * L);
+      FloatVector c10 = FloatVector.fromArray(S, acc, at1 + lo);
+      FloatVector c11 = FloatVector.fromArray(S, acc, at1 + lo + L);
+      FloatVector c12 = FloatVector.fromArray(S, acc, at1 + lo + 2 * L);
+      FloatVector c13 = FloatVector.fromArray(S, acc, at1 + lo + 3 * L);
+      FloatVector c20 = FloatVector.fromArray(S, acc, at2 + lo);
+      FloatVector c21 = FloatVector.fromArray(S, acc, at2 + lo + L);
+      FloatVector c22 = FloatVector.fromArray(S, acc, at2 + lo + 2 * L);
+      FloatVector c23 = FloatVector.fromArray(S, acc, at2 + lo + 3 * L);
+      for (int r = 0, j = w0 + lo, gi = g0; r < n; r++, j += wStep, gi += 3) {
+        FloatVector v0 = FloatVector.fromArray(S, w, j, m0);
+        FloatVector v1 = FloatVector.fromArray(S, w, j + L, m1);
+        FloatVector v2 = FloatVector.fromArray(S, w, j + 2 * L, m2);
+        FloatVector v3 = FloatVector.fromArray(S, w, j + 3 * L, m3);
+        FloatVector g = FloatVector.broadcast(S, gv[gi]);
+        c00 = g.fma(v0, c00);
+        c01 = g.fma(v1, c01);
+        c02 = g.fma(v2, c02);
+        c03 = g.fma(v3, c03);
+        g = FloatVector.broadcast(S, gv[gi + 1]);
+        c10 = g.fma(v0, c10);
+        c11 = g.fma(v1, c11);
+        c12 = g.fma(v2, c12);
+        c13 = g.fma(v3, c13);
+        g = FloatVector.broadcast(S, gv[gi + 2]);
+        c20 = g.fma(v0, c20);
+        c21 = g.fma(v1, c21);
+        c22 = g.fma(v2, c22);
+        c23 = g.fma(v3, c23);
+      }
+      c00.intoArray(acc, at0 + lo);
+      c01.intoArray(acc, at0 + lo + L);
+      c02.intoArray(acc, at0 + lo + 2 * L);
+      c03.intoArray(acc, at0 + lo + 3 * L);
+      c10.intoArray(acc, at1 + lo);
+      c11.intoArray(acc, at1 + lo + L);
+      c12.intoArray(acc, at1 + lo + 2 * L);
+      c13.intoArray(acc, at1 + lo + 3 * L);
+      c20.intoArray(acc, at2 + lo);
+      c21.intoArray(acc, at2 + lo + L);
+      c22.intoArray(acc, at2 + lo + 2 * L);
+      c23.intoArray(acc, at2 + lo + 3 * L);
+    }
+  }
+
+  /**
+   * Weight gradient of three weight rows (output channels o, o+d1, o+d2 of one tap; rows at gW offsets w0, w0+f1,
+   * w0+f2) over {@code width} ≤ 4L input channels: {@code gW[w0 + f_r + j] = Σ_{i<n} g[gOff[i] + o + d_r] ·
+   * x[xOff[i] + c + j]}, pairs in list order, stored once (masked to width). A row repeated (d = f = 0) stores the
+   * same sums twice.
+   */
+  static void grad3x4(float[] x, int[] xOff, int c, float[] g, int[] gOff, int o, int d1, int d2, int n, int width,
+      float[] gW, int w0, int f1, int f2) {
+    VectorMask<Float> m0 = S.indexInRange(0, width);
+    VectorMask<Float> m1 = S.indexInRange(L, width);
+    VectorMask<Float> m2 = S.indexInRange(2 * L, width);
+    VectorMask<Float> m3 = S.indexInRange(3 * L, width);
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c02 = FloatVector.zero(S);
+    FloatVector c03 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c12 = FloatVector.zero(S);
+    FloatVector c13 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c22 = FloatVector.zero(S);
+    FloatVector c23 = FloatVector.zero(S);
+    for (int i = 0; i < n; i++) {
+      int xi = xOff[i] + c;
+      int gi = gOff[i] + o;
+      FloatVector v0 = FloatVector.fromArray(S, x, xi, m0);
+      FloatVector v1 = FloatVector.fromArray(S, x, xi + L, m1);
+      FloatVector v2 = FloatVector.fromArray(S, x, xi + 2 * L, m2);
+      FloatVector v3 = FloatVector.fromArray(S, x, xi + 3 * L, m3);
+      FloatVector b = FloatVector.broadcast(S, g[gi]);
+      c00 = b.fma(v0, c00);
+      c01 = b.fma(v1, c01);
+      c02 = b.fma(v2, c02);
+      c03 = b.fma(v3, c03);
+      b = FloatVector.broadcast(S, g[gi + d1]);
+      c10 = b.fma(v0, c10);
+      c11 = b.fma(v1, c11);
+      c12 = b.fma(v2, c12);
+      c13 = b.fma(v3, c13);
+      b = FloatVector.broadcast(S, g[gi + d2]);
+      c20 = b.fma(v0, c20);
+      c21 = b.fma(v1, c21);
+      c22 = b.fma(v2, c22);
+      c23 = b.fma(v3, c23);
+    }
+    c00.intoArray(gW, w0, m0);
+    c01.intoArray(gW, w0 + L, m1);
+    c02.intoArray(gW, w0 + 2 * L, m2);
+    c03.intoArray(gW, w0 + 3 * L, m3);
+    c10.intoArray(gW, w0 + f1, m0);
+    c11.intoArray(gW, w0 + f1 + L, m1);
+    c12.intoArray(gW, w0 + f1 + 2 * L, m2);
+    c13.intoArray(gW, w0 + f1 + 3 * L, m3);
+    c20.intoArray(gW, w0 + f2, m0);
+    c21.intoArray(gW, w0 + f2 + L, m1);
+    c22.intoArray(gW, w0 + f2 + 2 * L, m2);
+    c23.intoArray(gW, w0 + f2 + 3 * L, m3);
+  }
+}

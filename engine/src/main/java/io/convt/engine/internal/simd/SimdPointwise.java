@@ -1,0 +1,311 @@
+package io.convt.engine.internal.simd;
+
+import io.convt.engine.internal.Activation;
+import io.convt.engine.internal.ConvGeometry;
+import io.convt.engine.internal.ConvProblem;
+
+/**
+ * Transposed convolutions whose source pixels never share an output pixel (1×1 sources such as DCGAN's projection,
+ * or {@code stride ≥ dilation·(k−1)+1} on both axes), on small images. Each output pixel then receives at most one
+ * (source pixel, tap) pair, so the layer is a GEMM per source pixel: {@code out[(tap, o)] = Σ_ci x[ci]·W[o][tap][ci]}
+ * (MPS orientation: tap (ky, kx) of source row iy writes destination row {@code iy·sY − tY + cy − dilY·ky}, no 180°
+ * rotation), with the clip cropping the taps that fall outside it. The data gradient is the transposed GEMM and the
+ * weight gradient {@code gW[o][tap][:] = Σ_pixels g[o]·x[:]} (an outer product at one pixel).
+ *
+ * <p>With one source pixel in all (N = 1, 1×1) the work is a matrix-vector product over megabytes of weights that are
+ * used once: every pass reads (or writes) the OHWI weights in place, streaming them once, since packing them, or
+ * even checking that a cached pack is still current, would move the weights two or three times. The forward pass of
+ * several pixels is a true GEMM and runs the DENSE register blocks on the DENSE packed weights, one panel per (group,
+ * output-channel block, tap) serving every pixel.
+ *
+ * <p>Every output element is summed by one task in a fixed order; the data gradient's row slices (a number chosen
+ * from the geometry alone) are added in slice order, so results never depend on the thread count.
+ */
+final class SimdPointwise {
+  /** Source pixels per image up to which this path is used (larger images keep the stride-phase DENSE kernels). */
+  static final int MAX_PIXELS = 16;
+  /** Weight rows (output channel, tap) per data-gradient slice: 1024 rows of 100 channels are 400 KiB, half an L2. */
+  private static final int SLICE_ROWS = 1024;
+  /** Most data-gradient slices: enough tasks for a few threads at N = 1. */
+  private static final int MAX_SLICES = 8;
+  /** Weight rows per data-gradient chunk: a chunk's rows stay in L1 while every pixel group reduces over them. */
+  private static final int CHUNK_ROWS = 64;
+  private static final int W8 = MicroPointwise.W8;
+  private static final int W4 = 4 * Micro.L;
+
+  private SimdPointwise() {}
+
+  /** Whether the geometry is one this path handles: no two source pixels reach one output pixel, few pixels. */
+  static boolean applies(ConvGeometry p) {
+    return !(p.cig() == 1 && p.cog() == 1) && (long) p.srcH() * p.srcW() <= MAX_PIXELS
+        && (p.srcH() == 1 || p.strideY() > p.dilY() * (p.kH() - 1))
+        && (p.srcW() == 1 || p.strideX() > p.dilX() * (p.kW() - 1));
+  }
+
+  /**
+   * {@code [pixel·kk + tap]}: offset in a destination image (channel dfo) of the clip pixel that tap of that source
+   * pixel reaches, or -1 where the tap falls outside the clip.
+   */
+  static int[] targets(ConvProblem p) {
+    int kk = p.kH() * p.kW();
+    int[] t = new int[p.srcH() * p.srcW() * kk];
+    for (int iy = 0; iy < p.srcH(); iy++) {
+      for (int ix = 0; ix < p.srcW(); ix++) {
+        for (int ky = 0; ky < p.kH(); ky++) {
+          int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+          for (int kx = 0; kx < p.kW(); kx++) {
+            int u = ix * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
+            boolean in = v >= 0 && v < p.clipH() && u >= 0 && u < p.clipW();
+            t[(iy * p.srcW() + ix) * kk + ky * p.kW() + kx] =
+                in ? ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC() + p.dfo() : -1;
+          }
+        }
+      }
+    }
+    return t;
+  }
+
+  /**
+   * Per tap, the (source, destination) offsets of every (image, pixel) pair it connects, images in order: source
+   * offsets at channel sfo, destination offsets at channel dfo. {@code count[tap]} pairs each.
+   */
+  private record Pairs(int[][] src, int[][] dst, int[] count) {
+    static Pairs of(ConvProblem p, int[] targets) {
+      int kk = p.kH() * p.kW();
+      int pix = p.srcH() * p.srcW();
+      int[][] s = new int[kk][p.images() * pix];
+      int[][] d = new int[kk][p.images() * pix];
+      int[] n = new int[kk];
+      for (int t = 0; t < p.images(); t++) {
+        for (int q = 0; q < pix; q++) {
+          for (int k = 0; k < kk; k++) {
+            int to = targets[q * kk + k];
+            if (to >= 0) {
+              s[k][n[k]] = (p.srcImage0() + t) * p.srcImageSize() + q * p.srcC() + p.sfo();
+              d[k][n[k]++] = (p.dstImage0() + t) * p.dstImageSize() + to;
+            }
+          }
+        }
+      }
+      return new Pairs(s, d, n);
+    }
+  }
+
+  /** Forward pass (FLOAT accumulation); the plan's forward kind is DENSE. */
+  static void forward(SimdPlan plan, ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron,
+      float[] dst, int threads) {
+    int[] targets = targets(p);
+    fillUnreached(p, targets, bias, neuron, dst);
+    if (p.images() * p.srcH() * p.srcW() == 1) {
+      forwardOnePixel(p, src, w, targets, bias, neuron, dst, threads);
+    } else {
+      forwardPacked(plan, p, src, plan.forwardWeights(w), Pairs.of(p, targets), bias, neuron, dst, threads);
+    }
+  }
+
+  /** Clip pixels no tap reaches get the sum 0: bias and neuron only. */
+  private static void fillUnreached(ConvProblem p, int[] targets, float[] bias, Activation neuron, float[] dst) {
+    boolean[] reached = new boolean[p.clipH() * p.clipW()];
+    for (int to : targets) {
+      if (to >= 0) {
+        int pixel = (to - p.dfo()) / p.dstC();
+        reached[(pixel / p.dstW() - p.clipY()) * p.clipW() + pixel % p.dstW() - p.clipX()] = true;
+      }
+    }
+    for (int c = 0; c < reached.length; c++) {
+      if (reached[c]) {
+        continue;
+      }
+      int at = ((p.clipY() + c / p.clipW()) * p.dstW() + p.clipX() + c % p.clipW()) * p.dstC() + p.dfo();
+      for (int t = 0; t < p.images(); t++) {
+        int base = (p.dstImage0() + t) * p.dstImageSize() + at;
+        for (int o = 0; o < p.cout(); o++) {
+          dst[base + o] = neuron.apply(bias == null ? 0f : bias[o], o);
+        }
+      }
+    }
+  }
+
+  /**
+   * One source pixel in all: four weight rows (consecutive taps of one output channel) per call, each a dot product
+   * with the pixel's input channels; threads split the output channels, each streaming its rows once.
+   */
+  private static void forwardOnePixel(ConvProblem p, float[] src, float[] w, int[] targets, float[] bias,
+      Activation neuron, float[] dst, int threads) {
+    final int kk = p.kH() * p.kW();
+    final int cig = p.cig();
+    final int x0 = p.srcImage0() * p.srcImageSize() + p.sfo();
+    final int d0 = p.dstImage0() * p.dstImageSize();
+    Parallel.forRange(p.cout(), threads, (from, to) -> {
+      float[] s = new float[4];
+      for (int o = from; o < to; o++) {
+        int gr = o / p.cog();
+        int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+        float b = bias == null ? 0f : bias[o];
+        for (int k0 = 0; k0 < kk; k0 += 4) {
+          int nk = Math.min(4, kk - k0);
+          MicroPointwise.dot4(w, (o * kk + k0) * cig, nk > 1 ? cig : 0, nk > 2 ? 2 * cig : 0, nk > 3 ? 3 * cig : 0,
+              src, x0 + gr * cig, ilEnd, s);
+          for (int q = 0; q < nk; q++) {
+            int at = targets[k0 + q];
+            if (at >= 0) {
+              dst[d0 + at + o] = neuron.isIdentity() ? s[q] + b : neuron.apply(s[q] + b, o);
+            }
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * Several source pixels: a task is (group, output-channel block, tap), claimed in weight order so the packed
+   * panels stream once; the task's panel ({@code cig × cb}, the DENSE layout) serves its tap's pixels four at a time.
+   */
+  private static void forwardPacked(SimdPlan plan, ConvProblem p, float[] src, float[] wp, Pairs pairs,
+      float[] bias, Activation neuron, float[] dst, int threads) {
+    final int kk = p.kH() * p.kW();
+    final int cb = plan.cb();
+    final int blocks = plan.cogPad() / cb;
+    final int cig = p.cig();
+    Parallel.forClaimed(p.groups() * blocks * kk, threads, task -> {
+      int k = task % kk;
+      int ob = task / kk % blocks;
+      int gr = task / (kk * blocks);
+      int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+      int o = gr * p.cog() + ob * cb;
+      int no = Math.min(cb, p.cog() - ob * cb);
+      int wb = Micro.ALIGN_PAD + ((gr * blocks + ob) * kk + k) * cig * cb;
+      int[] xs = pairs.src()[k];
+      int[] ds = pairs.dst()[k];
+      int n = pairs.count()[k];
+      float[] acc = new float[5 * cb];
+      int junk = 4 * cb;
+      for (int i = 0; i < n; i += 4) {
+        int np = Math.min(4, n - i);
+        java.util.Arrays.fill(acc, 0, 4 * cb, 0f);
+        int a0 = xs[i] + gr * cig;
+        MicroRows.rows(cb, np, src, a0, np > 1 ? xs[i + 1] - xs[i] : 0, np > 2 ? xs[i + 2] - xs[i] : 0,
+            np > 3 ? xs[i + 3] - xs[i] : 0, wp, wb, ilEnd, acc, 0, np > 1 ? cb : junk, np > 2 ? 2 * cb : junk,
+            np > 3 ? 3 * cb : junk);
+        for (int q = 0; q < np; q++) {
+          SimdForward.finish(acc, q * cb, dst, ds[i + q], o, no, bias, neuron);
+        }
+      }
+    });
+  }
+
+  /**
+   * Data gradient: {@code dx[pixel][ci] = Σ_{o, tap} g[target(pixel, tap)][o] · W[o][tap][ci]} along input-channel
+   * lanes on the OHWI weights. A task is (row slice, group, block of {@link MicroPointwise#W8} input channels); it
+   * walks its slice's weight rows in chunks of {@link #CHUNK_ROWS}, each chunk serving every pixel (three at a time)
+   * from L1, into the slice's partial sums, which are then added in slice order.
+   */
+  static void backwardData(ConvProblem p, float[] g, float[] w, float[] gradIn, int threads) {
+    final int kk = p.kH() * p.kW();
+    final int cig = p.cig();
+    final int pix = p.srcH() * p.srcW();
+    final int m = p.images() * pix;
+    final int rows = p.cog() * kk;
+    final int slices = Math.max(1, Math.min(MAX_SLICES, rows / SLICE_ROWS));
+    final int nb = (cig + W8 - 1) / W8;
+    final int perPixel = nb * W8;
+    final int[] targets = targets(p);
+    // partial sums [slice][group][pixel][nb·W8], then three pixels of junk for short pixel groups
+    final int sliceFloats = (p.groups() * m + 3) * perPixel;
+    final float[] part = new float[slices * sliceFloats];
+    Parallel.forClaimed(slices * p.groups() * nb, threads, task -> {
+      int b = task % nb;
+      int gr = task / nb % p.groups();
+      int s = task / (nb * p.groups());
+      int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+      int c0 = b * W8;
+      if (c0 >= ilEnd) {
+        return;
+      }
+      int width = Math.min(W8, ilEnd - c0);
+      int r0 = (int) ((long) rows * s / slices);
+      int r1 = (int) ((long) rows * (s + 1) / slices);
+      int accBase = s * sliceFloats + gr * m * perPixel + c0;
+      int junk = s * sliceFloats + p.groups() * m * perPixel;
+      float[] gv = new float[3 * CHUNK_ROWS];
+      for (int c = r0; c < r1; c += CHUNK_ROWS) {
+        int n = Math.min(CHUNK_ROWS, r1 - c);
+        int w0 = ((gr * p.cog()) * kk + c) * cig + c0;
+        for (int i = 0; i < m; i += 3) {
+          int np = m == 1 ? 1 : Math.min(3, m - i);
+          for (int r = 0; r < n; r++) {
+            int oc = (c + r) / kk;
+            int k = (c + r) % kk;
+            for (int q = 0; q < 3; q++) {
+              int mi = i + q;
+              int to = q < np ? targets[(mi % pix) * kk + k] : -1;
+              gv[(m == 1 ? 1 : 3) * r + q] = to < 0 ? 0f
+                  : g[(p.dstImage0() + mi / pix) * p.dstImageSize() + to + gr * p.cog() + oc];
+              if (m == 1) {
+                break;
+              }
+            }
+          }
+          if (m == 1) {
+            MicroPointwise.rows8x1(w, w0, cig, width, gv, 0, n, part, accBase);
+          } else {
+            MicroPointwise.rows8x3(w, w0, cig, width, gv, 0, n, part, accBase + i * perPixel,
+                np > 1 ? accBase + (i + 1) * perPixel : junk, np > 2 ? accBase + (i + 2) * perPixel : junk);
+          }
+        }
+      }
+    });
+    for (int gr = 0; gr < p.groups(); gr++) {
+      int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+      for (int i = 0; i < m; i++) {
+        int to = (p.srcImage0() + i / pix) * p.srcImageSize() + (i % pix) * p.srcC() + p.sfo() + gr * cig;
+        int from = (gr * m + i) * perPixel;
+        for (int il = 0; il < ilEnd; il++) {
+          float sum = part[from + il];
+          for (int s = 1; s < slices; s++) {
+            sum += part[s * sliceFloats + from + il];
+          }
+          gradIn[to + il] = sum;
+        }
+      }
+    }
+  }
+
+  /**
+   * Weight gradient straight into the OHWI gradient: a task owns three output channels of one group (every tap),
+   * each (row, input-channel block) summed over the tap's (image, pixel) pairs in order and stored once; input
+   * channels not read get 0. The bias gradient is {@link SimdBackwardWeights}'.
+   */
+  static void backwardWeights(ConvProblem p, float[] x, float[] g, float[] gW, float[] gB, int threads) {
+    final int kk = p.kH() * p.kW();
+    final int cig = p.cig();
+    final int cog = p.cog();
+    final Pairs pairs = Pairs.of(p, targets(p));
+    final int blocks = (cog + 2) / 3;
+    Parallel.forRange(p.groups() * blocks, threads, (from, to) -> {
+      for (int task = from; task < to; task++) {
+        int gr = task / blocks;
+        int oc = task % blocks * 3;
+        int no = Math.min(3, cog - oc);
+        int o = gr * cog + oc;
+        int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+        for (int k = 0; k < kk; k++) {
+          int w0 = (o * kk + k) * cig;
+          for (int c0 = 0; c0 < ilEnd; c0 += W4) {
+            MicroPointwise.grad3x4(x, pairs.src()[k], gr * cig + c0, g, pairs.dst()[k], o, no > 1 ? 1 : 0,
+                no > 2 ? 2 : 0, pairs.count()[k], Math.min(W4, ilEnd - c0), gW, w0 + c0, no > 1 ? kk * cig : 0,
+                no > 2 ? 2 * kk * cig : 0);
+          }
+          if (ilEnd < cig) {
+            for (int q = 0; q < no; q++) {
+              java.util.Arrays.fill(gW, w0 + q * kk * cig + ilEnd, w0 + q * kk * cig + cig, 0f);
+            }
+          }
+        }
+      }
+    });
+    if (gB != null) {
+      SimdBackwardWeights.biasGradient(p, g, gB, threads);
+    }
+  }
+}
