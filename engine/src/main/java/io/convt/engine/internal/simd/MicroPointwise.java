@@ -16,34 +16,23 @@ final class MicroPointwise {
   static final int L = Micro.L;
   /** Input channels per call: eight vectors. */
   static final int W8 = 8 * L;
-  /** Lane rotations by L/2, L/4, .., 1: a fixed-order horizontal sum (reduceLanes leaves the order to the JIT). */
-  private static final VectorShuffle<Float>[] FOLD = folds();
+  /** Lane rotations for {@link #dot4}'s horizontal sums (16 lanes), one constant each so C2 intrinsifies them. */
+  private static final VectorShuffle<Float> ROT8 = VectorShuffle.fromOp(S, j -> (j + 8) % L);
+  private static final VectorShuffle<Float> ROT4 = VectorShuffle.fromOp(S, j -> (j + 4) % L);
+  private static final VectorShuffle<Float> BACK4 = VectorShuffle.fromOp(S, j -> (j + L - 4) % L);
+  private static final VectorShuffle<Float> ROT2 = VectorShuffle.fromOp(S, j -> (j + 2) % L);
+  private static final VectorShuffle<Float> ROT1 = VectorShuffle.fromOp(S, j -> (j + 1) % L);
+  /** Lanes 8..15, and lanes 4..7 and 12..15 (16 lanes). */
+  private static final VectorMask<Float> UPPER8 = VectorMask.fromLong(S, L == 16 ? 0xff00L : 0L);
+  private static final VectorMask<Float> UPPER4 = VectorMask.fromLong(S, L == 16 ? 0xf0f0L : 0L);
 
   private MicroPointwise() {}
-
-  @SuppressWarnings("unchecked")
-  private static VectorShuffle<Float>[] folds() {
-    int n = Integer.numberOfTrailingZeros(L);
-    VectorShuffle<Float>[] f = new VectorShuffle[n];
-    for (int i = 0, h = L / 2; h >= 1; i++, h /= 2) {
-      final int shift = h;
-      f[i] = VectorShuffle.fromOp(S, j -> (j + shift) % L);
-    }
-    return f;
-  }
-
-  /** Sum of the lanes of {@code v} in a fixed order (a halving tree), the same bits compiled or interpreted. */
-  static float sum(FloatVector v) {
-    for (VectorShuffle<Float> s : FOLD) {
-      v = v.add(v.rearrange(s));
-    }
-    return v.lane(0);
-  }
 
   /**
    * Four dot products of one source pixel with four weight rows (offsets w0, w0+f1, w0+f2, w0+f3):
    * {@code out[r] = Σ_{i<n} w[w0 + f_r + i] · x[x0 + i]}, two accumulators per row (even and odd vectors) so
-   * the FMA latency is covered, added and folded in a fixed order. Any n ≥ 0.
+   * the FMA latency is covered, added and folded in a fixed order. Any n ≥ 0; {@code out} holds 4L floats
+   * (scratch).
    */
   static void dot4(float[] w, int w0, int f1, int f2, int f3, float[] x, int x0, int n, float[] out) {
     FloatVector a0 = FloatVector.zero(S);
@@ -77,10 +66,32 @@ final class MicroPointwise {
       a2 = v.fma(FloatVector.fromArray(S, w, j + f2, m), a2);
       a3 = v.fma(FloatVector.fromArray(S, w, j + f3, m), a3);
     }
-    out[0] = sum(a0.add(b0));
-    out[1] = sum(a1.add(b1));
-    out[2] = sum(a2.add(b2));
-    out[3] = sum(a3.add(b3));
+    a0 = a0.add(b0);
+    a1 = a1.add(b1);
+    a2 = a2.add(b2);
+    a3 = a3.add(b3);
+    if (L == 16) {
+      // the four horizontal sums as one halving tree, fixed order, inline (a vector passed to a call C2 does not
+      // inline is boxed): halves of rows 0|1 and 2|3 side by side, then quarters of 0|2|1|3, then pairs, then lanes
+      FloatVector u01 = a0.add(a0.rearrange(ROT8)).blend(a1.add(a1.rearrange(ROT8)), UPPER8);
+      FloatVector u23 = a2.add(a2.rearrange(ROT8)).blend(a3.add(a3.rearrange(ROT8)), UPPER8);
+      FloatVector v23 = u23.add(u23.rearrange(ROT4));
+      FloatVector v = u01.add(u01.rearrange(ROT4)).blend(v23.rearrange(BACK4), UPPER4);
+      v = v.add(v.rearrange(ROT2));
+      v = v.add(v.rearrange(ROT1));
+      out[0] = v.lane(0);
+      out[1] = v.lane(8);
+      out[2] = v.lane(4);
+      out[3] = v.lane(12);
+      return;
+    }
+    a0.intoArray(out, 0);
+    a1.intoArray(out, L);
+    a2.intoArray(out, 2 * L);
+    a3.intoArray(out, 3 * L);
+    for (int r = 0; r < 4; r++) {
+      out[r] = Micro.sum(out, r);
+    }
   }
 
   /**
@@ -126,11 +137,11 @@ final class MicroPointwise {
   }
 
   /**
-   * Data gradient, three source pixels q: {@code acc[at_q ..+W8) += Σ_{r<n} gv[g0 + 3r + q] · w[w0 + r·wStep ..+width)}
-   * with {@code at_q} = at0, at1, at2: every weight vector serves three pixels.
+   * Data gradient, three source pixels q: {@code acc[at_q ..+W8) += Σ_{r<n} g[g_q + r] · w[w0 + r·wStep ..+width)}
+   * with {@code g_q} = g0, g1, g2 and {@code at_q} = at0, at1, at2: every weight vector serves three pixels.
    */
-  static void rows8x3(float[] w, int w0, int wStep, int width, float[] gv, int g0, int n, float[] acc, int at0,
-      int at1, int at2) {
+  static void rows8x3(float[] w, int w0, int wStep, int width, float[] g, int g0, int g1, int g2, int n,
+      float[] acc, int at0, int at1, int at2) {
     for (int h = 0; h < 2; h++) {
       // two halves of four vectors each: 12 accumulators and 4 weight vectors stay in registers
       int lo = 4 * L * h;
@@ -153,26 +164,26 @@ final class MicroPointwise {
       FloatVector c21 = FloatVector.fromArray(S, acc, at2 + lo + L);
       FloatVector c22 = FloatVector.fromArray(S, acc, at2 + lo + 2 * L);
       FloatVector c23 = FloatVector.fromArray(S, acc, at2 + lo + 3 * L);
-      for (int r = 0, j = w0 + lo, gi = g0; r < n; r++, j += wStep, gi += 3) {
+      for (int r = 0, j = w0 + lo; r < n; r++, j += wStep) {
         FloatVector v0 = FloatVector.fromArray(S, w, j, m0);
         FloatVector v1 = FloatVector.fromArray(S, w, j + L, m1);
         FloatVector v2 = FloatVector.fromArray(S, w, j + 2 * L, m2);
         FloatVector v3 = FloatVector.fromArray(S, w, j + 3 * L, m3);
-        FloatVector g = FloatVector.broadcast(S, gv[gi]);
-        c00 = g.fma(v0, c00);
-        c01 = g.fma(v1, c01);
-        c02 = g.fma(v2, c02);
-        c03 = g.fma(v3, c03);
-        g = FloatVector.broadcast(S, gv[gi + 1]);
-        c10 = g.fma(v0, c10);
-        c11 = g.fma(v1, c11);
-        c12 = g.fma(v2, c12);
-        c13 = g.fma(v3, c13);
-        g = FloatVector.broadcast(S, gv[gi + 2]);
-        c20 = g.fma(v0, c20);
-        c21 = g.fma(v1, c21);
-        c22 = g.fma(v2, c22);
-        c23 = g.fma(v3, c23);
+        FloatVector b = FloatVector.broadcast(S, g[g0 + r]);
+        c00 = b.fma(v0, c00);
+        c01 = b.fma(v1, c01);
+        c02 = b.fma(v2, c02);
+        c03 = b.fma(v3, c03);
+        b = FloatVector.broadcast(S, g[g1 + r]);
+        c10 = b.fma(v0, c10);
+        c11 = b.fma(v1, c11);
+        c12 = b.fma(v2, c12);
+        c13 = b.fma(v3, c13);
+        b = FloatVector.broadcast(S, g[g2 + r]);
+        c20 = b.fma(v0, c20);
+        c21 = b.fma(v1, c21);
+        c22 = b.fma(v2, c22);
+        c23 = b.fma(v3, c23);
       }
       c00.intoArray(acc, at0 + lo);
       c01.intoArray(acc, at0 + lo + L);
@@ -248,5 +259,39 @@ final class MicroPointwise {
     c21.intoArray(gW, w0 + f2 + L, m1);
     c22.intoArray(gW, w0 + f2 + 2 * L, m2);
     c23.intoArray(gW, w0 + f2 + 3 * L, m3);
+  }
+
+  /**
+   * Weight gradient of one source pixel: {@code gW[w0 + r·wStep ..+width) = gv[g0 + r] · x[x0 ..+width)} for r &lt; n,
+   * width ≤ {@link #W8}: the pixel's channels stay in registers while the rows are written.
+   */
+  static void outer8(float[] x, int x0, int width, float[] gv, int g0, int n, float[] gW, int w0, int wStep) {
+    VectorMask<Float> m0 = S.indexInRange(0, width);
+    VectorMask<Float> m1 = S.indexInRange(L, width);
+    VectorMask<Float> m2 = S.indexInRange(2 * L, width);
+    VectorMask<Float> m3 = S.indexInRange(3 * L, width);
+    VectorMask<Float> m4 = S.indexInRange(4 * L, width);
+    VectorMask<Float> m5 = S.indexInRange(5 * L, width);
+    VectorMask<Float> m6 = S.indexInRange(6 * L, width);
+    VectorMask<Float> m7 = S.indexInRange(7 * L, width);
+    FloatVector x0v = FloatVector.fromArray(S, x, x0, m0);
+    FloatVector x1v = FloatVector.fromArray(S, x, x0 + L, m1);
+    FloatVector x2v = FloatVector.fromArray(S, x, x0 + 2 * L, m2);
+    FloatVector x3v = FloatVector.fromArray(S, x, x0 + 3 * L, m3);
+    FloatVector x4v = FloatVector.fromArray(S, x, x0 + 4 * L, m4);
+    FloatVector x5v = FloatVector.fromArray(S, x, x0 + 5 * L, m5);
+    FloatVector x6v = FloatVector.fromArray(S, x, x0 + 6 * L, m6);
+    FloatVector x7v = FloatVector.fromArray(S, x, x0 + 7 * L, m7);
+    for (int r = 0, j = w0; r < n; r++, j += wStep) {
+      float b = gv[g0 + r];
+      x0v.mul(b).intoArray(gW, j, m0);
+      x1v.mul(b).intoArray(gW, j + L, m1);
+      x2v.mul(b).intoArray(gW, j + 2 * L, m2);
+      x3v.mul(b).intoArray(gW, j + 3 * L, m3);
+      x4v.mul(b).intoArray(gW, j + 4 * L, m4);
+      x5v.mul(b).intoArray(gW, j + 5 * L, m5);
+      x6v.mul(b).intoArray(gW, j + 6 * L, m6);
+      x7v.mul(b).intoArray(gW, j + 7 * L, m7);
+    }
   }
 }

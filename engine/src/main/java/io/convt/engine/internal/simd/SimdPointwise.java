@@ -67,14 +67,16 @@ final class SimdPointwise {
 
   /**
    * Per tap, the (source, destination) offsets of every (image, pixel) pair it connects, images in order: source
-   * offsets at channel sfo, destination offsets at channel dfo. {@code count[tap]} pairs each.
+   * offsets at channel sfo, destination offsets at channel dfo, and the pair's source pixel index over all images
+   * ({@code image·H·W + pixel}). {@code count[tap]} pairs each.
    */
-  private record Pairs(int[][] src, int[][] dst, int[] count) {
+  private record Pairs(int[][] src, int[][] dst, int[][] pixel, int[] count) {
     static Pairs of(ConvProblem p, int[] targets) {
       int kk = p.kH() * p.kW();
       int pix = p.srcH() * p.srcW();
       int[][] s = new int[kk][p.images() * pix];
       int[][] d = new int[kk][p.images() * pix];
+      int[][] m = new int[kk][p.images() * pix];
       int[] n = new int[kk];
       for (int t = 0; t < p.images(); t++) {
         for (int q = 0; q < pix; q++) {
@@ -82,12 +84,13 @@ final class SimdPointwise {
             int to = targets[q * kk + k];
             if (to >= 0) {
               s[k][n[k]] = (p.srcImage0() + t) * p.srcImageSize() + q * p.srcC() + p.sfo();
+              m[k][n[k]] = t * pix + q;
               d[k][n[k]++] = (p.dstImage0() + t) * p.dstImageSize() + to;
             }
           }
         }
       }
-      return new Pairs(s, d, n);
+      return new Pairs(s, d, m, n);
     }
   }
 
@@ -137,7 +140,7 @@ final class SimdPointwise {
     final int x0 = p.srcImage0() * p.srcImageSize() + p.sfo();
     final int d0 = p.dstImage0() * p.dstImageSize();
     Parallel.forRange(p.cout(), threads, (from, to) -> {
-      float[] s = new float[4];
+      float[] s = new float[4 * Micro.L];
       for (int o = from; o < to; o++) {
         int gr = o / p.cog();
         int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
@@ -196,22 +199,25 @@ final class SimdPointwise {
 
   /**
    * Data gradient: {@code dx[pixel][ci] = Σ_{o, tap} g[target(pixel, tap)][o] · W[o][tap][ci]} along input-channel
-   * lanes on the OHWI weights. A task is (row slice, group, block of {@link MicroPointwise#W8} input channels); it
-   * walks its slice's weight rows in chunks of {@link #CHUNK_ROWS}, each chunk serving every pixel (three at a time)
-   * from L1, into the slice's partial sums, which are then added in slice order.
+   * lanes on the OHWI weights. A task is (slice of output channels, group, block of {@link MicroPointwise#W8} input
+   * channels) and sums into the slice's partial sums, which are then added in slice order (the slices are chosen from
+   * the geometry alone). One source pixel in all: the task's weight rows in memory order, one stream. Several: per
+   * tap, chunks of {@link #CHUNK_ROWS} output channels whose rows stay in L1 while the tap's pixels, three at a time,
+   * reduce over them, reading the gradient in place (a tap's channels are contiguous in a gradient pixel).
    */
   static void backwardData(ConvProblem p, float[] g, float[] w, float[] gradIn, int threads) {
     final int kk = p.kH() * p.kW();
     final int cig = p.cig();
+    final int cog = p.cog();
     final int pix = p.srcH() * p.srcW();
     final int m = p.images() * pix;
-    final int rows = p.cog() * kk;
-    final int slices = Math.max(1, Math.min(MAX_SLICES, rows / SLICE_ROWS));
+    final int slices = Math.max(1, Math.min(Math.min(MAX_SLICES, cog), cog * kk / SLICE_ROWS));
     final int nb = (cig + W8 - 1) / W8;
     final int perPixel = nb * W8;
     final int[] targets = targets(p);
-    // partial sums [slice][group][pixel][nb·W8], then three pixels of junk for short pixel groups
-    final int sliceFloats = (p.groups() * m + 3) * perPixel;
+    final Pairs pairs = m == 1 ? null : Pairs.of(p, targets);
+    // partial sums [slice][group][pixel][nb·W8], then per group one pixel of junk for short pixel groups
+    final int sliceFloats = p.groups() * (m + 1) * perPixel;
     final float[] part = new float[slices * sliceFloats];
     Parallel.forClaimed(slices * p.groups() * nb, threads, task -> {
       int b = task % nb;
@@ -223,34 +229,39 @@ final class SimdPointwise {
         return;
       }
       int width = Math.min(W8, ilEnd - c0);
-      int r0 = (int) ((long) rows * s / slices);
-      int r1 = (int) ((long) rows * (s + 1) / slices);
+      int oc0 = (int) ((long) cog * s / slices);
+      int oc1 = (int) ((long) cog * (s + 1) / slices);
       int accBase = s * sliceFloats + gr * m * perPixel + c0;
-      int junk = s * sliceFloats + p.groups() * m * perPixel;
-      float[] gv = new float[3 * CHUNK_ROWS];
-      for (int c = r0; c < r1; c += CHUNK_ROWS) {
-        int n = Math.min(CHUNK_ROWS, r1 - c);
-        int w0 = ((gr * p.cog()) * kk + c) * cig + c0;
-        for (int i = 0; i < m; i += 3) {
-          int np = m == 1 ? 1 : Math.min(3, m - i);
-          for (int r = 0; r < n; r++) {
-            int oc = (c + r) / kk;
-            int k = (c + r) % kk;
-            for (int q = 0; q < 3; q++) {
-              int mi = i + q;
-              int to = q < np ? targets[(mi % pix) * kk + k] : -1;
-              gv[(m == 1 ? 1 : 3) * r + q] = to < 0 ? 0f
-                  : g[(p.dstImage0() + mi / pix) * p.dstImageSize() + to + gr * p.cog() + oc];
-              if (m == 1) {
-                break;
-              }
+      if (m == 1) {
+        int per = Math.max(1, CHUNK_ROWS / kk);
+        float[] gv = new float[per * kk];
+        int d0 = p.dstImage0() * p.dstImageSize() + gr * cog;
+        for (int a = oc0; a < oc1; a += per) {
+          int no = Math.min(per, oc1 - a);
+          for (int j = 0; j < no; j++) {
+            for (int k = 0; k < kk; k++) {
+              int to = targets[k];
+              gv[j * kk + k] = to < 0 ? 0f : g[d0 + to + a + j];
             }
           }
-          if (m == 1) {
-            MicroPointwise.rows8x1(w, w0, cig, width, gv, 0, n, part, accBase);
-          } else {
-            MicroPointwise.rows8x3(w, w0, cig, width, gv, 0, n, part, accBase + i * perPixel,
-                np > 1 ? accBase + (i + 1) * perPixel : junk, np > 2 ? accBase + (i + 2) * perPixel : junk);
+          MicroPointwise.rows8x1(w, (gr * cog + a) * kk * cig + c0, cig, width, gv, 0, no * kk, part, accBase);
+        }
+        return;
+      }
+      int junk = s * sliceFloats + (p.groups() * m + gr) * perPixel + c0;
+      for (int k = 0; k < kk; k++) {
+        int[] ds = pairs.dst()[k];
+        int[] px = pairs.pixel()[k];
+        int n = pairs.count()[k];
+        for (int a = oc0; a < oc1; a += CHUNK_ROWS) {
+          int no = Math.min(CHUNK_ROWS, oc1 - a);
+          int w0 = ((gr * cog + a) * kk + k) * cig + c0;
+          int gc = gr * cog + a;
+          for (int i = 0; i < n; i += 3) {
+            int np = Math.min(3, n - i);
+            MicroPointwise.rows8x3(w, w0, kk * cig, width, g, ds[i] + gc, ds[i + (np > 1 ? 1 : 0)] + gc,
+                ds[i + (np > 2 ? 2 : 0)] + gc, no, part, accBase + px[i] * perPixel,
+                np > 1 ? accBase + px[i + 1] * perPixel : junk, np > 2 ? accBase + px[i + 2] * perPixel : junk);
           }
         }
       }
@@ -272,38 +283,62 @@ final class SimdPointwise {
   }
 
   /**
-   * Weight gradient straight into the OHWI gradient: a task owns three output channels of one group (every tap),
-   * each (row, input-channel block) summed over the tap's (image, pixel) pairs in order and stored once; input
-   * channels not read get 0. The bias gradient is {@link SimdBackwardWeights}'.
+   * Weight gradient straight into the OHWI gradient, each element stored once; input channels not read get 0. One
+   * source pixel in all: an outer product, the pixel's channels in registers while each output channel's rows are
+   * written. Several: a task owns three output channels of one group (every tap), each (row, block of input channels)
+   * summed over the tap's (image, pixel) pairs in order. The bias gradient is {@link SimdBackwardWeights}'.
    */
   static void backwardWeights(ConvProblem p, float[] x, float[] g, float[] gW, float[] gB, int threads) {
     final int kk = p.kH() * p.kW();
     final int cig = p.cig();
     final int cog = p.cog();
-    final Pairs pairs = Pairs.of(p, targets(p));
-    final int blocks = (cog + 2) / 3;
-    Parallel.forRange(p.groups() * blocks, threads, (from, to) -> {
-      for (int task = from; task < to; task++) {
-        int gr = task / blocks;
-        int oc = task % blocks * 3;
-        int no = Math.min(3, cog - oc);
-        int o = gr * cog + oc;
-        int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-        for (int k = 0; k < kk; k++) {
-          int w0 = (o * kk + k) * cig;
-          for (int c0 = 0; c0 < ilEnd; c0 += W4) {
-            MicroPointwise.grad3x4(x, pairs.src()[k], gr * cig + c0, g, pairs.dst()[k], o, no > 1 ? 1 : 0,
-                no > 2 ? 2 : 0, pairs.count()[k], Math.min(W4, ilEnd - c0), gW, w0 + c0, no > 1 ? kk * cig : 0,
-                no > 2 ? 2 * kk * cig : 0);
+    final int[] targets = targets(p);
+    if (p.images() * p.srcH() * p.srcW() == 1) {
+      final int x0 = p.srcImage0() * p.srcImageSize() + p.sfo();
+      final int d0 = p.dstImage0() * p.dstImageSize();
+      Parallel.forRange(p.cout(), threads, (from, to) -> {
+        float[] gv = new float[kk];
+        for (int o = from; o < to; o++) {
+          int gr = o / cog;
+          int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+          for (int k = 0; k < kk; k++) {
+            gv[k] = targets[k] < 0 ? 0f : g[d0 + targets[k] + o];
           }
-          if (ilEnd < cig) {
-            for (int q = 0; q < no; q++) {
+          for (int c0 = 0; c0 < ilEnd; c0 += W8) {
+            MicroPointwise.outer8(x, x0 + gr * cig + c0, Math.min(W8, ilEnd - c0), gv, 0, kk, gW, o * kk * cig + c0,
+                cig);
+          }
+          for (int k = 0; k < kk; k++) {
+            int w0 = (o * kk + k) * cig;
+            // a tap the clip crops gets exact zeros (0·x would be NaN for an infinite x), as do channels not read
+            java.util.Arrays.fill(gW, w0 + (targets[k] < 0 ? 0 : ilEnd), w0 + cig, 0f);
+          }
+        }
+      });
+    } else {
+      final Pairs pairs = Pairs.of(p, targets);
+      final int blocks = (cog + 2) / 3;
+      Parallel.forRange(p.groups() * blocks, threads, (from, to) -> {
+        for (int task = from; task < to; task++) {
+          int gr = task / blocks;
+          int oc = task % blocks * 3;
+          int no = Math.min(3, cog - oc);
+          int o = gr * cog + oc;
+          int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+          for (int k = 0; k < kk; k++) {
+            int w0 = (o * kk + k) * cig;
+            for (int c0 = 0; c0 < ilEnd; c0 += W4) {
+              MicroPointwise.grad3x4(x, pairs.src()[k], gr * cig + c0, g, pairs.dst()[k], o, no > 1 ? 1 : 0,
+                  no > 2 ? 2 : 0, pairs.count()[k], Math.min(W4, ilEnd - c0), gW, w0 + c0, no > 1 ? kk * cig : 0,
+                  no > 2 ? 2 * kk * cig : 0);
+            }
+            for (int q = 0; q < no && ilEnd < cig; q++) {
               java.util.Arrays.fill(gW, w0 + q * kk * cig + ilEnd, w0 + q * kk * cig + cig, 0f);
             }
           }
         }
-      }
-    });
+      });
+    }
     if (gB != null) {
       SimdBackwardWeights.biasGradient(p, g, gB, threads);
     }
