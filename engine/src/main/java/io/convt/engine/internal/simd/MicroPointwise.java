@@ -95,18 +95,11 @@ final class MicroPointwise {
   }
 
   /**
-   * Data gradient, one source pixel: {@code acc[at ..+W8) += Σ_{r<n} gv[g0 + r] · w[w0 + r·wStep ..+width)}
-   * (lanes past {@code width} add 0).
+   * Data gradient, one source pixel: {@code acc[at ..+W8) += Σ_{r<n} gv[g0 + r] · w[w0 + r·wStep ..+W8)}. Unmasked:
+   * lanes past the caller's channels sum whatever follows the row (the next row's weights) and are never read; the
+   * caller keeps every read inside {@code w} ({@link #safeRows}). (Eight live masks made C2 box the vectors.)
    */
-  static void rows8x1(float[] w, int w0, int wStep, int width, float[] gv, int g0, int n, float[] acc, int at) {
-    VectorMask<Float> m0 = S.indexInRange(0, width);
-    VectorMask<Float> m1 = S.indexInRange(L, width);
-    VectorMask<Float> m2 = S.indexInRange(2 * L, width);
-    VectorMask<Float> m3 = S.indexInRange(3 * L, width);
-    VectorMask<Float> m4 = S.indexInRange(4 * L, width);
-    VectorMask<Float> m5 = S.indexInRange(5 * L, width);
-    VectorMask<Float> m6 = S.indexInRange(6 * L, width);
-    VectorMask<Float> m7 = S.indexInRange(7 * L, width);
+  static void rows8x1(float[] w, int w0, int wStep, float[] gv, int g0, int n, float[] acc, int at) {
     FloatVector c0 = FloatVector.fromArray(S, acc, at);
     FloatVector c1 = FloatVector.fromArray(S, acc, at + L);
     FloatVector c2 = FloatVector.fromArray(S, acc, at + 2 * L);
@@ -117,14 +110,14 @@ final class MicroPointwise {
     FloatVector c7 = FloatVector.fromArray(S, acc, at + 7 * L);
     for (int r = 0, j = w0; r < n; r++, j += wStep) {
       FloatVector g = FloatVector.broadcast(S, gv[g0 + r]);
-      c0 = g.fma(FloatVector.fromArray(S, w, j, m0), c0);
-      c1 = g.fma(FloatVector.fromArray(S, w, j + L, m1), c1);
-      c2 = g.fma(FloatVector.fromArray(S, w, j + 2 * L, m2), c2);
-      c3 = g.fma(FloatVector.fromArray(S, w, j + 3 * L, m3), c3);
-      c4 = g.fma(FloatVector.fromArray(S, w, j + 4 * L, m4), c4);
-      c5 = g.fma(FloatVector.fromArray(S, w, j + 5 * L, m5), c5);
-      c6 = g.fma(FloatVector.fromArray(S, w, j + 6 * L, m6), c6);
-      c7 = g.fma(FloatVector.fromArray(S, w, j + 7 * L, m7), c7);
+      c0 = g.fma(FloatVector.fromArray(S, w, j), c0);
+      c1 = g.fma(FloatVector.fromArray(S, w, j + L), c1);
+      c2 = g.fma(FloatVector.fromArray(S, w, j + 2 * L), c2);
+      c3 = g.fma(FloatVector.fromArray(S, w, j + 3 * L), c3);
+      c4 = g.fma(FloatVector.fromArray(S, w, j + 4 * L), c4);
+      c5 = g.fma(FloatVector.fromArray(S, w, j + 5 * L), c5);
+      c6 = g.fma(FloatVector.fromArray(S, w, j + 6 * L), c6);
+      c7 = g.fma(FloatVector.fromArray(S, w, j + 7 * L), c7);
     }
     c0.intoArray(acc, at);
     c1.intoArray(acc, at + L);
@@ -137,67 +130,57 @@ final class MicroPointwise {
   }
 
   /**
-   * Data gradient, three source pixels q: {@code acc[at_q ..+W8) += Σ_{r<n} g[g_q + r] · w[w0 + r·wStep ..+width)}
-   * with {@code g_q} = g0, g1, g2 and {@code at_q} = at0, at1, at2: every weight vector serves three pixels.
+   * Data gradient, three source pixels q: {@code acc[at_q ..+4L) += Σ_{r<n} g[g_q + r] · w[w0 + r·wStep ..+4L)}
+   * with {@code g_q} = g0, g1, g2 and {@code at_q} = at0, at1, at2: every weight vector serves three pixels. Unmasked
+   * like {@link #rows8x1}. One flat loop: C2 boxed the vectors of a version with an outer loop over two halves.
    */
-  static void rows8x3(float[] w, int w0, int wStep, int width, float[] g, int g0, int g1, int g2, int n,
+  static void rows4x3(float[] w, int w0, int wStep, float[] g, int g0, int g1, int g2, int n,
       float[] acc, int at0, int at1, int at2) {
-    for (int h = 0; h < 2; h++) {
-      // two halves of four vectors each: 12 accumulators and 4 weight vectors stay in registers
-      int lo = 4 * L * h;
-      VectorMask<Float> m0 = S.indexInRange(lo, width);
-      VectorMask<Float> m1 = S.indexInRange(lo + L, width);
-      VectorMask<Float> m2 = S.indexInRange(lo + 2 * L, width);
-      VectorMask<Float> m3 = S.indexInRange(lo + 3 * L, width);
-      if (lo >= width) {
-        return;
-      }
-      FloatVector c00 = FloatVector.fromArray(S, acc, at0 + lo);
-      FloatVector c01 = FloatVector.fromArray(S, acc, at0 + lo + L);
-      FloatVector c02 = FloatVector.fromArray(S, acc, at0 + lo + 2 * L);
-      FloatVector c03 = FloatVector.fromArray(S, acc, at0 + lo + 3 * L);
-      FloatVector c10 = FloatVector.fromArray(S, acc, at1 + lo);
-      FloatVector c11 = FloatVector.fromArray(S, acc, at1 + lo + L);
-      FloatVector c12 = FloatVector.fromArray(S, acc, at1 + lo + 2 * L);
-      FloatVector c13 = FloatVector.fromArray(S, acc, at1 + lo + 3 * L);
-      FloatVector c20 = FloatVector.fromArray(S, acc, at2 + lo);
-      FloatVector c21 = FloatVector.fromArray(S, acc, at2 + lo + L);
-      FloatVector c22 = FloatVector.fromArray(S, acc, at2 + lo + 2 * L);
-      FloatVector c23 = FloatVector.fromArray(S, acc, at2 + lo + 3 * L);
-      for (int r = 0, j = w0 + lo; r < n; r++, j += wStep) {
-        FloatVector v0 = FloatVector.fromArray(S, w, j, m0);
-        FloatVector v1 = FloatVector.fromArray(S, w, j + L, m1);
-        FloatVector v2 = FloatVector.fromArray(S, w, j + 2 * L, m2);
-        FloatVector v3 = FloatVector.fromArray(S, w, j + 3 * L, m3);
-        FloatVector b = FloatVector.broadcast(S, g[g0 + r]);
-        c00 = b.fma(v0, c00);
-        c01 = b.fma(v1, c01);
-        c02 = b.fma(v2, c02);
-        c03 = b.fma(v3, c03);
-        b = FloatVector.broadcast(S, g[g1 + r]);
-        c10 = b.fma(v0, c10);
-        c11 = b.fma(v1, c11);
-        c12 = b.fma(v2, c12);
-        c13 = b.fma(v3, c13);
-        b = FloatVector.broadcast(S, g[g2 + r]);
-        c20 = b.fma(v0, c20);
-        c21 = b.fma(v1, c21);
-        c22 = b.fma(v2, c22);
-        c23 = b.fma(v3, c23);
-      }
-      c00.intoArray(acc, at0 + lo);
-      c01.intoArray(acc, at0 + lo + L);
-      c02.intoArray(acc, at0 + lo + 2 * L);
-      c03.intoArray(acc, at0 + lo + 3 * L);
-      c10.intoArray(acc, at1 + lo);
-      c11.intoArray(acc, at1 + lo + L);
-      c12.intoArray(acc, at1 + lo + 2 * L);
-      c13.intoArray(acc, at1 + lo + 3 * L);
-      c20.intoArray(acc, at2 + lo);
-      c21.intoArray(acc, at2 + lo + L);
-      c22.intoArray(acc, at2 + lo + 2 * L);
-      c23.intoArray(acc, at2 + lo + 3 * L);
+    FloatVector c00 = FloatVector.fromArray(S, acc, at0);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at0 + L);
+    FloatVector c02 = FloatVector.fromArray(S, acc, at0 + 2 * L);
+    FloatVector c03 = FloatVector.fromArray(S, acc, at0 + 3 * L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at1);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at1 + L);
+    FloatVector c12 = FloatVector.fromArray(S, acc, at1 + 2 * L);
+    FloatVector c13 = FloatVector.fromArray(S, acc, at1 + 3 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at2);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at2 + L);
+    FloatVector c22 = FloatVector.fromArray(S, acc, at2 + 2 * L);
+    FloatVector c23 = FloatVector.fromArray(S, acc, at2 + 3 * L);
+    for (int r = 0, j = w0; r < n; r++, j += wStep) {
+      FloatVector v0 = FloatVector.fromArray(S, w, j);
+      FloatVector v1 = FloatVector.fromArray(S, w, j + L);
+      FloatVector v2 = FloatVector.fromArray(S, w, j + 2 * L);
+      FloatVector v3 = FloatVector.fromArray(S, w, j + 3 * L);
+      FloatVector b = FloatVector.broadcast(S, g[g0 + r]);
+      c00 = b.fma(v0, c00);
+      c01 = b.fma(v1, c01);
+      c02 = b.fma(v2, c02);
+      c03 = b.fma(v3, c03);
+      b = FloatVector.broadcast(S, g[g1 + r]);
+      c10 = b.fma(v0, c10);
+      c11 = b.fma(v1, c11);
+      c12 = b.fma(v2, c12);
+      c13 = b.fma(v3, c13);
+      b = FloatVector.broadcast(S, g[g2 + r]);
+      c20 = b.fma(v0, c20);
+      c21 = b.fma(v1, c21);
+      c22 = b.fma(v2, c22);
+      c23 = b.fma(v3, c23);
     }
+    c00.intoArray(acc, at0);
+    c01.intoArray(acc, at0 + L);
+    c02.intoArray(acc, at0 + 2 * L);
+    c03.intoArray(acc, at0 + 3 * L);
+    c10.intoArray(acc, at1);
+    c11.intoArray(acc, at1 + L);
+    c12.intoArray(acc, at1 + 2 * L);
+    c13.intoArray(acc, at1 + 3 * L);
+    c20.intoArray(acc, at2);
+    c21.intoArray(acc, at2 + L);
+    c22.intoArray(acc, at2 + 2 * L);
+    c23.intoArray(acc, at2 + 3 * L);
   }
 
   /**
@@ -262,36 +245,42 @@ final class MicroPointwise {
   }
 
   /**
-   * Weight gradient of one source pixel: {@code gW[w0 + r·wStep ..+width) = gv[g0 + r] · x[x0 ..+width)} for r &lt; n,
-   * width ≤ {@link #W8}: the pixel's channels stay in registers while the rows are written.
+   * Weight gradient of one source pixel: {@code gW[w0 + r·wStep ..+width) = gv[g0 + r] · x[x0 ..+width)} for r &lt; n
+   * (whole vectors, then one masked tail: a store must not touch the next row).
    */
-  static void outer8(float[] x, int x0, int width, float[] gv, int g0, int n, float[] gW, int w0, int wStep) {
-    VectorMask<Float> m0 = S.indexInRange(0, width);
-    VectorMask<Float> m1 = S.indexInRange(L, width);
-    VectorMask<Float> m2 = S.indexInRange(2 * L, width);
-    VectorMask<Float> m3 = S.indexInRange(3 * L, width);
-    VectorMask<Float> m4 = S.indexInRange(4 * L, width);
-    VectorMask<Float> m5 = S.indexInRange(5 * L, width);
-    VectorMask<Float> m6 = S.indexInRange(6 * L, width);
-    VectorMask<Float> m7 = S.indexInRange(7 * L, width);
-    FloatVector x0v = FloatVector.fromArray(S, x, x0, m0);
-    FloatVector x1v = FloatVector.fromArray(S, x, x0 + L, m1);
-    FloatVector x2v = FloatVector.fromArray(S, x, x0 + 2 * L, m2);
-    FloatVector x3v = FloatVector.fromArray(S, x, x0 + 3 * L, m3);
-    FloatVector x4v = FloatVector.fromArray(S, x, x0 + 4 * L, m4);
-    FloatVector x5v = FloatVector.fromArray(S, x, x0 + 5 * L, m5);
-    FloatVector x6v = FloatVector.fromArray(S, x, x0 + 6 * L, m6);
-    FloatVector x7v = FloatVector.fromArray(S, x, x0 + 7 * L, m7);
+  static void outer(float[] x, int x0, int width, float[] gv, int g0, int n, float[] gW, int w0, int wStep) {
+    int full = width - width % L;
+    VectorMask<Float> tail = S.indexInRange(full, width);
     for (int r = 0, j = w0; r < n; r++, j += wStep) {
       float b = gv[g0 + r];
-      x0v.mul(b).intoArray(gW, j, m0);
-      x1v.mul(b).intoArray(gW, j + L, m1);
-      x2v.mul(b).intoArray(gW, j + 2 * L, m2);
-      x3v.mul(b).intoArray(gW, j + 3 * L, m3);
-      x4v.mul(b).intoArray(gW, j + 4 * L, m4);
-      x5v.mul(b).intoArray(gW, j + 5 * L, m5);
-      x6v.mul(b).intoArray(gW, j + 6 * L, m6);
-      x7v.mul(b).intoArray(gW, j + 7 * L, m7);
+      for (int c = 0; c < full; c += L) {
+        FloatVector.fromArray(S, x, x0 + c).mul(b).intoArray(gW, j + c);
+      }
+      if (full < width) {
+        FloatVector.fromArray(S, x, x0 + full, tail).mul(b).intoArray(gW, j + full, tail);
+      }
+    }
+  }
+
+  /**
+   * Rows of an unmasked call ({@link #rows8x1}, {@link #rows4x3}) whose {@code span} floats from
+   * {@code w0 + r·wStep} lie inside an array of {@code length}: the first {@code safeRows} of {@code n}.
+   */
+  static int safeRows(int length, int w0, int wStep, int span, int n) {
+    if (w0 + span > length) {
+      return 0;
+    }
+    return Math.min(n, (length - span - w0) / wStep + 1);
+  }
+
+  /** The scalar twin of one pixel of {@link #rows8x1} / {@link #rows4x3} for rows near the end of the weights. */
+  static void rowsScalar(float[] w, int w0, int wStep, int width, float[] g, int g0, int n, float[] acc, int at) {
+    for (int j = 0; j < width; j++) {
+      float a = acc[at + j];
+      for (int r = 0; r < n; r++) {
+        a = Math.fma(g[g0 + r], w[w0 + r * wStep + j], a);
+      }
+      acc[at + j] = a;
     }
   }
 }

@@ -244,7 +244,10 @@ final class SimdPointwise {
               gv[j * kk + k] = to < 0 ? 0f : g[d0 + to + a + j];
             }
           }
-          MicroPointwise.rows8x1(w, (gr * cog + a) * kk * cig + c0, cig, width, gv, 0, no * kk, part, accBase);
+          int w0 = (gr * cog + a) * kk * cig + c0;
+          int safe = MicroPointwise.safeRows(w.length, w0, cig, W8, no * kk);
+          MicroPointwise.rows8x1(w, w0, cig, gv, 0, safe, part, accBase);
+          MicroPointwise.rowsScalar(w, w0 + safe * cig, cig, width, gv, safe, no * kk - safe, part, accBase);
         }
         return;
       }
@@ -259,9 +262,25 @@ final class SimdPointwise {
           int gc = gr * cog + a;
           for (int i = 0; i < n; i += 3) {
             int np = Math.min(3, n - i);
-            MicroPointwise.rows8x3(w, w0, kk * cig, width, g, ds[i] + gc, ds[i + (np > 1 ? 1 : 0)] + gc,
-                ds[i + (np > 2 ? 2 : 0)] + gc, no, part, accBase + px[i] * perPixel,
-                np > 1 ? accBase + px[i + 1] * perPixel : junk, np > 2 ? accBase + px[i + 2] * perPixel : junk);
+            int at0 = accBase + px[i] * perPixel;
+            int at1 = np > 1 ? accBase + px[i + 1] * perPixel : junk;
+            int at2 = np > 2 ? accBase + px[i + 2] * perPixel : junk;
+            int g0 = ds[i] + gc;
+            int g1 = ds[i + (np > 1 ? 1 : 0)] + gc;
+            int g2 = ds[i + (np > 2 ? 2 : 0)] + gc;
+            for (int lo = 0; lo < width; lo += W4) {
+              int safe = MicroPointwise.safeRows(w.length, w0 + lo, kk * cig, W4, no);
+              MicroPointwise.rows4x3(w, w0 + lo, kk * cig, g, g0, g1, g2, safe, part, at0 + lo, at1 + lo, at2 + lo);
+              int rest = w0 + lo + safe * kk * cig;
+              int lanes = Math.min(W4, width - lo);
+              MicroPointwise.rowsScalar(w, rest, kk * cig, lanes, g, g0 + safe, no - safe, part, at0 + lo);
+              if (np > 1) {
+                MicroPointwise.rowsScalar(w, rest, kk * cig, lanes, g, g1 + safe, no - safe, part, at1 + lo);
+              }
+              if (np > 2) {
+                MicroPointwise.rowsScalar(w, rest, kk * cig, lanes, g, g2 + safe, no - safe, part, at2 + lo);
+              }
+            }
           }
         }
       }
@@ -305,7 +324,7 @@ final class SimdPointwise {
             gv[k] = targets[k] < 0 ? 0f : g[d0 + targets[k] + o];
           }
           for (int c0 = 0; c0 < ilEnd; c0 += W8) {
-            MicroPointwise.outer8(x, x0 + gr * cig + c0, Math.min(W8, ilEnd - c0), gv, 0, kk, gW, o * kk * cig + c0,
+            MicroPointwise.outer(x, x0 + gr * cig + c0, Math.min(W8, ilEnd - c0), gv, 0, kk, gW, o * kk * cig + c0,
                 cig);
           }
           for (int k = 0; k < kk; k++) {
