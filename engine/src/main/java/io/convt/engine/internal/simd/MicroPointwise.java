@@ -245,19 +245,53 @@ final class MicroPointwise {
   }
 
   /**
-   * Weight gradient of one source pixel: {@code gW[w0 + r·wStep ..+width) = gv[g0 + r] · x[x0 ..+width)} for r &lt; n
-   * (whole vectors, then one masked tail: a store must not touch the next row).
+   * Weight gradient of one source pixel: {@code gW[w0 + r·wStep ..+width) = gv[g0 + r] · xp[0 ..+width)} for r &lt; n,
+   * width ≤ {@link #W8}. {@code xp} holds the pixel's channels in {@link #W8} floats (zero-padded), loaded into
+   * registers once; whole vectors are stored as they are, the partial one under the only mask (a store must not
+   * touch the next row; eight live masks made C2 box the vectors).
    */
-  static void outer(float[] x, int x0, int width, float[] gv, int g0, int n, float[] gW, int w0, int wStep) {
-    int full = width - width % L;
-    VectorMask<Float> tail = S.indexInRange(full, width);
+  static void outer(float[] xp, int width, float[] gv, int g0, int n, float[] gW, int w0, int wStep) {
+    final int full = width / L;
+    final int rest = full * L;
+    final boolean partial = rest < width;
+    VectorMask<Float> tail = S.indexInRange(rest, width);
+    FloatVector x0 = FloatVector.fromArray(S, xp, 0);
+    FloatVector x1 = FloatVector.fromArray(S, xp, L);
+    FloatVector x2 = FloatVector.fromArray(S, xp, 2 * L);
+    FloatVector x3 = FloatVector.fromArray(S, xp, 3 * L);
+    FloatVector x4 = FloatVector.fromArray(S, xp, 4 * L);
+    FloatVector x5 = FloatVector.fromArray(S, xp, 5 * L);
+    FloatVector x6 = FloatVector.fromArray(S, xp, 6 * L);
+    FloatVector x7 = FloatVector.fromArray(S, xp, 7 * L);
+    FloatVector xt = FloatVector.fromArray(S, xp, Math.min(rest, 7 * L));
     for (int r = 0, j = w0; r < n; r++, j += wStep) {
       float b = gv[g0 + r];
-      for (int c = 0; c < full; c += L) {
-        FloatVector.fromArray(S, x, x0 + c).mul(b).intoArray(gW, j + c);
+      if (full > 0) {
+        x0.mul(b).intoArray(gW, j);
       }
-      if (full < width) {
-        FloatVector.fromArray(S, x, x0 + full, tail).mul(b).intoArray(gW, j + full, tail);
+      if (full > 1) {
+        x1.mul(b).intoArray(gW, j + L);
+      }
+      if (full > 2) {
+        x2.mul(b).intoArray(gW, j + 2 * L);
+      }
+      if (full > 3) {
+        x3.mul(b).intoArray(gW, j + 3 * L);
+      }
+      if (full > 4) {
+        x4.mul(b).intoArray(gW, j + 4 * L);
+      }
+      if (full > 5) {
+        x5.mul(b).intoArray(gW, j + 5 * L);
+      }
+      if (full > 6) {
+        x6.mul(b).intoArray(gW, j + 6 * L);
+      }
+      if (full > 7) {
+        x7.mul(b).intoArray(gW, j + 7 * L);
+      }
+      if (partial) {
+        xt.mul(b).intoArray(gW, j + rest, tail);
       }
     }
   }

@@ -317,6 +317,7 @@ final class SimdPointwise {
       final int d0 = p.dstImage0() * p.dstImageSize();
       Parallel.forRange(p.cout(), threads, (from, to) -> {
         float[] gv = new float[kk];
+        float[] xp = new float[W8];
         for (int o = from; o < to; o++) {
           int gr = o / cog;
           int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
@@ -324,8 +325,9 @@ final class SimdPointwise {
             gv[k] = targets[k] < 0 ? 0f : g[d0 + targets[k] + o];
           }
           for (int c0 = 0; c0 < ilEnd; c0 += W8) {
-            MicroPointwise.outer(x, x0 + gr * cig + c0, Math.min(W8, ilEnd - c0), gv, 0, kk, gW, o * kk * cig + c0,
-                cig);
+            int width = Math.min(W8, ilEnd - c0);
+            System.arraycopy(x, x0 + gr * cig + c0, xp, 0, width);
+            MicroPointwise.outer(xp, width, gv, 0, kk, gW, o * kk * cig + c0, cig);
           }
           for (int k = 0; k < kk; k++) {
             int w0 = (o * kk + k) * cig;
