@@ -19,6 +19,10 @@ final class SimdBackwardData {
       SimdDepthwiseBackwardData.run(plan, p, gradOut, w, gradIn, threads);
       return;
     }
+    if (plan.pointwise()) {
+      SimdPointwise.backwardData(p, gradOut, w, gradIn, threads);
+      return;
+    }
     final float[] packed = plan.backwardDataWeights(w);
     final long[] colMask = plan.backwardColumnMasks();
     final int rows = p.images() * p.srcH();

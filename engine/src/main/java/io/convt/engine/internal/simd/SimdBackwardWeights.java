@@ -18,6 +18,10 @@ final class SimdBackwardWeights {
   static void run(ConvProblem p, float[] src, float[] g, float[] gW, float[] gB, int threads) {
     final int kk = p.kH() * p.kW();
     final boolean depthwise = p.cig() == 1 && p.cog() == 1;
+    if (SimdPointwise.applies(p.geometry())) {
+      SimdPointwise.backwardWeights(p, src, g, gW, gB, threads);
+      return;
+    }
     if (SimdWeightsDirect.applies(p)) {
       SimdWeightsDirect.run(p, src, g, gW, threads);
     } else if (depthwise) {

@@ -22,6 +22,10 @@ final class SimdForward {
 
   static void run(SimdPlan plan, ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron, float[] dst,
       int threads) {
+    if (plan.pointwise() && plan.forwardKind() == SimdPlan.Kind.DENSE) {
+      SimdPointwise.forward(plan, p, src, w, bias, neuron, dst, threads);
+      return;
+    }
     if (plan.forwardKind() == SimdPlan.Kind.TAPS) {
       SimdForwardTaps.run(p, src, plan.forwardWeights(w), bias, neuron, dst, threads);
       return;
@@ -242,7 +246,7 @@ final class SimdForward {
   }
 
   /** {@code dst[at + j] = neuron(acc[from + j] + bias[o + j], o + j)} for j &lt; n. */
-  private static void finish(
+  static void finish(
       float[] acc, int from, float[] dst, int at, int o, int n, float[] bias, Activation neuron) {
     if (neuron.isIdentity()) {
       // no per-element call: Neuron.apply is too big for C2 to inline

@@ -27,6 +27,7 @@ final class SimdPlan {
   private final ConvGeometry p;
   private final Kind forwardKind;
   private final Kind backwardDataKind;
+  private final boolean pointwise;
   private final int cb;
   private final int cbi;
   private final int cogPad;
@@ -49,6 +50,7 @@ final class SimdPlan {
         : p.cog() < L && p.cig() >= 2 * L ? Kind.DOT
         : Kind.DENSE;
     this.backwardDataKind = depthwise ? Kind.DEPTHWISE : Kind.DENSE;
+    this.pointwise = SimdPointwise.applies(p);
     // four vectors per register block where the channels fill them (16 accumulators keep more FMAs in flight
     // than two vectors' 8), else two
     this.cb = p.cog() % (4 * L) == 0 ? 4 * L : 2 * L;
@@ -148,6 +150,7 @@ final class SimdPlan {
     this.pack = pack;
     this.forwardKind = o.forwardKind;
     this.backwardDataKind = o.backwardDataKind;
+    this.pointwise = o.pointwise;
     this.cb = o.cb;
     this.cbi = o.cbi;
     this.cogPad = o.cogPad;
@@ -204,6 +207,14 @@ final class SimdPlan {
 
   Kind backwardDataKind() {
     return backwardDataKind;
+  }
+
+  /**
+   * Whether {@link SimdPointwise} runs the data gradient and, for DENSE forward kinds, the forward pass: no two
+   * source pixels reach one output pixel, on small images.
+   */
+  boolean pointwise() {
+    return pointwise;
   }
 
   /** Output channels per forward DENSE register block (2L or 4L). */
@@ -271,7 +282,7 @@ final class SimdPlan {
   /** One-line description for the log. */
   String describe() {
     return "fwd=" + forwardKind + " bwdData=" + backwardDataKind + " bwdWeights="
-        + (backwardDataKind == Kind.DEPTHWISE ? "DEPTHWISE" : "DENSE") + " lanes=" + L + " blocks=" + cb + "/" + cbi + " packScratch="
+        + (backwardDataKind == Kind.DEPTHWISE ? "DEPTHWISE" : "DENSE") + (pointwise ? " pointwise" : "") + " lanes=" + L + " blocks=" + cb + "/" + cbi + " packScratch="
         + scratchFloats() * 4 / 1024 + "KiB";
   }
 

@@ -1,0 +1,320 @@
+package io.convt.engine.internal.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Register blocks of {@link SimdPointwise}, which reads the OHWI weights in place: a weight row (one output channel,
+ * one tap) holds its input channels contiguously, so these kernels run along input channels, up to {@link #W8} of
+ * them per call ({@code 8} vectors, the last ones masked to {@code width}; masked lanes load as 0 and are never
+ * stored). Each accumulator is its own local variable so C2 keeps it in a register (see {@link MicroRows}).
+ */
+final class MicroPointwise {
+  static final VectorSpecies<Float> S = Micro.S;
+  static final int L = Micro.L;
+  /** Input channels per call: eight vectors. */
+  static final int W8 = 8 * L;
+  /** Lane rotations for {@link #dot4}'s horizontal sums (16 lanes), one constant each so C2 intrinsifies them. */
+  private static final VectorShuffle<Float> ROT8 = VectorShuffle.fromOp(S, j -> (j + 8) % L);
+  private static final VectorShuffle<Float> ROT4 = VectorShuffle.fromOp(S, j -> (j + 4) % L);
+  private static final VectorShuffle<Float> BACK4 = VectorShuffle.fromOp(S, j -> (j + L - 4) % L);
+  private static final VectorShuffle<Float> ROT2 = VectorShuffle.fromOp(S, j -> (j + 2) % L);
+  private static final VectorShuffle<Float> ROT1 = VectorShuffle.fromOp(S, j -> (j + 1) % L);
+  /** Lanes 8..15, and lanes 4..7 and 12..15 (16 lanes). */
+  private static final VectorMask<Float> UPPER8 = VectorMask.fromLong(S, L == 16 ? 0xff00L : 0L);
+  private static final VectorMask<Float> UPPER4 = VectorMask.fromLong(S, L == 16 ? 0xf0f0L : 0L);
+
+  private MicroPointwise() {}
+
+  /**
+   * Four dot products of one source pixel with four weight rows (offsets w0, w0+f1, w0+f2, w0+f3):
+   * {@code out[r] = Σ_{i<n} w[w0 + f_r + i] · x[x0 + i]}, two accumulators per row (even and odd vectors) so
+   * the FMA latency is covered, added and folded in a fixed order. Any n ≥ 0; {@code out} holds 4L floats
+   * (scratch).
+   */
+  static void dot4(float[] w, int w0, int f1, int f2, int f3, float[] x, int x0, int n, float[] out) {
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = FloatVector.zero(S);
+    FloatVector a2 = FloatVector.zero(S);
+    FloatVector a3 = FloatVector.zero(S);
+    FloatVector b0 = FloatVector.zero(S);
+    FloatVector b1 = FloatVector.zero(S);
+    FloatVector b2 = FloatVector.zero(S);
+    FloatVector b3 = FloatVector.zero(S);
+    int i = 0;
+    for (; i + 2 * L <= n; i += 2 * L) {
+      FloatVector v = FloatVector.fromArray(S, x, x0 + i);
+      FloatVector u = FloatVector.fromArray(S, x, x0 + i + L);
+      int j = w0 + i;
+      a0 = v.fma(FloatVector.fromArray(S, w, j), a0);
+      b0 = u.fma(FloatVector.fromArray(S, w, j + L), b0);
+      a1 = v.fma(FloatVector.fromArray(S, w, j + f1), a1);
+      b1 = u.fma(FloatVector.fromArray(S, w, j + f1 + L), b1);
+      a2 = v.fma(FloatVector.fromArray(S, w, j + f2), a2);
+      b2 = u.fma(FloatVector.fromArray(S, w, j + f2 + L), b2);
+      a3 = v.fma(FloatVector.fromArray(S, w, j + f3), a3);
+      b3 = u.fma(FloatVector.fromArray(S, w, j + f3 + L), b3);
+    }
+    for (; i < n; i += L) {
+      VectorMask<Float> m = S.indexInRange(i, n);
+      FloatVector v = FloatVector.fromArray(S, x, x0 + i, m);
+      int j = w0 + i;
+      a0 = v.fma(FloatVector.fromArray(S, w, j, m), a0);
+      a1 = v.fma(FloatVector.fromArray(S, w, j + f1, m), a1);
+      a2 = v.fma(FloatVector.fromArray(S, w, j + f2, m), a2);
+      a3 = v.fma(FloatVector.fromArray(S, w, j + f3, m), a3);
+    }
+    a0 = a0.add(b0);
+    a1 = a1.add(b1);
+    a2 = a2.add(b2);
+    a3 = a3.add(b3);
+    if (L == 16) {
+      // the four horizontal sums as one halving tree, fixed order, inline (a vector passed to a call C2 does not
+      // inline is boxed): halves of rows 0|1 and 2|3 side by side, then quarters of 0|2|1|3, then pairs, then lanes
+      FloatVector u01 = a0.add(a0.rearrange(ROT8)).blend(a1.add(a1.rearrange(ROT8)), UPPER8);
+      FloatVector u23 = a2.add(a2.rearrange(ROT8)).blend(a3.add(a3.rearrange(ROT8)), UPPER8);
+      FloatVector v23 = u23.add(u23.rearrange(ROT4));
+      FloatVector v = u01.add(u01.rearrange(ROT4)).blend(v23.rearrange(BACK4), UPPER4);
+      v = v.add(v.rearrange(ROT2));
+      v = v.add(v.rearrange(ROT1));
+      out[0] = v.lane(0);
+      out[1] = v.lane(8);
+      out[2] = v.lane(4);
+      out[3] = v.lane(12);
+      return;
+    }
+    a0.intoArray(out, 0);
+    a1.intoArray(out, L);
+    a2.intoArray(out, 2 * L);
+    a3.intoArray(out, 3 * L);
+    for (int r = 0; r < 4; r++) {
+      out[r] = Micro.sum(out, r);
+    }
+  }
+
+  /**
+   * Data gradient, one source pixel: {@code acc[at ..+W8) += Σ_{r<n} gv[g0 + r] · w[w0 + r·wStep ..+W8)}. Unmasked:
+   * lanes past the caller's channels sum whatever follows the row (the next row's weights) and are never read; the
+   * caller keeps every read inside {@code w} ({@link #safeRows}). (Eight live masks made C2 box the vectors.)
+   */
+  static void rows8x1(float[] w, int w0, int wStep, float[] gv, int g0, int n, float[] acc, int at) {
+    FloatVector c0 = FloatVector.fromArray(S, acc, at);
+    FloatVector c1 = FloatVector.fromArray(S, acc, at + L);
+    FloatVector c2 = FloatVector.fromArray(S, acc, at + 2 * L);
+    FloatVector c3 = FloatVector.fromArray(S, acc, at + 3 * L);
+    FloatVector c4 = FloatVector.fromArray(S, acc, at + 4 * L);
+    FloatVector c5 = FloatVector.fromArray(S, acc, at + 5 * L);
+    FloatVector c6 = FloatVector.fromArray(S, acc, at + 6 * L);
+    FloatVector c7 = FloatVector.fromArray(S, acc, at + 7 * L);
+    for (int r = 0, j = w0; r < n; r++, j += wStep) {
+      FloatVector g = FloatVector.broadcast(S, gv[g0 + r]);
+      c0 = g.fma(FloatVector.fromArray(S, w, j), c0);
+      c1 = g.fma(FloatVector.fromArray(S, w, j + L), c1);
+      c2 = g.fma(FloatVector.fromArray(S, w, j + 2 * L), c2);
+      c3 = g.fma(FloatVector.fromArray(S, w, j + 3 * L), c3);
+      c4 = g.fma(FloatVector.fromArray(S, w, j + 4 * L), c4);
+      c5 = g.fma(FloatVector.fromArray(S, w, j + 5 * L), c5);
+      c6 = g.fma(FloatVector.fromArray(S, w, j + 6 * L), c6);
+      c7 = g.fma(FloatVector.fromArray(S, w, j + 7 * L), c7);
+    }
+    c0.intoArray(acc, at);
+    c1.intoArray(acc, at + L);
+    c2.intoArray(acc, at + 2 * L);
+    c3.intoArray(acc, at + 3 * L);
+    c4.intoArray(acc, at + 4 * L);
+    c5.intoArray(acc, at + 5 * L);
+    c6.intoArray(acc, at + 6 * L);
+    c7.intoArray(acc, at + 7 * L);
+  }
+
+  /**
+   * Data gradient, three source pixels q: {@code acc[at_q ..+4L) += Σ_{r<n} g[g_q + r] · w[w0 + r·wStep ..+4L)}
+   * with {@code g_q} = g0, g1, g2 and {@code at_q} = at0, at1, at2: every weight vector serves three pixels. Unmasked
+   * like {@link #rows8x1}. One flat loop: C2 boxed the vectors of a version with an outer loop over two halves.
+   */
+  static void rows4x3(float[] w, int w0, int wStep, float[] g, int g0, int g1, int g2, int n,
+      float[] acc, int at0, int at1, int at2) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, at0);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at0 + L);
+    FloatVector c02 = FloatVector.fromArray(S, acc, at0 + 2 * L);
+    FloatVector c03 = FloatVector.fromArray(S, acc, at0 + 3 * L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at1);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at1 + L);
+    FloatVector c12 = FloatVector.fromArray(S, acc, at1 + 2 * L);
+    FloatVector c13 = FloatVector.fromArray(S, acc, at1 + 3 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at2);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at2 + L);
+    FloatVector c22 = FloatVector.fromArray(S, acc, at2 + 2 * L);
+    FloatVector c23 = FloatVector.fromArray(S, acc, at2 + 3 * L);
+    for (int r = 0, j = w0; r < n; r++, j += wStep) {
+      FloatVector v0 = FloatVector.fromArray(S, w, j);
+      FloatVector v1 = FloatVector.fromArray(S, w, j + L);
+      FloatVector v2 = FloatVector.fromArray(S, w, j + 2 * L);
+      FloatVector v3 = FloatVector.fromArray(S, w, j + 3 * L);
+      FloatVector b = FloatVector.broadcast(S, g[g0 + r]);
+      c00 = b.fma(v0, c00);
+      c01 = b.fma(v1, c01);
+      c02 = b.fma(v2, c02);
+      c03 = b.fma(v3, c03);
+      b = FloatVector.broadcast(S, g[g1 + r]);
+      c10 = b.fma(v0, c10);
+      c11 = b.fma(v1, c11);
+      c12 = b.fma(v2, c12);
+      c13 = b.fma(v3, c13);
+      b = FloatVector.broadcast(S, g[g2 + r]);
+      c20 = b.fma(v0, c20);
+      c21 = b.fma(v1, c21);
+      c22 = b.fma(v2, c22);
+      c23 = b.fma(v3, c23);
+    }
+    c00.intoArray(acc, at0);
+    c01.intoArray(acc, at0 + L);
+    c02.intoArray(acc, at0 + 2 * L);
+    c03.intoArray(acc, at0 + 3 * L);
+    c10.intoArray(acc, at1);
+    c11.intoArray(acc, at1 + L);
+    c12.intoArray(acc, at1 + 2 * L);
+    c13.intoArray(acc, at1 + 3 * L);
+    c20.intoArray(acc, at2);
+    c21.intoArray(acc, at2 + L);
+    c22.intoArray(acc, at2 + 2 * L);
+    c23.intoArray(acc, at2 + 3 * L);
+  }
+
+  /**
+   * Weight gradient of three weight rows (output channels o, o+d1, o+d2 of one tap; rows at gW offsets w0, w0+f1,
+   * w0+f2) over {@code width} ≤ 4L input channels: {@code gW[w0 + f_r + j] = Σ_{i<n} g[gOff[i] + o + d_r] ·
+   * x[xOff[i] + c + j]}, pairs in list order, stored once (masked to width). A row repeated (d = f = 0) stores the
+   * same sums twice.
+   */
+  static void grad3x4(float[] x, int[] xOff, int c, float[] g, int[] gOff, int o, int d1, int d2, int n, int width,
+      float[] gW, int w0, int f1, int f2) {
+    VectorMask<Float> m0 = S.indexInRange(0, width);
+    VectorMask<Float> m1 = S.indexInRange(L, width);
+    VectorMask<Float> m2 = S.indexInRange(2 * L, width);
+    VectorMask<Float> m3 = S.indexInRange(3 * L, width);
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = FloatVector.zero(S);
+    FloatVector c02 = FloatVector.zero(S);
+    FloatVector c03 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S);
+    FloatVector c11 = FloatVector.zero(S);
+    FloatVector c12 = FloatVector.zero(S);
+    FloatVector c13 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S);
+    FloatVector c21 = FloatVector.zero(S);
+    FloatVector c22 = FloatVector.zero(S);
+    FloatVector c23 = FloatVector.zero(S);
+    for (int i = 0; i < n; i++) {
+      int xi = xOff[i] + c;
+      int gi = gOff[i] + o;
+      FloatVector v0 = FloatVector.fromArray(S, x, xi, m0);
+      FloatVector v1 = FloatVector.fromArray(S, x, xi + L, m1);
+      FloatVector v2 = FloatVector.fromArray(S, x, xi + 2 * L, m2);
+      FloatVector v3 = FloatVector.fromArray(S, x, xi + 3 * L, m3);
+      FloatVector b = FloatVector.broadcast(S, g[gi]);
+      c00 = b.fma(v0, c00);
+      c01 = b.fma(v1, c01);
+      c02 = b.fma(v2, c02);
+      c03 = b.fma(v3, c03);
+      b = FloatVector.broadcast(S, g[gi + d1]);
+      c10 = b.fma(v0, c10);
+      c11 = b.fma(v1, c11);
+      c12 = b.fma(v2, c12);
+      c13 = b.fma(v3, c13);
+      b = FloatVector.broadcast(S, g[gi + d2]);
+      c20 = b.fma(v0, c20);
+      c21 = b.fma(v1, c21);
+      c22 = b.fma(v2, c22);
+      c23 = b.fma(v3, c23);
+    }
+    c00.intoArray(gW, w0, m0);
+    c01.intoArray(gW, w0 + L, m1);
+    c02.intoArray(gW, w0 + 2 * L, m2);
+    c03.intoArray(gW, w0 + 3 * L, m3);
+    c10.intoArray(gW, w0 + f1, m0);
+    c11.intoArray(gW, w0 + f1 + L, m1);
+    c12.intoArray(gW, w0 + f1 + 2 * L, m2);
+    c13.intoArray(gW, w0 + f1 + 3 * L, m3);
+    c20.intoArray(gW, w0 + f2, m0);
+    c21.intoArray(gW, w0 + f2 + L, m1);
+    c22.intoArray(gW, w0 + f2 + 2 * L, m2);
+    c23.intoArray(gW, w0 + f2 + 3 * L, m3);
+  }
+
+  /**
+   * Weight gradient of one source pixel: {@code gW[w0 + r·wStep ..+width) = gv[g0 + r] · xp[0 ..+width)} for r &lt; n,
+   * width ≤ {@link #W8}. {@code xp} holds the pixel's channels in {@link #W8} floats (zero-padded), loaded into
+   * registers once; whole vectors are stored as they are, the partial one under the only mask (a store must not
+   * touch the next row; eight live masks made C2 box the vectors).
+   */
+  static void outer(float[] xp, int width, float[] gv, int g0, int n, float[] gW, int w0, int wStep) {
+    final int full = width / L;
+    final int rest = full * L;
+    final boolean partial = rest < width;
+    VectorMask<Float> tail = S.indexInRange(rest, width);
+    FloatVector x0 = FloatVector.fromArray(S, xp, 0);
+    FloatVector x1 = FloatVector.fromArray(S, xp, L);
+    FloatVector x2 = FloatVector.fromArray(S, xp, 2 * L);
+    FloatVector x3 = FloatVector.fromArray(S, xp, 3 * L);
+    FloatVector x4 = FloatVector.fromArray(S, xp, 4 * L);
+    FloatVector x5 = FloatVector.fromArray(S, xp, 5 * L);
+    FloatVector x6 = FloatVector.fromArray(S, xp, 6 * L);
+    FloatVector x7 = FloatVector.fromArray(S, xp, 7 * L);
+    FloatVector xt = FloatVector.fromArray(S, xp, Math.min(rest, 7 * L));
+    for (int r = 0, j = w0; r < n; r++, j += wStep) {
+      float b = gv[g0 + r];
+      if (full > 0) {
+        x0.mul(b).intoArray(gW, j);
+      }
+      if (full > 1) {
+        x1.mul(b).intoArray(gW, j + L);
+      }
+      if (full > 2) {
+        x2.mul(b).intoArray(gW, j + 2 * L);
+      }
+      if (full > 3) {
+        x3.mul(b).intoArray(gW, j + 3 * L);
+      }
+      if (full > 4) {
+        x4.mul(b).intoArray(gW, j + 4 * L);
+      }
+      if (full > 5) {
+        x5.mul(b).intoArray(gW, j + 5 * L);
+      }
+      if (full > 6) {
+        x6.mul(b).intoArray(gW, j + 6 * L);
+      }
+      if (full > 7) {
+        x7.mul(b).intoArray(gW, j + 7 * L);
+      }
+      if (partial) {
+        xt.mul(b).intoArray(gW, j + rest, tail);
+      }
+    }
+  }
+
+  /**
+   * Rows of an unmasked call ({@link #rows8x1}, {@link #rows4x3}) whose {@code span} floats from
+   * {@code w0 + r·wStep} lie inside an array of {@code length}: the first {@code safeRows} of {@code n}.
+   */
+  static int safeRows(int length, int w0, int wStep, int span, int n) {
+    if (w0 + span > length) {
+      return 0;
+    }
+    return Math.min(n, (length - span - w0) / wStep + 1);
+  }
+
+  /** The scalar twin of one pixel of {@link #rows8x1} / {@link #rows4x3} for rows near the end of the weights. */
+  static void rowsScalar(float[] w, int w0, int wStep, int width, float[] g, int g0, int n, float[] acc, int at) {
+    for (int j = 0; j < width; j++) {
+      float a = acc[at + j];
+      for (int r = 0; r < n; r++) {
+        a = Math.fma(g[g0 + r], w[w0 + r * wStep + j], a);
+      }
+      acc[at + j] = a;
+    }
+  }
+}
