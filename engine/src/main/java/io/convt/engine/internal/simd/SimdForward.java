@@ -23,14 +23,14 @@ final class SimdForward {
   static void run(SimdPlan plan, ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron, float[] dst,
       int threads) {
     if (plan.forwardKind() == SimdPlan.Kind.TAPS) {
-      SimdForwardTaps.run(p, src, plan.forwardWeights(w), bias, neuron, dst, threads);
+      SimdForwardTaps.run(p, src, plan.forwardWeights(w, threads), bias, neuron, dst, threads);
       return;
     }
     if (plan.forwardKind() == SimdPlan.Kind.DENSE) {
-      runDense(plan, p, src, plan.forwardWeights(w), bias, neuron, dst, threads);
+      runDense(plan, p, src, plan.forwardWeights(w, threads), bias, neuron, dst, threads);
       return;
     }
-    final float[] packed = plan.forwardWeights(w);
+    final float[] packed = plan.forwardWeights(w, threads);
     final SimdPlan.ColumnBlock[] blocks = plan.columnBlocks();
     final long[] colMask = plan.forwardColumnMasks();
     final int rs = p.cout() + 2 * L;
@@ -86,13 +86,9 @@ final class SimdForward {
     final int chunks = (rows + chunk - 1) / chunk;
     final int rowFloats = (p.clipW() + 1) * cb;
     final int group = rowsPerGroup(rowFloats);
-    final java.util.concurrent.ConcurrentLinkedQueue<RowScratch> pool =
-        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final DenseColumns columns = DenseColumns.of(p, plan.cb() == 2 * L);
     Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
-      RowScratch sc = pool.poll();
-      if (sc == null) {
-        sc = new RowScratch(p.kH(), group, group * rowFloats);
-      }
+      RowScratch sc = RowScratch.forThread(p.kH(), group, group * rowFloats);
       int r0 = task / (p.groups() * blocksPerGroup) * chunk;
       int r1 = Math.min(rows, r0 + chunk);
       int gr = task / blocksPerGroup % p.groups();
@@ -111,7 +107,7 @@ final class SimdForward {
             sc.tapRows[(r - g0) * p.kH() + sc.kys[ti]] = srcBase + sc.iys[ti] * p.srcW() * p.srcC();
           }
         }
-        denseRows(plan, p, src, packed, sc.tapRows, g1 - g0, sc.acc, rowFloats, gr, oc0);
+        denseRows(plan, columns, p, src, packed, sc.tapRows, g1 - g0, sc.acc, rowFloats, gr, oc0);
         for (int r = g0; r < g1; r++) {
           int dstRow = dstRow(p, r / p.clipH(), r % p.clipH());
           for (int u = 0; u < p.clipW(); u++) {
@@ -119,12 +115,17 @@ final class SimdForward {
           }
         }
       }
-      pool.add(sc);
     });
   }
 
-  /** Per-worker scratch of a DENSE row task: tap rows of a group of rows and their accumulators. */
+  /**
+   * Per-thread scratch of a DENSE row task: tap rows of a group of rows and their accumulators. Kept by each thread
+   * across calls (at most 256 KiB of accumulators, {@link #rowsPerGroup}): allocating it per call cost ~10 % of a
+   * small layer's forward (dcgan_l2 at N = 1), the JVM zeroing fresh pages for it on every call. A task runs to its
+   * end on one thread and never waits for another, so a thread's scratch is never in use twice at once.
+   */
   static final class RowScratch {
+    private static final ThreadLocal<RowScratch> MINE = new ThreadLocal<>();
     final int[] iys;
     final int[] kys;
     final int[] tapRows;
@@ -135,6 +136,18 @@ final class SimdForward {
       kys = new int[kH];
       tapRows = new int[group * kH];
       acc = new float[accFloats];
+    }
+
+    /** This thread's scratch, replaced by a larger one when it is too small for the call. */
+    static RowScratch forThread(int kH, int group, int accFloats) {
+      RowScratch sc = MINE.get();
+      if (sc == null || sc.kys.length < kH || sc.tapRows.length < group * kH || sc.acc.length < accFloats) {
+        sc = sc == null ? new RowScratch(kH, group, accFloats)
+            : new RowScratch(Math.max(kH, sc.kys.length), Math.max(group, sc.tapRows.length / sc.kys.length),
+                Math.max(accFloats, sc.acc.length));
+        MINE.set(sc);
+      }
+      return sc;
     }
   }
 
@@ -169,10 +182,9 @@ final class SimdForward {
    * (channel offset and group included), or -1. Loop order: channel chunk, tap, row, register block, so each tap's
    * panel of a chunk serves every row of the group from L1.
    */
-  private static void denseRows(SimdPlan plan, ConvProblem p, float[] src, float[] wp, int[] tapRows, int nRows,
-      float[] acc, int rowFloats, int gr, int oc0) {
-    final SimdPlan.ColumnBlock[] blocks = plan.columnBlocks();
-    final int[] blockIx = plan.forwardBlockColumns();
+  private static void denseRows(SimdPlan plan, DenseColumns cols, ConvProblem p, float[] src, float[] wp,
+      int[] tapRows, int nRows, float[] acc, int rowFloats, int gr, int oc0) {
+    final int nb = cols.pairs.length;
     final int cig = p.cig();
     final int sc = p.srcC();
     final int kW = p.kW();
@@ -195,20 +207,20 @@ final class SimdForward {
             }
             int a0 = r * rowFloats;
             int junk = a0 + p.clipW() * cb;
-            for (int bi = 0; bi < blocks.length; bi++) {
-              int ix = blockIx[bi * kW + kx];
-              if (ix < 0) {
+            for (int bi = 0; bi < nb; bi++) {
+              int t = bi * kW + kx;
+              int np = cols.runPixels[t];
+              if (np == 0) {
                 continue;
               }
-              SimdPlan.ColumnBlock block = blocks[bi];
-              int np = block.pixels();
-              int at = a0 + block.firstColumn() * cb;
-              if (block.pairsWithNext()) {
-                MicroRows8.rows8x2(src, rowBase + k0 + ix * sc, sc, wp, wb, n, acc, at, ps);
+              int at = a0 + cols.runColumn[t] * cb;
+              int x = rowBase + k0 + cols.runSource[t] * sc;
+              if (np == PB && cols.pairs[bi] && cols.runPixels[t + kW] == PB) {
+                MicroRows8.rows8x2(src, x, sc, wp, wb, n, acc, at, ps);
                 bi++;
                 continue;
               }
-              MicroRows.rows(cb, np, src, rowBase + k0 + ix * sc, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0,
+              MicroRows.rows(cb, np, src, x, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0,
                   wp, wb, n, acc, at, np > 1 ? at + ps : junk, np > 2 ? at + 2 * ps : junk,
                   np > 3 ? at + 3 * ps : junk);
             }
