@@ -82,7 +82,7 @@ final class SimdForward {
     final int rows = p.images() * p.clipH();
     final int cb = plan.cb();
     final int blocksPerGroup = (p.cog() + cb - 1) / cb;
-    final int chunk = taskRows(rows, rowChunk(p.srcW() * p.srcC()), p.groups() * blocksPerGroup, threads);
+    final int chunk = balancedTaskRows(rows, rowChunk(p.srcW() * p.srcC()), p.groups() * blocksPerGroup, threads);
     final int chunks = (rows + chunk - 1) / chunk;
     final int rowFloats = (p.clipW() + 1) * cb;
     final int group = rowsPerGroup(rowFloats);
@@ -161,6 +161,19 @@ final class SimdForward {
       chunk = (chunk + 1) / 2;
     }
     return Math.max(1, chunk);
+  }
+
+  /**
+   * Rows per forward task: as {@link #taskRows}, but the chunks of equal size (56 rows in chunks of 18 left a task
+   * of 2 rows, so one of two threads ran 36 rows and the other 20), and with more than one thread the task count a
+   * multiple of the thread count where chunks of at least 4 rows allow it, so no thread idles through a last task.
+   */
+  static int balancedTaskRows(int rows, int l2Chunk, int blocks, int threads) {
+    int chunks = (rows + taskRows(rows, l2Chunk, blocks, threads) - 1) / taskRows(rows, l2Chunk, blocks, threads);
+    while (threads > 1 && (long) chunks * blocks % threads != 0 && rows / (chunks + 1) >= 4) {
+      chunks++;
+    }
+    return (rows + chunks - 1) / chunks;
   }
 
   /** Input channels per chunk of a DENSE row with blocks of cb channels: one tap's panel of a chunk is 16 KiB. */
