@@ -3,11 +3,11 @@ package io.convt.engine.internal.simd;
 import io.convt.engine.internal.ConvProblem;
 
 /**
- * The DENSE forward's register blocks: up to {@link SimdForward#PB} destination columns of one stride phase ({@code strideX}
- * apart), whatever their kernel-column masks. Per (block, kx) the pixels that kernel column reaches are one run
- * (their source columns are one apart and in range from a first to a last pixel), run as one call of as many
- * pixels. Blocks split by mask instead (the plan's {@link SimdPlan#columnBlocks}) cut every image edge into one-
- * and two-pixel calls: dcgan_l2's 8-column phases ran 1+4+3 instead of 4+4 and spent ~10 % in the two-pixel
+ * The DENSE forward's register blocks: up to {@link SimdForward#PB} destination columns of one stride phase
+ * ({@code strideX} apart), whatever their kernel-column masks. Per (block, kx) the pixels that kernel column reaches
+ * are one run (their source columns are one apart and in range from a first to a last pixel), run as one call of as
+ * many pixels. Blocks split by mask instead (the plan's {@link SimdPlan#columnBlocks}) cut every image edge into
+ * one- and two-pixel calls: dcgan_l2's 8-column phases ran 1+4+3 instead of 4+4 and spent ~10 % in the two-pixel
  * kernel. {@code pairs[b]}: block b and b+1 are full and adjacent, so where both runs are full they run as one
  * eight-pixel call (two-vector channel blocks only).
  */

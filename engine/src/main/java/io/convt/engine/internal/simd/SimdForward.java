@@ -57,8 +57,8 @@ final class SimdForward {
           continue;
         }
         for (SimdPlan.ColumnBlock block : blocks) {
-          SimdForwardDot.dot(p, src, w, srcBase, kys, iys, nTaps, colMask[block.firstColumn()], block.firstColumn(), block.pixels(),
-              rowOut, rs, acc);
+          SimdForwardDot.dot(p, src, w, srcBase, kys, iys, nTaps, colMask[block.firstColumn()], block.firstColumn(),
+              block.pixels(), rowOut, rs, acc);
         }
         for (int u = 0; u < p.clipW(); u++) {
           finish(rowOut, u * rs, dst, dstRow + u * p.dstC(), 0, p.cout(), bias, neuron);
@@ -118,9 +118,10 @@ final class SimdForward {
 
   /**
    * Per-thread scratch of a DENSE row task: tap rows of a group of rows and their accumulators. Kept by each thread
-   * across calls (at most 256 KiB of accumulators, {@link #rowsPerGroup}): allocating it per call cost ~10 % of a
-   * small layer's forward (dcgan_l2 at N = 1), the JVM zeroing fresh pages for it on every call. A task runs to its
-   * end on one thread and never waits for another, so a thread's scratch is never in use twice at once.
+   * across calls (one group of rows' accumulators, {@link #rowsPerGroup}: 256 KiB unless a single row is longer):
+   * allocating it per call cost ~10 % of a small layer's forward (dcgan_l2 at N = 1), the JVM zeroing fresh pages
+   * for it on every call. A task runs to its end on one thread and never waits for another, so a thread's scratch is
+   * never in use twice at once.
    */
   static final class RowScratch {
     private static final ThreadLocal<RowScratch> MINE = new ThreadLocal<>();
