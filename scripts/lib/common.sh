@@ -26,6 +26,10 @@ convt_jvm_flags() {
   local flags
   flags="$(sed -n 's:.*<spark.jvm.flags>\(.*\)</spark.jvm.flags>.*:\1:p' "$CONVT_ROOT/pom.xml")"
   [ -n "$flags" ] || convt_die "cannot read <spark.jvm.flags> from $CONVT_ROOT/pom.xml"
+  # the L1 data cache size the kernels block for (Java cannot read cpuid; sysfs lacks it in some VMs)
+  local l1d
+  l1d="$(getconf LEVEL1_DCACHE_SIZE 2>/dev/null || true)"
+  case "$l1d" in ''|*[!0-9]*|0) ;; *) flags="$flags -Dconvt.simd.l1dBytes=$l1d" ;; esac
   echo "$flags"
 }
 

@@ -27,14 +27,14 @@ final class SimdForward {
       return;
     }
     if (plan.forwardKind() == SimdPlan.Kind.TAPS) {
-      SimdForwardTaps.run(p, src, plan.forwardWeights(w), bias, neuron, dst, threads);
+      SimdForwardTaps.run(p, src, plan.forwardWeights(w, threads), bias, neuron, dst, threads);
       return;
     }
     if (plan.forwardKind() == SimdPlan.Kind.DENSE) {
-      runDense(plan, p, src, plan.forwardWeights(w), bias, neuron, dst, threads);
+      runDense(plan, p, src, plan.forwardWeights(w, threads), bias, neuron, dst, threads);
       return;
     }
-    final float[] packed = plan.forwardWeights(w);
+    final float[] packed = plan.forwardWeights(w, threads);
     final SimdPlan.ColumnBlock[] blocks = plan.columnBlocks();
     final long[] colMask = plan.forwardColumnMasks();
     final int rs = p.cout() + 2 * L;
@@ -61,8 +61,8 @@ final class SimdForward {
           continue;
         }
         for (SimdPlan.ColumnBlock block : blocks) {
-          dot(p, src, w, srcBase, kys, iys, nTaps, colMask[block.firstColumn()], block.firstColumn(), block.pixels(),
-              rowOut, rs, acc);
+          SimdForwardDot.dot(p, src, w, srcBase, kys, iys, nTaps, colMask[block.firstColumn()], block.firstColumn(),
+              block.pixels(), rowOut, rs, acc);
         }
         for (int u = 0; u < p.clipW(); u++) {
           finish(rowOut, u * rs, dst, dstRow + u * p.dstC(), 0, p.cout(), bias, neuron);
@@ -77,7 +77,7 @@ final class SimdForward {
    * outermost would re-read the whole weight tensor from L3 for every row, leaving the micro-kernel memory-bound),
    * and at N = 1 the threads split the channel blocks instead of each reading every
    * block's weights for half the rows. Within a task, groups of rows ({@link #rowsPerGroup}) accumulate in row
-   * buffers while input channels are cut into chunks of {@link #kc}: each tap's panel of a chunk (16 KiB) serves
+   * buffers while input channels are cut into chunks of {@link #forwardKc}: each tap's panel of a chunk serves
    * every register block of every row in the group from L1. Every output element is summed by one task in a fixed
    * order, whatever the thread count or the task split.
    */
@@ -86,17 +86,13 @@ final class SimdForward {
     final int rows = p.images() * p.clipH();
     final int cb = plan.cb();
     final int blocksPerGroup = (p.cog() + cb - 1) / cb;
-    final int chunk = taskRows(rows, rowChunk(p.srcW() * p.srcC()), p.groups() * blocksPerGroup, threads);
+    final int chunk = balancedTaskRows(rows, rowChunk(p.srcW() * p.srcC()), p.groups() * blocksPerGroup, threads);
     final int chunks = (rows + chunk - 1) / chunk;
     final int rowFloats = (p.clipW() + 1) * cb;
     final int group = rowsPerGroup(rowFloats);
-    final java.util.concurrent.ConcurrentLinkedQueue<RowScratch> pool =
-        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final DenseColumns columns = DenseColumns.of(p, plan.cb() == 2 * L);
     Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
-      RowScratch sc = pool.poll();
-      if (sc == null) {
-        sc = new RowScratch(p.kH(), group, group * rowFloats);
-      }
+      RowScratch sc = RowScratch.forThread(p.kH(), group, group * rowFloats);
       int r0 = task / (p.groups() * blocksPerGroup) * chunk;
       int r1 = Math.min(rows, r0 + chunk);
       int gr = task / blocksPerGroup % p.groups();
@@ -115,20 +111,24 @@ final class SimdForward {
             sc.tapRows[(r - g0) * p.kH() + sc.kys[ti]] = srcBase + sc.iys[ti] * p.srcW() * p.srcC();
           }
         }
-        denseRows(plan, p, src, packed, sc.tapRows, g1 - g0, sc.acc, rowFloats, gr, oc0);
+        denseRows(plan, columns, p, src, packed, sc.tapRows, g1 - g0, sc.acc, rowFloats, gr, oc0);
         for (int r = g0; r < g1; r++) {
-          int dstRow = dstRow(p, r / p.clipH(), r % p.clipH());
-          for (int u = 0; u < p.clipW(); u++) {
-            finish(sc.acc, (r - g0) * rowFloats + u * cb, dst, dstRow + u * p.dstC(), o, no, bias, neuron);
-          }
+          finishRow(sc.acc, (r - g0) * rowFloats, cb, dst, dstRow(p, r / p.clipH(), r % p.clipH()), p.dstC(), o, no,
+              p.clipW(), bias, neuron);
         }
       }
-      pool.add(sc);
     });
   }
 
-  /** Per-worker scratch of a DENSE row task: tap rows of a group of rows and their accumulators. */
+  /**
+   * Per-thread scratch of a DENSE row task: tap rows of a group of rows and their accumulators. Kept by each thread
+   * across calls (one group of rows' accumulators, {@link #rowsPerGroup}: 256 KiB unless a single row is longer):
+   * allocating it per call cost ~10 % of a small layer's forward (dcgan_l2 at N = 1), the JVM zeroing fresh pages
+   * for it on every call. A task runs to its end on one thread and never waits for another, so a thread's scratch is
+   * never in use twice at once.
+   */
   static final class RowScratch {
+    private static final ThreadLocal<RowScratch> MINE = new ThreadLocal<>();
     final int[] iys;
     final int[] kys;
     final int[] tapRows;
@@ -139,6 +139,18 @@ final class SimdForward {
       kys = new int[kH];
       tapRows = new int[group * kH];
       acc = new float[accFloats];
+    }
+
+    /** This thread's scratch, replaced by a larger one when it is too small for the call. */
+    static RowScratch forThread(int kH, int group, int accFloats) {
+      RowScratch sc = MINE.get();
+      if (sc == null || sc.kys.length < kH || sc.tapRows.length < group * kH || sc.acc.length < accFloats) {
+        sc = sc == null ? new RowScratch(kH, group, accFloats)
+            : new RowScratch(Math.max(kH, sc.kys.length), Math.max(group, sc.tapRows.length / sc.kys.length),
+                Math.max(accFloats, sc.acc.length));
+        MINE.set(sc);
+      }
+      return sc;
     }
   }
 
@@ -152,6 +164,29 @@ final class SimdForward {
       chunk = (chunk + 1) / 2;
     }
     return Math.max(1, chunk);
+  }
+
+  /**
+   * Rows per forward task: as {@link #taskRows}, but the chunks of equal size (56 rows in chunks of 18 left a task
+   * of 2 rows, so one of two threads ran 36 rows and the other 20), and with more than one thread the task count a
+   * multiple of the thread count where chunks of at least 4 rows allow it, so no thread idles through a last task.
+   */
+  static int balancedTaskRows(int rows, int l2Chunk, int blocks, int threads) {
+    int chunks = (rows + taskRows(rows, l2Chunk, blocks, threads) - 1) / taskRows(rows, l2Chunk, blocks, threads);
+    while (threads > 1 && (long) chunks * blocks % threads != 0 && rows / (chunks + 1) >= 4) {
+      chunks++;
+    }
+    return (rows + chunks - 1) / chunks;
+  }
+
+  /**
+   * Input channels per chunk of a DENSE forward row with blocks of cb channels: one tap's panel of a chunk fills
+   * {@link L1Data#panelFloats} (16 KiB on a 32 KiB L1D, 32 KiB on a 48 KiB one). Deeper panels halve the
+   * accumulator loads and stores per FMA (they come from the L2-resident row buffers): 6-20 % on the dense layers
+   * of a 48 KiB-L1D core.
+   */
+  static int forwardKc(int cb) {
+    return Math.max(1, L1Data.panelFloats() / cb);
   }
 
   /** Input channels per chunk of a DENSE row with blocks of cb channels: one tap's panel of a chunk is 16 KiB. */
@@ -173,16 +208,15 @@ final class SimdForward {
    * (channel offset and group included), or -1. Loop order: channel chunk, tap, row, register block, so each tap's
    * panel of a chunk serves every row of the group from L1.
    */
-  private static void denseRows(SimdPlan plan, ConvProblem p, float[] src, float[] wp, int[] tapRows, int nRows,
-      float[] acc, int rowFloats, int gr, int oc0) {
-    final SimdPlan.ColumnBlock[] blocks = plan.columnBlocks();
-    final int[] blockIx = plan.forwardBlockColumns();
+  private static void denseRows(SimdPlan plan, DenseColumns cols, ConvProblem p, float[] src, float[] wp,
+      int[] tapRows, int nRows, float[] acc, int rowFloats, int gr, int oc0) {
+    final int nb = cols.pairs.length;
     final int cig = p.cig();
     final int sc = p.srcC();
     final int kW = p.kW();
     final int kH = p.kH();
     final int cb = plan.cb();
-    final int kc = kc(cb);
+    final int kc = forwardKc(cb);
     final int ps = p.strideX() * cb;
     final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
     final int wGroup = gr * (plan.cogPad() / cb) + oc0 / cb;
@@ -199,20 +233,20 @@ final class SimdForward {
             }
             int a0 = r * rowFloats;
             int junk = a0 + p.clipW() * cb;
-            for (int bi = 0; bi < blocks.length; bi++) {
-              int ix = blockIx[bi * kW + kx];
-              if (ix < 0) {
+            for (int bi = 0; bi < nb; bi++) {
+              int t = bi * kW + kx;
+              int np = cols.runPixels[t];
+              if (np == 0) {
                 continue;
               }
-              SimdPlan.ColumnBlock block = blocks[bi];
-              int np = block.pixels();
-              int at = a0 + block.firstColumn() * cb;
-              if (block.pairsWithNext()) {
-                MicroRows8.rows8x2(src, rowBase + k0 + ix * sc, sc, wp, wb, n, acc, at, ps);
+              int at = a0 + cols.runColumn[t] * cb;
+              int x = rowBase + k0 + cols.runSource[t] * sc;
+              if (np == PB && cols.pairs[bi] && cols.runPixels[t + kW] == PB) {
+                MicroRows8.rows8x2(src, x, sc, wp, wb, n, acc, at, ps);
                 bi++;
                 continue;
               }
-              MicroRows.rows(cb, np, src, rowBase + k0 + ix * sc, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0,
+              MicroRows.rows(cb, np, src, x, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0,
                   wp, wb, n, acc, at, np > 1 ? at + ps : junk, np > 2 ? at + 2 * ps : junk,
                   np > 3 ? at + 3 * ps : junk);
             }
@@ -245,6 +279,39 @@ final class SimdForward {
     return (p.dstImage0() + t) * p.dstImageSize() + ((p.clipY() + v) * p.dstW() + p.clipX()) * p.dstC() + p.dfo();
   }
 
+  /**
+   * {@link #finish} for the {@code width} pixels of a row buffer ({@code cb} floats apart) into destination pixels
+   * {@code dstC} apart. A full block of 2L or 4L channels without a neuron keeps its bias in registers for the whole
+   * row: groups4 (Cin/group 32, four taps: 256 FMA instructions per pixel) spent ~12 % of its forward finishing
+   * pixel by pixel.
+   */
+  private static void finishRow(float[] acc, int from, int cb, float[] dst, int at, int dstC, int o, int no,
+      int width, float[] bias, Activation neuron) {
+    if (!neuron.isIdentity() || bias == null || no != cb || (cb != 2 * L && cb != 4 * L)) {
+      for (int u = 0; u < width; u++) {
+        finish(acc, from + u * cb, dst, at + u * dstC, o, no, bias, neuron);
+      }
+      return;
+    }
+    FloatVector b0 = FloatVector.fromArray(S, bias, o);
+    FloatVector b1 = FloatVector.fromArray(S, bias, o + L);
+    if (cb == 2 * L) {
+      for (int u = 0, a = from, d = at + o; u < width; u++, a += cb, d += dstC) {
+        FloatVector.fromArray(S, acc, a).add(b0).intoArray(dst, d);
+        FloatVector.fromArray(S, acc, a + L).add(b1).intoArray(dst, d + L);
+      }
+      return;
+    }
+    FloatVector b2 = FloatVector.fromArray(S, bias, o + 2 * L);
+    FloatVector b3 = FloatVector.fromArray(S, bias, o + 3 * L);
+    for (int u = 0, a = from, d = at + o; u < width; u++, a += cb, d += dstC) {
+      FloatVector.fromArray(S, acc, a).add(b0).intoArray(dst, d);
+      FloatVector.fromArray(S, acc, a + L).add(b1).intoArray(dst, d + L);
+      FloatVector.fromArray(S, acc, a + 2 * L).add(b2).intoArray(dst, d + 2 * L);
+      FloatVector.fromArray(S, acc, a + 3 * L).add(b3).intoArray(dst, d + 3 * L);
+    }
+  }
+
   /** {@code dst[at + j] = neuron(acc[from + j] + bias[o + j], o + j)} for j &lt; n. */
   static void finish(
       float[] acc, int from, float[] dst, int at, int o, int n, float[] bias, Activation neuron) {
@@ -269,48 +336,6 @@ final class SimdForward {
         y += bias[o + j];
       }
       dst[at + o + j] = neuron.apply(y, o + j);
-    }
-  }
-
-  /** Source column of kernel column kx for destination column u (valid when kx is in the column's mask). */
-  private static int ix(ConvProblem p, int u, int kx) {
-    return (p.tX() + u - p.cx() + p.dilX() * kx) / p.strideX();
-  }
-
-  /** Small Cout: input-channel lanes, one horizontal sum per (pixel, o); weights read in place (OHWI). */
-  private static void dot(ConvProblem p, float[] src, float[] w, int srcBase, int[] kys, int[] iys, int nTaps,
-      long mask, int u, int np, float[] out, int rs, float[] acc) {
-    final int cig = p.cig();
-    final int cog = p.cog();
-    final int sc = p.srcC();
-    final int d1 = np > 1 ? sc : 0;
-    final int d2 = np > 2 ? 2 * sc : 0;
-    final int d3 = np > 3 ? 3 * sc : 0;
-    // three output channels of one group per pass; a short last block repeats its first channel (discarded)
-    for (int gr = 0; gr < p.groups(); gr++) {
-      final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-      for (int oc = 0; oc < cog; oc += 3) {
-        int o = gr * cog + oc;
-        int no = Math.min(3, cog - oc);
-        int kk = p.kH() * p.kW() * cig;
-        int f1 = no > 1 ? kk : 0;
-        int f2 = no > 2 ? 2 * kk : 0;
-        java.util.Arrays.fill(acc, 0, 12 * L, 0f);
-        for (int ti = 0; ti < nTaps && ilEnd > 0; ti++) {
-          int ky = kys[ti];
-          int rowBase = srcBase + iys[ti] * p.srcW() * sc + p.sfo() + gr * cig;
-          for (long bits = mask; bits != 0; bits &= bits - 1) {
-            int kx = Long.numberOfTrailingZeros(bits);
-            int wb = ((o * p.kH() + ky) * p.kW() + kx) * cig;
-            Micro.dot4x3(w, wb, f1, f2, src, rowBase + ix(p, u, kx) * sc, d1, d2, d3, ilEnd, acc);
-          }
-        }
-        for (int q = 0; q < np; q++) {
-          for (int r = 0; r < no; r++) {
-            out[u * rs + q * p.strideX() * rs + o + r] = Micro.sum(acc, 3 * q + r);
-          }
-        }
-      }
     }
   }
 
