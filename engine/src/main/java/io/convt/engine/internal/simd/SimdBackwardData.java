@@ -37,6 +37,7 @@ final class SimdBackwardData {
       return;
     }
     final int[] blockU = plan.backwardBlockColumns();
+    final TapColumnBlocks tapBlocks = TapColumnBlocks.of(p, plan.cbi() / L);
     // DENSE, as in the forward pass: a task is (chunk of source rows, group, input-channel block), claimed in that
     // order, so a block's weights stay in L2 while the chunk's rows stream past, groups of rows share each pass over
     // a weight panel, and at N = 1 the threads split the channel blocks rather than the few rows
@@ -44,27 +45,31 @@ final class SimdBackwardData {
     final int ilBlocks = (p.cig() + cb - 1) / cb;
     final int chunk = SimdForward.taskRows(rows, SimdForward.rowChunk(p.dstW() * p.dstC() * p.strideY()),
         p.groups() * ilBlocks, threads);
-    final int chunks = (rows + chunk - 1) / chunk;
+    final int tasksPerChunk = p.groups() * ilBlocks;
+    int nChunks = (rows + chunk - 1) / chunk;
+    // few tasks: a count the threads share evenly (s1_k3 at N = 1 ran 36 + 20 rows on two threads); chunks of
+    // near-equal rows (which rows share a chunk never changes a sum)
+    while (threads > 1 && nChunks < rows && (long) nChunks * tasksPerChunk < 8L * threads
+        && nChunks * tasksPerChunk % threads != 0) {
+      nChunks++;
+    }
+    final int chunks = nChunks;
     final int rowFloats = (p.srcW() + 1) * cb;
     final int group = SimdForward.rowsPerGroup(rowFloats);
     final boolean fewOutputs = p.cog() < SMALL_COUT;
-    final java.util.concurrent.ConcurrentLinkedQueue<SimdForward.RowScratch> pool =
-        new java.util.concurrent.ConcurrentLinkedQueue<>();
-    Parallel.forClaimed(chunks * p.groups() * ilBlocks, threads, task -> {
+    Parallel.forClaimed(chunks * tasksPerChunk, threads, task -> {
       int gr = task / ilBlocks % p.groups();
       int il0 = task % ilBlocks * cb;
       int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
       if (il0 >= ilEnd) {
         return;
       }
-      SimdForward.RowScratch sc = pool.poll();
-      if (sc == null) {
-        sc = new SimdForward.RowScratch(p.kH(), group, group * rowFloats);
-      }
+      SimdForward.RowScratch sc = scratch(p.kH(), group, group * rowFloats);
       int[] aOff = fewOutputs ? new int[p.kH() * p.kW() * p.cog()] : null;
       int[] bOff = fewOutputs ? new int[aOff.length] : null;
-      int r0 = task / (p.groups() * ilBlocks) * chunk;
-      int r1 = Math.min(rows, r0 + chunk);
+      int c0 = task / tasksPerChunk;
+      int r0 = (int) ((long) rows * c0 / chunks);
+      int r1 = (int) ((long) rows * (c0 + 1) / chunks);
       // groups of equal size, as in the forward pass
       int step = (r1 - r0 + (r1 - r0 + group - 1) / group - 1) / ((r1 - r0 + group - 1) / group);
       for (int g0 = r0; g0 < r1; g0 += step) {
@@ -82,7 +87,7 @@ final class SimdBackwardData {
           listRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, blockU, colMask, sc.acc, rowFloats, gr,
               il0, aOff, bOff);
         } else {
-          denseRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, blockU, sc.acc, rowFloats, gr, il0);
+          denseRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, tapBlocks, sc.acc, rowFloats, gr, il0);
         }
         int c = gr * p.cig() + il0;
         int nc = Math.min(cb, ilEnd - il0);
@@ -90,8 +95,19 @@ final class SimdBackwardData {
           copyRow(sc.acc, (r - g0) * rowFloats, cb, gradIn, srcRow(p, r) + c, p.srcC(), nc, p.srcW());
         }
       }
-      pool.add(sc);
     });
+  }
+
+  /** Per-thread row buffers, kept between calls: a fresh 256 KiB buffer per call cost page faults and zeroing. */
+  private static final ThreadLocal<SimdForward.RowScratch> SCRATCH = new ThreadLocal<>();
+
+  private static SimdForward.RowScratch scratch(int kH, int group, int accFloats) {
+    SimdForward.RowScratch sc = SCRATCH.get();
+    if (sc == null || sc.kys.length < kH || sc.tapRows.length < group * kH || sc.acc.length < accFloats) {
+      sc = new SimdForward.RowScratch(kH, group, accFloats);
+      SCRATCH.set(sc);
+    }
+    return sc;
   }
 
   /**
@@ -148,7 +164,7 @@ final class SimdBackwardData {
    * chunk, tap, row, block, so each tap's panel serves the whole group from L1.
    */
   private static void denseRows(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int[] tapRows, int nRows,
-      SimdPlan.ColumnBlock[] blocks, int[] blockU, float[] out, int rowFloats, int gr, int il0) {
+      TapColumnBlocks tb, float[] out, int rowFloats, int gr, int il0) {
     final int cog = p.cog();
     final int dc = p.dstC();
     final int kW = p.kW();
@@ -157,12 +173,17 @@ final class SimdBackwardData {
     final int cb = plan.cbi();
     final int kc = SimdForward.kc(cb);
     final int wGroup = gr * (plan.cigPad() / cb) + il0 / cb;
+    final int[] first = tb.first();
+    final int[] column = tb.column();
+    final int[] pixels = tb.pixels();
     java.util.Arrays.fill(out, 0, nRows * rowFloats, 0f);
     for (int k0 = 0; k0 < cog; k0 += kc) {
       int n = Math.min(kc, cog - k0);
       for (int ky = 0; ky < kH; ky++) {
         for (int kx = 0; kx < kW; kx++) {
           int wb = Micro.ALIGN_PAD + (((wGroup * kH + ky) * kW + kx) * cog + k0) * cb;
+          // gradient column of source column 0 (may be negative: only columns of this tap's run are read)
+          int u0 = u(p, 0, kx) * dc + k0;
           for (int r = 0; r < nRows; r++) {
             int rowBase = tapRows[r * kH + ky];
             if (rowBase < 0) {
@@ -170,23 +191,21 @@ final class SimdBackwardData {
             }
             int a0 = r * rowFloats;
             int junk = a0 + p.srcW() * cb;
-            for (int bi = 0; bi < blocks.length; bi++) {
-              int u = blockU[bi * kW + kx];
-              if (u < 0) {
+            for (int t = first[kx]; t < first[kx + 1]; t++) {
+              int ix = column[t];
+              int np = pixels[t];
+              int ga = rowBase + u0 + ix * step;
+              int at = a0 + ix * cb;
+              if (np > 4) {
+                if (np == 8) {
+                  MicroRows8.rows8x2(g, ga, step, wq, wb, n, out, at, cb);
+                } else {
+                  MicroRows6.rows6x4(g, ga, step, np, wq, wb, n, out, at, cb, junk);
+                }
                 continue;
               }
-              SimdPlan.ColumnBlock block = blocks[bi];
-              int np = block.pixels();
-              int at = a0 + block.firstColumn() * cb;
-              if (block.pairsWithNext() && blockU[bi * kW + kW + kx] >= 0) {
-                // the next block continues this one with the same taps: one eight-pixel block (MicroRows8)
-                MicroRows8.rows8x2(g, rowBase + k0 + u * dc, step, wq, wb, n, out, at, cb);
-                bi++;
-                continue;
-              }
-              MicroRows.rows(cb, np, g, rowBase + k0 + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0,
-                  np > 3 ? 3 * step : 0, wq, wb, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk,
-                  np > 3 ? at + 3 * cb : junk);
+              MicroRows.rows(cb, np, g, ga, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0, wq, wb,
+                  n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk, np > 3 ? at + 3 * cb : junk);
             }
           }
         }
