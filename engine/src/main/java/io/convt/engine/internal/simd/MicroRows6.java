@@ -17,10 +17,12 @@ final class MicroRows6 {
 
   /**
    * {@code acc[at + q·as + k·L] += a[a0 + i + q·ds] · b[b0 + 4L·i + k·L]} for pixels q &lt; np (5 or 6), vectors
-   * k &lt; 4 and i &lt; n; an absent sixth pixel reads {@code a[a0 + i]} and accumulates into {@code junk}.
+   * k &lt; 4 and i &lt; n, summed over {@code nk} kernel rows (row k reads {@code a} at {@code a0 + k·aK} and
+   * {@code b} at {@code b0 + k·bK}, as {@link MicroRows8#rows8x2}); an absent sixth pixel reads {@code a[a0 + i]}
+   * and accumulates into {@code junk}.
    */
-  static void rows6x4(float[] a, int a0, int ds, int np, float[] b, int b0, int n, float[] acc, int at, int as,
-      int junk) {
+  static void rows6x4(float[] a, int a0, int ds, int np, int nk, int aK, float[] b, int b0, int bK, int n,
+      float[] acc, int at, int as, int junk) {
     final int d5 = np > 5 ? 5 * ds : 0;
     final int at5 = np > 5 ? at + 5 * as : junk;
     final int at1 = at + as;
@@ -51,43 +53,45 @@ final class MicroRows6 {
     FloatVector c51 = FloatVector.fromArray(S, acc, at5 + L);
     FloatVector c52 = FloatVector.fromArray(S, acc, at5 + 2 * L);
     FloatVector c53 = FloatVector.fromArray(S, acc, at5 + 3 * L);
-    for (int i = 0; i < n; i++) {
-      int ai = a0 + i;
-      int bi = b0 + i * (4 * L);
-      FloatVector w0 = FloatVector.fromArray(S, b, bi);
-      FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
-      FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
-      FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
-      FloatVector x = FloatVector.broadcast(S, a[ai]);
-      c00 = x.fma(w0, c00);
-      c01 = x.fma(w1, c01);
-      c02 = x.fma(w2, c02);
-      c03 = x.fma(w3, c03);
-      x = FloatVector.broadcast(S, a[ai + ds]);
-      c10 = x.fma(w0, c10);
-      c11 = x.fma(w1, c11);
-      c12 = x.fma(w2, c12);
-      c13 = x.fma(w3, c13);
-      x = FloatVector.broadcast(S, a[ai + 2 * ds]);
-      c20 = x.fma(w0, c20);
-      c21 = x.fma(w1, c21);
-      c22 = x.fma(w2, c22);
-      c23 = x.fma(w3, c23);
-      x = FloatVector.broadcast(S, a[ai + 3 * ds]);
-      c30 = x.fma(w0, c30);
-      c31 = x.fma(w1, c31);
-      c32 = x.fma(w2, c32);
-      c33 = x.fma(w3, c33);
-      x = FloatVector.broadcast(S, a[ai + 4 * ds]);
-      c40 = x.fma(w0, c40);
-      c41 = x.fma(w1, c41);
-      c42 = x.fma(w2, c42);
-      c43 = x.fma(w3, c43);
-      x = FloatVector.broadcast(S, a[ai + d5]);
-      c50 = x.fma(w0, c50);
-      c51 = x.fma(w1, c51);
-      c52 = x.fma(w2, c52);
-      c53 = x.fma(w3, c53);
+    for (int k = 0, ak = a0, bk = b0; k < nk; k++, ak += aK, bk += bK) {
+      for (int i = 0; i < n; i++) {
+        int ai = ak + i;
+        int bi = bk + i * (4 * L);
+        FloatVector w0 = FloatVector.fromArray(S, b, bi);
+        FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
+        FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
+        FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
+        FloatVector x = FloatVector.broadcast(S, a[ai]);
+        c00 = x.fma(w0, c00);
+        c01 = x.fma(w1, c01);
+        c02 = x.fma(w2, c02);
+        c03 = x.fma(w3, c03);
+        x = FloatVector.broadcast(S, a[ai + ds]);
+        c10 = x.fma(w0, c10);
+        c11 = x.fma(w1, c11);
+        c12 = x.fma(w2, c12);
+        c13 = x.fma(w3, c13);
+        x = FloatVector.broadcast(S, a[ai + 2 * ds]);
+        c20 = x.fma(w0, c20);
+        c21 = x.fma(w1, c21);
+        c22 = x.fma(w2, c22);
+        c23 = x.fma(w3, c23);
+        x = FloatVector.broadcast(S, a[ai + 3 * ds]);
+        c30 = x.fma(w0, c30);
+        c31 = x.fma(w1, c31);
+        c32 = x.fma(w2, c32);
+        c33 = x.fma(w3, c33);
+        x = FloatVector.broadcast(S, a[ai + 4 * ds]);
+        c40 = x.fma(w0, c40);
+        c41 = x.fma(w1, c41);
+        c42 = x.fma(w2, c42);
+        c43 = x.fma(w3, c43);
+        x = FloatVector.broadcast(S, a[ai + d5]);
+        c50 = x.fma(w0, c50);
+        c51 = x.fma(w1, c51);
+        c52 = x.fma(w2, c52);
+        c53 = x.fma(w3, c53);
+      }
     }
     c00.intoArray(acc, at);
     c01.intoArray(acc, at + L);

@@ -177,37 +177,67 @@ final class SimdBackwardData {
     final int[] column = tb.column();
     final int[] pixels = tb.pixels();
     java.util.Arrays.fill(out, 0, nRows * rowFloats, 0f);
+    final int bK = kW * cog * cb;
+    // short reductions per tap (groups4: 32 output channels) sum a row's kernel rows in one call when all kH
+    // panels of a chunk fit L1 beside the row buffers; else one call per tap, so each tap's panel serves the group
+    final boolean fuseRows = (long) cog * cb * kH <= FUSED_PANEL_FLOATS;
     for (int k0 = 0; k0 < cog; k0 += kc) {
       int n = Math.min(kc, cog - k0);
-      for (int ky = 0; ky < kH; ky++) {
+      for (int ky = 0; ky < (fuseRows ? 1 : kH); ky++) {
         for (int kx = 0; kx < kW; kx++) {
-          int wb = Micro.ALIGN_PAD + (((wGroup * kH + ky) * kW + kx) * cog + k0) * cb;
+          int wb = Micro.ALIGN_PAD + ((wGroup * kH * kW + kx) * cog + k0) * cb;
           // gradient column of source column 0 (may be negative: only columns of this tap's run are read)
           int u0 = u(p, 0, kx) * dc + k0;
           for (int r = 0; r < nRows; r++) {
-            int rowBase = tapRows[r * kH + ky];
-            if (rowBase < 0) {
+            int kyA = ky;
+            int nk = tapRows[r * kH + ky] < 0 ? 0 : 1;
+            if (fuseRows) {
+              // the kernel rows reaching row r are one run of evenly spaced gradient rows
+              kyA = 0;
+              while (kyA < kH && tapRows[r * kH + kyA] < 0) {
+                kyA++;
+              }
+              nk = 0;
+              while (kyA + nk < kH && tapRows[r * kH + kyA + nk] >= 0) {
+                nk++;
+              }
+            }
+            if (nk == 0) {
               continue;
             }
-            int a0 = r * rowFloats;
-            int junk = a0 + p.srcW() * cb;
-            for (int t = first[kx]; t < first[kx + 1]; t++) {
-              int ix = column[t];
-              int np = pixels[t];
-              int ga = rowBase + u0 + ix * step;
-              int at = a0 + ix * cb;
-              if (np > 4) {
-                if (np == 8) {
-                  MicroRows8.rows8x2(g, ga, step, wq, wb, n, out, at, cb);
-                } else {
-                  MicroRows6.rows6x4(g, ga, step, np, wq, wb, n, out, at, cb, junk);
-                }
-                continue;
-              }
-              MicroRows.rows(cb, np, g, ga, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0, wq, wb,
-                  n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk, np > 3 ? at + 3 * cb : junk);
-            }
+            int rowBase = tapRows[r * kH + kyA];
+            int aK = nk > 1 ? tapRows[r * kH + kyA + 1] - rowBase : 0;
+            tapBlocks(g, rowBase + u0, step, nk, aK, wq, wb + kyA * bK, bK, n, first[kx], first[kx + 1], column,
+                pixels, out, r * rowFloats, cb, r * rowFloats + p.srcW() * cb);
           }
+        }
+      }
+    }
+  }
+
+  /** Floats of one chunk's weight panels (all kernel rows of one kernel column) up to which kernel rows are fused. */
+  private static final int FUSED_PANEL_FLOATS = 6144;
+
+  /**
+   * The register blocks {@code t0..t1-1} of one kernel column on one row: block t's pixel q reads the gradient at
+   * {@code ga0 + (column[t] + q)·step + k·aK} for kernel rows k &lt; nk, with weights at {@code wb + k·bK}.
+   */
+  private static void tapBlocks(float[] g, int ga0, int step, int nk, int aK, float[] wq, int wb, int bK, int n,
+      int t0, int t1, int[] column, int[] pixels, float[] out, int a0, int cb, int junk) {
+    for (int t = t0; t < t1; t++) {
+      int ix = column[t];
+      int np = pixels[t];
+      int ga = ga0 + ix * step;
+      int at = a0 + ix * cb;
+      if (np == 8) {
+        MicroRows8.rows8x2(g, ga, step, nk, aK, wq, wb, bK, n, out, at, cb);
+      } else if (np > 4) {
+        MicroRows6.rows6x4(g, ga, step, np, nk, aK, wq, wb, bK, n, out, at, cb, junk);
+      } else {
+        for (int k = 0; k < nk; k++) {
+          MicroRows.rows(cb, np, g, ga + k * aK, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0,
+              wq, wb + k * bK, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk,
+              np > 3 ? at + 3 * cb : junk);
         }
       }
     }
