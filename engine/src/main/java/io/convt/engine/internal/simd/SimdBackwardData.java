@@ -4,9 +4,9 @@ import io.convt.engine.internal.ConvProblem;
 
 /**
  * Vectorised data gradient: the adjoint of the forward pass written as a gather, so each source pixel is owned by
- * one task and summed in a fixed order. Source columns {@code ix..ix+3} use the same kernel columns with destination
- * columns {@code sX} apart: a 4-pixel register block × two vectors of input channels (DENSE), or channel lanes for
- * depthwise.
+ * one task and summed in a fixed order. DENSE: adjacent source columns read destination columns {@code sX} apart
+ * with the same weights, so register blocks of up to 8 pixels × input-channel vectors run over the columns each
+ * kernel column reaches ({@link TapColumnBlocks}); depthwise: channel lanes.
  */
 final class SimdBackwardData {
   private static final int L = SimdForward.L;
@@ -161,7 +161,8 @@ final class SimdBackwardData {
    * A group of source rows, one block of cbi input channels: {@code out[r·rowFloats + ix·cbi ..]} = the sums for row
    * r, column ix. {@code tapRows[r·kH + ky]} is the first index (group channel offset included) of the gradient row
    * kernel row ky reads for row r, or -1. Output channels are cut into chunks of {@link SimdForward#kc}; loop order
-   * chunk, tap, row, block, so each tap's panel serves the whole group from L1.
+   * chunk, tap, row, block, so each tap's panel serves the whole group from L1 (or chunk, kernel column, row, block
+   * with the kernel rows inside the call, for short reductions).
    */
   private static void denseRows(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int[] tapRows, int nRows,
       TapColumnBlocks tb, float[] out, int rowFloats, int gr, int il0) {
