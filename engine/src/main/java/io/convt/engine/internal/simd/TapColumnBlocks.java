@@ -17,7 +17,7 @@ record TapColumnBlocks(int[] first, int[] column, int[] pixels) {
    * Whether the six-pixel × four-vector kernel fits the register file: 24 accumulators + 4 weights + 1 broadcast
    * need 32 vector registers, which x86 has with AVX-512 (512-bit preferred species) and not with AVX2 (16).
    */
-  static final boolean SIX_PIXELS = Micro.S.vectorBitSize() >= 512 && !Boolean.getBoolean("bwdd.no6");
+  static final boolean SIX_PIXELS = Micro.S.vectorBitSize() >= 512;
 
   /** Blocks for {@code p} with channel blocks of {@code cb} floats ({@code cbL} = cb / L vectors). */
   static TapColumnBlocks of(ConvProblem p, int cbL) {
