@@ -22,6 +22,16 @@ final class MicroRows8 {
    * i &lt; n.
    */
   static void rows8x2(float[] a, int a0, int ds, float[] b, int b0, int n, float[] acc, int at, int as) {
+    rows8x2(a, a0, ds, 1, 0, b, b0, 0, n, acc, at, as);
+  }
+
+  /**
+   * {@link #rows8x2} over {@code nk} kernel rows in one call, kernel row k reading {@code a} from {@code a0 + k·aK}
+   * and {@code b} from {@code b0 + k·bK}: the data gradient's reductions over one tap are short (groups4: 32 output
+   * channels), so the accumulators stay in registers across the kernel rows instead of a load and store per tap.
+   */
+  static void rows8x2(float[] a, int a0, int ds, int nk, int aK, float[] b, int b0, int bK, int n, float[] acc,
+      int at, int as) {
     FloatVector c00 = FloatVector.fromArray(S, acc, at + 0 * as);
     FloatVector c01 = FloatVector.fromArray(S, acc, at + 0 * as + L);
     FloatVector c10 = FloatVector.fromArray(S, acc, at + 1 * as);
@@ -38,35 +48,37 @@ final class MicroRows8 {
     FloatVector c61 = FloatVector.fromArray(S, acc, at + 6 * as + L);
     FloatVector c70 = FloatVector.fromArray(S, acc, at + 7 * as);
     FloatVector c71 = FloatVector.fromArray(S, acc, at + 7 * as + L);
-    for (int i = 0; i < n; i++) {
-      int ai = a0 + i;
-      int bi = b0 + i * (2 * L);
-      FloatVector w0 = FloatVector.fromArray(S, b, bi);
-      FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
-      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
-      c00 = x0.fma(w0, c00);
-      c01 = x0.fma(w1, c01);
-      FloatVector x1 = FloatVector.broadcast(S, a[ai + ds]);
-      c10 = x1.fma(w0, c10);
-      c11 = x1.fma(w1, c11);
-      FloatVector x2 = FloatVector.broadcast(S, a[ai + 2 * ds]);
-      c20 = x2.fma(w0, c20);
-      c21 = x2.fma(w1, c21);
-      FloatVector x3 = FloatVector.broadcast(S, a[ai + 3 * ds]);
-      c30 = x3.fma(w0, c30);
-      c31 = x3.fma(w1, c31);
-      FloatVector x4 = FloatVector.broadcast(S, a[ai + 4 * ds]);
-      c40 = x4.fma(w0, c40);
-      c41 = x4.fma(w1, c41);
-      FloatVector x5 = FloatVector.broadcast(S, a[ai + 5 * ds]);
-      c50 = x5.fma(w0, c50);
-      c51 = x5.fma(w1, c51);
-      FloatVector x6 = FloatVector.broadcast(S, a[ai + 6 * ds]);
-      c60 = x6.fma(w0, c60);
-      c61 = x6.fma(w1, c61);
-      FloatVector x7 = FloatVector.broadcast(S, a[ai + 7 * ds]);
-      c70 = x7.fma(w0, c70);
-      c71 = x7.fma(w1, c71);
+    for (int k = 0, ak = a0, bk = b0; k < nk; k++, ak += aK, bk += bK) {
+      for (int i = 0; i < n; i++) {
+        int ai = ak + i;
+        int bi = bk + i * (2 * L);
+        FloatVector w0 = FloatVector.fromArray(S, b, bi);
+        FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
+        FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+        c00 = x0.fma(w0, c00);
+        c01 = x0.fma(w1, c01);
+        FloatVector x1 = FloatVector.broadcast(S, a[ai + ds]);
+        c10 = x1.fma(w0, c10);
+        c11 = x1.fma(w1, c11);
+        FloatVector x2 = FloatVector.broadcast(S, a[ai + 2 * ds]);
+        c20 = x2.fma(w0, c20);
+        c21 = x2.fma(w1, c21);
+        FloatVector x3 = FloatVector.broadcast(S, a[ai + 3 * ds]);
+        c30 = x3.fma(w0, c30);
+        c31 = x3.fma(w1, c31);
+        FloatVector x4 = FloatVector.broadcast(S, a[ai + 4 * ds]);
+        c40 = x4.fma(w0, c40);
+        c41 = x4.fma(w1, c41);
+        FloatVector x5 = FloatVector.broadcast(S, a[ai + 5 * ds]);
+        c50 = x5.fma(w0, c50);
+        c51 = x5.fma(w1, c51);
+        FloatVector x6 = FloatVector.broadcast(S, a[ai + 6 * ds]);
+        c60 = x6.fma(w0, c60);
+        c61 = x6.fma(w1, c61);
+        FloatVector x7 = FloatVector.broadcast(S, a[ai + 7 * ds]);
+        c70 = x7.fma(w0, c70);
+        c71 = x7.fma(w1, c71);
+      }
     }
     c00.intoArray(acc, at + 0 * as);
     c01.intoArray(acc, at + 0 * as + L);

@@ -4,9 +4,9 @@ import io.convt.engine.internal.ConvProblem;
 
 /**
  * Vectorised data gradient: the adjoint of the forward pass written as a gather, so each source pixel is owned by
- * one task and summed in a fixed order. Source columns {@code ix..ix+3} use the same kernel columns with destination
- * columns {@code sX} apart: a 4-pixel register block × two vectors of input channels (DENSE); depthwise layers go to
- * {@link SimdDepthwiseBackwardData}.
+ * one task and summed in a fixed order. DENSE: adjacent source columns read destination columns {@code sX} apart
+ * with the same weights, so register blocks of up to 8 pixels × input-channel vectors run over the columns each
+ * kernel column reaches ({@link TapColumnBlocks}); depthwise layers go to {@link SimdDepthwiseBackwardData}.
  */
 final class SimdBackwardData {
   private static final int L = SimdForward.L;
@@ -28,6 +28,7 @@ final class SimdBackwardData {
     final int rows = p.images() * p.srcH();
     final SimdPlan.ColumnBlock[] blocks = plan.backwardBlocks();
     final int[] blockU = plan.backwardBlockColumns();
+    final TapColumnBlocks tapBlocks = TapColumnBlocks.of(p, plan.cbi() / L);
     // DENSE, as in the forward pass: a task is (chunk of source rows, group, input-channel block), claimed in that
     // order, so a block's weights stay in L2 while the chunk's rows stream past, groups of rows share each pass over
     // a weight panel, and at N = 1 the threads split the channel blocks rather than the few rows
@@ -35,27 +36,31 @@ final class SimdBackwardData {
     final int ilBlocks = (p.cig() + cb - 1) / cb;
     final int chunk = SimdForward.taskRows(rows, SimdForward.rowChunk(p.dstW() * p.dstC() * p.strideY()),
         p.groups() * ilBlocks, threads);
-    final int chunks = (rows + chunk - 1) / chunk;
+    final int tasksPerChunk = p.groups() * ilBlocks;
+    int nChunks = (rows + chunk - 1) / chunk;
+    // few tasks: a count the threads share evenly (s1_k3 at N = 1 ran 36 + 20 rows on two threads); chunks of
+    // near-equal rows (which rows share a chunk never changes a sum)
+    while (threads > 1 && nChunks < rows && (long) nChunks * tasksPerChunk < 8L * threads
+        && nChunks * tasksPerChunk % threads != 0) {
+      nChunks++;
+    }
+    final int chunks = nChunks;
     final int rowFloats = (p.srcW() + 1) * cb;
     final int group = SimdForward.rowsPerGroup(rowFloats);
     final boolean fewOutputs = p.cog() < SMALL_COUT;
-    final java.util.concurrent.ConcurrentLinkedQueue<SimdForward.RowScratch> pool =
-        new java.util.concurrent.ConcurrentLinkedQueue<>();
-    Parallel.forClaimed(chunks * p.groups() * ilBlocks, threads, task -> {
+    Parallel.forClaimed(chunks * tasksPerChunk, threads, task -> {
       int gr = task / ilBlocks % p.groups();
       int il0 = task % ilBlocks * cb;
       int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
       if (il0 >= ilEnd) {
         return;
       }
-      SimdForward.RowScratch sc = pool.poll();
-      if (sc == null) {
-        sc = new SimdForward.RowScratch(p.kH(), group, group * rowFloats);
-      }
+      SimdForward.RowScratch sc = scratch(p.kH(), group, group * rowFloats);
       int[] aOff = fewOutputs ? new int[p.kH() * p.kW() * p.cog()] : null;
       int[] bOff = fewOutputs ? new int[aOff.length] : null;
-      int r0 = task / (p.groups() * ilBlocks) * chunk;
-      int r1 = Math.min(rows, r0 + chunk);
+      int c0 = task / tasksPerChunk;
+      int r0 = (int) ((long) rows * c0 / chunks);
+      int r1 = (int) ((long) rows * (c0 + 1) / chunks);
       // groups of equal size, as in the forward pass
       int step = (r1 - r0 + (r1 - r0 + group - 1) / group - 1) / ((r1 - r0 + group - 1) / group);
       for (int g0 = r0; g0 < r1; g0 += step) {
@@ -73,7 +78,7 @@ final class SimdBackwardData {
           listRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, blockU, colMask, sc.acc, rowFloats, gr,
               il0, aOff, bOff);
         } else {
-          denseRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, blockU, sc.acc, rowFloats, gr, il0);
+          denseRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, tapBlocks, sc.acc, rowFloats, gr, il0);
         }
         int c = gr * p.cig() + il0;
         int nc = Math.min(cb, ilEnd - il0);
@@ -81,8 +86,19 @@ final class SimdBackwardData {
           copyRow(sc.acc, (r - g0) * rowFloats, cb, gradIn, srcRow(p, r) + c, p.srcC(), nc, p.srcW());
         }
       }
-      pool.add(sc);
     });
+  }
+
+  /** Per-thread row buffers, kept between calls: a fresh 256 KiB buffer per call cost page faults and zeroing. */
+  private static final ThreadLocal<SimdForward.RowScratch> SCRATCH = new ThreadLocal<>();
+
+  private static SimdForward.RowScratch scratch(int kH, int group, int accFloats) {
+    SimdForward.RowScratch sc = SCRATCH.get();
+    if (sc == null || sc.kys.length < kH || sc.tapRows.length < group * kH || sc.acc.length < accFloats) {
+      sc = new SimdForward.RowScratch(kH, group, accFloats);
+      SCRATCH.set(sc);
+    }
+    return sc;
   }
 
   /**
@@ -136,10 +152,11 @@ final class SimdBackwardData {
    * A group of source rows, one block of cbi input channels: {@code out[r·rowFloats + ix·cbi ..]} = the sums for row
    * r, column ix. {@code tapRows[r·kH + ky]} is the first index (group channel offset included) of the gradient row
    * kernel row ky reads for row r, or -1. Output channels are cut into chunks of {@link SimdForward#kc}; loop order
-   * chunk, tap, row, block, so each tap's panel serves the whole group from L1.
+   * chunk, tap, row, block, so each tap's panel serves the whole group from L1 (or chunk, kernel column, row, block
+   * with the kernel rows inside the call, for short reductions).
    */
   private static void denseRows(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int[] tapRows, int nRows,
-      SimdPlan.ColumnBlock[] blocks, int[] blockU, float[] out, int rowFloats, int gr, int il0) {
+      TapColumnBlocks tb, float[] out, int rowFloats, int gr, int il0) {
     final int cog = p.cog();
     final int dc = p.dstC();
     final int kW = p.kW();
@@ -148,38 +165,71 @@ final class SimdBackwardData {
     final int cb = plan.cbi();
     final int kc = SimdForward.kc(cb);
     final int wGroup = gr * (plan.cigPad() / cb) + il0 / cb;
+    final int[] first = tb.first();
+    final int[] column = tb.column();
+    final int[] pixels = tb.pixels();
     java.util.Arrays.fill(out, 0, nRows * rowFloats, 0f);
+    final int bK = kW * cog * cb;
+    // short reductions per tap (groups4: 32 output channels) sum a row's kernel rows in one call when all kH
+    // panels of a chunk fit L1 beside the row buffers; else one call per tap, so each tap's panel serves the group
+    final boolean fuseRows = (long) cog * cb * kH <= FUSED_PANEL_FLOATS;
     for (int k0 = 0; k0 < cog; k0 += kc) {
       int n = Math.min(kc, cog - k0);
-      for (int ky = 0; ky < kH; ky++) {
+      for (int ky = 0; ky < (fuseRows ? 1 : kH); ky++) {
         for (int kx = 0; kx < kW; kx++) {
-          int wb = Micro.ALIGN_PAD + (((wGroup * kH + ky) * kW + kx) * cog + k0) * cb;
+          int wb = Micro.ALIGN_PAD + ((wGroup * kH * kW + kx) * cog + k0) * cb;
+          // gradient column of source column 0 (may be negative: only columns of this tap's run are read)
+          int u0 = u(p, 0, kx) * dc + k0;
           for (int r = 0; r < nRows; r++) {
-            int rowBase = tapRows[r * kH + ky];
-            if (rowBase < 0) {
+            int kyA = ky;
+            int nk = tapRows[r * kH + ky] < 0 ? 0 : 1;
+            if (fuseRows) {
+              // the kernel rows reaching row r are one run of evenly spaced gradient rows
+              kyA = 0;
+              while (kyA < kH && tapRows[r * kH + kyA] < 0) {
+                kyA++;
+              }
+              nk = 0;
+              while (kyA + nk < kH && tapRows[r * kH + kyA + nk] >= 0) {
+                nk++;
+              }
+            }
+            if (nk == 0) {
               continue;
             }
-            int a0 = r * rowFloats;
-            int junk = a0 + p.srcW() * cb;
-            for (int bi = 0; bi < blocks.length; bi++) {
-              int u = blockU[bi * kW + kx];
-              if (u < 0) {
-                continue;
-              }
-              SimdPlan.ColumnBlock block = blocks[bi];
-              int np = block.pixels();
-              int at = a0 + block.firstColumn() * cb;
-              if (block.pairsWithNext() && blockU[bi * kW + kW + kx] >= 0) {
-                // the next block continues this one with the same taps: one eight-pixel block (MicroRows8)
-                MicroRows8.rows8x2(g, rowBase + k0 + u * dc, step, wq, wb, n, out, at, cb);
-                bi++;
-                continue;
-              }
-              MicroRows.rows(cb, np, g, rowBase + k0 + u * dc, np > 1 ? step : 0, np > 2 ? 2 * step : 0,
-                  np > 3 ? 3 * step : 0, wq, wb, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk,
-                  np > 3 ? at + 3 * cb : junk);
-            }
+            int rowBase = tapRows[r * kH + kyA];
+            int aK = nk > 1 ? tapRows[r * kH + kyA + 1] - rowBase : 0;
+            tapBlocks(g, rowBase + u0, step, nk, aK, wq, wb + kyA * bK, bK, n, first[kx], first[kx + 1], column,
+                pixels, out, r * rowFloats, cb, r * rowFloats + p.srcW() * cb);
           }
+        }
+      }
+    }
+  }
+
+  /** Floats of one chunk's weight panels (all kernel rows of one kernel column) up to which kernel rows are fused. */
+  private static final int FUSED_PANEL_FLOATS = 6144;
+
+  /**
+   * The register blocks {@code t0..t1-1} of one kernel column on one row: block t's pixel q reads the gradient at
+   * {@code ga0 + (column[t] + q)·step + k·aK} for kernel rows k &lt; nk, with weights at {@code wb + k·bK}.
+   */
+  private static void tapBlocks(float[] g, int ga0, int step, int nk, int aK, float[] wq, int wb, int bK, int n,
+      int t0, int t1, int[] column, int[] pixels, float[] out, int a0, int cb, int junk) {
+    for (int t = t0; t < t1; t++) {
+      int ix = column[t];
+      int np = pixels[t];
+      int ga = ga0 + ix * step;
+      int at = a0 + ix * cb;
+      if (np == 8) {
+        MicroRows8.rows8x2(g, ga, step, nk, aK, wq, wb, bK, n, out, at, cb);
+      } else if (np > 4) {
+        MicroRows6.rows6x4(g, ga, step, np, nk, aK, wq, wb, bK, n, out, at, cb, junk);
+      } else {
+        for (int k = 0; k < nk; k++) {
+          MicroRows.rows(cb, np, g, ga + k * aK, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0,
+              wq, wb + k * bK, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk,
+              np > 3 ? at + 3 * cb : junk);
         }
       }
     }

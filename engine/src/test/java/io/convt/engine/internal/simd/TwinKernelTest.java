@@ -97,6 +97,14 @@ class TwinKernelTest {
     // eight-pixel blocks (two adjacent four-pixel blocks with the same taps) on two-vector channel blocks: rows of
     // 20+ same-phase columns, with and without slices and clip edges
     g.add(new Geometry("pairs_groups2", 2, 4, 21, 4 * l, 4 * l, 2, 4, 2, 1, false, NeuronType.NONE, seed++));
+    // data gradient blocks cut per kernel column: six-pixel blocks of four-vector channels (32-register files) and
+    // eight-pixel blocks of two, with kernel rows summed in one call (short reductions per tap), edges, dilation,
+    // slices and odd widths
+    g.add(new Geometry("six_pixel_kernel_rows", 2, 5, 23, 4 * l, 24, 1, 3, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("six_pixel_dil2_slices", 1, 6, 19, 4 * l, 20, 1, 3, 1, 2, true, NeuronType.RELU, seed++));
+    g.add(new Geometry("six_pixel_long_cout", 1, 4, 17, 4 * l, 70, 1, 4, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("eight_pixel_kernel_rows_groups4", 2, 4, 29, 8 * l, 64, 4, 4, 2, 1, false, NeuronType.NONE,
+        seed++));
     // tiny images (at most 16 pixels): the weight gradient is summed straight into the OHWI gradient
     g.add(new Geometry("one_pixel_images", 3, 1, 1, 20, 36, 1, 4, 1, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("tiny_images_groups", 4, 3, 4, 4 * l + 5, 4 * l, 2, 3, 2, 1, true, NeuronType.NONE, seed++));
