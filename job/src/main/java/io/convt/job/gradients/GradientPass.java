@@ -89,11 +89,14 @@ public final class GradientPass {
           + " of " + count + " records in " + roots.size() + " root(s) (a slice is missing)");
     }
     RootGradients root = roots.get(0);
+    // collect()'s task value is the root partition's elements as an Object[]: the same array, the same bytes
+    DriverBytes driver = counted ? new DriverBytes(metrics.driverReceivedBytes(),
+        metrics.succeededResultTasks() * DriverBytes.serializedSize(roots.toArray()), metrics.tasks()) : null;
     long stageEnd = metrics.gradientStageEndMillis();
     double reduceSeconds = stageEnd > 0 ? Math.max(0, endMillis - stageEnd) / 1e3 : Double.NaN;
     return new GradientTotals(root.weightGradient(), root.biasGradient(), root.loss(), root.records(),
         (finished - started) / 1e9, reduceSeconds, metrics.partialBytes(),
-        counted ? metrics.driverReceivedBytes() : -1, tree.rounds());
+        driver, tree.rounds());
   }
 
   /**
