@@ -3,14 +3,10 @@ package io.convt.job.gradients;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.convt.engine.io.Npy;
 import io.convt.engine.layer.LayerSpec;
-import io.convt.engine.layout.TorchConvTranspose2d;
-import io.convt.engine.layout.WeightLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.UUID;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -73,26 +69,8 @@ class TaskStatusFloorTest {
 
   @Test
   void beyondTheRootTheDriverReceivesWhatAnEmptyJobOfAsManyTasksReceives() throws Exception {
-    int cin = 16;
-    int cout = 8;
-    int n = 1024;
-    Random rnd = new Random(5);
-    float[] w = new float[cin * cout * 16];
-    float[] b = new float[cout];
-    float[] x = new float[n * cin * 2 * 2];
-    float[] gy = new float[n * cout * 4 * 4];
-    for (float[] a : new float[][] {w, b, x, gy}) {
-      for (int i = 0; i < a.length; i++) {
-        a[i] = (float) rnd.nextGaussian();
-      }
-    }
-    Npy.writeFloat32(tmp.resolve("w.npy"), new int[] {cin, cout, 4, 4}, w);
-    Npy.writeFloat32(tmp.resolve("b.npy"), new int[] {cout}, b);
-    Npy.writeFloat32(tmp.resolve("x.npy"), new int[] {n, cin, 2, 2}, x);
-    Npy.writeFloat32(tmp.resolve("gy.npy"), new int[] {n, cout, 4, 4}, gy);
-    LayerSpec spec = LayerSpec.of(tmp.resolve("w.npy"), tmp.resolve("b.npy"), WeightLayout.PYTORCH,
-        TorchConvTranspose2d.pytorch(new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1));
-    long weightsAndBiases = (long) w.length + b.length;
+    LayerSpec spec = GradientReductionTest.randomLayer(tmp, 16, 8, 1024, 5);
+    long weightsAndBiases = 16 * 8 * 16 + 8;
     long bound = 4 * 8 * weightsAndBiases + (1 << 20);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     String sha = null;
