@@ -3,6 +3,7 @@ package io.convt.job;
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import io.convt.job.gradients.GradientsRequest;
+import io.convt.job.gradients.IndexedTensor;
 import io.convt.job.gradients.PartialGradients;
 import io.convt.job.gradients.RootGradients;
 import io.convt.job.infer.InputItem;
@@ -10,6 +11,7 @@ import io.convt.job.storage.TaskAttempt;
 import java.util.HashMap;
 import java.util.List;
 import org.apache.spark.serializer.KryoRegistrator;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Makes the job's data safe under {@code spark.serializer=org.apache.spark.serializer.KryoSerializer}, with or
@@ -26,7 +28,7 @@ import org.apache.spark.serializer.KryoRegistrator;
 public final class JobKryoRegistrator implements KryoRegistrator {
   /** The classes the job hands to Spark's serializer (the Kryo test fails if one is missing). */
   static final List<Class<?>> SHIPPED = List.of(LayerWeights.class, InputItem.class, TaskAttempt.class,
-      GradientsRequest.class, PartialGradients.class, RootGradients.class);
+      GradientsRequest.class, PartialGradients.class, RootGradients.class, IndexedTensor.class);
 
   @Override
   public void registerClasses(Kryo kryo) {
@@ -36,5 +38,9 @@ public final class JobKryoRegistrator implements KryoRegistrator {
     }
     kryo.register(HashMap.class); // record positions by id (image directories), broadcast as a plain map
     kryo.addDefaultSerializer(Record.class, JavaSerializer.class); // any other record nested in what is shipped
+    // Spark's own Parquet schema inference (reading a tensor dataset) returns each file's schema as a task result:
+    // Spark registers StructType for Kryo's field serializer but not the data types below it (ArrayType, ...), so
+    // under registrationRequired the read fails; a schema in Java serialization keeps Scala's singleton types
+    kryo.register(StructType.class, java);
   }
 }

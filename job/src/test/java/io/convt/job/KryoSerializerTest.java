@@ -47,7 +47,7 @@ public class KryoSerializerTest {
   }
 
   /** A local[2] session like {@code TestSpark}'s, with extra settings; the caller stops it. */
-  static SparkSession session(Map<String, String> settings) {
+  public static SparkSession session(Map<String, String> settings) {
     SparkSession.Builder b = SparkSession.builder().master("local[2]").appName("convt-kryo-test")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")

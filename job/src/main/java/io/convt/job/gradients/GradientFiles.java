@@ -2,12 +2,11 @@ package io.convt.job.gradients;
 
 import io.convt.engine.io.Npy;
 import io.convt.job.storage.CommitFiles;
-import io.convt.job.storage.HadoopFiles;
 import io.convt.job.storage.TaskAttempt;
+import io.convt.job.storage.WholeFiles;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -18,9 +17,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Writes the files of {@code gradients} on any Hadoop file system: local directories straight through the engine's
- * atomic java.nio writers (no Hadoop {@code .crc} side files, byte for byte what a local run always wrote), other
- * file systems (HDFS, S3A, ...) by writing the file to a local temporary file with the same writer and copying it up.
+ * Writes the files of {@code gradients} on any Hadoop file system, each whole ({@link WholeFiles}: local
+ * directories straight through the engine's atomic java.nio writers, other file systems by writing a local
+ * temporary file with the same writer and copying it up).
  *
  * <p>dL/dX stacks are written by executors into their attempt's directory ({@link CommitFiles#attemptDir}), then a
  * hidden {@value #COMPLETE} marker: the marker is created only after the stack is closed, so an attempt that has it
@@ -35,27 +34,12 @@ final class GradientFiles {
 
   private GradientFiles() {}
 
-  /** Writes {@code dir/name} with {@code writer}, which writes a local file (created atomically) at the path given. */
+  /**
+   * Writes {@code dir/name} with {@code writer}, which writes a local file (created atomically) at the path given
+   * ({@link WholeFiles#replace}).
+   */
   static void write(String dir, String name, Configuration conf, Consumer<java.nio.file.Path> writer) {
-    Path target = new Path(dir, name);
-    try {
-      java.nio.file.Path local = HadoopFiles.localFile(target.toString(), conf);
-      if (local != null) {
-        writer.accept(local);
-        return;
-      }
-      java.nio.file.Path tmpDir = Files.createTempDirectory("convt-gradients-");
-      try {
-        java.nio.file.Path tmp = tmpDir.resolve(name);
-        writer.accept(tmp);
-        FileSystem fs = target.getFileSystem(conf);
-        fs.copyFromLocalFile(true, true, new Path(tmp.toUri()), target);
-      } finally {
-        org.apache.commons.io.FileUtils.deleteQuietly(tmpDir.toFile());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write " + target + ": " + e.getMessage(), e);
-    }
+    WholeFiles.replace(new Path(dir, name).toString(), conf, writer);
   }
 
   /**

@@ -99,7 +99,11 @@ public final class GradientOutputs {
         ? totals.reduceSeconds() / totals.passSeconds() : null);
     s.put("reduce_rounds", totals.reduceRounds());
     s.put("partial_bytes", totals.partialBytes());
-    s.put("driver_received_bytes", totals.driverReceivedBytes() < 0 ? null : totals.driverReceivedBytes());
+    DriverBytes driver = totals.driverBytes();
+    s.put("driver_received_bytes", driver == null ? null : driver.received());
+    s.put("driver_gradient_bytes", driver == null ? null : driver.gradient());
+    s.put("driver_task_status_bytes", driver == null ? null : driver.taskStatus());
+    s.put("driver_task_results", driver == null ? null : driver.tasks());
     s.put("layer", layer.spec().describe());
     byte[] summary;
     try {

@@ -37,6 +37,15 @@ public final class GradientPass {
    */
   public static GradientTotals run(SparkSession spark, GradientsRequest request, LayerWeights weights, long first,
       long count) {
+    return run(spark, request, weights, first, count, null);
+  }
+
+  /**
+   * As {@link #run(SparkSession, GradientsRequest, LayerWeights, long, long)}, taking a tensor dataset's records
+   * from {@code cache} (one training run's {@link TensorCache}; null to read the datasets).
+   */
+  public static GradientTotals run(SparkSession spark, GradientsRequest request, LayerWeights weights, long first,
+      long count, TensorCache cache) {
     if (count <= 0) {
       throw new IllegalArgumentException("Cannot compute gradients: no records in range " + first + "+" + count);
     }
@@ -53,7 +62,7 @@ public final class GradientPass {
     HadoopConf hadoop = HadoopConf.broadcast(spark); // the stacks may be on HDFS, S3, ...
     // defined before the pass's metrics start: reading a Parquet dataset's schema may run a Spark job of its own
     JavaRDD<PartialGradients> partials = request.paired() != null && request.paired().tensors() != null
-        ? TensorPass.partials(spark, request, br, bw, hadoop, slices, first, count)
+        ? TensorPass.partials(spark, request, br, bw, hadoop, slices, first, count, cache)
         : jsc.parallelize(slices, slices.size())
             .map(s -> PartitionGradients.compute(br.value(), bw.value(), s[0], (int) s[1], hadoop.get()));
     List<RootGradients> roots;
@@ -89,11 +98,14 @@ public final class GradientPass {
           + " of " + count + " records in " + roots.size() + " root(s) (a slice is missing)");
     }
     RootGradients root = roots.get(0);
+    // collect()'s task value is the root partition's elements as an Object[]: the same array, the same bytes
+    DriverBytes driver = counted ? new DriverBytes(metrics.driverReceivedBytes(),
+        metrics.succeededResultTasks() * DriverBytes.serializedSize(roots.toArray()), metrics.tasks()) : null;
     long stageEnd = metrics.gradientStageEndMillis();
     double reduceSeconds = stageEnd > 0 ? Math.max(0, endMillis - stageEnd) / 1e3 : Double.NaN;
     return new GradientTotals(root.weightGradient(), root.biasGradient(), root.loss(), root.records(),
         (finished - started) / 1e9, reduceSeconds, metrics.partialBytes(),
-        counted ? metrics.driverReceivedBytes() : -1, tree.rounds());
+        driver, tree.rounds());
   }
 
   /**

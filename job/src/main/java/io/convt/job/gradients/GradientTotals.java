@@ -14,9 +14,10 @@ import io.convt.engine.train.LossSum;
  * @param reduceSeconds wall time from the end of the gradient stage to the root's result on the driver (the
  *     executors' tree reduction), NaN if Spark did not report the stage's end
  * @param partialBytes shuffle bytes the gradient tasks wrote (their partial sums, input of the reduction)
- * @param driverReceivedBytes serialized task-result bytes the driver received in the pass (Spark's
- *     {@code resultSize}, every attempt), -1 if the listener events did not arrive in time
+ * @param driverBytes serialized task-result bytes the driver received in the pass (Spark's {@code resultSize},
+ *     every attempt), split into gradient data and Spark's task status; null if the listener events did not arrive
+ *     in time
  * @param reduceRounds shuffle rounds of the tree reduction
  */
 public record GradientTotals(float[] weightGradient, float[] biasGradient, LossSum loss, long records,
-    double passSeconds, double reduceSeconds, long partialBytes, long driverReceivedBytes, int reduceRounds) {}
+    double passSeconds, double reduceSeconds, long partialBytes, DriverBytes driverBytes, int reduceRounds) {}

@@ -35,6 +35,10 @@ final class PassMetrics extends SparkListener implements AutoCloseable {
   private final Set<Integer> gradientStages = ConcurrentHashMap.newKeySet();
   private final Set<Integer> jobs = ConcurrentHashMap.newKeySet();
   private final AtomicLong resultBytes = new AtomicLong();
+  private final AtomicLong tasks = new AtomicLong();
+  private final AtomicLong mapTaskBytes = new AtomicLong();
+  private final AtomicLong mapTasks = new AtomicLong();
+  private final AtomicLong succeededResultTasks = new AtomicLong();
   private final AtomicLong partialBytes = new AtomicLong();
   private final AtomicLong gradientStageEnd = new AtomicLong();
   private final CountDownLatch jobEnded = new CountDownLatch(1);
@@ -73,7 +77,17 @@ final class PassMetrics extends SparkListener implements AutoCloseable {
   @Override
   public void onTaskEnd(SparkListenerTaskEnd e) {
     if (stages.contains(e.stageId()) && e.taskMetrics() != null) {
-      resultBytes.addAndGet(e.taskMetrics().resultSize());
+      long size = e.taskMetrics().resultSize();
+      resultBytes.addAndGet(size);
+      tasks.incrementAndGet();
+      if ("ResultTask".equals(e.taskType())) {
+        if (e.reason() instanceof org.apache.spark.Success$) {
+          succeededResultTasks.incrementAndGet();
+        }
+      } else {
+        mapTaskBytes.addAndGet(size);
+        mapTasks.incrementAndGet();
+      }
       if (gradientStages.contains(e.stageId())) {
         partialBytes.addAndGet(e.taskMetrics().shuffleWriteMetrics().bytesWritten());
       }
@@ -107,6 +121,26 @@ final class PassMetrics extends SparkListener implements AutoCloseable {
   /** Serialized task-result bytes the driver received for the pass's tasks. */
   long driverReceivedBytes() {
     return resultBytes.get();
+  }
+
+  /** Task ends counted (every attempt of every stage of the pass). */
+  long tasks() {
+    return tasks.get();
+  }
+
+  /** Result bytes of the shuffle-map tasks (whose value is Spark's {@code MapStatus}). */
+  long mapTaskBytes() {
+    return mapTaskBytes.get();
+  }
+
+  /** Shuffle-map task ends counted. */
+  long mapTasks() {
+    return mapTasks.get();
+  }
+
+  /** Result-stage tasks that succeeded: each sent its value to the driver. */
+  long succeededResultTasks() {
+    return succeededResultTasks.get();
   }
 
   /** Shuffle bytes the gradient tasks wrote: the partial sums handed to the reduction. */

@@ -31,22 +31,28 @@ final class TensorPass {
 
   /**
    * The partial gradients of every slice, one per partition, in slice order; lazily defined (no Spark job runs
-   * until an action).
+   * until an action). The records come from {@code cache} when given (a training run), else from both datasets.
    */
   static JavaRDD<PartialGradients> partials(SparkSession spark, GradientsRequest request,
       Broadcast<GradientsRequest> br, Broadcast<LayerWeights> bw, HadoopConf hadoop, List<long[]> slices,
-      long first, long count) {
-    PairedDataset p = request.paired();
-    JavaPairRDD<Long, IndexedTensor> xs = keyed(TensorDatasets.read(spark, request.input(), p.tensors().input(),
-        hadoop, request.partitions()), IndexedTensor.INPUT, br, first, count);
-    JavaPairRDD<Long, IndexedTensor> ys = keyed(TensorDatasets.read(spark, request.outputSideFile(),
-        p.tensors().target(), hadoop, request.partitions()), IndexedTensor.TARGET, br, first, count);
+      long first, long count, TensorCache cache) {
+    JavaPairRDD<Long, IndexedTensor> keyed;
+    if (cache != null) {
+      keyed = cache.range(first, count);
+    } else {
+      PairedDataset p = request.paired();
+      JavaPairRDD<Long, IndexedTensor> xs = keyed(TensorDatasets.read(spark, request.input(), p.tensors().input(),
+          hadoop, request.partitions()), IndexedTensor.INPUT, br, first, count);
+      JavaPairRDD<Long, IndexedTensor> ys = keyed(TensorDatasets.read(spark, request.outputSideFile(),
+          p.tensors().target(), hadoop, request.partitions()), IndexedTensor.TARGET, br, first, count);
+      keyed = xs.union(ys);
+    }
     long[][] bounds = slices.toArray(new long[0][]);
     long[] starts = new long[bounds.length];
     for (int i = 0; i < bounds.length; i++) {
       starts[i] = bounds[i][0];
     }
-    return xs.union(ys).repartitionAndSortWithinPartitions(new SlicePartitioner(starts))
+    return keyed.repartitionAndSortWithinPartitions(new SlicePartitioner(starts))
         .mapPartitionsWithIndex((part, records) -> {
           Iterator<IndexedTensor> sorted = new Iterator<>() {
             @Override
@@ -66,7 +72,7 @@ final class TensorPass {
         }, true);
   }
 
-  private static JavaPairRDD<Long, IndexedTensor> keyed(JavaRDD<InputRecord> records, int side,
+  static JavaPairRDD<Long, IndexedTensor> keyed(JavaRDD<InputRecord> records, int side,
       Broadcast<GradientsRequest> br, long first, long count) {
     return records.flatMapToPair(r -> {
       IndexedTensor t = TensorRecords.keyed(r, side, br.value(), first, count);

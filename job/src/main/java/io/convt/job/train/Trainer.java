@@ -18,6 +18,7 @@ import io.convt.job.gradients.GradientPass;
 import io.convt.job.gradients.GradientTotals;
 import io.convt.job.gradients.GradientsJob;
 import io.convt.job.gradients.GradientsRequest;
+import io.convt.job.gradients.TensorCache;
 import io.convt.job.storage.HadoopConf;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
@@ -93,12 +94,15 @@ public final class Trainer {
     Configuration hadoop = HadoopConf.driverConf(spark);
     TrainRequest req = plan.request();
     int[] geometry = LayerWeights.geometryArray(plan.initial().geometry());
-    GradientSource pass = (WeightsAndBiasesState w, long first, int count) -> {
-      GradientTotals t = GradientPass.run(spark, plan.grads(),
-          new LayerWeights(plan.spec(), w.weights(), w.biases(), geometry), first, count);
-      return new StepTotals(t.weightGradient(), t.biasGradient(), t.loss());
-    };
-    return new TrainingLoop(plan.run(), pass, new HadoopTrainingStore(req.outputDir(), hadoop),
-        new HadoopTrainingStore(req.checkpointDir(), hadoop), progress, new LossCurve()).run(plan.checkpoint());
+    // tensor datasets: read, decoded and keyed once for every step, not once per step
+    try (TensorCache cache = TensorCache.of(spark, plan.grads())) {
+      GradientSource pass = (WeightsAndBiasesState w, long first, int count) -> {
+        GradientTotals t = GradientPass.run(spark, plan.grads(),
+            new LayerWeights(plan.spec(), w.weights(), w.biases(), geometry), first, count, cache);
+        return new StepTotals(t.weightGradient(), t.biasGradient(), t.loss());
+      };
+      return new TrainingLoop(plan.run(), pass, new HadoopTrainingStore(req.outputDir(), hadoop),
+          new HadoopTrainingStore(req.checkpointDir(), hadoop), progress, new LossCurve()).run(plan.checkpoint());
+    }
   }
 }

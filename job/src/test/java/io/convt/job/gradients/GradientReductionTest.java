@@ -60,6 +60,29 @@ class GradientReductionTest {
     return GradientsRequest.withGradOutput(dir.resolve("x.npy"), dir.resolve("gy.npy"), partitions);
   }
 
+  /**
+   * A {@code cin → cout}, kernel 4, stride 2 layer with seeded weights and biases, and {@code n} records of x
+   * {@code [cin,2,2]} ({@code dir/x.npy}) with dL/dY {@code [cout,4,4]} ({@code dir/gy.npy}).
+   */
+  static LayerSpec randomLayer(Path dir, int cin, int cout, int n, long seed) {
+    Random rnd = new Random(seed);
+    float[] w = new float[cin * cout * 16];
+    float[] b = new float[cout];
+    float[] x = new float[n * cin * 2 * 2];
+    float[] gy = new float[n * cout * 4 * 4];
+    for (float[] a : new float[][] {w, b, x, gy}) {
+      for (int i = 0; i < a.length; i++) {
+        a[i] = (float) rnd.nextGaussian();
+      }
+    }
+    Npy.writeFloat32(dir.resolve("w.npy"), new int[] {cin, cout, 4, 4}, w);
+    Npy.writeFloat32(dir.resolve("b.npy"), new int[] {cout}, b);
+    Npy.writeFloat32(dir.resolve("x.npy"), new int[] {n, cin, 2, 2}, x);
+    Npy.writeFloat32(dir.resolve("gy.npy"), new int[] {n, cout, 4, 4}, gy);
+    return LayerSpec.of(dir.resolve("w.npy"), dir.resolve("b.npy"), WeightLayout.PYTORCH,
+        TorchConvTranspose2d.pytorch(new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1));
+  }
+
   @Test
   void bitsEqualTheDriverMergeForAnyPartitioning() {
     Path fix = GradientsJobTest.FIX;
@@ -81,26 +104,8 @@ class GradientReductionTest {
   void theDriverReceivesOneVectorWhateverThePartitionCount() {
     // 32 -> 32 channels, 4x4 kernel: W = 16 416 weights + biases, so one double vector is 131 kB and the partials
     // of 32 slices are several MB: shipping them to the driver would break the bound below.
-    int cin = 32;
-    int cout = 32;
-    int n = 64;
-    Random rnd = new Random(3);
-    float[] w = new float[cin * cout * 16];
-    float[] b = new float[cout];
-    float[] x = new float[n * cin * 2 * 2];
-    float[] gy = new float[n * cout * 4 * 4];
-    for (float[] a : new float[][] {w, b, x, gy}) {
-      for (int i = 0; i < a.length; i++) {
-        a[i] = (float) rnd.nextGaussian();
-      }
-    }
-    Npy.writeFloat32(tmp.resolve("w.npy"), new int[] {cin, cout, 4, 4}, w);
-    Npy.writeFloat32(tmp.resolve("b.npy"), new int[] {cout}, b);
-    Npy.writeFloat32(tmp.resolve("x.npy"), new int[] {n, cin, 2, 2}, x);
-    Npy.writeFloat32(tmp.resolve("gy.npy"), new int[] {n, cout, 4, 4}, gy);
-    LayerSpec spec = LayerSpec.of(tmp.resolve("w.npy"), tmp.resolve("b.npy"), WeightLayout.PYTORCH,
-        TorchConvTranspose2d.pytorch(new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1));
-    long weightsAndBiases = (long) w.length + b.length;
+    LayerSpec spec = randomLayer(tmp, 32, 32, 64, 3);
+    long weightsAndBiases = 32 * 32 * 16 + 32;
     long bound = 4 * 8 * weightsAndBiases + (1 << 20);
     GradientOutputs.Result first = null;
     for (int p : new int[] {4, 32}) {
