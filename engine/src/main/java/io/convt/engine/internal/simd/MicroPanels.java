@@ -220,4 +220,25 @@ final class MicroPanels {
       }
     }
   }
+
+  /**
+   * As {@link #blocks}, for blocks {@code ob0..ob0+obs} of a panel holding every channel of a group: block ob0 + j's
+   * channels are at {@code a[a0 + c / QW · chunkStride + c % QW]}, c = 4·(ob0 + j). Pairs of blocks run as
+   * {@link #quad8x2} where both lie in one QW chunk.
+   */
+  static void blocksAt(float[] a, int a0, int chunkStride, int ob0, float[] b, int b0, int m, int w, float[] acc,
+      int at, int obs, int per) {
+    for (int j = 0; j < obs; j++) {
+      int c = 4 * (ob0 + j);
+      int ai = a0 + c / QW * chunkStride + c % QW;
+      if (w == 4 * L) {
+        quad4x4(a, ai, b, b0, m, acc, j * per + at);
+      } else if (PAIRS && c % QW + 8 <= QW && j + 1 < obs) {
+        quad8x2(a, ai, b, b0, m, acc, j * per + at, (j + 1) * per + at);
+        j++;
+      } else {
+        quad4x2(a, ai, b, b0, m, acc, j * per + at);
+      }
+    }
+  }
 }

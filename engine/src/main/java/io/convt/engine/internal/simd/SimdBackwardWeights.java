@@ -56,11 +56,16 @@ final class SimdBackwardWeights {
     final java.util.concurrent.ConcurrentLinkedQueue<Scratch> pool = new java.util.concurrent.ConcurrentLinkedQueue<>();
     // tasks with fewer than 16 output channels run row by row on the NHWC source and never read the packed one
     final boolean rowWise = w == 2 * L && p.cog() < 16 && p.cig() % (2 * L) == 0 && p.cinRead() % (2 * L) == 0;
-    final long imageFloats = (long) p.groups() * ((p.cig() + w - 1) / w) * w * p.srcH() * p.srcW();
+    final boolean phaseRuns = !rowWise && PackedGradient.applies(p);
+    // a round's packed gradients (phase runs) count against its budget too
+    final long imageFloats = (long) p.groups() * ((p.cig() + w - 1) / w) * w * p.srcH() * p.srcW()
+        + (phaseRuns ? (long) p.cout() * p.clipH() * p.clipW() : 0);
     final int perRound = rowWise ? p.images() : (int) Math.max(1, Math.min(p.images(), ROUND_FLOATS / imageFloats));
     final PackedSource[] xs = new PackedSource[perRound];
+    final PackedGradient[] gs = new PackedGradient[perRound];
     for (int b = 0; b < perRound; b++) {
       xs[b] = new PackedSource(p, w);
+      gs[b] = phaseRuns ? new PackedGradient(p) : null;
     }
     for (int t0 = 0; t0 < p.images(); t0 += perRound) {
       final int first = t0;
@@ -68,6 +73,9 @@ final class SimdBackwardWeights {
       final boolean last = t0 + count == p.images();
       for (int b = 0; b < count && !rowWise; b++) {
         xs[b].pack(src, first + b, threads);
+        if (gs[b] != null) {
+          gs[b].pack(g, first + b, threads);
+        }
       }
       Parallel.forClaimed(tasks, threads, i -> {
         Scratch scratch = pool.poll();
@@ -80,6 +88,11 @@ final class SimdBackwardWeights {
         }
         int stripe = part.stripe(i);
         for (int b = 0; b < count; b++) {
+          if (gs[b] != null) {
+            PhaseRunWeights.reduce(p, xs[b], gs[b], part.group(tile), part.kernelRow(tile), part.firstBlock(tile),
+                part.blocks(tile), accs[i], part.firstRow(stripe), part.endRow(stripe));
+            continue;
+          }
           dense(p, src, xs[b], g, part.group(tile), part.kernelRow(tile), part.firstBlock(tile), part.blocks(tile),
               accs[i], first + b, part.firstRow(stripe), part.endRow(stripe), scratch);
         }
@@ -132,12 +145,12 @@ final class SimdBackwardWeights {
   }
 
   /** First source column whose destination column for kernel column kx is ≥ 0, and one past the last inside the clip. */
-  private static int ixFrom(ConvProblem p, int kx) {
+  static int ixFrom(ConvProblem p, int kx) {
     int c0 = -p.tX() + p.cx() - p.dilX() * kx; // u = ix·sX + c0
     return Math.max(0, Math.floorDiv(-c0 + p.strideX() - 1, p.strideX()));
   }
 
-  private static int ixTo(ConvProblem p, int kx) {
+  static int ixTo(ConvProblem p, int kx) {
     int c0 = -p.tX() + p.cx() - p.dilX() * kx;
     return Math.min(p.srcW(), Math.floorDiv(p.clipW() - 1 - c0, p.strideX()) + 1);
   }

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class WeightGradientThreadsTest {
   private static final int L = SimdForward.L;
-  private static final int[] THREADS = {1, 2, 3, 5};
+  private static final int[] THREADS = {1, 2, 3, 5, 7};
 
   static Stream<Geometry> stripedGeometries() {
     return Stream.of(
@@ -40,7 +40,23 @@ class WeightGradientThreadsTest {
         // fewer than 16 output channels: row by row on the NHWC source
         new Geometry("row_wise_cout3", 2, 48, 24, 2 * L, 3, 1, 4, 2, 1, false, NeuronType.NONE, 103),
         // channel slices, shifted clip, dilation, odd channel counts
-        new Geometry("slices_dilation", 1, 44, 27, 33, 17, 1, 3, 1, 2, true, NeuronType.NONE, 104));
+        new Geometry("slices_dilation", 1, 44, 27, 33, 17, 1, 3, 1, 2, true, NeuronType.NONE, 104),
+        // 32-channel groups (the groups4 layer): phase runs over the packed gradient, pairs of blocks per chunk
+        new Geometry("groups4_phase_runs", 2, 32, 32, 4 * 2 * L, 4 * 2 * L, 4, 4, 2, 1, false, NeuronType.NONE, 105),
+        // phase runs with stride 3, dilation, odd widths, slices and a shifted clip (21 classes)
+        new Geometry("phase_runs_s3_dil2_slices", 1, 40, 29, 21, 21, 1, 5, 3, 2, true, NeuronType.NONE, 106),
+        // a product too large for phase runs: the per-task gathered gradient
+        new Geometry("gathered_wide", 2, 40, 30, 4 * L, 48, 1, 4, 2, 1, false, NeuronType.NONE, 107));
+  }
+
+  @Test
+  void theGeometriesCoverBothPackings() {
+    assertTrue(PackedGradient.applies(problem(stripedGeometries().filter(g -> g.name().equals("groups4_phase_runs"))
+        .findFirst().orElseThrow())));
+    assertTrue(PackedGradient.applies(problem(stripedGeometries().filter(
+        g -> g.name().equals("phase_runs_s3_dil2_slices")).findFirst().orElseThrow())));
+    assertTrue(!PackedGradient.applies(problem(stripedGeometries().filter(g -> g.name().equals("gathered_wide"))
+        .findFirst().orElseThrow())));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -79,10 +95,16 @@ class WeightGradientThreadsTest {
     assertNotEquals(WeightGradientPartition.of(p, 1).tasks(), WeightGradientPartition.of(p, 5).tasks());
   }
 
-  @Test
-  void aNonFiniteSourcePixelGivesTheSameBitsAtAnyThreadCount() {
-    // a non-finite image takes the exact per-pixel path in every stripe; the infinity must reach only its taps
-    ConvProblem p = problem(stripedGeometries().findFirst().orElseThrow());
+  static Stream<Geometry> nonFiniteGeometries() {
+    // phase runs (s1_k3_four_vectors: 64→20) and the gathered path (gathered_wide: 64→48)
+    return stripedGeometries().filter(g -> g.name().equals("s1_k3_four_vectors") || g.name().equals("gathered_wide"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("nonFiniteGeometries")
+  void aNonFiniteSourcePixelGivesTheSameBitsAtAnyThreadCount(Geometry geometry) {
+    // a non-finite image takes exact pixel runs in every stripe; the infinity must reach only its taps
+    ConvProblem p = problem(geometry);
     Random r = new Random(7);
     float[] src = random(r, p.images() * p.srcImageSize());
     src[p.srcImageSize() + (17 * p.srcW() + 5) * p.srcC() + p.sfo() + 2] = Float.POSITIVE_INFINITY;
