@@ -16,10 +16,10 @@ final class PhaseRunWeights {
 
   /**
    * Reduces source rows {@code iyFrom..iyTo} of one packed image into the accumulators of group gr, kernel row ky,
-   * output blocks ob0..ob0+obs ({@code accAll}: [obs][kW][Cin slabs][4·slab], as {@link SimdBackwardWeights}).
+   * output blocks ob0..ob0+obs ({@link WeightAccumulators}).
    */
   static void reduce(ConvProblem p, PackedSource xs, PackedGradient gs, int gr, int ky, int ob0, int obs,
-      float[] accAll, int iyFrom, int iyTo) {
+      WeightAccumulators acc, int iyFrom, int iyTo) {
     final int w = SimdBackwardWeights.slab(p);
     final int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
     final int nIB = (ilEnd + w - 1) / w;
@@ -49,27 +49,26 @@ final class PhaseRunWeights {
           continue;
         }
         if (runLen > 0) {
-          run(p, xs, gs, gr, kx, nIB, w, ob0, obs, accAll, runPix, runG, runLen);
+          run(p, xs, gs, gr, kx, nIB, w, ob0, obs, acc, runPix, runG, runLen);
         }
         runPix = pix;
         runG = gi;
         runLen = ixTo - ixFrom;
       }
       if (runLen > 0) {
-        run(p, xs, gs, gr, kx, nIB, w, ob0, obs, accAll, runPix, runG, runLen);
+        run(p, xs, gs, gr, kx, nIB, w, ob0, obs, acc, runPix, runG, runLen);
       }
     }
   }
 
   private static void run(ConvProblem p, PackedSource xs, PackedGradient gs, int gr, int kx, int nIB, int w, int ob0,
-      int obs, float[] accAll, int pix, int gi, int n) {
-    final int per = SimdBackwardWeights.perBlock(p);
+      int obs, WeightAccumulators acc, int pix, int gi, int n) {
     final int pch = SimdBackwardWeights.chunkPixels(p);
     for (int i0 = 0; i0 < n; i0 += pch) {
       int m = Math.min(pch, n - i0);
       for (int ib = 0; ib < nIB; ib++) {
         MicroPanels.blocksAt(gs.data, gi + i0 * MicroPanels.QW, gs.chunkStride(), ob0, xs.data,
-            xs.base(gr, ib) + (pix + i0) * w, m, w, accAll, (kx * nIB + ib) * 4 * w, obs, per);
+            xs.base(gr, ib) + (pix + i0) * w, m, w, acc.a(), acc.at(kx, ib), obs, acc.per(), acc.cs());
       }
     }
   }

@@ -49,6 +49,44 @@ class WeightGradientThreadsTest {
         new Geometry("gathered_wide", 2, 40, 30, 4 * L, 48, 1, 4, 2, 1, false, NeuronType.NONE, 107));
   }
 
+  static Stream<Geometry> directGeometries() {
+    return Stream.of(
+        // small images, many channels (dcgan_l2): one stripe, sums straight into the gradient, gathered panels
+        new Geometry("direct_gathered", 3, 8, 8, 8 * L, 48, 1, 4, 2, 1, false, NeuronType.NONE, 201),
+        // 32-channel groups, one stripe: phase runs into the gradient, N = 1
+        new Geometry("direct_phase_groups", 1, 9, 11, 8 * L, 8 * L, 4, 4, 2, 1, false, NeuronType.NONE, 202),
+        // output channels not a multiple of 4 and a channel slice: own accumulators, stored at the end
+        new Geometry("own_accumulators", 2, 9, 7, 4 * L, 42, 1, 3, 2, 1, true, NeuronType.NONE, 203));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("directGeometries")
+  void oneStripeWeightGradientIsTheSameBitsAtAnyThreadCount(Geometry geometry) {
+    ConvProblem p = problem(geometry);
+    assertEquals(1, WeightGradientPartition.stripes(p), p.describe());
+    assertEquals(!geometry.name().equals("own_accumulators"), WeightAccumulators.direct(p, 1), p.describe());
+    Random r = new Random(geometry.seed());
+    float[] src = random(r, p.images() * p.srcImageSize());
+    float[] g = random(r, p.images() * p.dstImageSize());
+    float[] want = new float[p.weightCount()];
+    ScalarBackend.INSTANCE.backwardWeights(p, src, g, want, null, 1);
+    float[] bound = new float[p.weightCount()];
+    ScalarBackend.INSTANCE.backwardWeights(p, abs(src), abs(g), bound, null, 1);
+    KernelBackend simd = KernelBackends.lookup("simd");
+    float[] first = null;
+    for (int threads : THREADS) {
+      float[] got = new float[p.weightCount()];
+      java.util.Arrays.fill(got, Float.NaN); // every element must be written (zeroed before the sums)
+      simd.backwardWeights(p, src, g, got, null, threads);
+      assertTwin(geometry.name() + " threads=" + threads, want, got, bound, p.images() * p.clipH() * p.clipW());
+      if (first == null) {
+        first = got;
+      } else {
+        assertArrayEquals(first, got, geometry.name() + ": " + threads + " threads differ from 1 thread");
+      }
+    }
+  }
+
   @Test
   void theGeometriesCoverBothPackings() {
     assertTrue(PackedGradient.applies(problem(stripedGeometries().filter(g -> g.name().equals("groups4_phase_runs"))
