@@ -17,6 +17,9 @@ import io.convt.engine.internal.ConvProblem;
  * @param per floats between blocks
  */
 record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int cs, int per) {
+  /** Images per call up to which {@link #direct} sums into the gradient. */
+  static final int MAX_DIRECT_IMAGES = 4;
+
   int at(int kx, int ib) {
     return base + kx * kxStride + ib * slabStride;
   }
@@ -31,10 +34,12 @@ record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int
 
   /**
    * Whether tasks may sum straight into the gradient: one stripe (each task owns its tile of the gradient), whole
-   * slabs of input channels all read, whole blocks of 4 output channels.
+   * slabs of input channels all read, whole blocks of 4 output channels, and few images: the gradient's channels are
+   * kH·kW·Cin/group floats apart (often a power of two, so one cache set), which costs a little on every call; with
+   * many images the per-call array's zeroing and copy are spread over all of them.
    */
   static boolean direct(ConvProblem p, int stripes) {
-    return stripes == 1 && p.cig() % SimdBackwardWeights.slab(p) == 0 && p.cinRead() >= p.cin() && p.cog() % 4 == 0;
+    return stripes == 1 && p.images() <= MAX_DIRECT_IMAGES && p.cig() % SimdBackwardWeights.slab(p) == 0 && p.cinRead() >= p.cin() && p.cog() % 4 == 0;
   }
 
   /** The OHWI gradient's rows of group gr, kernel row ky, blocks ob0..: zeroed by {@link #zero} before the first sum. */

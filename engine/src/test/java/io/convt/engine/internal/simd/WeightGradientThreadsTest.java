@@ -52,7 +52,7 @@ class WeightGradientThreadsTest {
   static Stream<Geometry> directGeometries() {
     return Stream.of(
         // small images, many channels (dcgan_l2): one stripe, sums straight into the gradient, gathered panels
-        new Geometry("direct_gathered", 3, 8, 8, 8 * L, 48, 1, 4, 2, 1, false, NeuronType.NONE, 201),
+        new Geometry("direct_gathered", WeightAccumulators.MAX_DIRECT_IMAGES, 8, 8, 8 * L, 48, 1, 4, 2, 1, false, NeuronType.NONE, 201),
         // 32-channel groups, one stripe: phase runs into the gradient, N = 1
         new Geometry("direct_phase_groups", 1, 9, 11, 8 * L, 8 * L, 4, 4, 2, 1, false, NeuronType.NONE, 202),
         // output channels not a multiple of 4 and a channel slice: own accumulators, stored at the end
@@ -163,6 +163,16 @@ class WeightGradientThreadsTest {
         assertArrayEquals(first, got, threads + " threads differ from 1 thread");
       }
     }
+  }
+
+  @Test
+  void twoThreadsGetEqualShares() {
+    // s1_k3 (5 stripes × 3 kernel rows = 15 tiles of one chunk): an odd task count would leave one thread idle
+    ConvProblem s1k3 = layer(1, 56, 56, 64, 64, 3, 1, 1);
+    assertEquals(0, WeightGradientPartition.of(s1k3, 2).tasks() % 2, "tasks " + WeightGradientPartition.of(s1k3, 2));
+    // the busiest of 3 threads: 12 tasks of 11, 11, 10 blocks beat 4 tasks of 32 (dcgan_l3's 4 kernel rows)
+    assertEquals(11, WeightGradientPartition.balanced(4, 32, 32, 3));
+    assertEquals(16, WeightGradientPartition.balanced(4, 64, 16, 2));
   }
 
   @Test
