@@ -36,10 +36,14 @@ record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int
    * Whether tasks may sum straight into the gradient: one stripe (each task owns its tile of the gradient), whole
    * slabs of input channels all read, whole blocks of 4 output channels, and few images: the gradient's channels are
    * kH·kW·Cin/group floats apart (often a power of two, so one cache set), which costs a little on every call; with
-   * many images the per-call array's zeroing and copy are spread over all of them.
+   * many images the per-call array's zeroing and copy are spread over all of them. Only images of at most one chunk of
+   * pixels (dcgan_l2's 8×8): each sum is then loaded and stored once per tap and image; on larger images (dcgan_l3,
+   * unet_up_deep, 16×16) the strided sums, revisited chunk after chunk, were slower than the task's own array.
    */
   static boolean direct(ConvProblem p, int stripes) {
-    return stripes == 1 && p.images() <= MAX_DIRECT_IMAGES && p.cig() % SimdBackwardWeights.slab(p) == 0 && p.cinRead() >= p.cin() && p.cog() % 4 == 0;
+    return stripes == 1 && p.images() <= MAX_DIRECT_IMAGES
+        && p.srcH() * p.srcW() <= SimdBackwardWeights.chunkPixels(p) && p.cig() % SimdBackwardWeights.slab(p) == 0
+        && p.cinRead() >= p.cin() && p.cog() % 4 == 0;
   }
 
   /** The OHWI gradient's rows of group gr, kernel row ky, blocks ob0..: zeroed by {@link #zero} before the first sum. */
