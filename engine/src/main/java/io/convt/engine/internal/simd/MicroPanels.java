@@ -8,7 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #QW} channels per pixel ({@code a[a0 + QW·i + q]}) broadcast against a source slab of two or four vectors
  * per pixel ({@code b[b0 + w·i ..+w)}, w = 2L or 4L). Every index is the loop counter times a constant plus an
  * invariant, so C2 hoists the bounds checks out of the loop; with steps passed as arguments (such as a pixel
- * stride equal to the task's channel count) it checks every load, which slows even an L1-resident block. As in {@link MicroRows}, each block shape is spelled out so its accumulators stay in registers.
+ * stride equal to the task's channel count) it checks every load, which slows even an L1-resident block. The
+ * accumulators' channel stride {@code cs} is an argument (4L or 2L in a task's own accumulators, a weight row
+ * kH·kW·Cin/group when a task sums straight into the OHWI gradient): they are loaded and stored once per call. As in {@link MicroRows}, each block shape is spelled out so its accumulators stay in registers.
  */
 final class MicroPanels {
   static final VectorSpecies<Float> S = Micro.S;
@@ -25,24 +27,24 @@ final class MicroPanels {
 
   private MicroPanels() {}
 
-  /** 4 channels × 4 vectors: {@code acc[at + q·4L + k·L] += a[a0 + QW·i + q] · b[b0 + 4L·i + k·L]} for i &lt; n. */
-  static void quad4x4(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at) {
-    FloatVector c00 = FloatVector.fromArray(S, acc, at + 0 * L);
-    FloatVector c01 = FloatVector.fromArray(S, acc, at + 1 * L);
+  /** 4 channels × 4 vectors: {@code acc[at + q·cs + k·L] += a[a0 + QW·i + q] · b[b0 + 4L·i + k·L]} for i &lt; n. */
+  static void quad4x4(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at, int cs) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, at);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at + L);
     FloatVector c02 = FloatVector.fromArray(S, acc, at + 2 * L);
     FloatVector c03 = FloatVector.fromArray(S, acc, at + 3 * L);
-    FloatVector c10 = FloatVector.fromArray(S, acc, at + 4 * L);
-    FloatVector c11 = FloatVector.fromArray(S, acc, at + 5 * L);
-    FloatVector c12 = FloatVector.fromArray(S, acc, at + 6 * L);
-    FloatVector c13 = FloatVector.fromArray(S, acc, at + 7 * L);
-    FloatVector c20 = FloatVector.fromArray(S, acc, at + 8 * L);
-    FloatVector c21 = FloatVector.fromArray(S, acc, at + 9 * L);
-    FloatVector c22 = FloatVector.fromArray(S, acc, at + 10 * L);
-    FloatVector c23 = FloatVector.fromArray(S, acc, at + 11 * L);
-    FloatVector c30 = FloatVector.fromArray(S, acc, at + 12 * L);
-    FloatVector c31 = FloatVector.fromArray(S, acc, at + 13 * L);
-    FloatVector c32 = FloatVector.fromArray(S, acc, at + 14 * L);
-    FloatVector c33 = FloatVector.fromArray(S, acc, at + 15 * L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at + cs);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at + cs + L);
+    FloatVector c12 = FloatVector.fromArray(S, acc, at + cs + 2 * L);
+    FloatVector c13 = FloatVector.fromArray(S, acc, at + cs + 3 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at + 2 * cs);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at + 2 * cs + L);
+    FloatVector c22 = FloatVector.fromArray(S, acc, at + 2 * cs + 2 * L);
+    FloatVector c23 = FloatVector.fromArray(S, acc, at + 2 * cs + 3 * L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, at + 3 * cs);
+    FloatVector c31 = FloatVector.fromArray(S, acc, at + 3 * cs + L);
+    FloatVector c32 = FloatVector.fromArray(S, acc, at + 3 * cs + 2 * L);
+    FloatVector c33 = FloatVector.fromArray(S, acc, at + 3 * cs + 3 * L);
     for (int i = 0; i < n; i++) {
       int ai = a0 + QW * i;
       int bi = b0 + i * (4 * L);
@@ -71,38 +73,38 @@ final class MicroPanels {
       c32 = x3.fma(w2, c32);
       c33 = x3.fma(w3, c33);
     }
-    c00.intoArray(acc, at + 0 * L);
-    c01.intoArray(acc, at + 1 * L);
+    c00.intoArray(acc, at);
+    c01.intoArray(acc, at + L);
     c02.intoArray(acc, at + 2 * L);
     c03.intoArray(acc, at + 3 * L);
-    c10.intoArray(acc, at + 4 * L);
-    c11.intoArray(acc, at + 5 * L);
-    c12.intoArray(acc, at + 6 * L);
-    c13.intoArray(acc, at + 7 * L);
-    c20.intoArray(acc, at + 8 * L);
-    c21.intoArray(acc, at + 9 * L);
-    c22.intoArray(acc, at + 10 * L);
-    c23.intoArray(acc, at + 11 * L);
-    c30.intoArray(acc, at + 12 * L);
-    c31.intoArray(acc, at + 13 * L);
-    c32.intoArray(acc, at + 14 * L);
-    c33.intoArray(acc, at + 15 * L);
+    c10.intoArray(acc, at + cs);
+    c11.intoArray(acc, at + cs + L);
+    c12.intoArray(acc, at + cs + 2 * L);
+    c13.intoArray(acc, at + cs + 3 * L);
+    c20.intoArray(acc, at + 2 * cs);
+    c21.intoArray(acc, at + 2 * cs + L);
+    c22.intoArray(acc, at + 2 * cs + 2 * L);
+    c23.intoArray(acc, at + 2 * cs + 3 * L);
+    c30.intoArray(acc, at + 3 * cs);
+    c31.intoArray(acc, at + 3 * cs + L);
+    c32.intoArray(acc, at + 3 * cs + 2 * L);
+    c33.intoArray(acc, at + 3 * cs + 3 * L);
   }
 
   /**
-   * 4 channels × 2 vectors: {@code acc[at + q·2L + k·L] += a[a0 + QW·i + q] · b[b0 + 2L·i + k·L]} for i &lt; n. (Not
+   * 4 channels × 2 vectors: {@code acc[at + q·cs + k·L] += a[a0 + QW·i + q] · b[b0 + 2L·i + k·L]} for i &lt; n. (Not
    * eight channels per call, two quads against the same two source vectors: that needs more registers than there
    * are and is slower.)
    */
-  static void quad4x2(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at) {
+  static void quad4x2(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at, int cs) {
     FloatVector c00 = FloatVector.fromArray(S, acc, at);
     FloatVector c01 = FloatVector.fromArray(S, acc, at + L);
-    FloatVector c10 = FloatVector.fromArray(S, acc, at + 2 * L);
-    FloatVector c11 = FloatVector.fromArray(S, acc, at + 3 * L);
-    FloatVector c20 = FloatVector.fromArray(S, acc, at + 4 * L);
-    FloatVector c21 = FloatVector.fromArray(S, acc, at + 5 * L);
-    FloatVector c30 = FloatVector.fromArray(S, acc, at + 6 * L);
-    FloatVector c31 = FloatVector.fromArray(S, acc, at + 7 * L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at + cs);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at + cs + L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at + 2 * cs);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at + 2 * cs + L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, at + 3 * cs);
+    FloatVector c31 = FloatVector.fromArray(S, acc, at + 3 * cs + L);
     for (int i = 0; i < n; i++) {
       int ai = a0 + QW * i;
       int bi = b0 + i * (2 * L);
@@ -123,12 +125,12 @@ final class MicroPanels {
     }
     c00.intoArray(acc, at);
     c01.intoArray(acc, at + L);
-    c10.intoArray(acc, at + 2 * L);
-    c11.intoArray(acc, at + 3 * L);
-    c20.intoArray(acc, at + 4 * L);
-    c21.intoArray(acc, at + 5 * L);
-    c30.intoArray(acc, at + 6 * L);
-    c31.intoArray(acc, at + 7 * L);
+    c10.intoArray(acc, at + cs);
+    c11.intoArray(acc, at + cs + L);
+    c20.intoArray(acc, at + 2 * cs);
+    c21.intoArray(acc, at + 2 * cs + L);
+    c30.intoArray(acc, at + 3 * cs);
+    c31.intoArray(acc, at + 3 * cs + L);
   }
 
   /**
@@ -137,23 +139,23 @@ final class MicroPanels {
    * busy where {@link #quad4x2}'s 8 leave them waiting on the FMA latency. Only with 32 vector registers (AVX-512);
    * each sum runs over the pixels in the same order as in {@link #quad4x2}, so the bits are the same.
    */
-  static void quad8x2(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at0, int at1) {
+  static void quad8x2(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at0, int at1, int cs) {
     FloatVector c00 = FloatVector.fromArray(S, acc, at0);
     FloatVector c01 = FloatVector.fromArray(S, acc, at0 + L);
-    FloatVector c10 = FloatVector.fromArray(S, acc, at0 + 2 * L);
-    FloatVector c11 = FloatVector.fromArray(S, acc, at0 + 3 * L);
-    FloatVector c20 = FloatVector.fromArray(S, acc, at0 + 4 * L);
-    FloatVector c21 = FloatVector.fromArray(S, acc, at0 + 5 * L);
-    FloatVector c30 = FloatVector.fromArray(S, acc, at0 + 6 * L);
-    FloatVector c31 = FloatVector.fromArray(S, acc, at0 + 7 * L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at0 + cs);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at0 + cs + L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at0 + 2 * cs);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at0 + 2 * cs + L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, at0 + 3 * cs);
+    FloatVector c31 = FloatVector.fromArray(S, acc, at0 + 3 * cs + L);
     FloatVector c40 = FloatVector.fromArray(S, acc, at1);
     FloatVector c41 = FloatVector.fromArray(S, acc, at1 + L);
-    FloatVector c50 = FloatVector.fromArray(S, acc, at1 + 2 * L);
-    FloatVector c51 = FloatVector.fromArray(S, acc, at1 + 3 * L);
-    FloatVector c60 = FloatVector.fromArray(S, acc, at1 + 4 * L);
-    FloatVector c61 = FloatVector.fromArray(S, acc, at1 + 5 * L);
-    FloatVector c70 = FloatVector.fromArray(S, acc, at1 + 6 * L);
-    FloatVector c71 = FloatVector.fromArray(S, acc, at1 + 7 * L);
+    FloatVector c50 = FloatVector.fromArray(S, acc, at1 + cs);
+    FloatVector c51 = FloatVector.fromArray(S, acc, at1 + cs + L);
+    FloatVector c60 = FloatVector.fromArray(S, acc, at1 + 2 * cs);
+    FloatVector c61 = FloatVector.fromArray(S, acc, at1 + 2 * cs + L);
+    FloatVector c70 = FloatVector.fromArray(S, acc, at1 + 3 * cs);
+    FloatVector c71 = FloatVector.fromArray(S, acc, at1 + 3 * cs + L);
     for (int i = 0; i < n; i++) {
       int ai = a0 + QW * i;
       int bi = b0 + i * (2 * L);
@@ -186,20 +188,20 @@ final class MicroPanels {
     }
     c00.intoArray(acc, at0);
     c01.intoArray(acc, at0 + L);
-    c10.intoArray(acc, at0 + 2 * L);
-    c11.intoArray(acc, at0 + 3 * L);
-    c20.intoArray(acc, at0 + 4 * L);
-    c21.intoArray(acc, at0 + 5 * L);
-    c30.intoArray(acc, at0 + 6 * L);
-    c31.intoArray(acc, at0 + 7 * L);
+    c10.intoArray(acc, at0 + cs);
+    c11.intoArray(acc, at0 + cs + L);
+    c20.intoArray(acc, at0 + 2 * cs);
+    c21.intoArray(acc, at0 + 2 * cs + L);
+    c30.intoArray(acc, at0 + 3 * cs);
+    c31.intoArray(acc, at0 + 3 * cs + L);
     c40.intoArray(acc, at1);
     c41.intoArray(acc, at1 + L);
-    c50.intoArray(acc, at1 + 2 * L);
-    c51.intoArray(acc, at1 + 3 * L);
-    c60.intoArray(acc, at1 + 4 * L);
-    c61.intoArray(acc, at1 + 5 * L);
-    c70.intoArray(acc, at1 + 6 * L);
-    c71.intoArray(acc, at1 + 7 * L);
+    c50.intoArray(acc, at1 + cs);
+    c51.intoArray(acc, at1 + cs + L);
+    c60.intoArray(acc, at1 + 2 * cs);
+    c61.intoArray(acc, at1 + 2 * cs + L);
+    c70.intoArray(acc, at1 + 3 * cs);
+    c71.intoArray(acc, at1 + 3 * cs + L);
   }
 
   /**
@@ -207,16 +209,38 @@ final class MicroPanels {
    * at {@code a[j·4/QW·pch·QW + j·4 % QW]} of the gradient panel, its accumulators at {@code acc[j·per + at]}.
    * Pairs of blocks in one QW group run as {@link #quad8x2} where there are 32 vector registers (L = 16).
    */
-  static void blocks(float[] a, int pch, float[] b, int b0, int m, int w, float[] acc, int at, int obs, int per) {
+  static void blocks(float[] a, int pch, float[] b, int b0, int m, int w, float[] acc, int at, int obs, int per,
+      int cs) {
     for (int j = 0; j < obs; j++) {
       int a0 = j * 4 / QW * pch * QW + j * 4 % QW;
       if (w == 4 * L) {
-        quad4x4(a, a0, b, b0, m, acc, j * per + at);
+        quad4x4(a, a0, b, b0, m, acc, j * per + at, cs);
       } else if (PAIRS && j % 2 == 0 && j + 1 < obs) {
-        quad8x2(a, a0, b, b0, m, acc, j * per + at, (j + 1) * per + at);
+        quad8x2(a, a0, b, b0, m, acc, j * per + at, (j + 1) * per + at, cs);
         j++;
       } else {
-        quad4x2(a, a0, b, b0, m, acc, j * per + at);
+        quad4x2(a, a0, b, b0, m, acc, j * per + at, cs);
+      }
+    }
+  }
+
+  /**
+   * As {@link #blocks}, for blocks {@code ob0..ob0+obs} of a panel holding every channel of a group: block ob0 + j's
+   * channels are at {@code a[a0 + c / QW · chunkStride + c % QW]}, c = 4·(ob0 + j). Pairs of blocks run as
+   * {@link #quad8x2} where both lie in one QW chunk.
+   */
+  static void blocksAt(float[] a, int a0, int chunkStride, int ob0, float[] b, int b0, int m, int w, float[] acc,
+      int at, int obs, int per, int cs) {
+    for (int j = 0; j < obs; j++) {
+      int c = 4 * (ob0 + j);
+      int ai = a0 + c / QW * chunkStride + c % QW;
+      if (w == 4 * L) {
+        quad4x4(a, ai, b, b0, m, acc, j * per + at, cs);
+      } else if (PAIRS && c % QW + 8 <= QW && j + 1 < obs) {
+        quad8x2(a, ai, b, b0, m, acc, j * per + at, (j + 1) * per + at, cs);
+        j++;
+      } else {
+        quad4x2(a, ai, b, b0, m, acc, j * per + at, cs);
       }
     }
   }

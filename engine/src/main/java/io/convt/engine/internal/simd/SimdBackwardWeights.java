@@ -60,11 +60,18 @@ final class SimdBackwardWeights {
     final java.util.concurrent.ConcurrentLinkedQueue<Scratch> pool = new java.util.concurrent.ConcurrentLinkedQueue<>();
     // tasks with fewer than 16 output channels run row by row on the NHWC source and never read the packed one
     final boolean rowWise = w == 2 * L && p.cog() < 16 && p.cig() % (2 * L) == 0 && p.cinRead() % (2 * L) == 0;
-    final long imageFloats = (long) p.groups() * ((p.cig() + w - 1) / w) * w * p.srcH() * p.srcW();
+    // with one stripe, tasks sum straight into the gradient (no per-call accumulator arrays to zero and copy)
+    final boolean direct = !rowWise && WeightAccumulators.direct(p, part.stripes());
+    final boolean phaseRuns = !rowWise && PackedGradient.applies(p);
+    // a round's packed gradients (phase runs) count against its budget too
+    final long imageFloats = (long) p.groups() * ((p.cig() + w - 1) / w) * w * p.srcH() * p.srcW()
+        + (phaseRuns ? (long) p.cout() * p.clipH() * p.clipW() : 0);
     final int perRound = rowWise ? p.images() : (int) Math.max(1, Math.min(p.images(), ROUND_FLOATS / imageFloats));
     final PackedSource[] xs = new PackedSource[perRound];
+    final PackedGradient[] gs = new PackedGradient[perRound];
     for (int b = 0; b < perRound; b++) {
       xs[b] = new PackedSource(p, w);
+      gs[b] = phaseRuns ? new PackedGradient(p) : null;
     }
     for (int t0 = 0; t0 < p.images(); t0 += perRound) {
       final int first = t0;
@@ -72,6 +79,9 @@ final class SimdBackwardWeights {
       final boolean last = t0 + count == p.images();
       for (int b = 0; b < count && !rowWise; b++) {
         xs[b].pack(src, first + b, threads);
+        if (gs[b] != null) {
+          gs[b].pack(g, first + b, threads);
+        }
       }
       Parallel.forClaimed(tasks, threads, i -> {
         Scratch scratch = pool.poll();
@@ -79,15 +89,29 @@ final class SimdBackwardWeights {
           scratch = new Scratch(p, part.obs());
         }
         int tile = part.tile(i);
-        if (accs[i] == null) {
-          accs[i] = new float[part.blocks(tile) * per];
+        WeightAccumulators acc;
+        if (direct) {
+          acc = WeightAccumulators.inGradient(p, gW, part.group(tile), part.kernelRow(tile), part.firstBlock(tile));
+          if (first == 0) {
+            acc.zero(p, part.blocks(tile));
+          }
+        } else {
+          if (accs[i] == null) {
+            accs[i] = new float[part.blocks(tile) * per];
+          }
+          acc = WeightAccumulators.own(p, accs[i], part.group(tile));
         }
         int stripe = part.stripe(i);
         for (int b = 0; b < count; b++) {
+          if (gs[b] != null) {
+            PhaseRunWeights.reduce(p, xs[b], gs[b], part.group(tile), part.kernelRow(tile), part.firstBlock(tile),
+                part.blocks(tile), acc, part.firstRow(stripe), part.endRow(stripe));
+            continue;
+          }
           dense(p, src, xs[b], g, part.group(tile), part.kernelRow(tile), part.firstBlock(tile), part.blocks(tile),
-              accs[i], first + b, part.firstRow(stripe), part.endRow(stripe), scratch);
+              acc, first + b, part.firstRow(stripe), part.endRow(stripe), scratch);
         }
-        if (last && part.stripes() == 1) {
+        if (last && part.stripes() == 1 && !direct) {
           store(p, gW, part.group(tile), part.kernelRow(tile), part.firstBlock(tile), part.blocks(tile), accs[i]);
           accs[i] = null;
         }
@@ -136,12 +160,12 @@ final class SimdBackwardWeights {
   }
 
   /** First source column whose destination column for kernel column kx is ≥ 0, and one past the last inside the clip. */
-  private static int ixFrom(ConvProblem p, int kx) {
+  static int ixFrom(ConvProblem p, int kx) {
     int c0 = -p.tX() + p.cx() - p.dilX() * kx; // u = ix·sX + c0
     return Math.max(0, Math.floorDiv(-c0 + p.strideX() - 1, p.strideX()));
   }
 
-  private static int ixTo(ConvProblem p, int kx) {
+  static int ixTo(ConvProblem p, int kx) {
     int c0 = -p.tX() + p.cx() - p.dilX() * kx;
     return Math.min(p.srcW(), Math.floorDiv(p.clipW() - 1 - c0, p.strideX()) + 1);
   }
@@ -174,15 +198,14 @@ final class SimdBackwardWeights {
    * {@link #chunkPixels}; a chunk's gradient (the task's channels: [group of QW][pixel][QW]) and each slab of its
    * source ([slab][pixel][w]) are packed into contiguous panels, and every (input slab, output block) pair reduces
    * over the chunk in one micro-kernel call
-   * ({@code accAll} holds [obs][kW][Cin slabs][4·slab]); tasks with fewer than 16 output channels skip the packing
+   * (sums in {@code acc}, see {@link WeightAccumulators}); tasks with fewer than 16 output channels skip the packing
    * and run row by row on the NHWC data (64→3 layers: each packed source float would serve only a few FMAs).
    * Packing matters: NHWC rows with power-of-two channel counts
    * put every pixel of a strided walk in the same few L1 sets (conflict misses on every load), and zero-padded panels
    * need no masks.
    */
   private static void dense(ConvProblem p, float[] x, PackedSource xs, float[] g, int gr, int ky, int ob0, int obs,
-      float[] accAll, int image, int iyFrom, int iyTo, Scratch sc) {
-    final int per = perBlock(p);
+      WeightAccumulators acc, int image, int iyFrom, int iyTo, Scratch sc) {
     final int w = slab(p);
     final int cig = p.cig();
     final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
@@ -219,7 +242,7 @@ final class SimdBackwardWeights {
             int no = Math.min(OB, p.cog() - oc0);
             for (int ib = 0; ib < nIB; ib++) {
               MicroRows.bcast4x2(g, gi + oc0, no > 1 ? 1 : 0, no > 2 ? 2 : 0, no > 3 ? 3 : 0, p.strideX() * p.dstC(), x,
-                  xi + ib * 2 * L, p.srcC(), ixTo - ixFrom, accAll, j * per + (kx * nIB + ib) * 8 * L);
+                  xi + ib * 2 * L, p.srcC(), ixTo - ixFrom, acc.a(), j * acc.per() + acc.at(kx, ib));
             }
           }
         }
@@ -234,7 +257,7 @@ final class SimdBackwardWeights {
       if (xs.finite() && ixFrom < ixTo && (ixTo - ixFrom) * 8 >= p.srcW() * 7) {
         // the tap reaches (nearly) every column: its pixels are whole source rows, one run of the packed source;
         // columns it does not reach get a zero gradient (at most 1/8 of the FMAs wasted)
-        runs(p, xs, g, gr, ky, kx, ixFrom, ixTo, iyFrom, iyTo, nIB, gImg, oFrom, oTo, obs, per, accAll, gP);
+        runs(p, xs, g, gr, ky, kx, ixFrom, ixTo, iyFrom, iyTo, nIB, gImg, oFrom, oTo, obs, acc, gP);
         continue;
       }
       int n = 0;
@@ -258,7 +281,7 @@ final class SimdBackwardWeights {
           Micro.copy(x, xOff[i0 + i], xP, i * w, ilEnd, pch * w, w);
         }
         for (int ib = 0; ib < nIB; ib++) {
-          MicroPanels.blocks(gP, pch, xP, ib * pch * w, m, w, accAll, (kx * nIB + ib) * 4 * w, obs, per);
+          MicroPanels.blocks(gP, pch, xP, ib * pch * w, m, w, acc.a(), acc.at(kx, ib), obs, acc.per(), acc.cs());
         }
       }
     }
@@ -269,7 +292,7 @@ final class SimdBackwardWeights {
    * cut into chunks of {@link #chunkPixels}; only the gradient is packed (zero where the tap does not reach a column).
    */
   private static void runs(ConvProblem p, PackedSource xs, float[] g, int gr, int ky, int kx, int ixFrom, int ixTo,
-      int iyFrom, int iyTo, int nIB, int gImg, int oFrom, int oTo, int obs, int per, float[] accAll, float[] gP) {
+      int iyFrom, int iyTo, int nIB, int gImg, int oFrom, int oTo, int obs, WeightAccumulators acc, float[] gP) {
     final int w = slab(p);
     final int pch = chunkPixels(p);
     final int qw = MicroPanels.QW;
@@ -302,8 +325,8 @@ final class SimdBackwardWeights {
         }
       }
       for (int ib = 0; ib < nIB; ib++) {
-        MicroPanels.blocks(gP, pch, xs.data, xs.base(gr, ib) + p0 * w, m, w, accAll, (kx * nIB + ib) * 4 * w, obs,
-            per);
+        MicroPanels.blocks(gP, pch, xs.data, xs.base(gr, ib) + p0 * w, m, w, acc.a(), acc.at(kx, ib), obs, acc.per(),
+            acc.cs());
       }
     }
   }

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class WeightGradientThreadsTest {
   private static final int L = SimdForward.L;
-  private static final int[] THREADS = {1, 2, 3, 5};
+  private static final int[] THREADS = {1, 2, 3, 5, 7};
 
   static Stream<Geometry> stripedGeometries() {
     return Stream.of(
@@ -40,7 +40,61 @@ class WeightGradientThreadsTest {
         // fewer than 16 output channels: row by row on the NHWC source
         new Geometry("row_wise_cout3", 2, 48, 24, 2 * L, 3, 1, 4, 2, 1, false, NeuronType.NONE, 103),
         // channel slices, shifted clip, dilation, odd channel counts
-        new Geometry("slices_dilation", 1, 44, 27, 33, 17, 1, 3, 1, 2, true, NeuronType.NONE, 104));
+        new Geometry("slices_dilation", 1, 44, 27, 33, 17, 1, 3, 1, 2, true, NeuronType.NONE, 104),
+        // 32-channel groups (the groups4 layer): phase runs over the packed gradient, pairs of blocks per chunk
+        new Geometry("groups4_phase_runs", 2, 32, 32, 4 * 2 * L, 4 * 2 * L, 4, 4, 2, 1, false, NeuronType.NONE, 105),
+        // phase runs with stride 3, dilation, odd widths, slices and a shifted clip (21 classes)
+        new Geometry("phase_runs_s3_dil2_slices", 1, 40, 29, 21, 21, 1, 5, 3, 2, true, NeuronType.NONE, 106),
+        // a product too large for phase runs: the per-task gathered gradient
+        new Geometry("gathered_wide", 2, 40, 30, 4 * L, 48, 1, 4, 2, 1, false, NeuronType.NONE, 107));
+  }
+
+  static Stream<Geometry> directGeometries() {
+    return Stream.of(
+        // small images, many channels (dcgan_l2): one stripe, sums straight into the gradient, gathered panels
+        new Geometry("direct_gathered", WeightAccumulators.MAX_DIRECT_IMAGES, 8, 8, 8 * L, 48, 1, 4, 2, 1, false, NeuronType.NONE, 201),
+        // 32-channel groups, one stripe: phase runs into the gradient, N = 1
+        new Geometry("direct_phase_groups", 1, 9, 11, 8 * L, 8 * L, 4, 4, 2, 1, false, NeuronType.NONE, 202),
+        // output channels not a multiple of 4 and a channel slice: own accumulators, stored at the end
+        new Geometry("own_accumulators", 2, 9, 7, 4 * L, 42, 1, 3, 2, 1, true, NeuronType.NONE, 203));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("directGeometries")
+  void oneStripeWeightGradientIsTheSameBitsAtAnyThreadCount(Geometry geometry) {
+    ConvProblem p = problem(geometry);
+    assertEquals(1, WeightGradientPartition.stripes(p), p.describe());
+    assertEquals(!geometry.name().equals("own_accumulators"), WeightAccumulators.direct(p, 1), p.describe());
+    Random r = new Random(geometry.seed());
+    float[] src = random(r, p.images() * p.srcImageSize());
+    float[] g = random(r, p.images() * p.dstImageSize());
+    float[] want = new float[p.weightCount()];
+    ScalarBackend.INSTANCE.backwardWeights(p, src, g, want, null, 1);
+    float[] bound = new float[p.weightCount()];
+    ScalarBackend.INSTANCE.backwardWeights(p, abs(src), abs(g), bound, null, 1);
+    KernelBackend simd = KernelBackends.lookup("simd");
+    float[] first = null;
+    for (int threads : THREADS) {
+      float[] got = new float[p.weightCount()];
+      java.util.Arrays.fill(got, Float.NaN); // every element must be written (zeroed before the sums)
+      simd.backwardWeights(p, src, g, got, null, threads);
+      assertTwin(geometry.name() + " threads=" + threads, want, got, bound, p.images() * p.clipH() * p.clipW());
+      if (first == null) {
+        first = got;
+      } else {
+        assertArrayEquals(first, got, geometry.name() + ": " + threads + " threads differ from 1 thread");
+      }
+    }
+  }
+
+  @Test
+  void theGeometriesCoverBothPackings() {
+    assertTrue(PackedGradient.applies(problem(stripedGeometries().filter(g -> g.name().equals("groups4_phase_runs"))
+        .findFirst().orElseThrow())));
+    assertTrue(PackedGradient.applies(problem(stripedGeometries().filter(
+        g -> g.name().equals("phase_runs_s3_dil2_slices")).findFirst().orElseThrow())));
+    assertTrue(!PackedGradient.applies(problem(stripedGeometries().filter(g -> g.name().equals("gathered_wide"))
+        .findFirst().orElseThrow())));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -79,10 +133,16 @@ class WeightGradientThreadsTest {
     assertNotEquals(WeightGradientPartition.of(p, 1).tasks(), WeightGradientPartition.of(p, 5).tasks());
   }
 
-  @Test
-  void aNonFiniteSourcePixelGivesTheSameBitsAtAnyThreadCount() {
-    // a non-finite image takes the exact per-pixel path in every stripe; the infinity must reach only its taps
-    ConvProblem p = problem(stripedGeometries().findFirst().orElseThrow());
+  static Stream<Geometry> nonFiniteGeometries() {
+    // phase runs (s1_k3_four_vectors: 64→20) and the gathered path (gathered_wide: 64→48)
+    return stripedGeometries().filter(g -> g.name().equals("s1_k3_four_vectors") || g.name().equals("gathered_wide"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("nonFiniteGeometries")
+  void aNonFiniteSourcePixelGivesTheSameBitsAtAnyThreadCount(Geometry geometry) {
+    // a non-finite image takes exact pixel runs in every stripe; the infinity must reach only its taps
+    ConvProblem p = problem(geometry);
     Random r = new Random(7);
     float[] src = random(r, p.images() * p.srcImageSize());
     src[p.srcImageSize() + (17 * p.srcW() + 5) * p.srcC() + p.sfo() + 2] = Float.POSITIVE_INFINITY;
@@ -103,6 +163,16 @@ class WeightGradientThreadsTest {
         assertArrayEquals(first, got, threads + " threads differ from 1 thread");
       }
     }
+  }
+
+  @Test
+  void twoThreadsGetEqualShares() {
+    // s1_k3 (5 stripes × 3 kernel rows = 15 tiles of one chunk): an odd task count would leave one thread idle
+    ConvProblem s1k3 = layer(1, 56, 56, 64, 64, 3, 1, 1);
+    assertEquals(0, WeightGradientPartition.of(s1k3, 2).tasks() % 2, "tasks " + WeightGradientPartition.of(s1k3, 2));
+    // the busiest of 3 threads: 12 tasks of 11, 11, 10 blocks beat 4 tasks of 32 (dcgan_l3's 4 kernel rows)
+    assertEquals(11, WeightGradientPartition.balanced(4, 32, 32, 3));
+    assertEquals(16, WeightGradientPartition.balanced(4, 64, 16, 2));
   }
 
   @Test

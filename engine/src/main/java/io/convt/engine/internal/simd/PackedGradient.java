@@ -1,0 +1,84 @@
+package io.convt.engine.internal.simd;
+
+import io.convt.engine.internal.ConvProblem;
+
+/**
+ * One image's output gradient for the weight gradient of small per-group products, packed once per image for every
+ * task and split by stride phase: {@link Micro#ALIGN_PAD} floats, then {@code [group][channel chunk of QW][row phase]
+ * [column phase][row ÷ sY][column ÷ sX][QW]} (clip-relative rows and columns, channel tails zero-filled). A kernel tap
+ * (ky, kx) meets the gradient at {@code (iy·sY + v0, ix·sX + u0)}: one row phase and one column phase, so the
+ * gradient pixels of a source row are a contiguous run here, as the source pixels are in {@link PackedSource}, and a
+ * task reads both in place ({@link PhaseRunWeights}).
+ *
+ * <p>Gathering a task's channels per tap instead (a group's 32 channels from pixels sX apart, again for every tap and
+ * group) cost more than the FMAs: each gathered pixel feeds only cog·cig/L FMAs, and power-of-two pixel strides put
+ * the gathered lines in a few cache sets. Here the NHWC gradient is read once, in order.
+ */
+final class PackedGradient {
+  private static final int QW = MicroPanels.QW;
+  private final ConvProblem p;
+  /** Channel chunks of QW per group. */
+  private final int chunks;
+  /** Rows per phase: ⌈clipH ÷ sY⌉. */
+  private final int rowsQ;
+  /** Columns per phase: ⌈clipW ÷ sX⌉. */
+  private final int colsQ;
+  private final int chunkFloats;
+  /** The packed image; allocated on the first {@link #pack}. */
+  float[] data;
+
+  PackedGradient(ConvProblem p) {
+    this.p = p;
+    this.chunks = (p.cog() + QW - 1) / QW;
+    this.rowsQ = (p.clipH() + p.strideY() - 1) / p.strideY();
+    this.colsQ = (p.clipW() + p.strideX() - 1) / p.strideX();
+    this.chunkFloats = p.strideY() * p.strideX() * rowsQ * colsQ * QW;
+  }
+
+  /**
+   * Whether the weight gradient of {@code p} takes this path: per-group products of at most {@link #MAX_PRODUCT}
+   * channel pairs (grouped layers, small dense layers such as 21 classes), where gathering per task costs the most.
+   * Larger products amortise the gather over many FMAs, and an extra pass over the whole gradient would cost more.
+   */
+  static boolean applies(ConvProblem p) {
+    return p.cog() * p.cig() <= MAX_PRODUCT;
+  }
+
+  /** Channel pairs (cog·cig) per group up to which {@link #applies} holds. */
+  static final int MAX_PRODUCT = 2048;
+
+  /** Floats between consecutive channel chunks of a group. */
+  int chunkStride() {
+    return chunkFloats;
+  }
+
+  /** Index of channel 0 of group {@code gr} at clip-relative row v, column u. */
+  int at(int gr, int v, int u) {
+    int phase = (v % p.strideY()) * p.strideX() + u % p.strideX();
+    return Micro.ALIGN_PAD + gr * chunks * chunkFloats
+        + ((phase * rowsQ + v / p.strideY()) * colsQ + u / p.strideX()) * QW;
+  }
+
+  /** Packs image {@code image} of the gradient {@code g} (clip rows split over {@code threads}). */
+  void pack(float[] g, int image, int threads) {
+    if (data == null) {
+      data = new float[Micro.ALIGN_PAD + p.groups() * chunks * chunkFloats];
+    }
+    final int img = (p.dstImage0() + image) * p.dstImageSize() + p.dfo();
+    final int sX = p.strideX();
+    Parallel.forRange(p.clipH(), threads, (from, to) -> {
+      for (int v = from; v < to; v++) {
+        int row = img + ((p.clipY() + v) * p.dstW() + p.clipX()) * p.dstC();
+        for (int gr = 0; gr < p.groups(); gr++) {
+          // one column phase at a time: the packed index steps by QW (no division per pixel)
+          for (int px = 0; px < sX && px < p.clipW(); px++) {
+            int d = at(gr, v, px);
+            for (int u = px; u < p.clipW(); u += sX, d += QW) {
+              Micro.copy(g, row + u * p.dstC() + gr * p.cog(), data, d, p.cog(), chunkFloats, QW);
+            }
+          }
+        }
+      }
+    });
+  }
+}

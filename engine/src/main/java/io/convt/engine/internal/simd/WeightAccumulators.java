@@ -1,0 +1,66 @@
+package io.convt.engine.internal.simd;
+
+import io.convt.engine.internal.ConvProblem;
+
+/**
+ * Where a dense weight-gradient task keeps its sums: block j (4 output channels), channel q, kernel column kx and
+ * input slab ib start at {@code a[j·per + q·cs + at(kx, ib)]}. Either the task's own array ([blocks][kW][slabs][4]
+ * [slab], added in stripe order and stored at the end) or, with one stripe and whole slabs, the OHWI gradient itself:
+ * allocating, zeroing and copying a task-sized array per call moved the whole gradient three times, a third of the
+ * time of large layers at N = 1 (dcgan_l2: an 8 MB gradient, 2.7 ms a call).
+ *
+ * @param a the array the sums live in
+ * @param base index of block 0, channel 0, kx 0, slab 0
+ * @param kxStride floats between kernel columns
+ * @param slabStride floats between input slabs
+ * @param cs floats between the channels of a block
+ * @param per floats between blocks
+ */
+record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int cs, int per) {
+  /** Images per call up to which {@link #direct} sums into the gradient. */
+  static final int MAX_DIRECT_IMAGES = 4;
+
+  int at(int kx, int ib) {
+    return base + kx * kxStride + ib * slabStride;
+  }
+
+  /** A task's own array for group gr (layout of {@link SimdBackwardWeights#perBlock}). */
+  static WeightAccumulators own(ConvProblem p, float[] a, int gr) {
+    int w = SimdBackwardWeights.slab(p);
+    int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
+    int nIB = (ilEnd + w - 1) / w;
+    return new WeightAccumulators(a, 0, nIB * 4 * w, 4 * w, w, SimdBackwardWeights.perBlock(p));
+  }
+
+  /**
+   * Whether tasks may sum straight into the gradient: one stripe (each task owns its tile of the gradient), whole
+   * slabs of input channels all read, whole blocks of 4 output channels, and few images: the gradient's channels are
+   * kH·kW·Cin/group floats apart (often a power of two, so one cache set), which costs a little on every call; with
+   * many images the per-call array's zeroing and copy are spread over all of them. Only images of at most one chunk of
+   * pixels (dcgan_l2's 8×8): each sum is then loaded and stored once per tap and image; on larger images (dcgan_l3,
+   * unet_up_deep, 16×16) the strided sums, revisited chunk after chunk, were slower than the task's own array.
+   */
+  static boolean direct(ConvProblem p, int stripes) {
+    return stripes == 1 && p.images() <= MAX_DIRECT_IMAGES
+        && p.srcH() * p.srcW() <= SimdBackwardWeights.chunkPixels(p) && p.cig() % SimdBackwardWeights.slab(p) == 0
+        && p.cinRead() >= p.cin() && p.cog() % 4 == 0;
+  }
+
+  /** The OHWI gradient's rows of group gr, kernel row ky, blocks ob0..: zeroed by {@link #zero} before the first sum. */
+  static WeightAccumulators inGradient(ConvProblem p, float[] gW, int gr, int ky, int ob0) {
+    int o0 = gr * p.cog() + ob0 * 4;
+    int cs = p.kH() * p.kW() * p.cig();
+    return new WeightAccumulators(gW, (o0 * p.kH() + ky) * p.kW() * p.cig(), p.cig(), SimdBackwardWeights.slab(p), cs,
+        4 * cs);
+  }
+
+  /** Zeroes the gradient rows of {@code blocks} blocks ({@link #inGradient} only). */
+  void zero(ConvProblem p, int blocks) {
+    for (int j = 0; j < blocks; j++) {
+      for (int q = 0; q < 4; q++) {
+        int from = base + j * per + q * cs;
+        java.util.Arrays.fill(a, from, from + p.kW() * p.cig(), 0f);
+      }
+    }
+  }
+}
