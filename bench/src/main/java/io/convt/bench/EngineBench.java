@@ -6,6 +6,7 @@ import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
+import io.convt.engine.internal.KernelWeights;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,8 +34,8 @@ import java.util.Set;
 public final class EngineBench {
   private EngineBench() {}
 
-  /** One problem with its buffers. */
-  private record Case(String shape, int n, ConvProblem p, float[] src, float[] w, float[] b, float[] dst,
+  /** One problem with its buffers; the weights are one version for every call, as a plan's are. */
+  private record Case(String shape, int n, ConvProblem p, float[] src, KernelWeights w, float[] b, float[] dst,
       float[] gw, float[] gb, double flops) {}
 
   public static void main(String[] args) throws IOException {
@@ -143,7 +144,7 @@ public final class EngineBench {
     float[] b = random(r, cout);
     float[] dst = random(r, n * p.dstImageSize());
     double flops = 2.0 * n * cin * (cout / g) * kh * kw * h * w;
-    return new Case(name, n, p, src, wt, b, dst, new float[p.weightCount()], new float[cout], flops);
+    return new Case(name, n, p, src, KernelWeights.of(wt), b, dst, new float[p.weightCount()], new float[cout], flops);
   }
 
   private static float[] random(Random r, int n) {

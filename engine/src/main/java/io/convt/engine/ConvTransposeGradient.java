@@ -2,6 +2,7 @@ package io.convt.engine;
 
 import io.convt.engine.arrow.ImageBatch;
 import io.convt.engine.internal.ConvProblem;
+import io.convt.engine.internal.KernelWeights;
 import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
@@ -102,7 +103,7 @@ public final class ConvTransposeGradient {
     gradient.readAll(gOut, 0);
     requireFinite(p, gOut);
     ConvTransposePlan plan = forward.plan();
-    float[] w = plan.weightsUsed().weights();
+    KernelWeights w = plan.kernelWeights();
     int threads = forward.options().threads();
     if (data) {
       float[] gIn = Scratch.get(Scratch.Slot.GRADIENT, destinationGradient.count() * destinationGradient.imageSize());

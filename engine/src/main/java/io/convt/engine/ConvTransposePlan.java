@@ -5,6 +5,7 @@ import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
+import io.convt.engine.internal.KernelWeights;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,8 @@ import org.apache.arrow.memory.BufferAllocator;
  * the sized encodes return the destination and leave the properties alone ({@link ConvTranspose}, the MPS facade,
  * is what overwrites {@code offset} as MPS does).
  *
- * <p>Owns: the converted weights (fp16 rounding and batch-norm folding done once), the backend of each
+ * <p>Owns: the converted weights (fp16 rounding and batch-norm folding done once; never modified, so one
+ * {@link KernelWeights} version names them for the plan's life and every plan sharing them), the backend of each
  * {@link KernelPass} (the first of {@link KernelBackends#candidates} that handles it: the vectorised backend,
  * the scalar reference last) and, through the backend, the packed weights (per weight shape, shared by every
  * image size) and small per-geometry plans (bounded in bytes).
@@ -29,6 +31,7 @@ public final class ConvTransposePlan {
   private final Properties properties;
   private final KernelOptions options;
   private final WeightsAndBiasesState weights;
+  private final KernelWeights kernelWeights;
   private final String label;
   private final Activation activation;
   private final Map<KernelPass, KernelBackend> backends;
@@ -86,11 +89,12 @@ public final class ConvTransposePlan {
   }
 
   private ConvTransposePlan(ConvTransposeDescriptor descriptor, Properties properties, KernelOptions options,
-      WeightsAndBiasesState weights, String label, Map<KernelPass, KernelBackend> backends) {
+      WeightsAndBiasesState weights, KernelWeights kernelWeights, String label, Map<KernelPass, KernelBackend> backends) {
     this.descriptor = descriptor;
     this.properties = properties;
     this.options = options;
     this.weights = weights;
+    this.kernelWeights = kernelWeights;
     this.label = label;
     this.activation = NeuronActivation.of(descriptor.neuron());
     this.backends = backends;
@@ -108,7 +112,7 @@ public final class ConvTransposePlan {
     ConvTransposeDescriptor d = Objects.requireNonNull(dataSource.descriptor(), "dataSource.descriptor()");
     WeightsAndBiasesState w = LoadedWeights.read(dataSource, options.weightPrecision());
     return new ConvTransposePlan(d, Objects.requireNonNull(properties, "properties"), options, w,
-        dataSource.label(), choose(d, properties, options));
+        KernelWeights.of(w.weights()), dataSource.label(), choose(d, properties, options));
   }
 
   /** The plan with other properties: weights and packed weights are shared, not copied. */
@@ -119,7 +123,7 @@ public final class ConvTransposePlan {
     }
     Map<KernelPass, KernelBackend> b = p.accumulatorPrecision() == properties.accumulatorPrecision()
         ? backends : choose(descriptor, p, options);
-    return new ConvTransposePlan(descriptor, p, options, weights, label, b);
+    return new ConvTransposePlan(descriptor, p, options, weights, kernelWeights, label, b);
   }
 
   /**
@@ -142,13 +146,14 @@ public final class ConvTransposePlan {
     if (copy.biases() != null) {
       LoadedWeights.requireFinite(copy.biases(), "bias", label);
     }
-    return new ConvTransposePlan(descriptor, properties, options, copy, label, backends);
+    return new ConvTransposePlan(descriptor, properties, options, copy, KernelWeights.of(copy.weights()), label,
+        backends);
   }
 
   /** The plan with weights loaded again from a data source (after a CPU update hook changed it). */
   ConvTransposePlan withWeightsFrom(ConvDataSource ds) {
-    return new ConvTransposePlan(descriptor, properties, options, LoadedWeights.read(ds, options.weightPrecision()),
-        label, backends);
+    WeightsAndBiasesState w = LoadedWeights.read(ds, options.weightPrecision());
+    return new ConvTransposePlan(descriptor, properties, options, w, KernelWeights.of(w.weights()), label, backends);
   }
 
   private static Map<KernelPass, KernelBackend> choose(
@@ -266,7 +271,7 @@ public final class ConvTransposePlan {
     float[] d = Scratch.destination(dst.count() * dst.imageSize());
     src.readAll(s, 0);
     dst.readAll(d, 0); // untouched pixels and channels must survive the round trip
-    backends.get(KernelPass.FORWARD).forward(p, s, weights.weights(), weights.biases(), activation, d,
+    backends.get(KernelPass.FORWARD).forward(p, s, kernelWeights, weights.biases(), activation, d,
         options.threads());
     dst.writeAll(d, 0);
   }
@@ -279,6 +284,11 @@ public final class ConvTransposePlan {
   /** The weights computed with, not copied: never modified, never handed out of the package. */
   WeightsAndBiasesState weightsUsed() {
     return weights;
+  }
+
+  /** {@link #weightsUsed()}'s weights as the kernels take them: one version while this plan's weights last. */
+  KernelWeights kernelWeights() {
+    return kernelWeights;
   }
 
   @Override

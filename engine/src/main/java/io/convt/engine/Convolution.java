@@ -4,6 +4,7 @@ import io.convt.engine.arrow.ImageBatch;
 import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
+import io.convt.engine.internal.KernelWeights;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 
@@ -28,7 +29,8 @@ public final class Convolution {
   private final KernelOptions options;
   private final KernelBackend backend;
   private volatile WeightsAndBiasesState weights;
-  private volatile float[] adjointWeights;
+  /** The adjoint's weights, a new version whenever {@link #weights} is replaced (never modified in place). */
+  private volatile KernelWeights adjointWeights;
   private Offset offset = Offset.ZERO;
   private StandardPadding padding = StandardPadding.SAME;
   private int sourceFeatureChannelOffset;
@@ -189,12 +191,12 @@ public final class Convolution {
 
   private void setWeights(WeightsAndBiasesState w) {
     weights = w;
-    adjointWeights = swapAndFlip(descriptor, w.weights());
+    adjointWeights = KernelWeights.of(swapAndFlip(descriptor, w.weights()));
   }
 
   KernelBackend backend() { return backend; }
   KernelOptions options() { return options; }
-  float[] adjointWeights() { return adjointWeights; }
+  KernelWeights adjointWeights() { return adjointWeights; }
 
   /**
    * OHWI weights of a convolution {@code [Cout][kH][kW][Cin/g]} to those of its adjoint transpose

@@ -3,6 +3,7 @@ package io.convt.engine;
 import io.convt.engine.arrow.ImageBatch;
 import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
+import io.convt.engine.internal.KernelWeights;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 
@@ -59,12 +60,12 @@ public final class ConvolutionGradient {
       }
     }
     GradientOption option = gradientOption;
-    float[] adj = forward.adjointWeights();
+    KernelWeights adj = forward.adjointWeights();
     int threads = forward.options().threads();
     if (option != GradientOption.DATA) {
       float[] x = new float[sourceImage.count() * sourceImage.imageSize()];
       sourceImage.readAll(x, 0);
-      float[] gT = new float[adj.length];
+      float[] gT = new float[adj.length()];
       forward.backend().backwardWeights(p, dy, x, gT, null, threads);
       unswap(forward.descriptor(), gT, state.gradientForWeights());
       double[] db = new double[p.cin()];

@@ -5,7 +5,10 @@ package io.convt.engine.internal;
  * A compute backend: the scalar reference ({@code internal.scalar}) or its vectorised twin ({@code internal.simd}).
  * Backends are stateless and thread-safe; every method gives the same result, bit for bit, whatever
  * {@code threads} is (parallel splits never change a reduction order). Arrays are NHWC float with the shapes of
- * {@link ConvProblem}; weights are OHWI {@code [cout][kH][kW][cig]}.
+ * {@link ConvProblem}; weights are OHWI {@code [cout][kH][kW][cig]}, passed as {@link KernelWeights}: values that
+ * never change under one version, so a backend may reuse what it derived from them (packings) by version alone.
+ * The {@code float[]} overloads are for one-off calls (tests, references): each wraps the array in a new version,
+ * so a caching backend derives its data again on every such call.
  */
 public interface KernelBackend {
   /** Name for logs ("scalar", "simd"). */
@@ -36,7 +39,14 @@ public interface KernelBackend {
    * @param bias per output channel, or null for none (folded BN already included)
    * @param neuron applied after bias
    */
-  void forward(ConvProblem p, float[] src, float[] weights, float[] bias, Activation neuron, float[] dst, int threads);
+  void forward(
+      ConvProblem p, float[] src, KernelWeights weights, float[] bias, Activation neuron, float[] dst, int threads);
+
+  /** {@link #forward(ConvProblem, float[], KernelWeights, float[], Activation, float[], int)}, one-off weights. */
+  default void forward(
+      ConvProblem p, float[] src, float[] weights, float[] bias, Activation neuron, float[] dst, int threads) {
+    forward(p, src, KernelWeights.of(weights), bias, neuron, dst, threads);
+  }
 
   /**
    * Gradient with respect to the source (spec §5.2): the adjoint of {@link #forward} without bias and neuron.
@@ -44,7 +54,12 @@ public interface KernelBackend {
    * {@code gradIn} (source-shaped) channels {@code [sfo, sfo+cinRead)} of the problem's images, every pixel;
    * leaves other channels untouched.
    */
-  void backwardData(ConvProblem p, float[] gradOut, float[] weights, float[] gradIn, int threads);
+  void backwardData(ConvProblem p, float[] gradOut, KernelWeights weights, float[] gradIn, int threads);
+
+  /** {@link #backwardData(ConvProblem, float[], KernelWeights, float[], int)}, one-off weights. */
+  default void backwardData(ConvProblem p, float[] gradOut, float[] weights, float[] gradIn, int threads) {
+    backwardData(p, gradOut, KernelWeights.of(weights), gradIn, threads);
+  }
 
   /**
    * Gradient with respect to weights (OHWI) and bias: the sum over the problem's images and clip pixels

@@ -4,6 +4,7 @@ import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.Half;
 import io.convt.engine.internal.KernelBackend;
+import io.convt.engine.internal.KernelWeights;
 
 /**
  * The scalar reference kernel: the formulas of the spec written as plain loops, single-threaded, accumulating in
@@ -17,6 +18,18 @@ public final class ScalarBackend implements KernelBackend {
   @Override
   public String name() {
     return "scalar";
+  }
+
+  /** Keeps nothing derived from the weights, so the version does not matter here. */
+  @Override
+  public void forward(
+      ConvProblem p, float[] src, KernelWeights w, float[] bias, Activation neuron, float[] dst, int threads) {
+    forward(p, src, w.values(), bias, neuron, dst, threads);
+  }
+
+  @Override
+  public void backwardData(ConvProblem p, float[] gradOut, KernelWeights w, float[] gradIn, int threads) {
+    backwardData(p, gradOut, w.values(), gradIn, threads);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvGeometry;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
+import io.convt.engine.internal.KernelWeights;
 import io.convt.engine.internal.scalar.ScalarBackend;
 import java.util.concurrent.ConcurrentHashMap;
 import jdk.incubator.vector.FloatVector;
@@ -123,9 +124,9 @@ public final class SimdBackend implements KernelBackend {
 
   /**
    * The plan for a problem's geometry (cached, or built and logged), bound to the packed weights of its weight
-   * shape (cached, or a new empty pack the kernels fill).
+   * shape (cached, or a new empty pack the kernels fill) for a call computing with {@code weights}.
    */
-  SimdPlan plan(ConvProblem p) {
+  SimdPlan plan(ConvProblem p, KernelWeights weights) {
     ConvGeometry k = p.geometry();
     SimdPlan plan = plans.get(k);
     if (plan == null) {
@@ -140,7 +141,7 @@ public final class SimdBackend implements KernelBackend {
     if (pack == null) {
       pack = packs.putIfAbsent(shape, new WeightPack(plan.packBytes()));
     }
-    return plan.withPack(pack);
+    return plan.withPack(pack.bind(weights));
   }
 
   /** Plans cached now (for tests). */
@@ -175,7 +176,8 @@ public final class SimdBackend implements KernelBackend {
 
   @Override
   public void forward(
-      ConvProblem p, float[] src, float[] w, float[] bias, Activation neuron, float[] dst, int threads) {
+      ConvProblem p, float[] src, KernelWeights weights, float[] bias, Activation neuron, float[] dst, int threads) {
+    float[] w = weights.values();
     if (p.images() == 0 || p.clipH() == 0 || p.clipW() == 0) {
       return;
     }
@@ -187,11 +189,12 @@ public final class SimdBackend implements KernelBackend {
       SimdHalfForward.run(p, src, w, bias, neuron, dst, threads);
       return;
     }
-    SimdForward.run(plan(p), p, src, w, bias, neuron, dst, threads);
+    SimdForward.run(plan(p, weights), p, src, w, bias, neuron, dst, threads);
   }
 
   @Override
-  public void backwardData(ConvProblem p, float[] gradOut, float[] w, float[] gradIn, int threads) {
+  public void backwardData(ConvProblem p, float[] gradOut, KernelWeights weights, float[] gradIn, int threads) {
+    float[] w = weights.values();
     if (p.images() == 0 || p.cinRead() == 0) {
       return;
     }
@@ -202,7 +205,7 @@ public final class SimdBackend implements KernelBackend {
     if (SimdFewOutputs.fits(p) && SimdFewOutputs.data(p, gradOut, w, gradIn, threads)) {
       return;
     }
-    SimdBackwardData.run(plan(p), p, gradOut, w, gradIn, threads);
+    SimdBackwardData.run(plan(p, weights), p, gradOut, w, gradIn, threads);
   }
 
   @Override

@@ -263,9 +263,9 @@ final class SimdPlan {
         taps * SimdForward.coutPadOf(p.cout())));
   }
 
-  /** Bytes a {@link WeightPack} for this shape holds at most: two packed arrays and two source copies. */
+  /** Bytes a {@link WeightPack} for this shape holds at most: two packed arrays. */
   long packBytes() {
-    return 2L * 4 * (scratchFloats() + (long) p.weightCount());
+    return 2L * 4 * scratchFloats();
   }
 
   /**
@@ -288,7 +288,7 @@ final class SimdPlan {
 
   /** Forward-packed weights (DOT reads OHWI in place), shared by every plan of this weight shape. */
   float[] forwardWeights(float[] w, int threads) {
-    return forwardKind == Kind.DOT ? w : pack.forward(this, w, threads);
+    return forwardKind == Kind.DOT ? w : pack.forward(this, w);
   }
 
   /** {@link #forwardWeights(float[], int)} on one thread. */

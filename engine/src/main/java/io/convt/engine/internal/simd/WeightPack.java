@@ -1,7 +1,7 @@
 package io.convt.engine.internal.simd;
 
 import io.convt.engine.internal.ConvGeometry;
-import java.util.Arrays;
+import io.convt.engine.internal.KernelWeights;
 
 /**
  * Packed weights shared by every {@link SimdPlan} of one weight shape: packing depends on the channels, groups,
@@ -9,6 +9,10 @@ import java.util.Arrays;
  * over many image sizes packs (and holds) its weights once per kind. The kind can differ between geometries of one
  * weight shape (the TAPS forward needs rows of a few pixels at least), so a packed array is reused only by a plan of
  * the kind it was packed for.
+ *
+ * <p>A packing is reused while the call's weights have the version it was packed from ({@link KernelWeights}: values
+ * never change under one version), so a call reads no weights to decide, and the pack keeps no copy of them. The
+ * cache holds one pack per shape ({@link Shape}); each call binds it to that call's weights ({@link #bind}).
  */
 final class WeightPack {
   /** What packing depends on. */
@@ -18,71 +22,83 @@ final class WeightPack {
     }
   }
 
-  /** The kind and weights a packed array was made for (a private copy) and the packed array; replaced as a whole. */
-  private record Packed(SimdPlan.Kind kind, float[] source, float[] packed) {
-    boolean holds(SimdPlan.Kind k, float[] w) {
-      return kind == k && Arrays.equals(source, w);
+  /**
+   * The kind and weights version a packed array was made for, and the array; replaced as a whole. The version, not
+   * the handle, so a pack does not keep weights alive that their owner has dropped.
+   */
+  private record Packed(SimdPlan.Kind kind, long version, float[] packed) {
+    boolean holds(SimdPlan.Kind k, long v) {
+      return kind == k && version == v;
     }
   }
 
-  private final long maxBytes;
-  private volatile Packed forward;
-  private volatile Packed backwardData;
+  /** The packings of one shape, shared by every binding of it (the cache's entry). */
+  private static final class Slots {
+    final long maxBytes;
+    volatile Packed forward;
+    volatile Packed backwardData;
+
+    Slots(long maxBytes) {
+      this.maxBytes = maxBytes;
+    }
+  }
+
+  private final Slots slots;
+  /** The call's weights, or null for an unbound pack (which packs on every call and keeps nothing). */
+  private final KernelWeights weights;
 
   /** @param maxBytes what this pack may hold at most once both directions are packed (for the cache's budget) */
   WeightPack(long maxBytes) {
-    this.maxBytes = maxBytes;
+    this(new Slots(maxBytes), null);
+  }
+
+  private WeightPack(Slots slots, KernelWeights weights) {
+    this.slots = slots;
+    this.weights = weights;
+  }
+
+  /** This shape's packings, for a call computing with {@code w}. */
+  WeightPack bind(KernelWeights w) {
+    return new WeightPack(slots, java.util.Objects.requireNonNull(w, "weights"));
   }
 
   long maxBytes() {
-    return maxBytes;
+    return slots.maxBytes;
   }
 
   /**
-   * Forward-packed weights, reused while the caller's weights are unchanged (checked by content: a sequential
-   * compare costs a fraction of a strided repack, and callers may update weights in place between calls).
+   * Forward-packed weights of {@code w}, reused while the bound weights' version is the one packed. Weights other
+   * than the bound handle's array (or no binding) are packed for this call only.
    */
-  float[] forward(SimdPlan plan, float[] w, int threads) {
-    Packed c = forward;
-    if (c != null && c.kind() == plan.forwardKind() && sameValues(c.source(), w, threads)) {
+  float[] forward(SimdPlan plan, float[] w) {
+    Packed c = slots.forward;
+    long version = versionOf(w);
+    if (c != null && version != 0 && c.holds(plan.forwardKind(), version)) {
       return c.packed();
     }
     float[] packed = plan.packForward(w);
-    forward = new Packed(plan.forwardKind(), w.clone(), packed);
-    return packed;
-  }
-
-  /**
-   * {@link Arrays#equals(float[], float[])} split over up to {@code threads} threads for large arrays: at N = 1 the
-   * compare reads twice the weights (16 MiB for dcgan_l2) and was ~12 % of a call, serial while the other thread
-   * waited.
-   */
-  static boolean sameValues(float[] a, float[] b, int threads) {
-    int parts = a.length >= (1 << 18) ? Math.min(threads, 4) : 1;
-    if (a.length != b.length || parts <= 1) {
-      return Arrays.equals(a, b);
+    if (version != 0) {
+      slots.forward = new Packed(plan.forwardKind(), version, packed);
     }
-    java.util.concurrent.atomic.AtomicBoolean differ = new java.util.concurrent.atomic.AtomicBoolean();
-    Parallel.forRange(parts, parts, (from, to) -> {
-      for (int i = from; i < to && !differ.get(); i++) {
-        int lo = (int) ((long) a.length * i / parts);
-        int hi = (int) ((long) a.length * (i + 1) / parts);
-        if (!Arrays.equals(a, lo, hi, b, lo, hi)) {
-          differ.set(true);
-        }
-      }
-    });
-    return !differ.get();
+    return packed;
   }
 
   /** Data-gradient-packed weights, cached like {@link #forward}. */
   float[] backwardData(SimdPlan plan, float[] w) {
-    Packed c = backwardData;
-    if (c != null && c.holds(plan.backwardDataKind(), w)) {
+    Packed c = slots.backwardData;
+    long version = versionOf(w);
+    if (c != null && version != 0 && c.holds(plan.backwardDataKind(), version)) {
       return c.packed();
     }
     float[] packed = plan.packBackwardData(w);
-    backwardData = new Packed(plan.backwardDataKind(), w.clone(), packed);
+    if (version != 0) {
+      slots.backwardData = new Packed(plan.backwardDataKind(), version, packed);
+    }
     return packed;
+  }
+
+  /** The bound version when {@code w} is the bound handle's array, else 0 (versions start at 1): not cacheable. */
+  private long versionOf(float[] w) {
+    return weights != null && weights.values() == w ? weights.version() : 0;
   }
 }

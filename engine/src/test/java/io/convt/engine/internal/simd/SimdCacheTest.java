@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvGeometry;
 import io.convt.engine.internal.ConvProblem;
+import io.convt.engine.internal.KernelWeights;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +60,7 @@ class SimdCacheTest {
       ByteBoundedCache<ConvGeometry, SimdPlan> plans = b.planCache();
       assertTrue(plans.bytes() <= budget, "after " + size + " geometries: " + plans.bytes() + " bytes of plans");
       assertEquals(plans.recount(), plans.bytes(), "the cache's count is the sum of its plans' bytes");
-      largestPlan = Math.max(largestPlan, b.plan(p).bytes());
+      largestPlan = Math.max(largestPlan, b.plan(p, KernelWeights.of(w)).bytes());
     }
     int kept = b.cachedPlans();
     assertTrue(kept > 0 && kept < 2000, kept + " plans kept");
@@ -72,13 +73,15 @@ class SimdCacheTest {
   void aPlanIsBuiltOnceWhileCachedAndItsPackIsTheShapes() {
     SimdBackend b = new SimdBackend(64L << 20, 64L << 20);
     ConvProblem p = problem(3, 9);
-    SimdPlan first = b.plan(p);
-    SimdPlan again = b.plan(p);
+    KernelWeights w = KernelWeights.of(weights());
+    SimdPlan first = b.plan(p, w);
+    SimdPlan again = b.plan(p, w);
     assertNotSame(first, again, "each call binds the pack anew");
     assertSame(first.columnBlocks(), again.columnBlocks(), "the cached tables are reused, not rebuilt");
-    float[] w = weights();
-    assertSame(first.forwardWeights(w), b.plan(problem(5, 17)).forwardWeights(w),
+    float[] packed = first.forwardWeights(w.values());
+    assertSame(packed, b.plan(problem(5, 17), w).forwardWeights(w.values()),
         "another image size reuses the same packed weights");
+    assertSame(packed, b.plan(p, w).forwardWeights(w.values()), "the same version reuses them, unread");
   }
 
   @Test
