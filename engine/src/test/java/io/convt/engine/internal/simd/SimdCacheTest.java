@@ -82,6 +82,12 @@ class SimdCacheTest {
     assertSame(packed, b.plan(problem(5, 17), w).forwardWeights(w.values()),
         "another image size reuses the same packed weights");
     assertSame(packed, b.plan(p, w).forwardWeights(w.values()), "the same version reuses them, unread");
+    assertNotSame(packed, b.plan(p, KernelWeights.of(w.values())).forwardWeights(w.values()),
+        "a new version packs again, even over the same array");
+    float[] other = w.values().clone();
+    SimdPlan bound = b.plan(p, w);
+    float[] once = bound.forwardWeights(other);
+    assertNotSame(once, bound.forwardWeights(other), "an array other than the bound handle's is packed per call");
   }
 
   @Test
