@@ -48,11 +48,8 @@ final class SimdBackwardData {
     final int rowFloats = (p.srcW() + 1) * cb;
     final int group = SimdForward.rowsPerGroup(rowFloats);
     final boolean fewOutputs = p.cog() < SMALL_COUT;
-    // grouped layers claim group by group (chunk-major order ran two threads on neighbouring groups of the same
-    // rows: their gradient slices share cache lines, and groups4 at 2 threads spent 45 % more CPU per call)
-    final boolean groupMajor = p.groups() > 1;
     Parallel.forClaimed(chunks * tasksPerChunk, threads, task -> {
-      int gr = groupMajor ? task / (chunks * ilBlocks) : task / ilBlocks % p.groups();
+      int gr = task / ilBlocks % p.groups();
       int il0 = task % ilBlocks * cb;
       int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
       if (il0 >= ilEnd) {
@@ -61,7 +58,7 @@ final class SimdBackwardData {
       SimdForward.RowScratch sc = scratch(p.kH(), group, group * rowFloats);
       int[] aOff = fewOutputs ? new int[p.kH() * p.kW() * p.cog()] : null;
       int[] bOff = fewOutputs ? new int[aOff.length] : null;
-      int c0 = groupMajor ? task % (chunks * ilBlocks) / ilBlocks : task / tasksPerChunk;
+      int c0 = task / tasksPerChunk;
       int r0 = (int) ((long) rows * c0 / chunks);
       int r1 = (int) ((long) rows * (c0 + 1) / chunks);
       // groups of equal size, as in the forward pass
@@ -176,11 +173,6 @@ final class SimdBackwardData {
     // short reductions per tap (groups4: 32 output channels) sum a row's kernel rows in one call when all kH
     // panels of a chunk fit L1 beside the row buffers; else one call per tap, so each tap's panel serves the group
     final boolean fuseRows = (long) cog * cb * kH <= FUSED_PANEL_FLOATS;
-    if (fuseRows && cb == 2 * L && tb.interior(p.srcW()) > 0) {
-      SimdTapRows.rows(p, g, wq, tapRows, nRows, tb, out, rowFloats, cb, kc, Micro.ALIGN_PAD + wGroup * kH * kW * cog
-          * cb);
-      return;
-    }
     for (int k0 = 0; k0 < cog; k0 += kc) {
       int n = Math.min(kc, cog - k0);
       for (int ky = 0; ky < (fuseRows ? 1 : kH); ky++) {

@@ -19,37 +19,6 @@ record TapColumnBlocks(int[] first, int[] column, int[] pixels) {
    */
   static final boolean SIX_PIXELS = Micro.S.vectorBitSize() >= 512;
 
-  /** First source column kernel column kx reaches; {@link #runEnd} when it reaches none. */
-  int runStart(int kx) {
-    return first[kx] < first[kx + 1] ? column[first[kx]] : 0;
-  }
-
-  /** One past the last source column kernel column kx reaches (0 when it reaches none). */
-  int runEnd(int kx) {
-    int t = first[kx + 1] - 1;
-    return first[kx] <= t ? column[t] + pixels[t] : 0;
-  }
-
-  /** Source columns every kernel column reaches (the interior: one run, from the largest run start on). */
-  int interior(int srcW) {
-    int lo = 0;
-    int hi = srcW;
-    for (int kx = 0; kx + 1 < first.length; kx++) {
-      lo = Math.max(lo, runStart(kx));
-      hi = Math.min(hi, runEnd(kx));
-    }
-    return Math.max(0, hi - lo);
-  }
-
-  /** Start of {@link #interior}. */
-  int interiorStart() {
-    int lo = 0;
-    for (int kx = 0; kx + 1 < first.length; kx++) {
-      lo = Math.max(lo, runStart(kx));
-    }
-    return lo;
-  }
-
   /** Blocks for {@code p} with channel blocks of {@code cb} floats ({@code cbL} = cb / L vectors). */
   static TapColumnBlocks of(ConvProblem p, int cbL) {
     int[] first = new int[p.kW() + 1];
