@@ -178,7 +178,7 @@ final class SimdBackwardData {
   /**
    * A group of source rows, one block of cbi input channels: {@code out[r·rowFloats + ix·cbi ..]} = the sums for row
    * r, column ix. {@code tapRows[r·kH + ky]} is the first index (group channel offset included) of the gradient row
-   * kernel row ky reads for row r, or -1. Output channels are cut into chunks of {@link SimdForward#kc}; loop order
+   * kernel row ky reads for row r, or -1. Output channels are cut into chunks of {@link SimdForward#forwardKc}; loop order
    * chunk, tap, row, block, so each tap's panel serves the whole group from L1 (or chunk, kernel column, row, block
    * with the kernel rows inside the call, for short reductions).
    */
@@ -190,7 +190,9 @@ final class SimdBackwardData {
     final int kH = p.kH();
     final int step = p.strideX() * dc;
     final int cb = plan.cbi();
-    final int kc = SimdForward.kc(cb);
+    // panels as deep as the forward's (2/3 of the L1D: 32 KiB on 48 KiB cores): a chunk's partial sums make one
+    // round trip through the row buffers per chunk, and dcgan_l2's 256 output channels ran in 4 chunks of 64
+    final int kc = SimdForward.forwardKc(cb);
     final int wGroup = gr * (plan.cigPad() / cb) + il0 / cb;
     final int[] first = tb.first();
     final int[] column = tb.column();

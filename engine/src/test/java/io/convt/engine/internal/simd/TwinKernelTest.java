@@ -113,6 +113,8 @@ class TwinKernelTest {
         NeuronType.RELU, seed++));
     g.add(new Geometry("groups4_two_vector_dil2", 1, 6, 17, 4 * 2 * l, 4 * 2 * l, 4, 3, 1, 2, false, NeuronType.NONE,
         seed++));
+    // data-gradient channel chunks as deep as the L1D allows: several chunks at 32 and at 48 KiB, with slices
+    g.add(new Geometry("deep_chunks_cout300", 2, 3, 9, 4 * l, 300, 1, 3, 2, 1, true, NeuronType.NONE, seed++));
     // tiny images (at most 16 pixels): the weight gradient is summed straight into the OHWI gradient
     g.add(new Geometry("one_pixel_images", 3, 1, 1, 20, 36, 1, 4, 1, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("tiny_images_groups", 4, 3, 4, 4 * l + 5, 4 * l, 2, 3, 2, 1, true, NeuronType.NONE, seed++));
