@@ -29,14 +29,17 @@ final class SimdBackwardData {
     final SimdPlan.ColumnBlock[] blocks = plan.backwardBlocks();
     final int[] blockU = plan.backwardBlockColumns();
     final TapColumnBlocks tapBlocks = TapColumnBlocks.of(p, plan.cbi() / L);
-    // DENSE, as in the forward pass: a task is (chunk of source rows, group, input-channel block), claimed in that
-    // order, so a block's weights stay in L2 while the chunk's rows stream past, groups of rows share each pass over
-    // a weight panel, and at N = 1 the threads split the channel blocks rather than the few rows
+    // DENSE, as in the forward pass: a task is (chunk of source rows, input-channel block), claimed in that order,
+    // with every group of the chunk inside it, so a block's weights stay in L2 while the chunk's rows stream past,
+    // groups of rows share each pass over a weight panel, and at N = 1 the threads split the channel blocks rather
+    // than the few rows. Groups inside the task: with (chunk, group) tasks two threads ran neighbouring groups of
+    // the same rows, whose gradient slices share cache lines (groups4 at 2 threads: +45 % CPU per call), and a
+    // group-major order re-read each gradient line from memory once per group (groups4 N=16: 30 ms vs 18 ms)
     final int cb = plan.cbi();
     final int ilBlocks = (p.cig() + cb - 1) / cb;
+    final int tasksPerChunk = ilBlocks;
     final int chunk = SimdForward.taskRows(rows, SimdForward.rowChunk(p.dstW() * p.dstC() * p.strideY()),
-        p.groups() * ilBlocks, threads);
-    final int tasksPerChunk = p.groups() * ilBlocks;
+        tasksPerChunk, threads);
     int nChunks = (rows + chunk - 1) / chunk;
     // few tasks: a count the threads share evenly (s1_k3 at N = 1 ran 36 + 20 rows on two threads); chunks of
     // near-equal rows (which rows share a chunk never changes a sum)
@@ -49,44 +52,68 @@ final class SimdBackwardData {
     final int group = SimdForward.rowsPerGroup(rowFloats);
     final boolean fewOutputs = p.cog() < SMALL_COUT;
     Parallel.forClaimed(chunks * tasksPerChunk, threads, task -> {
-      int gr = task / ilBlocks % p.groups();
-      int il0 = task % ilBlocks * cb;
-      int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
-      if (il0 >= ilEnd) {
-        return;
-      }
       SimdForward.RowScratch sc = scratch(p.kH(), group, group * rowFloats);
-      int[] aOff = fewOutputs ? new int[p.kH() * p.kW() * p.cog()] : null;
-      int[] bOff = fewOutputs ? new int[aOff.length] : null;
-      int c0 = task / tasksPerChunk;
-      int r0 = (int) ((long) rows * c0 / chunks);
-      int r1 = (int) ((long) rows * (c0 + 1) / chunks);
-      // groups of equal size, as in the forward pass
-      int step = (r1 - r0 + (r1 - r0 + group - 1) / group - 1) / ((r1 - r0 + group - 1) / group);
-      for (int g0 = r0; g0 < r1; g0 += step) {
-        int g1 = Math.min(r1, g0 + step);
-        for (int r = g0; r < g1; r++) {
-          int nTaps = rowTaps(p, r % p.srcH(), sc.kys, sc.iys);
-          int dstBase = (p.dstImage0() + r / p.srcH()) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo()
-              + gr * p.cog();
-          java.util.Arrays.fill(sc.tapRows, (r - g0) * p.kH(), (r - g0 + 1) * p.kH(), -1);
-          for (int ti = 0; ti < nTaps; ti++) {
-            sc.tapRows[(r - g0) * p.kH() + sc.kys[ti]] = dstBase + (p.clipY() + sc.iys[ti]) * p.dstW() * p.dstC();
-          }
-        }
-        if (fewOutputs) {
-          listRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, blockU, colMask, sc.acc, rowFloats, gr,
-              il0, aOff, bOff);
-        } else {
-          denseRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, tapBlocks, sc.acc, rowFloats, gr, il0);
-        }
-        int c = gr * p.cig() + il0;
-        int nc = Math.min(cb, ilEnd - il0);
-        for (int r = g0; r < g1; r++) {
-          copyRow(sc.acc, (r - g0) * rowFloats, cb, gradIn, srcRow(p, r) + c, p.srcC(), nc, p.srcW());
-        }
+      int[][] offsets = fewOutputs ? offsets(p.kH() * p.kW() * p.cog()) : null;
+      for (int gr = 0; gr < p.groups(); gr++) {
+        rowsOfGroup(plan, p, gradOut, packed, gradIn, blocks, blockU, colMask, tapBlocks, rows, chunks, task, gr, sc,
+            offsets, group, rowFloats, fewOutputs);
       }
     });
+  }
+
+  /** One task's source rows and input-channel block, for group gr. */
+  private static void rowsOfGroup(SimdPlan plan, ConvProblem p, float[] gradOut, float[] packed, float[] gradIn,
+      SimdPlan.ColumnBlock[] blocks, int[] blockU, long[] colMask, TapColumnBlocks tapBlocks, int rows, int chunks,
+      int task, int gr, SimdForward.RowScratch sc, int[][] offsets, int group, int rowFloats, boolean fewOutputs) {
+    final int cb = plan.cbi();
+    final int ilBlocks = (p.cig() + cb - 1) / cb;
+    int il0 = task % ilBlocks * cb;
+    int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
+    if (il0 >= ilEnd) {
+      return;
+    }
+    int[] aOff = fewOutputs ? offsets[0] : null;
+    int[] bOff = fewOutputs ? offsets[1] : null;
+    int c0 = task / ilBlocks;
+    int r0 = (int) ((long) rows * c0 / chunks);
+    int r1 = (int) ((long) rows * (c0 + 1) / chunks);
+    // groups of equal size, as in the forward pass
+    int step = (r1 - r0 + (r1 - r0 + group - 1) / group - 1) / ((r1 - r0 + group - 1) / group);
+    for (int g0 = r0; g0 < r1; g0 += step) {
+      int g1 = Math.min(r1, g0 + step);
+      for (int r = g0; r < g1; r++) {
+        int nTaps = rowTaps(p, r % p.srcH(), sc.kys, sc.iys);
+        int dstBase = (p.dstImage0() + r / p.srcH()) * p.dstImageSize() + p.clipX() * p.dstC() + p.dfo()
+            + gr * p.cog();
+        java.util.Arrays.fill(sc.tapRows, (r - g0) * p.kH(), (r - g0 + 1) * p.kH(), -1);
+        for (int ti = 0; ti < nTaps; ti++) {
+          sc.tapRows[(r - g0) * p.kH() + sc.kys[ti]] = dstBase + (p.clipY() + sc.iys[ti]) * p.dstW() * p.dstC();
+        }
+      }
+      if (fewOutputs) {
+        listRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, blockU, colMask, sc.acc, rowFloats, gr,
+            il0, aOff, bOff);
+      } else {
+        denseRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, tapBlocks, sc.acc, rowFloats, gr, il0);
+      }
+      int c = gr * p.cig() + il0;
+      int nc = Math.min(cb, ilEnd - il0);
+      for (int r = g0; r < g1; r++) {
+        copyRow(sc.acc, (r - g0) * rowFloats, cb, gradIn, srcRow(p, r) + c, p.srcC(), nc, p.srcW());
+      }
+    }
+  }
+
+  /** Per-thread offset lists of {@link #listRows}, kept between calls. */
+  private static final ThreadLocal<int[][]> OFFSETS = new ThreadLocal<>();
+
+  private static int[][] offsets(int length) {
+    int[][] o = OFFSETS.get();
+    if (o == null || o[0].length < length) {
+      o = new int[][] {new int[length], new int[length]};
+      OFFSETS.set(o);
+    }
+    return o;
   }
 
   /** Per-thread row buffers, kept between calls: a fresh 256 KiB buffer per call cost page faults and zeroing. */
@@ -151,7 +178,7 @@ final class SimdBackwardData {
   /**
    * A group of source rows, one block of cbi input channels: {@code out[r·rowFloats + ix·cbi ..]} = the sums for row
    * r, column ix. {@code tapRows[r·kH + ky]} is the first index (group channel offset included) of the gradient row
-   * kernel row ky reads for row r, or -1. Output channels are cut into chunks of {@link SimdForward#kc}; loop order
+   * kernel row ky reads for row r, or -1. Output channels are cut into chunks of {@link SimdForward#forwardKc}; loop order
    * chunk, tap, row, block, so each tap's panel serves the whole group from L1 (or chunk, kernel column, row, block
    * with the kernel rows inside the call, for short reductions).
    */
@@ -163,7 +190,9 @@ final class SimdBackwardData {
     final int kH = p.kH();
     final int step = p.strideX() * dc;
     final int cb = plan.cbi();
-    final int kc = SimdForward.kc(cb);
+    // panels as deep as the forward's (2/3 of the L1D: 32 KiB on 48 KiB cores): a chunk's partial sums make one
+    // round trip through the row buffers per chunk, and dcgan_l2's 256 output channels ran in 4 chunks of 64
+    final int kc = SimdForward.forwardKc(cb);
     final int wGroup = gr * (plan.cigPad() / cb) + il0 / cb;
     final int[] first = tb.first();
     final int[] column = tb.column();

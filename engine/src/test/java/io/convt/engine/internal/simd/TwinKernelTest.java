@@ -105,6 +105,16 @@ class TwinKernelTest {
     g.add(new Geometry("six_pixel_long_cout", 1, 4, 17, 4 * l, 70, 1, 4, 2, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("eight_pixel_kernel_rows_groups4", 2, 4, 29, 8 * l, 64, 4, 4, 2, 1, false, NeuronType.NONE,
         seed++));
+    // data gradient tasks holding every group of a chunk: several input-channel blocks per group, channel slices
+    // that leave a group's last blocks unread, dilation, the flat-list path (few outputs per group) and the dense one
+    g.add(new Geometry("groups3_cin_blocks_slices", 3, 4, 13, 3 * (4 * l + 5), 3 * 20, 3, 4, 2, 1, true,
+        NeuronType.NONE, seed++));
+    g.add(new Geometry("groups2_cin_blocks_few_outputs", 2, 5, 11, 2 * (4 * l + 5), 2 * 6, 2, 3, 2, 2, true,
+        NeuronType.RELU, seed++));
+    g.add(new Geometry("groups4_two_vector_dil2", 1, 6, 17, 4 * 2 * l, 4 * 2 * l, 4, 3, 1, 2, false, NeuronType.NONE,
+        seed++));
+    // data-gradient channel chunks as deep as the L1D allows: several chunks at 32 and at 48 KiB, with slices
+    g.add(new Geometry("deep_chunks_cout300", 2, 3, 9, 4 * l, 300, 1, 3, 2, 1, true, NeuronType.NONE, seed++));
     // tiny images (at most 16 pixels): the weight gradient is summed straight into the OHWI gradient
     g.add(new Geometry("one_pixel_images", 3, 1, 1, 20, 36, 1, 4, 1, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("tiny_images_groups", 4, 3, 4, 4 * l + 5, 4 * l, 2, 3, 2, 1, true, NeuronType.NONE, seed++));
