@@ -46,6 +46,10 @@ final class SimdDepthwiseBackwardData {
   static void run(SimdPlan plan, ConvProblem p, float[] gradOut, float[] w, float[] gradIn, int threads) {
     final float[] wd = plan.backwardDataWeights(w);
     final ColumnRun[] runs = columnRuns(plan.backwardColumnMasks());
+    if (p.dilX() == 1) {
+      DepthwiseDataBands.run(p, gradOut, wd, runs, gradIn, threads);
+      return;
+    }
     Parallel.forRange(p.images() * p.srcH(), threads, (from, to) -> {
       for (int r = from; r < to; r++) {
         row(p, gradOut, wd, runs, gradIn, r);
