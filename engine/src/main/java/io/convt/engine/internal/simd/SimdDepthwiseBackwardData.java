@@ -104,7 +104,7 @@ final class SimdDepthwiseBackwardData {
    * {@code xStep} per kernel column and {@code xJump} more at a row's end, the weight index by {@code wStep} and
    * {@code wJump}.
    */
-  private record Taps(int count, int perRow, int xStep, int xJump, int wStep, int wJump) {}
+  record Taps(int count, int perRow, int xStep, int xJump, int wStep, int wJump) {}
 
   /**
    * One register block of np pixels, every channel below read: whole vectors, then the tail as one more vector
@@ -113,7 +113,13 @@ final class SimdDepthwiseBackwardData {
   private static void channels(float[] g, int x0, int step, float[] wd, int w0, Taps k, float[] o, int at, int os,
       int np, int read) {
     if (np == 8 && read > L && read <= 2 * L) {
-      sum8x2(g, x0, step, read - L, wd, w0, k, o, at, os);
+      MicroDepthwiseWide.sum8x2(g, x0, step, read - L, wd, w0, k, o, at, os);
+      return;
+    }
+    if (np >= 4 && read > 3 * L && read <= 4 * L) {
+      for (int q = 0; q < np; q += 4) {
+        MicroDepthwiseWide.sum4x4(g, x0 + q * step, step, read - L, wd, w0, k, o, at + q * os, os);
+      }
       return;
     }
     int full = read / L * L;
@@ -176,82 +182,6 @@ final class SimdDepthwiseBackwardData {
         wi += wJump;
       }
     }
-    a0.intoArray(o, at);
-    a1.intoArray(o, at + os);
-    a2.intoArray(o, at + 2 * os);
-    a3.intoArray(o, at + 3 * os);
-    a4.intoArray(o, at + 4 * os);
-    a5.intoArray(o, at + 5 * os);
-    a6.intoArray(o, at + 6 * os);
-    a7.intoArray(o, at + 7 * os);
-  }
-
-  /**
-   * {@link #sum8} on channels {@code [0, L)} and {@code [c1, c1 + L)} at once (L &lt; channels &le; 2L, e.g. 21):
-   * each tap reads both vectors of a pixel from the same lines, where two passes read the block's gradient twice
-   * (16 rows × 72 pixels for k16 s8, more than L1, so twice from L2).
-   */
-  private static void sum8x2(float[] g, int x, int step, int c1, float[] wd, int wi, Taps k, float[] o, int at,
-      int os) {
-    FloatVector a0 = FloatVector.zero(S);
-    FloatVector a1 = a0;
-    FloatVector a2 = a0;
-    FloatVector a3 = a0;
-    FloatVector a4 = a0;
-    FloatVector a5 = a0;
-    FloatVector a6 = a0;
-    FloatVector a7 = a0;
-    FloatVector b0 = a0;
-    FloatVector b1 = a0;
-    FloatVector b2 = a0;
-    FloatVector b3 = a0;
-    FloatVector b4 = a0;
-    FloatVector b5 = a0;
-    FloatVector b6 = a0;
-    FloatVector b7 = a0;
-    final int n = k.count();
-    final int perRow = k.perRow();
-    final int xStep = k.xStep();
-    final int xJump = k.xJump();
-    final int wStep = k.wStep();
-    final int wJump = k.wJump();
-    for (int t = 0, col = 0; t < n; t++) {
-      FloatVector wv = FloatVector.fromArray(S, wd, wi);
-      FloatVector wu = FloatVector.fromArray(S, wd, wi + c1);
-      int y = x + c1;
-      a0 = FloatVector.fromArray(S, g, x).fma(wv, a0);
-      b0 = FloatVector.fromArray(S, g, y).fma(wu, b0);
-      a1 = FloatVector.fromArray(S, g, x + step).fma(wv, a1);
-      b1 = FloatVector.fromArray(S, g, y + step).fma(wu, b1);
-      a2 = FloatVector.fromArray(S, g, x + 2 * step).fma(wv, a2);
-      b2 = FloatVector.fromArray(S, g, y + 2 * step).fma(wu, b2);
-      a3 = FloatVector.fromArray(S, g, x + 3 * step).fma(wv, a3);
-      b3 = FloatVector.fromArray(S, g, y + 3 * step).fma(wu, b3);
-      a4 = FloatVector.fromArray(S, g, x + 4 * step).fma(wv, a4);
-      b4 = FloatVector.fromArray(S, g, y + 4 * step).fma(wu, b4);
-      a5 = FloatVector.fromArray(S, g, x + 5 * step).fma(wv, a5);
-      b5 = FloatVector.fromArray(S, g, y + 5 * step).fma(wu, b5);
-      a6 = FloatVector.fromArray(S, g, x + 6 * step).fma(wv, a6);
-      b6 = FloatVector.fromArray(S, g, y + 6 * step).fma(wu, b6);
-      a7 = FloatVector.fromArray(S, g, x + 7 * step).fma(wv, a7);
-      b7 = FloatVector.fromArray(S, g, y + 7 * step).fma(wu, b7);
-      x += xStep;
-      wi += wStep;
-      if (++col == perRow) {
-        col = 0;
-        x += xJump;
-        wi += wJump;
-      }
-    }
-    // the overlapping vector first, so the first one's lanes win where they overlap (the same sums either way)
-    b0.intoArray(o, at + c1);
-    b1.intoArray(o, at + os + c1);
-    b2.intoArray(o, at + 2 * os + c1);
-    b3.intoArray(o, at + 3 * os + c1);
-    b4.intoArray(o, at + 4 * os + c1);
-    b5.intoArray(o, at + 5 * os + c1);
-    b6.intoArray(o, at + 6 * os + c1);
-    b7.intoArray(o, at + 7 * os + c1);
     a0.intoArray(o, at);
     a1.intoArray(o, at + os);
     a2.intoArray(o, at + 2 * os);
