@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The depthwise data gradient ({@link SimdDepthwiseBackwardData}) against the scalar reference: channel counts
  * below, at, above and not a multiple of the vector length, PyTorch-style padding and output padding, dilation,
  * strides 1–8, kernels twice the stride and not, rows long enough for 8-pixel blocks and rows of edges only, clip
- * rectangles, channel slices and image offsets, N = 1 and N > 1, and the same bits for 1, 2 and 3 threads.
+ * rectangles, channel slices and image offsets, N = 1 and N > 1, blocks over two and four channel vectors, and the
+ * same bits for 1, 2 and 3 threads.
  */
 class DepthwiseBackwardDataTwinTest {
   private static final int L = SimdForward.L;
@@ -48,6 +49,13 @@ class DepthwiseBackwardDataTwinTest {
     g.add(new Layer("k4s2_c2L+3", 3, 5, 13, 2 * L + 3, 4, 2, 1, 0, 1, false, seed++));
     g.add(new Layer("k4s2_cL_framed", 1, 6, 17, L, 4, 2, 1, 0, 1, true, seed++));
     g.add(new Layer("k4s2_c2L+5_framed", 2, 7, 14, 2 * L + 5, 4, 2, 1, 0, 1, true, seed++));
+    // between one and two channel vectors with whole 8-pixel blocks (both vectors in one tap loop)
+    g.add(new Layer("k16s8_c21_row8", 2, 3, 12, 21, 16, 8, 4, 0, 1, false, seed++));
+    g.add(new Layer("k4s2_cL+7_row8_framed", 2, 4, 13, L + 7, 4, 2, 1, 0, 1, true, seed++));
+    g.add(new Layer("k3s1_cL+1_row8", 1, 3, 11, L + 1, 3, 1, 1, 0, 1, false, seed++));
+    // between three and four channel vectors (4 pixels × every vector in one tap loop), the last one overlapping
+    g.add(new Layer("k4s2_c4L-3_row8", 2, 3, 12, 4 * L - 3, 4, 2, 1, 0, 1, false, seed++));
+    g.add(new Layer("k4s2_c4L_row8_framed", 1, 4, 14, 4 * L, 4, 2, 1, 0, 1, true, seed++));
     // output padding (an extra bottom/right row and column), no padding, odd sizes
     g.add(new Layer("k4s2_outpad1", 1, 5, 11, 21, 4, 2, 1, 1, 1, false, seed++));
     g.add(new Layer("k6s3_p2_outpad2", 2, 4, 10, 17, 6, 3, 2, 2, 1, false, seed++));
