@@ -167,4 +167,85 @@ final class MicroRows8 {
     c70.intoArray(acc, at + 7 * as);
     c71.intoArray(acc, at + 7 * as + L);
   }
+
+  /**
+   * {@link #rows8x2} for a run of {@code np} (5 to 8) pixels: pixels q &gt;= np read {@code a[a0 + i]} and accumulate
+   * into {@code junk}. An eight-pixel pair whose kernel column misses one to three pixels at an image edge runs as
+   * one call instead of a four-pixel call and a one- to three-pixel one (groups4: ~12 % of its forward in those).
+   */
+  static void rows8x2Run(float[] a, int a0, int ds, int np, float[] b, int b0, int n, float[] acc, int at, int as,
+      int junk) {
+    final int d5 = np > 5 ? 5 * ds : 0;
+    final int d6 = np > 6 ? 6 * ds : 0;
+    final int d7 = np > 7 ? 7 * ds : 0;
+    final int at5 = np > 5 ? at + 5 * as : junk;
+    final int at6 = np > 6 ? at + 6 * as : junk;
+    final int at7 = np > 7 ? at + 7 * as : junk;
+    final int d1 = ds;
+    final int d2 = 2 * ds;
+    final int d3 = 3 * ds;
+    final int d4 = 4 * ds;
+    FloatVector c00 = FloatVector.fromArray(S, acc, at);
+    FloatVector c01 = FloatVector.fromArray(S, acc, at + L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, at + as);
+    FloatVector c11 = FloatVector.fromArray(S, acc, at + as + L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, at + 2 * as);
+    FloatVector c21 = FloatVector.fromArray(S, acc, at + 2 * as + L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, at + 3 * as);
+    FloatVector c31 = FloatVector.fromArray(S, acc, at + 3 * as + L);
+    FloatVector c40 = FloatVector.fromArray(S, acc, at + 4 * as);
+    FloatVector c41 = FloatVector.fromArray(S, acc, at + 4 * as + L);
+    FloatVector c50 = FloatVector.fromArray(S, acc, at5);
+    FloatVector c51 = FloatVector.fromArray(S, acc, at5 + L);
+    FloatVector c60 = FloatVector.fromArray(S, acc, at6);
+    FloatVector c61 = FloatVector.fromArray(S, acc, at6 + L);
+    FloatVector c70 = FloatVector.fromArray(S, acc, at7);
+    FloatVector c71 = FloatVector.fromArray(S, acc, at7 + L);
+    for (int i = 0; i < n; i++) {
+      int ai = a0 + i;
+      int bi = b0 + i * (2 * L);
+      FloatVector w0 = FloatVector.fromArray(S, b, bi);
+      FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c00 = x0.fma(w0, c00);
+      c01 = x0.fma(w1, c01);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + d1]);
+      c10 = x1.fma(w0, c10);
+      c11 = x1.fma(w1, c11);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + d2]);
+      c20 = x2.fma(w0, c20);
+      c21 = x2.fma(w1, c21);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + d3]);
+      c30 = x3.fma(w0, c30);
+      c31 = x3.fma(w1, c31);
+      FloatVector x4 = FloatVector.broadcast(S, a[ai + d4]);
+      c40 = x4.fma(w0, c40);
+      c41 = x4.fma(w1, c41);
+      FloatVector x5 = FloatVector.broadcast(S, a[ai + d5]);
+      c50 = x5.fma(w0, c50);
+      c51 = x5.fma(w1, c51);
+      FloatVector x6 = FloatVector.broadcast(S, a[ai + d6]);
+      c60 = x6.fma(w0, c60);
+      c61 = x6.fma(w1, c61);
+      FloatVector x7 = FloatVector.broadcast(S, a[ai + d7]);
+      c70 = x7.fma(w0, c70);
+      c71 = x7.fma(w1, c71);
+    }
+    c00.intoArray(acc, at);
+    c01.intoArray(acc, at + L);
+    c10.intoArray(acc, at + as);
+    c11.intoArray(acc, at + as + L);
+    c20.intoArray(acc, at + 2 * as);
+    c21.intoArray(acc, at + 2 * as + L);
+    c30.intoArray(acc, at + 3 * as);
+    c31.intoArray(acc, at + 3 * as + L);
+    c40.intoArray(acc, at + 4 * as);
+    c41.intoArray(acc, at + 4 * as + L);
+    c50.intoArray(acc, at5);
+    c51.intoArray(acc, at5 + L);
+    c60.intoArray(acc, at6);
+    c61.intoArray(acc, at6 + L);
+    c70.intoArray(acc, at7);
+    c71.intoArray(acc, at7 + L);
+  }
 }

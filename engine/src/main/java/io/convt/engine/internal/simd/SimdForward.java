@@ -90,7 +90,7 @@ final class SimdForward {
     final int chunks = (rows + chunk - 1) / chunk;
     final int rowFloats = (p.clipW() + 1) * cb;
     final int group = rowsPerGroup(rowFloats);
-    final DenseColumns columns = DenseColumns.of(p, plan.cb() == 2 * L);
+    final DenseColumns columns = DenseColumns.of(p, plan.cb() / L);
     Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
       RowScratch sc = RowScratch.forThread(p.kH(), group, group * rowFloats);
       int r0 = task / (p.groups() * blocksPerGroup) * chunk;
@@ -236,14 +236,28 @@ final class SimdForward {
             for (int bi = 0; bi < nb; bi++) {
               int t = bi * kW + kx;
               int np = cols.runPixels[t];
+              if (cols.pairs[bi]) {
+                // the runs of a pair are one run of the phase: adjacent when both are reached
+                int np2 = cols.runPixels[t + kW];
+                t = np == 0 ? t + kW : t;
+                np += np2;
+                bi++;
+              }
               if (np == 0) {
                 continue;
               }
               int at = a0 + cols.runColumn[t] * cb;
               int x = rowBase + k0 + cols.runSource[t] * sc;
-              if (np == PB && cols.pairs[bi] && cols.runPixels[t + kW] == PB) {
+              if (np == 2 * PB) {
                 MicroRows8.rows8x2(src, x, sc, wp, wb, n, acc, at, ps);
-                bi++;
+                continue;
+              }
+              if (np > PB) {
+                if (cb == 2 * L) {
+                  MicroRows8.rows8x2Run(src, x, sc, np, wp, wb, n, acc, at, ps, junk);
+                } else {
+                  MicroRows6.rows6x4(src, x, sc, np, 1, 0, wp, wb, 0, n, acc, at, ps, junk);
+                }
                 continue;
               }
               MicroRows.rows(cb, np, src, x, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0,

@@ -105,6 +105,17 @@ class TwinKernelTest {
     g.add(new Geometry("six_pixel_long_cout", 1, 4, 17, 4 * l, 70, 1, 4, 2, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("eight_pixel_kernel_rows_groups4", 2, 4, 29, 8 * l, 64, 4, 4, 2, 1, false, NeuronType.NONE,
         seed++));
+    // forward register blocks of up to six pixels (four-vector channel blocks, 32 registers) cut per stride phase,
+    // and eight-pixel pairs broken by an edge tap run as one call with a junk tail: odd widths, clip edges, slices,
+    // dilation, stride 1 to 3, groups, N 1 and 3, a neuron
+    g.add(new Geometry("six_pixel_fwd_s1", 3, 4, 31, 24, 4 * l, 1, 3, 1, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("six_pixel_fwd_s2_slices", 1, 5, 17, 4 * l + 5, 4 * l + 3, 1, 4, 2, 1, true, NeuronType.RELU,
+        seed++));
+    g.add(new Geometry("six_pixel_fwd_s3_dil2", 2, 4, 13, 19, 8 * l, 1, 3, 3, 2, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("six_pixel_fwd_groups2", 1, 3, 25, 2 * l, 8 * l, 2, 5, 1, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("pair_runs_groups4_s2", 3, 5, 19, 8 * l, 8 * l, 4, 4, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("pair_runs_s1_dil3_slices", 1, 4, 23, 2 * l + 1, 2 * l, 1, 4, 1, 3, true, NeuronType.TANH,
+        seed++));
     // tiny images (at most 16 pixels): the weight gradient is summed straight into the OHWI gradient
     g.add(new Geometry("one_pixel_images", 3, 1, 1, 20, 36, 1, 4, 1, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("tiny_images_groups", 4, 3, 4, 4 * l + 5, 4 * l, 2, 3, 2, 1, true, NeuronType.NONE, seed++));
