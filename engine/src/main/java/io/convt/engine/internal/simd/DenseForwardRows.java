@@ -9,11 +9,11 @@ import io.convt.engine.internal.ConvProblem;
  *   <li>taps outermost (channel chunk, kernel row, kernel column, row, register block): each tap's weight panel of
  *       a chunk ({@link SimdForward#forwardKc} channels, 2/3 of the L1D) serves every register block of every row
  *       from L1;
- *   <li>kernel rows inside the micro-kernel (kernel column, row, register block, then every kernel row reaching
- *       the row in one call): when a whole reduction is short, so that all of a kernel column's panels fit that
- *       L1 share together (groups4: 32 input channels per group, two kernel rows per output row). The
- *       accumulators then stay in registers across the kernel rows instead of a load and store per tap, which
- *       dominate at 32-term reductions.
+ *   <li>kernel rows inside the micro-kernel (channel chunk, kernel column, row, register block, then every kernel
+ *       row reaching the row in one call): when the reductions per tap are short (groups4: 32 input channels per
+ *       group; s1_k3: 64), with chunks cut so that a kernel column's panels of all kernel rows share that L1 part
+ *       ({@link #kernelRowsKc}). The accumulators then stay in registers across the kernel rows instead of a load
+ *       and store per tap, which weigh most on short reductions.
  * </ul>
  * Either way every output is summed in one fixed order whatever the thread count or task split.
  */
@@ -38,10 +38,14 @@ final class DenseForwardRows {
     final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
     final int wGroup = gr * (plan.cogPad() / cb) + oc0 / cb;
     java.util.Arrays.fill(acc, 0, nRows * rowFloats, 0f);
-    if (fusesKernelRows(p, cb)) {
-      for (int kx = 0; kx < kW; kx++) {
-        for (int r = 0; r < nRows; r++) {
-          kernelRows(cols, p, src, wp, tapRows, r, kx, wGroup, ilEnd, acc, r * rowFloats, cb);
+    final int kcRows = kernelRowsKc(p, cb);
+    if (kcRows > 0) {
+      for (int k0 = 0; k0 < ilEnd; k0 += kcRows) {
+        int n = Math.min(kcRows, ilEnd - k0);
+        for (int kx = 0; kx < kW; kx++) {
+          for (int r = 0; r < nRows; r++) {
+            kernelRows(cols, p, src, wp, tapRows, r, kx, wGroup, k0, n, acc, r * rowFloats, cb);
+          }
         }
       }
       return;
@@ -63,14 +67,18 @@ final class DenseForwardRows {
   }
 
   /**
-   * Whether {@code p} runs its kernel rows inside the micro-kernel: two-vector channel blocks (the eight-pixel
-   * kernels), more than one kernel row per output row, and one chunk whose panels of every kernel row reaching an
-   * output row fit {@link L1Data#panelFloats} together.
+   * Input channels per chunk when {@code p} runs its kernel rows inside the micro-kernel, else 0: the panels of
+   * every kernel row reaching an output row share {@link L1Data#panelFloats}, and the reduction per call (kernel
+   * rows × chunk) must come out at least 3/2 of the per-tap order's (its chunk, or all of a short Cin/group).
+   * dcgan_l2 (512 channels, two kernel rows) gains nothing (128 terms either way); groups4 (32, two) and s1_k3 (64,
+   * three kernel rows, 42-channel chunks) sum 64 and 126 terms per call instead of 32 and 64.
    */
-  static boolean fusesKernelRows(ConvProblem p, int cb) {
+  static int kernelRowsKc(ConvProblem p, int cb) {
     int step = p.strideY() / gcd(p.strideY(), p.dilY());
     int rowTaps = (p.kH() + step - 1) / step;
-    return cb == 2 * L && rowTaps > 1 && (long) rowTaps * p.cig() * cb <= L1Data.panelFloats();
+    int kc = Math.min(p.cig(), L1Data.panelFloats() / (rowTaps * cb));
+    int perTap = Math.min(p.cig(), SimdForward.forwardKc(cb));
+    return rowTaps > 1 && 2 * rowTaps * kc >= 3 * perTap ? kc : 0;
   }
 
   private static int gcd(int a, int b) {
@@ -83,7 +91,7 @@ final class DenseForwardRows {
    * order of terms per output is kernel column, kernel row, channel.
    */
   private static void kernelRows(DenseColumns cols, ConvProblem p, float[] src, float[] wp, int[] tapRows, int r,
-      int kx, int wGroup, int n, float[] acc, int a0, int cb) {
+      int kx, int wGroup, int k0, int n, float[] acc, int a0, int cb) {
     final int kH = p.kH();
     final int base = r * kH;
     int ky0 = 0;
@@ -109,14 +117,15 @@ final class DenseForwardRows {
     }
     int tapW = p.kW() * p.cig() * cb;
     if (even) {
-      blocks(cols, p, src, tapRows[base + ky0], wp, weights(p, wGroup, ky0, kx, cb), nk, aK, dk * tapW, n, kx, acc,
-          a0, cb);
+      blocks(cols, p, src, tapRows[base + ky0] + k0, wp, weights(p, wGroup, ky0, kx, cb) + k0 * cb, nk, aK,
+          dk * tapW, n, kx, acc, a0, cb);
       return;
     }
     // not reached by rowTaps' geometry; kept so the order of terms stays the same if it ever is
     for (int ky = ky0; ky < kH; ky++) {
       if (tapRows[base + ky] >= 0) {
-        blocks(cols, p, src, tapRows[base + ky], wp, weights(p, wGroup, ky, kx, cb), 1, 0, 0, n, kx, acc, a0, cb);
+        blocks(cols, p, src, tapRows[base + ky] + k0, wp, weights(p, wGroup, ky, kx, cb) + k0 * cb, 1, 0, 0, n, kx,
+            acc, a0, cb);
       }
     }
   }
@@ -159,8 +168,10 @@ final class DenseForwardRows {
         MicroRuns.rows8x2Run(src, x, sc, np, nk, aK, wp, wb, bK, n, acc, at, ps, junk);
       } else if (np > PB) {
         MicroRows6.rows6x4(src, x, sc, np, nk, aK, wp, wb, bK, n, acc, at, ps, junk);
-      } else if (nk > 1) {
+      } else if (nk > 1 && cb == 2 * L) {
         MicroRuns.rows4x2Run(src, x, sc, np, nk, aK, wp, wb, bK, n, acc, at, ps, junk);
+      } else if (nk > 1) {
+        MicroRuns.rows4x4Run(src, x, sc, np, nk, aK, wp, wb, bK, n, acc, at, ps, junk);
       } else {
         MicroRows.rows(cb, np, src, x, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0, wp, wb, n, acc,
             at, np > 1 ? at + ps : junk, np > 2 ? at + 2 * ps : junk, np > 3 ? at + 3 * ps : junk);

@@ -113,6 +113,9 @@ class TwinKernelTest {
         seed++));
     g.add(new Geometry("six_pixel_fwd_s3_dil2", 2, 4, 13, 19, 8 * l, 1, 3, 3, 2, false, NeuronType.NONE, seed++));
     g.add(new Geometry("six_pixel_fwd_groups2", 1, 3, 25, 2 * l, 8 * l, 2, 5, 1, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("kernel_rows_chunks_s1_slices", 2, 4, 15, 70, 4 * l, 1, 3, 1, 1, true, NeuronType.RELU,
+        seed++));
+    g.add(new Geometry("kernel_rows_dil2_s1", 1, 5, 14, 33, 4 * l, 1, 3, 1, 2, false, NeuronType.NONE, seed++));
     g.add(new Geometry("pair_runs_groups4_s2", 3, 5, 19, 8 * l, 8 * l, 4, 4, 2, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("fused_rows_s3_dil2_slices", 2, 4, 13, 24, 2 * l, 1, 5, 3, 2, true, NeuronType.RELU,
         seed++));
