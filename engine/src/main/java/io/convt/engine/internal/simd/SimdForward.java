@@ -72,7 +72,7 @@ final class SimdForward {
   }
 
   /**
-   * DENSE forward. A task is (group, chunk of output rows, output-channel block); workers claim tasks in that order,
+   * DENSE forward. A task is (chunk of output rows, group, output-channel block); workers claim tasks in that order,
    * so one block's packed weights ({@code Cin·kH·kW·cb} floats) stay in L2 while a chunk's rows stream past (rows
    * outermost would re-read the whole weight tensor from L3 for every row, leaving the micro-kernel memory-bound),
    * and at N = 1 the threads split the channel blocks instead of each reading every
@@ -92,12 +92,9 @@ final class SimdForward {
     final DenseColumns columns = DenseColumns.of(p, plan.cb() / L);
     Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
       RowScratch sc = RowScratch.forThread(p.kH(), group, group * rowFloats);
-      // group-major: with groups, tasks running at once then write different rows, not neighbouring channel
-      // slices of the same pixels (a slice boundary inside a cache line is written by both threads), and a group
-      // reads only its own source channels, so the order costs no source traffic
-      int gr = task / (chunks * blocksPerGroup);
-      int r0 = task / blocksPerGroup % chunks * chunk;
+      int r0 = task / (p.groups() * blocksPerGroup) * chunk;
       int r1 = Math.min(rows, r0 + chunk);
+      int gr = task / blocksPerGroup % p.groups();
       int oc0 = task % blocksPerGroup * cb;
       int o = gr * p.cog() + oc0;
       int no = Math.min(cb, p.cog() - oc0);
