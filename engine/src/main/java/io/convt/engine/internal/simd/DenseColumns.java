@@ -4,7 +4,10 @@ import io.convt.engine.internal.ConvProblem;
 
 /**
  * The DENSE forward's register blocks: up to {@link SimdForward#PB} destination columns of one stride phase
- * ({@code strideX} apart), whatever their kernel-column masks. Per (block, kx) the pixels that kernel column reaches
+ * ({@code strideX} apart), whatever their kernel-column masks; with four-vector channel blocks on a 32-register
+ * file, up to six ({@link MicroRows6}: each weight load feeds 6 FMAs instead of 4), each phase cut as
+ * {@link TapColumnBlocks#cut} prices the kernels (dcgan_l2's 8-column phases stay 4+4, s1_k3's 56 columns run
+ * eight 6-pixel blocks and 4+4). Per (block, kx) the pixels that kernel column reaches
  * are one run (their source columns are one apart and in range from a first to a last pixel), run as one call of as
  * many pixels. Blocks split by mask instead (the plan's {@link SimdPlan#columnBlocks}) cut every image edge into
  * one- and two-pixel calls: dcgan_l2's 8-column phases ran 1+4+3 instead of 4+4 and spent ~10 % in the two-pixel
@@ -26,20 +29,30 @@ final class DenseColumns {
     runPixels = new int[blocks * kW];
   }
 
-  /** The blocks of {@code p}'s clip columns; {@code pairBlocks}: mark pairs for eight-pixel calls. */
-  static DenseColumns of(ConvProblem p, boolean pairBlocks) {
+  /** The blocks of {@code p}'s clip columns for channel blocks of {@code cbL} vectors. */
+  static DenseColumns of(ConvProblem p, int cbL) {
+    boolean pairBlocks = cbL == 2;
+    boolean six = cbL == 4 && TapColumnBlocks.SIX_PIXELS;
     int sX = p.strideX();
     int phases = Math.min(sX, p.clipW());
+    int[] sizes = new int[p.clipW() + 1];
     int count = 0;
     for (int phase = 0; phase < phases; phase++) {
       int cols = (p.clipW() - phase + sX - 1) / sX;
-      count += (cols + PB - 1) / PB;
+      count += six ? TapColumnBlocks.cut(cols, cbL, sizes) : (cols + PB - 1) / PB;
     }
     DenseColumns d = new DenseColumns(count, p.kW());
     int b = 0;
     for (int phase = 0; phase < phases; phase++) {
-      for (int u = phase; u < p.clipW(); u += PB * sX, b++) {
-        int np = Math.min(PB, (p.clipW() - u + sX - 1) / sX);
+      int cols = (p.clipW() - phase + sX - 1) / sX;
+      if (six) {
+        TapColumnBlocks.cut(cols, cbL, sizes);
+      }
+      for (int u = phase, bp = 0; u < p.clipW(); u += sizes[bp++] * sX, b++) {
+        if (!six) {
+          sizes[bp] = Math.min(PB, (p.clipW() - u + sX - 1) / sX);
+        }
+        int np = sizes[bp];
         d.pairs[b] = pairBlocks && np == PB && u + PB * sX < p.clipW()
             && (p.clipW() - u - PB * sX + sX - 1) / sX >= PB;
         for (int kx = 0; kx < p.kW(); kx++) {

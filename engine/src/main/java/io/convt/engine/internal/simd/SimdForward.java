@@ -77,8 +77,7 @@ final class SimdForward {
    * outermost would re-read the whole weight tensor from L3 for every row, leaving the micro-kernel memory-bound),
    * and at N = 1 the threads split the channel blocks instead of each reading every
    * block's weights for half the rows. Within a task, groups of rows ({@link #rowsPerGroup}) accumulate in row
-   * buffers while input channels are cut into chunks of {@link #forwardKc}: each tap's panel of a chunk serves
-   * every register block of every row in the group from L1. Every output element is summed by one task in a fixed
+   * buffers in the order of {@link DenseForwardRows}. Every output element is summed by one task in a fixed
    * order, whatever the thread count or the task split.
    */
   private static void runDense(SimdPlan plan, ConvProblem p, float[] src, float[] packed, float[] bias,
@@ -90,7 +89,7 @@ final class SimdForward {
     final int chunks = (rows + chunk - 1) / chunk;
     final int rowFloats = (p.clipW() + 1) * cb;
     final int group = rowsPerGroup(rowFloats);
-    final DenseColumns columns = DenseColumns.of(p, plan.cb() == 2 * L);
+    final DenseColumns columns = DenseColumns.of(p, plan.cb() / L);
     Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
       RowScratch sc = RowScratch.forThread(p.kH(), group, group * rowFloats);
       int r0 = task / (p.groups() * blocksPerGroup) * chunk;
@@ -111,7 +110,7 @@ final class SimdForward {
             sc.tapRows[(r - g0) * p.kH() + sc.kys[ti]] = srcBase + sc.iys[ti] * p.srcW() * p.srcC();
           }
         }
-        denseRows(plan, columns, p, src, packed, sc.tapRows, g1 - g0, sc.acc, rowFloats, gr, oc0);
+        DenseForwardRows.sum(plan, columns, p, src, packed, sc.tapRows, g1 - g0, sc.acc, rowFloats, gr, oc0);
         for (int r = g0; r < g1; r++) {
           finishRow(sc.acc, (r - g0) * rowFloats, cb, dst, dstRow(p, r / p.clipH(), r % p.clipH()), p.dstC(), o, no,
               p.clipW(), bias, neuron);
@@ -200,60 +199,6 @@ final class SimdForward {
    */
   static int rowsPerGroup(int rowFloats) {
     return Math.max(1, Math.min(32, (1 << 16) / rowFloats));
-  }
-
-  /**
-   * A group of output rows, one Cout block of cb channels: {@code acc[r·rowFloats + u·cb ..]} = the sums for row r,
-   * clip column u. {@code tapRows[r·kH + ky]} is the first index of the source row kernel row ky reads for row r
-   * (channel offset and group included), or -1. Loop order: channel chunk, tap, row, register block, so each tap's
-   * panel of a chunk serves every row of the group from L1.
-   */
-  private static void denseRows(SimdPlan plan, DenseColumns cols, ConvProblem p, float[] src, float[] wp,
-      int[] tapRows, int nRows, float[] acc, int rowFloats, int gr, int oc0) {
-    final int nb = cols.pairs.length;
-    final int cig = p.cig();
-    final int sc = p.srcC();
-    final int kW = p.kW();
-    final int kH = p.kH();
-    final int cb = plan.cb();
-    final int kc = forwardKc(cb);
-    final int ps = p.strideX() * cb;
-    final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-    final int wGroup = gr * (plan.cogPad() / cb) + oc0 / cb;
-    java.util.Arrays.fill(acc, 0, nRows * rowFloats, 0f);
-    for (int k0 = 0; k0 < ilEnd; k0 += kc) {
-      int n = Math.min(kc, ilEnd - k0);
-      for (int ky = 0; ky < kH; ky++) {
-        for (int kx = 0; kx < kW; kx++) {
-          int wb = Micro.ALIGN_PAD + (((wGroup * kH + ky) * kW + kx) * cig + k0) * cb;
-          for (int r = 0; r < nRows; r++) {
-            int rowBase = tapRows[r * kH + ky];
-            if (rowBase < 0) {
-              continue;
-            }
-            int a0 = r * rowFloats;
-            int junk = a0 + p.clipW() * cb;
-            for (int bi = 0; bi < nb; bi++) {
-              int t = bi * kW + kx;
-              int np = cols.runPixels[t];
-              if (np == 0) {
-                continue;
-              }
-              int at = a0 + cols.runColumn[t] * cb;
-              int x = rowBase + k0 + cols.runSource[t] * sc;
-              if (np == PB && cols.pairs[bi] && cols.runPixels[t + kW] == PB) {
-                MicroRows8.rows8x2(src, x, sc, wp, wb, n, acc, at, ps);
-                bi++;
-                continue;
-              }
-              MicroRows.rows(cb, np, src, x, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0,
-                  wp, wb, n, acc, at, np > 1 ? at + ps : junk, np > 2 ? at + 2 * ps : junk,
-                  np > 3 ? at + 3 * ps : junk);
-            }
-          }
-        }
-      }
-    }
   }
 
   /** Output rows per chunk: their source rows (about one per output row) fill at most ~512 KiB of L2. */

@@ -115,6 +115,23 @@ class TwinKernelTest {
         seed++));
     // data-gradient channel chunks as deep as the L1D allows: several chunks at 32 and at 48 KiB, with slices
     g.add(new Geometry("deep_chunks_cout300", 2, 3, 9, 4 * l, 300, 1, 3, 2, 1, true, NeuronType.NONE, seed++));
+
+    // forward register blocks of up to six pixels (four-vector channel blocks, 32 registers) cut per stride phase,
+    // and eight-pixel pairs broken by an edge tap run as one call with a junk tail: odd widths, clip edges, slices,
+    // dilation, stride 1 to 3, groups, N 1 and 3, a neuron
+    g.add(new Geometry("six_pixel_fwd_s1", 3, 4, 31, 24, 4 * l, 1, 3, 1, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("six_pixel_fwd_s2_slices", 1, 5, 17, 4 * l + 5, 4 * l + 3, 1, 4, 2, 1, true, NeuronType.RELU,
+        seed++));
+    g.add(new Geometry("six_pixel_fwd_s3_dil2", 2, 4, 13, 19, 8 * l, 1, 3, 3, 2, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("six_pixel_fwd_groups2", 1, 3, 25, 2 * l, 8 * l, 2, 5, 1, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("kernel_rows_chunks_s1_slices", 2, 4, 15, 70, 4 * l, 1, 3, 1, 1, true, NeuronType.RELU,
+        seed++));
+    g.add(new Geometry("kernel_rows_dil2_s1", 1, 5, 14, 33, 4 * l, 1, 3, 1, 2, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("pair_runs_groups4_s2", 3, 5, 19, 8 * l, 8 * l, 4, 4, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("fused_rows_s3_dil2_slices", 2, 4, 13, 24, 2 * l, 1, 5, 3, 2, true, NeuronType.RELU,
+        seed++));
+    g.add(new Geometry("pair_runs_s1_dil3_slices", 1, 4, 23, 2 * l + 1, 2 * l, 1, 4, 1, 3, true, NeuronType.TANH,
+        seed++));
     // tiny images (at most 16 pixels): the weight gradient is summed straight into the OHWI gradient
     g.add(new Geometry("one_pixel_images", 3, 1, 1, 20, 36, 1, 4, 1, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("tiny_images_groups", 4, 3, 4, 4 * l + 5, 4 * l, 2, 3, 2, 1, true, NeuronType.NONE, seed++));
@@ -279,7 +296,20 @@ class TwinKernelTest {
 
   @Test
   void resultsDoNotDependOnThreadCount() {
-    ConvProblem p = problem(new Geometry("t", 3, 9, 13, 24, 20, 1, 4, 2, 1, true, NeuronType.NONE, 99));
+    resultsDoNotDependOnThreadCount(new Geometry("t", 3, 9, 13, 24, 20, 1, 4, 2, 1, true, NeuronType.NONE, 99));
+  }
+
+  /** Six-pixel forward blocks (four-vector channel blocks) and kernel rows in one call (groups, 2L per group). */
+  @Test
+  void forwardBlocksDoNotDependOnThreadCount() {
+    int l = SimdForward.L;
+    resultsDoNotDependOnThreadCount(new Geometry("six", 3, 7, 29, 40, 4 * l, 1, 3, 1, 1, true, NeuronType.NONE, 98));
+    resultsDoNotDependOnThreadCount(new Geometry("g4", 2, 6, 21, 8 * l, 8 * l, 4, 4, 2, 1, false, NeuronType.NONE,
+        97));
+  }
+
+  private static void resultsDoNotDependOnThreadCount(Geometry geometry) {
+    ConvProblem p = problem(geometry);
     Random r = new Random(5);
     float[] src = random(r, p.images() * p.srcImageSize());
     float[] w = random(r, p.weightCount());
