@@ -80,7 +80,10 @@ final class SimdFewOutputs {
     final int width = (p.srcW() + pixels - 1) / pixels * pixels;
     final int padCols = (width - 1) * p.strideX() + kW;
     final int padLen = padCols * cog;
-    final int rowsPerTask = Math.max(1, Math.min(8, rows / (8 * Math.max(1, threads))));
+    // rows in pairs where the pair block covers the kernel (Cin ≤ 32): tasks of whole pairs
+    final boolean pairs = v == 2 && FewOutputsPairRows.fits(p);
+    final int rowsPerTask =
+        SimdPlan.roundUp(Math.max(1, Math.min(8, rows / (8 * Math.max(1, threads)))), pairs ? 2 : 1);
     final int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
     Parallel.forClaimed(tasks, threads, task -> {
       Scratch sc = Scratch.mine();
@@ -88,9 +91,15 @@ final class SimdFewOutputs {
       float[] tmp = sc.tmp(pixels * bw);
       int[] len = sc.len;
       int[] at = sc.at;
-      for (int r = task * rowsPerTask; r < Math.min(rows, (task + 1) * rowsPerTask); r++) {
+      final int end = Math.min(rows, (task + 1) * rowsPerTask);
+      for (int r = task * rowsPerTask; r < end; r++) {
         int image = r / p.srcH();
         int iy = r % p.srcH();
+        if (pairs && r + 1 < end && iy + 1 < p.srcH()) {
+          FewOutputsPairRows.run(p, g, b, n, bw, blocks, gradIn, pad, tmp, image, iy);
+          r++;
+          continue;
+        }
         for (int ky = 0; ky < 4; ky++) {
           int vy = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
           len[ky] = ky < kH && vy >= 0 && vy < p.clipH() ? n : 0;
@@ -265,7 +274,7 @@ final class SimdFewOutputs {
    * gradient row serves two source rows, so a row is padded once, not twice. Slot {@code vy mod slots}, with more
    * slots than the gradient rows one source row reads plus the stride, so the rows in use never share a slot.
    */
-  private static final class PaddedRows {
+  static final class PaddedRows {
     float[] data = new float[0];
     private long[] key = new long[0];
     private ConvProblem p;
