@@ -11,7 +11,8 @@ import io.convt.engine.internal.ConvProblem;
  *
  * <p>Data gradient: a block of 12 (or 6) pixels × 2 (or 4) vectors of input channels runs its whole reduction
  * (kH·kW·Cout terms, 48 for a 4×4 kernel) in registers against weights packed [channel block][ky][term][block]
- * (6 KiB for sr_x2, in L1). Weight gradient: Cin·Cout·kH·kW sums only (1536 for sr_x2), so the sums of one
+ * (6 KiB for sr_x2, in L1); with two-vector blocks, source rows go in pairs where {@link FewOutputsPairRows} covers
+ * the kernel (6 pixels × 2 rows, the gradient rows both read broadcast once). Weight gradient: Cin·Cout·kH·kW sums only (1536 for sr_x2), so the sums of one
  * (kernel row, term group, channel block) stay in 24 registers while a whole source row streams past; rows are cut
  * into stripes fixed by the geometry (never by the thread count) whose partial sums are added in stripe order, so the
  * bits do not depend on the thread count.
