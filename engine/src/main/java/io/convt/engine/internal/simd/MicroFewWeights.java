@@ -17,12 +17,9 @@ final class MicroFewWeights {
 
   /**
    * {@code acc[at + (i·2 + k)·L] += Σ_{q<np} a[a0 + q·ds + i] · x[x0 + q·xs + k·L]} for terms i &lt; 12 and vectors
-   * k &lt; 2: the run's sum starts at zero in registers and is added to the accumulators once. Each pixel also reads
-   * {@code t[touch + q·touchStep]} (returned summed, so the read stays): the caller points it at a later source row,
-   * which then arrives while this one is multiplied (see {@link SimdFewOutputs#weights}).
+   * k &lt; 2: the run's sum starts at zero in registers and is added to the accumulators once.
    */
-  static float weights12x2(float[] a, int a0, int ds, float[] x, int x0, int xs, int np, float[] acc, int at,
-      float[] t, int touch, int touchStep) {
+  static void weights12x2(float[] a, int a0, int ds, float[] x, int x0, int xs, int np, float[] acc, int at) {
     FloatVector c0_0 = FloatVector.zero(S);
     FloatVector c0_1 = FloatVector.zero(S);
     FloatVector c1_0 = FloatVector.zero(S);
@@ -47,11 +44,9 @@ final class MicroFewWeights {
     FloatVector c10_1 = FloatVector.zero(S);
     FloatVector c11_0 = FloatVector.zero(S);
     FloatVector c11_1 = FloatVector.zero(S);
-    float ahead = 0f;
     for (int q = 0; q < np; q++) {
       int ai = a0 + q * ds;
       int xi = x0 + q * xs;
-      ahead += t[touch + q * touchStep];
       FloatVector v0 = FloatVector.fromArray(S, x, xi);
       FloatVector v1 = FloatVector.fromArray(S, x, xi + 1 * L);
       FloatVector s0 = FloatVector.broadcast(S, a[ai]);
@@ -115,16 +110,13 @@ final class MicroFewWeights {
     FloatVector.fromArray(S, acc, at + 21 * L).add(c10_1).intoArray(acc, at + 21 * L);
     FloatVector.fromArray(S, acc, at + 22 * L).add(c11_0).intoArray(acc, at + 22 * L);
     FloatVector.fromArray(S, acc, at + 23 * L).add(c11_1).intoArray(acc, at + 23 * L);
-    return ahead;
   }
 
   /**
    * {@code acc[at + (i·4 + k)·L] += Σ_{q<np} a[a0 + q·ds + i] · x[x0 + q·xs + k·L]} for terms i &lt; 6 and vectors
-   * k &lt; 4: the run's sum starts at zero in registers and is added to the accumulators once; reads ahead as
-   * {@link #weights12x2}.
+   * k &lt; 4: the run's sum starts at zero in registers and is added to the accumulators once.
    */
-  static float weights6x4(float[] a, int a0, int ds, float[] x, int x0, int xs, int np, float[] acc, int at,
-      float[] t, int touch, int touchStep) {
+  static void weights6x4(float[] a, int a0, int ds, float[] x, int x0, int xs, int np, float[] acc, int at) {
     FloatVector c0_0 = FloatVector.zero(S);
     FloatVector c0_1 = FloatVector.zero(S);
     FloatVector c0_2 = FloatVector.zero(S);
@@ -149,11 +141,9 @@ final class MicroFewWeights {
     FloatVector c5_1 = FloatVector.zero(S);
     FloatVector c5_2 = FloatVector.zero(S);
     FloatVector c5_3 = FloatVector.zero(S);
-    float ahead = 0f;
     for (int q = 0; q < np; q++) {
       int ai = a0 + q * ds;
       int xi = x0 + q * xs;
-      ahead += t[touch + q * touchStep];
       FloatVector v0 = FloatVector.fromArray(S, x, xi);
       FloatVector v1 = FloatVector.fromArray(S, x, xi + 1 * L);
       FloatVector v2 = FloatVector.fromArray(S, x, xi + 2 * L);
@@ -213,6 +203,5 @@ final class MicroFewWeights {
     FloatVector.fromArray(S, acc, at + 21 * L).add(c5_1).intoArray(acc, at + 21 * L);
     FloatVector.fromArray(S, acc, at + 22 * L).add(c5_2).intoArray(acc, at + 22 * L);
     FloatVector.fromArray(S, acc, at + 23 * L).add(c5_3).intoArray(acc, at + 23 * L);
-    return ahead;
   }
 }

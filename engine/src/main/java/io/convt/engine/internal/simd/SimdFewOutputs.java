@@ -11,8 +11,7 @@ import io.convt.engine.internal.ConvProblem;
  *
  * <p>Data gradient: a block of 12 (or 6) pixels × 2 (or 4) vectors of input channels runs its whole reduction
  * (kH·kW·Cout terms, 48 for a 4×4 kernel) in registers against weights packed [channel block][ky][term][block]
- * (6 KiB for sr_x2, in L1); with two-vector blocks, source rows go in pairs where {@link FewOutputsPairRows} covers
- * the kernel (6 pixels × 2 rows, the gradient rows both read broadcast once). Weight gradient: Cin·Cout·kH·kW sums only (1536 for sr_x2), so the sums of one
+ * (6 KiB for sr_x2, in L1). Weight gradient: Cin·Cout·kH·kW sums only (1536 for sr_x2), so the sums of one
  * (kernel row, term group, channel block) stay in 24 registers while a whole source row streams past; rows are cut
  * into stripes fixed by the geometry (never by the thread count) whose partial sums are added in stripe order, so the
  * bits do not depend on the thread count.
@@ -81,10 +80,7 @@ final class SimdFewOutputs {
     final int width = (p.srcW() + pixels - 1) / pixels * pixels;
     final int padCols = (width - 1) * p.strideX() + kW;
     final int padLen = padCols * cog;
-    // rows in pairs where the pair block covers the kernel (Cin ≤ 32): tasks of whole pairs
-    final boolean pairs = v == 2 && FewOutputsPairRows.fits(p);
-    final int rowsPerTask =
-        SimdPlan.roundUp(Math.max(1, Math.min(8, rows / (8 * Math.max(1, threads)))), pairs ? 2 : 1);
+    final int rowsPerTask = Math.max(1, Math.min(8, rows / (8 * Math.max(1, threads))));
     final int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
     Parallel.forClaimed(tasks, threads, task -> {
       Scratch sc = Scratch.mine();
@@ -92,15 +88,9 @@ final class SimdFewOutputs {
       float[] tmp = sc.tmp(pixels * bw);
       int[] len = sc.len;
       int[] at = sc.at;
-      final int end = Math.min(rows, (task + 1) * rowsPerTask);
-      for (int r = task * rowsPerTask; r < end; r++) {
+      for (int r = task * rowsPerTask; r < Math.min(rows, (task + 1) * rowsPerTask); r++) {
         int image = r / p.srcH();
         int iy = r % p.srcH();
-        if (pairs && r + 1 < end && iy + 1 < p.srcH()) {
-          FewOutputsPairRows.run(p, g, b, n, bw, blocks, gradIn, pad, tmp, image, iy);
-          r++;
-          continue;
-        }
         for (int ky = 0; ky < 4; ky++) {
           int vy = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
           len[ky] = ky < kH && vy >= 0 && vy < p.clipH() ? n : 0;
@@ -164,8 +154,6 @@ final class SimdFewOutputs {
     final boolean inPlace = p.cinRead() == cig && cig == cinPad;
     final int size = kH * perKy;
     final float[] partial = Scratch.mine().partials(stripes * size);
-    final int span = p.srcW() * p.srcC();
-    final int calls = kH * termGroups * blocks;
     Parallel.forClaimed(stripes, threads, s -> {
       Scratch sc = Scratch.mine();
       final float[] acc = partial;
@@ -173,17 +161,10 @@ final class SimdFewOutputs {
       java.util.Arrays.fill(acc, base, base + size, 0f);
       PaddedRows pad = sc.paddedRows(p, padCols, padLen);
       float[] xRow = inPlace ? null : sc.tmp(p.srcW() * cinPad);
-      float ahead = 0f;
       for (int r = s * stripeRows; r < Math.min(rows, (s + 1) * stripeRows); r++) {
         int image = r / p.srcH();
         int iy = r % p.srcH();
-        int srcRow = rowStart(p, r) + p.sfo();
-        // the row's calls read the next source row ahead, a share each: its misses spread over the whole row's
-        // FMAs instead of stalling the first pass over it (N = 16 ran 0.65x the speed per FLOP of N = 1)
-        int next = rowStart(p, Math.min(rows - 1, r + 1));
-        int share = span / calls;
-        int step = Math.max(1, share / p.srcW());
-        int lastTouch = next + span - 1 - (p.srcW() - 1) * step;
+        int srcRow = (p.srcImage0() + image) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
         float[] xa = x;
         int x0 = srcRow;
         int xs = p.srcC();
@@ -204,19 +185,15 @@ final class SimdFewOutputs {
           for (int tg = 0; tg < termGroups; tg++) {
             for (int blk = 0; blk < blocks; blk++) {
               int at = base + ky * perKy + (tg * blocks + blk) * terms * bw;
-              int touch = Math.min(next + ((ky * termGroups + tg) * blocks + blk) * share, lastTouch);
               if (v == 4) {
-                ahead += MicroFewWeights.weights6x4(pad.data, a0 + tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(),
-                    acc, at, x, touch, step);
+                MicroFewWeights.weights6x4(pad.data, a0 + tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
               } else {
-                ahead += MicroFewWeights.weights12x2(pad.data, a0 + tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(),
-                    acc, at, x, touch, step);
+                MicroFewWeights.weights12x2(pad.data, a0 + tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
               }
             }
           }
         }
       }
-      sc.ahead = ahead;
     });
     // stripes added in stripe order into stripe 0's sums, whichever worker computed them
     final float[] sum = partial;
@@ -261,8 +238,6 @@ final class SimdFewOutputs {
     private float[] tmp = new float[0];
     private float[] weights = new float[0];
     private float[] sums = new float[0];
-    /** The values read ahead, summed: kept so that the reads are not optimised away. */
-    float ahead;
 
     static Scratch mine() {
       return MINE.get();
@@ -290,7 +265,7 @@ final class SimdFewOutputs {
    * gradient row serves two source rows, so a row is padded once, not twice. Slot {@code vy mod slots}, with more
    * slots than the gradient rows one source row reads plus the stride, so the rows in use never share a slot.
    */
-  static final class PaddedRows {
+  private static final class PaddedRows {
     float[] data = new float[0];
     private long[] key = new long[0];
     private ConvProblem p;
@@ -348,11 +323,6 @@ final class SimdFewOutputs {
         pad[at + j * cog + co] = g[from + co];
       }
     }
-  }
-
-  /** Index of source row {@code r} (image-major) at channel 0. */
-  private static int rowStart(ConvProblem p, int r) {
-    return (p.srcImage0() + r / p.srcH()) * p.srcImageSize() + r % p.srcH() * p.srcW() * p.srcC();
   }
 
   /** Source row at {@code srcRow} into {@code xRow} as [column][cinPad], zeros for channels not read. */
