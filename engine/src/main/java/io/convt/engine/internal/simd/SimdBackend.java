@@ -217,7 +217,7 @@ public final class SimdBackend implements KernelBackend {
     }
     if (SimdFewOutputs.fits(p) && SimdFewOutputs.weights(p, src, gradOut, gradWeights, threads)) {
       if (gradBias != null) {
-        SimdBackwardWeights.biasGradient(p, gradOut, gradBias, threads);
+        FewOutputsBias.gradient(p, gradOut, gradBias, threads);
       }
       return;
     }

@@ -57,7 +57,8 @@ final class SimdFewOutputs {
     final int bw = v * L;
     final int blocks = SimdPlan.roundUp(cig, bw) / bw;
     final int pixels = v == 4 ? 6 : 12;
-    final float[] b = new float[blocks * kH * n * bw];
+    final float[] b = Scratch.mine().packedWeights(blocks * kH * n * bw);
+    java.util.Arrays.fill(b, 0, blocks * kH * n * bw, 0f); // the lanes of channels past Cin
     for (int co = 0; co < cog; co++) {
       for (int ky = 0; ky < kH; ky++) {
         for (int kx = 0; kx < kW; kx++) {
@@ -82,10 +83,11 @@ final class SimdFewOutputs {
     final int rowsPerTask = Math.max(1, Math.min(8, rows / (8 * Math.max(1, threads))));
     final int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
     Parallel.forClaimed(tasks, threads, task -> {
-      PaddedRows pad = new PaddedRows(p, padCols, padLen);
-      float[] tmp = new float[pixels * bw];
-      int[] len = new int[4];
-      int[] at = new int[4];
+      Scratch sc = Scratch.mine();
+      PaddedRows pad = sc.paddedRows(p, padCols, padLen);
+      float[] tmp = sc.tmp(pixels * bw);
+      int[] len = sc.len;
+      int[] at = sc.at;
       for (int r = task * rowsPerTask; r < Math.min(rows, (task + 1) * rowsPerTask); r++) {
         int image = r / p.srcH();
         int iy = r % p.srcH();
@@ -150,11 +152,15 @@ final class SimdFewOutputs {
     final int stripes = (rows + stripeRows - 1) / stripeRows;
     // the source is read in place when its channels fill whole blocks, else packed row by row with zeros
     final boolean inPlace = p.cinRead() == cig && cig == cinPad;
-    final float[][] partial = new float[stripes][];
+    final int size = kH * perKy;
+    final float[] partial = Scratch.mine().partials(stripes * size);
     Parallel.forClaimed(stripes, threads, s -> {
-      float[] acc = new float[kH * perKy];
-      PaddedRows pad = new PaddedRows(p, padCols, padLen);
-      float[] xRow = inPlace ? null : new float[p.srcW() * cinPad];
+      Scratch sc = Scratch.mine();
+      final float[] acc = partial;
+      final int base = s * size;
+      java.util.Arrays.fill(acc, base, base + size, 0f);
+      PaddedRows pad = sc.paddedRows(p, padCols, padLen);
+      float[] xRow = inPlace ? null : sc.tmp(p.srcW() * cinPad);
       for (int r = s * stripeRows; r < Math.min(rows, (s + 1) * stripeRows); r++) {
         int image = r / p.srcH();
         int iy = r % p.srcH();
@@ -178,7 +184,7 @@ final class SimdFewOutputs {
           int a0 = pad.row(g, image, vy);
           for (int tg = 0; tg < termGroups; tg++) {
             for (int blk = 0; blk < blocks; blk++) {
-              int at = ky * perKy + (tg * blocks + blk) * terms * bw;
+              int at = base + ky * perKy + (tg * blocks + blk) * terms * bw;
               if (v == 4) {
                 MicroFewWeights.weights6x4(pad.data, a0 + tg * terms, ds, xa, x0 + blk * bw, xs, p.srcW(), acc, at);
               } else {
@@ -188,14 +194,15 @@ final class SimdFewOutputs {
           }
         }
       }
-      partial[s] = acc;
     });
-    // stripes added in stripe order, whichever worker computed them
-    float[] sum = stripes > 0 ? partial[0] : new float[kH * perKy];
+    // stripes added in stripe order into stripe 0's sums, whichever worker computed them
+    final float[] sum = partial;
+    if (stripes == 0) {
+      java.util.Arrays.fill(sum, 0, size, 0f);
+    }
     for (int s = 1; s < stripes; s++) {
-      float[] a = partial[s];
-      for (int k = 0; k < sum.length; k++) {
-        sum[k] += a[k];
+      for (int k = 0, a = s * size; k < size; k++, a++) {
+        sum[k] += partial[a];
       }
     }
     final int read = Math.min(cig, p.cinRead());
@@ -219,30 +226,72 @@ final class SimdFewOutputs {
   }
 
   /**
+   * A thread's buffers, kept across calls: allocating them per task zeroed fresh memory every call (memset and page
+   * faults were 7 % of sr_x2's data-gradient samples). Each buffer is only grown; its content never outlives a task,
+   * except the caller's packed weights and stripe sums, which outlive none of its calls.
+   */
+  private static final class Scratch {
+    private static final ThreadLocal<Scratch> MINE = ThreadLocal.withInitial(Scratch::new);
+    final int[] len = new int[4];
+    final int[] at = new int[4];
+    private final PaddedRows rows = new PaddedRows();
+    private float[] tmp = new float[0];
+    private float[] weights = new float[0];
+    private float[] sums = new float[0];
+
+    static Scratch mine() {
+      return MINE.get();
+    }
+
+    PaddedRows paddedRows(ConvProblem p, int padCols, int padLen) {
+      return rows.reset(p, padCols, padLen);
+    }
+
+    float[] tmp(int n) {
+      return tmp.length >= n ? tmp : (tmp = new float[n]);
+    }
+
+    float[] packedWeights(int n) {
+      return weights.length >= n ? weights : (weights = new float[n]);
+    }
+
+    float[] partials(int n) {
+      return sums.length >= n ? sums : (sums = new float[n]);
+    }
+  }
+
+  /**
    * A worker's padded gradient rows, kept while its source rows need them: with stride 2 and a 4-row kernel each
    * gradient row serves two source rows, so a row is padded once, not twice. Slot {@code vy mod slots}, with more
    * slots than the gradient rows one source row reads plus the stride, so the rows in use never share a slot.
    */
   private static final class PaddedRows {
-    final float[] data;
-    private final ConvProblem p;
-    private final int padCols;
-    private final int padLen;
-    private final long[] key;
+    float[] data = new float[0];
+    private long[] key = new long[0];
+    private ConvProblem p;
+    private int padCols;
+    private int padLen;
+    private int slots;
 
-    PaddedRows(ConvProblem p, int padCols, int padLen) {
+    /** Ready for a task of {@code p}: room for its slots, and no row held (the arrays are the caller's). */
+    PaddedRows reset(ConvProblem p, int padCols, int padLen) {
       this.p = p;
       this.padCols = padCols;
       this.padLen = padLen;
-      int slots = p.dilY() * (p.kH() - 1) + 1 + p.strideY();
-      this.data = new float[slots * padLen];
-      this.key = new long[slots];
-      java.util.Arrays.fill(key, -1);
+      this.slots = p.dilY() * (p.kH() - 1) + 1 + p.strideY();
+      if (data.length < slots * padLen) {
+        data = new float[slots * padLen];
+      }
+      if (key.length < slots) {
+        key = new long[slots];
+      }
+      java.util.Arrays.fill(key, 0, slots, -1);
+      return this;
     }
 
     /** Index of gradient row {@code vy} of {@code image}, padded (copied now unless its slot holds it already). */
     int row(float[] g, int image, int vy) {
-      int slot = vy % key.length;
+      int slot = vy % slots;
       long k = (long) image * p.clipH() + vy;
       if (key[slot] != k) {
         padRow(p, g, image, vy, data, slot * padLen, padCols);

@@ -53,6 +53,11 @@ class FewOutputsTwinTest {
     g.add(new Geometry("sr_like", 2, 9, 40, 32, 3, 1, 4, 2, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("dcgan_out_like", 1, 12, 31, 64, 3, 1, 4, 2, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("k5_s3_cout2", 2, 6, 17, 17, 2, 1, 5, 3, 1, true, NeuronType.NONE, seed++));
+    // odd heights with N > 1, Cout 4 and 7, channel slices, k2-k4 at strides 1 and 2
+    g.add(new Geometry("k4_s2_cout7_slices", 3, 7, 23, 32, 7, 1, 4, 2, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("k3_s1_cout4_cin29", 2, 11, 19, 29, 4, 1, 3, 1, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("k2_s2_cout3_slices", 1, 8, 14, 16, 3, 1, 2, 2, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("k4_s1_cout2", 2, 9, 13, 32, 2, 1, 4, 1, 1, false, NeuronType.NONE, seed++));
     return g.stream();
   }
 
