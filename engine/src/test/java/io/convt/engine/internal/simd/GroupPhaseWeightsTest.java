@@ -41,6 +41,8 @@ class GroupPhaseWeightsTest {
         new Geometry("groups8_s3_dil2", 2, 11, 10, 8 * 6, 8 * 10, 8, 3, 3, 2, false, NeuronType.NONE, 304),
         // four-vector slabs (64 input channels per group), stride 2 with a kernel of 2
         new Geometry("groups2_wide_k2", 2, 20, 24, 2 * 4 * L, 2 * 16, 2, 2, 2, 1, true, NeuronType.NONE, 305),
+        // nine groups: one group per task at 2 threads (claimed in turn), three per task at 3
+        new Geometry("groups9_claimed", 2, 7, 8, 9 * 5, 9 * 4, 9, 3, 2, 1, true, NeuronType.NONE, 307),
         // many rows: several stripes with dilation and slices
         new Geometry("groups4_striped_dil", 1, 40, 29, 4 * 9, 4 * 12, 4, 3, 2, 2, true, NeuronType.NONE, 306));
   }
