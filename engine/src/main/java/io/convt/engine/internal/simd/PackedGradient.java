@@ -45,11 +45,13 @@ final class PackedGradient {
 
   /**
    * Whether the weight gradient of {@code p} takes this path: per-group products of at most {@link #MAX_PRODUCT}
-   * channel pairs (grouped layers, small dense layers such as 21 classes), where gathering per task costs the most.
-   * Larger products amortise the gather over many FMAs, and an extra pass over the whole gradient would cost more.
+   * channel pairs (grouped layers, small dense layers such as 21 classes), where gathering per task costs the most,
+   * and stride-1 layers, whose packed gradient is no larger than the packed source and replaces kH·kW gathers of it
+   * per image (s1_k3: nine). Larger products at larger strides amortise the gather over many FMAs, and an extra pass
+   * over the whole gradient (sX·sY times the source's pixels) would cost more.
    */
   static boolean applies(ConvProblem p) {
-    return p.cog() * p.cig() <= MAX_PRODUCT;
+    return p.cog() * p.cig() <= MAX_PRODUCT || (p.strideY() == 1 && p.strideX() == 1);
   }
 
   /** Channel pairs (cog·cig) per group up to which {@link #applies} holds. */

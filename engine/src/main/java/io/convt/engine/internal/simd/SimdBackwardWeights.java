@@ -71,9 +71,13 @@ final class SimdBackwardWeights {
     final int perRound = rowWise ? p.images() : (int) Math.max(1, Math.min(p.images(), ROUND_FLOATS / imageFloats));
     final PackedSource[] xs = new PackedSource[perRound];
     final PackedGradient[] gs = new PackedGradient[perRound];
-    for (int b = 0; b < perRound; b++) {
+    for (int b = 0; b < perRound && !rowWise; b++) {
       xs[b] = new PackedSource(p, w);
+      xs[b].data = PanelCache.get(2 * b, xs[b].floats());
       gs[b] = phaseRuns ? new PackedGradient(p) : null;
+      if (phaseRuns) {
+        gs[b].data = PanelCache.get(2 * b + 1, gs[b].floats());
+      }
     }
     for (int t0 = 0; t0 < p.images(); t0 += perRound) {
       final int first = t0;
