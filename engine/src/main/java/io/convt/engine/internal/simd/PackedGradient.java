@@ -24,11 +24,19 @@ final class PackedGradient {
   /** Columns per phase: ⌈clipW ÷ sX⌉. */
   private final int colsQ;
   private final int chunkFloats;
+  /** Panels held: every group, or one (a task that owns a group packs it into slot 0, see {@link #packGroup}). */
+  private final int slots;
   /** The packed image; allocated on the first {@link #pack}. */
   float[] data;
 
   PackedGradient(ConvProblem p) {
+    this(p, false);
+  }
+
+  /** A packed image of every group, or with {@code oneGroup} of a single group at a time ({@link #packGroup}). */
+  PackedGradient(ConvProblem p, boolean oneGroup) {
     this.p = p;
+    this.slots = oneGroup ? 1 : p.groups();
     this.chunks = (p.cog() + QW - 1) / QW;
     this.rowsQ = (p.clipH() + p.strideY() - 1) / p.strideY();
     this.colsQ = (p.clipW() + p.strideX() - 1) / p.strideX();
@@ -37,11 +45,13 @@ final class PackedGradient {
 
   /**
    * Whether the weight gradient of {@code p} takes this path: per-group products of at most {@link #MAX_PRODUCT}
-   * channel pairs (grouped layers, small dense layers such as 21 classes), where gathering per task costs the most.
-   * Larger products amortise the gather over many FMAs, and an extra pass over the whole gradient would cost more.
+   * channel pairs (grouped layers, small dense layers such as 21 classes), where gathering per task costs the most,
+   * and stride-1 layers, whose packed gradient is no larger than the packed source and replaces kH·kW gathers of it
+   * per image (s1_k3: nine). Larger products at larger strides amortise the gather over many FMAs, and an extra pass
+   * over the whole gradient (sX·sY times the source's pixels) would cost more.
    */
   static boolean applies(ConvProblem p) {
-    return p.cog() * p.cig() <= MAX_PRODUCT;
+    return p.cog() * p.cig() <= MAX_PRODUCT || (p.strideY() == 1 && p.strideX() == 1);
   }
 
   /** Channel pairs (cog·cig) per group up to which {@link #applies} holds. */
@@ -52,33 +62,52 @@ final class PackedGradient {
     return chunkFloats;
   }
 
-  /** Index of channel 0 of group {@code gr} at clip-relative row v, column u. */
+  /** Index of channel 0 of group {@code gr} (of the one packed group when made for one) at clip row v, column u. */
   int at(int gr, int v, int u) {
     int phase = (v % p.strideY()) * p.strideX() + u % p.strideX();
-    return Micro.ALIGN_PAD + gr * chunks * chunkFloats
+    return Micro.ALIGN_PAD + (slots == 1 ? 0 : gr) * chunks * chunkFloats
         + ((phase * rowsQ + v / p.strideY()) * colsQ + u / p.strideX()) * QW;
+  }
+
+  /** Floats {@link #data} needs for every group. */
+  int floats() {
+    return Micro.ALIGN_PAD + slots * chunks * chunkFloats;
   }
 
   /** Packs image {@code image} of the gradient {@code g} (clip rows split over {@code threads}). */
   void pack(float[] g, int image, int threads) {
     if (data == null) {
-      data = new float[Micro.ALIGN_PAD + p.groups() * chunks * chunkFloats];
+      data = new float[floats()];
     }
-    final int img = (p.dstImage0() + image) * p.dstImageSize() + p.dfo();
-    final int sX = p.strideX();
     Parallel.forRange(p.clipH(), threads, (from, to) -> {
       for (int v = from; v < to; v++) {
-        int row = img + ((p.clipY() + v) * p.dstW() + p.clipX()) * p.dstC();
         for (int gr = 0; gr < p.groups(); gr++) {
-          // one column phase at a time: the packed index steps by QW (no division per pixel)
-          for (int px = 0; px < sX && px < p.clipW(); px++) {
-            int d = at(gr, v, px);
-            for (int u = px; u < p.clipW(); u += sX, d += QW) {
-              Micro.copy(g, row + u * p.dstC() + gr * p.cog(), data, d, p.cog(), chunkFloats, QW);
-            }
-          }
+          packRow(g, image, gr, v);
         }
       }
     });
+  }
+
+  /**
+   * Packs only group {@code gr} of image {@code image} on the calling thread; {@link #data} must hold
+   * {@link #floats()}. The other groups' panels, if any, are left as they are.
+   */
+  void packGroup(float[] g, int image, int gr) {
+    for (int v = 0; v < p.clipH(); v++) {
+      packRow(g, image, gr, v);
+    }
+  }
+
+  private void packRow(float[] g, int image, int gr, int v) {
+    final int sX = p.strideX();
+    final int row = (p.dstImage0() + image) * p.dstImageSize() + p.dfo()
+        + ((p.clipY() + v) * p.dstW() + p.clipX()) * p.dstC();
+    // one column phase at a time: the packed index steps by QW (no division per pixel)
+    for (int px = 0; px < sX && px < p.clipW(); px++) {
+      int d = at(gr, v, px);
+      for (int u = px; u < p.clipW(); u += sX, d += QW) {
+        Micro.copy(g, row + u * p.dstC() + gr * p.cog(), data, d, p.cog(), chunkFloats, QW);
+      }
+    }
   }
 }

@@ -16,20 +16,28 @@ final class PackedSource {
   private final int w;
   private final int slabs;
   private final int slabFloats;
+  /** Panels held: every group, or one (a task that owns a group packs it into slot 0, see {@link #packGroup}). */
+  private final int slots;
   /** The packed image; allocated on the first {@link #pack} (calls whose tasks all run row by row never need it). */
   float[] data;
   private boolean finite;
 
   PackedSource(ConvProblem p, int w) {
+    this(p, w, false);
+  }
+
+  /** A packed image of every group, or with {@code oneGroup} of a single group at a time ({@link #packGroup}). */
+  PackedSource(ConvProblem p, int w, boolean oneGroup) {
     this.p = p;
     this.w = w;
     this.slabs = (p.cig() + w - 1) / w;
     this.slabFloats = p.srcH() * p.srcW() * w;
+    this.slots = oneGroup ? 1 : p.groups();
   }
 
-  /** Index of pixel 0 of slab {@code ib} of group {@code gr}. */
+  /** Index of pixel 0 of slab {@code ib} of group {@code gr} (of the one packed group when made for one). */
   int base(int gr, int ib) {
-    return Micro.ALIGN_PAD + (gr * slabs + ib) * slabFloats;
+    return Micro.ALIGN_PAD + ((slots == 1 ? 0 : gr) * slabs + ib) * slabFloats;
   }
 
   /**
@@ -41,27 +49,21 @@ final class PackedSource {
     return finite;
   }
 
+  /** Floats {@link #data} needs for every group. */
+  int floats() {
+    return Micro.ALIGN_PAD + slots * slabs * slabFloats;
+  }
+
   /** Packs image {@code image} of {@code x} (rows split over {@code threads}). */
   void pack(float[] x, int image, int threads) {
-    final int cig = p.cig();
-    final int img = (p.srcImage0() + image) * p.srcImageSize() + p.sfo();
     if (data == null) {
-      data = new float[Micro.ALIGN_PAD + p.groups() * slabs * slabFloats];
+      data = new float[floats()];
     }
     final boolean[] bad = new boolean[p.srcH()];
     Parallel.forRange(p.srcH(), threads, (from, to) -> {
       for (int iy = from; iy < to; iy++) {
         for (int gr = 0; gr < p.groups(); gr++) {
-          int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-          if (ilEnd == 0) {
-            continue;
-          }
-          for (int ix = 0; ix < p.srcW(); ix++) {
-            int pix = iy * p.srcW() + ix;
-            Micro.copy(x, img + pix * p.srcC() + gr * cig, data, base(gr, 0) + pix * w, ilEnd, slabFloats, w);
-          }
-          bad[iy] |= !allFinite(data, base(gr, 0) + iy * p.srcW() * w, p.srcW() * w, slabFloats,
-              (ilEnd + w - 1) / w);
+          bad[iy] |= !packRow(x, image, gr, iy);
         }
       }
     });
@@ -70,6 +72,33 @@ final class PackedSource {
       ok &= !b;
     }
     finite = ok;
+  }
+
+  /**
+   * Packs only group {@code gr} of image {@code image} on the calling thread (a task that owns a group packs its own
+   * channels); {@link #data} must hold {@link #floats()}. The other groups' panels, if any, are left as they are.
+   */
+  void packGroup(float[] x, int image, int gr) {
+    boolean ok = true;
+    for (int iy = 0; iy < p.srcH(); iy++) {
+      ok &= packRow(x, image, gr, iy);
+    }
+    finite = ok;
+  }
+
+  /** Packs source row iy of group gr; false if a packed value is not finite. */
+  private boolean packRow(float[] x, int image, int gr, int iy) {
+    final int cig = p.cig();
+    final int img = (p.srcImage0() + image) * p.srcImageSize() + p.sfo();
+    int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+    if (ilEnd == 0) {
+      return true;
+    }
+    for (int ix = 0; ix < p.srcW(); ix++) {
+      int pix = iy * p.srcW() + ix;
+      Micro.copy(x, img + pix * p.srcC() + gr * cig, data, base(gr, 0) + pix * w, ilEnd, slabFloats, w);
+    }
+    return allFinite(data, base(gr, 0) + iy * p.srcW() * w, p.srcW() * w, slabFloats, (ilEnd + w - 1) / w);
   }
 
   /** Whether {@code a[from + s·stride ..+n)} is finite for every slab s &lt; count (n a multiple of L). */

@@ -27,6 +27,8 @@ final class SimdBackwardWeights {
     } else if (depthwise) {
       // one task per tap, claimed one at a time: taps at the border reach fewer pixels than interior ones
       Parallel.forClaimed(kk, threads, i -> depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), new float[2 * L]));
+    } else if (!rowWise(p) && GroupPhaseWeights.fits(p, threads)) {
+      GroupPhaseWeights.run(p, src, g, gW, threads);
     } else {
       dense(p, src, g, gW, threads, WeightGradientPartition.of(p, threads));
     }
@@ -59,7 +61,7 @@ final class SimdBackwardWeights {
     // scratch panels are made once per worker for the whole call, not once per image (up to ~0.5 MB each)
     final java.util.concurrent.ConcurrentLinkedQueue<Scratch> pool = new java.util.concurrent.ConcurrentLinkedQueue<>();
     // tasks with fewer than 16 output channels run row by row on the NHWC source and never read the packed one
-    final boolean rowWise = w == 2 * L && p.cog() < 16 && p.cig() % (2 * L) == 0 && p.cinRead() % (2 * L) == 0;
+    final boolean rowWise = rowWise(p);
     // with one stripe, tasks sum straight into the gradient (no per-call accumulator arrays to zero and copy)
     final boolean direct = !rowWise && WeightAccumulators.direct(p, part.stripes());
     final boolean phaseRuns = !rowWise && PackedGradient.applies(p);
@@ -69,9 +71,13 @@ final class SimdBackwardWeights {
     final int perRound = rowWise ? p.images() : (int) Math.max(1, Math.min(p.images(), ROUND_FLOATS / imageFloats));
     final PackedSource[] xs = new PackedSource[perRound];
     final PackedGradient[] gs = new PackedGradient[perRound];
-    for (int b = 0; b < perRound; b++) {
+    for (int b = 0; b < perRound && !rowWise; b++) {
       xs[b] = new PackedSource(p, w);
+      xs[b].data = PanelCache.get(2 * b, xs[b].floats());
       gs[b] = phaseRuns ? new PackedGradient(p) : null;
+      if (phaseRuns) {
+        gs[b].data = PanelCache.get(2 * b + 1, gs[b].floats());
+      }
     }
     for (int t0 = 0; t0 < p.images(); t0 += perRound) {
       final int first = t0;
@@ -131,6 +137,11 @@ final class SimdBackwardWeights {
         store(p, gW, part.group(tile), part.kernelRow(tile), part.firstBlock(tile), part.blocks(tile), sum);
       });
     }
+  }
+
+  /** Whether the dense tasks run row by row on the NHWC data (fewer than 16 output channels, whole two-vector slabs). */
+  static boolean rowWise(ConvProblem p) {
+    return slab(p) == 2 * L && p.cog() < 16 && p.cig() % (2 * L) == 0 && p.cinRead() % (2 * L) == 0;
   }
 
   /**
@@ -352,6 +363,11 @@ final class SimdBackwardWeights {
 
   /** Writes a dense task's accumulators to the OHWI weight gradient (zeros for input channels not read). */
   private static void store(ConvProblem p, float[] gW, int gr, int ky, int ob0, int obs, float[] accAll) {
+    store(p, gW, gr, ky, ob0, obs, accAll, 0);
+  }
+
+  /** As above, for accumulators ({@link WeightAccumulators#own} layout) starting at {@code accAll[from]}. */
+  static void store(ConvProblem p, float[] gW, int gr, int ky, int ob0, int obs, float[] accAll, int from) {
     final int per = perBlock(p);
     final int w = slab(p);
     final int cig = p.cig();
@@ -366,7 +382,7 @@ final class SimdBackwardWeights {
           int wi = (((o0 + q) * p.kH() + ky) * p.kW() + kx) * cig;
           for (int ib = 0; ib < nIB; ib++) {
             int il0 = ib * w;
-            System.arraycopy(accAll, j * per + (kx * nIB + ib) * 4 * w + q * w, gW, wi + il0,
+            System.arraycopy(accAll, from + j * per + (kx * nIB + ib) * 4 * w + q * w, gW, wi + il0,
                 Math.min(w, ilEnd - il0));
           }
           java.util.Arrays.fill(gW, wi + ilEnd, wi + cig, 0f);

@@ -26,10 +26,15 @@ record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int
 
   /** A task's own array for group gr (layout of {@link SimdBackwardWeights#perBlock}). */
   static WeightAccumulators own(ConvProblem p, float[] a, int gr) {
+    return own(p, a, gr, 0);
+  }
+
+  /** As {@link #own(ConvProblem, float[], int)}, block 0 starting at {@code a[base]}. */
+  static WeightAccumulators own(ConvProblem p, float[] a, int gr, int base) {
     int w = SimdBackwardWeights.slab(p);
     int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
     int nIB = (ilEnd + w - 1) / w;
-    return new WeightAccumulators(a, 0, nIB * 4 * w, 4 * w, w, SimdBackwardWeights.perBlock(p));
+    return new WeightAccumulators(a, base, nIB * 4 * w, 4 * w, w, SimdBackwardWeights.perBlock(p));
   }
 
   /**

@@ -1,0 +1,126 @@
+package io.convt.engine.internal.simd;
+
+import io.convt.engine.internal.ConvProblem;
+
+/**
+ * The weight gradient of grouped layers with small per-group products ({@link PackedGradient#applies}, e.g. groups4:
+ * 128→128 in 4 groups), in tasks that own whole groups: a task packs its own groups' source and gradient of each
+ * image into panels of its thread ({@link PackedSource#packGroup}, {@link PackedGradient#packGroup}), a group at a
+ * time, and reduces them at once, every stripe and kernel row, into accumulators of its thread.
+ *
+ * <p>Why: packing whole images once per round for all tasks ({@link SimdBackwardWeights}) made every image a fork and
+ * join, and at two threads each core read the panels the other had packed (an image of groups4 is 2.5 MB, more than
+ * a core's L2): the CPU time per call grew by half. Here a core packs what it reduces (one group's panels, ~640 KB
+ * for groups4, stay in its L2), nothing is shared but the read-only input, and a call has one fork and join.
+ *
+ * <p>The sums run as in {@link SimdBackwardWeights}: each stripe of {@link WeightGradientPartition#stripes} over the
+ * images in order ({@link PhaseRunWeights#reduce}), then the stripes' partial sums added in stripe order, so the
+ * bits are the same as that path's and do not depend on the thread count.
+ */
+final class GroupPhaseWeights {
+  /** Scratch floats per thread up to which a thread keeps its panels for the next call (16 MiB). */
+  private static final int KEEP_FLOATS = 1 << 22;
+  private static final ThreadLocal<Scratch> MINE = new ThreadLocal<>();
+
+  private GroupPhaseWeights() {}
+
+  /**
+   * Whether the layer takes this path at {@code threads} threads: grouped phase-run layers whose groups spread evenly
+   * over the threads (every thread the same number of groups, or at least four groups each), except one thread over
+   * several images: there the round path's whole-image pack, one pass over each pixel, beat packing each group
+   * separately (groups4 N = 16, 1 thread: 0.90× in A/B runs) while this path won at N = 1 and at 2 threads. Both
+   * paths give the same bits, so the choice never changes a result.
+   */
+  static boolean fits(ConvProblem p, int threads) {
+    return p.groups() > 1 && PackedGradient.applies(p) && (threads > 1 || p.images() == 1)
+        && (p.groups() % threads == 0 || p.groups() >= 4 * threads);
+  }
+
+  /**
+   * The weight gradient {@code gW} (OHWI) of source {@code x} and output gradient {@code g}. A task owns a range of
+   * groups (the same count for every thread where the groups divide evenly, else one group, claimed in turn) and walks
+   * the images in order, each image's groups one after another: a group's channels of a pixel are not whole cache
+   * lines, so the line two groups share is still cached when the next group of the same image packs it (a task per
+   * group over all images read those lines from memory twice, 10 % slower at N = 16 on one thread).
+   */
+  static void run(ConvProblem p, float[] x, float[] g, float[] gW, int threads) {
+    final int w = SimdBackwardWeights.slab(p);
+    final int stripes = WeightGradientPartition.stripes(p);
+    final int oBlocks = (p.cog() + 3) / 4;
+    // accumulators of one (stripe, kernel row) of a group: every block, [block][kW][slabs][4][slab]
+    final int tile = oBlocks * SimdBackwardWeights.perBlock(p);
+    final int groupFloats = stripes * p.kH() * tile;
+    final int per = p.groups() % threads == 0 ? p.groups() / threads : 1;
+    Parallel.forClaimed(p.groups() / per, threads, task -> {
+      final int g0 = task * per;
+      PackedSource xs = new PackedSource(p, w, true);
+      PackedGradient gs = new PackedGradient(p, true);
+      Scratch sc = Scratch.forThread(xs.floats(), gs.floats(), per * groupFloats);
+      xs.data = sc.x;
+      gs.data = sc.g;
+      float[] acc = sc.acc;
+      java.util.Arrays.fill(acc, 0, per * groupFloats, 0f);
+      WeightAccumulators[] accs = new WeightAccumulators[per * stripes * p.kH()];
+      for (int i = 0; i < accs.length; i++) {
+        accs[i] = WeightAccumulators.own(p, acc, g0 + i / (stripes * p.kH()), i * tile);
+      }
+      for (int t = 0; t < p.images(); t++) {
+        for (int gr = g0; gr < g0 + per; gr++) {
+          xs.packGroup(x, t, gr);
+          gs.packGroup(g, t, gr);
+          for (int s = 0; s < stripes; s++) {
+            int iyFrom = (int) ((long) p.srcH() * s / stripes);
+            int iyTo = (int) ((long) p.srcH() * (s + 1) / stripes);
+            for (int ky = 0; ky < p.kH(); ky++) {
+              PhaseRunWeights.reduce(p, xs, gs, gr, ky, 0, oBlocks, accs[((gr - g0) * stripes + s) * p.kH() + ky],
+                  iyFrom, iyTo);
+            }
+          }
+        }
+      }
+      for (int gr = g0; gr < g0 + per; gr++) {
+        for (int ky = 0; ky < p.kH(); ky++) {
+          int at = (gr - g0) * groupFloats + ky * tile;
+          for (int s = 1; s < stripes; s++) {
+            int from = at + s * p.kH() * tile;
+            for (int k = 0; k < tile; k++) {
+              acc[at + k] += acc[from + k];
+            }
+          }
+          SimdBackwardWeights.store(p, gW, gr, ky, 0, oBlocks, acc, at);
+        }
+      }
+      sc.release();
+    });
+  }
+
+  /** A thread's panels and accumulators, kept for the next call unless large. */
+  private static final class Scratch {
+    final float[] x;
+    final float[] g;
+    final float[] acc;
+
+    private Scratch(int xFloats, int gFloats, int accFloats) {
+      x = new float[xFloats];
+      g = new float[gFloats];
+      acc = new float[accFloats];
+    }
+
+    static Scratch forThread(int xFloats, int gFloats, int accFloats) {
+      Scratch sc = MINE.get();
+      if (sc == null || sc.x.length < xFloats || sc.g.length < gFloats || sc.acc.length < accFloats) {
+        sc = new Scratch(Math.max(xFloats, sc == null ? 0 : sc.x.length),
+            Math.max(gFloats, sc == null ? 0 : sc.g.length), Math.max(accFloats, sc == null ? 0 : sc.acc.length));
+        MINE.set(sc);
+      }
+      return sc;
+    }
+
+    /** Lets a large scratch go after the task (a huge layer must not pin its panels in every worker). */
+    void release() {
+      if ((long) x.length + g.length + acc.length > KEEP_FLOATS) {
+        MINE.remove();
+      }
+    }
+  }
+}
