@@ -4,8 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Depthwise data-gradient register blocks that cover every channel vector of a pixel in one tap loop (layers of up
- * to four channel vectors): {@link SimdDepthwiseBackwardData} runs one pass over a block per channel vector otherwise.
+ * Depthwise data-gradient register block that covers every channel vector of a pixel in one tap loop (layers of
+ * three to four channel vectors): {@link SimdDepthwiseBackwardData} runs one pass over a block per channel vector
+ * otherwise. (An 8-pixel × 2-vector block for two-vector layers such as 21 channels measured 0.87× of the per-vector
+ * passes at N = 16 on an idle machine and 1.02× at N = 1, so two-vector layers keep the passes.)
  * Same tap order per output as the one-vector blocks; an overlapping last vector computes the same sums again.
  */
 final class MicroDepthwiseWide {
@@ -13,83 +15,6 @@ final class MicroDepthwiseWide {
   private static final int L = Micro.L;
 
   private MicroDepthwiseWide() {}
-
-  /**
-   * {@link SimdDepthwiseBackwardData}'s 8-pixel block on channels {@code [0, L)} and {@code [c1, c1 + L)} at once (L &lt; channels &le; 2L, e.g. 21):
-   * each tap reads both vectors of a pixel from the same lines, where two passes read the block's gradient twice
-   * (16 rows × 72 pixels for k16 s8, more than L1, so twice from L2).
-   */
-  static void sum8x2(float[] g, int x, int step, int c1, float[] wd, int wi, SimdDepthwiseBackwardData.Taps k, float[] o, int at,
-      int os) {
-    FloatVector a0 = FloatVector.zero(S);
-    FloatVector a1 = a0;
-    FloatVector a2 = a0;
-    FloatVector a3 = a0;
-    FloatVector a4 = a0;
-    FloatVector a5 = a0;
-    FloatVector a6 = a0;
-    FloatVector a7 = a0;
-    FloatVector b0 = a0;
-    FloatVector b1 = a0;
-    FloatVector b2 = a0;
-    FloatVector b3 = a0;
-    FloatVector b4 = a0;
-    FloatVector b5 = a0;
-    FloatVector b6 = a0;
-    FloatVector b7 = a0;
-    final int n = k.count();
-    final int perRow = k.perRow();
-    final int xStep = k.xStep();
-    final int xJump = k.xJump();
-    final int wStep = k.wStep();
-    final int wJump = k.wJump();
-    for (int t = 0, col = 0; t < n; t++) {
-      FloatVector wv = FloatVector.fromArray(S, wd, wi);
-      FloatVector wu = FloatVector.fromArray(S, wd, wi + c1);
-      int y = x + c1;
-      a0 = FloatVector.fromArray(S, g, x).fma(wv, a0);
-      b0 = FloatVector.fromArray(S, g, y).fma(wu, b0);
-      a1 = FloatVector.fromArray(S, g, x + step).fma(wv, a1);
-      b1 = FloatVector.fromArray(S, g, y + step).fma(wu, b1);
-      a2 = FloatVector.fromArray(S, g, x + 2 * step).fma(wv, a2);
-      b2 = FloatVector.fromArray(S, g, y + 2 * step).fma(wu, b2);
-      a3 = FloatVector.fromArray(S, g, x + 3 * step).fma(wv, a3);
-      b3 = FloatVector.fromArray(S, g, y + 3 * step).fma(wu, b3);
-      a4 = FloatVector.fromArray(S, g, x + 4 * step).fma(wv, a4);
-      b4 = FloatVector.fromArray(S, g, y + 4 * step).fma(wu, b4);
-      a5 = FloatVector.fromArray(S, g, x + 5 * step).fma(wv, a5);
-      b5 = FloatVector.fromArray(S, g, y + 5 * step).fma(wu, b5);
-      a6 = FloatVector.fromArray(S, g, x + 6 * step).fma(wv, a6);
-      b6 = FloatVector.fromArray(S, g, y + 6 * step).fma(wu, b6);
-      a7 = FloatVector.fromArray(S, g, x + 7 * step).fma(wv, a7);
-      b7 = FloatVector.fromArray(S, g, y + 7 * step).fma(wu, b7);
-      x += xStep;
-      wi += wStep;
-      if (++col == perRow) {
-        col = 0;
-        x += xJump;
-        wi += wJump;
-      }
-    }
-    // the overlapping vector first, so the first one's lanes win where they overlap (the same sums either way)
-    b0.intoArray(o, at + c1);
-    b1.intoArray(o, at + os + c1);
-    b2.intoArray(o, at + 2 * os + c1);
-    b3.intoArray(o, at + 3 * os + c1);
-    b4.intoArray(o, at + 4 * os + c1);
-    b5.intoArray(o, at + 5 * os + c1);
-    b6.intoArray(o, at + 6 * os + c1);
-    b7.intoArray(o, at + 7 * os + c1);
-    a0.intoArray(o, at);
-    a1.intoArray(o, at + os);
-    a2.intoArray(o, at + 2 * os);
-    a3.intoArray(o, at + 3 * os);
-    a4.intoArray(o, at + 4 * os);
-    a5.intoArray(o, at + 5 * os);
-    a6.intoArray(o, at + 6 * os);
-    a7.intoArray(o, at + 7 * os);
-  }
-
 
   /**
    * 4 pixels × four channel vectors ({@code 0, L, 2L} and {@code c3}, 3L &lt; channels &le; 4L, e.g. 64): a tap reads

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code dx[iy, ix, c] = Σ_{ky,kx} W[c, ky, kx] · dy[v(iy, ky), u(ix, kx), c]} with channel lanes (NHWC: channels
  * are contiguous). Each source row is cut into runs of adjacent columns that reach the same kernel columns; a run
  * goes in register blocks of 8, 4, 2 and 1 pixels whose sums stay in registers over every tap and are stored once;
- * with two or four channel vectors, 8- and 4-pixel blocks cover every vector of a pixel in one tap loop
+ * with four channel vectors, 4-pixel blocks cover every vector of a pixel in one tap loop
  * ({@link MicroDepthwiseWide}), else one pass over the block per vector.
  * A block's taps are one flat loop with a column counter rather than a precomputed offset list: building the list
  * per block cost as much as the sums (16×16-tap kernels), and reading it costs two loads per tap.
@@ -115,11 +115,7 @@ final class SimdDepthwiseBackwardData {
    */
   private static void channels(float[] g, int x0, int step, float[] wd, int w0, Taps k, float[] o, int at, int os,
       int np, int read) {
-    // 16 accumulators and 2–4 weights: only with 32 vector registers (AVX-512, L = 16); AVX2's 16 would spill
-    if (WIDE && np == 8 && read > L && read <= 2 * L) {
-      MicroDepthwiseWide.sum8x2(g, x0, step, read - L, wd, w0, k, o, at, os);
-      return;
-    }
+    // 16 accumulators and 4 weights: only with 32 vector registers (AVX-512, L = 16); AVX2's 16 would spill
     if (WIDE && np >= 4 && read > 3 * L && read <= 4 * L) {
       for (int q = 0; q < np; q += 4) {
         MicroDepthwiseWide.sum4x4(g, x0 + q * step, step, read - L, wd, w0, k, o, at + q * os, os);
