@@ -27,14 +27,14 @@ final class SimdForward {
       return;
     }
     if (plan.forwardKind() == SimdPlan.Kind.TAPS) {
-      SimdForwardTaps.run(p, src, plan.forwardWeights(w, threads), bias, neuron, dst, threads);
+      SimdForwardTaps.run(p, src, plan.forwardWeights(w), bias, neuron, dst, threads);
       return;
     }
     if (plan.forwardKind() == SimdPlan.Kind.DENSE) {
-      runDense(plan, p, src, plan.forwardWeights(w, threads), bias, neuron, dst, threads);
+      runDense(plan, p, src, plan.forwardWeights(w), bias, neuron, dst, threads);
       return;
     }
-    final float[] packed = plan.forwardWeights(w, threads);
+    final float[] packed = plan.forwardWeights(w);
     final SimdPlan.ColumnBlock[] blocks = plan.columnBlocks();
     final long[] colMask = plan.forwardColumnMasks();
     final int rs = p.cout() + 2 * L;

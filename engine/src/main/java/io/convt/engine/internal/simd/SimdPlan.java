@@ -287,13 +287,8 @@ final class SimdPlan {
   }
 
   /** Forward-packed weights (DOT reads OHWI in place), shared by every plan of this weight shape. */
-  float[] forwardWeights(float[] w, int threads) {
-    return forwardKind == Kind.DOT ? w : pack.forward(this, w);
-  }
-
-  /** {@link #forwardWeights(float[], int)} on one thread. */
   float[] forwardWeights(float[] w) {
-    return forwardWeights(w, 1);
+    return forwardKind == Kind.DOT ? w : pack.forward(this, w);
   }
 
   /** Data-gradient-packed weights, shared like {@link #forwardWeights}. */
