@@ -3,7 +3,6 @@ package io.convt.engine.internal.simd;
 import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvGeometry;
 import io.convt.engine.internal.ConvProblem;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -73,14 +72,44 @@ final class SimdForwardTaps {
     return d;
   }
 
-  /** Per-task scratch: one source row's tap matrix and the task's output rows. */
+  /**
+   * Per-thread scratch: one source row's tap matrix and a task's output rows. Kept by each thread across calls up to
+   * {@link #KEEP_FLOATS} (a larger request is allocated for the call and the kept arrays are dropped): a per-call
+   * ~220–280 KiB (sr_x2, dcgan_out) landed on heap pages the JVM had not touched yet until its heap had cycled
+   * once. A task runs to its end on one thread and zeroes its rows first, so a thread's scratch is never in use
+   * twice at once and its old contents never reach a result.
+   */
   private static final class Scratch {
+    /** Most floats kept per thread (2 MiB): sr_x2 takes 72 K, a 256 KiB row block and one source row's taps. */
+    static final int KEEP_FLOATS = 1 << 19;
+    private static final ThreadLocal<Scratch> MINE = new ThreadLocal<>();
     final float[] taps;
     final float[] rows;
 
     Scratch(int tapFloats, int rowFloats) {
       taps = new float[tapFloats];
       rows = new float[rowFloats];
+    }
+
+    /** This thread's scratch of at least these sizes. */
+    static Scratch forThread(int tapFloats, int rowFloats) {
+      Scratch sc = MINE.get();
+      if (sc != null && sc.taps.length >= tapFloats && sc.rows.length >= rowFloats) {
+        return sc;
+      }
+      int t = Math.max(tapFloats, sc == null ? 0 : sc.taps.length);
+      int r = Math.max(rowFloats, sc == null ? 0 : sc.rows.length);
+      if ((long) t + r > KEEP_FLOATS) { // the union is too large: keep only this request's sizes, if they fit
+        t = tapFloats;
+        r = rowFloats;
+      }
+      sc = new Scratch(t, r);
+      if ((long) t + r <= KEEP_FLOATS) {
+        MINE.set(sc);
+      } else {
+        MINE.remove();
+      }
+      return sc;
     }
   }
 
@@ -109,12 +138,8 @@ final class SimdForwardTaps {
     final int rows = taskRows(p, rowFloats, threads);
     final int chunks = (p.clipH() + rows - 1) / rows;
     final float[] biasRow = bias != null && neuron.isIdentity() && p.dstC() == cout ? tile(bias, cout, p.clipW()) : null;
-    final ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
     Parallel.forClaimed(p.images() * chunks, threads, task -> {
-      Scratch sc = pool.poll();
-      if (sc == null) {
-        sc = new Scratch(p.srcW() * tp + L, rows * rowFloats);
-      }
+      Scratch sc = Scratch.forThread(p.srcW() * tp + L, rows * rowFloats);
       int t = task / chunks;
       int v0 = task % chunks * rows;
       int v1 = Math.min(p.clipH(), v0 + rows);
@@ -154,7 +179,6 @@ final class SimdForwardTaps {
       for (int v = v0; v < v1; v++) {
         finish(p, buf, (v - v0) * rowFloats + off0 * cout, dst, t, v, bias, biasRow, neuron);
       }
-      pool.add(sc);
     });
   }
 
