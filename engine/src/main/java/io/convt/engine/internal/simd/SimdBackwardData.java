@@ -28,7 +28,7 @@ final class SimdBackwardData {
     final int rows = p.images() * p.srcH();
     final SimdPlan.ColumnBlock[] blocks = plan.backwardBlocks();
     final int[] blockU = plan.backwardBlockColumns();
-    final TapColumnBlocks tapBlocks = TapColumnBlocks.of(p, plan.cbi() / L);
+    final TapColumnBlocks tapBlocks = plan.tapColumnBlocks();
     // DENSE, as in the forward pass: a task is (chunk of source rows, input-channel block), claimed in that order,
     // with every group of the chunk inside it, so a block's weights stay in L2 while the chunk's rows stream past,
     // groups of rows share each pass over a weight panel, and at N = 1 the threads split the channel blocks rather

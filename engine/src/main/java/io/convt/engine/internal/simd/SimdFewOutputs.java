@@ -84,11 +84,24 @@ final class SimdFewOutputs {
     final int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
     Parallel.forClaimed(tasks, threads, task -> {
       Scratch sc = Scratch.mine();
-      PaddedRows pad = sc.paddedRows(p, padCols, padLen);
+      PaddedRows pad = sc.paddedRows(p, padCols, padLen, rowsPerTask);
       float[] tmp = sc.tmp(pixels * bw);
       int[] len = sc.len;
       int[] at = sc.at;
-      for (int r = task * rowsPerTask; r < Math.min(rows, (task + 1) * rowsPerTask); r++) {
+      final int rEnd = Math.min(rows, (task + 1) * rowsPerTask);
+      // every gradient row of the task padded first, in address order: one row at a time between kernel calls each
+      // row's lines came from memory at full latency (the hardware prefetchers stop at 4 KiB pages, 2.7 rows of
+      // dcgan_out): at N = 32, where the 6 MiB gradient is no longer in cache, 12 % of the call
+      for (int r = task * rowsPerTask; r < rEnd; r++) {
+        int iy = r % p.srcH();
+        for (int ky = kH - 1; ky >= 0; ky--) {
+          int vy = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
+          if (vy >= 0 && vy < p.clipH()) {
+            pad.row(g, r / p.srcH(), vy);
+          }
+        }
+      }
+      for (int r = task * rowsPerTask; r < rEnd; r++) {
         int image = r / p.srcH();
         int iy = r % p.srcH();
         for (int ky = 0; ky < 4; ky++) {
@@ -159,7 +172,7 @@ final class SimdFewOutputs {
       final float[] acc = partial;
       final int base = s * size;
       java.util.Arrays.fill(acc, base, base + size, 0f);
-      PaddedRows pad = sc.paddedRows(p, padCols, padLen);
+      PaddedRows pad = sc.paddedRows(p, padCols, padLen, 1);
       float[] xRow = inPlace ? null : sc.tmp(p.srcW() * cinPad);
       for (int r = s * stripeRows; r < Math.min(rows, (s + 1) * stripeRows); r++) {
         int image = r / p.srcH();
@@ -243,8 +256,8 @@ final class SimdFewOutputs {
       return MINE.get();
     }
 
-    PaddedRows paddedRows(ConvProblem p, int padCols, int padLen) {
-      return rows.reset(p, padCols, padLen);
+    PaddedRows paddedRows(ConvProblem p, int padCols, int padLen, int sourceRows) {
+      return rows.reset(p, padCols, padLen, sourceRows);
     }
 
     float[] tmp(int n) {
@@ -262,8 +275,9 @@ final class SimdFewOutputs {
 
   /**
    * A worker's padded gradient rows, kept while its source rows need them: with stride 2 and a 4-row kernel each
-   * gradient row serves two source rows, so a row is padded once, not twice. Slot {@code vy mod slots}, with more
-   * slots than the gradient rows one source row reads plus the stride, so the rows in use never share a slot.
+   * gradient row serves two source rows, so a row is padded once, not twice. Slot {@code vy mod slots}, with at least
+   * as many slots as the gradient rows the task's consecutive source rows of one image read, so they never share a
+   * slot (rows of two images may: a row whose slot was taken is padded again).
    */
   private static final class PaddedRows {
     float[] data = new float[0];
@@ -274,11 +288,11 @@ final class SimdFewOutputs {
     private int slots;
 
     /** Ready for a task of {@code p}: room for its slots, and no row held (the arrays are the caller's). */
-    PaddedRows reset(ConvProblem p, int padCols, int padLen) {
+    PaddedRows reset(ConvProblem p, int padCols, int padLen, int sourceRows) {
       this.p = p;
       this.padCols = padCols;
       this.padLen = padLen;
-      this.slots = p.dilY() * (p.kH() - 1) + 1 + p.strideY();
+      this.slots = p.dilY() * (p.kH() - 1) + 1 + p.strideY() * sourceRows;
       if (data.length < slots * padLen) {
         data = new float[slots * padLen];
       }

@@ -38,6 +38,7 @@ final class SimdPlan {
   private final int[] forwardBlockColumns;
   private final ColumnBlock[] backwardBlocks;
   private final int[] backwardBlockColumns;
+  private final TapColumnBlocks tapColumnBlocks;
   private final WeightPack pack;
 
   /** A plan bound to no weight pack: enough for {@link #packBytes()} and the kernels' tables, not for weights. */
@@ -134,6 +135,7 @@ final class SimdPlan {
       }
     }
     this.backwardBlocks = s.toArray(new ColumnBlock[0]);
+    this.tapColumnBlocks = TapColumnBlocks.of(p, cbi / L);
     this.backwardBlockColumns = new int[backwardBlocks.length * p.kW()];
     for (int bi = 0; bi < backwardBlocks.length; bi++) {
       int ix = backwardBlocks[bi].firstColumn();
@@ -161,6 +163,7 @@ final class SimdPlan {
     this.forwardBlockColumns = o.forwardBlockColumns;
     this.backwardBlocks = o.backwardBlocks;
     this.backwardBlockColumns = o.backwardBlockColumns;
+    this.tapColumnBlocks = o.tapColumnBlocks;
   }
 
   /** This plan's tables bound to the packed weights of its weight shape, for one call. */
@@ -256,6 +259,11 @@ final class SimdPlan {
     return backwardBlockColumns;
   }
 
+  /** The DENSE data gradient's register blocks per kernel column (built per call cost 3 % of a small layer). */
+  TapColumnBlocks tapColumnBlocks() {
+    return tapColumnBlocks;
+  }
+
   /** Floats one packed-weight array of this shape holds at most. */
   long scratchFloats() {
     long taps = (long) p.groups() * p.kH() * p.kW();
@@ -276,7 +284,8 @@ final class SimdPlan {
   long bytes() {
     return 72 + 112 + 48 + 6 * 16 + 8L * (forwardColumnMasks.length + backwardColumnMasks.length)
         + 28L * (columnBlocks.length + backwardBlocks.length)
-        + 4L * (forwardBlockColumns.length + backwardBlockColumns.length);
+        + 4L * (forwardBlockColumns.length + backwardBlockColumns.length)
+        + 48 + 4L * (tapColumnBlocks.first().length + 2L * tapColumnBlocks.column().length);
   }
 
   /** One-line description for the log. */

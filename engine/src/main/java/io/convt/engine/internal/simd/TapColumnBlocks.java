@@ -1,6 +1,6 @@
 package io.convt.engine.internal.simd;
 
-import io.convt.engine.internal.ConvProblem;
+import io.convt.engine.internal.ConvGeometry;
 
 /**
  * The DENSE data gradient's register blocks, cut per kernel column: the source columns one kernel column reaches
@@ -20,7 +20,7 @@ record TapColumnBlocks(int[] first, int[] column, int[] pixels) {
   static final boolean SIX_PIXELS = Micro.S.vectorBitSize() >= 512;
 
   /** Blocks for {@code p} with channel blocks of {@code cb} floats ({@code cbL} = cb / L vectors). */
-  static TapColumnBlocks of(ConvProblem p, int cbL) {
+  static TapColumnBlocks of(ConvGeometry p, int cbL) {
     int[] first = new int[p.kW() + 1];
     int[] column = new int[p.kW() * p.srcW()];
     int[] pixels = new int[column.length];

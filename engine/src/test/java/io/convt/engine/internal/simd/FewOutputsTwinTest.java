@@ -58,6 +58,9 @@ class FewOutputsTwinTest {
     g.add(new Geometry("k3_s1_cout4_cin29", 2, 11, 19, 29, 4, 1, 3, 1, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("k2_s2_cout3_slices", 1, 8, 14, 16, 3, 1, 2, 2, 1, true, NeuronType.NONE, seed++));
     g.add(new Geometry("k4_s1_cout2", 2, 9, 13, 32, 2, 1, 4, 1, 1, false, NeuronType.NONE, seed++));
+    // data-gradient tasks of several source rows (padded up front) that cross image boundaries (30 rows per image)
+    g.add(new Geometry("k4_s2_cout3_many_rows", 3, 30, 21, 64, 3, 1, 4, 2, 1, true, NeuronType.NONE, seed++));
+    g.add(new Geometry("k3_s1_cout5_many_rows", 2, 45, 11, 32, 5, 1, 3, 1, 1, false, NeuronType.NONE, seed++));
     return g.stream();
   }
 

@@ -115,6 +115,11 @@ class TwinKernelTest {
         seed++));
     // data-gradient channel chunks as deep as the L1D allows: several chunks at 32 and at 48 KiB, with slices
     g.add(new Geometry("deep_chunks_cout300", 2, 3, 9, 4 * l, 300, 1, 3, 2, 1, true, NeuronType.NONE, seed++));
+    // data-gradient panels too deep to fuse kernel rows (one call per tap, column blocks kept in the plan): stride 1
+    // with odd widths and slices, 5-wide kernels on two-vector blocks, rows narrower than the kernel
+    g.add(new Geometry("tap_calls_s1_slices", 3, 5, 29, 4 * l, 4 * l, 1, 3, 1, 1, true, NeuronType.RELU, seed++));
+    g.add(new Geometry("tap_calls_k5_s2", 1, 4, 23, 4 * l + 2, 3 * l, 1, 5, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("tap_calls_narrow", 2, 3, 2, 4 * l, 4 * l, 1, 5, 1, 1, true, NeuronType.NONE, seed++));
 
     // forward register blocks of up to six pixels (four-vector channel blocks, 32 registers) cut per stride phase,
     // and eight-pixel pairs broken by an edge tap run as one call with a junk tail: odd widths, clip edges, slices,
