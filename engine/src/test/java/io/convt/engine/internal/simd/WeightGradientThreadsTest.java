@@ -165,6 +165,38 @@ class WeightGradientThreadsTest {
     }
   }
 
+  static Stream<Geometry> reuseGeometries() {
+    return Stream.concat(stripedGeometries(), directGeometries());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("reuseGeometries")
+  void keptScratchFromAPoisonedCallNeverReachesTheNextCall(Geometry geometry) {
+    // accumulators and panels are kept per thread across calls (WeightScratch): a call whose sums went NaN must
+    // leave no trace in the next call, at one thread (every task on the caller) and at two
+    ConvProblem p = problem(geometry);
+    Random r = new Random(geometry.seed());
+    float[] src = random(r, p.images() * p.srcImageSize());
+    float[] g = random(r, p.images() * p.dstImageSize());
+    float[] poisoned = src.clone();
+    java.util.Arrays.fill(poisoned, Float.NaN);
+    KernelBackend simd = KernelBackends.lookup("simd");
+    for (int threads : new int[] {1, 2}) {
+      float[] before = new float[p.weightCount()];
+      simd.backwardWeights(p, src, g, before, null, threads);
+      float[] nan = new float[p.weightCount()];
+      simd.backwardWeights(p, poisoned, g, nan, null, threads);
+      boolean reached = false;
+      for (float v : nan) {
+        reached |= Float.isNaN(v);
+      }
+      assertTrue(reached, geometry.name() + ": the poisoned call must reach the sums");
+      float[] after = new float[p.weightCount()];
+      simd.backwardWeights(p, src, g, after, null, threads);
+      assertArrayEquals(before, after, geometry.name() + " threads=" + threads + ": a kept array leaked");
+    }
+  }
+
   @Test
   void twoThreadsGetEqualShares() {
     // s1_k3 (5 stripes × 3 kernel rows = 15 tiles of one chunk): an odd task count would leave one thread idle
