@@ -22,6 +22,7 @@ final class SimdBackwardWeights {
       SimdPointwise.backwardWeights(p, src, g, gW, gB, threads);
       return;
     }
+    boolean biasDone = false;
     if (SimdWeightsDirect.applies(p)) {
       SimdWeightsDirect.run(p, src, g, gW, threads);
     } else if (depthwise) {
@@ -32,11 +33,11 @@ final class SimdBackwardWeights {
         WeightScratch.keep(WeightScratch.Slot.DEPTHWISE, acc);
       });
     } else if (!rowWise(p) && GroupPhaseWeights.fits(p, threads)) {
-      GroupPhaseWeights.run(p, src, g, gW, threads);
+      biasDone = GroupPhaseWeights.run(p, src, g, gW, gB, threads);
     } else {
-      dense(p, src, g, gW, threads, WeightGradientPartition.of(p, threads));
+      biasDone = dense(p, src, g, gW, gB, threads, WeightGradientPartition.of(p, threads));
     }
-    if (gB != null) {
+    if (gB != null && !biasDone) {
       biasGradient(p, g, gB, threads);
     }
   }
@@ -56,8 +57,9 @@ final class SimdBackwardWeights {
    * gradient's size, megabytes for large layers) would be a serial part of every call and cap the multi-thread
    * speed-up at N=1. With several stripes a last parallel step adds each tile's partials in stripe order. The
    * accumulators of all tasks are one array the calling thread keeps for its next call ({@link WeightScratch}).
+   * Returns whether it wrote the bias gradient too (taken as the gradient is packed, {@link FusedBias}).
    */
-  private static void dense(ConvProblem p, float[] src, float[] g, float[] gW, int threads,
+  private static boolean dense(ConvProblem p, float[] src, float[] g, float[] gW, float[] gB, int threads,
       WeightGradientPartition part) {
     final int w = slab(p);
     final int per = perBlock(p);
@@ -79,12 +81,15 @@ final class SimdBackwardWeights {
     final int perRound = rowWise ? p.images() : (int) Math.max(1, Math.min(p.images(), ROUND_FLOATS / imageFloats));
     final PackedSource[] xs = new PackedSource[perRound];
     final PackedGradient[] gs = new PackedGradient[perRound];
+    // the bias gradient's row sums are taken as the packed gradient's rows are packed (no second pass over it)
+    final FusedBias bias = phaseRuns && gB != null ? new FusedBias(p, perRound) : null;
     for (int b = 0; b < perRound && !rowWise; b++) {
       xs[b] = new PackedSource(p, w);
       xs[b].data = PanelCache.get(2 * b, xs[b].floats());
       gs[b] = phaseRuns ? new PackedGradient(p) : null;
       if (phaseRuns) {
         gs[b].data = PanelCache.get(2 * b + 1, gs[b].floats());
+        gs[b].sumBias(bias, b);
       }
     }
     for (int t0 = 0; t0 < p.images(); t0 += perRound) {
@@ -95,6 +100,9 @@ final class SimdBackwardWeights {
         xs[b].pack(src, first + b, threads);
         if (gs[b] != null) {
           gs[b].pack(g, first + b, threads);
+        }
+        if (bias != null) {
+          bias.add(b, 0, p.cout());
         }
       }
       Parallel.forClaimed(tasks, threads, i -> {
@@ -147,6 +155,10 @@ final class SimdBackwardWeights {
     if (accs != null) {
       WeightScratch.keep(WeightScratch.Slot.ACCUMULATORS, accs);
     }
+    if (bias != null) {
+      bias.store(gB);
+    }
+    return bias != null;
   }
 
   /** Whether the dense tasks run row by row on the NHWC data (fewer than 16 output channels, whole two-vector slabs). */

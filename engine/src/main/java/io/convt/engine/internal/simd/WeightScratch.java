@@ -29,7 +29,9 @@ final class WeightScratch {
     /** A task's source and gradient pixel offsets. */
     PIXEL_OFFSETS,
     /** A depthwise tap's two partial sums. */
-    DEPTHWISE
+    DEPTHWISE,
+    /** The bias gradient's row sums ({@link FusedBias}, calling thread). */
+    BIAS_ROWS
   }
 
   private static final ThreadLocal<Object[]> MINE = ThreadLocal.withInitial(() -> new Object[Slot.values().length]);
