@@ -41,9 +41,10 @@ final class GroupPhaseWeights {
    * groups (the same count for every thread where the groups divide evenly, else one group, claimed in turn) and walks
    * the images in order, each image's groups one after another: a group's channels of a pixel are not whole cache
    * lines, so the line two groups share is still cached when the next group of the same image packs it (a task per
-   * group over all images read those lines from memory twice, 10 % slower at N = 16 on one thread).
+   * group over all images read those lines from memory twice, 10 % slower at N = 16 on one thread). With {@code gB}
+   * it writes the bias gradient too ({@link FusedBias}) and returns true.
    */
-  static void run(ConvProblem p, float[] x, float[] g, float[] gW, int threads) {
+  static boolean run(ConvProblem p, float[] x, float[] g, float[] gW, float[] gB, int threads) {
     final int w = SimdBackwardWeights.slab(p);
     final int stripes = WeightGradientPartition.stripes(p);
     final int oBlocks = (p.cog() + 3) / 4;
@@ -51,10 +52,13 @@ final class GroupPhaseWeights {
     final int tile = oBlocks * SimdBackwardWeights.perBlock(p);
     final int groupFloats = stripes * p.kH() * tile;
     final int per = p.groups() % threads == 0 ? p.groups() / threads : 1;
+    // the bias gradient's row sums of a task's groups, taken as it packs them (slot = task)
+    final FusedBias bias = gB != null ? new FusedBias(p, p.groups() / per) : null;
     Parallel.forClaimed(p.groups() / per, threads, task -> {
       final int g0 = task * per;
       PackedSource xs = new PackedSource(p, w, true);
       PackedGradient gs = new PackedGradient(p, true);
+      gs.sumBias(bias, task);
       Scratch sc = Scratch.forThread(xs.floats(), gs.floats(), per * groupFloats);
       xs.data = sc.x;
       gs.data = sc.g;
@@ -68,6 +72,9 @@ final class GroupPhaseWeights {
         for (int gr = g0; gr < g0 + per; gr++) {
           xs.packGroup(x, t, gr);
           gs.packGroup(g, t, gr);
+          if (bias != null) {
+            bias.add(task, gr * p.cog(), p.cog());
+          }
           for (int s = 0; s < stripes; s++) {
             int iyFrom = (int) ((long) p.srcH() * s / stripes);
             int iyTo = (int) ((long) p.srcH() * (s + 1) / stripes);
@@ -92,6 +99,10 @@ final class GroupPhaseWeights {
       }
       sc.release();
     });
+    if (bias != null) {
+      bias.store(gB);
+    }
+    return bias != null;
   }
 
   /** A thread's panels and accumulators, kept for the next call unless large. */

@@ -28,6 +28,9 @@ final class PackedGradient {
   private final int slots;
   /** The packed image; allocated on the first {@link #pack}. */
   float[] data;
+  /** Where the bias gradient's row sums go as rows are packed, or null ({@link FusedBias}). */
+  private FusedBias bias;
+  private int biasSlot;
 
   PackedGradient(ConvProblem p) {
     this(p, false);
@@ -57,6 +60,12 @@ final class PackedGradient {
   /** Channel pairs (cog·cig) per group up to which {@link #applies} holds. */
   static final int MAX_PRODUCT = 2048;
 
+  /** Takes the bias gradient's row sums into slot {@code slot} of {@code bias} as rows are packed. */
+  void sumBias(FusedBias bias, int slot) {
+    this.bias = bias;
+    this.biasSlot = slot;
+  }
+
   /** Floats between consecutive channel chunks of a group. */
   int chunkStride() {
     return chunkFloats;
@@ -84,6 +93,9 @@ final class PackedGradient {
         for (int gr = 0; gr < p.groups(); gr++) {
           packRow(g, image, gr, v);
         }
+        if (bias != null) {
+          bias.row(g, image, biasSlot, v, 0, p.cout());
+        }
       }
     });
   }
@@ -95,6 +107,9 @@ final class PackedGradient {
   void packGroup(float[] g, int image, int gr) {
     for (int v = 0; v < p.clipH(); v++) {
       packRow(g, image, gr, v);
+      if (bias != null) {
+        bias.row(g, image, biasSlot, v, gr * p.cog(), p.cog());
+      }
     }
   }
 

@@ -22,17 +22,22 @@ final class SimdBackwardWeights {
       SimdPointwise.backwardWeights(p, src, g, gW, gB, threads);
       return;
     }
+    boolean biasDone = false;
     if (SimdWeightsDirect.applies(p)) {
       SimdWeightsDirect.run(p, src, g, gW, threads);
     } else if (depthwise) {
       // one task per tap, claimed one at a time: taps at the border reach fewer pixels than interior ones
-      Parallel.forClaimed(kk, threads, i -> depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), new float[2 * L]));
+      Parallel.forClaimed(kk, threads, i -> {
+        float[] acc = WeightScratch.floats(WeightScratch.Slot.DEPTHWISE, 2 * L);
+        depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), acc);
+        WeightScratch.keep(WeightScratch.Slot.DEPTHWISE, acc);
+      });
     } else if (!rowWise(p) && GroupPhaseWeights.fits(p, threads)) {
-      GroupPhaseWeights.run(p, src, g, gW, threads);
+      biasDone = GroupPhaseWeights.run(p, src, g, gW, gB, threads);
     } else {
-      dense(p, src, g, gW, threads, WeightGradientPartition.of(p, threads));
+      biasDone = dense(p, src, g, gW, gB, threads, WeightGradientPartition.of(p, threads));
     }
-    if (gB != null) {
+    if (gB != null && !biasDone) {
       biasGradient(p, g, gB, threads);
     }
   }
@@ -47,23 +52,28 @@ final class SimdBackwardWeights {
    * The dense weight gradient in rounds of images: each round packs its images' sources once, then every task
    * (stripe, group, kernel row, output-channel chunk) reduces its stripe's rows over them image by image into its own
    * accumulators, so every sum runs over images, rows and columns in a fixed order whatever the thread count. Workers
-   * claim tasks one at a time; a task's accumulators are allocated (zeroed) on its first round and, with one stripe,
-   * written to the gradient on its last by whichever worker runs it: allocating and storing them on the calling thread
-   * (the whole gradient's size, megabytes for large layers) would be a serial part of every call and cap the
-   * multi-thread speed-up at N=1. With several stripes a last parallel step adds each tile's partials in stripe order.
+   * claim tasks one at a time; a task zeroes its accumulators on its first round and, with one stripe, writes them to
+   * the gradient on its last, whichever worker runs it: zeroing and storing them on the calling thread (the whole
+   * gradient's size, megabytes for large layers) would be a serial part of every call and cap the multi-thread
+   * speed-up at N=1. With several stripes a last parallel step adds each tile's partials in stripe order. The
+   * accumulators of all tasks are one array the calling thread keeps for its next call ({@link WeightScratch}).
+   * Returns whether it wrote the bias gradient too (taken as the gradient is packed, {@link FusedBias}).
    */
-  private static void dense(ConvProblem p, float[] src, float[] g, float[] gW, int threads,
+  private static boolean dense(ConvProblem p, float[] src, float[] g, float[] gW, float[] gB, int threads,
       WeightGradientPartition part) {
     final int w = slab(p);
     final int per = perBlock(p);
     final int tasks = part.tasks();
-    final float[][] accs = new float[tasks][];
-    // scratch panels are made once per worker for the whole call, not once per image (up to ~0.5 MB each)
-    final java.util.concurrent.ConcurrentLinkedQueue<Scratch> pool = new java.util.concurrent.ConcurrentLinkedQueue<>();
     // tasks with fewer than 16 output channels run row by row on the NHWC source and never read the packed one
     final boolean rowWise = rowWise(p);
     // with one stripe, tasks sum straight into the gradient (no per-call accumulator arrays to zero and copy)
     final boolean direct = !rowWise && WeightAccumulators.direct(p, part.stripes());
+    // task i's accumulators: accs[at[i] ..+ blocks·per), tasks in order
+    final int[] at = new int[tasks + 1];
+    for (int i = 0; i < tasks && !direct; i++) {
+      at[i + 1] = at[i] + part.blocks(part.tile(i)) * per;
+    }
+    final float[] accs = direct ? null : WeightScratch.floats(WeightScratch.Slot.ACCUMULATORS, at[tasks]);
     final boolean phaseRuns = !rowWise && PackedGradient.applies(p);
     // a round's packed gradients (phase runs) count against its budget too
     final long imageFloats = (long) p.groups() * ((p.cig() + w - 1) / w) * w * p.srcH() * p.srcW()
@@ -71,12 +81,15 @@ final class SimdBackwardWeights {
     final int perRound = rowWise ? p.images() : (int) Math.max(1, Math.min(p.images(), ROUND_FLOATS / imageFloats));
     final PackedSource[] xs = new PackedSource[perRound];
     final PackedGradient[] gs = new PackedGradient[perRound];
+    // the bias gradient's row sums are taken as the packed gradient's rows are packed (no second pass over it)
+    final FusedBias bias = phaseRuns && gB != null ? new FusedBias(p, perRound) : null;
     for (int b = 0; b < perRound && !rowWise; b++) {
       xs[b] = new PackedSource(p, w);
       xs[b].data = PanelCache.get(2 * b, xs[b].floats());
       gs[b] = phaseRuns ? new PackedGradient(p) : null;
       if (phaseRuns) {
         gs[b].data = PanelCache.get(2 * b + 1, gs[b].floats());
+        gs[b].sumBias(bias, b);
       }
     }
     for (int t0 = 0; t0 < p.images(); t0 += perRound) {
@@ -88,12 +101,11 @@ final class SimdBackwardWeights {
         if (gs[b] != null) {
           gs[b].pack(g, first + b, threads);
         }
+        if (bias != null) {
+          bias.add(b, 0, p.cout());
+        }
       }
       Parallel.forClaimed(tasks, threads, i -> {
-        Scratch scratch = pool.poll();
-        if (scratch == null) {
-          scratch = new Scratch(p, part.obs());
-        }
         int tile = part.tile(i);
         WeightAccumulators acc;
         if (direct) {
@@ -102,41 +114,51 @@ final class SimdBackwardWeights {
             acc.zero(p, part.blocks(tile));
           }
         } else {
-          if (accs[i] == null) {
-            accs[i] = new float[part.blocks(tile) * per];
+          if (first == 0) {
+            java.util.Arrays.fill(accs, at[i], at[i + 1], 0f);
           }
-          acc = WeightAccumulators.own(p, accs[i], part.group(tile));
+          acc = WeightAccumulators.own(p, accs, part.group(tile), at[i]);
         }
         int stripe = part.stripe(i);
+        GatheredWeights.Scratch scratch = phaseRuns ? null : new GatheredWeights.Scratch(p, part.obs());
         for (int b = 0; b < count; b++) {
           if (gs[b] != null) {
             PhaseRunWeights.reduce(p, xs[b], gs[b], part.group(tile), part.kernelRow(tile), part.firstBlock(tile),
                 part.blocks(tile), acc, part.firstRow(stripe), part.endRow(stripe));
             continue;
           }
-          dense(p, src, xs[b], g, part.group(tile), part.kernelRow(tile), part.firstBlock(tile), part.blocks(tile),
-              acc, first + b, part.firstRow(stripe), part.endRow(stripe), scratch);
+          GatheredWeights.reduce(p, src, xs[b], g, part.group(tile), part.kernelRow(tile), part.firstBlock(tile),
+              part.blocks(tile), acc, first + b, part.firstRow(stripe), part.endRow(stripe), scratch);
+        }
+        if (scratch != null) {
+          scratch.release();
         }
         if (last && part.stripes() == 1 && !direct) {
-          store(p, gW, part.group(tile), part.kernelRow(tile), part.firstBlock(tile), part.blocks(tile), accs[i]);
-          accs[i] = null;
+          store(p, gW, part.group(tile), part.kernelRow(tile), part.firstBlock(tile), part.blocks(tile), accs, at[i]);
         }
-        pool.add(scratch);
       });
     }
     if (part.stripes() > 1) {
       // each tile's stripe partials added in stripe order, whichever worker computed them
       Parallel.forClaimed(part.tiles(), threads, tile -> {
-        float[] sum = accs[tile];
+        int from = at[tile];
+        int n = at[tile + 1] - from;
         for (int s = 1; s < part.stripes(); s++) {
-          float[] a = accs[s * part.tiles() + tile];
-          for (int k = 0; k < sum.length; k++) {
-            sum[k] += a[k];
+          int other = at[s * part.tiles() + tile];
+          for (int k = 0; k < n; k++) {
+            accs[from + k] += accs[other + k];
           }
         }
-        store(p, gW, part.group(tile), part.kernelRow(tile), part.firstBlock(tile), part.blocks(tile), sum);
+        store(p, gW, part.group(tile), part.kernelRow(tile), part.firstBlock(tile), part.blocks(tile), accs, from);
       });
     }
+    if (accs != null) {
+      WeightScratch.keep(WeightScratch.Slot.ACCUMULATORS, accs);
+    }
+    if (bias != null) {
+      bias.store(gB);
+    }
+    return bias != null;
   }
 
   /** Whether the dense tasks run row by row on the NHWC data (fewer than 16 output channels, whole two-vector slabs). */
@@ -204,169 +226,9 @@ final class SimdBackwardWeights {
   }
 
   /**
-   * One task: group gr, kernel row ky, output-channel blocks ob0..ob0+obs (4 channels each), source rows
-   * iyFrom..iyTo of one image. For each kernel column the pixels it connects in those rows are listed, then cut into chunks of
-   * {@link #chunkPixels}; a chunk's gradient (the task's channels: [group of QW][pixel][QW]) and each slab of its
-   * source ([slab][pixel][w]) are packed into contiguous panels, and every (input slab, output block) pair reduces
-   * over the chunk in one micro-kernel call
-   * (sums in {@code acc}, see {@link WeightAccumulators}); tasks with fewer than 16 output channels skip the packing
-   * and run row by row on the NHWC data (64→3 layers: each packed source float would serve only a few FMAs).
-   * Packing matters: NHWC rows with power-of-two channel counts
-   * put every pixel of a strided walk in the same few L1 sets (conflict misses on every load), and zero-padded panels
-   * need no masks.
+   * Writes a dense task's accumulators ({@link WeightAccumulators#own} layout, starting at {@code accAll[from]}) to the
+   * OHWI weight gradient (zeros for input channels not read).
    */
-  private static void dense(ConvProblem p, float[] x, PackedSource xs, float[] g, int gr, int ky, int ob0, int obs,
-      WeightAccumulators acc, int image, int iyFrom, int iyTo, Scratch sc) {
-    final int w = slab(p);
-    final int cig = p.cig();
-    final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-    final int nIB = (ilEnd + w - 1) / w;
-    if (nIB == 0) {
-      return;
-    }
-    final int xImg = (p.srcImage0() + image) * p.srcImageSize() + p.sfo() + gr * cig;
-    final int gImg = (p.dstImage0() + image) * p.dstImageSize() + p.dfo() + gr * p.cog();
-    final int oFrom = ob0 * OB;
-    final int oTo = Math.min(p.cog(), (ob0 + obs) * OB);
-    final int[] xOff = sc.xOff;
-    final int[] gOff = sc.gOff;
-    final float[] gP = sc.gPanel;
-    final float[] xP = sc.xPanel;
-    if (w == 2 * L && ilEnd % (2 * L) == 0 && oTo - oFrom < 16) {
-      // row by row on the NHWC data, every kernel column and block while the source row sits in L1
-      for (int iy = iyFrom; iy < iyTo; iy++) {
-        int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
-        if (v < 0 || v >= p.clipH()) {
-          continue;
-        }
-        for (int kx = 0; kx < p.kW(); kx++) {
-          int ixFrom = ixFrom(p, kx);
-          int ixTo = ixTo(p, kx);
-          if (ixFrom >= ixTo) {
-            continue;
-          }
-          int u = ixFrom * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
-          int gi = gImg + ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC();
-          int xi = xImg + (iy * p.srcW() + ixFrom) * p.srcC();
-          for (int j = 0; j < obs; j++) {
-            int oc0 = (ob0 + j) * OB;
-            int no = Math.min(OB, p.cog() - oc0);
-            for (int ib = 0; ib < nIB; ib++) {
-              MicroRows.bcast4x2(g, gi + oc0, no > 1 ? 1 : 0, no > 2 ? 2 : 0, no > 3 ? 3 : 0, p.strideX() * p.dstC(), x,
-                  xi + ib * 2 * L, p.srcC(), ixTo - ixFrom, acc.a(), j * acc.per() + acc.at(kx, ib));
-            }
-          }
-        }
-      }
-      return;
-    }
-    final int pch = chunkPixels(p);
-    final int qw = MicroPanels.QW;
-    for (int kx = 0; kx < p.kW(); kx++) {
-      int ixFrom = ixFrom(p, kx);
-      int ixTo = ixTo(p, kx);
-      if (xs.finite() && ixFrom < ixTo && (ixTo - ixFrom) * 8 >= p.srcW() * 7) {
-        // the tap reaches (nearly) every column: its pixels are whole source rows, one run of the packed source;
-        // columns it does not reach get a zero gradient (at most 1/8 of the FMAs wasted)
-        runs(p, xs, g, gr, ky, kx, ixFrom, ixTo, iyFrom, iyTo, nIB, gImg, oFrom, oTo, obs, acc, gP);
-        continue;
-      }
-      int n = 0;
-      for (int iy = iyFrom; iy < iyTo && ixFrom < ixTo; iy++) {
-        int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
-        if (v < 0 || v >= p.clipH()) {
-          continue;
-        }
-        int u = ixFrom * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
-        int gi = gImg + ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC();
-        int xi = xImg + (iy * p.srcW() + ixFrom) * p.srcC();
-        for (int ix = ixFrom; ix < ixTo; ix++, gi += p.strideX() * p.dstC(), xi += p.srcC()) {
-          xOff[n] = xi;
-          gOff[n++] = gi;
-        }
-      }
-      for (int i0 = 0; i0 < n; i0 += pch) {
-        int m = Math.min(pch, n - i0);
-        for (int i = 0; i < m; i++) {
-          Micro.copy(g, gOff[i0 + i] + oFrom, gP, i * qw, oTo - oFrom, pch * qw, qw);
-          Micro.copy(x, xOff[i0 + i], xP, i * w, ilEnd, pch * w, w);
-        }
-        for (int ib = 0; ib < nIB; ib++) {
-          MicroPanels.blocks(gP, pch, xP, ib * pch * w, m, w, acc.a(), acc.at(kx, ib), obs, acc.per(), acc.cs());
-        }
-      }
-    }
-  }
-
-  /**
-   * One task's tap (ky, kx) over whole source rows: the rows it reaches are one contiguous run of the packed source,
-   * cut into chunks of {@link #chunkPixels}; only the gradient is packed (zero where the tap does not reach a column).
-   */
-  private static void runs(ConvProblem p, PackedSource xs, float[] g, int gr, int ky, int kx, int ixFrom, int ixTo,
-      int iyFrom, int iyTo, int nIB, int gImg, int oFrom, int oTo, int obs, WeightAccumulators acc, float[] gP) {
-    final int w = slab(p);
-    final int pch = chunkPixels(p);
-    final int qw = MicroPanels.QW;
-    final int groupsQ = (oTo - oFrom + qw - 1) / qw;
-    int iy0 = iyTo;
-    int iy1 = iyFrom;
-    for (int iy = iyFrom; iy < iyTo; iy++) {
-      int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
-      if (v >= 0 && v < p.clipH()) {
-        iy0 = Math.min(iy0, iy);
-        iy1 = iy + 1;
-      }
-    }
-    final int u0 = -p.tX() + p.cx() - p.dilX() * kx; // u = ix·sX + u0
-    for (int p0 = iy0 * p.srcW(); p0 < iy1 * p.srcW(); p0 += pch) {
-      int m = Math.min(pch, iy1 * p.srcW() - p0);
-      for (int i = 0, iy = p0 / p.srcW(), ix = p0 % p.srcW(); i < m; i++) {
-        if (ix >= ixFrom && ix < ixTo) {
-          int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
-          int gi = gImg + ((p.clipY() + v) * p.dstW() + p.clipX() + ix * p.strideX() + u0) * p.dstC();
-          Micro.copy(g, gi + oFrom, gP, i * qw, oTo - oFrom, pch * qw, qw);
-        } else {
-          for (int q = 0; q < groupsQ; q++) {
-            java.util.Arrays.fill(gP, q * pch * qw + i * qw, q * pch * qw + (i + 1) * qw, 0f);
-          }
-        }
-        if (++ix == p.srcW()) {
-          ix = 0;
-          iy++;
-        }
-      }
-      for (int ib = 0; ib < nIB; ib++) {
-        MicroPanels.blocks(gP, pch, xs.data, xs.base(gr, ib) + p0 * w, m, w, acc.a(), acc.at(kx, ib), obs, acc.per(),
-            acc.cs());
-      }
-    }
-  }
-
-  /** Per-worker scratch of the dense weight gradient: pixel lists and the two packed panels. */
-  private static final class Scratch {
-    final int[] xOff;
-    final int[] gOff;
-    /**
-     * Gradient panel, [channel group][pixel][QW] (tails zero-filled). A task with fewer channels than the largest
-     * leaves the groups past its last as an earlier task wrote them; they are never read.
-     */
-    final float[] gPanel;
-    final float[] xPanel;
-
-    Scratch(ConvProblem p, int obs) {
-      xOff = new int[p.srcH() * p.srcW()];
-      gOff = new int[p.srcH() * p.srcW()];
-      gPanel = new float[chunkPixels(p) * ((obs * OB + MicroPanels.QW - 1) / MicroPanels.QW) * MicroPanels.QW];
-      xPanel = new float[(p.cig() + slab(p) - 1) / slab(p) * chunkPixels(p) * slab(p)];
-    }
-  }
-
-  /** Writes a dense task's accumulators to the OHWI weight gradient (zeros for input channels not read). */
-  private static void store(ConvProblem p, float[] gW, int gr, int ky, int ob0, int obs, float[] accAll) {
-    store(p, gW, gr, ky, ob0, obs, accAll, 0);
-  }
-
-  /** As above, for accumulators ({@link WeightAccumulators#own} layout) starting at {@code accAll[from]}. */
   static void store(ConvProblem p, float[] gW, int gr, int ky, int ob0, int obs, float[] accAll, int from) {
     final int per = perBlock(p);
     final int w = slab(p);

@@ -67,7 +67,10 @@ class GroupPhaseWeightsTest {
     for (int threads : new int[] {1, 2, 3, 5, 7, 1, 2}) {
       float[] got = new float[p.weightCount()];
       java.util.Arrays.fill(got, Float.NaN); // every element must be written
-      simd.backwardWeights(p, src, g, got, null, threads);
+      float[] gotBias = new float[p.cout()];
+      simd.backwardWeights(p, src, g, got, gotBias, threads);
+      // the bias taken while the gradient is packed (FusedBias) must be the bits of the separate bias pass
+      assertArrayEquals(biasPass(p, g), gotBias, geometry.name() + " bias, threads=" + threads);
       assertTwin(geometry.name() + " threads=" + threads, want, got, bound, p.images() * p.clipH() * p.clipW());
       if (first == null) {
         first = got;
@@ -75,5 +78,12 @@ class GroupPhaseWeightsTest {
         assertArrayEquals(first, got, geometry.name() + ": " + threads + " threads differ from 1 thread");
       }
     }
+  }
+
+  /** The bias gradient of the separate pass over the gradient ({@link SimdBackwardWeights#biasGradient}). */
+  static float[] biasPass(ConvProblem p, float[] g) {
+    float[] b = new float[p.cout()];
+    SimdBackwardWeights.biasGradient(p, g, b, 1);
+    return b;
   }
 }

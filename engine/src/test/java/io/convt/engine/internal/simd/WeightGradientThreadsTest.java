@@ -77,7 +77,10 @@ class WeightGradientThreadsTest {
     for (int threads : THREADS) {
       float[] got = new float[p.weightCount()];
       java.util.Arrays.fill(got, Float.NaN); // every element must be written (zeroed before the sums)
-      simd.backwardWeights(p, src, g, got, null, threads);
+      float[] gotBias = new float[p.cout()];
+      simd.backwardWeights(p, src, g, got, gotBias, threads);
+      // the bias taken while the gradient is packed (FusedBias) must be the bits of the separate bias pass
+      assertArrayEquals(biasPass(p, g), gotBias, geometry.name() + " bias, threads=" + threads);
       assertTwin(geometry.name() + " threads=" + threads, want, got, bound, p.images() * p.clipH() * p.clipW());
       if (first == null) {
         first = got;
@@ -116,7 +119,10 @@ class WeightGradientThreadsTest {
       WeightGradientPartition part = WeightGradientPartition.of(p, threads);
       assertEquals(stripes, part.stripes(), "stripes must not depend on the thread count");
       float[] got = new float[p.weightCount()];
-      simd.backwardWeights(p, src, g, got, null, threads);
+      float[] gotBias = new float[p.cout()];
+      simd.backwardWeights(p, src, g, got, gotBias, threads);
+      // the bias taken while the gradient is packed (FusedBias) must be the bits of the separate bias pass
+      assertArrayEquals(biasPass(p, g), gotBias, geometry.name() + " bias, threads=" + threads);
       assertTwin(geometry.name() + " threads=" + threads, want, got, bound, p.images() * p.clipH() * p.clipW());
       if (first == null) {
         first = got;
@@ -165,6 +171,38 @@ class WeightGradientThreadsTest {
     }
   }
 
+  static Stream<Geometry> reuseGeometries() {
+    return Stream.concat(stripedGeometries(), directGeometries());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("reuseGeometries")
+  void keptScratchFromAPoisonedCallNeverReachesTheNextCall(Geometry geometry) {
+    // accumulators and panels are kept per thread across calls (WeightScratch): a call whose sums went NaN must
+    // leave no trace in the next call, at one thread (every task on the caller) and at two
+    ConvProblem p = problem(geometry);
+    Random r = new Random(geometry.seed());
+    float[] src = random(r, p.images() * p.srcImageSize());
+    float[] g = random(r, p.images() * p.dstImageSize());
+    float[] poisoned = src.clone();
+    java.util.Arrays.fill(poisoned, Float.NaN);
+    KernelBackend simd = KernelBackends.lookup("simd");
+    for (int threads : new int[] {1, 2}) {
+      float[] before = new float[p.weightCount()];
+      simd.backwardWeights(p, src, g, before, null, threads);
+      float[] nan = new float[p.weightCount()];
+      simd.backwardWeights(p, poisoned, g, nan, null, threads);
+      boolean reached = false;
+      for (float v : nan) {
+        reached |= Float.isNaN(v);
+      }
+      assertTrue(reached, geometry.name() + ": the poisoned call must reach the sums");
+      float[] after = new float[p.weightCount()];
+      simd.backwardWeights(p, src, g, after, null, threads);
+      assertArrayEquals(before, after, geometry.name() + " threads=" + threads + ": a kept array leaked");
+    }
+  }
+
   @Test
   void twoThreadsGetEqualShares() {
     // s1_k3 (5 stripes × 3 kernel rows = 15 tiles of one chunk): an odd task count would leave one thread idle
@@ -193,5 +231,12 @@ class WeightGradientThreadsTest {
     int dstW = (w - 1) * stride - 2 * pad + k;
     return new ConvProblem(n, h, w, cin, 0, cin, dstH, dstW, cout, 0, cin, cout, groups, k, k, stride, stride, 1, 1,
         pad, pad, 0, 0, dstH, dstW, 0, 0, false);
+  }
+
+  /** The bias gradient of the separate pass over the gradient ({@link SimdBackwardWeights#biasGradient}). */
+  static float[] biasPass(ConvProblem p, float[] g) {
+    float[] b = new float[p.cout()];
+    SimdBackwardWeights.biasGradient(p, g, b, 1);
+    return b;
   }
 }
