@@ -4,10 +4,11 @@ import io.convt.engine.internal.ConvProblem;
 
 /**
  * Where the depthwise data gradient runs {@link MicroDepthwisePhases}' blocks: kernels twice the stride in both
- * directions, no dilation, at least one whole channel vector, and the interior source pixels (every tap inside the
- * clip) in pairs of rows × blocks of {@link #P} columns. The last block of a row pair ends at the interior's edge
- * and may overlap the one before (it stores the same sums again); the edge rows and columns, and a last unpaired
- * row, stay with the one-row blocks.
+ * directions, no dilation, at least one whole channel vector, at least {@link #P} source columns. Source rows go in
+ * pairs × blocks of P columns; a block needs its inner patch rows and columns (all but the outer ones) inside the
+ * clip in every phase, and runs {@link MicroDepthwiseEdgePhases} where an outer one is not. The last block of a row
+ * ends at the row's end and may overlap the one before (same task, same sums stored again). A row that is not the
+ * first of a pair and blocks whose inner columns miss the clip take the one-row blocks.
  */
 final class DepthwisePhaseRows {
   private static final int L = Micro.L;
@@ -15,23 +16,31 @@ final class DepthwisePhaseRows {
   static final int P = L == 16 ? 8 : 4;
 
   private final ConvProblem p;
-  private final int rowLo;
-  private final int rowHi;
-  private final int colLo;
-  private final int colHi;
+  /** Gradient row (column) of phase-grid row (column) m at phase 0 is {@code m·s + offY} ({@code offX}). */
+  private final int offY;
+  private final int offX;
+  /** Phase-grid rows (columns) inside the clip in every phase, by source row (column). */
+  private final boolean[] rowInside;
+  private final boolean[] colInside;
   private final MicroDepthwisePhases.Steps steps;
 
-  private DepthwisePhaseRows(ConvProblem p, int rowLo, int rowHi, int colLo, int colHi) {
+  private DepthwisePhaseRows(ConvProblem p) {
     this.p = p;
-    this.rowLo = rowLo;
-    this.rowHi = rowHi;
-    this.colLo = colLo;
-    this.colHi = colHi;
+    int sY = p.strideY();
+    int sX = p.strideX();
+    this.offY = p.cy() - p.tY();
+    this.offX = p.cx() - p.tX();
+    this.rowInside = new boolean[p.srcH()];
+    for (int m = 0; m < p.srcH(); m++) {
+      rowInside[m] = m * sY + offY - (sY - 1) >= 0 && m * sY + offY < p.clipH();
+    }
+    this.colInside = new boolean[p.srcW()];
+    for (int m = 0; m < p.srcW(); m++) {
+      colInside[m] = m * sX + offX - (sX - 1) >= 0 && m * sX + offX < p.clipW();
+    }
     int dc = p.dstC();
     int line = p.dstW() * dc;
     int pad = SimdForward.coutPadOf(p.cout());
-    int sY = p.strideY();
-    int sX = p.strideX();
     // phase (py, px) reads dy one row up per py and one column left per px (v and u fall as ky, kx grow)
     this.steps = new MicroDepthwisePhases.Steps(sY * sX, sX, -dc, sX * dc - line, pad, (p.kW() - sX) * pad,
         sY * p.kW() * pad, sX * pad, sY * line, sX * dc);
@@ -40,43 +49,27 @@ final class DepthwisePhaseRows {
   /** The problem's phase rows, or null when the geometry has none (then every pixel takes the one-row blocks). */
   static DepthwisePhaseRows of(ConvProblem p) {
     if (p.dilY() != 1 || p.dilX() != 1 || p.kH() != 2 * p.strideY() || p.kW() != 2 * p.strideX()
-        || p.cinRead() < L) {
+        || p.cinRead() < L || p.srcW() < P || p.srcH() < 2) {
       return null;
     }
-    int rowLo = p.srcH();
-    int rowHi = 0;
-    for (int iy = 0; iy < p.srcH(); iy++) {
-      int v = iy * p.strideY() - p.tY() + p.cy();
-      if (v < p.clipH() && v - (p.kH() - 1) >= 0) {
-        rowLo = Math.min(rowLo, iy);
-        rowHi = iy + 1;
+    DepthwisePhaseRows r = new DepthwisePhaseRows(p);
+    for (boolean inside : r.rowInside) {
+      if (inside) {
+        return r;
       }
     }
-    int colLo = p.srcW();
-    int colHi = 0;
-    for (int ix = 0; ix < p.srcW(); ix++) {
-      int u = ix * p.strideX() - p.tX() + p.cx();
-      if (u < p.clipW() && u - (p.kW() - 1) >= 0) {
-        colLo = Math.min(colLo, ix);
-        colHi = ix + 1;
-      }
-    }
-    if (rowHi - rowLo < 2 || colHi - colLo < P) {
-      return null;
-    }
-    return new DepthwisePhaseRows(p, rowLo, rowHi, colLo, colHi);
+    return null;
   }
 
   /**
-   * An image's rows as units: {@code row << 1 | 1} for a pair of interior rows starting at row, {@code row << 1}
-   * for a row that takes the one-row blocks throughout.
+   * An image's rows as units: {@code row << 1 | 1} for a pair of rows starting at row, {@code row << 1} for a row
+   * that takes the one-row blocks.
    */
   int[] units() {
-    int pairs = (rowHi - rowLo) / 2;
-    int[] u = new int[p.srcH() - pairs];
+    int[] u = new int[p.srcH()];
     int k = 0;
     for (int iy = 0; iy < p.srcH(); ) {
-      if (iy >= rowLo && iy + 1 < rowHi) {
+      if (iy + 1 < p.srcH() && rowInside[iy]) {
         u[k++] = iy << 1 | 1;
         iy += 2;
       } else {
@@ -84,41 +77,61 @@ final class DepthwisePhaseRows {
         iy++;
       }
     }
-    return u;
+    return java.util.Arrays.copyOf(u, k);
   }
 
-  int colLo() {
-    return colLo;
-  }
-
-  int colHi() {
-    return colHi;
-  }
-
-  /** Interior columns of source rows iy0 and iy0 + 1 of image t, channels below {@code cinRead}. */
-  void pair(float[] g, float[] wd, float[] gradIn, int t, int iy0) {
+  /**
+   * Source rows iy0 and iy0 + 1 of image t, every column, channels below {@code cinRead}; {@code oneRow} takes the
+   * columns of a block whose inner columns miss the clip.
+   */
+  void pair(float[] g, float[] wd, float[] gradIn, int t, int iy0, ColumnsOfRow oneRow) {
     final int dc = p.dstC();
     final int line = p.dstW() * dc;
-    final int pad = SimdForward.coutPadOf(p.cout());
     final int read = p.cinRead();
     final int orow = p.srcW() * p.srcC();
-    // patch entry (0, 0) at phase (0, 0): gradient row and column of source (iy0 − 1, ix0 − 1) with ky = kx = 0
-    final int v0 = (iy0 - 1) * p.strideY() - p.tY() + p.cy();
-    final int rowBase = (p.dstImage0() + t) * p.dstImageSize() + (p.clipY() + v0) * line + p.dfo();
+    final int sX = p.strideX();
+    // patch row 0 is phase-grid row iy0 − 1 and patch column 0 grid column ix − 1
+    final int top = (iy0 - 1) * p.strideY() + offY;
+    final int rowBase = (p.dstImage0() + t) * p.dstImageSize() + (p.clipY() + top) * line + p.dfo();
     final int outRow = (p.srcImage0() + t) * p.srcImageSize() + iy0 * orow + p.sfo();
-    for (int ix0 = colLo; ix0 < colHi; ix0 += P) {
-      int ix = Math.min(ix0, colHi - P);
-      int u0 = (ix - 1) * p.strideX() - p.tX() + p.cx();
-      int x = rowBase + (p.clipX() + u0) * dc;
+    final boolean edgeRows = iy0 == 0 || !rowInside[iy0 - 1] || iy0 + 1 >= p.srcH() || !rowInside[iy0 + 1];
+    for (int ix0 = 0; ix0 < p.srcW(); ix0 += P) {
+      int ix = Math.min(ix0, p.srcW() - P);
+      boolean inner = true;
+      for (int m = ix; m < ix + P - 1; m++) {
+        inner &= colInside[m];
+      }
+      if (!inner) {
+        oneRow.run(t, iy0, ix, ix + P);
+        oneRow.run(t, iy0 + 1, ix, ix + P);
+        continue;
+      }
+      int left = (ix - 1) * sX + offX;
+      int x = rowBase + (p.clipX() + left) * dc;
       int at = outRow + ix * p.srcC();
+      boolean edge = edgeRows || ix == 0 || !colInside[ix - 1] || !colInside[ix + P - 1];
+      MicroDepthwisePhases.Edges e = edge
+          ? new MicroDepthwisePhases.Edges(left, left + P * sX, top, top + 2 * p.strideY(), p.clipW(), p.clipH())
+          : null;
       for (int c0 = 0; c0 < read; c0 += L) {
         int c = Math.min(c0, read - L);
-        if (P == 8) {
+        if (edge) {
+          if (P == 8) {
+            MicroDepthwiseEdgePhases.edgePhases2x8(g, x + c, wd, c, steps, e, gradIn, at + c, p.srcC(), orow);
+          } else {
+            MicroDepthwiseEdgePhases.edgePhases2x4(g, x + c, wd, c, steps, e, gradIn, at + c, p.srcC(), orow);
+          }
+        } else if (P == 8) {
           MicroDepthwisePhases.phases2x8(g, x + c, wd, c, steps, gradIn, at + c, p.srcC(), orow);
         } else {
           MicroDepthwisePhases.phases2x4(g, x + c, wd, c, steps, gradIn, at + c, p.srcC(), orow);
         }
       }
     }
+  }
+
+  /** The one-row blocks for columns [xLo, xHi) of source row iy of image t. */
+  interface ColumnsOfRow {
+    void run(int t, int iy, int xLo, int xHi);
   }
 }

@@ -26,6 +26,13 @@ final class MicroDepthwisePhases {
   record Steps(int count, int perRow, int xStep, int xJump, int wStep, int wJump, int wRow, int wCol, int rowStep,
       int colStep) {}
 
+  /**
+   * Where a block's outer patch entries lie at phase (0, 0), relative to the clip: the gradient column of patch
+   * column 0 ({@code left}) and of the last one ({@code right}), the row of patch row 0 ({@code top}) and of the
+   * last one ({@code bottom}); at phase (py, px) they are py rows up and px columns left.
+   */
+  record Edges(int left, int right, int top, int bottom, int clipW, int clipH) {}
+
   /** 2 source rows × 8 source columns × one channel vector. */
   static void phases2x8(float[] g, int x, float[] wd, int wi, Steps k, float[] o, int at, int os, int orow) {
     FloatVector a00 = FloatVector.zero(S);

@@ -59,22 +59,17 @@ final class SimdDepthwiseBackwardData {
       return;
     }
     final int[] units = phases.units();
-    final int lo = phases.colLo();
-    final int hi = phases.colHi();
     Parallel.forRange(p.images() * units.length, threads, (from, to) -> {
+      DepthwisePhaseRows.ColumnsOfRow oneRow =
+          (t, iy, xLo, xHi) -> row(p, gradOut, wd, runs, gradIn, t, iy, xLo, xHi);
       for (int k = from; k < to; k++) {
         int t = k / units.length;
         int unit = units[k % units.length];
-        int iy = unit >> 1;
         if ((unit & 1) == 0) {
-          row(p, gradOut, wd, runs, gradIn, t, iy, 0, p.srcW());
-          continue;
+          row(p, gradOut, wd, runs, gradIn, t, unit >> 1, 0, p.srcW());
+        } else {
+          phases.pair(gradOut, wd, gradIn, t, unit >> 1, oneRow);
         }
-        for (int y = iy; y < iy + 2; y++) {
-          row(p, gradOut, wd, runs, gradIn, t, y, 0, lo);
-          row(p, gradOut, wd, runs, gradIn, t, y, hi, p.srcW());
-        }
-        phases.pair(gradOut, wd, gradIn, t, iy);
       }
     });
   }
