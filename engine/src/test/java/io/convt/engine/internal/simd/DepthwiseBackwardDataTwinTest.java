@@ -68,6 +68,7 @@ class DepthwiseBackwardDataTwinTest {
     g.add(new Layer("phases_k6s3_c7L", 1, 4, 12, 7 + L, 6, 3, 2, 2, 1, true, seed++));
     g.add(new Layer("phases_k16s8_c21_edges_only", 1, 2, 8, 21, 16, 8, 4, 0, 1, false, seed++));
     g.add(new Layer("phases_k4s2_c64_edges_framed", 2, 3, 9, 64, 4, 2, 1, 1, 1, true, seed++));
+    g.add(new Layer("phases_k8s4_cL_outpad", 2, 4, 10, L, 8, 4, 2, 1, 1, false, seed++));
     g.add(new Layer("phases_k8s4_p0_c21", 2, 4, 14, 21, 8, 4, 0, 0, 1, false, seed++));
     // output padding (an extra bottom/right row and column), no padding, odd sizes
     g.add(new Layer("k4s2_outpad1", 1, 5, 11, 21, 4, 2, 1, 1, 1, false, seed++));
