@@ -14,6 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link MicroDepthwiseWide}), else one pass over the block per vector.
  * A block's taps are one flat loop with a column counter rather than a precomputed offset list: building the list
  * per block cost as much as the sums (16×16-tap kernels), and reading it costs two loads per tap.
+ * Kernels twice the stride run pairs of rows in stride-phase blocks instead ({@link DepthwisePhaseRows}); the
+ * blocks here take the other geometries and what those blocks leave.
  * Every source row is summed by one task in a fixed order, so results do not depend on the thread count.
  */
 final class SimdDepthwiseBackwardData {
