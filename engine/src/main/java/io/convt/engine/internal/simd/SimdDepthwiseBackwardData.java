@@ -14,6 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link MicroDepthwiseWide}), else one pass over the block per vector.
  * A block's taps are one flat loop with a column counter rather than a precomputed offset list: building the list
  * per block cost as much as the sums (16×16-tap kernels), and reading it costs two loads per tap.
+ * Kernels twice the stride run pairs of rows in stride-phase blocks instead ({@link DepthwisePhaseRows}); the
+ * blocks here take the other geometries and what those blocks leave.
  * Every source row is summed by one task in a fixed order, so results do not depend on the thread count.
  */
 final class SimdDepthwiseBackwardData {
@@ -49,17 +51,37 @@ final class SimdDepthwiseBackwardData {
   static void run(SimdPlan plan, ConvProblem p, float[] gradOut, float[] w, float[] gradIn, int threads) {
     final float[] wd = plan.backwardDataWeights(w);
     final ColumnRun[] runs = columnRuns(plan.backwardColumnMasks());
-    Parallel.forRange(p.images() * p.srcH(), threads, (from, to) -> {
-      for (int r = from; r < to; r++) {
-        row(p, gradOut, wd, runs, gradIn, r);
+    final DepthwisePhaseRows phases = DepthwisePhaseRows.of(p);
+    if (phases == null) {
+      Parallel.forRange(p.images() * p.srcH(), threads, (from, to) -> {
+        for (int r = from; r < to; r++) {
+          row(p, gradOut, wd, runs, gradIn, r / p.srcH(), r % p.srcH(), 0, p.srcW());
+        }
+      });
+      return;
+    }
+    final int[] units = phases.units();
+    Parallel.forRange(p.images() * units.length, threads, (from, to) -> {
+      DepthwisePhaseRows.ColumnsOfRow oneRow =
+          (t, iy, xLo, xHi) -> row(p, gradOut, wd, runs, gradIn, t, iy, xLo, xHi);
+      for (int k = from; k < to; k++) {
+        int t = k / units.length;
+        int unit = units[k % units.length];
+        if ((unit & 1) == 0) {
+          row(p, gradOut, wd, runs, gradIn, t, unit >> 1, 0, p.srcW());
+        } else {
+          phases.pair(gradOut, wd, gradIn, t, unit >> 1, oneRow);
+        }
       }
     });
   }
 
-  /** Source row r (image-major): every column, channels below {@code cinRead}. */
-  private static void row(ConvProblem p, float[] g, float[] wd, ColumnRun[] runs, float[] gradIn, int r) {
-    final int t = r / p.srcH();
-    final int iy = r % p.srcH();
+  /** Columns [xLo, xHi) of source row iy of image t, channels below {@code cinRead}. */
+  private static void row(ConvProblem p, float[] g, float[] wd, ColumnRun[] runs, float[] gradIn, int t, int iy,
+      int xLo, int xHi) {
+    if (xLo >= xHi) {
+      return;
+    }
     final int dc = p.dstC();
     final int pad = SimdForward.coutPadOf(p.cout());
     final int out = (p.srcImage0() + t) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
@@ -74,7 +96,7 @@ final class SimdDepthwiseBackwardData {
       }
     }
     if (kyLo >= kyHi) {
-      zero(gradIn, out, p.srcW(), p.srcC(), p.cinRead());
+      zero(gradIn, out + xLo * p.srcC(), xHi - xLo, p.srcC(), p.cinRead());
       return;
     }
     final int vLo = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * kyLo;
@@ -84,15 +106,19 @@ final class SimdDepthwiseBackwardData {
     final int xStep = -p.dilX() * dc;
     final int step = p.strideX() * dc;
     for (ColumnRun run : runs) {
+      int first = Math.max(run.firstColumn(), xLo);
+      int end = Math.min(run.firstColumn() + run.columns(), xHi);
+      if (first >= end) {
+        continue;
+      }
       int nkx = run.kxHi() - run.kxLo();
       if (nkx <= 0) {
-        zero(gradIn, out + run.firstColumn() * p.srcC(), run.columns(), p.srcC(), p.cinRead());
+        zero(gradIn, out + first * p.srcC(), end - first, p.srcC(), p.cinRead());
         continue;
       }
       Taps taps = new Taps((kyHi - kyLo) * nkx, nkx, xStep, rowStep - nkx * xStep, pad, (p.kW() - nkx) * pad);
       int w0 = (kyLo * p.kW() + run.kxLo()) * pad;
-      int end = run.firstColumn() + run.columns();
-      int ix = run.firstColumn();
+      int ix = first;
       while (ix < end) {
         int np = end - ix >= 8 ? 8 : end - ix >= 4 ? 4 : end - ix >= 2 ? 2 : 1;
         int x0 = rowLo + (ix * p.strideX() - p.tX() + p.cx() - p.dilX() * run.kxLo()) * dc;

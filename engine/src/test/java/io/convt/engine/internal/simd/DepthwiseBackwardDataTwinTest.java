@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The depthwise data gradient ({@link SimdDepthwiseBackwardData}) against the scalar reference: channel counts
  * below, at, above and not a multiple of the vector length, PyTorch-style padding and output padding, dilation,
  * strides 1–8, kernels twice the stride and not, rows long enough for 8-pixel blocks and rows of edges only, clip
- * rectangles, channel slices and image offsets, N = 1 and N > 1, blocks over two and four channel vectors, and the
- * same bits for 1, 2 and 3 threads.
+ * rectangles, channel slices and image offsets, N = 1 and N > 1, blocks over two and four channel vectors, stride-phase
+ * blocks of interior row pairs ({@link MicroDepthwisePhases}), and the same bits for 1, 2 and 3 threads.
  */
 class DepthwiseBackwardDataTwinTest {
   private static final int L = SimdForward.L;
@@ -56,6 +56,20 @@ class DepthwiseBackwardDataTwinTest {
     // between three and four channel vectors (4 pixels × every vector in one tap loop), the last one overlapping
     g.add(new Layer("k4s2_c4L-3_row8", 2, 3, 12, 4 * L - 3, 4, 2, 1, 0, 1, false, seed++));
     g.add(new Layer("k4s2_c4L_row8_framed", 1, 4, 14, 4 * L, 4, 2, 1, 0, 1, true, seed++));
+    // kernels twice the stride with interior row pairs and column blocks ("phases": MicroDepthwisePhases), with an
+    // unpaired last interior row, an overlapping last column block, channel tails, frames, outpad and N > 1
+    g.add(new Layer("phases_k16s8_c21", 2, 5, 12, 21, 16, 8, 4, 0, 1, false, seed++));
+    g.add(new Layer("phases_k16s8_c21_framed", 1, 4, 13, 21, 16, 8, 4, 0, 1, true, seed++));
+    g.add(new Layer("phases_k4s2_c64_odd", 3, 7, 19, 64, 4, 2, 1, 0, 1, false, seed++));
+    g.add(new Layer("phases_k4s2_c64_framed", 1, 6, 23, 64, 4, 2, 1, 1, 1, true, seed++));
+    g.add(new Layer("phases_k4s2_cL", 2, 4, 11, L, 4, 2, 1, 0, 1, false, seed++));
+    g.add(new Layer("phases_k4s2_c33_outpad", 1, 5, 17, 33, 4, 2, 1, 1, 1, false, seed++));
+    g.add(new Layer("phases_k2s1_c16_p0", 2, 6, 10, 16, 2, 1, 0, 0, 1, false, seed++));
+    g.add(new Layer("phases_k6s3_c7L", 1, 4, 12, 7 + L, 6, 3, 2, 2, 1, true, seed++));
+    g.add(new Layer("phases_k16s8_c21_edges_only", 1, 2, 8, 21, 16, 8, 4, 0, 1, false, seed++));
+    g.add(new Layer("phases_k4s2_c64_edges_framed", 2, 3, 9, 64, 4, 2, 1, 1, 1, true, seed++));
+    g.add(new Layer("phases_k8s4_cL_outpad", 2, 4, 10, L, 8, 4, 2, 1, 1, false, seed++));
+    g.add(new Layer("phases_k8s4_p0_c21", 2, 4, 14, 21, 8, 4, 0, 0, 1, false, seed++));
     // output padding (an extra bottom/right row and column), no padding, odd sizes
     g.add(new Layer("k4s2_outpad1", 1, 5, 11, 21, 4, 2, 1, 1, 1, false, seed++));
     g.add(new Layer("k6s3_p2_outpad2", 2, 4, 10, 17, 6, 3, 2, 2, 1, false, seed++));
@@ -127,6 +141,12 @@ class DepthwiseBackwardDataTwinTest {
         assertArrayEquals(oneThread, got, "depthwise backwardData differs from 1 thread: " + tag);
       }
     }
+  }
+
+  @Test
+  void phaseLayersTakeThePhaseBlocks() {
+    layers().filter(g -> g.name().startsWith("phases_")).forEach(g ->
+        assertTrue(DepthwisePhaseRows.of(problem(g)) != null, g.name() + " does not reach the phase blocks"));
   }
 
   @Test

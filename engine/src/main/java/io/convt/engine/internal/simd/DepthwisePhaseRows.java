@@ -1,0 +1,137 @@
+package io.convt.engine.internal.simd;
+
+import io.convt.engine.internal.ConvProblem;
+
+/**
+ * Where the depthwise data gradient runs {@link MicroDepthwisePhases}' blocks: kernels twice the stride in both
+ * directions, no dilation, at least one whole channel vector, at least {@link #P} source columns. Source rows go in
+ * pairs × blocks of P columns; a block needs its inner patch rows and columns (all but the outer ones) inside the
+ * clip in every phase, and runs {@link MicroDepthwiseEdgePhases} where an outer one is not. The last block of a row
+ * ends at the row's end and may overlap the one before (same task, same sums stored again). A row that is not the
+ * first of a pair and blocks whose inner columns miss the clip take the one-row blocks.
+ */
+final class DepthwisePhaseRows {
+  private static final int L = Micro.L;
+  /** Columns per block: 2 × 8 accumulators with 32 vector registers (AVX-512), 2 × 4 with 16 (AVX2 would spill). */
+  static final int P = L == 16 ? 8 : 4;
+
+  private final ConvProblem p;
+  /** Gradient row (column) of phase-grid row (column) m at phase 0 is {@code m·s + offY} ({@code offX}). */
+  private final int offY;
+  private final int offX;
+  /** Phase-grid rows (columns) inside the clip in every phase, by source row (column). */
+  private final boolean[] rowInside;
+  private final boolean[] colInside;
+  private final MicroDepthwisePhases.Steps steps;
+
+  private DepthwisePhaseRows(ConvProblem p) {
+    this.p = p;
+    int sY = p.strideY();
+    int sX = p.strideX();
+    this.offY = p.cy() - p.tY();
+    this.offX = p.cx() - p.tX();
+    this.rowInside = new boolean[p.srcH()];
+    for (int m = 0; m < p.srcH(); m++) {
+      rowInside[m] = m * sY + offY - (sY - 1) >= 0 && m * sY + offY < p.clipH();
+    }
+    this.colInside = new boolean[p.srcW()];
+    for (int m = 0; m < p.srcW(); m++) {
+      colInside[m] = m * sX + offX - (sX - 1) >= 0 && m * sX + offX < p.clipW();
+    }
+    int dc = p.dstC();
+    int line = p.dstW() * dc;
+    int pad = SimdForward.coutPadOf(p.cout());
+    // phase (py, px) reads dy one row up per py and one column left per px (v and u fall as ky, kx grow)
+    this.steps = new MicroDepthwisePhases.Steps(sY * sX, sX, -dc, sX * dc - line, pad, (p.kW() - sX) * pad,
+        sY * p.kW() * pad, sX * pad, sY * line, sX * dc);
+  }
+
+  /** The problem's phase rows, or null when the geometry has none (then every pixel takes the one-row blocks). */
+  static DepthwisePhaseRows of(ConvProblem p) {
+    if (p.dilY() != 1 || p.dilX() != 1 || p.kH() != 2 * p.strideY() || p.kW() != 2 * p.strideX()
+        || p.cinRead() < L || p.srcW() < P || p.srcH() < 2) {
+      return null;
+    }
+    DepthwisePhaseRows r = new DepthwisePhaseRows(p);
+    for (boolean inside : r.rowInside) {
+      if (inside) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * An image's rows as units: {@code row << 1 | 1} for a pair of rows starting at row, {@code row << 1} for a row
+   * that takes the one-row blocks.
+   */
+  int[] units() {
+    int[] u = new int[p.srcH()];
+    int k = 0;
+    for (int iy = 0; iy < p.srcH(); ) {
+      if (iy + 1 < p.srcH() && rowInside[iy]) {
+        u[k++] = iy << 1 | 1;
+        iy += 2;
+      } else {
+        u[k++] = iy << 1;
+        iy++;
+      }
+    }
+    return java.util.Arrays.copyOf(u, k);
+  }
+
+  /**
+   * Source rows iy0 and iy0 + 1 of image t, every column, channels below {@code cinRead}; {@code oneRow} takes the
+   * columns of a block whose inner columns miss the clip.
+   */
+  void pair(float[] g, float[] wd, float[] gradIn, int t, int iy0, ColumnsOfRow oneRow) {
+    final int dc = p.dstC();
+    final int line = p.dstW() * dc;
+    final int read = p.cinRead();
+    final int orow = p.srcW() * p.srcC();
+    final int sX = p.strideX();
+    // patch row 0 is phase-grid row iy0 − 1 and patch column 0 grid column ix − 1
+    final int top = (iy0 - 1) * p.strideY() + offY;
+    final int rowBase = (p.dstImage0() + t) * p.dstImageSize() + (p.clipY() + top) * line + p.dfo();
+    final int outRow = (p.srcImage0() + t) * p.srcImageSize() + iy0 * orow + p.sfo();
+    final boolean edgeRows = iy0 == 0 || !rowInside[iy0 - 1] || iy0 + 1 >= p.srcH() || !rowInside[iy0 + 1];
+    for (int ix0 = 0; ix0 < p.srcW(); ix0 += P) {
+      int ix = Math.min(ix0, p.srcW() - P);
+      boolean inner = true;
+      for (int m = ix; m < ix + P - 1; m++) {
+        inner &= colInside[m];
+      }
+      if (!inner) {
+        oneRow.run(t, iy0, ix, ix + P);
+        oneRow.run(t, iy0 + 1, ix, ix + P);
+        continue;
+      }
+      int left = (ix - 1) * sX + offX;
+      int x = rowBase + (p.clipX() + left) * dc;
+      int at = outRow + ix * p.srcC();
+      boolean edge = edgeRows || ix == 0 || !colInside[ix - 1] || !colInside[ix + P - 1];
+      MicroDepthwisePhases.Edges e = edge
+          ? new MicroDepthwisePhases.Edges(left, left + P * sX, top, top + 2 * p.strideY(), p.clipW(), p.clipH())
+          : null;
+      for (int c0 = 0; c0 < read; c0 += L) {
+        int c = Math.min(c0, read - L);
+        if (edge) {
+          if (P == 8) {
+            MicroDepthwiseEdgePhases.edgePhases2x8(g, x + c, wd, c, steps, e, gradIn, at + c, p.srcC(), orow);
+          } else {
+            MicroDepthwiseEdgePhases.edgePhases2x4(g, x + c, wd, c, steps, e, gradIn, at + c, p.srcC(), orow);
+          }
+        } else if (P == 8) {
+          MicroDepthwisePhases.phases2x8(g, x + c, wd, c, steps, gradIn, at + c, p.srcC(), orow);
+        } else {
+          MicroDepthwisePhases.phases2x4(g, x + c, wd, c, steps, gradIn, at + c, p.srcC(), orow);
+        }
+      }
+    }
+  }
+
+  /** The one-row blocks for columns [xLo, xHi) of source row iy of image t. */
+  interface ColumnsOfRow {
+    void run(int t, int iy, int xLo, int xHi);
+  }
+}
