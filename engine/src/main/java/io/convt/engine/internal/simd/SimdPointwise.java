@@ -100,7 +100,7 @@ final class SimdPointwise {
     int[] targets = targets(p);
     fillUnreached(p, targets, bias, neuron, dst);
     if (p.images() * p.srcH() * p.srcW() == 1) {
-      forwardOnePixel(p, src, w, targets, bias, neuron, dst, threads);
+      PointwiseOnePixel.forward(plan, p, src, plan.forwardWeights(w), targets, bias, neuron, dst, threads);
     } else {
       forwardPacked(plan, p, src, plan.forwardWeights(w), Pairs.of(p, targets), bias, neuron, dst, threads);
     }
@@ -127,37 +127,6 @@ final class SimdPointwise {
         }
       }
     }
-  }
-
-  /**
-   * One source pixel in all: four weight rows (consecutive taps of one output channel) per call, each a dot product
-   * with the pixel's input channels; threads split the output channels, each streaming its rows once.
-   */
-  private static void forwardOnePixel(ConvProblem p, float[] src, float[] w, int[] targets, float[] bias,
-      Activation neuron, float[] dst, int threads) {
-    final int kk = p.kH() * p.kW();
-    final int cig = p.cig();
-    final int x0 = p.srcImage0() * p.srcImageSize() + p.sfo();
-    final int d0 = p.dstImage0() * p.dstImageSize();
-    Parallel.forRange(p.cout(), threads, (from, to) -> {
-      float[] s = new float[4 * Micro.L];
-      for (int o = from; o < to; o++) {
-        int gr = o / p.cog();
-        int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-        float b = bias == null ? 0f : bias[o];
-        for (int k0 = 0; k0 < kk; k0 += 4) {
-          int nk = Math.min(4, kk - k0);
-          MicroPointwise.dot4(w, (o * kk + k0) * cig, nk > 1 ? cig : 0, nk > 2 ? 2 * cig : 0, nk > 3 ? 3 * cig : 0,
-              src, x0 + gr * cig, ilEnd, s);
-          for (int q = 0; q < nk; q++) {
-            int at = targets[k0 + q];
-            if (at >= 0) {
-              dst[d0 + at + o] = neuron.isIdentity() ? s[q] + b : neuron.apply(s[q] + b, o);
-            }
-          }
-        }
-      }
-    });
   }
 
   /**
@@ -205,7 +174,9 @@ final class SimdPointwise {
    * tap, chunks of {@link #CHUNK_ROWS} output channels whose rows stay in L1 while the tap's pixels, three at a time,
    * reduce over them, reading the gradient in place (a tap's channels are contiguous in a gradient pixel).
    */
-  static void backwardData(ConvProblem p, float[] g, float[] w, float[] gradIn, int threads) {
+  static void backwardData(SimdPlan plan, ConvProblem p, float[] g, float[] w, float[] gradIn, int threads) {
+    final float[] wp = plan.backwardDataWeights(w);
+    final int rf = PointwiseOnePixel.rowFloats(p.cig());
     final int kk = p.kH() * p.kW();
     final int cig = p.cig();
     final int cog = p.cog();
@@ -244,10 +215,8 @@ final class SimdPointwise {
               gv[j * kk + k] = to < 0 ? 0f : g[d0 + to + a + j];
             }
           }
-          int w0 = (gr * cog + a) * kk * cig + c0;
-          int safe = MicroPointwise.safeRows(w.length, w0, cig, W8, no * kk);
-          MicroPointwise.rows8x1(w, w0, cig, gv, 0, safe, part, accBase);
-          MicroPointwise.rowsScalar(w, w0 + safe * cig, cig, width, gv, safe, no * kk - safe, part, accBase);
+          MicroPointwise.rows8x1(wp, Micro.ALIGN_PAD + (gr * cog + a) * kk * rf + c0, rf, gv, 0, no * kk, part,
+              accBase);
         }
         return;
       }
@@ -258,7 +227,7 @@ final class SimdPointwise {
         int n = pairs.count()[k];
         for (int a = oc0; a < oc1; a += CHUNK_ROWS) {
           int no = Math.min(CHUNK_ROWS, oc1 - a);
-          int w0 = ((gr * cog + a) * kk + k) * cig + c0;
+          int w0 = Micro.ALIGN_PAD + ((gr * cog + a) * kk + k) * rf + c0;
           int gc = gr * cog + a;
           for (int i = 0; i < n; i += 3) {
             int np = Math.min(3, n - i);
@@ -269,17 +238,7 @@ final class SimdPointwise {
             int g1 = ds[i + (np > 1 ? 1 : 0)] + gc;
             int g2 = ds[i + (np > 2 ? 2 : 0)] + gc;
             for (int lo = 0; lo < width; lo += W4) {
-              int safe = MicroPointwise.safeRows(w.length, w0 + lo, kk * cig, W4, no);
-              MicroPointwise.rows4x3(w, w0 + lo, kk * cig, g, g0, g1, g2, safe, part, at0 + lo, at1 + lo, at2 + lo);
-              int rest = w0 + lo + safe * kk * cig;
-              int lanes = Math.min(W4, width - lo);
-              MicroPointwise.rowsScalar(w, rest, kk * cig, lanes, g, g0 + safe, no - safe, part, at0 + lo);
-              if (np > 1) {
-                MicroPointwise.rowsScalar(w, rest, kk * cig, lanes, g, g1 + safe, no - safe, part, at1 + lo);
-              }
-              if (np > 2) {
-                MicroPointwise.rowsScalar(w, rest, kk * cig, lanes, g, g2 + safe, no - safe, part, at2 + lo);
-              }
+              MicroPointwise.rows4x3(wp, w0 + lo, kk * rf, g, g0, g1, g2, no, part, at0 + lo, at1 + lo, at2 + lo);
             }
           }
         }
