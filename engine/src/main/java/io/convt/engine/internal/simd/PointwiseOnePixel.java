@@ -27,17 +27,23 @@ final class PointwiseOnePixel {
   }
 
   /**
-   * The data-gradient layout of a pointwise plan: {@link Micro#ALIGN_PAD} zeros, then the OHWI rows (output channel,
-   * tap) each padded with zeros to {@link #rowFloats} (a whole number of 64-byte lines with 16 lanes), then
-   * {@link MicroPointwise#W8} floats of zeros so an unmasked register block of the last row stays inside the array.
+   * The data-gradient layout of a pointwise plan: {@link Micro#ALIGN_PAD} zeros, then the weight rows tap-major,
+   * {@code [group][tap][output channel of the group][rf]}, each row's input channels padded with zeros to
+   * {@code rf = }{@link #rowFloats} (a whole number of 64-byte lines with 16 lanes), then {@link MicroPointwise#W8}
+   * floats of zeros so an unmasked register block of the last row stays inside the array. Tap-major: a tap's rows
+   * meet the gradient's channels of one pixel, which are contiguous, so they are read in place.
    */
   static float[] padRows(ConvGeometry p, float[] w) {
     int cig = p.cig();
+    int cog = p.cog();
+    int kk = p.kH() * p.kW();
     int rf = rowFloats(cig);
-    int rows = p.cout() * p.kH() * p.kW();
     float[] d = new float[(int) paddedFloats(p)];
-    for (int r = 0; r < rows; r++) {
-      System.arraycopy(w, r * cig, d, Micro.ALIGN_PAD + r * rf, cig);
+    for (int o = 0; o < p.cout(); o++) {
+      int gr = o / cog;
+      for (int k = 0; k < kk; k++) {
+        System.arraycopy(w, (o * kk + k) * cig, d, Micro.ALIGN_PAD + ((gr * kk + k) * cog + o % cog) * rf, cig);
+      }
     }
     return d;
   }
@@ -80,6 +86,57 @@ final class PointwiseOnePixel {
             bias, neuron);
       }
     });
+  }
+
+  /**
+   * Data gradient on the padded rows {@code wp}: a task is (slice of the group's tap-major rows, group, block of
+   * {@link MicroPointwise#W8} input channels); a slice's rows of one tap run as one register block over the
+   * gradient's channels read in place, into the slice's partial sums, added in slice order at the end (the slices
+   * are chosen from the geometry alone, so the sums do not depend on the thread count). Taps the clip crops are
+   * skipped, their weights never read.
+   */
+  static void backwardData(ConvProblem p, float[] g, float[] wp, int[] targets, float[] gradIn, int threads) {
+    final int kk = p.kH() * p.kW();
+    final int cig = p.cig();
+    final int cog = p.cog();
+    final int rf = rowFloats(cig);
+    final int rows = kk * cog;
+    final int slices = Math.max(1, Math.min(SimdPointwise.MAX_SLICES, rows / SimdPointwise.SLICE_ROWS));
+    final int nb = (cig + MicroPointwise.W8 - 1) / MicroPointwise.W8;
+    final int perGroup = nb * MicroPointwise.W8;
+    final int perSlice = p.groups() * perGroup;
+    final int d0 = p.dstImage0() * p.dstImageSize();
+    final float[] part = new float[slices * perSlice];
+    Parallel.forClaimed(slices * p.groups() * nb, threads, task -> {
+      int b = task % nb;
+      int gr = task / nb % p.groups();
+      int s = task / (nb * p.groups());
+      int c0 = b * MicroPointwise.W8;
+      if (c0 >= Math.min(cig, p.cinRead() - gr * cig)) {
+        return;
+      }
+      int r1 = (int) ((long) rows * (s + 1) / slices);
+      for (int r = (int) ((long) rows * s / slices); r < r1; ) {
+        int k = r / cog;
+        int n = Math.min(r1, (k + 1) * cog) - r;
+        if (targets[k] >= 0) {
+          MicroPointwise.rows8x1(wp, Micro.ALIGN_PAD + (gr * rows + r) * rf + c0, rf, g,
+              d0 + targets[k] + gr * cog + r % cog, n, part, s * perSlice + gr * perGroup + c0);
+        }
+        r += n;
+      }
+    });
+    final int x0 = p.srcImage0() * p.srcImageSize() + p.sfo();
+    for (int gr = 0; gr < p.groups(); gr++) {
+      int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
+      for (int il = 0; il < ilEnd; il++) {
+        float sum = part[gr * perGroup + il];
+        for (int s = 1; s < slices; s++) {
+          sum += part[s * perSlice + gr * perGroup + il];
+        }
+        gradIn[x0 + gr * cig + il] = sum;
+      }
+    }
   }
 
   /**

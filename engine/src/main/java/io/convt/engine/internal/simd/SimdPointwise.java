@@ -25,9 +25,9 @@ final class SimdPointwise {
   /** Source pixels per image up to which this path is used (larger images keep the stride-phase DENSE kernels). */
   static final int MAX_PIXELS = 16;
   /** Weight rows (output channel, tap) per data-gradient slice: 1024 rows of 100 channels are 400 KiB, half an L2. */
-  private static final int SLICE_ROWS = 1024;
+  static final int SLICE_ROWS = 1024;
   /** Most data-gradient slices: enough tasks for a few threads at N = 1. */
-  private static final int MAX_SLICES = 8;
+  static final int MAX_SLICES = 8;
   /** Weight rows per data-gradient chunk: a chunk's rows stay in L1 while every pixel group reduces over them. */
   private static final int CHUNK_ROWS = 64;
   private static final int W8 = MicroPointwise.W8;
@@ -168,25 +168,30 @@ final class SimdPointwise {
 
   /**
    * Data gradient: {@code dx[pixel][ci] = Σ_{o, tap} g[target(pixel, tap)][o] · W[o][tap][ci]} along input-channel
-   * lanes on the OHWI weights. A task is (slice of output channels, group, block of {@link MicroPointwise#W8} input
-   * channels) and sums into the slice's partial sums, which are then added in slice order (the slices are chosen from
-   * the geometry alone). One source pixel in all: the task's weight rows in memory order, one stream. Several: per
-   * tap, chunks of {@link #CHUNK_ROWS} output channels whose rows stay in L1 while the tap's pixels, three at a time,
-   * reduce over them, reading the gradient in place (a tap's channels are contiguous in a gradient pixel).
+   * lanes on the padded tap-major rows ({@link PointwiseOnePixel#padRows}, cached per weights version). One source
+   * pixel in all: {@link PointwiseOnePixel#backwardData}. Several: a task is (slice of output channels, group, block
+   * of {@link MicroPointwise#W8} input channels) and sums into the slice's partial sums, which are then added in slice
+   * order (the slices are chosen from the geometry alone); per tap, chunks of {@link #CHUNK_ROWS} output channels
+   * (contiguous rows) stay in L1 while the tap's pixels, three at a time, reduce over them, reading the gradient in
+   * place (a tap's channels are contiguous in a gradient pixel).
    */
   static void backwardData(SimdPlan plan, ConvProblem p, float[] g, float[] w, float[] gradIn, int threads) {
     final float[] wp = plan.backwardDataWeights(w);
+    final int[] targets = targets(p);
+    final int pix = p.srcH() * p.srcW();
+    final int m = p.images() * pix;
+    if (m == 1) {
+      PointwiseOnePixel.backwardData(p, g, wp, targets, gradIn, threads);
+      return;
+    }
     final int rf = PointwiseOnePixel.rowFloats(p.cig());
     final int kk = p.kH() * p.kW();
     final int cig = p.cig();
     final int cog = p.cog();
-    final int pix = p.srcH() * p.srcW();
-    final int m = p.images() * pix;
     final int slices = Math.max(1, Math.min(Math.min(MAX_SLICES, cog), cog * kk / SLICE_ROWS));
     final int nb = (cig + W8 - 1) / W8;
     final int perPixel = nb * W8;
-    final int[] targets = targets(p);
-    final Pairs pairs = m == 1 ? null : Pairs.of(p, targets);
+    final Pairs pairs = Pairs.of(p, targets);
     // partial sums [slice][group][pixel][nb·W8], then per group one pixel of junk for short pixel groups
     final int sliceFloats = p.groups() * (m + 1) * perPixel;
     final float[] part = new float[slices * sliceFloats];
@@ -203,23 +208,6 @@ final class SimdPointwise {
       int oc0 = (int) ((long) cog * s / slices);
       int oc1 = (int) ((long) cog * (s + 1) / slices);
       int accBase = s * sliceFloats + gr * m * perPixel + c0;
-      if (m == 1) {
-        int per = Math.max(1, CHUNK_ROWS / kk);
-        float[] gv = new float[per * kk];
-        int d0 = p.dstImage0() * p.dstImageSize() + gr * cog;
-        for (int a = oc0; a < oc1; a += per) {
-          int no = Math.min(per, oc1 - a);
-          for (int j = 0; j < no; j++) {
-            for (int k = 0; k < kk; k++) {
-              int to = targets[k];
-              gv[j * kk + k] = to < 0 ? 0f : g[d0 + to + a + j];
-            }
-          }
-          MicroPointwise.rows8x1(wp, Micro.ALIGN_PAD + (gr * cog + a) * kk * rf + c0, rf, gv, 0, no * kk, part,
-              accBase);
-        }
-        return;
-      }
       int junk = s * sliceFloats + (p.groups() * m + gr) * perPixel + c0;
       for (int k = 0; k < kk; k++) {
         int[] ds = pairs.dst()[k];
@@ -227,7 +215,7 @@ final class SimdPointwise {
         int n = pairs.count()[k];
         for (int a = oc0; a < oc1; a += CHUNK_ROWS) {
           int no = Math.min(CHUNK_ROWS, oc1 - a);
-          int w0 = Micro.ALIGN_PAD + ((gr * cog + a) * kk + k) * rf + c0;
+          int w0 = Micro.ALIGN_PAD + ((gr * kk + k) * cog + a) * rf + c0;
           int gc = gr * cog + a;
           for (int i = 0; i < n; i += 3) {
             int np = Math.min(3, n - i);
@@ -238,7 +226,7 @@ final class SimdPointwise {
             int g1 = ds[i + (np > 1 ? 1 : 0)] + gc;
             int g2 = ds[i + (np > 2 ? 2 : 0)] + gc;
             for (int lo = 0; lo < width; lo += W4) {
-              MicroPointwise.rows4x3(wp, w0 + lo, kk * rf, g, g0, g1, g2, no, part, at0 + lo, at1 + lo, at2 + lo);
+              MicroPointwise.rows4x3(wp, w0 + lo, rf, g, g0, g1, g2, no, part, at0 + lo, at1 + lo, at2 + lo);
             }
           }
         }
