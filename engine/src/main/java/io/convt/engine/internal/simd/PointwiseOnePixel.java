@@ -19,6 +19,8 @@ final class PointwiseOnePixel {
   private static final VectorSpecies<Float> S = Micro.S;
   private static final int L = Micro.L;
 
+  private static final ThreadLocal<float[]> PARTIAL_SUMS = ThreadLocal.withInitial(() -> new float[0]);
+
   private PointwiseOnePixel() {}
 
   /** Floats per padded weight row ({@link #padRows}): the input channels of a group rounded up to whole vectors. */
@@ -106,7 +108,7 @@ final class PointwiseOnePixel {
     final int perGroup = nb * MicroPointwise.W8;
     final int perSlice = p.groups() * perGroup;
     final int d0 = p.dstImage0() * p.dstImageSize();
-    final float[] part = new float[slices * perSlice];
+    final float[] part = partialSums(slices * perSlice);
     Parallel.forClaimed(slices * p.groups() * nb, threads, task -> {
       int b = task % nb;
       int gr = task / nb % p.groups();
@@ -137,6 +139,23 @@ final class PointwiseOnePixel {
         gradIn[x0 + gr * cig + il] = sum;
       }
     }
+  }
+
+  /**
+   * The calling thread's partial-sum buffer (for the data gradient's slices, also at several pixels), zeroed, at
+   * least {@code n} floats: kept across calls because a fresh
+   * array each call lands on never-touched young-generation pages, which cost this call half its time
+   * (28 µs vs 58 µs per dcgan_proj call measured with and without {@code -XX:+AlwaysPreTouch}).
+   */
+  static float[] partialSums(int n) {
+    float[] a = PARTIAL_SUMS.get();
+    if (a.length < n) {
+      a = new float[n];
+      PARTIAL_SUMS.set(a);
+    } else {
+      java.util.Arrays.fill(a, 0, n, 0f);
+    }
+    return a;
   }
 
   /**

@@ -194,7 +194,7 @@ final class SimdPointwise {
     final Pairs pairs = Pairs.of(p, targets);
     // partial sums [slice][group][pixel][nb·W8], then per group one pixel of junk for short pixel groups
     final int sliceFloats = p.groups() * (m + 1) * perPixel;
-    final float[] part = new float[slices * sliceFloats];
+    final float[] part = PointwiseOnePixel.partialSums(slices * sliceFloats);
     Parallel.forClaimed(slices * p.groups() * nb, threads, task -> {
       int b = task % nb;
       int gr = task / nb % p.groups();
