@@ -2,13 +2,12 @@ package io.convt.engine.internal.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Register blocks of {@link SimdPointwise}, which reads the OHWI weights in place: a weight row (one output channel,
- * one tap) holds its input channels contiguously, so these kernels run along input channels, up to {@link #W8} of
- * them per call ({@code 8} vectors, the last ones masked to {@code width}; masked lanes load as 0 and are never
+ * Register blocks of {@link SimdPointwise} along input channels, up to {@link #W8} of them per call ({@code 8}
+ * vectors): the data gradient on padded OHWI rows ({@link PointwiseOnePixel#padRows}), unmasked; the weight gradient
+ * straight into the OHWI gradient, the last vectors masked to {@code width} (masked lanes load as 0 and are never
  * stored). Each accumulator is its own local variable so C2 keeps it in a register (see {@link MicroRows}).
  */
 final class MicroPointwise {
@@ -16,88 +15,14 @@ final class MicroPointwise {
   static final int L = Micro.L;
   /** Input channels per call: eight vectors. */
   static final int W8 = 8 * L;
-  /** Lane rotations for {@link #dot4}'s horizontal sums (16 lanes), one constant each so C2 intrinsifies them. */
-  private static final VectorShuffle<Float> ROT8 = VectorShuffle.fromOp(S, j -> (j + 8) % L);
-  private static final VectorShuffle<Float> ROT4 = VectorShuffle.fromOp(S, j -> (j + 4) % L);
-  private static final VectorShuffle<Float> BACK4 = VectorShuffle.fromOp(S, j -> (j + L - 4) % L);
-  private static final VectorShuffle<Float> ROT2 = VectorShuffle.fromOp(S, j -> (j + 2) % L);
-  private static final VectorShuffle<Float> ROT1 = VectorShuffle.fromOp(S, j -> (j + 1) % L);
-  /** Lanes 8..15, and lanes 4..7 and 12..15 (16 lanes). */
-  private static final VectorMask<Float> UPPER8 = VectorMask.fromLong(S, L == 16 ? 0xff00L : 0L);
-  private static final VectorMask<Float> UPPER4 = VectorMask.fromLong(S, L == 16 ? 0xf0f0L : 0L);
 
   private MicroPointwise() {}
 
   /**
-   * Four dot products of one source pixel with four weight rows (offsets w0, w0+f1, w0+f2, w0+f3):
-   * {@code out[r] = Σ_{i<n} w[w0 + f_r + i] · x[x0 + i]}, two accumulators per row (even and odd vectors) so
-   * the FMA latency is covered, added and folded in a fixed order. Any n ≥ 0; {@code out} holds 4L floats
-   * (scratch).
-   */
-  static void dot4(float[] w, int w0, int f1, int f2, int f3, float[] x, int x0, int n, float[] out) {
-    FloatVector a0 = FloatVector.zero(S);
-    FloatVector a1 = FloatVector.zero(S);
-    FloatVector a2 = FloatVector.zero(S);
-    FloatVector a3 = FloatVector.zero(S);
-    FloatVector b0 = FloatVector.zero(S);
-    FloatVector b1 = FloatVector.zero(S);
-    FloatVector b2 = FloatVector.zero(S);
-    FloatVector b3 = FloatVector.zero(S);
-    int i = 0;
-    for (; i + 2 * L <= n; i += 2 * L) {
-      FloatVector v = FloatVector.fromArray(S, x, x0 + i);
-      FloatVector u = FloatVector.fromArray(S, x, x0 + i + L);
-      int j = w0 + i;
-      a0 = v.fma(FloatVector.fromArray(S, w, j), a0);
-      b0 = u.fma(FloatVector.fromArray(S, w, j + L), b0);
-      a1 = v.fma(FloatVector.fromArray(S, w, j + f1), a1);
-      b1 = u.fma(FloatVector.fromArray(S, w, j + f1 + L), b1);
-      a2 = v.fma(FloatVector.fromArray(S, w, j + f2), a2);
-      b2 = u.fma(FloatVector.fromArray(S, w, j + f2 + L), b2);
-      a3 = v.fma(FloatVector.fromArray(S, w, j + f3), a3);
-      b3 = u.fma(FloatVector.fromArray(S, w, j + f3 + L), b3);
-    }
-    for (; i < n; i += L) {
-      VectorMask<Float> m = S.indexInRange(i, n);
-      FloatVector v = FloatVector.fromArray(S, x, x0 + i, m);
-      int j = w0 + i;
-      a0 = v.fma(FloatVector.fromArray(S, w, j, m), a0);
-      a1 = v.fma(FloatVector.fromArray(S, w, j + f1, m), a1);
-      a2 = v.fma(FloatVector.fromArray(S, w, j + f2, m), a2);
-      a3 = v.fma(FloatVector.fromArray(S, w, j + f3, m), a3);
-    }
-    a0 = a0.add(b0);
-    a1 = a1.add(b1);
-    a2 = a2.add(b2);
-    a3 = a3.add(b3);
-    if (L == 16) {
-      // the four horizontal sums as one halving tree, fixed order, inline (a vector passed to a call C2 does not
-      // inline is boxed): halves of rows 0|1 and 2|3 side by side, then quarters of 0|2|1|3, then pairs, then lanes
-      FloatVector u01 = a0.add(a0.rearrange(ROT8)).blend(a1.add(a1.rearrange(ROT8)), UPPER8);
-      FloatVector u23 = a2.add(a2.rearrange(ROT8)).blend(a3.add(a3.rearrange(ROT8)), UPPER8);
-      FloatVector v23 = u23.add(u23.rearrange(ROT4));
-      FloatVector v = u01.add(u01.rearrange(ROT4)).blend(v23.rearrange(BACK4), UPPER4);
-      v = v.add(v.rearrange(ROT2));
-      v = v.add(v.rearrange(ROT1));
-      out[0] = v.lane(0);
-      out[1] = v.lane(8);
-      out[2] = v.lane(4);
-      out[3] = v.lane(12);
-      return;
-    }
-    a0.intoArray(out, 0);
-    a1.intoArray(out, L);
-    a2.intoArray(out, 2 * L);
-    a3.intoArray(out, 3 * L);
-    for (int r = 0; r < 4; r++) {
-      out[r] = Micro.sum(out, r);
-    }
-  }
-
-  /**
    * Data gradient, one source pixel: {@code acc[at ..+W8) += Σ_{r<n} gv[g0 + r] · w[w0 + r·wStep ..+W8)}. Unmasked:
-   * lanes past the caller's channels sum whatever follows the row (the next row's weights) and are never read; the
-   * caller keeps every read inside {@code w} ({@link #safeRows}). (Eight live masks made C2 box the vectors.)
+   * lanes past the caller's channels sum whatever follows them (padding, the next row) and are never read; the
+   * padded rows end in slack that keeps every read inside {@code w} ({@link PointwiseOnePixel#padRows}). (Eight live
+   * masks made C2 box the vectors.)
    */
   static void rows8x1(float[] w, int w0, int wStep, float[] gv, int g0, int n, float[] acc, int at) {
     FloatVector c0 = FloatVector.fromArray(S, acc, at);
@@ -293,28 +218,6 @@ final class MicroPointwise {
       if (partial) {
         xt.mul(b).intoArray(gW, j + rest, tail);
       }
-    }
-  }
-
-  /**
-   * Rows of an unmasked call ({@link #rows8x1}, {@link #rows4x3}) whose {@code span} floats from
-   * {@code w0 + r·wStep} lie inside an array of {@code length}: the first {@code safeRows} of {@code n}.
-   */
-  static int safeRows(int length, int w0, int wStep, int span, int n) {
-    if (w0 + span > length) {
-      return 0;
-    }
-    return Math.min(n, (length - span - w0) / wStep + 1);
-  }
-
-  /** The scalar twin of one pixel of {@link #rows8x1} / {@link #rows4x3} for rows near the end of the weights. */
-  static void rowsScalar(float[] w, int w0, int wStep, int width, float[] g, int g0, int n, float[] acc, int at) {
-    for (int j = 0; j < width; j++) {
-      float a = acc[at + j];
-      for (int r = 0; r < n; r++) {
-        a = Math.fma(g[g0 + r], w[w0 + r * wStep + j], a);
-      }
-      acc[at + j] = a;
     }
   }
 }

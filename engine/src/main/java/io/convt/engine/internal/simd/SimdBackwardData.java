@@ -20,7 +20,7 @@ final class SimdBackwardData {
       return;
     }
     if (plan.pointwise()) {
-      SimdPointwise.backwardData(p, gradOut, w, gradIn, threads);
+      SimdPointwise.backwardData(plan, p, gradOut, w, gradIn, threads);
       return;
     }
     final float[] packed = plan.backwardDataWeights(w);

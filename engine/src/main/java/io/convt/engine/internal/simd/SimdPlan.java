@@ -19,7 +19,9 @@ final class SimdPlan {
     /** One input and one output channel per group: channel lanes. */
     DEPTHWISE,
     /** Few output channels, one group: (kernel tap, output channel) lanes, runs added into output rows (forward). */
-    TAPS
+    TAPS,
+    /** Data gradient of {@link SimdPointwise}: OHWI rows padded to whole vectors ({@link PointwiseOnePixel#padRows}). */
+    POINTWISE
   }
 
   private static final int L = SimdForward.L;
@@ -50,8 +52,8 @@ final class SimdPlan {
         : SimdForwardTaps.fits(p) ? Kind.TAPS
         : p.cog() < L && p.cig() >= 2 * L ? Kind.DOT
         : Kind.DENSE;
-    this.backwardDataKind = depthwise ? Kind.DEPTHWISE : Kind.DENSE;
     this.pointwise = SimdPointwise.applies(p);
+    this.backwardDataKind = depthwise ? Kind.DEPTHWISE : pointwise ? Kind.POINTWISE : Kind.DENSE;
     // four vectors per register block where the channels fill them (16 accumulators keep more FMAs in flight
     // than two vectors' 8), else two
     this.cb = p.cog() % (4 * L) == 0 ? 4 * L : 2 * L;
@@ -267,8 +269,8 @@ final class SimdPlan {
   /** Floats one packed-weight array of this shape holds at most. */
   long scratchFloats() {
     long taps = (long) p.groups() * p.kH() * p.kW();
-    return Micro.ALIGN_PAD + Math.max(taps * p.cig() * cogPad, Math.max(taps * p.cog() * cigPad,
-        taps * SimdForward.coutPadOf(p.cout())));
+    return Math.max(PointwiseOnePixel.paddedFloats(p), Micro.ALIGN_PAD + Math.max(taps * p.cig() * cogPad,
+        Math.max(taps * p.cog() * cigPad, taps * SimdForward.coutPadOf(p.cout()))));
   }
 
   /** Bytes a {@link WeightPack} for this shape holds at most: two packed arrays. */
@@ -351,10 +353,13 @@ final class SimdPlan {
 
   /**
    * Data-gradient weights: DENSE → {@link Micro#ALIGN_PAD} zeros, then [g][Cin block of cbi][ky][kx][oc][cbi];
-   * DEPTHWISE → [ky][kx][coutPad].
+   * DEPTHWISE → [ky][kx][coutPad]; POINTWISE → {@link PointwiseOnePixel#padRows}.
    */
   float[] packBackwardData(float[] w) {
     int kk = p.kH() * p.kW();
+    if (backwardDataKind == Kind.POINTWISE) {
+      return PointwiseOnePixel.padRows(p, w);
+    }
     if (backwardDataKind == Kind.DEPTHWISE) {
       int pad = SimdForward.coutPadOf(p.cout());
       float[] d = new float[kk * pad];

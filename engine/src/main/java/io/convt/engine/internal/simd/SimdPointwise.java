@@ -25,9 +25,9 @@ final class SimdPointwise {
   /** Source pixels per image up to which this path is used (larger images keep the stride-phase DENSE kernels). */
   static final int MAX_PIXELS = 16;
   /** Weight rows (output channel, tap) per data-gradient slice: 1024 rows of 100 channels are 400 KiB, half an L2. */
-  private static final int SLICE_ROWS = 1024;
+  static final int SLICE_ROWS = 1024;
   /** Most data-gradient slices: enough tasks for a few threads at N = 1. */
-  private static final int MAX_SLICES = 8;
+  static final int MAX_SLICES = 8;
   /** Weight rows per data-gradient chunk: a chunk's rows stay in L1 while every pixel group reduces over them. */
   private static final int CHUNK_ROWS = 64;
   private static final int W8 = MicroPointwise.W8;
@@ -100,7 +100,7 @@ final class SimdPointwise {
     int[] targets = targets(p);
     fillUnreached(p, targets, bias, neuron, dst);
     if (p.images() * p.srcH() * p.srcW() == 1) {
-      forwardOnePixel(p, src, w, targets, bias, neuron, dst, threads);
+      PointwiseOnePixel.forward(plan, p, src, plan.forwardWeights(w), targets, bias, neuron, dst, threads);
     } else {
       forwardPacked(plan, p, src, plan.forwardWeights(w), Pairs.of(p, targets), bias, neuron, dst, threads);
     }
@@ -127,37 +127,6 @@ final class SimdPointwise {
         }
       }
     }
-  }
-
-  /**
-   * One source pixel in all: four weight rows (consecutive taps of one output channel) per call, each a dot product
-   * with the pixel's input channels; threads split the output channels, each streaming its rows once.
-   */
-  private static void forwardOnePixel(ConvProblem p, float[] src, float[] w, int[] targets, float[] bias,
-      Activation neuron, float[] dst, int threads) {
-    final int kk = p.kH() * p.kW();
-    final int cig = p.cig();
-    final int x0 = p.srcImage0() * p.srcImageSize() + p.sfo();
-    final int d0 = p.dstImage0() * p.dstImageSize();
-    Parallel.forRange(p.cout(), threads, (from, to) -> {
-      float[] s = new float[4 * Micro.L];
-      for (int o = from; o < to; o++) {
-        int gr = o / p.cog();
-        int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
-        float b = bias == null ? 0f : bias[o];
-        for (int k0 = 0; k0 < kk; k0 += 4) {
-          int nk = Math.min(4, kk - k0);
-          MicroPointwise.dot4(w, (o * kk + k0) * cig, nk > 1 ? cig : 0, nk > 2 ? 2 * cig : 0, nk > 3 ? 3 * cig : 0,
-              src, x0 + gr * cig, ilEnd, s);
-          for (int q = 0; q < nk; q++) {
-            int at = targets[k0 + q];
-            if (at >= 0) {
-              dst[d0 + at + o] = neuron.isIdentity() ? s[q] + b : neuron.apply(s[q] + b, o);
-            }
-          }
-        }
-      }
-    });
   }
 
   /**
@@ -199,26 +168,33 @@ final class SimdPointwise {
 
   /**
    * Data gradient: {@code dx[pixel][ci] = Σ_{o, tap} g[target(pixel, tap)][o] · W[o][tap][ci]} along input-channel
-   * lanes on the OHWI weights. A task is (slice of output channels, group, block of {@link MicroPointwise#W8} input
-   * channels) and sums into the slice's partial sums, which are then added in slice order (the slices are chosen from
-   * the geometry alone). One source pixel in all: the task's weight rows in memory order, one stream. Several: per
-   * tap, chunks of {@link #CHUNK_ROWS} output channels whose rows stay in L1 while the tap's pixels, three at a time,
-   * reduce over them, reading the gradient in place (a tap's channels are contiguous in a gradient pixel).
+   * lanes on the padded tap-major rows ({@link PointwiseOnePixel#padRows}, cached per weights version). One source
+   * pixel in all: {@link PointwiseOnePixel#backwardData}. Several: a task is (slice of output channels, group, block
+   * of {@link MicroPointwise#W8} input channels) and sums into the slice's partial sums, which are then added in slice
+   * order (the slices are chosen from the geometry alone); per tap, chunks of {@link #CHUNK_ROWS} output channels
+   * (contiguous rows) stay in L1 while the tap's pixels, three at a time, reduce over them, reading the gradient in
+   * place (a tap's channels are contiguous in a gradient pixel).
    */
-  static void backwardData(ConvProblem p, float[] g, float[] w, float[] gradIn, int threads) {
+  static void backwardData(SimdPlan plan, ConvProblem p, float[] g, float[] w, float[] gradIn, int threads) {
+    final float[] wp = plan.backwardDataWeights(w);
+    final int[] targets = targets(p);
+    final int pix = p.srcH() * p.srcW();
+    final int m = p.images() * pix;
+    if (m == 1) {
+      PointwiseOnePixel.backwardData(p, g, wp, targets, gradIn, threads);
+      return;
+    }
+    final int rf = PointwiseOnePixel.rowFloats(p.cig());
     final int kk = p.kH() * p.kW();
     final int cig = p.cig();
     final int cog = p.cog();
-    final int pix = p.srcH() * p.srcW();
-    final int m = p.images() * pix;
     final int slices = Math.max(1, Math.min(Math.min(MAX_SLICES, cog), cog * kk / SLICE_ROWS));
     final int nb = (cig + W8 - 1) / W8;
     final int perPixel = nb * W8;
-    final int[] targets = targets(p);
-    final Pairs pairs = m == 1 ? null : Pairs.of(p, targets);
+    final Pairs pairs = Pairs.of(p, targets);
     // partial sums [slice][group][pixel][nb·W8], then per group one pixel of junk for short pixel groups
     final int sliceFloats = p.groups() * (m + 1) * perPixel;
-    final float[] part = new float[slices * sliceFloats];
+    final float[] part = PointwiseOnePixel.partialSums(slices * sliceFloats);
     Parallel.forClaimed(slices * p.groups() * nb, threads, task -> {
       int b = task % nb;
       int gr = task / nb % p.groups();
@@ -232,25 +208,6 @@ final class SimdPointwise {
       int oc0 = (int) ((long) cog * s / slices);
       int oc1 = (int) ((long) cog * (s + 1) / slices);
       int accBase = s * sliceFloats + gr * m * perPixel + c0;
-      if (m == 1) {
-        int per = Math.max(1, CHUNK_ROWS / kk);
-        float[] gv = new float[per * kk];
-        int d0 = p.dstImage0() * p.dstImageSize() + gr * cog;
-        for (int a = oc0; a < oc1; a += per) {
-          int no = Math.min(per, oc1 - a);
-          for (int j = 0; j < no; j++) {
-            for (int k = 0; k < kk; k++) {
-              int to = targets[k];
-              gv[j * kk + k] = to < 0 ? 0f : g[d0 + to + a + j];
-            }
-          }
-          int w0 = (gr * cog + a) * kk * cig + c0;
-          int safe = MicroPointwise.safeRows(w.length, w0, cig, W8, no * kk);
-          MicroPointwise.rows8x1(w, w0, cig, gv, 0, safe, part, accBase);
-          MicroPointwise.rowsScalar(w, w0 + safe * cig, cig, width, gv, safe, no * kk - safe, part, accBase);
-        }
-        return;
-      }
       int junk = s * sliceFloats + (p.groups() * m + gr) * perPixel + c0;
       for (int k = 0; k < kk; k++) {
         int[] ds = pairs.dst()[k];
@@ -258,7 +215,7 @@ final class SimdPointwise {
         int n = pairs.count()[k];
         for (int a = oc0; a < oc1; a += CHUNK_ROWS) {
           int no = Math.min(CHUNK_ROWS, oc1 - a);
-          int w0 = ((gr * cog + a) * kk + k) * cig + c0;
+          int w0 = Micro.ALIGN_PAD + ((gr * kk + k) * cog + a) * rf + c0;
           int gc = gr * cog + a;
           for (int i = 0; i < n; i += 3) {
             int np = Math.min(3, n - i);
@@ -269,17 +226,7 @@ final class SimdPointwise {
             int g1 = ds[i + (np > 1 ? 1 : 0)] + gc;
             int g2 = ds[i + (np > 2 ? 2 : 0)] + gc;
             for (int lo = 0; lo < width; lo += W4) {
-              int safe = MicroPointwise.safeRows(w.length, w0 + lo, kk * cig, W4, no);
-              MicroPointwise.rows4x3(w, w0 + lo, kk * cig, g, g0, g1, g2, safe, part, at0 + lo, at1 + lo, at2 + lo);
-              int rest = w0 + lo + safe * kk * cig;
-              int lanes = Math.min(W4, width - lo);
-              MicroPointwise.rowsScalar(w, rest, kk * cig, lanes, g, g0 + safe, no - safe, part, at0 + lo);
-              if (np > 1) {
-                MicroPointwise.rowsScalar(w, rest, kk * cig, lanes, g, g1 + safe, no - safe, part, at1 + lo);
-              }
-              if (np > 2) {
-                MicroPointwise.rowsScalar(w, rest, kk * cig, lanes, g, g2 + safe, no - safe, part, at2 + lo);
-              }
+              MicroPointwise.rows4x3(wp, w0 + lo, rf, g, g0, g1, g2, no, part, at0 + lo, at1 + lo, at2 + lo);
             }
           }
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.convt.engine.NeuronType;
 import io.convt.engine.internal.Activation;
 import io.convt.engine.internal.ConvProblem;
+import io.convt.engine.internal.KernelWeights;
 import io.convt.engine.internal.scalar.ScalarBackend;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,18 @@ class PointwiseTwinTest {
     g.add(geo("proj_1x1_wide_cin_n3", 3, 1, 1, 8 * l + 9, 40, 1, 3, 1, 1, true, NeuronType.NONE, seed++));
     g.add(geo("proj_1x1_slices_of_rows_n1", 1, 1, 1, 23, 260, 1, 4, 1, 1, false, NeuronType.NONE, seed++));
     g.add(geo("proj_1x1_slices_of_rows_n2", 2, 1, 1, 23, 260, 1, 4, 1, 1, false, NeuronType.NONE, seed++));
+    // one pixel in all on the packed layouts: four-vector forward panels (Cout a multiple of 4L) with an odd Cin,
+    // data-gradient rows padded to whole vectors, clips that crop taps (skipped rows), channel slices, groups whose
+    // Cout fills four-vector panels, and enough tap-major rows for several slices that split a tap
+    g.add(geo("proj_1x1_four_vector_panels_n1", 1, 1, 1, 2 * l + 1, 4 * l, 1, 4, 1, 1, false, NeuronType.NONE,
+        seed++));
+    g.add(geo("proj_1x1_four_vector_panels_clip_n1", 1, 1, 1, 33, 8 * l, 1, 3, 1, 1, true, NeuronType.RELU, seed++));
+    g.add(geo("proj_1x1_clip_n1", 1, 1, 1, l + 3, 2 * l + 1, 1, 3, 1, 1, true, NeuronType.NONE, seed++));
+    g.add(geo("proj_1x1_groups2_four_vector_clip_n1", 1, 1, 1, 2 * 21, 2 * 4 * l, 2, 3, 1, 1, true,
+        NeuronType.NONE, seed++));
+    g.add(geo("proj_1x1_groups3_clip_n1", 1, 1, 1, 3 * 7, 3 * 5, 3, 3, 1, 1, true, NeuronType.TANH, seed++));
+    g.add(geo("proj_1x1_wide_cin_slices_split_taps_clip_n1", 1, 1, 1, 8 * l + 9, 300, 1, 3, 1, 1, true,
+        NeuronType.NONE, seed++));
     // 2×3 sources: k2 s2 (U-Net up-convolution), k3 s4 (output pixels no tap reaches), k2 s3 dilation 2
     g.add(geo("k2s2_2x3_n1", 1, 2, 3, 17, 9, 1, 2, 2, 1, false, NeuronType.NONE, seed++));
     g.add(geo("k2s2_2x3_n2_slices", 2, 2, 3, 33, 2 * l + 1, 1, 2, 2, 1, true, NeuronType.NONE, seed++));
@@ -105,6 +118,46 @@ class PointwiseTwinTest {
       float[] gwBound = new float[w.length];
       ScalarBackend.INSTANCE.backwardWeights(p, TwinKernelTest.abs(src), TwinKernelTest.abs(g), gwBound, null, 1);
       TwinKernelTest.assertTwin("backwardWeights N=" + n, gwWant, gw, gwBound, n * 16);
+    }
+  }
+
+  @Test
+  void newWeightsVersionsArePackedAgainAtOnePixel() {
+    // the packed panels and padded rows are cached per weights version: each call below with a cached pack must
+    // compute with its own handle's values (a new version is packed again; an older handle's pack is not reused);
+    // window shift -1: every tap of the 3×3 kernel lands in the 3×3 output, so every packed row counts
+    int l = SimdForward.L;
+    for (int cout : new int[] {4 * l, 37}) {
+      ConvProblem p = new ConvProblem(1, 1, 1, 33, 0, 33, 3, 3, cout, 0, 33, cout, 1, 3, 3, 1, 1, 1, 1, -1, -1, 0, 0,
+          3, 3, 0, 0, false);
+      assertTrue(new SimdPlan(p.geometry()).pointwise());
+      assertTrue(java.util.Arrays.stream(SimdPointwise.targets(p)).allMatch(t -> t >= 0), "every tap reached");
+      SimdBackend simd = new SimdBackend();
+      Random r = new Random(cout);
+      float[] src = TwinKernelTest.random(r, p.srcImageSize());
+      float[] g = TwinKernelTest.random(r, p.dstImageSize());
+      KernelWeights[] versions = new KernelWeights[3];
+      for (int v = 0; v < versions.length; v++) {
+        versions[v] = KernelWeights.of(TwinKernelTest.random(r, p.weightCount()));
+      }
+      for (int call : new int[] {0, 0, 1, 1, 2, 0, 2}) {
+        float[] w = versions[call].values();
+        float[] want = new float[p.dstImageSize()];
+        float[] got = new float[want.length];
+        ScalarBackend.INSTANCE.forward(p, src, w, null, Activation.IDENTITY, want, 1);
+        simd.forward(p, src, versions[call], null, Activation.IDENTITY, got, 1);
+        float[] bound = new float[want.length];
+        ScalarBackend.INSTANCE.forward(p, TwinKernelTest.abs(src), TwinKernelTest.abs(w), null, Activation.IDENTITY,
+            bound, 1);
+        TwinKernelTest.assertTwin("forward, version " + call, want, got, bound, 33);
+        float[] giWant = new float[src.length];
+        float[] gi = new float[src.length];
+        ScalarBackend.INSTANCE.backwardData(p, g, w, giWant, 1);
+        simd.backwardData(p, g, versions[call], gi, 1);
+        float[] giBound = new float[src.length];
+        ScalarBackend.INSTANCE.backwardData(p, TwinKernelTest.abs(g), TwinKernelTest.abs(w), giBound, 1);
+        TwinKernelTest.assertTwin("backwardData, version " + call, giWant, gi, giBound, cout * 9);
+      }
     }
   }
 
