@@ -110,28 +110,86 @@ final class MicroPointwise {
 
   /**
    * Weight gradient of three weight rows (output channels o, o+d1, o+d2 of one tap; rows at gW offsets w0, w0+f1,
-   * w0+f2) over {@code width} ≤ 4L input channels: {@code gW[w0 + f_r + j] = Σ_{i<n} g[gOff[i] + o + d_r] ·
-   * x[xOff[i] + c + j]}, pairs in list order, stored once (masked to width). A row repeated (d = f = 0) stores the
-   * same sums twice.
+   * w0+f2) over 4L input channels: {@code gW[w0 + f_r + j] = Σ_{i<n} g[gOff[i] + o + d_r] · x[xOff[i] + c + j]},
+   * pairs in list order, stored once. A row repeated (d = f = 0) stores the same sums twice. Narrower blocks:
+   * {@link #grad3x4Tail}. No masks here: with sixteen masked loads and stores C1 runs out of virtual registers, and a
+   * kernel C1 cannot compile can be left as tier-2 code (Vector API not intrinsified, ~50× slower) when C2 compiles
+   * its caller without inlining it.
    */
-  static void grad3x4(float[] x, int[] xOff, int c, float[] g, int[] gOff, int o, int d1, int d2, int n, int width,
+  static void grad3x4(float[] x, int[] xOff, int c, float[] g, int[] gOff, int o, int d1, int d2, int n,
       float[] gW, int w0, int f1, int f2) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c02 = c00;
+    FloatVector c03 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c12 = c00;
+    FloatVector c13 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c22 = c00;
+    FloatVector c23 = c00;
+    for (int i = 0; i < n; i++) {
+      int xi = xOff[i] + c;
+      int gi = gOff[i] + o;
+      FloatVector v0 = FloatVector.fromArray(S, x, xi);
+      FloatVector v1 = FloatVector.fromArray(S, x, xi + L);
+      FloatVector v2 = FloatVector.fromArray(S, x, xi + 2 * L);
+      FloatVector v3 = FloatVector.fromArray(S, x, xi + 3 * L);
+      FloatVector b = FloatVector.broadcast(S, g[gi]);
+      c00 = b.fma(v0, c00);
+      c01 = b.fma(v1, c01);
+      c02 = b.fma(v2, c02);
+      c03 = b.fma(v3, c03);
+      b = FloatVector.broadcast(S, g[gi + d1]);
+      c10 = b.fma(v0, c10);
+      c11 = b.fma(v1, c11);
+      c12 = b.fma(v2, c12);
+      c13 = b.fma(v3, c13);
+      b = FloatVector.broadcast(S, g[gi + d2]);
+      c20 = b.fma(v0, c20);
+      c21 = b.fma(v1, c21);
+      c22 = b.fma(v2, c22);
+      c23 = b.fma(v3, c23);
+    }
+    c00.intoArray(gW, w0);
+    c01.intoArray(gW, w0 + L);
+    c02.intoArray(gW, w0 + 2 * L);
+    c03.intoArray(gW, w0 + 3 * L);
+    c10.intoArray(gW, w0 + f1);
+    c11.intoArray(gW, w0 + f1 + L);
+    c12.intoArray(gW, w0 + f1 + 2 * L);
+    c13.intoArray(gW, w0 + f1 + 3 * L);
+    c20.intoArray(gW, w0 + f2);
+    c21.intoArray(gW, w0 + f2 + L);
+    c22.intoArray(gW, w0 + f2 + 2 * L);
+    c23.intoArray(gW, w0 + f2 + 3 * L);
+  }
+
+  /**
+   * {@link #grad3x4} over {@code width} &lt; 4L input channels (loads masked to width), the three rows' sums stored
+   * whole into {@code sums[0 ..12L)} (row r at {@code 4L·r}) for the caller to copy: masked stores too would put the
+   * kernel past C1's register limit.
+   */
+  static void grad3x4Tail(float[] x, int[] xOff, int c, float[] g, int[] gOff, int o, int d1, int d2, int n,
+      int width, float[] sums) {
     VectorMask<Float> m0 = S.indexInRange(0, width);
     VectorMask<Float> m1 = S.indexInRange(L, width);
     VectorMask<Float> m2 = S.indexInRange(2 * L, width);
     VectorMask<Float> m3 = S.indexInRange(3 * L, width);
     FloatVector c00 = FloatVector.zero(S);
-    FloatVector c01 = FloatVector.zero(S);
-    FloatVector c02 = FloatVector.zero(S);
-    FloatVector c03 = FloatVector.zero(S);
-    FloatVector c10 = FloatVector.zero(S);
-    FloatVector c11 = FloatVector.zero(S);
-    FloatVector c12 = FloatVector.zero(S);
-    FloatVector c13 = FloatVector.zero(S);
-    FloatVector c20 = FloatVector.zero(S);
-    FloatVector c21 = FloatVector.zero(S);
-    FloatVector c22 = FloatVector.zero(S);
-    FloatVector c23 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c02 = c00;
+    FloatVector c03 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c12 = c00;
+    FloatVector c13 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c22 = c00;
+    FloatVector c23 = c00;
     for (int i = 0; i < n; i++) {
       int xi = xOff[i] + c;
       int gi = gOff[i] + o;
@@ -155,18 +213,18 @@ final class MicroPointwise {
       c22 = b.fma(v2, c22);
       c23 = b.fma(v3, c23);
     }
-    c00.intoArray(gW, w0, m0);
-    c01.intoArray(gW, w0 + L, m1);
-    c02.intoArray(gW, w0 + 2 * L, m2);
-    c03.intoArray(gW, w0 + 3 * L, m3);
-    c10.intoArray(gW, w0 + f1, m0);
-    c11.intoArray(gW, w0 + f1 + L, m1);
-    c12.intoArray(gW, w0 + f1 + 2 * L, m2);
-    c13.intoArray(gW, w0 + f1 + 3 * L, m3);
-    c20.intoArray(gW, w0 + f2, m0);
-    c21.intoArray(gW, w0 + f2 + L, m1);
-    c22.intoArray(gW, w0 + f2 + 2 * L, m2);
-    c23.intoArray(gW, w0 + f2 + 3 * L, m3);
+    c00.intoArray(sums, 0);
+    c01.intoArray(sums, L);
+    c02.intoArray(sums, 2 * L);
+    c03.intoArray(sums, 3 * L);
+    c10.intoArray(sums, 4 * L);
+    c11.intoArray(sums, 5 * L);
+    c12.intoArray(sums, 6 * L);
+    c13.intoArray(sums, 7 * L);
+    c20.intoArray(sums, 8 * L);
+    c21.intoArray(sums, 9 * L);
+    c22.intoArray(sums, 10 * L);
+    c23.intoArray(sums, 11 * L);
   }
 
   /**

@@ -287,6 +287,7 @@ final class SimdPointwise {
       final Pairs pairs = Pairs.of(p, targets);
       final int blocks = (cog + 2) / 3;
       Parallel.forRange(p.groups() * blocks, threads, (from, to) -> {
+        float[] sums = new float[3 * W4];
         for (int task = from; task < to; task++) {
           int gr = task / blocks;
           int oc = task % blocks * 3;
@@ -296,9 +297,17 @@ final class SimdPointwise {
           for (int k = 0; k < kk; k++) {
             int w0 = (o * kk + k) * cig;
             for (int c0 = 0; c0 < ilEnd; c0 += W4) {
-              MicroPointwise.grad3x4(x, pairs.src()[k], gr * cig + c0, g, pairs.dst()[k], o, no > 1 ? 1 : 0,
-                  no > 2 ? 2 : 0, pairs.count()[k], Math.min(W4, ilEnd - c0), gW, w0 + c0, no > 1 ? kk * cig : 0,
-                  no > 2 ? 2 * kk * cig : 0);
+              int width = Math.min(W4, ilEnd - c0);
+              if (width == W4) {
+                MicroPointwise.grad3x4(x, pairs.src()[k], gr * cig + c0, g, pairs.dst()[k], o, no > 1 ? 1 : 0,
+                    no > 2 ? 2 : 0, pairs.count()[k], gW, w0 + c0, no > 1 ? kk * cig : 0, no > 2 ? 2 * kk * cig : 0);
+                continue;
+              }
+              MicroPointwise.grad3x4Tail(x, pairs.src()[k], gr * cig + c0, g, pairs.dst()[k], o, no > 1 ? 1 : 0,
+                  no > 2 ? 2 : 0, pairs.count()[k], width, sums);
+              for (int q = 0; q < no; q++) {
+                System.arraycopy(sums, q * W4, gW, w0 + q * kk * cig + c0, width);
+              }
             }
             for (int q = 0; q < no && ilEnd < cig; q++) {
               java.util.Arrays.fill(gW, w0 + q * kk * cig + ilEnd, w0 + q * kk * cig + cig, 0f);
