@@ -66,28 +66,6 @@ final class Micro {
       c31 = v.fma(w1, c31);
       c32 = v.fma(w2, c32);
     }
-    if (full < n) {
-      VectorMask<Float> m = S.indexInRange(full, n);
-      FloatVector w0 = FloatVector.fromArray(S, w, wb + full, m);
-      FloatVector w1 = FloatVector.fromArray(S, w, wb + f1 + full, m);
-      FloatVector w2 = FloatVector.fromArray(S, w, wb + f2 + full, m);
-      FloatVector v = FloatVector.fromArray(S, x, x0 + full, m);
-      c00 = v.fma(w0, c00);
-      c01 = v.fma(w1, c01);
-      c02 = v.fma(w2, c02);
-      v = FloatVector.fromArray(S, x, x0 + d1 + full, m);
-      c10 = v.fma(w0, c10);
-      c11 = v.fma(w1, c11);
-      c12 = v.fma(w2, c12);
-      v = FloatVector.fromArray(S, x, x0 + d2 + full, m);
-      c20 = v.fma(w0, c20);
-      c21 = v.fma(w1, c21);
-      c22 = v.fma(w2, c22);
-      v = FloatVector.fromArray(S, x, x0 + d3 + full, m);
-      c30 = v.fma(w0, c30);
-      c31 = v.fma(w1, c31);
-      c32 = v.fma(w2, c32);
-    }
     c00.intoArray(acc, 0);
     c01.intoArray(acc, L);
     c02.intoArray(acc, 2 * L);
@@ -100,6 +78,33 @@ final class Micro {
     c30.intoArray(acc, 9 * L);
     c31.intoArray(acc, 10 * L);
     c32.intoArray(acc, 11 * L);
+    if (full < n) {
+      dot2x3Tail(w, wb, f1, f2, x, x0, x0 + d1, full, n, acc, 0);
+      dot2x3Tail(w, wb, f1, f2, x, x0 + d2, x0 + d3, full, n, acc, 6 * L);
+    }
+  }
+
+  /**
+   * The masked last step of {@link #dot4x3} (channels {@code full..n}) for two of its pixels (source offsets {@code
+   * xa}, {@code xb}; accumulators from {@code a0}), on the sums it stored. Separate methods of at most six sums so that
+   * each compiles with C1: the whole step in one method (twelve sums) ran C1's tier-3 compiler out of virtual
+   * registers, and in a JVM where C2 then compiled the caller without inlining it, the kernel stayed slow tier-2 code
+   * (C1CompilabilityTest). Each sum still gets one multiply-add per lane, in the same order.
+   */
+  private static void dot2x3Tail(float[] w, int wb, int f1, int f2, float[] x, int xa, int xb, int full, int n,
+      float[] acc, int a0) {
+    VectorMask<Float> m = S.indexInRange(full, n);
+    FloatVector w0 = FloatVector.fromArray(S, w, wb + full, m);
+    FloatVector w1 = FloatVector.fromArray(S, w, wb + f1 + full, m);
+    FloatVector w2 = FloatVector.fromArray(S, w, wb + f2 + full, m);
+    FloatVector v = FloatVector.fromArray(S, x, xa + full, m);
+    v.fma(w0, FloatVector.fromArray(S, acc, a0)).intoArray(acc, a0);
+    v.fma(w1, FloatVector.fromArray(S, acc, a0 + L)).intoArray(acc, a0 + L);
+    v.fma(w2, FloatVector.fromArray(S, acc, a0 + 2 * L)).intoArray(acc, a0 + 2 * L);
+    v = FloatVector.fromArray(S, x, xb + full, m);
+    v.fma(w0, FloatVector.fromArray(S, acc, a0 + 3 * L)).intoArray(acc, a0 + 3 * L);
+    v.fma(w1, FloatVector.fromArray(S, acc, a0 + 4 * L)).intoArray(acc, a0 + 4 * L);
+    v.fma(w2, FloatVector.fromArray(S, acc, a0 + 5 * L)).intoArray(acc, a0 + 5 * L);
   }
 
   /** {@code dst[d0 ..+n) = src[s0 ..+n)}: vector copies and a scalar tail (used to pack panels pixel by pixel). */

@@ -158,6 +158,10 @@ class TwinKernelTest {
     g.add(new Geometry("taps_s1_k5_cout2_dil2", 2, 4, 8, 7, 2, 1, 5, 1, 2, false, NeuronType.RELU, seed++));
     g.add(new Geometry("taps_s3_k2_cout7_slices", 1, 4, 19, 16, 7, 1, 2, 3, 1, true, NeuronType.TANH, seed++));
     g.add(new Geometry("taps_s2_k4_cout1_cin2", 1, 6, 9, 2, 1, 1, 4, 2, 1, false, NeuronType.NONE, seed++));
+    // six-pixel register blocks (MicroRows6) on problems small enough for C1CompilabilityTest's probe (C1 runs
+    // vector code ~1000x slower than C2)
+    g.add(new Geometry("six_pixel_fwd_small", 1, 3, 13, 8, 4 * l, 1, 3, 1, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("six_pixel_bwd_small", 1, 2, 13, 4 * l, 8, 1, 3, 2, 1, false, NeuronType.NONE, seed++));
     return g.stream();
   }
 
