@@ -57,7 +57,8 @@ class C1CompilabilityTest {
       Files.delete(logs.get(i));
       assertTrue(done, "C1 probe did not finish in 10 minutes");
       assertEquals(0, child.exitValue(), () -> "C1 probe failed:\n" + tail(lines));
-      assertTrue(lines.stream().anyMatch(l -> l.startsWith("C1Probe ran ")), () -> "probe did not run:\n" + tail(lines));
+      assertTrue(lines.stream().anyMatch(l -> l.startsWith("C1Probe ran ")),
+          () -> "probe did not run:\n" + tail(lines));
       for (String line : lines) {
         if (line.contains("io.convt.") && (line.contains("COMPILE SKIPPED") || line.contains("not compilable"))) {
           failures.add(line.trim());
