@@ -70,6 +70,10 @@ class DepthwiseBackwardDataTwinTest {
     g.add(new Layer("phases_k4s2_c64_edges_framed", 2, 3, 9, 64, 4, 2, 1, 1, 1, true, seed++));
     g.add(new Layer("phases_k8s4_cL_outpad", 2, 4, 10, L, 8, 4, 2, 1, 1, false, seed++));
     g.add(new Layer("phases_k8s4_p0_c21", 2, 4, 14, 21, 8, 4, 0, 0, 1, false, seed++));
+    // gradients above DepthwisePhaseRows.STREAMED_BYTES: the blocks touch the rows two pairs ahead, across images
+    g.add(new Layer("phases_streamed_k4s2_c64_odd", 5, 33, 34, 64, 4, 2, 1, 0, 1, false, seed++));
+    g.add(new Layer("phases_streamed_k4s2_c64_framed", 4, 32, 35, 64, 4, 2, 1, 1, 1, true, seed++));
+    g.add(new Layer("phases_streamed_k16s8_c21", 4, 16, 17, 21, 16, 8, 4, 0, 1, false, seed++));
     // output padding (an extra bottom/right row and column), no padding, odd sizes
     g.add(new Layer("k4s2_outpad1", 1, 5, 11, 21, 4, 2, 1, 1, 1, false, seed++));
     g.add(new Layer("k6s3_p2_outpad2", 2, 4, 10, 17, 6, 3, 2, 2, 1, false, seed++));
@@ -147,6 +151,15 @@ class DepthwiseBackwardDataTwinTest {
   void phaseLayersTakeThePhaseBlocks() {
     layers().filter(g -> g.name().startsWith("phases_")).forEach(g ->
         assertTrue(DepthwisePhaseRows.of(problem(g)) != null, g.name() + " does not reach the phase blocks"));
+  }
+
+  @Test
+  void streamedLayersTouchAhead() {
+    layers().forEach(g -> {
+      DepthwisePhaseRows rows = DepthwisePhaseRows.of(problem(g));
+      boolean streamed = g.name().startsWith("phases_streamed_");
+      assertEquals(streamed, rows != null && rows.touchesAhead(), g.name());
+    });
   }
 
   @Test
