@@ -6,9 +6,9 @@ import io.convt.engine.internal.ConvProblem;
  * The weight gradient of layers whose kernel taps never overlap (stride ≥ the dilated kernel on both axes, such as
  * U-Net's k2 s2 up-convolutions) as plain GEMMs: for a kernel row ky, the gradient pixels a source row reaches are
  * one gradient row, so {@code gW[o][ky][kx][i] = Σ_pixels G[pixel][kx, o] · X[pixel][i]} with the kernel columns
- * folded into the output dimension. A task (row stripe, kernel row, chunk of output channels) packs each source row of
- * its stripe and the gradient row it meets once, reading both in order (the whole row of every kernel column at once),
- * and reduces every (kernel column, input slab, output block) over the row's pixels in L1-resident panels.
+ * folded into the output dimension. A task (row stripe, chunk of output channels) packs each source row of its stripe
+ * once and, for each kernel row, the gradient row it meets, reading both in order (the whole row of every kernel column
+ * at once), and reduces every (kernel column, input slab, output block) over the row's pixels in L1-resident panels.
  *
  * <p>The gathering path ({@link GatheredWeights}) copied each task's gradient channels per kernel column, pixel by
  * pixel from a strided walk (a quarter of unet_up's time at N = 32), packed the whole source image (2 MB, past L2)
@@ -36,7 +36,7 @@ final class TapGemmWeights {
   private final int w;
   /** Input slabs of w channels. */
   private final int slabs;
-  /** Accumulator floats of one 4-channel output block: [kW][slab][4][w] with kx outermost, see {@link #at}. */
+  /** Accumulator floats of one 4-channel output block and kernel tap: [slab][4][w], see {@link #at}. */
   private final int perBlock;
   private final int oBlocks;
   /** Output blocks per chunk (the last may hold fewer). */
@@ -51,20 +51,23 @@ final class TapGemmWeights {
     this.slabs = p.cig() / w;
     this.perBlock = slabs * OB * w;
     this.oBlocks = (p.cog() + OB - 1) / OB;
-    this.obs = Math.max(1, Math.min(oBlocks, MAX_TASK_FLOATS / (p.kW() * perBlock)));
+    this.obs = Math.max(1, Math.min(oBlocks, MAX_TASK_FLOATS / (p.kH() * p.kW() * perBlock)));
     this.chunks = (oBlocks + obs - 1) / obs;
     int rowsMin = Math.max(1, (MIN_STRIPE_PIXELS + p.srcW() - 1) / p.srcW());
     this.stripes = Math.max(1, Math.min(p.srcH() / rowsMin, MAX_STRIPES));
-    this.taskFloats = p.kW() * obs * perBlock;
+    this.taskFloats = p.kH() * p.kW() * obs * perBlock;
   }
 
+  /** Fewest source columns: a micro-kernel call runs over one row's columns and loads its sums once per call. */
+  static final int MIN_COLUMNS = 32;
+
   /**
-   * Whether the weight gradient of {@code p} takes this path: one group, taps that never overlap, four-vector input
-   * slabs with every input channel read, and a layer the phase-run path ({@link PackedGradient#applies}) does not
-   * take.
+   * Whether the weight gradient of {@code p} takes this path: one group, taps that never overlap, rows of at least
+   * {@link #MIN_COLUMNS} columns (unet_up_deep's 16 columns ran at 0.75× the gathering path), four-vector input slabs
+   * with every input channel read, and a layer the phase-run path ({@link PackedGradient#applies}) does not take.
    */
   static boolean applies(ConvProblem p) {
-    return p.groups() == 1 && p.kH() * p.kW() > 1
+    return p.groups() == 1 && p.kH() * p.kW() > 1 && p.srcW() >= MIN_COLUMNS
         && p.strideX() >= p.dilX() * (p.kW() - 1) + 1 && p.strideY() >= p.dilY() * (p.kH() - 1) + 1
         && SimdBackwardWeights.slab(p) == 4 * L && p.cinRead() >= p.cin() && !PackedGradient.applies(p);
   }
@@ -78,7 +81,7 @@ final class TapGemmWeights {
   }
 
   private int tiles() {
-    return p.kH() * chunks;
+    return chunks;
   }
 
   private boolean run(float[] src, float[] g, float[] gW, float[] gB, int threads) {
@@ -87,7 +90,7 @@ final class TapGemmWeights {
     final FusedBias bias = gB != null && biasFused() ? new FusedBias(p, p.images()) : null;
     for (int t = 0; t < p.images(); t++) {
       final int image = t;
-      // a round per image: the kernel rows of a stripe run one after the other while its source rows are cached
+      // a round per image: a task packs each source row of its stripe once for every kernel row
       Parallel.forClaimed(tasks, threads, i -> task(src, g, accs, i, image, bias));
     }
     Parallel.forClaimed(tiles(), threads, tile -> combineAndStore(accs, tile, gW));
@@ -128,12 +131,10 @@ final class TapGemmWeights {
     return iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
   }
 
-  /** Task i (stripe-major, then kernel row, then chunk) on one image: its stripe's rows into its accumulators. */
+  /** Task i (stripe-major, then chunk) on one image: its stripe's rows, every kernel row, into its accumulators. */
   private void task(float[] src, float[] g, float[] accs, int i, int image, FusedBias bias) {
     final int stripe = i / tiles();
-    final int tile = i % tiles();
-    final int ky = tile / chunks;
-    final int chunk = tile % chunks;
+    final int chunk = i % tiles();
     final int acc0 = i * taskFloats;
     if (image == 0) {
       java.util.Arrays.fill(accs, acc0, acc0 + taskFloats, 0f);
@@ -146,16 +147,22 @@ final class TapGemmWeights {
     final int iyFrom = stripe * p.srcH() / stripes;
     final int iyTo = (stripe + 1) * p.srcH() / stripes;
     for (int iy = iyFrom; iy < iyTo; iy++) {
-      int v = row(iy, ky);
-      if (v < 0 || v >= p.clipH()) {
-        continue;
+      boolean packed = false;
+      for (int ky = 0; ky < p.kH(); ky++) {
+        int v = row(iy, ky);
+        if (v < 0 || v >= p.clipH()) {
+          continue;
+        }
+        if (!packed) {
+          packSourceRow(src, image, iy, xP);
+          packed = true;
+        }
+        packGradientRow(g, image, v, o0, no, qChunks, gP);
+        if (bias != null && chunk == 0) {
+          bias.row(g, image, image, v, 0, p.cout());
+        }
+        reduceRow(gP, qChunks, xP, accs, acc0 + ky * p.kW() * obs * perBlock, (no + OB - 1) / OB);
       }
-      packGradientRow(g, image, v, o0, no, qChunks, gP);
-      if (bias != null && chunk == 0) {
-        bias.row(g, image, image, v, 0, p.cout());
-      }
-      packSourceRow(src, image, iy, xP);
-      reduceRow(gP, qChunks, xP, accs, acc0, (no + OB - 1) / OB);
     }
     WeightScratch.keep(WeightScratch.Slot.GRADIENT_PANEL, gP);
     WeightScratch.keep(WeightScratch.Slot.SOURCE_PANEL, xP);
@@ -223,7 +230,10 @@ final class TapGemmWeights {
     }
   }
 
-  /** Index of block 0, channel 0 of kernel column kx, input slab ib in a task's accumulators starting at acc0. */
+  /**
+   * Index of block 0, channel 0 of kernel column kx, input slab ib in a task's accumulators of one kernel row starting
+   * at acc0 (a task's accumulators: [kH][kW][block][slab][4][w]).
+   */
   private int at(int acc0, int kx, int ib) {
     return acc0 + kx * obs * perBlock + ib * OB * w;
   }
@@ -237,8 +247,13 @@ final class TapGemmWeights {
         accs[from + k] += accs[other + k];
       }
     }
-    final int ky = tile / chunks;
-    final int chunk = tile % chunks;
+    for (int ky = 0; ky < p.kH(); ky++) {
+      store(accs, from + ky * p.kW() * obs * perBlock, tile, ky, gW);
+    }
+  }
+
+  /** Writes chunk {@code chunk}'s sums of kernel row ky (starting at {@code accs[from]}) to the OHWI gradient. */
+  private void store(float[] accs, int from, int chunk, int ky, float[] gW) {
     final int cig = p.cig();
     for (int j = 0; j < obs && (chunk * obs + j) * OB < p.cog(); j++) {
       int oc0 = (chunk * obs + j) * OB;
