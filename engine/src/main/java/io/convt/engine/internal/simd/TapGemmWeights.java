@@ -146,7 +146,15 @@ final class TapGemmWeights {
     final float[] xP = WeightScratch.floats(WeightScratch.Slot.SOURCE_PANEL, slabs * p.srcW() * w);
     final int iyFrom = stripe * p.srcH() / stripes;
     final int iyTo = (stripe + 1) * p.srcH() / stripes;
+    final RowTouch touch = new RowTouch();
     for (int iy = iyFrom; iy < iyTo; iy++) {
+      // the row after this one (the next stripe's first, or the next image's) is read from memory meanwhile
+      if (iy + 1 < p.srcH()) {
+        nextRows(touch, src, g, image, iy + 1, o0, no);
+      } else {
+        nextRows(touch, src, g, image + 1, 0, o0, no);
+      }
+      touch.plan(p.kH() * p.kW() * slabs * ((no + OB - 1) / OB));
       boolean packed = false;
       for (int ky = 0; ky < p.kH(); ky++) {
         int v = row(iy, ky);
@@ -161,7 +169,7 @@ final class TapGemmWeights {
         if (bias != null && chunk == 0) {
           bias.row(g, image, image, v, 0, p.cout());
         }
-        reduceRow(gP, qChunks, xP, accs, acc0 + ky * p.kW() * obs * perBlock, (no + OB - 1) / OB);
+        reduceRow(gP, qChunks, xP, accs, acc0 + ky * p.kW() * obs * perBlock, (no + OB - 1) / OB, touch);
       }
     }
     WeightScratch.keep(WeightScratch.Slot.GRADIENT_PANEL, gP);
@@ -214,8 +222,26 @@ final class TapGemmWeights {
     return to;
   }
 
+  /** The source row iy of an image and the gradient rows it meets (channels o0..o0+no), as the lines to touch next. */
+  private void nextRows(RowTouch touch, float[] x, float[] g, int image, int iy, int o0, int no) {
+    touch.clear();
+    if (image >= p.images()) {
+      return;
+    }
+    int xRow = (p.srcImage0() + image) * p.srcImageSize() + p.sfo() + iy * p.srcW() * p.srcC();
+    touch.add(x, xRow, xRow + (p.srcW() - 1) * p.srcC() + p.cig());
+    for (int ky = 0; ky < p.kH(); ky++) {
+      int v = row(iy, ky);
+      if (v >= 0 && v < p.clipH()) {
+        int gRow = (p.dstImage0() + image) * p.dstImageSize() + p.dfo()
+            + ((p.clipY() + v) * p.dstW() + p.clipX()) * p.dstC() + o0;
+        touch.add(g, gRow, gRow + (p.clipW() - 1) * p.dstC() + no);
+      }
+    }
+  }
+
   /** Every (kernel column, input slab, output block) of a task over the packed row's columns that column reaches. */
-  private void reduceRow(float[] gP, int qChunks, float[] xP, float[] accs, int acc0, int blocks) {
+  private void reduceRow(float[] gP, int qChunks, float[] xP, float[] accs, int acc0, int blocks, RowTouch touch) {
     final int chunkStride = p.srcW() * QW;
     for (int kx = 0; kx < p.kW(); kx++) {
       int ixFrom = SimdBackwardWeights.ixFrom(p, kx);
@@ -224,8 +250,14 @@ final class TapGemmWeights {
         continue;
       }
       for (int ib = 0; ib < slabs; ib++) {
-        MicroPanels.blocksAt(gP, kx * qChunks * chunkStride + ixFrom * QW, chunkStride, 0, xP,
-            (ib * p.srcW() + ixFrom) * w, m, w, accs, at(acc0, kx, ib), blocks, perBlock, w);
+        int a0 = kx * qChunks * chunkStride + ixFrom * QW;
+        int b0 = (ib * p.srcW() + ixFrom) * w;
+        for (int j = 0; j < blocks; j++) {
+          int c = OB * j;
+          MicroPanels.quad4x4(gP, a0 + c / QW * chunkStride + c % QW, xP, b0, m, accs, at(acc0, kx, ib) + j * perBlock,
+              w);
+          touch.step();
+        }
       }
     }
   }
