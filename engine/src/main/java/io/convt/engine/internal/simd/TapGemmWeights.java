@@ -109,17 +109,17 @@ final class TapGemmWeights {
     if ((long) p.images() * p.clipH() * p.cout() > MAX_BIAS_FLOATS) {
       return false;
     }
-    boolean[] met = new boolean[p.clipH()];
+    int[] met = new int[p.clipH()];
     for (int ky = 0; ky < p.kH(); ky++) {
       for (int iy = 0; iy < p.srcH(); iy++) {
         int v = row(iy, ky);
         if (v >= 0 && v < p.clipH()) {
-          met[v] = true;
+          met[v]++;
         }
       }
     }
-    for (boolean m : met) {
-      if (!m) {
+    for (int m : met) {
+      if (m != 1) {
         return false;
       }
     }
