@@ -54,7 +54,10 @@ final class TapGemmWeights {
     this.obs = Math.max(1, Math.min(oBlocks, MAX_TASK_FLOATS / (p.kH() * p.kW() * perBlock)));
     this.chunks = (oBlocks + obs - 1) / obs;
     int rowsMin = Math.max(1, (MIN_STRIPE_PIXELS + p.srcW() - 1) / p.srcW());
-    this.stripes = Math.max(1, Math.min(p.srcH() / rowsMin, MAX_STRIPES));
+    // the stripes never multiply a large gradient: at most MAX_PARTIAL_FLOATS partial sums in all
+    long gradient = (long) chunks * p.kH() * p.kW() * obs * perBlock;
+    long byMemory = Math.max(1, WeightGradientPartition.MAX_PARTIAL_FLOATS / gradient);
+    this.stripes = (int) Math.max(1, Math.min(Math.min(p.srcH() / rowsMin, MAX_STRIPES), byMemory));
     this.taskFloats = p.kH() * p.kW() * obs * perBlock;
   }
 
@@ -73,8 +76,8 @@ final class TapGemmWeights {
   }
 
   /**
-   * Computes the weight gradient into {@code gW} and, where every clip row meets a tap, the bias gradient into
-   * {@code gB} (returns whether it did).
+   * Computes the weight gradient into {@code gW} and, where every clip row meets exactly one tap row, the bias
+   * gradient into {@code gB} (returns whether it did).
    */
   static boolean run(ConvProblem p, float[] src, float[] g, float[] gW, float[] gB, int threads) {
     return new TapGemmWeights(p).run(src, g, gW, gB, threads);
