@@ -10,8 +10,11 @@ final class RowTouch {
   /** Floats per 64-byte cache line. */
   private static final int LINE = 16;
   private static final int MAX_RANGES = 8;
-  /** Where the loaded floats go, so the loads are not removed; never read. */
-  static float sink;
+  /**
+   * Where the loaded floats go, so the loads are not removed; never read. Per instance (one per task): a static field
+   * written by every worker would move its cache line between the cores at each step.
+   */
+  private float sink;
   private final float[][] arrays = new float[MAX_RANGES][];
   private final int[] from = new int[MAX_RANGES];
   private final int[] to = new int[MAX_RANGES];
