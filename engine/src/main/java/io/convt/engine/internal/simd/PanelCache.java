@@ -7,8 +7,11 @@ package io.convt.engine.internal.simd;
  * at N = 1. Every slot is fully rewritten by the packing before it is read, so stale values never reach a sum.
  */
 final class PanelCache {
-  /** Slots per thread (a round's packed sources and gradients); rounds of more images allocate the rest per call. */
-  static final int SLOTS = 16;
+  /**
+   * Slots per thread (the packed sources and gradients of a round's images, two sets of them with two or more
+   * workers); rounds of more images allocate the rest per call.
+   */
+  static final int SLOTS = 32;
   /** Floats per thread up to which arrays are kept (16 MiB); larger panels are allocated per call and let go. */
   private static final long KEEP_FLOATS = 1 << 22;
   private static final ThreadLocal<float[][]> MINE = ThreadLocal.withInitial(() -> new float[SLOTS][]);

@@ -4,6 +4,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
 /**
@@ -68,6 +69,78 @@ final class Parallel {
     worker.run(0, (int) ((long) count / parts));
     for (ForkJoinTask<?> t : tasks) {
       t.join();
+    }
+  }
+
+  /** An item of {@link #forOrdered}: it may wait ({@link Ordered#await}) only for items of lower index. */
+  interface OrderedItem {
+    void run(int item, Ordered run);
+  }
+
+  /**
+   * Runs items {@code 0..count-1}, claimed one at a time in index order by at most {@code threads} workers, with a
+   * single hand-off to the pool for the whole call. An item that needs the results of earlier items waits for them
+   * ({@link Ordered#await}) instead of a join per phase: every join wakes a parked worker (in this VM a hypervisor
+   * interrupt, 6–7 % of a 2-thread weight gradient's CPU time with three joins per image). Waiting only on lower
+   * indices, which some worker has already claimed, cannot deadlock. The caller returns once every item has
+   * finished; a worker that starts late finds nothing left to claim.
+   */
+  static void forOrdered(int count, int threads, OrderedItem item) {
+    Ordered run = new Ordered();
+    int parts = Math.max(1, Math.min(threads, count));
+    if (parts == 1) {
+      for (int i = 0; i < count; i++) {
+        item.run(i, run);
+      }
+      return;
+    }
+    ForkJoinPool pool = POOLS.computeIfAbsent(parts, ForkJoinPool::new);
+    Runnable drain = () -> {
+      try {
+        for (int i = run.next.getAndIncrement(); i < count; i = run.next.getAndIncrement()) {
+          item.run(i, run);
+          run.done.incrementAndGet();
+        }
+      } catch (RuntimeException | Error t) {
+        // recorded, not thrown here: the caller rethrows the first real failure
+        if (run.failure == null) {
+          run.failure = t;
+        }
+      }
+    };
+    for (int i = 1; i < parts; i++) {
+      pool.execute(drain);
+    }
+    drain.run();
+    run.await(() -> run.done.get() == count);
+  }
+
+  /** The shared state of one {@link #forOrdered} call. */
+  static final class Ordered {
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger done = new AtomicInteger();
+    private volatile Throwable failure;
+
+    /**
+     * Waits until {@code ready} holds: spinning first (the item waited for is one task long at most), then yielding
+     * the core, never parking (a park and unpark is the hand-off this avoids). Throws the first failure of any item
+     * (a waiting worker then gives up; the caller rethrows it).
+     */
+    void await(BooleanSupplier ready) {
+      for (int spins = 0; !ready.getAsBoolean(); spins++) {
+        Throwable t = failure;
+        if (t instanceof RuntimeException r) {
+          throw r;
+        }
+        if (t instanceof Error e) {
+          throw e;
+        }
+        if (spins < 1024) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield();
+        }
+      }
     }
   }
 }
