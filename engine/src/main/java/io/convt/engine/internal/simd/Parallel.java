@@ -1,9 +1,11 @@
 package io.convt.engine.internal.simd;
 
+import io.convt.engine.internal.ConvProblem;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
@@ -15,7 +17,27 @@ final class Parallel {
   /** One pool per requested parallelism, created lazily; its threads are daemons (ForkJoinPool default). */
   private static final ConcurrentHashMap<Integer, ForkJoinPool> POOLS = new ConcurrentHashMap<>();
 
+  /**
+   * Multiply-accumulates of a call below which it runs on the calling thread whatever the thread count
+   * ({@code convt.simd.parallelMinMacs}): handing work to a pool worker and joining it costs tens of microseconds
+   * of wake-up (more in a VM), as much as a whole small call (dcgan_proj N = 1, 0.8 M MACs, ~15 µs on one core), so
+   * two threads made such calls slower and cost 3–4× the CPU. Measured in docs/benchmark-log.md ("Weight gradient on
+   * two threads"); documented in docs/engine.md, Threads.
+   */
+  static final long DEFAULT_MIN_PARALLEL_MACS = 2L << 20;
+  /** The threshold in force: {@link #DEFAULT_MIN_PARALLEL_MACS} unless the property sets another. */
+  static final long MIN_PARALLEL_MACS = Long.getLong("convt.simd.parallelMinMacs", DEFAULT_MIN_PARALLEL_MACS);
+
   private Parallel() {}
+
+  /** The workers a call of {@code p} gets: one below {@link #MIN_PARALLEL_MACS}, else {@code threads}. */
+  static int threadsFor(ConvProblem p, int threads) {
+    return threadsFor(p.macs(), threads, MIN_PARALLEL_MACS);
+  }
+
+  static int threadsFor(long macs, int threads, long minMacs) {
+    return macs < minMacs ? 1 : threads;
+  }
 
   /** A worker over a range of task indices; it owns its scratch for the whole range. */
   interface RangeWorker {
@@ -120,10 +142,15 @@ final class Parallel {
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicInteger done = new AtomicInteger();
     private volatile Throwable failure;
+    /** Spin-waits first (~20 µs): an item waited for is one task or one packed row long, on a running worker. */
+    private static final int SPINS = 1024;
+    private static final int YIELDS = 64;
+    private static final long PARK_NANOS = 20_000;
 
     /**
      * Waits until {@code ready} holds: spinning first (the item waited for is one task long at most), then yielding
-     * the core, never parking (a park and unpark is the hand-off this avoids). Throws the first failure of any item
+     * the core, and only then sleeping in short polls (a park that another worker must unpark is the hand-off this
+     * avoids). Throws the first failure of any item
      * (a waiting worker then gives up; the caller rethrows it).
      */
     void await(BooleanSupplier ready) {
@@ -135,10 +162,13 @@ final class Parallel {
         if (t instanceof Error e) {
           throw e;
         }
-        if (spins < 1024) {
+        if (spins < SPINS) {
           Thread.onSpinWait();
-        } else {
+        } else if (spins < SPINS + YIELDS) {
           Thread.yield();
+        } else {
+          // the item's worker lost its core (a loaded machine): sleep instead of burning this core's share
+          LockSupport.parkNanos(PARK_NANOS);
         }
       }
     }
