@@ -58,12 +58,13 @@ final class DenseWeights {
     final PackedGradient[] gs = new PackedGradient[sets * perRound];
     // the bias gradient's row sums are taken as the packed gradient's rows are packed (no second pass over it)
     final FusedBias bias = phaseRuns && gB != null ? new FusedBias(p, sets * perRound) : null;
+    final float[][] panels = rowWise ? null : WeightScratch.panels(2 * sets * perRound);
     for (int b = 0; b < sets * perRound && !rowWise; b++) {
       xs[b] = new PackedSource(p, w);
-      xs[b].data = PanelCache.get(2 * b, xs[b].floats());
+      xs[b].data = WeightScratch.panel(panels, 2 * b, xs[b].floats());
       if (phaseRuns) {
         gs[b] = new PackedGradient(p);
-        gs[b].data = PanelCache.get(2 * b + 1, gs[b].floats());
+        gs[b].data = WeightScratch.panel(panels, 2 * b + 1, gs[b].floats());
         gs[b].sumBias(bias, b);
       }
     }
@@ -161,6 +162,9 @@ final class DenseWeights {
     });
     if (accs != null) {
       WeightScratch.keep(WeightScratch.Slot.ACCUMULATORS, accs);
+    }
+    if (panels != null) {
+      WeightScratch.keep(WeightScratch.Slot.PANELS, panels);
     }
     if (bias != null) {
       bias.store(gB);
