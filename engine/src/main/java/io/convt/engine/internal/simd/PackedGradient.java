@@ -26,7 +26,7 @@ final class PackedGradient {
   private final int chunkFloats;
   /** Panels held: every group, or one (a task that owns a group packs it into slot 0, see {@link #packGroup}). */
   private final int slots;
-  /** The packed image; allocated on the first {@link #pack}. */
+  /** The packed image: set by the caller before packing ({@link #floats} floats). */
   float[] data;
   /** Where the bias gradient's row sums go as rows are packed, or null ({@link FusedBias}). */
   private FusedBias bias;
@@ -83,21 +83,20 @@ final class PackedGradient {
     return Micro.ALIGN_PAD + slots * chunks * chunkFloats;
   }
 
-  /** Packs image {@code image} of the gradient {@code g} (clip rows split over {@code threads}). */
-  void pack(float[] g, int image, int threads) {
-    if (data == null) {
-      data = new float[floats()];
-    }
-    Parallel.forRange(p.clipH(), threads, (from, to) -> {
-      for (int v = from; v < to; v++) {
-        for (int gr = 0; gr < p.groups(); gr++) {
-          packRow(g, image, gr, v);
-        }
-        if (bias != null) {
-          bias.row(g, image, biasSlot, v, 0, p.cout());
-        }
+  /**
+   * Packs clip rows {@code from..to} of image {@code image} of the gradient {@code g}, every group (and their bias row
+   * sums, {@link #sumBias}); {@link #data} must hold {@link #floats()}. Disjoint row ranges may be packed on
+   * different threads.
+   */
+  void packRows(float[] g, int image, int from, int to) {
+    for (int v = from; v < to; v++) {
+      for (int gr = 0; gr < p.groups(); gr++) {
+        packRow(g, image, gr, v);
       }
-    });
+      if (bias != null) {
+        bias.row(g, image, biasSlot, v, 0, p.cout());
+      }
+    }
   }
 
   /**

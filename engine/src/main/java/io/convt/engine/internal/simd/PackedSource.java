@@ -18,9 +18,11 @@ final class PackedSource {
   private final int slabFloats;
   /** Panels held: every group, or one (a task that owns a group packs it into slot 0, see {@link #packGroup}). */
   private final int slots;
-  /** The packed image; allocated on the first {@link #pack} (calls whose tasks all run row by row never need it). */
+  /** The packed image: set by the caller before packing ({@link #floats} floats). */
   float[] data;
   private boolean finite;
+  /** Rows {@link #packRows} found a non-finite value in. */
+  private final boolean[] bad;
 
   PackedSource(ConvProblem p, int w) {
     this(p, w, false);
@@ -33,6 +35,7 @@ final class PackedSource {
     this.slabs = (p.cig() + w - 1) / w;
     this.slabFloats = p.srcH() * p.srcW() * w;
     this.slots = oneGroup ? 1 : p.groups();
+    this.bad = new boolean[p.srcH()];
   }
 
   /** Index of pixel 0 of slab {@code ib} of group {@code gr} (of the one packed group when made for one). */
@@ -54,19 +57,23 @@ final class PackedSource {
     return Micro.ALIGN_PAD + slots * slabs * slabFloats;
   }
 
-  /** Packs image {@code image} of {@code x} (rows split over {@code threads}). */
-  void pack(float[] x, int image, int threads) {
-    if (data == null) {
-      data = new float[floats()];
-    }
-    final boolean[] bad = new boolean[p.srcH()];
-    Parallel.forRange(p.srcH(), threads, (from, to) -> {
-      for (int iy = from; iy < to; iy++) {
-        for (int gr = 0; gr < p.groups(); gr++) {
-          bad[iy] |= !packRow(x, image, gr, iy);
-        }
+  /**
+   * Packs source rows {@code from..to} of image {@code image} of {@code x}, every group; {@link #data} must hold
+   * {@link #floats()}. Disjoint row ranges of one image may be packed on different threads; {@link #settle} then
+   * (after they all finished) sets {@link #finite}.
+   */
+  void packRows(float[] x, int image, int from, int to) {
+    for (int iy = from; iy < to; iy++) {
+      boolean ok = true;
+      for (int gr = 0; gr < p.groups(); gr++) {
+        ok &= packRow(x, image, gr, iy);
       }
-    });
+      bad[iy] = !ok;
+    }
+  }
+
+  /** Takes the finite flag of the rows {@link #packRows} packed (all of the image's rows). */
+  void settle() {
     boolean ok = true;
     for (boolean b : bad) {
       ok &= !b;

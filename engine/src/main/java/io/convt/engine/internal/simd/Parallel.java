@@ -1,9 +1,12 @@
 package io.convt.engine.internal.simd;
 
+import io.convt.engine.internal.ConvProblem;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
 /**
@@ -14,7 +17,27 @@ final class Parallel {
   /** One pool per requested parallelism, created lazily; its threads are daemons (ForkJoinPool default). */
   private static final ConcurrentHashMap<Integer, ForkJoinPool> POOLS = new ConcurrentHashMap<>();
 
+  /**
+   * Multiply-accumulates of a call below which it runs on the calling thread whatever the thread count
+   * ({@code convt.simd.parallelMinMacs}): handing work to a pool worker and joining it costs tens of microseconds
+   * of wake-up (more in a VM), as much as a whole small call (dcgan_proj N = 1, 0.8 M MACs, ~15 µs on one core), so
+   * two threads made such calls slower and cost 3–4× the CPU. Measured in docs/benchmark-log.md ("Weight gradient on
+   * two threads"); documented in docs/engine.md, Threads.
+   */
+  static final long DEFAULT_MIN_PARALLEL_MACS = 2L << 20;
+  /** The threshold in force: {@link #DEFAULT_MIN_PARALLEL_MACS} unless the property sets another. */
+  static final long MIN_PARALLEL_MACS = Long.getLong("convt.simd.parallelMinMacs", DEFAULT_MIN_PARALLEL_MACS);
+
   private Parallel() {}
+
+  /** The workers a call of {@code p} gets: one below {@link #MIN_PARALLEL_MACS}, else {@code threads}. */
+  static int threadsFor(ConvProblem p, int threads) {
+    return threadsFor(p.macs(), threads, MIN_PARALLEL_MACS);
+  }
+
+  static int threadsFor(long macs, int threads, long minMacs) {
+    return macs < minMacs ? 1 : threads;
+  }
 
   /** A worker over a range of task indices; it owns its scratch for the whole range. */
   interface RangeWorker {
@@ -68,6 +91,86 @@ final class Parallel {
     worker.run(0, (int) ((long) count / parts));
     for (ForkJoinTask<?> t : tasks) {
       t.join();
+    }
+  }
+
+  /** An item of {@link #forOrdered}: it may wait ({@link Ordered#await}) only for items of lower index. */
+  interface OrderedItem {
+    void run(int item, Ordered run);
+  }
+
+  /**
+   * Runs items {@code 0..count-1}, claimed one at a time in index order by at most {@code threads} workers, with a
+   * single hand-off to the pool for the whole call. An item that needs the results of earlier items waits for them
+   * ({@link Ordered#await}) instead of a join per phase: every join wakes a parked worker (in this VM a hypervisor
+   * interrupt, 6–7 % of a 2-thread weight gradient's CPU time with three joins per image). Waiting only on lower
+   * indices, which some worker has already claimed, cannot deadlock. The caller returns once every item has
+   * finished; a worker that starts late finds nothing left to claim.
+   */
+  static void forOrdered(int count, int threads, OrderedItem item) {
+    Ordered run = new Ordered();
+    int parts = Math.max(1, Math.min(threads, count));
+    if (parts == 1) {
+      for (int i = 0; i < count; i++) {
+        item.run(i, run);
+      }
+      return;
+    }
+    ForkJoinPool pool = POOLS.computeIfAbsent(parts, ForkJoinPool::new);
+    Runnable drain = () -> {
+      try {
+        for (int i = run.next.getAndIncrement(); i < count; i = run.next.getAndIncrement()) {
+          item.run(i, run);
+          run.done.incrementAndGet();
+        }
+      } catch (RuntimeException | Error t) {
+        // recorded, not thrown here: the caller rethrows the first real failure
+        if (run.failure == null) {
+          run.failure = t;
+        }
+      }
+    };
+    for (int i = 1; i < parts; i++) {
+      pool.execute(drain);
+    }
+    drain.run();
+    run.await(() -> run.done.get() == count);
+  }
+
+  /** The shared state of one {@link #forOrdered} call. */
+  static final class Ordered {
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger done = new AtomicInteger();
+    private volatile Throwable failure;
+    /** Spin-waits first (~20 µs): an item waited for is one task or one packed row long, on a running worker. */
+    private static final int SPINS = 1024;
+    private static final int YIELDS = 64;
+    private static final long PARK_NANOS = 20_000;
+
+    /**
+     * Waits until {@code ready} holds: spinning first (the item waited for is one task long at most), then yielding
+     * the core, and only then sleeping in short polls (a park that another worker must unpark is the hand-off this
+     * avoids). Throws the first failure of any item
+     * (a waiting worker then gives up; the caller rethrows it).
+     */
+    void await(BooleanSupplier ready) {
+      for (int spins = 0; !ready.getAsBoolean(); spins++) {
+        Throwable t = failure;
+        if (t instanceof RuntimeException r) {
+          throw r;
+        }
+        if (t instanceof Error e) {
+          throw e;
+        }
+        if (spins < SPINS) {
+          Thread.onSpinWait();
+        } else if (spins < SPINS + YIELDS) {
+          Thread.yield();
+        } else {
+          // the item's worker lost its core (a loaded machine): sleep instead of burning this core's share
+          LockSupport.parkNanos(PARK_NANOS);
+        }
+      }
     }
   }
 }

@@ -185,11 +185,12 @@ public final class SimdBackend implements KernelBackend {
       ScalarBackend.INSTANCE.forward(p, src, w, bias, neuron, dst, threads);
       return;
     }
+    final int workers = Parallel.threadsFor(p, threads);
     if (p.halfAccumulation()) {
-      SimdHalfForward.run(p, src, w, bias, neuron, dst, threads);
+      SimdHalfForward.run(p, src, w, bias, neuron, dst, workers);
       return;
     }
-    SimdForward.run(plan(p, weights), p, src, w, bias, neuron, dst, threads);
+    SimdForward.run(plan(p, weights), p, src, w, bias, neuron, dst, workers);
   }
 
   @Override
@@ -202,10 +203,11 @@ public final class SimdBackend implements KernelBackend {
       ScalarBackend.INSTANCE.backwardData(p, gradOut, w, gradIn, threads);
       return;
     }
-    if (SimdFewOutputs.fits(p) && SimdFewOutputs.data(p, gradOut, w, gradIn, threads)) {
+    final int workers = Parallel.threadsFor(p, threads);
+    if (SimdFewOutputs.fits(p) && SimdFewOutputs.data(p, gradOut, w, gradIn, workers)) {
       return;
     }
-    SimdBackwardData.run(plan(p, weights), p, gradOut, w, gradIn, threads);
+    SimdBackwardData.run(plan(p, weights), p, gradOut, w, gradIn, workers);
   }
 
   @Override
@@ -215,12 +217,13 @@ public final class SimdBackend implements KernelBackend {
       ScalarBackend.INSTANCE.backwardWeights(p, src, gradOut, gradWeights, gradBias, threads);
       return;
     }
-    if (SimdFewOutputs.fits(p) && SimdFewOutputs.weights(p, src, gradOut, gradWeights, threads)) {
+    final int workers = Parallel.threadsFor(p, threads);
+    if (SimdFewOutputs.fits(p) && SimdFewOutputs.weights(p, src, gradOut, gradWeights, workers)) {
       if (gradBias != null) {
-        FewOutputsBias.gradient(p, gradOut, gradBias, threads);
+        FewOutputsBias.gradient(p, gradOut, gradBias, workers);
       }
       return;
     }
-    SimdBackwardWeights.run(p, src, gradOut, gradWeights, gradBias, threads);
+    SimdBackwardWeights.run(p, src, gradOut, gradWeights, gradBias, workers);
   }
 }

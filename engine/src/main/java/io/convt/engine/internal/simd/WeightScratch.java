@@ -1,9 +1,10 @@
 package io.convt.engine.internal.simd;
 
 /**
- * Arrays the weight gradient lends a thread from one call to the next: a dense call's task accumulators (held by the
- * calling thread for the whole call, since a task may run on a different worker in each round of images) and each
- * worker's per-task scratch (pixel lists, packed panels, depthwise partial sums).
+ * Arrays the weight gradient lends a thread from one call to the next, under one bound: a dense call's task
+ * accumulators and packed round images (held by the calling thread for the whole call, since a task may run on a
+ * different worker in each round of images) and each worker's per-task scratch (pixel lists, packed panels,
+ * depthwise partial sums).
  *
  * <p>Why: arrays allocated per call land on young-generation pages nobody has touched until the heap has been cycled
  * once, and every such page costs a fault and TLB misses; s1_k3 N = 1 ran at a third of its speed (57 against 170
@@ -15,8 +16,11 @@ package io.convt.engine.internal.simd;
  * that would pass it is let go (a huge layer must not pin its scratch in every worker).
  */
 final class WeightScratch {
-  /** Bytes of arrays a thread keeps between calls, over every slot: 16 MiB. */
-  static final long KEEP_BYTES = 16L << 20;
+  /**
+   * Bytes of arrays a thread keeps between calls, over every slot: 32 MiB (the accumulators and task scratch had
+   * 16 MiB and the round panels another 16 MiB when they were kept apart).
+   */
+  static final long KEEP_BYTES = 32L << 20;
 
   /** What a slot holds. */
   enum Slot {
@@ -31,7 +35,9 @@ final class WeightScratch {
     /** A depthwise tap's two partial sums. */
     DEPTHWISE,
     /** The bias gradient's row sums ({@link FusedBias}, calling thread). */
-    BIAS_ROWS
+    BIAS_ROWS,
+    /** A dense call's packed round images, sources and gradients ({@link #panels}, calling thread). */
+    PANELS
   }
 
   private static final ThreadLocal<Object[]> MINE = ThreadLocal.withInitial(() -> new Object[Slot.values().length]);
@@ -58,7 +64,27 @@ final class WeightScratch {
     return new int[n];
   }
 
-  /** Puts {@code a} (a float[] or int[]) back in the calling thread's slot if the thread's kept bytes stay bounded. */
+  /**
+   * The calling thread's set of at least {@code count} panel arrays, taken out of its slot; {@link #panel} sizes an
+   * entry, {@link #keep} puts the set back. Every panel is fully rewritten by the packing before it is read, so stale
+   * values never reach a sum.
+   */
+  static float[][] panels(int count) {
+    Object[] mine = MINE.get();
+    float[][] set = mine[Slot.PANELS.ordinal()] instanceof float[][] a ? a : new float[0][];
+    mine[Slot.PANELS.ordinal()] = null;
+    return set.length >= count ? set : java.util.Arrays.copyOf(set, count);
+  }
+
+  /** Entry {@code i} of a panel set, replaced by a new array if it holds fewer than {@code n} floats. */
+  static float[] panel(float[][] set, int i, int n) {
+    if (set[i] == null || set[i].length < n) {
+      set[i] = new float[n];
+    }
+    return set[i];
+  }
+
+  /** Puts {@code a} (a float[], int[] or panel set) back in the calling thread's slot if the thread's kept bytes stay bounded. */
   static void keep(Slot slot, Object a) {
     Object[] mine = MINE.get();
     long kept = bytes(a);
@@ -71,6 +97,13 @@ final class WeightScratch {
   private static long bytes(Object a) {
     if (a instanceof float[] f) {
       return 4L * f.length;
+    }
+    if (a instanceof float[][] set) {
+      long n = 0;
+      for (float[] f : set) {
+        n += f == null ? 0 : 4L * f.length;
+      }
+      return n;
     }
     return a instanceof int[] n ? 4L * n.length : 0;
   }
