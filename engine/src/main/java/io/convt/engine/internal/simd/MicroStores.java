@@ -72,12 +72,30 @@ final class MicroStores {
     FloatVector b1v = FloatVector.fromArray(S, bias, bo + L);
     FloatVector b2v = FloatVector.fromArray(S, bias, bo + 2 * L);
     FloatVector b3v = FloatVector.fromArray(S, bias, bo + 3 * L);
-    store(c50, c51, c52, c53, b0v, b1v, b2v, b3v, dst, at5);
-    store(c00, c01, c02, c03, b0v, b1v, b2v, b3v, dst, at);
-    store(c10, c11, c12, c13, b0v, b1v, b2v, b3v, dst, at + as);
-    store(c20, c21, c22, c23, b0v, b1v, b2v, b3v, dst, at + 2 * as);
-    store(c30, c31, c32, c33, b0v, b1v, b2v, b3v, dst, at + 3 * as);
-    store(c40, c41, c42, c43, b0v, b1v, b2v, b3v, dst, at + 4 * as);
+    c50.add(b0v).intoArray(dst, at5);
+    c51.add(b1v).intoArray(dst, at5 + L);
+    c52.add(b2v).intoArray(dst, at5 + 2 * L);
+    c53.add(b3v).intoArray(dst, at5 + 3 * L);
+    c00.add(b0v).intoArray(dst, at);
+    c01.add(b1v).intoArray(dst, at + L);
+    c02.add(b2v).intoArray(dst, at + 2 * L);
+    c03.add(b3v).intoArray(dst, at + 3 * L);
+    c10.add(b0v).intoArray(dst, at + as);
+    c11.add(b1v).intoArray(dst, at + as + L);
+    c12.add(b2v).intoArray(dst, at + as + 2 * L);
+    c13.add(b3v).intoArray(dst, at + as + 3 * L);
+    c20.add(b0v).intoArray(dst, at + 2 * as);
+    c21.add(b1v).intoArray(dst, at + 2 * as + L);
+    c22.add(b2v).intoArray(dst, at + 2 * as + 2 * L);
+    c23.add(b3v).intoArray(dst, at + 2 * as + 3 * L);
+    c30.add(b0v).intoArray(dst, at + 3 * as);
+    c31.add(b1v).intoArray(dst, at + 3 * as + L);
+    c32.add(b2v).intoArray(dst, at + 3 * as + 2 * L);
+    c33.add(b3v).intoArray(dst, at + 3 * as + 3 * L);
+    c40.add(b0v).intoArray(dst, at + 4 * as);
+    c41.add(b1v).intoArray(dst, at + 4 * as + L);
+    c42.add(b2v).intoArray(dst, at + 4 * as + 2 * L);
+    c43.add(b3v).intoArray(dst, at + 4 * as + 3 * L);
   }
 
   /**
@@ -121,18 +139,21 @@ final class MicroStores {
     FloatVector b1v = FloatVector.fromArray(S, bias, bo + L);
     FloatVector b2v = FloatVector.fromArray(S, bias, bo + 2 * L);
     FloatVector b3v = FloatVector.fromArray(S, bias, bo + 3 * L);
-    store(c30, c31, c32, c33, b0v, b1v, b2v, b3v, dst, at3);
-    store(c20, c21, c22, c23, b0v, b1v, b2v, b3v, dst, at2);
-    store(c10, c11, c12, c13, b0v, b1v, b2v, b3v, dst, at1);
-    store(c00, c01, c02, c03, b0v, b1v, b2v, b3v, dst, at0);
-  }
-
-  /** One pixel's four vectors plus the bias, stored. */
-  private static void store(FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3, FloatVector b0,
-      FloatVector b1, FloatVector b2, FloatVector b3, float[] dst, int at) {
-    c0.add(b0).intoArray(dst, at);
-    c1.add(b1).intoArray(dst, at + L);
-    c2.add(b2).intoArray(dst, at + 2 * L);
-    c3.add(b3).intoArray(dst, at + 3 * L);
+    c30.add(b0v).intoArray(dst, at3);
+    c31.add(b1v).intoArray(dst, at3 + L);
+    c32.add(b2v).intoArray(dst, at3 + 2 * L);
+    c33.add(b3v).intoArray(dst, at3 + 3 * L);
+    c20.add(b0v).intoArray(dst, at2);
+    c21.add(b1v).intoArray(dst, at2 + L);
+    c22.add(b2v).intoArray(dst, at2 + 2 * L);
+    c23.add(b3v).intoArray(dst, at2 + 3 * L);
+    c10.add(b0v).intoArray(dst, at1);
+    c11.add(b1v).intoArray(dst, at1 + L);
+    c12.add(b2v).intoArray(dst, at1 + 2 * L);
+    c13.add(b3v).intoArray(dst, at1 + 3 * L);
+    c00.add(b0v).intoArray(dst, at0);
+    c01.add(b1v).intoArray(dst, at0 + L);
+    c02.add(b2v).intoArray(dst, at0 + 2 * L);
+    c03.add(b3v).intoArray(dst, at0 + 3 * L);
   }
 }
