@@ -29,6 +29,22 @@ final class DenseColumns {
     runPixels = new int[blocks * kW];
   }
 
+  /** Whether the runs cover each of the {@code clipW} columns ({@code sX} apart within a run) exactly once. */
+  boolean coverEachColumnOnce(int clipW, int sX) {
+    int[] hits = new int[clipW];
+    for (int t = 0; t < runPixels.length; t++) {
+      for (int q = 0; q < runPixels[t]; q++) {
+        hits[runColumn[t] + q * sX]++;
+      }
+    }
+    for (int h : hits) {
+      if (h != 1) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The blocks of {@code p}'s clip columns for channel blocks of {@code cbL} vectors. */
   static DenseColumns of(ConvProblem p, int cbL) {
     boolean pairBlocks = cbL == 2;

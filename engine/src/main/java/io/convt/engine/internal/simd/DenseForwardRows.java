@@ -67,6 +67,56 @@ final class DenseForwardRows {
   }
 
   /**
+   * {@link #sum} for layers whose every output is one call's sum ({@link SimdForward#direct}: one kernel tap per
+   * output pixel, one channel chunk, four-vector blocks, no neuron), written finished into the destination
+   * ({@link MicroStores}): unet_up (k2 s2: each output pixel takes exactly one tap, 128 input channels) spent ~8 %
+   * of its forward zeroing the row buffers and copying them out with the bias. {@code dstRows[r]}: the destination
+   * index of row r's clip column 0; {@code bias}: never null (-0.0 where the layer has none, which adds nothing).
+   */
+  static void sumDirect(DenseColumns cols, ConvProblem p, float[] src, float[] wp, int[] tapRows, int nRows,
+      int gr, int oc0, int cb, float[] dst, int[] dstRows, int o, float[] bias) {
+    final int kH = p.kH();
+    final int kW = p.kW();
+    final int n = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
+    final int wGroup = gr * (p.cog() / cb) + oc0 / cb;
+    for (int ky = 0; ky < kH; ky++) {
+      for (int kx = 0; kx < kW; kx++) {
+        int wb = weights(p, wGroup, ky, kx, cb);
+        for (int r = 0; r < nRows; r++) {
+          int rowBase = tapRows[r * kH + ky];
+          if (rowBase >= 0) {
+            storeBlocks(cols, p, src, rowBase, wp, wb, n, kx, dst, dstRows[r] + o, bias, o);
+          }
+        }
+      }
+    }
+  }
+
+  /** Every register block of kernel column kx for one row, stored finished from destination index {@code d0}. */
+  private static void storeBlocks(DenseColumns cols, ConvProblem p, float[] src, int x0, float[] wp, int wb, int n,
+      int kx, float[] dst, int d0, float[] bias, int o) {
+    final int kW = p.kW();
+    final int sc = p.srcC();
+    final int dc = p.dstC();
+    final int as = p.strideX() * dc;
+    for (int bi = 0; bi < cols.pairs.length; bi++) {
+      int t = bi * kW + kx;
+      int np = cols.runPixels[t];
+      if (np == 0) {
+        continue;
+      }
+      int at = d0 + cols.runColumn[t] * dc;
+      int x = x0 + cols.runSource[t] * sc;
+      if (np > PB) {
+        MicroStores.store6x4(src, x, sc, np, wp, wb, n, bias, o, dst, at, as);
+      } else {
+        MicroStores.store4x4(src, x, np > 1 ? sc : 0, np > 2 ? 2 * sc : 0, np > 3 ? 3 * sc : 0, wp, wb, n, bias, o,
+            dst, at, np > 1 ? at + as : at, np > 2 ? at + 2 * as : at, np > 3 ? at + 3 * as : at);
+      }
+    }
+  }
+
+  /**
    * Input channels per chunk when {@code p} runs its kernel rows inside the micro-kernel, else 0: the panels of
    * every kernel row reaching an output row share {@link L1Data#panelFloats}, and the reduction per call (kernel
    * rows × chunk) must come out at least 3/2 of the per-tap order's (its chunk, or all of a short Cin/group).

@@ -90,15 +90,20 @@ final class SimdBackwardData {
           sc.tapRows[(r - g0) * p.kH() + sc.kys[ti]] = dstBase + (p.clipY() + sc.iys[ti]) * p.dstW() * p.dstC();
         }
       }
+      int c = gr * p.cig() + il0;
+      int nc = Math.min(cb, ilEnd - il0);
+      boolean direct = !fewOutputs && nc == cb && direct(p);
+      for (int r = g0; r < g1; r++) {
+        sc.dstRows[r - g0] = direct ? srcRow(p, r) + c : (r - g0) * rowFloats;
+      }
       if (fewOutputs) {
         listRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, blockU, colMask, sc.acc, rowFloats, gr,
             il0, aOff, bOff);
       } else {
-        denseRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, tapBlocks, sc.acc, rowFloats, gr, il0);
+        denseRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, tapBlocks, direct ? gradIn : sc.acc, sc.dstRows,
+            direct ? p.srcC() : cb, direct, gr, il0);
       }
-      int c = gr * p.cig() + il0;
-      int nc = Math.min(cb, ilEnd - il0);
-      for (int r = g0; r < g1; r++) {
+      for (int r = g0; r < g1 && !direct; r++) {
         copyRow(sc.acc, (r - g0) * rowFloats, cb, gradIn, srcRow(p, r) + c, p.srcC(), nc, p.srcW());
       }
     }
@@ -121,7 +126,8 @@ final class SimdBackwardData {
 
   private static SimdForward.RowScratch scratch(int kH, int group, int accFloats) {
     SimdForward.RowScratch sc = SCRATCH.get();
-    if (sc == null || sc.kys.length < kH || sc.tapRows.length < group * kH || sc.acc.length < accFloats) {
+    if (sc == null || sc.kys.length < kH || sc.tapRows.length < group * kH || sc.dstRows.length < group
+        || sc.acc.length < accFloats) {
       sc = new SimdForward.RowScratch(kH, group, accFloats);
       SCRATCH.set(sc);
     }
@@ -183,7 +189,7 @@ final class SimdBackwardData {
    * with the kernel rows inside the call, for short reductions).
    */
   private static void denseRows(SimdPlan plan, ConvProblem p, float[] g, float[] wq, int[] tapRows, int nRows,
-      TapColumnBlocks tb, float[] out, int rowFloats, int gr, int il0) {
+      TapColumnBlocks tb, float[] out, int[] rowAt, int as, boolean direct, int gr, int il0) {
     final int cog = p.cog();
     final int dc = p.dstC();
     final int kW = p.kW();
@@ -197,7 +203,15 @@ final class SimdBackwardData {
     final int[] first = tb.first();
     final int[] column = tb.column();
     final int[] pixels = tb.pixels();
-    java.util.Arrays.fill(out, 0, nRows * rowFloats, 0f);
+    for (int r = 0; r < nRows; r++) {
+      if (as == cb) {
+        java.util.Arrays.fill(out, rowAt[r], rowAt[r] + p.srcW() * cb, 0f);
+      } else {
+        for (int ix = 0; ix < p.srcW(); ix++) {
+          java.util.Arrays.fill(out, rowAt[r] + ix * as, rowAt[r] + ix * as + cb, 0f);
+        }
+      }
+    }
     final int bK = kW * cog * cb;
     // short reductions per tap (groups4: 32 output channels) sum a row's kernel rows in one call when all kH
     // panels of a chunk fit L1 beside the row buffers; else one call per tap, so each tap's panel serves the group
@@ -229,7 +243,7 @@ final class SimdBackwardData {
             int rowBase = tapRows[r * kH + kyA];
             int aK = nk > 1 ? tapRows[r * kH + kyA + 1] - rowBase : 0;
             tapBlocks(g, rowBase + u0, step, nk, aK, wq, wb + kyA * bK, bK, n, first[kx], first[kx + 1], column,
-                pixels, out, r * rowFloats, cb, r * rowFloats + p.srcW() * cb);
+                pixels, out, rowAt[r], cb, as, direct ? -1 : rowAt[r] + p.srcW() * cb);
           }
         }
       }
@@ -244,24 +258,35 @@ final class SimdBackwardData {
    * {@code ga0 + (column[t] + q)·step + k·aK} for kernel rows k &lt; nk, with weights at {@code wb + k·bK}.
    */
   private static void tapBlocks(float[] g, int ga0, int step, int nk, int aK, float[] wq, int wb, int bK, int n,
-      int t0, int t1, int[] column, int[] pixels, float[] out, int a0, int cb, int junk) {
+      int t0, int t1, int[] column, int[] pixels, float[] out, int a0, int cb, int as, int junkSlot) {
     for (int t = t0; t < t1; t++) {
       int ix = column[t];
       int np = pixels[t];
       int ga = ga0 + ix * step;
-      int at = a0 + ix * cb;
+      int at = a0 + ix * as;
+      int junk = junkSlot >= 0 ? junkSlot : at;
       if (np == 8) {
-        MicroRows8.rows8x2(g, ga, step, nk, aK, wq, wb, bK, n, out, at, cb);
+        MicroRows8.rows8x2(g, ga, step, nk, aK, wq, wb, bK, n, out, at, as);
       } else if (np > 4) {
-        MicroRows6.rows6x4(g, ga, step, np, nk, aK, wq, wb, bK, n, out, at, cb, junk);
+        MicroRows6.rows6x4(g, ga, step, np, nk, aK, wq, wb, bK, n, out, at, as, junk);
       } else {
         for (int k = 0; k < nk; k++) {
           MicroRows.rows(cb, np, g, ga + k * aK, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0,
-              wq, wb + k * bK, n, out, at, np > 1 ? at + cb : junk, np > 2 ? at + 2 * cb : junk,
-              np > 3 ? at + 3 * cb : junk);
+              wq, wb + k * bK, n, out, at, np > 1 ? at + as : junk, np > 2 ? at + 2 * as : junk,
+              np > 3 ? at + 3 * as : junk);
         }
       }
     }
+  }
+
+  /**
+   * Whether full input-channel blocks of {@code p}'s data gradient sum straight into the gradient (zeroed first,
+   * pixels {@code srcC} apart) instead of row buffers copied out after: where a source pixel's sum is short
+   * (unet_up, k2 s2: 4 taps × 64 output channels = 256 terms) the copy weighed ~7 % of the pass. Same sums in the
+   * same order either way; an absent pixel of a block reads and writes pixel 0's slot with pixel 0's own values.
+   */
+  static boolean direct(ConvProblem p) {
+    return (long) p.cog() * p.kH() * p.kW() <= 256;
   }
 
   /** Output channels per group below which a block's taps and channels go into one flat reduction list. */

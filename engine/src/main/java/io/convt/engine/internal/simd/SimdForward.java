@@ -90,6 +90,8 @@ final class SimdForward {
     final int rowFloats = (p.clipW() + 1) * cb;
     final int group = rowsPerGroup(rowFloats);
     final DenseColumns columns = DenseColumns.of(p, plan.cb() / L);
+    final boolean direct = direct(p, cb, columns, neuron);
+    final float[] biasOrNone = bias != null ? bias : negativeZeros(p.cout());
     Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
       RowScratch sc = RowScratch.forThread(p.kH(), group, group * rowFloats);
       int r0 = task / (p.groups() * blocksPerGroup) * chunk;
@@ -109,6 +111,14 @@ final class SimdForward {
           for (int ti = 0; ti < nTaps; ti++) {
             sc.tapRows[(r - g0) * p.kH() + sc.kys[ti]] = srcBase + sc.iys[ti] * p.srcW() * p.srcC();
           }
+        }
+        if (direct) {
+          for (int r = g0; r < g1; r++) {
+            sc.dstRows[r - g0] = dstRow(p, r / p.clipH(), r % p.clipH());
+          }
+          DenseForwardRows.sumDirect(columns, p, src, packed, sc.tapRows, g1 - g0, gr, oc0, cb, dst, sc.dstRows, o,
+              biasOrNone);
+          continue;
         }
         DenseForwardRows.sum(plan, columns, p, src, packed, sc.tapRows, g1 - g0, sc.acc, rowFloats, gr, oc0);
         for (int r = g0; r < g1; r++) {
@@ -131,26 +141,57 @@ final class SimdForward {
     final int[] iys;
     final int[] kys;
     final int[] tapRows;
+    final int[] dstRows;
     final float[] acc;
 
     RowScratch(int kH, int group, int accFloats) {
       iys = new int[kH];
       kys = new int[kH];
       tapRows = new int[group * kH];
+      dstRows = new int[group];
       acc = new float[accFloats];
     }
 
     /** This thread's scratch, replaced by a larger one when it is too small for the call. */
     static RowScratch forThread(int kH, int group, int accFloats) {
       RowScratch sc = MINE.get();
-      if (sc == null || sc.kys.length < kH || sc.tapRows.length < group * kH || sc.acc.length < accFloats) {
+      if (sc == null || sc.kys.length < kH || sc.tapRows.length < group * kH || sc.dstRows.length < group
+          || sc.acc.length < accFloats) {
         sc = sc == null ? new RowScratch(kH, group, accFloats)
-            : new RowScratch(Math.max(kH, sc.kys.length), Math.max(group, sc.tapRows.length / sc.kys.length),
+            : new RowScratch(Math.max(kH, sc.kys.length), Math.max(group, sc.dstRows.length),
                 Math.max(accFloats, sc.acc.length));
         MINE.set(sc);
       }
       return sc;
     }
+  }
+
+  /**
+   * Whether every output of the DENSE forward is one micro-kernel call's sum, stored finished
+   * ({@link DenseForwardRows#sumDirect}): four-vector blocks filling Cout/group, one channel chunk
+   * ({@link #forwardKc}), no neuron, and each clip pixel reached by exactly one kernel tap (stride = kernel, no
+   * dilation, such as unet_up's k2 s2; edges a tap does not reach keep the row buffers, which hold the bias alone).
+   */
+  static boolean direct(ConvProblem p, int cb, DenseColumns columns, Activation neuron) {
+    if (cb != 4 * L || p.cog() % cb != 0 || !neuron.isIdentity() || p.cig() > forwardKc(cb)
+        || DenseForwardRows.kernelRowsKc(p, cb) != 0 || !columns.coverEachColumnOnce(p.clipW(), p.strideX())) {
+      return false;
+    }
+    int[] kys = new int[p.kH()];
+    int[] iys = new int[p.kH()];
+    for (int v = 0; v < p.clipH(); v++) {
+      if (rowTaps(p, v, kys, iys) != 1) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** -0.0 for every channel: the bias of a layer without one (x + -0.0 is x, signed zeros included). */
+  private static float[] negativeZeros(int n) {
+    float[] z = new float[n + 4 * L];
+    java.util.Arrays.fill(z, -0f);
+    return z;
   }
 
   /**

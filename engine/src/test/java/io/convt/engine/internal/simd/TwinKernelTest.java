@@ -120,6 +120,14 @@ class TwinKernelTest {
     g.add(new Geometry("tap_calls_s1_slices", 3, 5, 29, 4 * l, 4 * l, 1, 3, 1, 1, true, NeuronType.RELU, seed++));
     g.add(new Geometry("tap_calls_k5_s2", 1, 4, 23, 4 * l + 2, 3 * l, 1, 5, 2, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("tap_calls_narrow", 2, 3, 2, 4 * l, 4 * l, 1, 5, 1, 1, true, NeuronType.NONE, seed++));
+    // data gradients summed straight into the gradient (short sums per source pixel: taps × Cout/group <= 256):
+    // stride == kernel with several full input-channel blocks, slices leaving a partial block (row buffers),
+    // edge blocks of one to five pixels, groups
+    g.add(new Geometry("direct_gradient_k2_s2", 2, 4, 13, 8 * l, 4 * l, 1, 2, 2, 1, false, NeuronType.NONE, seed++));
+    g.add(new Geometry("direct_gradient_k2_s2_slices", 1, 5, 11, 8 * l + 3, 4 * l, 1, 2, 2, 1, true,
+        NeuronType.RELU, seed++));
+    g.add(new Geometry("direct_gradient_k3_s1_groups2", 3, 4, 9, 8 * l, 48, 2, 3, 1, 1, false, NeuronType.NONE,
+        seed++));
 
     // forward register blocks of up to six pixels (four-vector channel blocks, 32 registers) cut per stride phase,
     // and eight-pixel pairs broken by an edge tap run as one call with a junk tail: odd widths, clip edges, slices,
