@@ -26,9 +26,10 @@ import org.junit.jupiter.api.Test;
  *
  * <p>A child JVM with C1 only ({@code -XX:TieredStopAtLevel=3}) runs {@link C1Probe} (the twin tests' geometries up to
  * a size, all three passes) with {@code -XX:+PrintCompilation}, and the kernels' compile thresholds scaled down so
- * each kernel method it reaches is compiled at its second or third call; a second child does the same with 256-bit
+ * each kernel method it reaches is compiled at its first call; a second child does the same with 256-bit
  * vectors (the kernels chosen for narrower registers). No method of the engine may be reported skipped or not
- * compilable, and every {@code Micro*} kernel class must have been compiled (the probe reaches every kernel family).
+ * compilable (on-stack replacements aside: a failed one only leaves one long call to C2's OSR compile), and every
+ * {@code Micro*} kernel class must have been compiled (the probe reaches every kernel family).
  */
 class C1CompilabilityTest {
   /** Largest problem the probe runs (multiply-adds per pass): C1's Vector API code is ~1000× slower than C2's. */
@@ -60,7 +61,10 @@ class C1CompilabilityTest {
       assertTrue(lines.stream().anyMatch(l -> l.startsWith("C1Probe ran ")),
           () -> "probe did not run:\n" + tail(lines));
       for (String line : lines) {
-        if (line.contains("io.convt.") && (line.contains("COMPILE SKIPPED") || line.contains("not compilable"))) {
+        // an on-stack-replacement compile (flag %) that fails only delays one long call until C2's OSR compile
+        boolean osr = line.matches("^\\s*\\d+\\s+\\d+\\s+%.*");
+        if (!osr && line.contains("io.convt.")
+            && (line.contains("COMPILE SKIPPED") || line.contains("not compilable"))) {
           failures.add(line.trim());
         }
         Matcher m = COMPILED.matcher(line);
@@ -80,7 +84,7 @@ class C1CompilabilityTest {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:+IgnoreUnrecognizedVMOptions", "--add-modules=jdk.incubator.vector", "-Xmx512m",
         "-XX:TieredStopAtLevel=3", "-Xbatch", "-XX:+PrintCompilation", "-XX:CompileCommand=quiet",
-        "-XX:CompileCommand=CompileThresholdScaling,io.convt.engine.internal.simd.*::*,0.01"));
+        "-XX:CompileCommand=CompileThresholdScaling,io.convt.engine.internal.simd.*::*,0.0001"));
     if (!vectorWidth.isEmpty()) {
       cmd.add(vectorWidth);
     }

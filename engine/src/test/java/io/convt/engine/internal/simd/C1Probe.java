@@ -27,6 +27,7 @@ final class C1Probe {
         .flatMap(s -> s)
         .forEach(g -> all.add(TwinKernelTest.problem(g)));
     DepthwiseBackwardDataTwinTest.layers().forEach(l -> all.add(DepthwiseBackwardDataTwinTest.problem(l)));
+    DirectStoreTwinTest.cases().forEach(c -> all.add(DirectStoreTwinTest.problem(c)));
     return all;
   }
 

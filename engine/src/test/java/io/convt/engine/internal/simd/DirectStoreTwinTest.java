@@ -39,6 +39,8 @@ class DirectStoreTwinTest {
   static Stream<Case> cases() {
     return Stream.of(
         new Case("k2_s2_full", 2, 5, 13, 2 * L, 4 * L, 1, 2, false, false, true, 0, true),
+        // small enough for C1CompilabilityTest's probe, yet more than SimdPointwise.MAX_PIXELS source pixels
+        new Case("k2_s2_small", 1, 2, 9, 2 * L, 4 * L, 1, 2, false, false, true, 0, true),
         new Case("k2_s2_one_full_chunk_no_bias", 1, 4, 7, SimdForward.forwardKc(4 * L), 4 * L, 1, 2, false, false,
             false, 0, true),
         new Case("k3_s3_slices_odd", 1, 3, 7, SimdForward.forwardKc(4 * L) - 2, 4 * L, 1, 3, true, false, true, 0,
@@ -79,6 +81,8 @@ class DirectStoreTwinTest {
     assertEquals(SimdPlan.Kind.DENSE, plan.forwardKind(), c.name());
     boolean direct = SimdForward.direct(p, plan.cb(), DenseColumns.of(p, plan.cb() / L), Activation.IDENTITY);
     assertEquals(c.direct(), direct, c.name() + ": direct path " + p.describe());
+    // (at most SimdPointwise.MAX_PIXELS source pixels would take the pointwise forward instead)
+    assertEquals(false, SimdPointwise.applies(p.geometry()), c.name() + ": pointwise " + p.describe());
     Random r = new Random(c.name().hashCode() * 31L);
     float[] src = TwinKernelTest.random(r, p.images() * p.srcImageSize());
     float[] w = TwinKernelTest.random(r, p.weightCount());
