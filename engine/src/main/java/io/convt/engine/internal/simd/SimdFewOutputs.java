@@ -11,7 +11,8 @@ import io.convt.engine.internal.ConvProblem;
  *
  * <p>Data gradient: a block of 12 (or 6) pixels × 2 (or 4) vectors of input channels runs its whole reduction
  * (kH·kW·Cout terms, 48 for a 4×4 kernel) in registers against weights packed [channel block][ky][term][block]
- * (6 KiB for sr_x2, in L1). Weight gradient: Cin·Cout·kH·kW sums only (1536 for sr_x2), so the sums of one
+ * (6 KiB for sr_x2, in L1); with a kernel exactly two strides wide (k4 s2) and two vectors, neighbouring pixels share
+ * each broadcast gradient value ({@link MicroFewDataPhases}). Weight gradient: Cin·Cout·kH·kW sums only (1536 for sr_x2), so the sums of one
  * (kernel row, term group, channel block) stay in 24 registers while a whole source row streams past; rows are cut
  * into stripes fixed by the geometry (never by the thread count) whose partial sums are added in stripe order, so the
  * bits do not depend on the thread count.
@@ -80,6 +81,8 @@ final class SimdFewOutputs {
     final int width = (p.srcW() + pixels - 1) / pixels * pixels;
     final int padCols = (width - 1) * p.strideX() + kW;
     final int padLen = padCols * cog;
+    // kernels two strides wide on two-vector blocks: neighbouring pixels share each broadcast gradient value
+    final boolean phases = v == 2 && kW == 2 * p.strideX();
     final int rowsPerTask = Math.max(1, Math.min(8, rows / (8 * Math.max(1, threads))));
     final int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
     Parallel.forClaimed(tasks, threads, task -> {
@@ -88,6 +91,8 @@ final class SimdFewOutputs {
       float[] tmp = sc.tmp(pixels * bw);
       int[] len = sc.len;
       int[] at = sc.at;
+      int[] pa = phases ? sc.passA(kH * n) : null;
+      int[] pb = phases ? sc.passB(kH * n) : null;
       final int rEnd = Math.min(rows, (task + 1) * rowsPerTask);
       // every gradient row of the task padded first, in address order: one row at a time between kernel calls each
       // row's lines came from memory at full latency (the hardware prefetchers stop at 4 KiB pages, 2.7 rows of
@@ -109,6 +114,7 @@ final class SimdFewOutputs {
           len[ky] = ky < kH && vy >= 0 && vy < p.clipH() ? n : 0;
           at[ky] = len[ky] > 0 ? pad.row(g, image, vy) : 0;
         }
+        int passes = phases ? phasePasses(p, at, len, bw, pa, pb) : 0;
         int srcRow = (p.srcImage0() + image) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
         for (int blk = 0; blk < blocks && blk * bw < read; blk++) {
           int c0 = blk * bw;
@@ -120,7 +126,10 @@ final class SimdFewOutputs {
             int to = direct ? srcRow + ix0 * p.srcC() + c0 : 0;
             int os = direct ? p.srcC() : bw;
             int a0 = ix0 * ds;
-            if (v == 4) {
+            if (phases) {
+              MicroFewDataPhases.phases12x2(pad.data, a0, ds, pa, pb, passes, b, b0, p.strideX() * cog * bw, out, to,
+                  os);
+            } else if (v == 4) {
               MicroFewData4.data6x4(pad.data, at[0] + a0, at[1] + a0, at[2] + a0, at[3] + a0, len[0], len[1], len[2],
                   len[3], ds, b, b0, n * bw, out, to, os);
             } else {
@@ -138,6 +147,29 @@ final class SimdFewOutputs {
       }
     });
     return true;
+  }
+
+  /**
+   * The passes of {@link MicroFewDataPhases} for one source row, kernel row, stride phase and output channel in that
+   * order (kernel rows outside the clip left out): gradient offset in {@code pa}, weight offset in {@code pb}, both
+   * for the pass's first kernel column {@code t = phase} of the padded-row order; returns how many.
+   */
+  private static int phasePasses(ConvProblem p, int[] at, int[] len, int bw, int[] pa, int[] pb) {
+    final int cog = p.cog();
+    final int n = p.kW() * cog;
+    int np = 0;
+    for (int ky = 0; ky < p.kH(); ky++) {
+      if (len[ky] == 0) {
+        continue;
+      }
+      for (int ph = 0; ph < p.strideX(); ph++) {
+        for (int co = 0; co < cog; co++, np++) {
+          pa[np] = at[ky] + ph * cog + co;
+          pb[np] = (ky * n + ph * cog + co) * bw;
+        }
+      }
+    }
+    return np;
   }
 
   /**
@@ -251,6 +283,8 @@ final class SimdFewOutputs {
     private float[] tmp = new float[0];
     private float[] weights = new float[0];
     private float[] sums = new float[0];
+    private int[] passA = new int[0];
+    private int[] passB = new int[0];
 
     static Scratch mine() {
       return MINE.get();
@@ -266,6 +300,14 @@ final class SimdFewOutputs {
 
     float[] packedWeights(int n) {
       return weights.length >= n ? weights : (weights = new float[n]);
+    }
+
+    int[] passA(int n) {
+      return passA.length >= n ? passA : (passA = new int[n]);
+    }
+
+    int[] passB(int n) {
+      return passB.length >= n ? passB : (passB = new int[n]);
     }
 
     float[] partials(int n) {
