@@ -202,7 +202,7 @@ public final class SimdBackend implements KernelBackend {
       ScalarBackend.INSTANCE.backwardData(p, gradOut, w, gradIn, threads);
       return;
     }
-    if (SimdFewOutputs.fits(p) && SimdFewOutputs.data(p, gradOut, w, gradIn, threads)) {
+    if (SimdFewOutputs.dataFits(p) && SimdFewOutputs.data(p, gradOut, w, weights.version(), gradIn, threads)) {
       return;
     }
     SimdBackwardData.run(plan(p, weights), p, gradOut, w, gradIn, threads);

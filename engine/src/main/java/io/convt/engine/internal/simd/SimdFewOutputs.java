@@ -36,17 +36,37 @@ final class SimdFewOutputs {
     return p.groups() == 1 && p.cog() < MAX_COUT && p.dilX() == 1 && p.kW() <= SimdPlan.MAX_KERNEL_WIDTH;
   }
 
+  /**
+   * Whether this path handles the data gradient of {@code p}: the layers of {@link #fits}, and kernels exactly two
+   * strides wide with a stride of 4 or more on at most two vectors of input channels (fcn8_full: 21 → 21, k16 s8),
+   * whose reduction (kH·kW·Cout terms, 5376 for fcn8_full) dwarfs the output block's loads and stores, however many
+   * output channels there are.
+   */
+  static boolean dataFits(ConvProblem p) {
+    return fits(p) || p.groups() == 1 && p.dilX() == 1 && p.kW() == 2 * p.strideX() && p.strideX() >= 4
+        && p.kW() <= SimdPlan.MAX_KERNEL_WIDTH && p.cig() <= 2 * L;
+  }
+
   /** Vectors per input-channel block: four where the padded channels fill them, else two. */
   private static int vectors(ConvProblem p) {
     return SimdPlan.roundUp(p.cig(), 2 * L) % (4 * L) == 0 ? 4 : 2;
   }
 
   /**
-   * Data gradient into {@code gradIn} (channels below {@code cinRead}); false, having written nothing, when the
-   * kernel has more than four rows (the register block runs four) or a weight is not finite.
+   * Data gradient into {@code gradIn} (channels below {@code cinRead}) of a layer {@link #dataFits} accepts; false,
+   * having written nothing, when the kernel has more than four rows and is not two strides wide (the register blocks
+   * of other kernels run four rows) or a weight is not finite.
    */
   static boolean data(ConvProblem p, float[] g, float[] w, float[] gradIn, int threads) {
-    if (p.kH() > 4) {
+    return data(p, g, w, -1, gradIn, threads);
+  }
+
+  /** {@link #data(ConvProblem, float[], float[], float[], int)}, the packed weights kept by {@code version} (≥ 0). */
+  static boolean data(ConvProblem p, float[] g, float[] w, long version, float[] gradIn, int threads) {
+    final int v = vectors(p);
+    // kernels two strides wide on two-vector blocks: neighbouring pixels share each broadcast gradient value
+    final boolean phases = v == 2 && p.kW() == 2 * p.strideX();
+    if (p.kH() > 4 && !phases) {
       return false;
     }
     final int kH = p.kH();
@@ -54,26 +74,12 @@ final class SimdFewOutputs {
     final int cog = p.cog();
     final int cig = p.cig();
     final int n = kW * cog;
-    final int v = vectors(p);
     final int bw = v * L;
     final int blocks = SimdPlan.roundUp(cig, bw) / bw;
-    final int pixels = v == 4 ? 6 : 12;
-    final float[] b = Scratch.mine().packedWeights(blocks * kH * n * bw);
-    java.util.Arrays.fill(b, 0, blocks * kH * n * bw, 0f); // the lanes of channels past Cin
-    for (int co = 0; co < cog; co++) {
-      for (int ky = 0; ky < kH; ky++) {
-        for (int kx = 0; kx < kW; kx++) {
-          int from = ((co * kH + ky) * kW + kx) * cig;
-          int i = (kW - 1 - kx) * cog + co;
-          for (int ci = 0; ci < cig; ci++) {
-            float x = w[from + ci];
-            if (!Float.isFinite(x)) {
-              return false;
-            }
-            b[((ci / bw * kH + ky) * n + i) * bw + ci % bw] = x;
-          }
-        }
-      }
+    final int pixels = v == 4 ? 6 : phases && eightPixels(p.srcW()) ? 8 : 12;
+    final float[] b = FewOutputsDataWeights.of(p, w, version, bw);
+    if (b == null) {
+      return false;
     }
     final int read = p.cinRead();
     final int rows = p.images() * p.srcH();
@@ -81,16 +87,14 @@ final class SimdFewOutputs {
     final int width = (p.srcW() + pixels - 1) / pixels * pixels;
     final int padCols = (width - 1) * p.strideX() + kW;
     final int padLen = padCols * cog;
-    // kernels two strides wide on two-vector blocks: neighbouring pixels share each broadcast gradient value
-    final boolean phases = v == 2 && kW == 2 * p.strideX();
     final int rowsPerTask = Math.max(1, Math.min(8, rows / (8 * Math.max(1, threads))));
     final int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
     Parallel.forClaimed(tasks, threads, task -> {
       Scratch sc = Scratch.mine();
       PaddedRows pad = sc.paddedRows(p, padCols, padLen, rowsPerTask);
       float[] tmp = sc.tmp(pixels * bw);
-      int[] len = sc.len;
-      int[] at = sc.at;
+      int[] len = sc.len(kH);
+      int[] at = sc.at(kH);
       int[] pa = phases ? sc.passA(kH * n) : null;
       int[] pb = phases ? sc.passB(kH * n) : null;
       final int rEnd = Math.min(rows, (task + 1) * rowsPerTask);
@@ -109,7 +113,7 @@ final class SimdFewOutputs {
       for (int r = task * rowsPerTask; r < rEnd; r++) {
         int image = r / p.srcH();
         int iy = r % p.srcH();
-        for (int ky = 0; ky < 4; ky++) {
+        for (int ky = 0; ky < len.length; ky++) {
           int vy = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
           len[ky] = ky < kH && vy >= 0 && vy < p.clipH() ? n : 0;
           at[ky] = len[ky] > 0 ? pad.row(g, image, vy) : 0;
@@ -126,7 +130,10 @@ final class SimdFewOutputs {
             int to = direct ? srcRow + ix0 * p.srcC() + c0 : 0;
             int os = direct ? p.srcC() : bw;
             int a0 = ix0 * ds;
-            if (phases) {
+            if (phases && pixels == 8) {
+              MicroFewDataPhases.phases8x2(pad.data, a0, ds, pa, pb, passes, b, b0, p.strideX() * cog * bw, out, to,
+                  os);
+            } else if (phases) {
               MicroFewDataPhases.phases12x2(pad.data, a0, ds, pa, pb, passes, b, b0, p.strideX() * cog * bw, out, to,
                   os);
             } else if (v == 4) {
@@ -147,6 +154,15 @@ final class SimdFewOutputs {
       }
     });
     return true;
+  }
+
+  /**
+   * Whether rows of {@code width} columns take 8-pixel blocks: when 12-pixel blocks would compute more than an
+   * eighth of the row in padding columns and 8-pixel blocks less (fcn8_full's 16 columns: 24 against 16).
+   */
+  private static boolean eightPixels(int width) {
+    int waste12 = SimdPlan.roundUp(width, 12) - width;
+    return waste12 * 8 > width && SimdPlan.roundUp(width, 8) - width < waste12;
   }
 
   /**
@@ -273,15 +289,14 @@ final class SimdFewOutputs {
   /**
    * A thread's buffers, kept across calls: allocating them per task zeroed fresh memory every call (memset and page
    * faults were 7 % of sr_x2's data-gradient samples). Each buffer is only grown; its content never outlives a task,
-   * except the caller's packed weights and stripe sums, which outlive none of its calls.
+   * except the caller's stripe sums, which outlive none of its calls.
    */
   private static final class Scratch {
     private static final ThreadLocal<Scratch> MINE = ThreadLocal.withInitial(Scratch::new);
-    final int[] len = new int[4];
-    final int[] at = new int[4];
+    private int[] len = new int[4];
+    private int[] at = new int[4];
     private final PaddedRows rows = new PaddedRows();
     private float[] tmp = new float[0];
-    private float[] weights = new float[0];
     private float[] sums = new float[0];
     private int[] passA = new int[0];
     private int[] passB = new int[0];
@@ -298,8 +313,13 @@ final class SimdFewOutputs {
       return tmp.length >= n ? tmp : (tmp = new float[n]);
     }
 
-    float[] packedWeights(int n) {
-      return weights.length >= n ? weights : (weights = new float[n]);
+    /** Per-kernel-row lengths, at least four (the four-row blocks read four). */
+    int[] len(int kH) {
+      return len.length >= kH ? len : (len = new int[kH]);
+    }
+
+    int[] at(int kH) {
+      return at.length >= kH ? at : (at = new int[kH]);
     }
 
     int[] passA(int n) {
