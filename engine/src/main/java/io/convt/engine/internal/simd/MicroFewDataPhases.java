@@ -18,8 +18,8 @@ final class MicroFewDataPhases {
   private MicroFewDataPhases() {}
 
   /**
-   * {@code out[at + q·os + k·L] = Σ_{j<np} Σ_{m≤12} a[a0 + pa[j] + m·ds] · b[b0 + pb[j] + (m−q)·bStep + k·L]} for pixels
-   * q &lt; 12, vectors k &lt; 2 and m − q ∈ {0, 1}: pass j's gradient values start at {@code a0 + pa[j]} (pixel 0's
+   * {@code out[at + q·os + k·L] = Σ_{j<np} Σ_{m≤12} a[a0 + pa[j] + m·ds] · b[b0 + pb[j] + (m−q)·bStep + k·L]}
+   * for pixels q &lt; 12, vectors k &lt; 2 and m − q ∈ {0, 1}: pass j's gradient values start at {@code a0 + pa[j]} (pixel 0's
    * first kernel column of the pass), its weights for the first and second kernel column at {@code b0 + pb[j]} and
    * {@code b0 + pb[j] + bStep}. Stored, not accumulated (the call is a pixel block's whole reduction).
    */

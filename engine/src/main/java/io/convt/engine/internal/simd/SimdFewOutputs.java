@@ -12,10 +12,11 @@ import io.convt.engine.internal.ConvProblem;
  * <p>Data gradient: a block of 12 (or 6) pixels × 2 (or 4) vectors of input channels runs its whole reduction
  * (kH·kW·Cout terms, 48 for a 4×4 kernel) in registers against weights packed [channel block][ky][term][block]
  * (6 KiB for sr_x2, in L1); with a kernel exactly two strides wide (k4 s2) and two vectors, neighbouring pixels share
- * each broadcast gradient value ({@link MicroFewDataPhases}). Weight gradient: Cin·Cout·kH·kW sums only (1536 for sr_x2), so the sums of one
- * (kernel row, term group, channel block) stay in 24 registers while a whole source row streams past; rows are cut
- * into stripes fixed by the geometry (never by the thread count) whose partial sums are added in stripe order, so the
- * bits do not depend on the thread count.
+ * each broadcast gradient value ({@link MicroFewDataPhases}), for any number of kernel rows, which also serves large
+ * sparse kernels with many outputs ({@link #dataFits}: fcn8_full). Weight gradient: Cin·Cout·kH·kW sums only (1536
+ * for sr_x2), so the sums of one (kernel row, term group, channel block) stay in 24 registers while a whole source
+ * row streams past; rows are cut into stripes fixed by the geometry (never by the thread count) whose partial sums
+ * are added in stripe order, so the bits do not depend on the thread count.
  *
  * <p>Zero padding multiplies terms the reference never forms ({@code 0·w}, {@code 0·x}): with a non-finite weight
  * (data gradient) or a non-finite result (weight gradient) the call returns false and the caller runs the general
@@ -91,7 +92,7 @@ final class SimdFewOutputs {
     final int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
     Parallel.forClaimed(tasks, threads, task -> {
       Scratch sc = Scratch.mine();
-      PaddedRows pad = sc.paddedRows(p, padCols, padLen, rowsPerTask);
+      FewOutputsPaddedRows pad = sc.paddedRows(p, padCols, padLen, rowsPerTask);
       float[] tmp = sc.tmp(pixels * bw);
       int[] len = sc.len(kH);
       int[] at = sc.at(kH);
@@ -220,7 +221,7 @@ final class SimdFewOutputs {
       final float[] acc = partial;
       final int base = s * size;
       java.util.Arrays.fill(acc, base, base + size, 0f);
-      PaddedRows pad = sc.paddedRows(p, padCols, padLen, 1);
+      FewOutputsPaddedRows pad = sc.paddedRows(p, padCols, padLen, 1);
       float[] xRow = inPlace ? null : sc.tmp(p.srcW() * cinPad);
       for (int r = s * stripeRows; r < Math.min(rows, (s + 1) * stripeRows); r++) {
         int image = r / p.srcH();
@@ -295,7 +296,7 @@ final class SimdFewOutputs {
     private static final ThreadLocal<Scratch> MINE = ThreadLocal.withInitial(Scratch::new);
     private int[] len = new int[4];
     private int[] at = new int[4];
-    private final PaddedRows rows = new PaddedRows();
+    private final FewOutputsPaddedRows rows = new FewOutputsPaddedRows();
     private float[] tmp = new float[0];
     private float[] sums = new float[0];
     private int[] passA = new int[0];
@@ -305,7 +306,7 @@ final class SimdFewOutputs {
       return MINE.get();
     }
 
-    PaddedRows paddedRows(ConvProblem p, int padCols, int padLen, int sourceRows) {
+    FewOutputsPaddedRows paddedRows(ConvProblem p, int padCols, int padLen, int sourceRows) {
       return rows.reset(p, padCols, padLen, sourceRows);
     }
 
@@ -332,72 +333,6 @@ final class SimdFewOutputs {
 
     float[] partials(int n) {
       return sums.length >= n ? sums : (sums = new float[n]);
-    }
-  }
-
-  /**
-   * A worker's padded gradient rows, kept while its source rows need them: with stride 2 and a 4-row kernel each
-   * gradient row serves two source rows, so a row is padded once, not twice. Slot {@code vy mod slots}, with at least
-   * as many slots as the gradient rows the task's consecutive source rows of one image read, so they never share a
-   * slot (rows of two images may: a row whose slot was taken is padded again).
-   */
-  private static final class PaddedRows {
-    float[] data = new float[0];
-    private long[] key = new long[0];
-    private ConvProblem p;
-    private int padCols;
-    private int padLen;
-    private int slots;
-
-    /** Ready for a task of {@code p}: room for its slots, and no row held (the arrays are the caller's). */
-    PaddedRows reset(ConvProblem p, int padCols, int padLen, int sourceRows) {
-      this.p = p;
-      this.padCols = padCols;
-      this.padLen = padLen;
-      this.slots = p.dilY() * (p.kH() - 1) + 1 + p.strideY() * sourceRows;
-      if (data.length < slots * padLen) {
-        data = new float[slots * padLen];
-      }
-      if (key.length < slots) {
-        key = new long[slots];
-      }
-      java.util.Arrays.fill(key, 0, slots, -1);
-      return this;
-    }
-
-    /** Index of gradient row {@code vy} of {@code image}, padded (copied now unless its slot holds it already). */
-    int row(float[] g, int image, int vy) {
-      int slot = vy % slots;
-      long k = (long) image * p.clipH() + vy;
-      if (key[slot] != k) {
-        padRow(p, g, image, vy, data, slot * padLen, padCols);
-        key[slot] = k;
-      }
-      return slot * padLen;
-    }
-  }
-
-  /**
-   * Gradient row {@code vy} (clip coordinates) of {@code image} into {@code pad[at ..]}: padded column j holds
-   * destination column {@code u = j - tX + cx - (kW - 1)}, its Cout channels packed, zeros where u is outside the clip.
-   */
-  private static void padRow(ConvProblem p, float[] g, int image, int vy, float[] pad, int at, int padCols) {
-    final int cog = p.cog();
-    final int uLo = -p.tX() + p.cx() - (p.kW() - 1);
-    final int j0 = Math.min(padCols, Math.max(0, -uLo));
-    final int j1 = Math.max(j0, Math.min(padCols, p.clipW() - uLo));
-    java.util.Arrays.fill(pad, at, at + j0 * cog, 0f);
-    java.util.Arrays.fill(pad, at + j1 * cog, at + padCols * cog, 0f);
-    int from = (p.dstImage0() + image) * p.dstImageSize() + ((p.clipY() + vy) * p.dstW() + p.clipX() + j0 + uLo)
-        * p.dstC() + p.dfo();
-    if (p.dstC() == cog) {
-      System.arraycopy(g, from, pad, at + j0 * cog, (j1 - j0) * cog);
-      return;
-    }
-    for (int j = j0; j < j1; j++, from += p.dstC()) {
-      for (int co = 0; co < cog; co++) {
-        pad[at + j * cog + co] = g[from + co];
-      }
     }
   }
 
