@@ -144,7 +144,7 @@ final class MicroFewDataPhases {
     c11_1.intoArray(out, at + 11 * os + L);
   }
 
-  /** {@link #phases12x2} for 8 pixels (rows of 8 or 16 columns: fcn8_full, fcn16_full). */
+  /** {@link #phases12x2} for 8 pixels (rows of 16 columns: fcn8_full). */
   static void phases8x2(float[] a, int a0, int ds, int[] pa, int[] pb, int np, float[] b, int b0, int bStep,
       float[] out, int at, int os) {
     FloatVector c0_0 = FloatVector.zero(S);

@@ -41,12 +41,17 @@ final class SimdFewOutputs {
    * Whether this path handles the data gradient of {@code p}: the layers of {@link #fits}, and kernels exactly two
    * strides wide with a stride of 4 or more on at most two vectors of input channels (fcn8_full: 21 → 21, k16 s8),
    * whose reduction (kH·kW·Cout terms, 5376 for fcn8_full) dwarfs the output block's loads and stores, however many
-   * output channels there are.
+   * output channels there are, while their packed weights fit an L2 cache: every pixel block streams all of them
+   * (688 KiB for fcn8_full; fcn16_full's 2.7 MiB came from L3 for each block, slower than the general path).
    */
   static boolean dataFits(ConvProblem p) {
     return fits(p) || p.groups() == 1 && p.dilX() == 1 && p.kW() == 2 * p.strideX() && p.strideX() >= 4
-        && p.kW() <= SimdPlan.MAX_KERNEL_WIDTH && p.cig() <= 2 * L;
+        && p.kW() <= SimdPlan.MAX_KERNEL_WIDTH && p.cig() <= 2 * L
+        && 4L * p.kH() * p.kW() * p.cog() * 2 * L <= MAX_WIDE_WEIGHT_BYTES;
   }
+
+  /** Bytes of packed weights up to which large sparse kernels take this path (an L2 cache holds them). */
+  static final long MAX_WIDE_WEIGHT_BYTES = 1L << 20;
 
   /** Vectors per input-channel block: four where the padded channels fill them, else two. */
   private static int vectors(ConvProblem p) {

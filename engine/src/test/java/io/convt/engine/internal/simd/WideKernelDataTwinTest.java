@@ -23,8 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The data gradient of large sparse kernels with many output channels ({@link SimdFewOutputs#dataFits} beyond
- * {@link SimdFewOutputs#fits}: kernels two strides wide, stride 4 or more, at most two vectors of input channels, as
- * fcn8_full and fcn16_full) against the scalar reference: 8- and 12-pixel blocks and their tails (widths 5 to 17),
+ * {@link SimdFewOutputs#fits}: kernels two strides wide, stride 4 or more, at most two vectors of input channels,
+ * packed weights within an L2 cache, as fcn8_full) against the scalar reference: 8- and 12-pixel blocks and their tails (widths 5 to 17),
  * kernels 8 to 16 rows tall that reach past the clip, Cout 8 to 21, Cin below and at two vectors, channel slices, N = 1
  * and 3; 1 and 2 threads must give the same bits.
  */
@@ -72,6 +72,14 @@ class WideKernelDataTwinTest {
         assertArrayEquals(one, got, "2 threads differ from 1 thread: " + p.describe());
       }
     }
+  }
+
+  @Test
+  void kernelsWhosePackedWeightsPassAnL2CacheTakeTheGeneralPath() {
+    // fcn16_full's form: 32 × 32 × 21 × 2 vectors of weights, 2.7 MiB with 16-float vectors
+    ConvProblem p = problem(new Geometry("fcn16_like", 1, 3, 8, 21, 21, 1, 32, 16, 1, false, NeuronType.NONE, 1));
+    assertFalse(SimdFewOutputs.dataFits(p) && 4L * 32 * 32 * 21 * 2 * L > SimdFewOutputs.MAX_WIDE_WEIGHT_BYTES,
+        p.describe());
   }
 
   @Test
