@@ -34,9 +34,10 @@ class WideKernelDataTwinTest {
 
   static Stream<Geometry> geometries() {
     long seed = 900;
+    int cin = Math.min(21, 2 * L); // fcn8_full's 21 channels, or two vectors where those are 8 floats
     return List.of(
-        new Geometry("fcn8_like_w16", 1, 5, 16, 21, 21, 1, 16, 8, 1, false, NeuronType.NONE, seed++),
-        new Geometry("fcn8_like_odd_n3", 3, 4, 13, 21, 21, 1, 16, 8, 1, false, NeuronType.NONE, seed++),
+        new Geometry("fcn8_like_w16", 1, 5, 16, cin, 21, 1, 16, 8, 1, false, NeuronType.NONE, seed++),
+        new Geometry("fcn8_like_odd_n3", 3, 4, 13, cin, 21, 1, 16, 8, 1, false, NeuronType.NONE, seed++),
         new Geometry("k8_s4_cout9_cin5_slices", 2, 6, 7, 5, 9, 1, 8, 4, 1, true, NeuronType.NONE, seed++),
         new Geometry("k10_s5_cout12_two_vectors", 1, 3, 17, 2 * L, 12, 1, 10, 5, 1, false, NeuronType.NONE, seed++),
         new Geometry("k12_s6_cout8_w5_slices", 3, 2, 5, 2 * L - 3, 8, 1, 12, 6, 1, true, NeuronType.NONE, seed++))
