@@ -204,7 +204,7 @@ public final class SimdBackend implements KernelBackend {
       return;
     }
     final int workers = Parallel.threadsFor(p, threads);
-    if (SimdFewOutputs.fits(p) && SimdFewOutputs.data(p, gradOut, w, gradIn, workers)) {
+    if (SimdFewOutputs.dataFits(p) && SimdFewOutputs.data(p, gradOut, w, weights.version(), gradIn, workers)) {
       return;
     }
     SimdBackwardData.run(plan(p, weights), p, gradOut, w, gradIn, workers);

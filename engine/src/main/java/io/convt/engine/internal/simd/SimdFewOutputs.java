@@ -11,10 +11,12 @@ import io.convt.engine.internal.ConvProblem;
  *
  * <p>Data gradient: a block of 12 (or 6) pixels × 2 (or 4) vectors of input channels runs its whole reduction
  * (kH·kW·Cout terms, 48 for a 4×4 kernel) in registers against weights packed [channel block][ky][term][block]
- * (6 KiB for sr_x2, in L1). Weight gradient: Cin·Cout·kH·kW sums only (1536 for sr_x2), so the sums of one
- * (kernel row, term group, channel block) stay in 24 registers while a whole source row streams past; rows are cut
- * into stripes fixed by the geometry (never by the thread count) whose partial sums are added in stripe order, so the
- * bits do not depend on the thread count.
+ * (6 KiB for sr_x2, in L1); with a kernel exactly two strides wide (k4 s2) and two vectors, neighbouring pixels share
+ * each broadcast gradient value ({@link MicroFewDataPhases}), for any number of kernel rows, which also serves large
+ * sparse kernels with many outputs ({@link #dataFits}: fcn8_full). Weight gradient: Cin·Cout·kH·kW sums only (1536
+ * for sr_x2), so the sums of one (kernel row, term group, channel block) stay in 24 registers while a whole source
+ * row streams past; rows are cut into stripes fixed by the geometry (never by the thread count) whose partial sums
+ * are added in stripe order, so the bits do not depend on the thread count.
  *
  * <p>Zero padding multiplies terms the reference never forms ({@code 0·w}, {@code 0·x}): with a non-finite weight
  * (data gradient) or a non-finite result (weight gradient) the call returns false and the caller runs the general
@@ -35,17 +37,42 @@ final class SimdFewOutputs {
     return p.groups() == 1 && p.cog() < MAX_COUT && p.dilX() == 1 && p.kW() <= SimdPlan.MAX_KERNEL_WIDTH;
   }
 
+  /**
+   * Whether this path handles the data gradient of {@code p}: the layers of {@link #fits}, and kernels exactly two
+   * strides wide with a stride of 4 or more on at most two vectors of input channels (fcn8_full: 21 → 21, k16 s8),
+   * whose reduction (kH·kW·Cout terms, 5376 for fcn8_full) dwarfs the output block's loads and stores, however many
+   * output channels there are, while their packed weights fit an L2 cache: every pixel block streams all of them
+   * (688 KiB for fcn8_full; fcn16_full's 2.7 MiB came from L3 for each block, slower than the general path).
+   */
+  static boolean dataFits(ConvProblem p) {
+    return fits(p) || p.groups() == 1 && p.dilX() == 1 && p.kW() == 2 * p.strideX() && p.strideX() >= 4
+        && p.kW() <= SimdPlan.MAX_KERNEL_WIDTH && p.cig() <= 2 * L
+        && 4L * p.kH() * p.kW() * p.cog() * 2 * L <= MAX_WIDE_WEIGHT_BYTES;
+  }
+
+  /** Bytes of packed weights up to which large sparse kernels take this path (an L2 cache holds them). */
+  static final long MAX_WIDE_WEIGHT_BYTES = 1L << 20;
+
   /** Vectors per input-channel block: four where the padded channels fill them, else two. */
   private static int vectors(ConvProblem p) {
     return SimdPlan.roundUp(p.cig(), 2 * L) % (4 * L) == 0 ? 4 : 2;
   }
 
   /**
-   * Data gradient into {@code gradIn} (channels below {@code cinRead}); false, having written nothing, when the
-   * kernel has more than four rows (the register block runs four) or a weight is not finite.
+   * Data gradient into {@code gradIn} (channels below {@code cinRead}) of a layer {@link #dataFits} accepts; false,
+   * having written nothing, when the kernel has more than four rows and is not two strides wide (the register blocks
+   * of other kernels run four rows) or a weight is not finite.
    */
   static boolean data(ConvProblem p, float[] g, float[] w, float[] gradIn, int threads) {
-    if (p.kH() > 4) {
+    return data(p, g, w, -1, gradIn, threads);
+  }
+
+  /** {@link #data(ConvProblem, float[], float[], float[], int)}, the packed weights kept by {@code version} (≥ 0). */
+  static boolean data(ConvProblem p, float[] g, float[] w, long version, float[] gradIn, int threads) {
+    final int v = vectors(p);
+    // kernels two strides wide on two-vector blocks: neighbouring pixels share each broadcast gradient value
+    final boolean phases = v == 2 && p.kW() == 2 * p.strideX();
+    if (p.kH() > 4 && !phases) {
       return false;
     }
     final int kH = p.kH();
@@ -53,26 +80,12 @@ final class SimdFewOutputs {
     final int cog = p.cog();
     final int cig = p.cig();
     final int n = kW * cog;
-    final int v = vectors(p);
     final int bw = v * L;
     final int blocks = SimdPlan.roundUp(cig, bw) / bw;
-    final int pixels = v == 4 ? 6 : 12;
-    final float[] b = Scratch.mine().packedWeights(blocks * kH * n * bw);
-    java.util.Arrays.fill(b, 0, blocks * kH * n * bw, 0f); // the lanes of channels past Cin
-    for (int co = 0; co < cog; co++) {
-      for (int ky = 0; ky < kH; ky++) {
-        for (int kx = 0; kx < kW; kx++) {
-          int from = ((co * kH + ky) * kW + kx) * cig;
-          int i = (kW - 1 - kx) * cog + co;
-          for (int ci = 0; ci < cig; ci++) {
-            float x = w[from + ci];
-            if (!Float.isFinite(x)) {
-              return false;
-            }
-            b[((ci / bw * kH + ky) * n + i) * bw + ci % bw] = x;
-          }
-        }
-      }
+    final int pixels = v == 4 ? 6 : phases && eightPixels(p.srcW()) ? 8 : 12;
+    final float[] b = FewOutputsDataWeights.of(p, w, version, bw);
+    if (b == null) {
+      return false;
     }
     final int read = p.cinRead();
     final int rows = p.images() * p.srcH();
@@ -84,10 +97,12 @@ final class SimdFewOutputs {
     final int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
     Parallel.forClaimed(tasks, threads, task -> {
       Scratch sc = Scratch.mine();
-      PaddedRows pad = sc.paddedRows(p, padCols, padLen, rowsPerTask);
+      FewOutputsPaddedRows pad = sc.paddedRows(p, padCols, padLen, rowsPerTask);
       float[] tmp = sc.tmp(pixels * bw);
-      int[] len = sc.len;
-      int[] at = sc.at;
+      int[] len = sc.len(kH);
+      int[] at = sc.at(kH);
+      int[] pa = phases ? sc.passA(kH * n) : null;
+      int[] pb = phases ? sc.passB(kH * n) : null;
       final int rEnd = Math.min(rows, (task + 1) * rowsPerTask);
       // every gradient row of the task padded first, in address order: one row at a time between kernel calls each
       // row's lines came from memory at full latency (the hardware prefetchers stop at 4 KiB pages, 2.7 rows of
@@ -104,11 +119,12 @@ final class SimdFewOutputs {
       for (int r = task * rowsPerTask; r < rEnd; r++) {
         int image = r / p.srcH();
         int iy = r % p.srcH();
-        for (int ky = 0; ky < 4; ky++) {
+        for (int ky = 0; ky < len.length; ky++) {
           int vy = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
           len[ky] = ky < kH && vy >= 0 && vy < p.clipH() ? n : 0;
           at[ky] = len[ky] > 0 ? pad.row(g, image, vy) : 0;
         }
+        int passes = phases ? phasePasses(p, at, len, bw, pa, pb) : 0;
         int srcRow = (p.srcImage0() + image) * p.srcImageSize() + iy * p.srcW() * p.srcC() + p.sfo();
         for (int blk = 0; blk < blocks && blk * bw < read; blk++) {
           int c0 = blk * bw;
@@ -120,7 +136,13 @@ final class SimdFewOutputs {
             int to = direct ? srcRow + ix0 * p.srcC() + c0 : 0;
             int os = direct ? p.srcC() : bw;
             int a0 = ix0 * ds;
-            if (v == 4) {
+            if (phases && pixels == 8) {
+              MicroFewDataPhases.phases8x2(pad.data, a0, ds, pa, pb, passes, b, b0, p.strideX() * cog * bw, out, to,
+                  os);
+            } else if (phases) {
+              MicroFewDataPhases.phases12x2(pad.data, a0, ds, pa, pb, passes, b, b0, p.strideX() * cog * bw, out, to,
+                  os);
+            } else if (v == 4) {
               MicroFewData4.data6x4(pad.data, at[0] + a0, at[1] + a0, at[2] + a0, at[3] + a0, len[0], len[1], len[2],
                   len[3], ds, b, b0, n * bw, out, to, os);
             } else {
@@ -138,6 +160,38 @@ final class SimdFewOutputs {
       }
     });
     return true;
+  }
+
+  /**
+   * Whether rows of {@code width} columns take 8-pixel blocks: when 12-pixel blocks would compute more than an
+   * eighth of the row in padding columns and 8-pixel blocks less (fcn8_full's 16 columns: 24 against 16).
+   */
+  private static boolean eightPixels(int width) {
+    int waste12 = SimdPlan.roundUp(width, 12) - width;
+    return waste12 * 8 > width && SimdPlan.roundUp(width, 8) - width < waste12;
+  }
+
+  /**
+   * The passes of {@link MicroFewDataPhases} for one source row, kernel row, stride phase and output channel in that
+   * order (kernel rows outside the clip left out): gradient offset in {@code pa}, weight offset in {@code pb}, both
+   * for the pass's first kernel column {@code t = phase} of the padded-row order; returns how many.
+   */
+  private static int phasePasses(ConvProblem p, int[] at, int[] len, int bw, int[] pa, int[] pb) {
+    final int cog = p.cog();
+    final int n = p.kW() * cog;
+    int np = 0;
+    for (int ky = 0; ky < p.kH(); ky++) {
+      if (len[ky] == 0) {
+        continue;
+      }
+      for (int ph = 0; ph < p.strideX(); ph++) {
+        for (int co = 0; co < cog; co++, np++) {
+          pa[np] = at[ky] + ph * cog + co;
+          pb[np] = (ky * n + ph * cog + co) * bw;
+        }
+      }
+    }
+    return np;
   }
 
   /**
@@ -172,7 +226,7 @@ final class SimdFewOutputs {
       final float[] acc = partial;
       final int base = s * size;
       java.util.Arrays.fill(acc, base, base + size, 0f);
-      PaddedRows pad = sc.paddedRows(p, padCols, padLen, 1);
+      FewOutputsPaddedRows pad = sc.paddedRows(p, padCols, padLen, 1);
       float[] xRow = inPlace ? null : sc.tmp(p.srcW() * cinPad);
       for (int r = s * stripeRows; r < Math.min(rows, (s + 1) * stripeRows); r++) {
         int image = r / p.srcH();
@@ -241,22 +295,23 @@ final class SimdFewOutputs {
   /**
    * A thread's buffers, kept across calls: allocating them per task zeroed fresh memory every call (memset and page
    * faults were 7 % of sr_x2's data-gradient samples). Each buffer is only grown; its content never outlives a task,
-   * except the caller's packed weights and stripe sums, which outlive none of its calls.
+   * except the caller's stripe sums, which outlive none of its calls.
    */
   private static final class Scratch {
     private static final ThreadLocal<Scratch> MINE = ThreadLocal.withInitial(Scratch::new);
-    final int[] len = new int[4];
-    final int[] at = new int[4];
-    private final PaddedRows rows = new PaddedRows();
+    private int[] len = new int[4];
+    private int[] at = new int[4];
+    private final FewOutputsPaddedRows rows = new FewOutputsPaddedRows();
     private float[] tmp = new float[0];
-    private float[] weights = new float[0];
     private float[] sums = new float[0];
+    private int[] passA = new int[0];
+    private int[] passB = new int[0];
 
     static Scratch mine() {
       return MINE.get();
     }
 
-    PaddedRows paddedRows(ConvProblem p, int padCols, int padLen, int sourceRows) {
+    FewOutputsPaddedRows paddedRows(ConvProblem p, int padCols, int padLen, int sourceRows) {
       return rows.reset(p, padCols, padLen, sourceRows);
     }
 
@@ -264,78 +319,25 @@ final class SimdFewOutputs {
       return tmp.length >= n ? tmp : (tmp = new float[n]);
     }
 
-    float[] packedWeights(int n) {
-      return weights.length >= n ? weights : (weights = new float[n]);
+    /** Per-kernel-row lengths, at least four (the four-row blocks read four). */
+    int[] len(int kH) {
+      return len.length >= kH ? len : (len = new int[kH]);
+    }
+
+    int[] at(int kH) {
+      return at.length >= kH ? at : (at = new int[kH]);
+    }
+
+    int[] passA(int n) {
+      return passA.length >= n ? passA : (passA = new int[n]);
+    }
+
+    int[] passB(int n) {
+      return passB.length >= n ? passB : (passB = new int[n]);
     }
 
     float[] partials(int n) {
       return sums.length >= n ? sums : (sums = new float[n]);
-    }
-  }
-
-  /**
-   * A worker's padded gradient rows, kept while its source rows need them: with stride 2 and a 4-row kernel each
-   * gradient row serves two source rows, so a row is padded once, not twice. Slot {@code vy mod slots}, with at least
-   * as many slots as the gradient rows the task's consecutive source rows of one image read, so they never share a
-   * slot (rows of two images may: a row whose slot was taken is padded again).
-   */
-  private static final class PaddedRows {
-    float[] data = new float[0];
-    private long[] key = new long[0];
-    private ConvProblem p;
-    private int padCols;
-    private int padLen;
-    private int slots;
-
-    /** Ready for a task of {@code p}: room for its slots, and no row held (the arrays are the caller's). */
-    PaddedRows reset(ConvProblem p, int padCols, int padLen, int sourceRows) {
-      this.p = p;
-      this.padCols = padCols;
-      this.padLen = padLen;
-      this.slots = p.dilY() * (p.kH() - 1) + 1 + p.strideY() * sourceRows;
-      if (data.length < slots * padLen) {
-        data = new float[slots * padLen];
-      }
-      if (key.length < slots) {
-        key = new long[slots];
-      }
-      java.util.Arrays.fill(key, 0, slots, -1);
-      return this;
-    }
-
-    /** Index of gradient row {@code vy} of {@code image}, padded (copied now unless its slot holds it already). */
-    int row(float[] g, int image, int vy) {
-      int slot = vy % slots;
-      long k = (long) image * p.clipH() + vy;
-      if (key[slot] != k) {
-        padRow(p, g, image, vy, data, slot * padLen, padCols);
-        key[slot] = k;
-      }
-      return slot * padLen;
-    }
-  }
-
-  /**
-   * Gradient row {@code vy} (clip coordinates) of {@code image} into {@code pad[at ..]}: padded column j holds
-   * destination column {@code u = j - tX + cx - (kW - 1)}, its Cout channels packed, zeros where u is outside the clip.
-   */
-  private static void padRow(ConvProblem p, float[] g, int image, int vy, float[] pad, int at, int padCols) {
-    final int cog = p.cog();
-    final int uLo = -p.tX() + p.cx() - (p.kW() - 1);
-    final int j0 = Math.min(padCols, Math.max(0, -uLo));
-    final int j1 = Math.max(j0, Math.min(padCols, p.clipW() - uLo));
-    java.util.Arrays.fill(pad, at, at + j0 * cog, 0f);
-    java.util.Arrays.fill(pad, at + j1 * cog, at + padCols * cog, 0f);
-    int from = (p.dstImage0() + image) * p.dstImageSize() + ((p.clipY() + vy) * p.dstW() + p.clipX() + j0 + uLo)
-        * p.dstC() + p.dfo();
-    if (p.dstC() == cog) {
-      System.arraycopy(g, from, pad, at + j0 * cog, (j1 - j0) * cog);
-      return;
-    }
-    for (int j = j0; j < j1; j++, from += p.dstC()) {
-      for (int co = 0; co < cog; co++) {
-        pad[at + j * cog + co] = g[from + co];
-      }
     }
   }
 
