@@ -25,8 +25,14 @@ final class Parallel {
    * two threads"); documented in docs/engine.md, Threads.
    */
   static final long DEFAULT_MIN_PARALLEL_MACS = 2L << 20;
-  /** The threshold in force: {@link #DEFAULT_MIN_PARALLEL_MACS} unless the property sets another. */
-  static final long MIN_PARALLEL_MACS = Long.getLong("convt.simd.parallelMinMacs", DEFAULT_MIN_PARALLEL_MACS);
+  static final String MIN_MACS_KEY = "convt.simd.parallelMinMacs";
+  static final String MIN_MACS_UNIT = "multiply-adds";
+  /**
+   * The threshold in force: {@link #DEFAULT_MIN_PARALLEL_MACS} unless the property sets another (a bad value has
+   * already stopped {@link SimdBackend} from loading, with the property's name).
+   */
+  static final long MIN_PARALLEL_MACS =
+      SimdBackend.nonNegative(MIN_MACS_KEY, DEFAULT_MIN_PARALLEL_MACS, MIN_MACS_UNIT);
 
   private Parallel() {}
 

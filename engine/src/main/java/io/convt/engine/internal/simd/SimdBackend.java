@@ -44,7 +44,8 @@ public final class SimdBackend implements KernelBackend {
    * {@code convt.simd.planCacheBytes} (plans).
    *
    * @throws UnsupportedOperationException when the preferred vector species is narrower than 4 floats
-   * @throws IllegalArgumentException naming the property when a budget is not a number of bytes >= 0
+   * @throws IllegalArgumentException naming the property when a budget is not a number of bytes >= 0, or
+   *     {@code convt.simd.parallelMinMacs} not a number >= 0
    */
   public SimdBackend() {
     this(budget("convt.simd.cacheBytes", DEFAULT_PACK_CACHE_BYTES),
@@ -53,23 +54,34 @@ public final class SimdBackend implements KernelBackend {
 
   /** A byte budget from system property {@code key}, or {@code defaultBytes} when it is not set. */
   static long budget(String key, long defaultBytes) {
+    return nonNegative(key, defaultBytes, "bytes");
+  }
+
+  /**
+   * A count of {@code unit} from system property {@code key}, or {@code defaultValue} when it is not set.
+   *
+   * @throws IllegalArgumentException naming the property and its value when it is not a whole number >= 0
+   */
+  static long nonNegative(String key, long defaultValue, String unit) {
     String v = System.getProperty(key);
     if (v == null) {
-      return defaultBytes;
+      return defaultValue;
     }
     try {
-      long bytes = Long.parseLong(v.trim());
-      if (bytes >= 0) {
-        return bytes;
+      long n = Long.parseLong(v.trim());
+      if (n >= 0) {
+        return n;
       }
     } catch (NumberFormatException e) {
       // reported below with the property's name
     }
-    throw new IllegalArgumentException("Invalid -D" + key + "=" + v + ": expected a number of bytes >= 0");
+    throw new IllegalArgumentException("Invalid -D" + key + "=" + v + ": expected a number of " + unit + " >= 0");
   }
 
   /** A backend whose caches hold at most {@code packCacheBytes} of packed weights, {@code planCacheBytes} of plans. */
   SimdBackend(long packCacheBytes, long planCacheBytes) {
+    // checked here so that a bad value stops the backend loading with its name, before Parallel first reads it
+    nonNegative(Parallel.MIN_MACS_KEY, Parallel.DEFAULT_MIN_PARALLEL_MACS, Parallel.MIN_MACS_UNIT);
     int lanes = FloatVector.SPECIES_PREFERRED.length();
     if (lanes < 4) {
       throw new UnsupportedOperationException(

@@ -111,6 +111,24 @@ class SimdCacheTest {
   }
 
   @Test
+  void aBadParallelThresholdStopsTheBackendWithTheKeysName() {
+    String key = Parallel.MIN_MACS_KEY;
+    String before = System.getProperty(key);
+    try {
+      System.setProperty(key, "2M");
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> new SimdBackend(1 << 20, 1 << 20));
+      assertEquals("Invalid -D" + key + "=2M: expected a number of multiply-adds >= 0", e.getMessage());
+    } finally {
+      if (before == null) {
+        System.clearProperty(key);
+      } else {
+        System.setProperty(key, before);
+      }
+    }
+  }
+
+  @Test
   void aBudgetPropertyIsBytesOrAOneLineErrorNamingIt() {
     String key = "convt.simd.test.budget";
     try {
