@@ -4,39 +4,30 @@ import io.convt.engine.internal.ConvProblem;
 
 /**
  * The weights of {@link SimdFewOutputs}' data gradient packed [channel block][ky][term][block] (term = kernel column
- * in reverse order, then output channel; zeros for the lanes of channels past Cin), kept by weight version: for
- * fcn8_full (21 → 21, 16 × 16) they are 688 KiB, and packing them on every call cost more than the call's
- * arithmetic at N = 1 (fcn16_full: 2.7 MiB). A version names exactly one set of values ({@code KernelWeights}), so a
- * kept packing is never stale; without a version (tests calling the path directly) they are packed afresh.
+ * in reverse order, then output channel; zeros for the lanes of channels past Cin): one more kind of packed weights
+ * in a {@link WeightPack} ({@link WeightPack#fewOutputsData}), kept by weight version under
+ * {@code convt.simd.cacheBytes} like the others. For fcn8_full (21 → 21, 16 × 16) they are 688 KiB, and packing them
+ * on every call cost more than the call's arithmetic at N = 1.
  */
 final class FewOutputsDataWeights {
-  /** Bytes of packed weights kept at most, least recently used dropped first. */
-  private static final long MAX_BYTES = 32L << 20;
-
-  private static final ByteBoundedCache<Key, float[]> KEPT = new ByteBoundedCache<>(MAX_BYTES, b -> 4L * b.length);
-
-  /** What a packing depends on besides the values: their version and the layout's shape. */
-  private record Key(long version, int kH, int kW, int cog, int cig, int bw) {}
-
   private FewOutputsDataWeights() {}
 
   /**
-   * The packed weights for blocks of {@code bw} input channels: kept ones when {@code version} ≥ 0 names weights
-   * packed before, else packed now (and kept when versioned); {@code null} when a weight is not finite.
+   * Bytes these packed weights take at most for any geometry of {@code shape} (0 when no geometry of it takes
+   * {@link SimdFewOutputs#dataFits}' path): decided by the shape alone, since a {@link WeightPack}'s budget is
+   * fixed when it is made. A superset of {@code dataFits} without the stride and dilation, blocks of four vectors.
    */
-  static float[] of(ConvProblem p, float[] w, long version, int bw) {
-    Key key = new Key(version, p.kH(), p.kW(), p.cog(), p.cig(), bw);
-    if (version >= 0) {
-      float[] kept = KEPT.get(key);
-      if (kept != null) {
-        return kept;
-      }
-    }
-    float[] b = pack(p, w, bw);
-    return b == null || version < 0 ? b : KEPT.putIfAbsent(key, b);
+  static long maxBytes(WeightPack.Shape shape) {
+    int cog = shape.cout() / shape.groups();
+    int cig = shape.cin() / shape.groups();
+    long wide = 4L * shape.kH() * shape.kW() * cog * 2 * Micro.L;
+    boolean mayFit = shape.groups() == 1 && shape.kW() <= SimdPlan.MAX_KERNEL_WIDTH
+        && (cog < SimdFewOutputs.MAX_COUT || cig <= 2 * Micro.L && wide <= SimdFewOutputs.MAX_WIDE_WEIGHT_BYTES);
+    return mayFit ? 4L * SimdPlan.roundUp(cig, 4 * Micro.L) * shape.kH() * shape.kW() * cog : 0;
   }
 
-  private static float[] pack(ConvProblem p, float[] w, int bw) {
+  /** The weights packed for blocks of {@code bw} input channels; {@code null} when a weight is not finite. */
+  static float[] pack(ConvProblem p, float[] w, int bw) {
     final int kH = p.kH();
     final int kW = p.kW();
     final int cog = p.cog();

@@ -151,7 +151,7 @@ public final class SimdBackend implements KernelBackend {
     WeightPack.Shape shape = WeightPack.Shape.of(k);
     WeightPack pack = packs.get(shape);
     if (pack == null) {
-      pack = packs.putIfAbsent(shape, new WeightPack(plan.packBytes()));
+      pack = packs.putIfAbsent(shape, new WeightPack(plan.packBytes() + FewOutputsDataWeights.maxBytes(shape)));
     }
     return plan.withPack(pack.bind(weights));
   }
@@ -216,10 +216,11 @@ public final class SimdBackend implements KernelBackend {
       return;
     }
     final int workers = Parallel.threadsFor(p, threads);
-    if (SimdFewOutputs.dataFits(p) && SimdFewOutputs.data(p, gradOut, w, weights.version(), gradIn, workers)) {
+    SimdPlan plan = plan(p, weights);
+    if (SimdFewOutputs.dataFits(p) && SimdFewOutputs.data(p, gradOut, w, plan.weightPack(), gradIn, workers)) {
       return;
     }
-    SimdBackwardData.run(plan(p, weights), p, gradOut, w, gradIn, workers);
+    SimdBackwardData.run(plan, p, gradOut, w, gradIn, workers);
   }
 
   @Override

@@ -64,11 +64,11 @@ final class SimdFewOutputs {
    * of other kernels run four rows) or a weight is not finite.
    */
   static boolean data(ConvProblem p, float[] g, float[] w, float[] gradIn, int threads) {
-    return data(p, g, w, -1, gradIn, threads);
+    return data(p, g, w, WeightPack.unbound(), gradIn, threads);
   }
 
-  /** {@link #data(ConvProblem, float[], float[], float[], int)}, the packed weights kept by {@code version} (≥ 0). */
-  static boolean data(ConvProblem p, float[] g, float[] w, long version, float[] gradIn, int threads) {
+  /** {@link #data(ConvProblem, float[], float[], float[], int)}, the packed weights kept in {@code pack}. */
+  static boolean data(ConvProblem p, float[] g, float[] w, WeightPack pack, float[] gradIn, int threads) {
     final int v = vectors(p);
     // kernels two strides wide on two-vector blocks: neighbouring pixels share each broadcast gradient value
     final boolean phases = v == 2 && p.kW() == 2 * p.strideX();
@@ -83,7 +83,7 @@ final class SimdFewOutputs {
     final int bw = v * L;
     final int blocks = SimdPlan.roundUp(cig, bw) / bw;
     final int pixels = v == 4 ? 6 : phases && eightPixels(p.srcW()) ? 8 : 12;
-    final float[] b = FewOutputsDataWeights.of(p, w, version, bw);
+    final float[] b = pack.fewOutputsData(p, w, bw);
     if (b == null) {
       return false;
     }

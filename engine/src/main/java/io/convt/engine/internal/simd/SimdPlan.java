@@ -168,6 +168,11 @@ final class SimdPlan {
     this.tapColumnBlocks = o.tapColumnBlocks;
   }
 
+  /** The packed weights this plan is bound to ({@link #withPack}). */
+  WeightPack weightPack() {
+    return pack;
+  }
+
   /** This plan's tables bound to the packed weights of its weight shape, for one call. */
   SimdPlan withPack(WeightPack weightPack) {
     return new SimdPlan(this, java.util.Objects.requireNonNull(weightPack, "weightPack"));

@@ -1,6 +1,7 @@
 package io.convt.engine.internal.simd;
 
 import io.convt.engine.internal.ConvGeometry;
+import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelWeights;
 
 /**
@@ -13,6 +14,9 @@ import io.convt.engine.internal.KernelWeights;
  * <p>A packing is reused while the call's weights have the version it was packed from ({@link KernelWeights}: values
  * never change under one version), so a call reads no weights to decide, and the pack keeps no copy of them. The
  * cache holds one pack per shape ({@link Shape}); each call binds it to that call's weights ({@link #bind}).
+ *
+ * <p>Three kinds of packed weights, one slot each: the plan's forward and data-gradient packings, and the few-output
+ * data gradient's ({@link FewOutputsDataWeights}, fcn8-style kernels two strides wide, packed by channel block).
  */
 final class WeightPack {
   /** What packing depends on. */
@@ -37,6 +41,8 @@ final class WeightPack {
     final long maxBytes;
     volatile Packed forward;
     volatile Packed backwardData;
+    /** {@link FewOutputsDataWeights}' packing (kind null: its layout follows from the shape). */
+    volatile Packed fewOutputsData;
 
     Slots(long maxBytes) {
       this.maxBytes = maxBytes;
@@ -47,9 +53,14 @@ final class WeightPack {
   /** The call's weights, or null for an unbound pack (which packs on every call and keeps nothing). */
   private final KernelWeights weights;
 
-  /** @param maxBytes what this pack may hold at most once both directions are packed (for the cache's budget) */
+  /** @param maxBytes what this pack may hold at most once every slot is filled (for the cache's budget) */
   WeightPack(long maxBytes) {
     this(new Slots(maxBytes), null);
+  }
+
+  /** A pack bound to no weights and kept by no cache: packs on every call and keeps nothing (tests, one-offs). */
+  static WeightPack unbound() {
+    return new WeightPack(0);
   }
 
   private WeightPack(Slots slots, KernelWeights weights) {
@@ -93,6 +104,24 @@ final class WeightPack {
     float[] packed = plan.packBackwardData(w);
     if (version != 0) {
       slots.backwardData = new Packed(plan.backwardDataKind(), version, packed);
+    }
+    return packed;
+  }
+
+  /**
+   * {@link FewOutputsDataWeights}' packing of {@code w} for blocks of {@code bw} input channels, cached like
+   * {@link #forward} ({@code bw} follows from the shape's input channels, so the version alone decides); {@code null}
+   * (and nothing kept) when a weight is not finite.
+   */
+  float[] fewOutputsData(ConvProblem p, float[] w, int bw) {
+    Packed c = slots.fewOutputsData;
+    long version = versionOf(w);
+    if (c != null && version != 0 && c.holds(null, version)) {
+      return c.packed();
+    }
+    float[] packed = FewOutputsDataWeights.pack(p, w, bw);
+    if (version != 0 && packed != null) {
+      slots.fewOutputsData = new Packed(null, version, packed);
     }
     return packed;
   }
