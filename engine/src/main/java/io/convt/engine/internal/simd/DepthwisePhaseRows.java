@@ -24,11 +24,10 @@ final class DepthwisePhaseRows {
   private final boolean[] colInside;
   private final MicroDepthwisePhases.Steps steps;
   /**
-   * Whether a block first reads one float per cache line of the gradient rows the pair two rows down will read:
-   * when the gradient is several times any core's L2 (1–2 MiB), its rows come from L3 or memory, and the blocks'
-   * loads (scattered over six rows and both column parities) keep few misses in flight, while the touches walk
-   * each row in order and start the hardware prefetchers ahead of the sums (dw_k4_s2 N = 16: 1.5–2× faster). On
-   * a gradient that fits, the touches only cost (~8 % at 1 MiB).
+   * Whether a block first touches ({@link RowTouch#rows}) the gradient rows the pair two rows down will read: when
+   * the gradient is several times any core's L2 (1–2 MiB), its rows come from L3 or memory, and the blocks' loads
+   * (scattered over six rows and both column parities) keep few misses in flight (dw_k4_s2 N = 16: 1.5–2× faster).
+   * On a gradient that fits, the touches only cost (~8 % at 1 MiB).
    */
   private final boolean touch;
   /** Gradient bytes above which {@link #touch} pays. */
@@ -98,9 +97,10 @@ final class DepthwisePhaseRows {
 
   /**
    * Source rows iy0 and iy0 + 1 of image t, every column, channels below {@code cinRead}; {@code oneRow} takes the
-   * columns of a block whose inner columns miss the clip.
+   * columns of a block whose inner columns miss the clip; {@code touch} (the task's) loads the rows ahead when
+   * {@link #touchesAhead}.
    */
-  void pair(float[] g, float[] wd, float[] gradIn, int t, int iy0, ColumnsOfRow oneRow) {
+  void pair(float[] g, float[] wd, float[] gradIn, int t, int iy0, ColumnsOfRow oneRow, RowTouch touch) {
     final int dc = p.dstC();
     final int line = p.dstW() * dc;
     final int read = p.cinRead();
@@ -111,11 +111,10 @@ final class DepthwisePhaseRows {
     final int rowBase = (p.dstImage0() + t) * p.dstImageSize() + (p.clipY() + top) * line + p.dfo();
     final int outRow = (p.srcImage0() + t) * p.srcImageSize() + iy0 * orow + p.sfo();
     final boolean edgeRows = iy0 == 0 || !rowInside[iy0 - 1] || iy0 + 1 >= p.srcH() || !rowInside[iy0 + 1];
-    float touched = 0;
     for (int ix0 = 0; ix0 < p.srcW(); ix0 += P) {
       int ix = Math.min(ix0, p.srcW() - P);
-      if (touch) {
-        touched += touchAhead(g, t, iy0, ix);
+      if (this.touch) {
+        touchAhead(touch, g, t, iy0, ix);
       }
       boolean inner = true;
       for (int m = ix; m < ix + P - 1; m++) {
@@ -148,17 +147,13 @@ final class DepthwisePhaseRows {
         }
       }
     }
-    sink = touched;
   }
 
-  /** Keeps the touches' loads alive (a sum nobody reads would be dropped by the JIT). */
-  static float sink;
-
   /**
-   * Reads one float per cache line of the gradient rows that the pair two source rows down adds (its bottom
-   * 2·sY rows; after an image's last pair, the next image's first pair), over this block's columns, row by row.
+   * Touches the gradient rows that the pair two source rows down adds (its bottom 2·sY rows; after an image's last
+   * pair, the next image's first pair), over this block's columns.
    */
-  private float touchAhead(float[] g, int t, int iy0, int ix) {
+  private void touchAhead(RowTouch touch, float[] g, int t, int iy0, int ix) {
     final int sY = p.strideY();
     final int sX = p.strideX();
     final int dc = p.dstC();
@@ -176,19 +171,11 @@ final class DepthwisePhaseRows {
     final int xLo = Math.max(0, left - (sX - 1));
     final int xHi = Math.min(p.clipW(), left + P * sX + 1);
     if (yLo >= yHi || xLo >= xHi) {
-      return 0;
+      return;
     }
     final int line = p.dstW() * dc;
     final int image = (p.dstImage0() + t) * p.dstImageSize() + p.clipY() * line + p.clipX() * dc + p.dfo();
-    final int span = (xHi - xLo - 1) * dc + p.cinRead();
-    float s = 0;
-    for (int y = yLo; y < yHi; y++) {
-      int from = image + y * line + xLo * dc;
-      for (int i = 0; i < span; i += 16) {
-        s += g[from + i];
-      }
-    }
-    return s;
+    touch.rows(g, image + yLo * line + xLo * dc, yHi - yLo, line, (xHi - xLo - 1) * dc + p.cinRead());
   }
 
   /** The one-row blocks for columns [xLo, xHi) of source row iy of image t. */

@@ -64,13 +64,14 @@ final class SimdDepthwiseBackwardData {
     Parallel.forRange(p.images() * units.length, threads, (from, to) -> {
       DepthwisePhaseRows.ColumnsOfRow oneRow =
           (t, iy, xLo, xHi) -> row(p, gradOut, wd, runs, gradIn, t, iy, xLo, xHi);
+      RowTouch touch = new RowTouch();
       for (int k = from; k < to; k++) {
         int t = k / units.length;
         int unit = units[k % units.length];
         if ((unit & 1) == 0) {
           row(p, gradOut, wd, runs, gradIn, t, unit >> 1, 0, p.srcW());
         } else {
-          phases.pair(gradOut, wd, gradIn, t, unit >> 1, oneRow);
+          phases.pair(gradOut, wd, gradIn, t, unit >> 1, oneRow, touch);
         }
       }
     });
