@@ -7,6 +7,7 @@ import java.lang.invoke.MethodType;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * Where a kernel's backend is chosen, once per JVM, Lucene style: the SIMD twin when {@code jdk.incubator.vector}
  * is readable, the VM is a HotSpot server VM with the C2 compiler on (the Vector API is only fast once C2
  * intrinsifies it: interpreted or C1-compiled vector code is many times slower than the scalar loop) and the class
- * links; else the scalar reference with one WARN line giving the reason.
+ * links; else the scalar reference with one WARN line giving the reason ({@link #scalarFallbackNotice}, which a
+ * command line prints on stderr, since its log level may hide WARN: a silent fallback runs 10–50× slower).
  *
  * <p>System property (or environment variable {@code CONVT_ENGINE_IMPL}) {@code convt.engine.impl}: {@code auto}
  * (default), {@code scalar}, or {@code simd} (fails loudly instead of falling back).
@@ -101,13 +103,33 @@ public final class KernelBackends {
         {
           KernelBackend b = Holder.SIMD;
           if (b == null) {
-            LOG.warn("convt kernel: falling back to scalar: {}", simdUnavailableReason());
+            LOG.warn(fallbackNotice(simdUnavailableReason()));
             return ScalarBackend.INSTANCE;
           }
           LOG.info("convt kernel: {}", b.name());
           return b;
         }
     }
+  }
+
+  /**
+   * The one line a user should see when a kernel asking for {@code impl} runs on the scalar reference only because
+   * the SIMD backend could not load ({@code auto}, the default, falling back), e.g. "SIMD kernel unavailable (module
+   * jdk.incubator.vector is not in the boot layer ...); running the scalar reference kernel (10-50x slower)"; empty
+   * when the SIMD backend runs, or when scalar was asked for ({@code simd} fails loudly instead).
+   *
+   * @throws IllegalArgumentException as {@link #configuredImpl()}
+   */
+  public static Optional<String> scalarFallbackNotice(KernelImpl impl) {
+    KernelImpl effective = impl == KernelImpl.AUTO ? configuredImpl() : impl;
+    if (effective != KernelImpl.AUTO || defaultBackend() != ScalarBackend.INSTANCE) {
+      return Optional.empty();
+    }
+    return Optional.of(fallbackNotice(simdUnavailableReason()));
+  }
+
+  static String fallbackNotice(String reason) {
+    return "SIMD kernel unavailable (" + reason + "); running the scalar reference kernel (10-50x slower)";
   }
 
   private static volatile String lastFailure = "not tried";

@@ -6,16 +6,20 @@ import io.convt.engine.Neuron;
 import io.convt.engine.NeuronType;
 import io.convt.engine.StandardPadding;
 import io.convt.engine.WeightPrecision;
+import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.layer.Layer;
 import io.convt.engine.layer.LayerSpec;
 import io.convt.engine.layout.OnnxAutoPad;
 import io.convt.engine.layout.TorchConvTranspose2d;
 import io.convt.engine.layout.WeightLayout;
 import io.convt.engine.io.OutputPaths;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The layer flags shared by {@code scripts/convt} and {@code scripts/convt-job} (a picocli mixin), so that the same
@@ -23,6 +27,9 @@ import picocli.CommandLine.Option;
  * errors are {@link IllegalArgumentException}s naming the flag.
  */
 public final class LayerOptions {
+  /** The command this mixin is part of (its stderr), or null when built outside picocli. */
+  @Spec(Spec.Target.MIXEE) CommandSpec mixee;
+
   @Option(names = "--onnx-model", paramLabel = "M.onnx",
       description = "Take one ConvTranspose node of an ONNX model: weights, bias and every geometry attribute come"
           + " from the node and the graph's initializers (instead of --weights, --weights-layout and geometry flags).")
@@ -285,9 +292,19 @@ public final class LayerOptions {
     }
   }
 
-  /** The layer for inputs of {@code inputH x inputW}: {@code spec} (from {@link #validate}) opened for that size. */
+  /**
+   * The layer for inputs of {@code inputH x inputW}: {@code spec} (from {@link #validate}) opened for that size.
+   * When {@code auto} fell back to the scalar kernel, says so in one line on the command's stderr: the scripts hide
+   * the log's WARN lines, and the run would be 10-50x slower with no word why.
+   */
   public Layer open(LayerSpec spec, int inputH, int inputW) {
-    return Layer.open(spec).forInput(inputH, inputW);
+    Layer layer = Layer.open(spec).forInput(inputH, inputW);
+    KernelBackends.scalarFallbackNotice(spec.options().impl()).ifPresent(notice -> {
+      PrintWriter err = mixee != null ? mixee.commandLine().getErr() : new PrintWriter(System.err, true);
+      err.println("convt: " + notice);
+      err.flush();
+    });
+    return layer;
   }
 
   static Neuron parseNeuron(String text) {
