@@ -1,5 +1,7 @@
 package io.convt.job;
 
+import io.convt.engine.backend.KernelBackends;
+import io.convt.engine.backend.KernelImpl;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -39,6 +41,9 @@ public final class JobLog {
 
   /** Starts logging beside {@code output} (called once the driver's checks passed, before Spark starts). */
   public static void startBeside(String output) {
+    // the kernel's fallback WARN reached the console when the driver's checks opened the layer, before this file
+    // existed; asked before the file is configured, so that a first lookup here does not log it to the file twice
+    String fallback = kernelFallbackNotice();
     Path f;
     String scheme = OutputGuard.scheme(output);
     if (scheme == null || scheme.equalsIgnoreCase("file")) {
@@ -51,6 +56,18 @@ public final class JobLog {
     file = f;
     System.setProperty("convt.log.file", f.toString());
     reconfigure();
+    if (fallback != null) {
+      append(Instant.now() + " WARN KernelBackends: " + fallback + "\n");
+    }
+  }
+
+  /** {@link KernelBackends#scalarFallbackNotice}'s line for the default kernel, or null. */
+  private static String kernelFallbackNotice() {
+    try {
+      return KernelBackends.scalarFallbackNotice(KernelImpl.AUTO).orElse(null);
+    } catch (RuntimeException e) {
+      return null; // a bad convt.engine.impl is the driver's checks' error, not the log's
+    }
   }
 
   /** Forgets the previous run's log file (each command run in this JVM starts without one). */
@@ -72,11 +89,20 @@ public final class JobLog {
     StringWriter s = new StringWriter();
     s.write(Instant.now() + " convt-job " + command + " failed:\n");
     t.printStackTrace(new PrintWriter(s));
+    return append(s.toString());
+  }
+
+  /** Appends {@code text} to the log file; false when there is none or it cannot be written. */
+  private static boolean append(String text) {
+    Path f = file;
+    if (f == null) {
+      return false;
+    }
     try {
       if (f.getParent() != null) {
         Files.createDirectories(f.getParent());
       }
-      Files.writeString(f, s.toString(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(f, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       return true;
     } catch (IOException | RuntimeException e) {
       return false;
