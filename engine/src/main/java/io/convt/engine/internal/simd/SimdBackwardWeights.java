@@ -34,6 +34,8 @@ final class SimdBackwardWeights {
       });
     } else if (TapGemmWeights.applies(p)) {
       biasDone = TapGemmWeights.run(p, src, g, gW, gB, threads);
+    } else if (PhaseGemmWeights.applies(p)) {
+      biasDone = PhaseGemmWeights.run(p, src, g, gW, gB, threads);
     } else if (!rowWise(p) && GroupPhaseWeights.fits(p, threads)) {
       biasDone = GroupPhaseWeights.run(p, src, g, gW, gB, threads);
     } else {
