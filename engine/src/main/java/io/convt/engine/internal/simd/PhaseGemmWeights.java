@@ -9,17 +9,18 @@ import io.convt.engine.internal.ConvProblem;
  * every kernel column of that phase pairs gradient pixel j with source pixel {@code j + shift(kx)}: the same packed
  * gradient phase row against the same packed source row, offset by a whole column. Rows alike: a gradient row meets
  * source row {@code (v - c0y + dilY·ky) / sY} for the kernel rows of its phase. So each gradient row is packed once
- * per call ({@code [phase][channel chunk of QW][j][QW]}), each source row once per stripe, and every tap is a
+ * per call ({@code [phase][channel chunk of QW][j][QW]}), each source row once per output chunk, and every tap is a
  * {@link MicroPanels#quad4x4} over exactly the pixels it connects.
  *
  * <p>The gathering path ({@link GatheredWeights}) copied each task's gradient channels per kernel column from a
  * strided walk, and the non-overlapping path ({@link TapGemmWeights}) would pack every gradient row kH/sY times and
  * its pixels kW/sX times here (measured no faster).
  *
- * <p>Sums: for each tap over images, gradient rows (so source rows) and columns in order inside a task; a task owns a
- * stripe of gradient rows (from the geometry alone) and a chunk of output channels; the stripes' partial sums are added
- * in stripe order, so the bits do not depend on the thread count. The bias gradient's rows are summed as each stripe
- * walks its rows ({@link FusedBias}: the bits of the separate pass).
+ * <p>Sums: each weight over images, gradient rows (so source rows) and columns in order, in one task. A task owns a
+ * chunk of output channels over the whole batch, so the threads split the output channels (never the pixels): the
+ * bits do not depend on the thread count, there are no partial sums to zero, add and store (row stripes' would be a
+ * 512 KiB set each for dcgan_l4), and a call hands work to the pool once. The bias
+ * gradient's rows are summed as the first chunk walks them ({@link FusedBias}: the bits of the separate pass).
  */
 final class PhaseGemmWeights {
   private static final int L = SimdForward.L;
@@ -30,10 +31,6 @@ final class PhaseGemmWeights {
    * every output channel in one chunk (each row packed once) and still fit L2 next to the packed rows.
    */
   static final int MAX_TASK_FLOATS = 1 << 17;
-  /** Fewest gradient pixels a stripe holds (fewer: the stripes' partial sums and re-packed source rows cost more). */
-  static final int MIN_STRIPE_PIXELS = 2048;
-  /** Most stripes per image. */
-  static final int MAX_STRIPES = 8;
   /** Fewest source columns: a micro-kernel call runs over one phase row and loads its sums once per call. */
   static final int MIN_COLUMNS = 32;
 
@@ -45,7 +42,6 @@ final class PhaseGemmWeights {
   private final int oBlocks;
   private final int obs;
   private final int chunks;
-  private final int stripes;
   private final int taskFloats;
   /** Gradient columns per phase row ({@code ⌈clipW / sX⌉}). */
   private final int phaseWidth;
@@ -56,19 +52,22 @@ final class PhaseGemmWeights {
   /** Per kernel column: clip column of its first pixel (ixFrom). */
   private final int[] uFrom;
 
-  private PhaseGemmWeights(ConvProblem p) {
+  private PhaseGemmWeights(ConvProblem p, int threads) {
     this.p = p;
     this.w = SimdBackwardWeights.slab(p);
     this.slabs = p.cig() / w;
     this.perBlock = slabs * OB * w;
     this.oBlocks = (p.cog() + OB - 1) / OB;
     int maxObs = Math.max(1, MAX_TASK_FLOATS / (p.kH() * p.kW() * perBlock));
-    this.chunks = (oBlocks + maxObs - 1) / maxObs;
-    this.obs = (oBlocks + chunks - 1) / chunks;
-    int rowsMin = Math.max(1, (MIN_STRIPE_PIXELS + p.clipW() - 1) / p.clipW());
-    long gradient = (long) chunks * p.kH() * p.kW() * obs * perBlock;
-    long byMemory = Math.max(1, WeightGradientPartition.MAX_PARTIAL_FLOATS / gradient);
-    this.stripes = (int) Math.max(1, Math.min(Math.min(p.clipH() / rowsMin, MAX_STRIPES), byMemory));
+    // at least a chunk per thread; whole QW-channel panels per chunk where there are enough channels
+    int parts = Math.max((oBlocks + maxObs - 1) / maxObs, Math.min(oBlocks, threads));
+    int per = (oBlocks + parts - 1) / parts;
+    int quads = QW / OB;
+    if (per > quads && per % quads != 0 && (per + quads - 1) / quads * quads <= maxObs) {
+      per = (per + quads - 1) / quads * quads;
+    }
+    this.obs = per;
+    this.chunks = (oBlocks + obs - 1) / obs;
     this.taskFloats = p.kH() * p.kW() * obs * perBlock;
     this.phaseWidth = (p.clipW() + p.strideX() - 1) / p.strideX();
     this.ring = p.dilY() * (p.kH() - 1) / p.strideY() + 2;
@@ -95,19 +94,20 @@ final class PhaseGemmWeights {
 
   /** Computes the weight gradient into {@code gW} and the bias gradient into {@code gB} (returns whether it did). */
   static boolean run(ConvProblem p, float[] src, float[] g, float[] gW, float[] gB, int threads) {
-    return new PhaseGemmWeights(p).run(src, g, gW, gB, threads);
+    return new PhaseGemmWeights(p, threads).run(src, g, gW, gB, threads);
   }
 
   private boolean run(float[] src, float[] g, float[] gW, float[] gB, int threads) {
-    final int tasks = stripes * chunks;
-    final float[] accs = WeightScratch.floats(WeightScratch.Slot.ACCUMULATORS, tasks * taskFloats);
+    final float[] accs = WeightScratch.floats(WeightScratch.Slot.ACCUMULATORS, chunks * taskFloats);
     final boolean fuse = gB != null && (long) p.images() * p.clipH() * p.cout() <= TapGemmWeights.MAX_BIAS_FLOATS;
     final FusedBias bias = fuse ? new FusedBias(p, p.images()) : null;
-    for (int t = 0; t < p.images(); t++) {
-      final int image = t;
-      Parallel.forClaimed(tasks, threads, i -> task(src, g, accs, i, image, bias));
-    }
-    Parallel.forClaimed(chunks, threads, chunk -> combineAndStore(accs, chunk, gW));
+    Parallel.forClaimed(chunks, threads, chunk -> {
+      java.util.Arrays.fill(accs, chunk * taskFloats, (chunk + 1) * taskFloats, 0f);
+      for (int t = 0; t < p.images(); t++) {
+        task(src, g, accs, chunk, t, bias);
+      }
+      store(accs, chunk, gW);
+    });
     WeightScratch.keep(WeightScratch.Slot.ACCUMULATORS, accs);
     if (bias != null) {
       for (int t = 0; t < p.images(); t++) {
@@ -118,14 +118,9 @@ final class PhaseGemmWeights {
     return bias != null;
   }
 
-  /** Task i (stripe-major, then chunk) on one image: its stripe's gradient rows, every tap, into its accumulators. */
-  private void task(float[] src, float[] g, float[] accs, int i, int image, FusedBias bias) {
-    final int stripe = i / chunks;
-    final int chunk = i % chunks;
-    final int acc0 = i * taskFloats;
-    if (image == 0) {
-      java.util.Arrays.fill(accs, acc0, acc0 + taskFloats, 0f);
-    }
+  /** Chunk {@code chunk}'s output channels on one image: every gradient row, every tap, into its accumulators. */
+  private void task(float[] src, float[] g, float[] accs, int chunk, int image, FusedBias bias) {
+    final int acc0 = chunk * taskFloats;
     final int o0 = chunk * obs * OB;
     final int no = Math.min(obs * OB, p.cog() - o0);
     final int blocks = (no + OB - 1) / OB;
@@ -135,9 +130,7 @@ final class PhaseGemmWeights {
     final float[] xP = WeightScratch.floats(WeightScratch.Slot.SOURCE_PANEL, ring * rowFloats);
     final int[] held = new int[ring];
     java.util.Arrays.fill(held, -1);
-    final int vFrom = stripe * p.clipH() / stripes;
-    final int vTo = (stripe + 1) * p.clipH() / stripes;
-    for (int v = vFrom; v < vTo; v++) {
+    for (int v = 0; v < p.clipH(); v++) {
       if (bias != null && chunk == 0) {
         bias.row(g, image, image, v, 0, p.cout());
       }
@@ -215,15 +208,9 @@ final class PhaseGemmWeights {
     }
   }
 
-  /** Adds a chunk's stripe partials in stripe order (into stripe 0's) and writes them to the OHWI gradient. */
-  private void combineAndStore(float[] accs, int chunk, float[] gW) {
+  /** Writes a chunk's sums to the OHWI gradient. */
+  private void store(float[] accs, int chunk, float[] gW) {
     final int from = chunk * taskFloats;
-    for (int s = 1; s < stripes; s++) {
-      int other = (s * chunks + chunk) * taskFloats;
-      for (int k = 0; k < taskFloats; k++) {
-        accs[from + k] += accs[other + k];
-      }
-    }
     final int cig = p.cig();
     for (int j = 0; j < obs && (chunk * obs + j) * OB < p.cog(); j++) {
       int oc0 = (chunk * obs + j) * OB;

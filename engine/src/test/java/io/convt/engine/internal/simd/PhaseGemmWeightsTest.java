@@ -42,7 +42,7 @@ class PhaseGemmWeightsTest {
         new Case("k3_s1x2", 1, 4, 32, c, 36, 3, 3, 1, 2, 1, false, 0, 508),
         new Case("k5_s3_odd", 1, 5, 35, c, 34, 5, 5, 3, 3, 1, false, 0, 509),
         new Case("chunks_k4_s2", 1, 3, 32, 2 * c, 40, 4, 4, 2, 2, 1, true, 0, 510),
-        new Case("stripes_k3_s2", 2, 34, 32, c, 36, 3, 3, 2, 2, 1, false, 0, 511),
+        new Case("tall_k3_s2", 2, 34, 32, c, 36, 3, 3, 2, 2, 1, false, 0, 511),
         new Case("batch_slice_k3_s2", 2, 4, 33, c, 36, 3, 3, 2, 2, 1, false, 1, 512));
   }
 
