@@ -3,8 +3,8 @@ package io.convt.engine.internal.simd;
 import io.convt.engine.internal.ConvProblem;
 
 /**
- * The weight gradient of strided layers whose kernel taps overlap (k3 s2 such as CycleGAN's up-convolution, k4 s2
- * such as DCGAN's) as plain GEMMs split by stride phase. Gradient column u meets kernel column kx at source column
+ * The weight gradient of strided layers (k3 s2 such as CycleGAN's up-convolution, k4 s2 such as DCGAN's, U-Net's k2 s2)
+ * as plain GEMMs split by stride phase. Gradient column u meets kernel column kx at source column
  * {@code ix = (u - c0x + dilX·kx) / sX}; within one phase {@code r = u mod sX} the columns are {@code u = sX·j + r}, so
  * every kernel column of that phase pairs gradient pixel j with source pixel {@code j + shift(kx)}: the same packed
  * gradient phase row against the same packed source row, offset by a whole column. Rows alike: a gradient row meets
@@ -13,8 +13,10 @@ import io.convt.engine.internal.ConvProblem;
  * {@link MicroPanels#quad4x4} over exactly the pixels it connects.
  *
  * <p>The gathering path ({@link GatheredWeights}) copied each task's gradient channels per kernel column from a
- * strided walk, and the non-overlapping path ({@link TapGemmWeights}) would pack every gradient row kH/sY times and
- * its pixels kW/sX times here (measured no faster).
+ * strided walk. Folding the kernel columns into the output channels instead (one GEMM per kernel row over a source row
+ * and the gradient row it meets) packs every gradient row kH/sY times and its pixels kW/sX times where taps overlap,
+ * and with row stripes (partial sums) and a read-ahead of the next rows it ran unet_up 12–17 % slower in CPU time
+ * than this path.
  *
  * <p>Sums: each weight over images, gradient rows (so source rows) and columns in order, in one task. A task owns a
  * chunk of output channels over the whole batch, so the threads split the output channels (never the pixels): the
@@ -31,7 +33,12 @@ final class PhaseGemmWeights {
    * every output channel in one chunk (each row packed once) and still fit L2 next to the packed rows.
    */
   static final int MAX_TASK_FLOATS = 1 << 17;
-  /** Fewest source columns: a micro-kernel call runs over one phase row and loads its sums once per call. */
+  /** Row sums the fused bias may keep (images × clip rows × channels): 16 MiB. */
+  static final long MAX_BIAS_FLOATS = 1 << 22;
+  /**
+   * Fewest source columns: a micro-kernel call runs over one phase row and loads its sums once per call (unet_up_deep's
+   * 16 columns ran at 0.75× the gathering path with that layout).
+   */
   static final int MIN_COLUMNS = 32;
 
   private final ConvProblem p;
@@ -82,13 +89,13 @@ final class PhaseGemmWeights {
   }
 
   /**
-   * Whether the weight gradient of {@code p} takes this path: one group, strided taps that overlap on some axis
-   * (non-overlapping ones take {@link TapGemmWeights}), rows of at least {@link #MIN_COLUMNS} columns, four-vector input
-   * slabs with every input channel read, and a layer the phase-run path ({@link PackedGradient#applies}) does not take.
+   * Whether the weight gradient of {@code p} takes this path: one group, a stride above 1, rows of at least
+   * {@link #MIN_COLUMNS} columns, four-vector input slabs with every input channel read, and a layer the phase-run path
+   * ({@link PackedGradient#applies}) does not take.
    */
   static boolean applies(ConvProblem p) {
     return p.groups() == 1 && p.kH() * p.kW() > 1 && p.srcW() >= MIN_COLUMNS
-        && (p.strideX() > 1 || p.strideY() > 1) && !TapGemmWeights.applies(p)
+        && (p.strideX() > 1 || p.strideY() > 1)
         && SimdBackwardWeights.slab(p) == 4 * L && p.cinRead() >= p.cin() && !PackedGradient.applies(p);
   }
 
@@ -99,7 +106,7 @@ final class PhaseGemmWeights {
 
   private boolean run(float[] src, float[] g, float[] gW, float[] gB, int threads) {
     final float[] accs = WeightScratch.floats(WeightScratch.Slot.ACCUMULATORS, chunks * taskFloats);
-    final boolean fuse = gB != null && (long) p.images() * p.clipH() * p.cout() <= TapGemmWeights.MAX_BIAS_FLOATS;
+    final boolean fuse = gB != null && (long) p.images() * p.clipH() * p.cout() <= MAX_BIAS_FLOATS;
     final FusedBias bias = fuse ? new FusedBias(p, p.images()) : null;
     Parallel.forClaimed(chunks, threads, chunk -> {
       java.util.Arrays.fill(accs, chunk * taskFloats, (chunk + 1) * taskFloats, 0f);

@@ -4,7 +4,7 @@ package io.convt.engine.internal.simd;
  * Reads one float per cache line of the rows a task packs next, a few lines at a time between its micro-kernel calls,
  * so the next rows arrive from memory while the current ones are reduced. Java has no prefetch instruction; the packing
  * loop that reads a row from memory would otherwise wait for it with nothing else to do (a third of
- * {@link TapGemmWeights}'s time at unet_up N = 32, whose 190 MB per call stream from memory).
+ * TapGemmWeights' time at unet_up N = 32, whose 190 MB per call stream from memory).
  */
 final class RowTouch {
   /** Floats per 64-byte cache line. */

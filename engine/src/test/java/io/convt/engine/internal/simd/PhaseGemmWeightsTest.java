@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.scalar.ScalarBackend;
-import io.convt.engine.internal.simd.TapGemmWeightsTest.Case;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -19,15 +18,51 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The weight gradient of overlapping strided taps split by stride phase ({@link PhaseGemmWeights}): twin of the scalar
+ * The weight gradient of strided taps split by stride phase ({@link PhaseGemmWeights}): twin of the scalar
  * reference, the same bits at 1, 2, 3 and 5 threads and on a second call (kept scratch), every weight written, the
  * fused bias the bits of the separate bias pass, and a non-finite source pixel reaching only its taps. Geometries:
- * cyclegan_up's kind (k3 s2, output padding), dcgan_l4's (k4 s2 p1), random pads, clips and channel offsets, dilation,
+ * cyclegan_up's kind (k3 s2, output padding), dcgan_l4's (k4 s2 p1), unet_up's (k2 s2), gaps between taps (stride
+ * above the kernel, dilation), rows no tap meets, random pads, clips and channel offsets, dilation,
  * non-square kernels and strides (stride 1 on one axis), odd sizes, output channels not a multiple of 4, several
  * output-channel chunks, several stripes, one image and several, a batch slice not starting at image 0.
  */
 class PhaseGemmWeightsTest {
   private static final int L = SimdForward.L;
+
+  /**
+   * A layer of n images h×w with random channel offsets, pads, clip and output padding ({@code exact}: none of them,
+   * every clip row and column met once, as unet_up).
+   */
+  record Case(String name, int n, int h, int w, int cin, int cout, int kH, int kW, int sY, int sX, int dil,
+      boolean exact, int image0, long seed) {
+    @Override
+    public String toString() {
+      return name;
+    }
+
+    ConvProblem problem() {
+      Random r = new Random(seed);
+      int sfo = exact ? 0 : r.nextInt(3);
+      int srcC = sfo + cin + (exact ? 0 : r.nextInt(3));
+      int dfo = exact ? 0 : r.nextInt(3);
+      int dstC = dfo + cout + (exact ? 0 : r.nextInt(2));
+      int dstH = (h - 1) * sY + dil * (kH - 1) + 1 + (exact ? sY - dil * (kH - 1) - 1 : r.nextInt(3));
+      int dstW = (w - 1) * sX + dil * (kW - 1) + 1 + (exact ? sX - dil * (kW - 1) - 1 : r.nextInt(3));
+      int tY = exact ? 0 : r.nextInt(5) - 2;
+      int tX = exact ? 0 : r.nextInt(5) - 2;
+      int clipY = exact ? 0 : r.nextInt(3);
+      int clipX = exact ? 0 : r.nextInt(3);
+      int clipH = dstH - clipY - (exact ? 0 : r.nextInt(2));
+      int clipW = dstW - clipX - (exact ? 0 : r.nextInt(2));
+      if (exact) {
+        // the problem's frame is centred (cy = kEy >> 1) and flipped: row iy·sY + ky is met with this shift
+        tY = ((dil * (kH - 1) + 1) >> 1) - dil * (kH - 1);
+        tX = ((dil * (kW - 1) + 1) >> 1) - dil * (kW - 1);
+      }
+      return new ConvProblem(n, h, w, srcC, sfo, cin, dstH, dstW, dstC, dfo, cin, cout, 1, kH, kW, sY, sX, dil, dil,
+          tY, tX, clipY, clipX, clipH, clipW, image0, image0, false);
+    }
+  }
 
   static Stream<Case> cases() {
     final int c = 128;
@@ -43,7 +78,17 @@ class PhaseGemmWeightsTest {
         new Case("k5_s3_odd", 1, 5, 35, c, 34, 5, 5, 3, 3, 1, false, 0, 509),
         new Case("chunks_k4_s2", 1, 3, 32, 2 * c, 40, 4, 4, 2, 2, 1, true, 0, 510),
         new Case("tall_k3_s2", 2, 34, 32, c, 36, 3, 3, 2, 2, 1, false, 0, 511),
-        new Case("batch_slice_k3_s2", 2, 4, 33, c, 36, 3, 3, 2, 2, 1, false, 1, 512));
+        new Case("batch_slice_k3_s2", 2, 4, 33, c, 36, 3, 3, 2, 2, 1, false, 1, 512),
+        // taps that never overlap: the unet_up kind (k2 s2), gaps between taps, rows no tap meets
+        new Case("unet_like_k2_s2", 2, 6, 33, c, 36, 2, 2, 2, 2, 1, true, 0, 401),
+        new Case("unet_like_n1", 1, 5, 37, c, 64, 2, 2, 2, 2, 1, true, 0, 402),
+        new Case("k2_s2_pads_clip", 2, 7, 35, c, 40, 2, 2, 2, 2, 1, false, 0, 403),
+        new Case("k3_s3_odd_pads", 1, 5, 39, c, 34, 3, 3, 3, 3, 1, false, 0, 404),
+        new Case("k2x3_s2x3_cout37", 2, 6, 32, c, 37, 2, 3, 2, 3, 1, false, 0, 405),
+        new Case("k2_dil2_s3_gaps", 2, 5, 34, c, 33, 2, 2, 3, 3, 2, false, 0, 406),
+        new Case("k2_s3_rows_missed", 1, 6, 32, c, 48, 2, 2, 3, 3, 1, true, 0, 407),
+        new Case("chunks_k2_s2", 1, 3, 32, 2 * c, 140, 2, 2, 2, 2, 1, true, 0, 408),
+        new Case("batch_slice_k2_s2", 2, 4, 33, c, 36, 2, 2, 2, 2, 1, false, 1, 410));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -51,7 +96,6 @@ class PhaseGemmWeightsTest {
   void matchesTheScalarReferenceAtAnyThreadCount(Case c) {
     ConvProblem p = c.problem();
     assertTrue(PhaseGemmWeights.applies(p), p.describe());
-    assertFalse(TapGemmWeights.applies(p), p.describe());
     assertFalse(SimdWeightsDirect.applies(p), p.describe());
     assertFalse(SimdPointwise.applies(p.geometry()), p.describe());
     Random r = new Random(c.seed());
@@ -107,8 +151,6 @@ class PhaseGemmWeightsTest {
 
   @Test
   void otherLayersKeepTheirPaths() {
-    // non-overlapping taps (k2 s2) take the tap GEMMs
-    assertFalse(PhaseGemmWeights.applies(new Case("k2s2", 1, 4, 40, 128, 40, 2, 2, 2, 2, 1, true, 0, 1).problem()));
     // narrow rows (dcgan_l3's 16 columns)
     assertFalse(PhaseGemmWeights.applies(new Case("narrow", 1, 4, 16, 128, 40, 4, 4, 2, 2, 1, true, 0, 2).problem()));
     // stride 1 and small products go to the phase-run path
