@@ -32,8 +32,8 @@ final class SimdBackwardWeights {
         depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), acc);
         WeightScratch.keep(WeightScratch.Slot.DEPTHWISE, acc);
       });
-    } else if (TapGemmWeights.applies(p)) {
-      biasDone = TapGemmWeights.run(p, src, g, gW, gB, threads);
+    } else if (PhaseGemmWeights.applies(p)) {
+      biasDone = PhaseGemmWeights.run(p, src, g, gW, gB, threads);
     } else if (!rowWise(p) && GroupPhaseWeights.fits(p, threads)) {
       biasDone = GroupPhaseWeights.run(p, src, g, gW, gB, threads);
     } else {
