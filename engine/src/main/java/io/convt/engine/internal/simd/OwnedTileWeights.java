@@ -56,7 +56,7 @@ final class OwnedTileWeights {
     for (int k = 1; k < workers; k++) {
       long goal = total * k / workers;
       // at least one tile per worker, and leave one for each worker after it
-      while (t < tiles - (workers - k) && (t < k || sum + part.blocks(t) / 2 < goal)) {
+      while (t < tiles - (workers - k) && (t == first[k - 1] || sum + part.blocks(t) / 2 < goal)) {
         sum += part.blocks(t++);
       }
       first[k] = t;
