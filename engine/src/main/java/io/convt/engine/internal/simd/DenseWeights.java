@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * packed row for the tasks that still read the panel set it overwrites. With two or more workers there are two panel
  * sets, so the next round is packed, in parallel over rows, while this round's tasks run. One hand-off to the pool
  * per call instead of three joins per image (measured in docs/benchmark-log.md, "Weight gradient on two threads").
+ * This order serves one thread, row-wise tasks and single-tile layers; with several workers and tiles each worker
+ * owns its tiles for the whole call instead ({@link OwnedTileWeights}): the same sums, nothing written shared.
  */
 final class DenseWeights {
   /**
