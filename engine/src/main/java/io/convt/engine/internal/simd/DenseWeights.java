@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * packed row for the tasks that still read the panel set it overwrites. With two or more workers there are two panel
  * sets, so the next round is packed, in parallel over rows, while this round's tasks run. One hand-off to the pool
  * per call instead of three joins per image (measured in docs/benchmark-log.md, "Weight gradient on two threads").
+ * This order serves one thread, row-wise tasks and single-tile layers; with several workers and tiles each worker
+ * owns its tiles for the whole call instead ({@link OwnedTileWeights}): the same sums, nothing written shared.
  */
 final class DenseWeights {
   /**
@@ -40,18 +42,22 @@ final class DenseWeights {
     final boolean rowWise = SimdBackwardWeights.rowWise(p);
     // with one stripe, tasks sum straight into the gradient (no per-call accumulator arrays to zero and copy)
     final boolean direct = !rowWise && WeightAccumulators.direct(p, part.stripes());
-    // task i's accumulators: accs[at[i] ..+ blocks·per), tasks in order
-    final int[] at = new int[tasks + 1];
-    for (int i = 0; i < tasks && !direct; i++) {
-      at[i + 1] = at[i] + part.blocks(part.tile(i)) * per;
-    }
-    final float[] accs = direct ? null : WeightScratch.floats(WeightScratch.Slot.ACCUMULATORS, at[tasks]);
     final boolean phaseRuns = !rowWise && PackedGradient.applies(p);
     // a round's packed gradients (phase runs) count against its budget too
     final long imageFloats = (long) p.groups() * ((p.cig() + w - 1) / w) * w * p.srcH() * p.srcW()
         + (phaseRuns ? (long) p.cout() * p.clipH() * p.clipW() : 0);
     final int perRound = rowWise ? Math.max(1, p.images())
         : (int) Math.max(1, Math.min(p.images(), ROUND_FLOATS / imageFloats));
+    if (!rowWise && OwnedTileWeights.applies(part, threads)) {
+      // several workers: each owns its tiles, accumulators and packed images for the whole call
+      return OwnedTileWeights.run(p, src, g, gW, gB, threads, part, perRound, phaseRuns);
+    }
+    // task i's accumulators: accs[at[i] ..+ blocks·per), tasks in order
+    final int[] at = new int[tasks + 1];
+    for (int i = 0; i < tasks && !direct; i++) {
+      at[i + 1] = at[i] + part.blocks(part.tile(i)) * per;
+    }
+    final float[] accs = direct ? null : WeightScratch.floats(WeightScratch.Slot.ACCUMULATORS, at[tasks]);
     final int rounds = (p.images() + perRound - 1) / perRound;
     final int sets = rowWise || threads < 2 || rounds < 2 ? 1 : 2;
     final PackedSource[] xs = new PackedSource[sets * perRound];

@@ -100,6 +100,25 @@ final class PackedGradient {
   }
 
   /**
+   * As {@link #packRows(float[], int, int, int)}, but only channels {@code lo[gr]..hi[gr]} of each group (from a
+   * multiple of {@code QW}; to one or the group's end; none where {@code lo[gr] >= hi[gr]}), with the bias row sums of
+   * every channel: a worker that owns some output channels packs only those ({@link OwnedTileWeights}). The packed
+   * chunks hold the values the whole pack would.
+   */
+  void packRows(float[] g, int image, int from, int to, int[] lo, int[] hi) {
+    for (int v = from; v < to; v++) {
+      for (int gr = 0; gr < p.groups(); gr++) {
+        if (lo[gr] < hi[gr]) {
+          packRow(g, image, gr, v, lo[gr], hi[gr]);
+        }
+      }
+      if (bias != null) {
+        bias.row(g, image, biasSlot, v, 0, p.cout());
+      }
+    }
+  }
+
+  /**
    * Packs only group {@code gr} of image {@code image} on the calling thread; {@link #data} must hold
    * {@link #floats()}. The other groups' panels, if any, are left as they are.
    */
@@ -113,14 +132,19 @@ final class PackedGradient {
   }
 
   private void packRow(float[] g, int image, int gr, int v) {
+    packRow(g, image, gr, v, 0, p.cog());
+  }
+
+  /** Packs channels c0..c1 of group gr's clip row v (c0 a multiple of QW). */
+  private void packRow(float[] g, int image, int gr, int v, int c0, int c1) {
     final int sX = p.strideX();
     final int row = (p.dstImage0() + image) * p.dstImageSize() + p.dfo()
         + ((p.clipY() + v) * p.dstW() + p.clipX()) * p.dstC();
     // one column phase at a time: the packed index steps by QW (no division per pixel)
     for (int px = 0; px < sX && px < p.clipW(); px++) {
-      int d = at(gr, v, px);
+      int d = at(gr, v, px) + c0 / QW * chunkFloats;
       for (int u = px; u < p.clipW(); u += sX, d += QW) {
-        Micro.copy(g, row + u * p.dstC() + gr * p.cog(), data, d, p.cog(), chunkFloats, QW);
+        Micro.copy(g, row + u * p.dstC() + gr * p.cog() + c0, data, d, c1 - c0, chunkFloats, QW);
       }
     }
   }

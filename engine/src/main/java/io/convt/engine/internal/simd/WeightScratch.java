@@ -2,9 +2,10 @@ package io.convt.engine.internal.simd;
 
 /**
  * Arrays the weight gradient lends a thread from one call to the next, under one bound: a dense call's task
- * accumulators and packed round images (held by the calling thread for the whole call, since a task may run on a
- * different worker in each round of images) and each worker's per-task scratch (pixel lists, packed panels,
- * depthwise partial sums).
+ * accumulators and packed round images (held for the whole call by the thread that runs the tasks: the calling
+ * thread at one thread, where a task may run on a different worker in each round, or each worker for the tiles it
+ * owns, {@link OwnedTileWeights}) and each worker's per-task scratch (pixel lists, packed panels, depthwise partial
+ * sums).
  *
  * <p>Why: arrays allocated per call land on young-generation pages nobody has touched until the heap has been cycled
  * once, and every such page costs a fault and TLB misses; s1_k3 N = 1 ran at a third of its speed (57 against 170
@@ -24,7 +25,7 @@ final class WeightScratch {
 
   /** What a slot holds. */
   enum Slot {
-    /** A dense call's accumulators of every task (calling thread). */
+    /** A dense call's accumulators of every task it runs (calling thread, or a worker's own tiles). */
     ACCUMULATORS,
     /** A task's packed gradient panel. */
     GRADIENT_PANEL,
@@ -36,7 +37,7 @@ final class WeightScratch {
     DEPTHWISE,
     /** The bias gradient's row sums ({@link FusedBias}, calling thread). */
     BIAS_ROWS,
-    /** A dense call's packed round images, sources and gradients ({@link #panels}, calling thread). */
+    /** A dense call's packed round images, sources and gradients ({@link #panels}, calling thread or worker). */
     PANELS
   }
 
