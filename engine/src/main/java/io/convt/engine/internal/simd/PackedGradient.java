@@ -66,6 +66,11 @@ final class PackedGradient {
     this.biasSlot = slot;
   }
 
+  /** The layer this image is packed for. */
+  ConvProblem problem() {
+    return p;
+  }
+
   /** Floats between consecutive channel chunks of a group. */
   int chunkStride() {
     return chunkFloats;
@@ -90,8 +95,12 @@ final class PackedGradient {
    */
   void packRows(float[] g, int image, int from, int to) {
     for (int v = from; v < to; v++) {
-      for (int gr = 0; gr < p.groups(); gr++) {
-        packRow(g, image, gr, v);
+      if (p.cog() % QW == 0) {
+        WholeChunkPack.pack(this, g, row(image, v), 0, p.groups(), 0, p.cog() / QW, v); // every group of a pixel in one pass
+      } else {
+        for (int gr = 0; gr < p.groups(); gr++) {
+          packRow(g, image, gr, v);
+        }
       }
       if (bias != null) {
         bias.row(g, image, biasSlot, v, 0, p.cout());
@@ -131,15 +140,23 @@ final class PackedGradient {
     }
   }
 
+  /** Index in the NHWC gradient of channel 0 of clip row v, clip column 0, of image {@code image}. */
+  int row(int image, int v) {
+    return (p.dstImage0() + image) * p.dstImageSize() + p.dfo() + ((p.clipY() + v) * p.dstW() + p.clipX()) * p.dstC();
+  }
+
   private void packRow(float[] g, int image, int gr, int v) {
     packRow(g, image, gr, v, 0, p.cog());
   }
 
   /** Packs channels c0..c1 of group gr's clip row v (c0 a multiple of QW). */
   private void packRow(float[] g, int image, int gr, int v, int c0, int c1) {
+    if (p.cog() % QW == 0) {
+      WholeChunkPack.pack(this, g, row(image, v), gr, gr + 1, c0 / QW, c1 / QW, v);
+      return;
+    }
     final int sX = p.strideX();
-    final int row = (p.dstImage0() + image) * p.dstImageSize() + p.dfo()
-        + ((p.clipY() + v) * p.dstW() + p.clipX()) * p.dstC();
+    final int row = row(image, v);
     // one column phase at a time: the packed index steps by QW (no division per pixel)
     for (int px = 0; px < sX && px < p.clipW(); px++) {
       int d = at(gr, v, px) + c0 / QW * chunkFloats;
