@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * stride phase of the gradient it reads ({@link StridePhaseGradient}), against the scalar reference: dil2_s2_op1's
  * form at odd sizes, random padding, output padding and clip insets (from {@link TwinKernelTest#problem}), channel
  * slices, dilations 2 to 6 over strides 2 and 3, input channels below, at and above one register block, grouped
- * layers, and row groups that cross image boundaries (N = 3 of short images); 1 and 2 threads must give the same bits.
+ * layers, and row groups that cross image boundaries (N = 12 of short images), each with a gradient above
+ * {@link StridePhaseGradient#MIN_GRADIENT_BYTES}; 1 and 2 threads must give the same bits.
  */
 class StridePhaseDataTwinTest {
   private static final KernelBackend SIMD = KernelBackends.lookup("simd");
@@ -33,14 +34,14 @@ class StridePhaseDataTwinTest {
   static Stream<Geometry> geometries() {
     long seed = 2000;
     return List.of(
-        new Geometry("dil2_s2_like", 1, 9, 11, 4 * L, 32, 1, 3, 2, 2, false, NeuronType.NONE, seed++),
-        new Geometry("dil2_s2_n3_short_images", 3, 5, 7, 4 * L, 20, 1, 3, 2, 2, false, NeuronType.NONE, seed++),
-        new Geometry("dil2_s2_slices_odd_cin", 2, 7, 13, 2 * L + 3, 17, 1, 3, 2, 2, true, NeuronType.NONE, seed++),
-        new Geometry("dil4_s2_k4", 1, 8, 10, 2 * L, 24, 1, 4, 2, 4, false, NeuronType.NONE, seed++),
-        new Geometry("dil3_s3_k2_cin5", 2, 6, 9, 5, 19, 1, 2, 3, 3, true, NeuronType.NONE, seed++),
-        new Geometry("dil6_s3_k3_wide", 1, 5, 23, 4 * L + 1, 16, 1, 3, 3, 6, false, NeuronType.NONE, seed++),
-        new Geometry("dil2_s2_groups2", 2, 6, 8, 2 * L, 36, 2, 3, 2, 2, true, NeuronType.NONE, seed++),
-        new Geometry("dil2_s2_k5_rows_past_clip", 1, 4, 40, L, 16, 1, 5, 2, 2, false, NeuronType.NONE, seed++))
+        new Geometry("dil2_s2_like", 2, 33, 35, 4 * L, 32, 1, 3, 2, 2, false, NeuronType.NONE, seed++),
+        new Geometry("dil2_s2_n12_short_images", 12, 5, 40, 4 * L, 32, 1, 3, 2, 2, false, NeuronType.NONE, seed++),
+        new Geometry("dil2_s2_slices_odd_cin", 8, 15, 31, 2 * L + 3, 17, 1, 3, 2, 2, true, NeuronType.NONE, seed++),
+        new Geometry("dil4_s2_k4", 3, 24, 30, 2 * L, 24, 1, 4, 2, 4, false, NeuronType.NONE, seed++),
+        new Geometry("dil3_s3_k2_cin5", 6, 16, 20, 5, 19, 1, 2, 3, 3, true, NeuronType.NONE, seed++),
+        new Geometry("dil6_s3_k3_wide", 3, 14, 40, 4 * L + 1, 16, 1, 3, 3, 6, false, NeuronType.NONE, seed++),
+        new Geometry("dil2_s2_groups2", 6, 16, 20, 2 * L, 36, 2, 3, 2, 2, true, NeuronType.NONE, seed++),
+        new Geometry("dil2_s2_k5_rows_past_clip", 5, 10, 64, L, 16, 1, 5, 2, 2, false, NeuronType.NONE, seed++))
         .stream();
   }
 
