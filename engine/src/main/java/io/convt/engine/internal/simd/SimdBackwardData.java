@@ -93,7 +93,7 @@ final class SimdBackwardData {
       int c = gr * p.cig() + il0;
       int nc = Math.min(cb, ilEnd - il0);
       boolean direct = !fewOutputs && nc == cb && direct(p);
-      boolean phased = !fewOutputs && PHASED && StridePhaseGradient.applies(p);
+      boolean phased = !fewOutputs && StridePhaseGradient.applies(p);
       float[] grad = phased ? StridePhaseGradient.pack(p, gradOut, sc.tapRows, g0, g1, gr) : gradOut;
       for (int r = g0; r < g1; r++) {
         sc.dstRows[r - g0] = direct ? srcRow(p, r) + c : (r - g0) * rowFloats;
@@ -110,8 +110,6 @@ final class SimdBackwardData {
       }
     }
   }
-
-  private static final boolean PHASED = Boolean.parseBoolean(System.getProperty("convt.bwdd.phased", "true"));
 
   /** Per-thread offset lists of {@link #listRows}, kept between calls. */
   private static final ThreadLocal<int[][]> OFFSETS = new ThreadLocal<>();
