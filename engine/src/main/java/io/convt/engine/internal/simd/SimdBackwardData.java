@@ -272,6 +272,8 @@ final class SimdBackwardData {
         MicroRows8.rows8x2(g, ga, step, nk, aK, wq, wb, bK, n, out, at, as);
       } else if (np > 4) {
         MicroRows6.rows6x4(g, ga, step, np, nk, aK, wq, wb, bK, n, out, at, as, junk);
+      } else if (np == 4 && nk > 1 && cb == 4 * L) {
+        MicroRows4.rows4x4(g, ga, step, nk, aK, wq, wb, bK, n, out, at, as);
       } else {
         for (int k = 0; k < nk; k++) {
           MicroRows.rows(cb, np, g, ga + k * aK, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0,
