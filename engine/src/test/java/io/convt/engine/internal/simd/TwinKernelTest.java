@@ -157,6 +157,9 @@ class TwinKernelTest {
     g.add(new Geometry("pixels_s2_cout3", 2, 5, 40, 33, 3, 1, 4, 2, 1, true, NeuronType.NONE, seed++));
     g.add(new Geometry("pixels_s1_dil2_cout4", 1, 4, 70, 5, 4, 1, 3, 1, 2, false, NeuronType.RELU, seed++));
     g.add(new Geometry("pixels_s3_cout1", 1, 4, 40, 16, 1, 1, 5, 3, 1, true, NeuronType.TANH, seed++));
+    // data-gradient four-pixel blocks of four vectors summing fused kernel rows in one call (MicroRows4): rows of
+    // four columns, small enough for C1Probe
+    g.add(new Geometry("four_pixel_kernel_rows", 1, 3, 4, 4 * l, 16, 1, 3, 1, 1, false, NeuronType.NONE, seed++));
     g.add(new Geometry("pixels_s4_k7_cout2", 2, 3, 40, 7, 2, 1, 7, 4, 1, false, NeuronType.NONE, seed++));
     // the TAPS forward (few outputs on one group, rows of at least 8 pixels): widths not a multiple of the 8-pixel
     // block or the vector, tap lanes of 1, 2, 3 and 4 vectors with a partial last one, strides 1-3, dilation
