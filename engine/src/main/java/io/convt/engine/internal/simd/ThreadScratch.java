@@ -21,6 +21,11 @@ package io.convt.engine.internal.simd;
  *
  * <p>Slots name a role, not a kernel: kernels that never run inside one another share a slot (the forward's and the
  * data gradient's row buffers are one slot), so a thread keeps one array per role, the largest request's.
+ *
+ * <p>Not borrowed here: arrays of a few KiB per call or range ({@link SimdForward}'s DOT and depthwise rows,
+ * {@link SimdHalfForward}'s lanes, block tables), where allocation measured within the noise ("Fresh heap pages":
+ * 1–8 KiB per call), and the API layer's encode scratch ({@code io.convt.engine.Scratch}: whole source, destination
+ * and gradient copies, bounded by {@code convt.scratchBytes}).
  */
 final class ThreadScratch {
   /**
