@@ -93,9 +93,9 @@ class ThreadScratchTest {
     Geometry phases = new Geometry("few_outputs_phases", 1, 6, 29, 3, 6, 1, 4, 2, 1, true, NeuronType.NONE, 403);
     Geometry grouped = new Geometry("groups4_small_cout", 2, 5, 6, 20, 12, 4, 4, 2, 1, false, NeuronType.NONE, 404);
     Geometry groupsN1 = new Geometry("groups4_n1", 1, 9, 11, 8 * L, 8 * L, 4, 4, 2, 1, false, NeuronType.NONE, 405);
-    Geometry onePixel = new Geometry("pointwise_one_pixel", 1, 1, 1, 8 * L + 9, 300, 1, 3, 1, 1, true,
+    Geometry onePixel = new Geometry("pointwise_one_pixel", 1, 1, 1, 8 * L + 9, 300, 1, 4, 1, 1, false,
         NeuronType.NONE, 406);
-    Geometry pixels = new Geometry("pointwise_pixels", 3, 1, 1, 8 * L + 9, 40, 1, 3, 1, 1, true, NeuronType.NONE,
+    Geometry pixels = new Geometry("pointwise_pixels", 3, 1, 1, 8 * L + 9, 40, 1, 3, 1, 1, false, NeuronType.NONE,
         407);
     Geometry phase = new Geometry("stride_phase", 2, 33, 35, 4 * L, 32, 1, 3, 2, 2, false, NeuronType.NONE, 408);
     Geometry s1 = new Geometry("s1_k3", 2, 9, 12, 4 * L, 2 * L, 1, 3, 1, 1, false, NeuronType.NONE, 409);
@@ -129,7 +129,8 @@ class ThreadScratchTest {
         for (float v : poisoned) {
           reached |= !Float.isFinite(v);
         }
-        assertTrue(reached, c + ": the poisoned call must reach the results");
+        assertTrue(reached, c + ": the poisoned call must reach the results " + p.describe()
+            + " (every tap cropped?)");
         return run(c.pass(), p, src, g, w, bias, threads);
       });
       assertArrayEquals(want, got, c + " threads=" + threads + ": a kept array leaked into the next call");
