@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * the gradient on its last, whichever worker runs it: zeroing and storing them on the calling thread (the whole
  * gradient's size, megabytes for large layers) would be a serial part of every call and cap the multi-thread speed-up
  * at N=1. With several stripes a last step adds each tile's partials in stripe order. The accumulators of all tasks
- * are one array the calling thread keeps for its next call ({@link WeightScratch}).
+ * are one array the calling thread keeps for its next call ({@link ThreadScratch}).
  *
  * <p>Scheduling: the whole call is one sequence of items claimed in order ({@link Parallel#forOrdered}): per round,
  * one item per packed row (source rows, then gradient rows, of each image), then the round's tasks; at the end the
@@ -57,20 +57,20 @@ final class DenseWeights {
     for (int i = 0; i < tasks && !direct; i++) {
       at[i + 1] = at[i] + part.blocks(part.tile(i)) * per;
     }
-    final float[] accs = direct ? null : WeightScratch.floats(WeightScratch.Slot.ACCUMULATORS, at[tasks]);
+    final float[] accs = direct ? null : ThreadScratch.floats(ThreadScratch.Slot.ACCUMULATORS, at[tasks]);
     final int rounds = (p.images() + perRound - 1) / perRound;
     final int sets = rowWise || threads < 2 || rounds < 2 ? 1 : 2;
     final PackedSource[] xs = new PackedSource[sets * perRound];
     final PackedGradient[] gs = new PackedGradient[sets * perRound];
     // the bias gradient's row sums are taken as the packed gradient's rows are packed (no second pass over it)
     final FusedBias bias = phaseRuns && gB != null ? new FusedBias(p, sets * perRound) : null;
-    final float[][] panels = rowWise ? null : WeightScratch.panels(2 * sets * perRound);
+    final float[][] panels = rowWise ? null : ThreadScratch.panels(2 * sets * perRound);
     for (int b = 0; b < sets * perRound && !rowWise; b++) {
       xs[b] = new PackedSource(p, w);
-      xs[b].data = WeightScratch.panel(panels, 2 * b, xs[b].floats());
+      xs[b].data = ThreadScratch.panel(panels, 2 * b, xs[b].floats());
       if (phaseRuns) {
         gs[b] = new PackedGradient(p);
-        gs[b].data = WeightScratch.panel(panels, 2 * b + 1, gs[b].floats());
+        gs[b].data = ThreadScratch.panel(panels, 2 * b + 1, gs[b].floats());
         gs[b].sumBias(bias, b);
       }
     }
@@ -167,10 +167,10 @@ final class DenseWeights {
       tasksLeft.decrementAndGet(r);
     });
     if (accs != null) {
-      WeightScratch.keep(WeightScratch.Slot.ACCUMULATORS, accs);
+      ThreadScratch.keep(ThreadScratch.Slot.ACCUMULATORS, accs);
     }
     if (panels != null) {
-      WeightScratch.keep(WeightScratch.Slot.PANELS, panels);
+      ThreadScratch.keep(ThreadScratch.Slot.PANELS, panels);
     }
     if (bias != null) {
       bias.store(gB);

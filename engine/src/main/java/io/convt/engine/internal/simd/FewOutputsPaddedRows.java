@@ -9,33 +9,36 @@ import io.convt.engine.internal.ConvProblem;
  * image read, so they never share a slot (rows of two images may: a row whose slot was taken is padded again).
  */
 final class FewOutputsPaddedRows {
-  float[] data = new float[0];
-  private long[] key = new long[0];
-  private ConvProblem p;
-  private int padCols;
-  private int padLen;
-  private int slots;
+  /** The padded rows, taken from the thread's {@link ThreadScratch} (undefined until a row is padded into it). */
+  final float[] data;
+  /** Per slot, the gradient row it holds ({@code image·clipH + vy}, below 2^31 as the gradient's indices are), or -1. */
+  private final int[] key;
+  private final ConvProblem p;
+  private final int padCols;
+  private final int padLen;
+  private final int slots;
 
-  /** Ready for a task of {@code p}: room for its slots, and no row held (the arrays are the caller's). */
-  FewOutputsPaddedRows reset(ConvProblem p, int padCols, int padLen, int sourceRows) {
+  /** Room for a task of {@code p}'s slots, no row held; the arrays are the thread's until {@link #release}. */
+  FewOutputsPaddedRows(ConvProblem p, int padCols, int padLen, int sourceRows) {
     this.p = p;
     this.padCols = padCols;
     this.padLen = padLen;
     this.slots = p.dilY() * (p.kH() - 1) + 1 + p.strideY() * sourceRows;
-    if (data.length < slots * padLen) {
-      data = new float[slots * padLen];
-    }
-    if (key.length < slots) {
-      key = new long[slots];
-    }
+    data = ThreadScratch.floats(ThreadScratch.Slot.PADDED_ROWS, slots * padLen);
+    key = ThreadScratch.ints(ThreadScratch.Slot.PADDED_ROW_KEYS, slots);
     java.util.Arrays.fill(key, 0, slots, -1);
-    return this;
+  }
+
+  /** Gives the arrays back to the thread's {@link ThreadScratch} for its next task. */
+  void release() {
+    ThreadScratch.keep(ThreadScratch.Slot.PADDED_ROWS, data);
+    ThreadScratch.keep(ThreadScratch.Slot.PADDED_ROW_KEYS, key);
   }
 
   /** Index of gradient row {@code vy} of {@code image}, padded (copied now unless its slot holds it already). */
   int row(float[] g, int image, int vy) {
     int slot = vy % slots;
-    long k = (long) image * p.clipH() + vy;
+    int k = image * p.clipH() + vy;
     if (key[slot] != k) {
       padRow(p, g, image, vy, data, slot * padLen, padCols);
       key[slot] = k;

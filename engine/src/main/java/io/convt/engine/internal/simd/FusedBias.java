@@ -19,11 +19,11 @@ final class FusedBias {
   private final double[] total;
   private final float[] rows;
 
-  /** Bias sums for {@code slots} slots; the row array is the calling thread's ({@link WeightScratch}). */
+  /** Bias sums for {@code slots} slots; the row array is the calling thread's ({@link ThreadScratch}). */
   FusedBias(ConvProblem p, int slots) {
     this.p = p;
     this.total = new double[p.cout()];
-    this.rows = WeightScratch.floats(WeightScratch.Slot.BIAS_ROWS, slots * p.clipH() * p.cout());
+    this.rows = ThreadScratch.floats(ThreadScratch.Slot.BIAS_ROWS, slots * p.clipH() * p.cout());
   }
 
   /** Float sums of channels {@code c0..c0+count} of clip row v of image {@code image}, into slot {@code slot}. */
@@ -65,6 +65,6 @@ final class FusedBias {
     for (int o = 0; o < p.cout(); o++) {
       gB[o] = (float) total[o];
     }
-    WeightScratch.keep(WeightScratch.Slot.BIAS_ROWS, rows);
+    ThreadScratch.keep(ThreadScratch.Slot.BIAS_ROWS, rows);
   }
 }

@@ -156,7 +156,7 @@ final class GatheredWeights {
 
   /**
    * A worker's scratch for one task: pixel lists and the two packed panels, taken from the thread's
-   * {@link WeightScratch} and given back by {@link #release} (the same arrays serve the worker's next task and call).
+   * {@link ThreadScratch} and given back by {@link #release} (the same arrays serve the worker's next task and call).
    */
   static final class Scratch {
     /** Source pixel offsets in {@code [0, pixels)}, gradient pixel offsets in {@code [pixels, 2·pixels)}. */
@@ -173,17 +173,17 @@ final class GatheredWeights {
       int w = SimdBackwardWeights.slab(p);
       int pch = SimdBackwardWeights.chunkPixels(p);
       pixels = p.srcH() * p.srcW();
-      offsets = WeightScratch.ints(WeightScratch.Slot.PIXEL_OFFSETS, 2 * pixels);
-      gPanel = WeightScratch.floats(WeightScratch.Slot.GRADIENT_PANEL,
+      offsets = ThreadScratch.ints(ThreadScratch.Slot.PIXEL_OFFSETS, 2 * pixels);
+      gPanel = ThreadScratch.floats(ThreadScratch.Slot.GRADIENT_PANEL,
           pch * ((obs * OB + MicroPanels.QW - 1) / MicroPanels.QW) * MicroPanels.QW);
-      xPanel = WeightScratch.floats(WeightScratch.Slot.SOURCE_PANEL, (p.cig() + w - 1) / w * pch * w);
+      xPanel = ThreadScratch.floats(ThreadScratch.Slot.SOURCE_PANEL, (p.cig() + w - 1) / w * pch * w);
     }
 
     /** Gives the arrays back to the thread for its next task. */
     void release() {
-      WeightScratch.keep(WeightScratch.Slot.PIXEL_OFFSETS, offsets);
-      WeightScratch.keep(WeightScratch.Slot.GRADIENT_PANEL, gPanel);
-      WeightScratch.keep(WeightScratch.Slot.SOURCE_PANEL, xPanel);
+      ThreadScratch.keep(ThreadScratch.Slot.PIXEL_OFFSETS, offsets);
+      ThreadScratch.keep(ThreadScratch.Slot.GRADIENT_PANEL, gPanel);
+      ThreadScratch.keep(ThreadScratch.Slot.SOURCE_PANEL, xPanel);
     }
   }
 }

@@ -18,10 +18,6 @@ import io.convt.engine.internal.ConvProblem;
  * bits are the same as that path's and do not depend on the thread count.
  */
 final class GroupPhaseWeights {
-  /** Scratch floats per thread up to which a thread keeps its panels for the next call (16 MiB). */
-  private static final int KEEP_FLOATS = 1 << 22;
-  private static final ThreadLocal<Scratch> MINE = new ThreadLocal<>();
-
   private GroupPhaseWeights() {}
 
   /**
@@ -105,33 +101,29 @@ final class GroupPhaseWeights {
     return bias != null;
   }
 
-  /** A thread's panels and accumulators, kept for the next call unless large. */
+  /**
+   * A task's panels and accumulators, taken from the thread's {@link ThreadScratch} (kept for its next task and call
+   * under that class's bound) and given back by {@link #release}.
+   */
   private static final class Scratch {
     final float[] x;
     final float[] g;
     final float[] acc;
 
     private Scratch(int xFloats, int gFloats, int accFloats) {
-      x = new float[xFloats];
-      g = new float[gFloats];
-      acc = new float[accFloats];
+      x = ThreadScratch.floats(ThreadScratch.Slot.SOURCE_PANEL, xFloats);
+      g = ThreadScratch.floats(ThreadScratch.Slot.GRADIENT_PANEL, gFloats);
+      acc = ThreadScratch.floats(ThreadScratch.Slot.ACCUMULATORS, accFloats);
     }
 
     static Scratch forThread(int xFloats, int gFloats, int accFloats) {
-      Scratch sc = MINE.get();
-      if (sc == null || sc.x.length < xFloats || sc.g.length < gFloats || sc.acc.length < accFloats) {
-        sc = new Scratch(Math.max(xFloats, sc == null ? 0 : sc.x.length),
-            Math.max(gFloats, sc == null ? 0 : sc.g.length), Math.max(accFloats, sc == null ? 0 : sc.acc.length));
-        MINE.set(sc);
-      }
-      return sc;
+      return new Scratch(xFloats, gFloats, accFloats);
     }
 
-    /** Lets a large scratch go after the task (a huge layer must not pin its panels in every worker). */
     void release() {
-      if ((long) x.length + g.length + acc.length > KEEP_FLOATS) {
-        MINE.remove();
-      }
+      ThreadScratch.keep(ThreadScratch.Slot.SOURCE_PANEL, x);
+      ThreadScratch.keep(ThreadScratch.Slot.GRADIENT_PANEL, g);
+      ThreadScratch.keep(ThreadScratch.Slot.ACCUMULATORS, acc);
     }
   }
 }

@@ -7,7 +7,7 @@ import java.util.Arrays;
  * The dense weight gradient on several workers that share nothing they write: each worker owns a fixed, contiguous
  * range of output tiles (group, kernel row, output-channel chunk; dealt chunk by chunk, {@link #dealt}) with all their
  * row stripes for the whole call, keeps their accumulators and its own packed round images in its own
- * {@link WeightScratch}, packs every image it reads itself (of a packed gradient only its tiles' channels), and adds
+ * {@link ThreadScratch}, packs every image it reads itself (of a packed gradient only its tiles' channels), and adds
  * its tiles' stripe partials and stores them at the end. No array one core writes is read by the
  * other during the call; only the read-only source and gradient are shared, as in the forward and data gradient.
  *
@@ -101,7 +101,7 @@ final class OwnedTileWeights {
     for (int i = 0; i < stripes * tiles && !direct; i++) {
       at[i + 1] = at[i] + part.blocks(mine[i % tiles]) * per;
     }
-    final float[] accs = direct ? null : WeightScratch.floats(WeightScratch.Slot.ACCUMULATORS, at[stripes * tiles]);
+    final float[] accs = direct ? null : ThreadScratch.floats(ThreadScratch.Slot.ACCUMULATORS, at[stripes * tiles]);
     if (accs != null) {
       Arrays.fill(accs, 0, at[stripes * tiles], 0f);
     }
@@ -119,15 +119,15 @@ final class OwnedTileWeights {
       hi[part.group(t)] = Math.max(hi[part.group(t)], Math.min(p.cog(),
           (part.firstBlock(t) * 4 + part.blocks(t) * 4 + MicroPanels.QW - 1) / MicroPanels.QW * MicroPanels.QW));
     }
-    final float[][] panels = WeightScratch.panels(2 * perRound);
+    final float[][] panels = ThreadScratch.panels(2 * perRound);
     final PackedSource[] xs = new PackedSource[perRound];
     final PackedGradient[] gs = new PackedGradient[perRound];
     for (int b = 0; b < perRound; b++) {
       xs[b] = new PackedSource(p, w);
-      xs[b].data = WeightScratch.panel(panels, 2 * b, xs[b].floats());
+      xs[b].data = ThreadScratch.panel(panels, 2 * b, xs[b].floats());
       if (phaseRuns) {
         gs[b] = new PackedGradient(p);
-        gs[b].data = WeightScratch.panel(panels, 2 * b + 1, gs[b].floats());
+        gs[b].data = ThreadScratch.panel(panels, 2 * b + 1, gs[b].floats());
         if (bias != null) {
           gs[b].sumBias(bias, b);
         }
@@ -183,8 +183,8 @@ final class OwnedTileWeights {
           into);
     }
     if (accs != null) {
-      WeightScratch.keep(WeightScratch.Slot.ACCUMULATORS, accs);
+      ThreadScratch.keep(ThreadScratch.Slot.ACCUMULATORS, accs);
     }
-    WeightScratch.keep(WeightScratch.Slot.PANELS, panels);
+    ThreadScratch.keep(ThreadScratch.Slot.PANELS, panels);
   }
 }

@@ -105,7 +105,7 @@ final class PhaseGemmWeights {
   }
 
   private boolean run(float[] src, float[] g, float[] gW, float[] gB, int threads) {
-    final float[] accs = WeightScratch.floats(WeightScratch.Slot.ACCUMULATORS, chunks * taskFloats);
+    final float[] accs = ThreadScratch.floats(ThreadScratch.Slot.ACCUMULATORS, chunks * taskFloats);
     final boolean fuse = gB != null && (long) p.images() * p.clipH() * p.cout() <= MAX_BIAS_FLOATS;
     final FusedBias bias = fuse ? new FusedBias(p, p.images()) : null;
     Parallel.forClaimed(chunks, threads, chunk -> {
@@ -115,7 +115,7 @@ final class PhaseGemmWeights {
       }
       store(accs, chunk, gW);
     });
-    WeightScratch.keep(WeightScratch.Slot.ACCUMULATORS, accs);
+    ThreadScratch.keep(ThreadScratch.Slot.ACCUMULATORS, accs);
     if (bias != null) {
       for (int t = 0; t < p.images(); t++) {
         bias.add(t, 0, p.cout());
@@ -133,8 +133,8 @@ final class PhaseGemmWeights {
     final int blocks = (no + OB - 1) / OB;
     final int qChunks = (no + QW - 1) / QW;
     final int rowFloats = slabs * p.srcW() * w;
-    final float[] gP = WeightScratch.floats(WeightScratch.Slot.GRADIENT_PANEL, p.strideX() * qChunks * phaseWidth * QW);
-    final float[] xP = WeightScratch.floats(WeightScratch.Slot.SOURCE_PANEL, ring * rowFloats);
+    final float[] gP = ThreadScratch.floats(ThreadScratch.Slot.GRADIENT_PANEL, p.strideX() * qChunks * phaseWidth * QW);
+    final float[] xP = ThreadScratch.floats(ThreadScratch.Slot.SOURCE_PANEL, ring * rowFloats);
     final int[] held = new int[ring];
     java.util.Arrays.fill(held, -1);
     for (int v = 0; v < p.clipH(); v++) {
@@ -163,8 +163,8 @@ final class PhaseGemmWeights {
         reduce(gP, qChunks, xP, slot * rowFloats, accs, acc0 + ky * p.kW() * obs * perBlock, blocks);
       }
     }
-    WeightScratch.keep(WeightScratch.Slot.GRADIENT_PANEL, gP);
-    WeightScratch.keep(WeightScratch.Slot.SOURCE_PANEL, xP);
+    ThreadScratch.keep(ThreadScratch.Slot.GRADIENT_PANEL, gP);
+    ThreadScratch.keep(ThreadScratch.Slot.SOURCE_PANEL, xP);
   }
 
   /** Gradient row v, channels o0..o0+no, into {@code gP[phase][channel chunk][j][QW]} (column u = sX·j + phase). */

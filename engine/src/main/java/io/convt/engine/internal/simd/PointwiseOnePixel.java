@@ -19,8 +19,6 @@ final class PointwiseOnePixel {
   private static final VectorSpecies<Float> S = Micro.S;
   private static final int L = Micro.L;
 
-  private static final ThreadLocal<float[]> PARTIAL_SUMS = ThreadLocal.withInitial(() -> new float[0]);
-
   private PointwiseOnePixel() {}
 
   /** Floats per padded weight row ({@link #padRows}): the input channels of a group rounded up to whole vectors. */
@@ -139,23 +137,24 @@ final class PointwiseOnePixel {
         gradIn[x0 + gr * cig + il] = sum;
       }
     }
+    release(part);
   }
 
   /**
-   * The calling thread's partial-sum buffer (for the data gradient's slices, also at several pixels), zeroed, at
-   * least {@code n} floats: kept across calls because a fresh
-   * array each call lands on never-touched young-generation pages, which cost this call half its time
-   * (28 µs vs 58 µs per dcgan_proj call measured with and without {@code -XX:+AlwaysPreTouch}).
+   * Partial sums of at least {@code n} floats, zeroed, taken from the calling thread's {@link ThreadScratch} (for the
+   * data gradient's slices, also at several pixels); give them back with {@link #release}. Zeroed here because the
+   * kernels add into them. A fresh array each call lands on never-touched young-generation pages, which cost this
+   * call half its time (28 µs vs 58 µs per dcgan_proj call measured with and without {@code -XX:+AlwaysPreTouch}).
    */
   static float[] partialSums(int n) {
-    float[] a = PARTIAL_SUMS.get();
-    if (a.length < n) {
-      a = new float[n];
-      PARTIAL_SUMS.set(a);
-    } else {
-      java.util.Arrays.fill(a, 0, n, 0f);
-    }
+    float[] a = ThreadScratch.floats(ThreadScratch.Slot.SLICE_SUMS, n);
+    java.util.Arrays.fill(a, 0, n, 0f);
     return a;
+  }
+
+  /** Gives {@link #partialSums} back to the calling thread once they are read. */
+  static void release(float[] partialSums) {
+    ThreadScratch.keep(ThreadScratch.Slot.SLICE_SUMS, partialSums);
   }
 
   /**

@@ -52,11 +52,18 @@ final class SimdBackwardData {
     final int group = SimdForward.rowsPerGroup(rowFloats);
     final boolean fewOutputs = p.cog() < SMALL_COUT;
     Parallel.forClaimed(chunks * tasksPerChunk, threads, task -> {
-      SimdForward.RowScratch sc = scratch(p.kH(), group, group * rowFloats);
-      int[][] offsets = fewOutputs ? offsets(p.kH() * p.kW() * p.cog()) : null;
+      SimdForward.RowScratch sc = new SimdForward.RowScratch(p.kH(), group, group * rowFloats);
+      int[][] offsets = fewOutputs ? new int[][] {
+          ThreadScratch.ints(ThreadScratch.Slot.OFFSETS_A, p.kH() * p.kW() * p.cog()),
+          ThreadScratch.ints(ThreadScratch.Slot.OFFSETS_B, p.kH() * p.kW() * p.cog())} : null;
       for (int gr = 0; gr < p.groups(); gr++) {
         rowsOfGroup(plan, p, gradOut, packed, gradIn, blocks, blockU, colMask, tapBlocks, rows, chunks, task, gr, sc,
             offsets, group, rowFloats, fewOutputs);
+      }
+      sc.release();
+      if (offsets != null) {
+        ThreadScratch.keep(ThreadScratch.Slot.OFFSETS_A, offsets[0]);
+        ThreadScratch.keep(ThreadScratch.Slot.OFFSETS_B, offsets[1]);
       }
     });
   }
@@ -105,35 +112,13 @@ final class SimdBackwardData {
         denseRows(plan, p, grad, phased, packed, sc.tapRows, g1 - g0, tapBlocks, direct ? gradIn : sc.acc,
             sc.dstRows, direct ? p.srcC() : cb, direct, gr, il0);
       }
+      if (phased) {
+        StridePhaseGradient.release(grad);
+      }
       for (int r = g0; r < g1 && !direct; r++) {
         copyRow(sc.acc, (r - g0) * rowFloats, cb, gradIn, srcRow(p, r) + c, p.srcC(), nc, p.srcW());
       }
     }
-  }
-
-  /** Per-thread offset lists of {@link #listRows}, kept between calls. */
-  private static final ThreadLocal<int[][]> OFFSETS = new ThreadLocal<>();
-
-  private static int[][] offsets(int length) {
-    int[][] o = OFFSETS.get();
-    if (o == null || o[0].length < length) {
-      o = new int[][] {new int[length], new int[length]};
-      OFFSETS.set(o);
-    }
-    return o;
-  }
-
-  /** Per-thread row buffers, kept between calls: a fresh 256 KiB buffer per call cost page faults and zeroing. */
-  private static final ThreadLocal<SimdForward.RowScratch> SCRATCH = new ThreadLocal<>();
-
-  private static SimdForward.RowScratch scratch(int kH, int group, int accFloats) {
-    SimdForward.RowScratch sc = SCRATCH.get();
-    if (sc == null || sc.kys.length < kH || sc.tapRows.length < group * kH || sc.dstRows.length < group
-        || sc.acc.length < accFloats) {
-      sc = new SimdForward.RowScratch(kH, group, accFloats);
-      SCRATCH.set(sc);
-    }
-    return sc;
   }
 
   /**

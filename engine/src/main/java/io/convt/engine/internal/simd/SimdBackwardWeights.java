@@ -28,9 +28,9 @@ final class SimdBackwardWeights {
     } else if (depthwise) {
       // one task per tap, claimed one at a time: taps at the border reach fewer pixels than interior ones
       Parallel.forClaimed(kk, threads, i -> {
-        float[] acc = WeightScratch.floats(WeightScratch.Slot.DEPTHWISE, 2 * L);
+        float[] acc = ThreadScratch.floats(ThreadScratch.Slot.DEPTHWISE, 2 * L);
         depthwise(p, src, g, gW, i / p.kW(), i % p.kW(), acc);
-        WeightScratch.keep(WeightScratch.Slot.DEPTHWISE, acc);
+        ThreadScratch.keep(ThreadScratch.Slot.DEPTHWISE, acc);
       });
     } else if (PhaseGemmWeights.applies(p)) {
       biasDone = PhaseGemmWeights.run(p, src, g, gW, gB, threads);

@@ -95,14 +95,17 @@ final class SimdFewOutputs {
     final int padLen = padCols * cog;
     final int rowsPerTask = Math.max(1, Math.min(8, rows / (8 * Math.max(1, threads))));
     final int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
+    // per-kernel-row lengths and starts: at least four (the four-row blocks read four, zero beyond kH)
+    final int kRows = Math.max(4, kH);
     Parallel.forClaimed(tasks, threads, task -> {
-      Scratch sc = Scratch.mine();
-      FewOutputsPaddedRows pad = sc.paddedRows(p, padCols, padLen, rowsPerTask);
-      float[] tmp = sc.tmp(pixels * bw);
-      int[] len = sc.len(kH);
-      int[] at = sc.at(kH);
-      int[] pa = phases ? sc.passA(kH * n) : null;
-      int[] pb = phases ? sc.passB(kH * n) : null;
+      // all scratch is the thread's (ThreadScratch): allocated per task it zeroed fresh memory every call (memset and
+      // page faults were 7 % of sr_x2's data-gradient samples); every entry read is written first in this task
+      FewOutputsPaddedRows pad = new FewOutputsPaddedRows(p, padCols, padLen, rowsPerTask);
+      float[] tmp = ThreadScratch.floats(ThreadScratch.Slot.FEW_TEMP, pixels * bw);
+      int[] len = ThreadScratch.ints(ThreadScratch.Slot.FEW_LENGTHS, kRows);
+      int[] at = ThreadScratch.ints(ThreadScratch.Slot.FEW_STARTS, kRows);
+      int[] pa = phases ? ThreadScratch.ints(ThreadScratch.Slot.FEW_PASSES_A, kH * n) : null;
+      int[] pb = phases ? ThreadScratch.ints(ThreadScratch.Slot.FEW_PASSES_B, kH * n) : null;
       final int rEnd = Math.min(rows, (task + 1) * rowsPerTask);
       // every gradient row of the task padded first, in address order: one row at a time between kernel calls each
       // row's lines came from memory at full latency (the hardware prefetchers stop at 4 KiB pages, 2.7 rows of
@@ -119,7 +122,7 @@ final class SimdFewOutputs {
       for (int r = task * rowsPerTask; r < rEnd; r++) {
         int image = r / p.srcH();
         int iy = r % p.srcH();
-        for (int ky = 0; ky < len.length; ky++) {
+        for (int ky = 0; ky < kRows; ky++) {
           int vy = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
           len[ky] = ky < kH && vy >= 0 && vy < p.clipH() ? n : 0;
           at[ky] = len[ky] > 0 ? pad.row(g, image, vy) : 0;
@@ -157,6 +160,14 @@ final class SimdFewOutputs {
             }
           }
         }
+      }
+      pad.release();
+      ThreadScratch.keep(ThreadScratch.Slot.FEW_TEMP, tmp);
+      ThreadScratch.keep(ThreadScratch.Slot.FEW_LENGTHS, len);
+      ThreadScratch.keep(ThreadScratch.Slot.FEW_STARTS, at);
+      if (phases) {
+        ThreadScratch.keep(ThreadScratch.Slot.FEW_PASSES_A, pa);
+        ThreadScratch.keep(ThreadScratch.Slot.FEW_PASSES_B, pb);
       }
     });
     return true;
@@ -220,14 +231,15 @@ final class SimdFewOutputs {
     // the source is read in place when its channels fill whole blocks, else packed row by row with zeros
     final boolean inPlace = p.cinRead() == cig && cig == cinPad;
     final int size = kH * perKy;
-    final float[] partial = Scratch.mine().partials(stripes * size);
+    // the stripes' sums (calling thread) and each task's padded rows and packed source row are the threads'
+    // (ThreadScratch); each stripe zeroes its sums, every padded or packed value read is written first
+    final float[] partial = ThreadScratch.floats(ThreadScratch.Slot.STRIPE_SUMS, Math.max(1, stripes) * size);
     Parallel.forClaimed(stripes, threads, s -> {
-      Scratch sc = Scratch.mine();
       final float[] acc = partial;
       final int base = s * size;
       java.util.Arrays.fill(acc, base, base + size, 0f);
-      FewOutputsPaddedRows pad = sc.paddedRows(p, padCols, padLen, 1);
-      float[] xRow = inPlace ? null : sc.tmp(p.srcW() * cinPad);
+      FewOutputsPaddedRows pad = new FewOutputsPaddedRows(p, padCols, padLen, 1);
+      float[] xRow = inPlace ? null : ThreadScratch.floats(ThreadScratch.Slot.FEW_TEMP, p.srcW() * cinPad);
       for (int r = s * stripeRows; r < Math.min(rows, (s + 1) * stripeRows); r++) {
         int image = r / p.srcH();
         int iy = r % p.srcH();
@@ -261,8 +273,29 @@ final class SimdFewOutputs {
           }
         }
       }
+      pad.release();
+      if (xRow != null) {
+        ThreadScratch.keep(ThreadScratch.Slot.FEW_TEMP, xRow);
+      }
     });
-    // stripes added in stripe order into stripe 0's sums, whichever worker computed them
+    try {
+      return store(p, partial, stripes, size, perKy, terms, blocks, bw, gW);
+    } finally {
+      ThreadScratch.keep(ThreadScratch.Slot.STRIPE_SUMS, partial);
+    }
+  }
+
+  /**
+   * The stripes' sums added in stripe order into stripe 0's, whichever worker computed them, then stored as OHWI
+   * into {@code gW}; false at the first sum that is not finite.
+   */
+  private static boolean store(ConvProblem p, float[] partial, int stripes, int size, int perKy, int terms, int blocks,
+      int bw, float[] gW) {
+    final int kH = p.kH();
+    final int kW = p.kW();
+    final int cog = p.cog();
+    final int cig = p.cig();
+    final int n = kW * cog;
     final float[] sum = partial;
     if (stripes == 0) {
       java.util.Arrays.fill(sum, 0, size, 0f);
@@ -290,55 +323,6 @@ final class SimdFewOutputs {
       }
     }
     return true;
-  }
-
-  /**
-   * A thread's buffers, kept across calls: allocating them per task zeroed fresh memory every call (memset and page
-   * faults were 7 % of sr_x2's data-gradient samples). Each buffer is only grown; its content never outlives a task,
-   * except the caller's stripe sums, which outlive none of its calls.
-   */
-  private static final class Scratch {
-    private static final ThreadLocal<Scratch> MINE = ThreadLocal.withInitial(Scratch::new);
-    private int[] len = new int[4];
-    private int[] at = new int[4];
-    private final FewOutputsPaddedRows rows = new FewOutputsPaddedRows();
-    private float[] tmp = new float[0];
-    private float[] sums = new float[0];
-    private int[] passA = new int[0];
-    private int[] passB = new int[0];
-
-    static Scratch mine() {
-      return MINE.get();
-    }
-
-    FewOutputsPaddedRows paddedRows(ConvProblem p, int padCols, int padLen, int sourceRows) {
-      return rows.reset(p, padCols, padLen, sourceRows);
-    }
-
-    float[] tmp(int n) {
-      return tmp.length >= n ? tmp : (tmp = new float[n]);
-    }
-
-    /** Per-kernel-row lengths, at least four (the four-row blocks read four). */
-    int[] len(int kH) {
-      return len.length >= kH ? len : (len = new int[kH]);
-    }
-
-    int[] at(int kH) {
-      return at.length >= kH ? at : (at = new int[kH]);
-    }
-
-    int[] passA(int n) {
-      return passA.length >= n ? passA : (passA = new int[n]);
-    }
-
-    int[] passB(int n) {
-      return passB.length >= n ? passB : (passB = new int[n]);
-    }
-
-    float[] partials(int n) {
-      return sums.length >= n ? sums : (sums = new float[n]);
-    }
   }
 
   /** Source row at {@code srcRow} into {@code xRow} as [column][cinPad], zeros for channels not read. */

@@ -93,7 +93,7 @@ final class SimdForward {
     final boolean direct = direct(p, cb, columns, neuron);
     final float[] biasOrNone = bias != null ? bias : negativeZeros(p.cout());
     Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
-      RowScratch sc = RowScratch.forThread(p.kH(), group, group * rowFloats);
+      RowScratch sc = new RowScratch(p.kH(), group, group * rowFloats);
       int r0 = task / (p.groups() * blocksPerGroup) * chunk;
       int r1 = Math.min(rows, r0 + chunk);
       int gr = task / blocksPerGroup % p.groups();
@@ -126,43 +126,40 @@ final class SimdForward {
               p.clipW(), bias, neuron);
         }
       }
+      sc.release();
     });
   }
 
   /**
-   * Per-thread scratch of a DENSE row task: tap rows of a group of rows and their accumulators. Kept by each thread
-   * across calls (one group of rows' accumulators, {@link #rowsPerGroup}: 256 KiB unless a single row is longer):
-   * allocating it per call cost ~10 % of a small layer's forward (dcgan_l2 at N = 1), the JVM zeroing fresh pages
-   * for it on every call. A task runs to its end on one thread and never waits for another, so a thread's scratch is
-   * never in use twice at once.
+   * A DENSE row task's scratch, forward and data gradient: tap rows of a group of rows and their sums (one group of
+   * rows' sums, {@link #rowsPerGroup}: 256 KiB unless a single row is longer), taken from the thread's
+   * {@link ThreadScratch} for one task and given back by {@link #release}. Allocated per call it cost ~10 % of a
+   * small layer's forward (dcgan_l2 at N = 1), the JVM zeroing fresh pages for it on every call. Contents are
+   * undefined: every tap row is set before it is read and every sum is stored before it is added to.
    */
   static final class RowScratch {
-    private static final ThreadLocal<RowScratch> MINE = new ThreadLocal<>();
     final int[] iys;
     final int[] kys;
     final int[] tapRows;
     final int[] dstRows;
     final float[] acc;
 
+    /** The calling thread's arrays of at least these sizes (taken out until {@link #release}). */
     RowScratch(int kH, int group, int accFloats) {
-      iys = new int[kH];
-      kys = new int[kH];
-      tapRows = new int[group * kH];
-      dstRows = new int[group];
-      acc = new float[accFloats];
+      iys = ThreadScratch.ints(ThreadScratch.Slot.ROW_SOURCE_ROWS, kH);
+      kys = ThreadScratch.ints(ThreadScratch.Slot.ROW_KERNEL_ROWS, kH);
+      tapRows = ThreadScratch.ints(ThreadScratch.Slot.ROW_TAP_STARTS, group * kH);
+      dstRows = ThreadScratch.ints(ThreadScratch.Slot.ROW_DESTINATIONS, group);
+      acc = ThreadScratch.floats(ThreadScratch.Slot.ROW_SUMS, accFloats);
     }
 
-    /** This thread's scratch, replaced by a larger one when it is too small for the call. */
-    static RowScratch forThread(int kH, int group, int accFloats) {
-      RowScratch sc = MINE.get();
-      if (sc == null || sc.kys.length < kH || sc.tapRows.length < group * kH || sc.dstRows.length < group
-          || sc.acc.length < accFloats) {
-        sc = sc == null ? new RowScratch(kH, group, accFloats)
-            : new RowScratch(Math.max(kH, sc.kys.length), Math.max(group, sc.dstRows.length),
-                Math.max(accFloats, sc.acc.length));
-        MINE.set(sc);
-      }
-      return sc;
+    /** Puts the arrays back in the thread's slots for its next task. */
+    void release() {
+      ThreadScratch.keep(ThreadScratch.Slot.ROW_SOURCE_ROWS, iys);
+      ThreadScratch.keep(ThreadScratch.Slot.ROW_KERNEL_ROWS, kys);
+      ThreadScratch.keep(ThreadScratch.Slot.ROW_TAP_STARTS, tapRows);
+      ThreadScratch.keep(ThreadScratch.Slot.ROW_DESTINATIONS, dstRows);
+      ThreadScratch.keep(ThreadScratch.Slot.ROW_SUMS, acc);
     }
   }
 

@@ -72,47 +72,6 @@ final class SimdForwardTaps {
     return d;
   }
 
-  /**
-   * Per-thread scratch: one source row's tap matrix and a task's output rows. Kept by each thread across calls up to
-   * {@link #KEEP_FLOATS} (a larger request is allocated for the call and the kept arrays are dropped): a per-call
-   * ~220–280 KiB (sr_x2, dcgan_out) landed on heap pages the JVM had not touched yet until its heap had cycled
-   * once. A task runs to its end on one thread and zeroes its rows first, so a thread's scratch is never in use
-   * twice at once and its old contents never reach a result.
-   */
-  private static final class Scratch {
-    /** Most floats kept per thread (2 MiB): sr_x2 takes 72 K, a 256 KiB row block and one source row's taps. */
-    static final int KEEP_FLOATS = 1 << 19;
-    private static final ThreadLocal<Scratch> MINE = new ThreadLocal<>();
-    final float[] taps;
-    final float[] rows;
-
-    Scratch(int tapFloats, int rowFloats) {
-      taps = new float[tapFloats];
-      rows = new float[rowFloats];
-    }
-
-    /** This thread's scratch of at least these sizes. */
-    static Scratch forThread(int tapFloats, int rowFloats) {
-      Scratch sc = MINE.get();
-      if (sc != null && sc.taps.length >= tapFloats && sc.rows.length >= rowFloats) {
-        return sc;
-      }
-      int t = Math.max(tapFloats, sc == null ? 0 : sc.taps.length);
-      int r = Math.max(rowFloats, sc == null ? 0 : sc.rows.length);
-      if ((long) t + r > KEEP_FLOATS) { // the union is too large: keep only this request's sizes, if they fit
-        t = tapFloats;
-        r = rowFloats;
-      }
-      sc = new Scratch(t, r);
-      if ((long) t + r <= KEEP_FLOATS) {
-        MINE.set(sc);
-      } else {
-        MINE.remove();
-      }
-      return sc;
-    }
-  }
-
   static void run(ConvProblem p, float[] src, float[] wp, float[] bias, Activation neuron, float[] dst, int threads) {
     final int cout = p.cout();
     final int kW = p.kW();
@@ -139,11 +98,13 @@ final class SimdForwardTaps {
     final int chunks = (p.clipH() + rows - 1) / rows;
     final float[] biasRow = bias != null && neuron.isIdentity() && p.dstC() == cout ? tile(bias, cout, p.clipW()) : null;
     Parallel.forClaimed(p.images() * chunks, threads, task -> {
-      Scratch sc = Scratch.forThread(p.srcW() * tp + L, rows * rowFloats);
+      // the tap matrix and row buffers come from the thread's scratch (a per-call ~220–280 KiB for sr_x2 and
+      // dcgan_out landed on fresh heap pages); the rows are zeroed here and every tap lane read is written first
+      float[] taps = ThreadScratch.floats(ThreadScratch.Slot.TAP_MATRIX, p.srcW() * tp + L);
+      float[] buf = ThreadScratch.floats(ThreadScratch.Slot.ROW_SUMS, rows * rowFloats);
       int t = task / chunks;
       int v0 = task % chunks * rows;
       int v1 = Math.min(p.clipH(), v0 + rows);
-      float[] buf = sc.rows;
       java.util.Arrays.fill(buf, 0, (v1 - v0) * rowFloats, 0f);
       int srcImage = (p.srcImage0() + t) * p.srcImageSize() + p.sfo();
       int reach = p.tY() - p.cy();
@@ -158,7 +119,7 @@ final class SimdForwardTaps {
         if (!reached) {
           continue;
         }
-        tapRow(p, src, srcImage + iy * p.srcW() * p.srcC(), read, wp, tp, sc.taps);
+        tapRow(p, src, srcImage + iy * p.srcW() * p.srcC(), read, wp, tp, taps);
         for (int ky = 0; ky < kH; ky++) {
           int v = iy * p.strideY() - reach - p.dilY() * ky;
           if (v < v0 || v >= v1) {
@@ -170,7 +131,7 @@ final class SimdForwardTaps {
               int y0 = ix * tp + ky * kW * cout;
               int b0 = rowAt + ix * sX * cout;
               for (int kx0 = 0; kx0 < kW; kx0 += runKx) {
-                addRun(sc.taps, y0 + kx0 * cout, buf, b0 + p.dilX() * kx0 * cout, run, tail);
+                addRun(taps, y0 + kx0 * cout, buf, b0 + p.dilX() * kx0 * cout, run, tail);
               }
             }
           }
@@ -179,6 +140,8 @@ final class SimdForwardTaps {
       for (int v = v0; v < v1; v++) {
         finish(p, buf, (v - v0) * rowFloats + off0 * cout, dst, t, v, bias, biasRow, neuron);
       }
+      ThreadScratch.keep(ThreadScratch.Slot.TAP_MATRIX, taps);
+      ThreadScratch.keep(ThreadScratch.Slot.ROW_SUMS, buf);
     });
   }
 

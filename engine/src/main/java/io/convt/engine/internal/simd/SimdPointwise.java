@@ -246,6 +246,7 @@ final class SimdPointwise {
         }
       }
     }
+    PointwiseOnePixel.release(part);
   }
 
   /**

@@ -11,7 +11,7 @@ import jdk.incubator.vector.FloatVector;
  * rows): the pass reads every sX-th pixel of every sY-th row, so with sX = sY = 2 three quarters of each gradient
  * cache line it loads go unused, and at N = 16 the gradient (8 MiB) streams from memory at four times the bytes it
  * uses. A task instead copies the phase rows its source rows read, the group's output channels only, into a packed
- * per-thread buffer (pixels {@code cog} floats apart, rows {@code pw·cog}) and runs the same kernels on it with a
+ * buffer of the thread's {@link ThreadScratch} (pixels {@code cog} floats apart, rows {@code pw·cog}) and runs the same kernels on it with a
  * column step of one packed pixel. The same products are summed in the same order, so the gradient keeps its bits.
  */
 final class StridePhaseGradient {
@@ -56,26 +56,14 @@ final class StridePhaseGradient {
     return Math.floorDiv(p.cx() - p.tX() - p.dilX() * kx - phaseX(p), p.strideX());
   }
 
-  /** Per-thread buffers, kept between calls (a fresh buffer per call costs page faults and zeroing). */
-  private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>();
-
-  private static final class Scratch {
-    final float[] rows;
-    final int[] packed;
-
-    Scratch(int floats, int slots) {
-      rows = new float[floats];
-      packed = new int[slots];
-    }
-  }
-
   /**
    * Copies the phase rows that source rows {@code g0..g1-1} (image-major) read for group gr into this thread's
    * buffer and rewrites {@code tapRows[(r−g0)·kH + ky]} (the first index of the full gradient row, group channel
    * offset included, or -1) to the first index of its packed row. Within one image the packed rows are consecutive
    * phase rows, so kernel rows stay evenly spaced, as the fused-kernel-row calls require.
    *
-   * @return the packed buffer the rewritten indices point into
+   * @return the packed buffer the rewritten indices point into, taken from the thread's {@link ThreadScratch}: give it
+   *     back with {@link #release}
    */
   static float[] pack(ConvProblem p, float[] g, int[] tapRows, int g0, int g1, int gr) {
     final int kH = p.kH();
@@ -92,13 +80,9 @@ final class StridePhaseGradient {
       slots += segmentSlots(p, ra, rb, mOff, mCount);
       ra = rb;
     }
-    Scratch sc = SCRATCH.get();
-    if (sc == null || sc.rows.length < slots * rowF || sc.packed.length < slots) {
-      sc = new Scratch(Math.max(slots * rowF, sc == null ? 0 : sc.rows.length),
-          Math.max(slots, sc == null ? 0 : sc.packed.length));
-      SCRATCH.set(sc);
-    }
-    Arrays.fill(sc.packed, 0, slots, 0);
+    final float[] rows = ThreadScratch.floats(ThreadScratch.Slot.PHASE_ROWS, slots * rowF);
+    final int[] packed = ThreadScratch.ints(ThreadScratch.Slot.PHASE_ROWS_PACKED, slots);
+    Arrays.fill(packed, 0, slots, 0);
     final int colStep = p.strideX() * p.dstC();
     final int col0 = phaseX(p) * p.dstC();
     int base = 0;
@@ -112,9 +96,9 @@ final class StridePhaseGradient {
             continue;
           }
           int s = base + m(p, r % p.srcH(), ky, mOff) - mLo;
-          if (sc.packed[s] == 0) {
-            copyRow(g, at + col0, colStep, sc.rows, s * rowF, cog, pw);
-            sc.packed[s] = 1;
+          if (packed[s] == 0) {
+            copyRow(g, at + col0, colStep, rows, s * rowF, cog, pw);
+            packed[s] = 1;
           }
           tapRows[(r - g0) * kH + ky] = s * rowF;
         }
@@ -122,7 +106,13 @@ final class StridePhaseGradient {
       base += segmentSlots(p, ra, rb, mOff, mCount);
       ra = rb;
     }
-    return sc.rows;
+    ThreadScratch.keep(ThreadScratch.Slot.PHASE_ROWS_PACKED, packed);
+    return rows;
+  }
+
+  /** Gives the buffer {@link #pack} returned back to the thread's {@link ThreadScratch} once its rows are read. */
+  static void release(float[] rows) {
+    ThreadScratch.keep(ThreadScratch.Slot.PHASE_ROWS, rows);
   }
 
   /** Phase row (0 .. mCount-1 when inside the clip) kernel row ky of source row iy reads. */

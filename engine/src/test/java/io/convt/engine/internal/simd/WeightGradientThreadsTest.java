@@ -178,7 +178,7 @@ class WeightGradientThreadsTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("reuseGeometries")
   void keptScratchFromAPoisonedCallNeverReachesTheNextCall(Geometry geometry) {
-    // accumulators and panels are kept per thread across calls (WeightScratch): a call whose sums went NaN must
+    // accumulators and panels are kept per thread across calls (ThreadScratch): a call whose sums went NaN must
     // leave no trace in the next call, at one thread (every task on the caller) and at two
     ConvProblem p = problem(geometry);
     Random r = new Random(geometry.seed());
