@@ -46,11 +46,12 @@ class GroupPhaseWeightsTest {
         new Geometry("groups9_claimed", 2, 7, 8, 9 * 5, 9 * 4, 9, 3, 2, 1, true, NeuronType.NONE, 307),
         // many rows: several stripes with dilation and slices
         new Geometry("groups4_striped_dil", 1, 40, 29, 4 * 9, 4 * 12, 4, 3, 2, 2, true, NeuronType.NONE, 306),
-        // 16 output channels per group (whole QW chunks: WholeChunkPack), one small image
-        new Geometry("groups2_chunks_small", 1, 3, 5, 2 * 2 * L, 2 * 16, 2, 2, 2, 1, false, NeuronType.NONE, 308),
-        // whole chunks, stride 3 with dilation 2, two images
+        // 16 output channels per group, gradient read in place (InPlaceRunWeights); 20 pixels (above
+        // SimdWeightsDirect.MAX_PIXELS) and 82 k multiply-adds: C1Probe reaches MicroStridedPanels
+        new Geometry("groups2_chunks_small", 1, 4, 5, 2 * 2 * L, 2 * 16, 2, 2, 2, 1, false, NeuronType.NONE, 308),
+        // gradient read in place, stride 3 with dilation 2, two images
         new Geometry("groups4_chunks_s3_dil2", 2, 6, 7, 4 * 2 * L, 4 * 16, 4, 3, 3, 2, false, NeuronType.NONE, 309),
-        // whole chunks, many rows (several stripes), stride 1
+        // gradient read in place, many rows (several stripes, several rows per kernel call), stride 1
         new Geometry("groups2_chunks_s1_rows", 1, 40, 9, 2 * 2 * L, 2 * 32, 2, 3, 1, 1, false, NeuronType.NONE,
             310));
   }
@@ -59,17 +60,20 @@ class GroupPhaseWeightsTest {
   @MethodSource("geometries")
   void matchesTheScalarReferenceAndTheRoundPathBitForBit(Geometry geometry) {
     ConvProblem p = problem(geometry);
+    assertTrue(!geometry.name().contains("chunks") || !MicroPanels.PAIRS || InPlaceRunWeights.applies(p),
+        p.describe());
     check(geometry.name(), p, geometry.seed());
   }
 
   /**
-   * Whole QW chunks with channel offsets and padded pixels in both arrays (source channels from 3 of 70, every one
+   * The gradient read in place with channel offsets and padded pixels in both arrays (source channels from 3 of 70, every one
    * read; gradient channels from 2 of 37) and the images placed past the start of the buffers.
    */
   @Test
   void channelOffsetsAndFramedImages() {
     ConvProblem p = new ConvProblem(2, 7, 6, 3 + 2 * 2 * L + 3, 3, 2 * 2 * L, 16, 14, 2 + 2 * 16 + 3, 2, 2 * 2 * L,
         2 * 16, 2, 4, 4, 2, 2, 1, 1, 1, 2, 1, 0, 14, 13, 1, 2, false);
+    assertTrue(!MicroPanels.PAIRS || InPlaceRunWeights.applies(p), p.describe());
     check("chunks_offsets_framed", p, 311);
   }
 
