@@ -6,7 +6,9 @@ import io.convt.engine.internal.ConvProblem;
  * The weight gradient of grouped layers with small per-group products ({@link PackedGradient#applies}, e.g. groups4:
  * 128→128 in 4 groups), in tasks that own whole groups: a task packs its own groups' source and gradient of each
  * image into panels of its thread ({@link PackedSource#packGroup}, {@link PackedGradient#packGroup}), a group at a
- * time, and reduces them at once, every stripe and kernel row, into accumulators of its thread.
+ * time, and reduces them at once, every stripe and kernel row, into accumulators of its thread. Where a group's
+ * output channels fill whole chunks ({@link InPlaceRunWeights#applies}, groups4) it packs only the source and the
+ * kernels read the NHWC gradient in place.
  *
  * <p>Why: packing whole images once per round for all tasks ({@link SimdBackwardWeights}) made every image a fork and
  * join, and at two threads each core read the panels the other had packed (an image of groups4 is 2.5 MB, more than
@@ -50,12 +52,14 @@ final class GroupPhaseWeights {
     final int per = p.groups() % threads == 0 ? p.groups() / threads : 1;
     // the bias gradient's row sums of a task's groups, taken as it packs them (slot = task)
     final FusedBias bias = gB != null ? new FusedBias(p, p.groups() / per) : null;
+    final boolean inPlace = InPlaceRunWeights.applies(p);
     Parallel.forClaimed(p.groups() / per, threads, task -> {
       final int g0 = task * per;
       PackedSource xs = new PackedSource(p, w, true);
       PackedGradient gs = new PackedGradient(p, true);
       gs.sumBias(bias, task);
-      Scratch sc = Scratch.forThread(xs.floats(), gs.floats(), per * groupFloats);
+      Scratch sc = inPlace ? Scratch.forThread(xs.floats(), 0, per * groupFloats)
+          : Scratch.forThread(xs.floats(), gs.floats(), per * groupFloats);
       xs.data = sc.x;
       gs.data = sc.g;
       float[] acc = sc.acc;
@@ -67,7 +71,16 @@ final class GroupPhaseWeights {
       for (int t = 0; t < p.images(); t++) {
         for (int gr = g0; gr < g0 + per; gr++) {
           xs.packGroup(x, t, gr);
-          gs.packGroup(g, t, gr);
+          if (inPlace) {
+            if (bias != null) {
+              // also brings the group's gradient lines into cache for the kernels
+              for (int v = 0; v < p.clipH(); v++) {
+                bias.row(g, t, task, v, gr * p.cog(), p.cog());
+              }
+            }
+          } else {
+            gs.packGroup(g, t, gr);
+          }
           if (bias != null) {
             bias.add(task, gr * p.cog(), p.cog());
           }
@@ -75,8 +88,12 @@ final class GroupPhaseWeights {
             int iyFrom = (int) ((long) p.srcH() * s / stripes);
             int iyTo = (int) ((long) p.srcH() * (s + 1) / stripes);
             for (int ky = 0; ky < p.kH(); ky++) {
-              PhaseRunWeights.reduce(p, xs, gs, gr, ky, 0, oBlocks, accs[((gr - g0) * stripes + s) * p.kH() + ky],
-                  iyFrom, iyTo);
+              WeightAccumulators a = accs[((gr - g0) * stripes + s) * p.kH() + ky];
+              if (inPlace) {
+                InPlaceRunWeights.reduce(p, xs, g, t, gr, ky, oBlocks, a, iyFrom, iyTo);
+              } else {
+                PhaseRunWeights.reduce(p, xs, gs, gr, ky, 0, oBlocks, a, iyFrom, iyTo);
+              }
             }
           }
         }

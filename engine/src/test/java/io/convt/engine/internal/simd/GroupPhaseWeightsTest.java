@@ -16,6 +16,7 @@ import io.convt.engine.internal.scalar.ScalarBackend;
 import io.convt.engine.internal.simd.TwinKernelTest.Geometry;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -44,20 +45,46 @@ class GroupPhaseWeightsTest {
         // nine groups: one group per task at 2 threads (claimed in turn), three per task at 3
         new Geometry("groups9_claimed", 2, 7, 8, 9 * 5, 9 * 4, 9, 3, 2, 1, true, NeuronType.NONE, 307),
         // many rows: several stripes with dilation and slices
-        new Geometry("groups4_striped_dil", 1, 40, 29, 4 * 9, 4 * 12, 4, 3, 2, 2, true, NeuronType.NONE, 306));
+        new Geometry("groups4_striped_dil", 1, 40, 29, 4 * 9, 4 * 12, 4, 3, 2, 2, true, NeuronType.NONE, 306),
+        // 16 output channels per group, gradient read in place (InPlaceRunWeights); 20 pixels (above
+        // SimdWeightsDirect.MAX_PIXELS) and 82 k multiply-adds: C1Probe reaches MicroStridedPanels
+        new Geometry("groups2_chunks_small", 1, 4, 5, 2 * 2 * L, 2 * 16, 2, 2, 2, 1, false, NeuronType.NONE, 308),
+        // gradient read in place, stride 3 with dilation 2, two images
+        new Geometry("groups4_chunks_s3_dil2", 2, 6, 7, 4 * 2 * L, 4 * 16, 4, 3, 3, 2, false, NeuronType.NONE, 309),
+        // gradient read in place, many rows (several stripes, several rows per kernel call), stride 1
+        new Geometry("groups2_chunks_s1_rows", 1, 40, 9, 2 * 2 * L, 2 * 32, 2, 3, 1, 1, false, NeuronType.NONE,
+            310));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("geometries")
   void matchesTheScalarReferenceAndTheRoundPathBitForBit(Geometry geometry) {
     ConvProblem p = problem(geometry);
+    assertTrue(!geometry.name().contains("chunks") || !MicroPanels.PAIRS || InPlaceRunWeights.applies(p),
+        p.describe());
+    check(geometry.name(), p, geometry.seed());
+  }
+
+  /**
+   * The gradient read in place with channel offsets and padded pixels in both arrays (source channels from 3 of 70, every one
+   * read; gradient channels from 2 of 37) and the images placed past the start of the buffers.
+   */
+  @Test
+  void channelOffsetsAndFramedImages() {
+    ConvProblem p = new ConvProblem(2, 7, 6, 3 + 2 * 2 * L + 3, 3, 2 * 2 * L, 16, 14, 2 + 2 * 16 + 3, 2, 2 * 2 * L,
+        2 * 16, 2, 4, 4, 2, 2, 1, 1, 1, 2, 1, 0, 14, 13, 1, 2, false);
+    assertTrue(!MicroPanels.PAIRS || InPlaceRunWeights.applies(p), p.describe());
+    check("chunks_offsets_framed", p, 311);
+  }
+
+  private static void check(String name, ConvProblem p, long seed) {
     assertTrue(GroupPhaseWeights.fits(p, 2), p.describe());
     assertTrue(GroupPhaseWeights.fits(p, 1) == (p.images() == 1), p.describe());
     assertFalse(GroupPhaseWeights.fits(p, 7), p.describe());
     assertFalse(SimdBackwardWeights.rowWise(p), p.describe());
-    Random r = new Random(geometry.seed());
-    float[] src = random(r, p.images() * p.srcImageSize());
-    float[] g = random(r, p.images() * p.dstImageSize());
+    Random r = new Random(seed);
+    float[] src = random(r, (p.srcImage0() + p.images()) * p.srcImageSize());
+    float[] g = random(r, (p.dstImage0() + p.images()) * p.dstImageSize());
     float[] want = new float[p.weightCount()];
     ScalarBackend.INSTANCE.backwardWeights(p, src, g, want, null, 1);
     float[] bound = new float[p.weightCount()];
@@ -70,12 +97,12 @@ class GroupPhaseWeightsTest {
       float[] gotBias = new float[p.cout()];
       simd.backwardWeights(p, src, g, got, gotBias, threads);
       // the bias taken while the gradient is packed (FusedBias) must be the bits of the separate bias pass
-      assertArrayEquals(biasPass(p, g), gotBias, geometry.name() + " bias, threads=" + threads);
-      assertTwin(geometry.name() + " threads=" + threads, want, got, bound, p.images() * p.clipH() * p.clipW());
+      assertArrayEquals(biasPass(p, g), gotBias, name + " bias, threads=" + threads);
+      assertTwin(name + " threads=" + threads, want, got, bound, p.images() * p.clipH() * p.clipW());
       if (first == null) {
         first = got;
       } else {
-        assertArrayEquals(first, got, geometry.name() + ": " + threads + " threads differ from 1 thread");
+        assertArrayEquals(first, got, name + ": " + threads + " threads differ from 1 thread");
       }
     }
   }
