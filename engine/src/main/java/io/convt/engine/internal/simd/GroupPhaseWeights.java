@@ -58,8 +58,8 @@ final class GroupPhaseWeights {
       PackedSource xs = new PackedSource(p, w, true);
       PackedGradient gs = new PackedGradient(p, true);
       gs.sumBias(bias, task);
-      Scratch sc = inPlace ? Scratch.forThread(xs.floats(), 0, per * groupFloats)
-          : Scratch.forThread(xs.floats(), gs.floats(), per * groupFloats);
+      // the in-place path reads the gradient where it is: no gradient panel
+      Scratch sc = new Scratch(xs.floats(), inPlace ? 0 : gs.floats(), per * groupFloats);
       xs.data = sc.x;
       gs.data = sc.g;
       float[] acc = sc.acc;
@@ -127,14 +127,10 @@ final class GroupPhaseWeights {
     final float[] g;
     final float[] acc;
 
-    private Scratch(int xFloats, int gFloats, int accFloats) {
+    Scratch(int xFloats, int gFloats, int accFloats) {
       x = ThreadScratch.floats(ThreadScratch.Slot.SOURCE_PANEL, xFloats);
       g = ThreadScratch.floats(ThreadScratch.Slot.GRADIENT_PANEL, gFloats);
       acc = ThreadScratch.floats(ThreadScratch.Slot.ACCUMULATORS, accFloats);
-    }
-
-    static Scratch forThread(int xFloats, int gFloats, int accFloats) {
-      return new Scratch(xFloats, gFloats, accFloats);
     }
 
     void release() {
