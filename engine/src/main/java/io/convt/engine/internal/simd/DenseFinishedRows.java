@@ -17,32 +17,6 @@ import io.convt.engine.internal.ConvProblem;
 final class DenseFinishedRows {
   private static final int L = SimdForward.L;
   private static final int MAX_PIXELS = 8;
-  static final int VARIANT = Integer.getInteger("convt.g4f.variant", 0);
-
-  /**
-   * Rows per forward task on this path: with more than one thread, about 8 tasks per thread (never below 4 rows).
-   * Without row buffers a task's only fixed cost is its tap rows and a read of its group's weight panels.
-   */
-  static int taskRows(int rows, int l2Chunk, int blocks, int threads) {
-    if (threads <= 1) {
-      return l2Chunk;
-    }
-    return Math.max(4, Math.min(l2Chunk, (int) ((long) rows * blocks / (8L * threads))));
-  }
-
-  /**
-   * Task index in the chunk-major order for claim index {@code i} when chunks are dealt in pairs: (chunk 0, block 0),
-   * (chunk 1, block 0), (chunk 0, block 1), ... so two workers write different rows at the same time, not
-   * neighbouring channel slices of the same pixels.
-   */
-  static int interleaved(int i, int chunks, int blocks) {
-    int pair = i / (2 * blocks);
-    int rem = i % (2 * blocks);
-    if (2 * pair + 1 >= chunks) {
-      return i;
-    }
-    return (2 * pair + rem % 2) * blocks + rem / 2;
-  }
   /** Per block: first clip column, pixels, first of its taps (block b's taps: tapStart[b] to tapStart[b + 1]). */
   private final int[] blockColumn;
   private final int[] blockPixels;
@@ -151,7 +125,7 @@ final class DenseFinishedRows {
    * {@code d0}; {@code bias}: never null (-0.0 where the layer has none).
    */
   void row(ConvProblem p, float[] src, float[] wp, int[] tapRows, int base, int gr, int oc0, float[] dst, int d0,
-      float[] bias, int o, RowTouch touch) {
+      float[] bias, int o) {
     final int kH = p.kH();
     final int cb = 2 * L;
     final int n = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
@@ -173,28 +147,9 @@ final class DenseFinishedRows {
     int tapW = p.kW() * p.cig() * cb;
     int w0 = Micro.ALIGN_PAD + (wGroup * kH + Math.min(ky0, kH - 1)) * tapW;
     int as = p.strideX() * p.dstC();
-    int[] xs = new int[tapSource.length * nk];
-    int[] ws = new int[xs.length];
-    for (int t = 0, j = 0; t < tapSource.length; t++) {
-      for (int k = 0; k < nk; k++, j++) {
-        xs[j] = x0 + tapSource[t] + k * aK;
-        ws[j] = w0 + tapWeights[t] + k * dk * tapW;
-      }
-    }
     for (int b = 0; b < blockColumn.length; b++) {
-      int at = d0 + blockColumn[b] * p.dstC() + o;
-      if (touch != null && b + 1 < blockColumn.length) {
-        // the next block's destination lines (a group's 2L channels: up to three lines per pixel)
-        int next = d0 + blockColumn[b + 1] * p.dstC() + o;
-        touch.rows(dst, next, blockPixels[b + 1], as, 2 * L);
-        touch.rows(dst, next + 2 * L - 1, blockPixels[b + 1], as, 1);
-      }
-      if (blockPixels[b] == 1) {
-        MicroFinishedTaps.taps1x2(src, xs, wp, ws, tapStart[b] * nk, tapStart[b + 1] * nk, n, dst, at, bias, o);
-      } else {
-        MicroFinishedTaps.taps8x2(src, xs, wp, ws, tapStart[b] * nk, tapStart[b + 1] * nk, p.srcC(), blockPixels[b],
-            n, dst, at, as, bias, o);
-      }
+      MicroFinishedTaps.taps8x2(src, x0, tapSource, tapWeights, tapStart[b], tapStart[b + 1], p.srcC(), blockPixels[b],
+          nk, aK, wp, w0, dk * tapW, n, dst, d0 + blockColumn[b] * p.dstC() + o, as, bias, o);
     }
   }
 }

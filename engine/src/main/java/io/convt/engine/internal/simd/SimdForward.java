@@ -85,22 +85,16 @@ final class SimdForward {
     final int rows = p.images() * p.clipH();
     final int cb = plan.cb();
     final int blocksPerGroup = (p.cog() + cb - 1) / cb;
-    final DenseColumns columns = DenseColumns.of(p, plan.cb() / L);
-    final boolean direct = direct(p, cb, columns, neuron);
-    final DenseFinishedRows finished = direct ? null : DenseFinishedRows.of(plan, p, neuron);
-    final int l2Chunk = rowChunk(p.srcW() * p.srcC());
-    final int blocks = p.groups() * blocksPerGroup;
-    final int chunk = balancedTaskRows(rows, finished == null || (DenseFinishedRows.VARIANT & 2) == 0 ? l2Chunk
-        : DenseFinishedRows.taskRows(rows, l2Chunk, blocks, threads), blocks, threads);
+    final int chunk = balancedTaskRows(rows, rowChunk(p.srcW() * p.srcC()), p.groups() * blocksPerGroup, threads);
     final int chunks = (rows + chunk - 1) / chunk;
     final int rowFloats = (p.clipW() + 1) * cb;
     final int group = rowsPerGroup(rowFloats);
+    final DenseColumns columns = DenseColumns.of(p, plan.cb() / L);
+    final boolean direct = direct(p, cb, columns, neuron);
     final float[] biasOrNone = bias != null ? bias : negativeZeros(p.cout());
-    Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task0 -> {
-      int task = finished == null || DenseFinishedRows.VARIANT < 4 ? task0
-          : DenseFinishedRows.interleaved(task0, chunks, blocks);
+    final DenseFinishedRows finished = direct ? null : DenseFinishedRows.of(plan, p, neuron);
+    Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
       RowScratch sc = new RowScratch(p.kH(), group, group * rowFloats);
-      RowTouch touch = finished != null && (DenseFinishedRows.VARIANT & 1) != 0 ? new RowTouch() : null;
       int r0 = task / (p.groups() * blocksPerGroup) * chunk;
       int r1 = Math.min(rows, r0 + chunk);
       int gr = task / blocksPerGroup % p.groups();
@@ -130,7 +124,7 @@ final class SimdForward {
         if (finished != null) {
           for (int r = g0; r < g1; r++) {
             finished.row(p, src, packed, sc.tapRows, (r - g0) * p.kH(), gr, oc0, dst,
-                dstRow(p, r / p.clipH(), r % p.clipH()), biasOrNone, o, touch);
+                dstRow(p, r / p.clipH(), r % p.clipH()), biasOrNone, o);
           }
           continue;
         }
