@@ -92,7 +92,6 @@ final class SimdForward {
     final DenseColumns columns = DenseColumns.of(p, plan.cb() / L);
     final boolean direct = direct(p, cb, columns, neuron);
     final float[] biasOrNone = bias != null ? bias : negativeZeros(p.cout());
-    final DenseFinishedRows finished = direct ? null : DenseFinishedRows.of(plan, p, neuron);
     Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
       RowScratch sc = new RowScratch(p.kH(), group, group * rowFloats);
       int r0 = task / (p.groups() * blocksPerGroup) * chunk;
@@ -119,13 +118,6 @@ final class SimdForward {
           }
           DenseForwardRows.sumDirect(columns, p, src, packed, sc.tapRows, g1 - g0, gr, oc0, cb, dst, sc.dstRows, o,
               biasOrNone);
-          continue;
-        }
-        if (finished != null) {
-          for (int r = g0; r < g1; r++) {
-            finished.row(p, src, packed, sc.tapRows, (r - g0) * p.kH(), gr, oc0, dst,
-                dstRow(p, r / p.clipH(), r % p.clipH()), biasOrNone, o);
-          }
           continue;
         }
         DenseForwardRows.sum(plan, columns, p, src, packed, sc.tapRows, g1 - g0, sc.acc, rowFloats, gr, oc0);
