@@ -85,22 +85,15 @@ final class SimdForward {
     final int rows = p.images() * p.clipH();
     final int cb = plan.cb();
     final int blocksPerGroup = (p.cog() + cb - 1) / cb;
-    final DenseColumns columns = DenseColumns.of(p, plan.cb() / L);
-    final boolean direct = direct(p, cb, columns, neuron);
-    final DenseFinishedRows finished = direct ? null : DenseFinishedRows.of(plan, p, neuron);
-    final int l2Chunk = rowChunk(p.srcW() * p.srcC());
-    final int blocks = p.groups() * blocksPerGroup;
-    final int chunk = balancedTaskRows(rows, finished == null || true ? l2Chunk
-        : DenseFinishedRows.taskRows(rows, l2Chunk, blocks, threads), blocks, threads);
+    final int chunk = balancedTaskRows(rows, rowChunk(p.srcW() * p.srcC()), p.groups() * blocksPerGroup, threads);
     final int chunks = (rows + chunk - 1) / chunk;
     final int rowFloats = (p.clipW() + 1) * cb;
     final int group = rowsPerGroup(rowFloats);
+    final DenseColumns columns = DenseColumns.of(p, plan.cb() / L);
+    final boolean direct = direct(p, cb, columns, neuron);
     final float[] biasOrNone = bias != null ? bias : negativeZeros(p.cout());
-    Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task0 -> {
-      int task = finished == null || DenseFinishedRows.VARIANT < 4 ? task0
-          : DenseFinishedRows.interleaved(task0, chunks, blocks);
+    Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
       RowScratch sc = new RowScratch(p.kH(), group, group * rowFloats);
-      RowTouch touch = finished != null && false ? new RowTouch() : null;
       int r0 = task / (p.groups() * blocksPerGroup) * chunk;
       int r1 = Math.min(rows, r0 + chunk);
       int gr = task / blocksPerGroup % p.groups();
@@ -125,13 +118,6 @@ final class SimdForward {
           }
           DenseForwardRows.sumDirect(columns, p, src, packed, sc.tapRows, g1 - g0, gr, oc0, cb, dst, sc.dstRows, o,
               biasOrNone);
-          continue;
-        }
-        if (finished != null) {
-          for (int r = g0; r < g1; r++) {
-            sc.dstRows[r - g0] = dstRow(p, r / p.clipH(), r % p.clipH());
-          }
-          finished.rows(p, src, packed, sc.tapRows, g1 - g0, gr, oc0, dst, sc.dstRows, biasOrNone, o);
           continue;
         }
         DenseForwardRows.sum(plan, columns, p, src, packed, sc.tapRows, g1 - g0, sc.acc, rowFloats, gr, oc0);

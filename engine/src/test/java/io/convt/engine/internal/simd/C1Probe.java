@@ -28,7 +28,6 @@ final class C1Probe {
         .forEach(g -> all.add(TwinKernelTest.problem(g)));
     DepthwiseBackwardDataTwinTest.layers().forEach(l -> all.add(DepthwiseBackwardDataTwinTest.problem(l)));
     DirectStoreTwinTest.cases().forEach(c -> all.add(DirectStoreTwinTest.problem(c)));
-    FinishedRowsTwinTest.cases().forEach(c -> all.add(TwinKernelTest.problem(c.g())));
     return all;
   }
 
