@@ -101,9 +101,7 @@ final class SimdBackwardData {
       int nc = Math.min(cb, ilEnd - il0);
       boolean direct = !fewOutputs && nc == cb && direct(p);
       boolean phased = !fewOutputs && StridePhaseGradient.applies(p);
-      boolean sliced = !fewOutputs && GroupSliceGradient.applies(p);
-      float[] grad = phased ? StridePhaseGradient.pack(p, gradOut, sc.tapRows, g0, g1, gr)
-          : sliced ? GroupSliceGradient.pack(p, gradOut, sc.tapRows, g0, g1) : gradOut;
+      float[] grad = phased ? StridePhaseGradient.pack(p, gradOut, sc.tapRows, g0, g1, gr) : gradOut;
       for (int r = g0; r < g1; r++) {
         sc.dstRows[r - g0] = direct ? srcRow(p, r) + c : (r - g0) * rowFloats;
       }
@@ -111,13 +109,11 @@ final class SimdBackwardData {
         listRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, blockU, colMask, sc.acc, rowFloats, gr,
             il0, aOff, bOff);
       } else {
-        denseRows(plan, p, grad, phased, sliced, packed, sc.tapRows, g1 - g0, tapBlocks, direct ? gradIn : sc.acc,
+        denseRows(plan, p, grad, phased, packed, sc.tapRows, g1 - g0, tapBlocks, direct ? gradIn : sc.acc,
             sc.dstRows, direct ? p.srcC() : cb, direct, gr, il0);
       }
       if (phased) {
         StridePhaseGradient.release(grad);
-      } else if (sliced) {
-        GroupSliceGradient.release(grad);
       }
       for (int r = g0; r < g1 && !direct; r++) {
         copyRow(sc.acc, (r - g0) * rowFloats, cb, gradIn, srcRow(p, r) + c, p.srcC(), nc, p.srcW());
@@ -179,15 +175,14 @@ final class SimdBackwardData {
    * chunk, tap, row, block, so each tap's panel serves the whole group from L1 (or chunk, kernel column, row, block
    * with the kernel rows inside the call, for short reductions).
    */
-  private static void denseRows(SimdPlan plan, ConvProblem p, float[] g, boolean phased, boolean sliced, float[] wq,
-      int[] tapRows, int nRows, TapColumnBlocks tb, float[] out, int[] rowAt, int as, boolean direct, int gr, int il0) {
+  private static void denseRows(SimdPlan plan, ConvProblem p, float[] g, boolean phased, float[] wq, int[] tapRows,
+      int nRows, TapColumnBlocks tb, float[] out, int[] rowAt, int as, boolean direct, int gr, int il0) {
     final int cog = p.cog();
     final int dc = p.dstC();
     final int kW = p.kW();
     final int kH = p.kH();
-    // a packed stride phase (StridePhaseGradient): one packed pixel of cog floats per source column; a packed
-    // group slice (GroupSliceGradient): every clip column, cog floats each
-    final int step = phased ? cog : p.strideX() * (sliced ? cog : dc);
+    // a packed stride phase (StridePhaseGradient): one packed pixel of cog floats per source column
+    final int step = phased ? cog : p.strideX() * dc;
     final int cb = plan.cbi();
     // panels as deep as the forward's (2/3 of the L1D: 32 KiB on 48 KiB cores): a chunk's partial sums make one
     // round trip through the row buffers per chunk, and dcgan_l2's 256 output channels ran in 4 chunks of 64
@@ -215,7 +210,7 @@ final class SimdBackwardData {
         for (int kx = 0; kx < kW; kx++) {
           int wb = Micro.ALIGN_PAD + ((wGroup * kH * kW + kx) * cog + k0) * cb;
           // gradient column of source column 0 (may be negative: only columns of this tap's run are read)
-          int u0 = (phased ? StridePhaseGradient.column0(p, kx) * cog : u(p, 0, kx) * (sliced ? cog : dc)) + k0;
+          int u0 = (phased ? StridePhaseGradient.column0(p, kx) * cog : u(p, 0, kx) * dc) + k0;
           for (int r = 0; r < nRows; r++) {
             int kyA = ky;
             int nk = tapRows[r * kH + ky] < 0 ? 0 : 1;
