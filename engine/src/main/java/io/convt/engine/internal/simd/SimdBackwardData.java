@@ -259,9 +259,6 @@ final class SimdBackwardData {
         MicroRows6.rows6x4(g, ga, step, np, nk, aK, wq, wb, bK, n, out, at, as, junk);
       } else if (np == 4 && nk > 1 && cb == 4 * L) {
         MicroRows4.rows4x4(g, ga, step, nk, aK, wq, wb, bK, n, out, at, as);
-      } else if (np >= 3 && nk > 1 && cb == 2 * L) {
-        MicroRowsTail2.rows4x2(g, ga, step, 2 * step, np > 3 ? 3 * step : 0, nk, aK, wq, wb, bK, n, out, at, at + as,
-            at + 2 * as, np > 3 ? at + 3 * as : junk);
       } else {
         for (int k = 0; k < nk; k++) {
           MicroRows.rows(cb, np, g, ga + k * aK, np > 1 ? step : 0, np > 2 ? 2 * step : 0, np > 3 ? 3 * step : 0,

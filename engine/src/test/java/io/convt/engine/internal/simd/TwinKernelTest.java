@@ -160,10 +160,6 @@ class TwinKernelTest {
     // data-gradient four-pixel blocks of four vectors summing fused kernel rows in one call (MicroRows4): rows of
     // four columns, small enough for C1Probe
     g.add(new Geometry("four_pixel_kernel_rows", 1, 3, 4, 4 * l, 16, 1, 3, 1, 1, false, NeuronType.NONE, seed++));
-    // data-gradient three- and four-pixel blocks of two vectors summing fused kernel rows in one call
-    // (MicroRowsTail2): 7-column rows cut 4+3 or 4+2, small enough for C1Probe
-    g.add(new Geometry("tail_pixels_two_vector_kernel_rows", 1, 3, 7, 2 * 2 * l, 2 * 16, 2, 3, 2, 1, false,
-        NeuronType.NONE, seed++));
     g.add(new Geometry("pixels_s4_k7_cout2", 2, 3, 40, 7, 2, 1, 7, 4, 1, false, NeuronType.NONE, seed++));
     // the TAPS forward (few outputs on one group, rows of at least 8 pixels): widths not a multiple of the 8-pixel
     // block or the vector, tap lanes of 1, 2, 3 and 4 vectors with a partial last one, strides 1-3, dilation
