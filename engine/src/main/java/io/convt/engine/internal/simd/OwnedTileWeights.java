@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link ThreadScratch}, packs every image it reads itself (of a packed gradient only its tiles' channels), and adds
  * its tiles' stripe partials and stores them at the end. No array one core writes is read by the
  * other during the call; only the read-only source and gradient are shared, as in the forward and data gradient.
+ * The one exception, a call of one image ({@link #sharesSource}): its source is packed once into a shared panel, rows
+ * split over the first items, and only read once the last of them has finished.
  *
  * <p>Why: with tasks claimed freely ({@link DenseWeights}) a task's accumulators (dcgan_l2: 512 KiB) moved to whichever
  * core claimed it in the next round, and every round's panels were packed by one core and read by both; the kernel's
@@ -19,8 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Sums: every (tile, stripe) sums over the images in order, rounds in order, as in {@link DenseWeights}, and the
  * stripes are added in stripe order, so the bits are the same at every thread count. Workers are items of
- * {@link Parallel#forOrdered} claimed by whichever thread is free (no worker waits for another: a thread that starts
- * late finds nothing left and the other runs both shares in turn).
+ * {@link Parallel#forOrdered} claimed by whichever thread is free (no worker waits for another, only for the
+ * shared source's pack items, which have lower indices and so are already claimed: a thread that starts late finds
+ * nothing left and the other runs every share in turn).
  */
 final class OwnedTileWeights {
   private OwnedTileWeights() {}
