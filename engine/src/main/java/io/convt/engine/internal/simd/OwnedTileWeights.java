@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link ThreadScratch}, packs every image it reads itself (of a packed gradient only its tiles' channels), and adds
  * its tiles' stripe partials and stores them at the end. No array one core writes is read by the
  * other during the call; only the read-only source and gradient are shared, as in the forward and data gradient.
- * The one exception, a call of one image ({@link #sharesSource}): its source is packed once into a shared panel, rows
- * split over the first items, and only read once the last of them has finished.
+ * The one exception, a call of one image ({@link #sharesSource}): its source is packed once into a shared panel, one
+ * item per row, and only read once the last of them has finished.
  *
  * <p>Why: with tasks claimed freely ({@link DenseWeights}) a task's accumulators (dcgan_l2: 512 KiB) moved to whichever
  * core claimed it in the next round, and every round's panels were packed by one core and read by both; the kernel's
@@ -39,8 +39,9 @@ final class OwnedTileWeights {
     final int workers = Math.min(threads, part.tiles());
     final int[] firstTile = split(part, workers);
     final FusedBias bias = phaseRuns && gB != null ? new FusedBias(p, perRound) : null;
-    // one image: its source is packed once, rows split over the workers, then read by all of them
-    final int packs = sharesSource(p, workers) ? workers : 0;
+    // one image: its source is packed once, one item per row (a worker that loses its core mid-pack holds up the
+    // others by one row, not by a share), then read by every worker
+    final int packs = sharesSource(p, workers) ? p.srcH() : 0;
     final PackedSource shared = packs == 0 ? null : new PackedSource(p, SimdBackwardWeights.slab(p));
     final float[] sharedData = shared == null ? null
         : ThreadScratch.floats(ThreadScratch.Slot.SHARED_SOURCE, shared.floats());
@@ -50,7 +51,7 @@ final class OwnedTileWeights {
     final AtomicInteger packsLeft = new AtomicInteger(packs);
     Parallel.forOrdered(packs + workers, workers, (item, run) -> {
       if (item < packs) {
-        shared.packRows(src, 0, p.srcH() * item / packs, p.srcH() * (item + 1) / packs);
+        shared.packRows(src, 0, item, item + 1);
         if (packsLeft.decrementAndGet() == 0) {
           shared.settle();
           packsLeft.set(-1); // published after settle: a worker reading -1 sees every packed row and the flag

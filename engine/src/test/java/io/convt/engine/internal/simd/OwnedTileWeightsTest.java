@@ -110,7 +110,7 @@ class OwnedTileWeightsTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"one_image_phase_runs", "one_image_gathered", "slices_dilation"})
   void workersSharingOnePackedSourceGiveTheOneThreadBits(String name) {
-    // N = 1: each worker packs a share of the source rows into one panel that all of them read; a non-finite value
+    // N = 1: the source rows are packed one item per row into one panel that every worker reads; a non-finite value
     // in any worker's rows must reach every worker's finite check (the exact per-pixel path), and the call after a
     // NaN source must read nothing stale
     Geometry geometry = WeightGradientThreadsTest.stripedGeometries().filter(g -> g.name().equals(name)).findFirst()
@@ -121,7 +121,7 @@ class OwnedTileWeightsTest {
     float[] src = TwinKernelTest.random(r, p.srcImageSize());
     float[] g = TwinKernelTest.random(r, p.dstImageSize());
     float[] lastRowInf = src.clone();
-    // an infinity in the last source row: packed by the last worker, read by the first
+    // an infinity in the last source row: its pack item is claimed last, by whichever thread, and read by every worker
     lastRowInf[(p.srcH() - 1) * p.srcW() * p.srcC() + p.srcC() / 2] = Float.POSITIVE_INFINITY;
     float[] poisoned = src.clone();
     Arrays.fill(poisoned, Float.NaN);
