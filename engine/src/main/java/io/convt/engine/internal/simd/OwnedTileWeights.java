@@ -2,6 +2,7 @@ package io.convt.engine.internal.simd;
 
 import io.convt.engine.internal.ConvProblem;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The dense weight gradient on several workers that share nothing they write: each worker owns a fixed, contiguous
@@ -10,6 +11,8 @@ import java.util.Arrays;
  * {@link ThreadScratch}, packs every image it reads itself (of a packed gradient only its tiles' channels), and adds
  * its tiles' stripe partials and stores them at the end. No array one core writes is read by the
  * other during the call; only the read-only source and gradient are shared, as in the forward and data gradient.
+ * The one exception, a call of one image ({@link #sharesSource}): its source is packed once into a shared panel, one
+ * item per row, and only read once the last of them has finished.
  *
  * <p>Why: with tasks claimed freely ({@link DenseWeights}) a task's accumulators (dcgan_l2: 512 KiB) moved to whichever
  * core claimed it in the next round, and every round's panels were packed by one core and read by both; the kernel's
@@ -18,8 +21,9 @@ import java.util.Arrays;
  *
  * <p>Sums: every (tile, stripe) sums over the images in order, rounds in order, as in {@link DenseWeights}, and the
  * stripes are added in stripe order, so the bits are the same at every thread count. Workers are items of
- * {@link Parallel#forOrdered} claimed by whichever thread is free (no worker waits for another: a thread that starts
- * late finds nothing left and the other runs both shares in turn).
+ * {@link Parallel#forOrdered} claimed by whichever thread is free (no worker waits for another, only for the
+ * shared source's pack items, which have lower indices and so are already claimed: a thread that starts late finds
+ * nothing left and the other runs every share in turn).
  */
 final class OwnedTileWeights {
   private OwnedTileWeights() {}
@@ -35,13 +39,48 @@ final class OwnedTileWeights {
     final int workers = Math.min(threads, part.tiles());
     final int[] firstTile = split(part, workers);
     final FusedBias bias = phaseRuns && gB != null ? new FusedBias(p, perRound) : null;
-    Parallel.forOrdered(workers, workers, (worker, run) ->
-        work(p, src, g, gW, part, perRound, phaseRuns, firstTile[worker], firstTile[worker + 1],
-            worker == 0 ? bias : null));
+    // one image: its source is packed once, one item per row (a worker that loses its core mid-pack holds up the
+    // others by one row, not by a share), then read by every worker
+    final int packs = sharesSource(p, workers) ? p.srcH() : 0;
+    final PackedSource shared = packs == 0 ? null : new PackedSource(p, SimdBackwardWeights.slab(p));
+    final float[] sharedData = shared == null ? null
+        : ThreadScratch.floats(ThreadScratch.Slot.SHARED_SOURCE, shared.floats());
+    if (shared != null) {
+      shared.data = sharedData;
+    }
+    final AtomicInteger packsLeft = new AtomicInteger(packs);
+    Parallel.forOrdered(packs + workers, workers, (item, run) -> {
+      if (item < packs) {
+        shared.packRows(src, 0, item, item + 1);
+        if (packsLeft.decrementAndGet() == 0) {
+          shared.settle();
+          packsLeft.set(-1); // published after settle: a worker reading -1 sees every packed row and the flag
+        }
+        return;
+      }
+      if (packs > 0) {
+        run.await(() -> packsLeft.get() < 0);
+      }
+      int worker = item - packs;
+      work(p, src, g, gW, part, perRound, phaseRuns, firstTile[worker], firstTile[worker + 1],
+          worker == 0 ? bias : null, shared);
+    });
+    if (sharedData != null) {
+      ThreadScratch.keep(ThreadScratch.Slot.SHARED_SOURCE, sharedData);
+    }
     if (bias != null) {
       bias.store(gB);
     }
     return bias != null;
+  }
+
+  /**
+   * Whether the workers share one packed source: a call of one image (N = 1), where each worker packing the whole
+   * source itself was the largest cost two threads add (s1_k3: an 800 KB image packed twice). Over several images the
+   * workers keep their own per-round copies: sharing those would need a wait per round.
+   */
+  static boolean sharesSource(ConvProblem p, int workers) {
+    return workers > 1 && p.images() == 1;
   }
 
   /**
@@ -86,7 +125,7 @@ final class OwnedTileWeights {
    * calling thread.
    */
   private static void work(ConvProblem p, float[] src, float[] g, float[] gW, WeightGradientPartition part,
-      int perRound, boolean phaseRuns, int from, int to, FusedBias bias) {
+      int perRound, boolean phaseRuns, int from, int to, FusedBias bias, PackedSource shared) {
     final int w = SimdBackwardWeights.slab(p);
     final int per = SimdBackwardWeights.perBlock(p);
     final int stripes = part.stripes();
@@ -102,14 +141,6 @@ final class OwnedTileWeights {
       at[i + 1] = at[i] + part.blocks(mine[i % tiles]) * per;
     }
     final float[] accs = direct ? null : ThreadScratch.floats(ThreadScratch.Slot.ACCUMULATORS, at[stripes * tiles]);
-    if (accs != null) {
-      Arrays.fill(accs, 0, at[stripes * tiles], 0f);
-    }
-    for (int i = 0; i < tiles && direct; i++) {
-      int t = mine[i];
-      WeightAccumulators.inGradient(p, gW, part.group(t), part.kernelRow(t), part.firstBlock(t))
-          .zero(p, part.blocks(t));
-    }
     // the gradient channels of each group the worker's tiles read, widened to whole packed chunks
     final int[] lo = new int[p.groups()];
     final int[] hi = new int[p.groups()];
@@ -123,8 +154,10 @@ final class OwnedTileWeights {
     final PackedSource[] xs = new PackedSource[perRound];
     final PackedGradient[] gs = new PackedGradient[perRound];
     for (int b = 0; b < perRound; b++) {
-      xs[b] = new PackedSource(p, w);
-      xs[b].data = ThreadScratch.panel(panels, 2 * b, xs[b].floats());
+      xs[b] = shared != null ? shared : new PackedSource(p, w);
+      if (shared == null) {
+        xs[b].data = ThreadScratch.panel(panels, 2 * b, xs[b].floats());
+      }
       if (phaseRuns) {
         gs[b] = new PackedGradient(p);
         gs[b].data = ThreadScratch.panel(panels, 2 * b + 1, gs[b].floats());
@@ -137,8 +170,10 @@ final class OwnedTileWeights {
     for (int first = 0; first < p.images(); first += perRound) {
       final int count = Math.min(perRound, p.images() - first);
       for (int b = 0; b < count; b++) {
-        xs[b].packRows(src, first + b, 0, p.srcH());
-        xs[b].settle();
+        if (shared == null) {
+          xs[b].packRows(src, first + b, 0, p.srcH());
+          xs[b].settle();
+        }
         if (phaseRuns) {
           gs[b].packRows(g, first + b, 0, p.clipH(), lo, hi);
         }
@@ -150,6 +185,15 @@ final class OwnedTileWeights {
           WeightAccumulators acc = direct
               ? WeightAccumulators.inGradient(p, gW, part.group(t), part.kernelRow(t), part.firstBlock(t))
               : WeightAccumulators.own(p, accs, part.group(t), at[s * tiles + i]);
+          if (first == 0) {
+            // zeroed just before its first sums, so they are still in L2 (a worker's tiles, all zeroed first,
+            // were 4 MiB at dcgan_l2 N = 1, written out to L3 and read back)
+            if (direct) {
+              acc.zero(p, part.blocks(t));
+            } else {
+              Arrays.fill(accs, at[s * tiles + i], at[s * tiles + i + 1], 0f);
+            }
+          }
           for (int b = 0; b < count; b++) {
             if (phaseRuns) {
               PhaseRunWeights.reduce(p, xs[b], gs[b], part.group(t), part.kernelRow(t), part.firstBlock(t),

@@ -88,7 +88,9 @@ final class ThreadScratch {
     /** The bias gradient's row sums ({@link FusedBias}, calling thread). */
     BIAS_ROWS,
     /** A dense weight-gradient call's packed round images, sources and gradients ({@link #panels}). */
-    PANELS
+    PANELS,
+    /** A one-image dense weight-gradient call's source, packed once for all its workers ({@link OwnedTileWeights}). */
+    SHARED_SOURCE
   }
 
   /** A thread's slots and the bytes they hold (kept as a running count, so {@link #keep} is constant time). */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.convt.engine.backend.KernelBackends;
 import io.convt.engine.internal.ConvProblem;
 import io.convt.engine.internal.KernelBackend;
+import io.convt.engine.internal.scalar.ScalarBackend;
 import io.convt.engine.internal.simd.TwinKernelTest.Geometry;
 import java.util.Arrays;
 import java.util.Random;
@@ -103,6 +104,48 @@ class OwnedTileWeightsTest {
       simd.backwardWeights(p, src, g, got, gotBias, threads);
       assertArrayEquals(want, got, name + " threads=" + threads);
       assertArrayEquals(wantBias, gotBias, name + " bias, threads=" + threads);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"one_image_phase_runs", "one_image_gathered", "slices_dilation"})
+  void workersSharingOnePackedSourceGiveTheOneThreadBits(String name) {
+    // N = 1: the source rows are packed one item per row into one panel that every worker reads; a non-finite value
+    // in any worker's rows must reach every worker's finite check (the exact per-pixel path), and the call after a
+    // NaN source must read nothing stale
+    Geometry geometry = WeightGradientThreadsTest.stripedGeometries().filter(g -> g.name().equals(name)).findFirst()
+        .orElseThrow();
+    ConvProblem p = TwinKernelTest.problem(geometry);
+    assertEquals(1, p.images());
+    Random r = new Random(geometry.seed());
+    float[] src = TwinKernelTest.random(r, p.srcImageSize());
+    float[] g = TwinKernelTest.random(r, p.dstImageSize());
+    float[] lastRowInf = src.clone();
+    // an infinity in the last source row: its pack item is claimed last, by whichever thread, and read by every worker
+    lastRowInf[(p.srcH() - 1) * p.srcW() * p.srcC() + p.srcC() / 2] = Float.POSITIVE_INFINITY;
+    float[] poisoned = src.clone();
+    Arrays.fill(poisoned, Float.NaN);
+    KernelBackend simd = KernelBackends.lookup("simd");
+    float[] want = new float[p.weightCount()];
+    simd.backwardWeights(p, src, g, want, new float[p.cout()], 1);
+    float[] wantInf = new float[p.weightCount()];
+    simd.backwardWeights(p, lastRowInf, g, wantInf, new float[p.cout()], 1);
+    float[] reference = new float[p.weightCount()];
+    ScalarBackend.INSTANCE.backwardWeights(p, lastRowInf, g, reference, null, 1);
+    for (int i = 0; i < reference.length; i++) {
+      // the infinity reaches exactly the weights the reference gives a non-finite value
+      assertEquals(Float.isFinite(reference[i]), Float.isFinite(wantInf[i]), name + " weight " + i);
+    }
+    for (int threads : new int[] {2, 3, 5, 7}) {
+      int workers = Math.min(threads, WeightGradientPartition.of(p, threads).tiles());
+      assertTrue(OwnedTileWeights.sharesSource(p, workers), name + " threads=" + threads);
+      float[] inf = new float[p.weightCount()];
+      simd.backwardWeights(p, lastRowInf, g, inf, new float[p.cout()], threads);
+      assertArrayEquals(wantInf, inf, name + " infinity, threads=" + threads);
+      simd.backwardWeights(p, poisoned, g, new float[p.weightCount()], new float[p.cout()], threads);
+      float[] got = new float[p.weightCount()];
+      simd.backwardWeights(p, src, g, got, new float[p.cout()], threads);
+      assertArrayEquals(want, got, name + " threads=" + threads);
     }
   }
 

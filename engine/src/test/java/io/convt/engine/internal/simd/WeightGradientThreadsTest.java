@@ -46,7 +46,11 @@ class WeightGradientThreadsTest {
         // phase runs with stride 3, dilation, odd widths, slices and a shifted clip (21 classes)
         new Geometry("phase_runs_s3_dil2_slices", 1, 40, 29, 21, 21, 1, 5, 3, 2, true, NeuronType.NONE, 106),
         // a product too large for phase runs: the per-task gathered gradient
-        new Geometry("gathered_wide", 2, 40, 30, 4 * L, 48, 1, 4, 2, 1, false, NeuronType.NONE, 107));
+        new Geometry("gathered_wide", 2, 40, 30, 4 * L, 48, 1, 4, 2, 1, false, NeuronType.NONE, 107),
+        // N = 1 (s1_k3 N = 1): at 2+ threads the workers pack disjoint rows of one shared source, then all read it
+        new Geometry("one_image_phase_runs", 1, 40, 30, 4 * L, 32, 1, 3, 1, 1, false, NeuronType.NONE, 108),
+        // N = 1, gathered gradient and odd channel counts, on the shared source
+        new Geometry("one_image_gathered", 1, 37, 31, 4 * L + 3, 44, 1, 4, 2, 1, false, NeuronType.NONE, 109));
   }
 
   static Stream<Geometry> directGeometries() {
@@ -55,6 +59,8 @@ class WeightGradientThreadsTest {
         new Geometry("direct_gathered", WeightAccumulators.MAX_DIRECT_IMAGES, 8, 8, 8 * L, 48, 1, 4, 2, 1, false, NeuronType.NONE, 201),
         // 32-channel groups, one stripe: phase runs into the gradient, N = 1
         new Geometry("direct_phase_groups", 1, 9, 11, 8 * L, 8 * L, 4, 4, 2, 1, false, NeuronType.NONE, 202),
+        // dcgan_l2 at N = 1: one image, each tile zeroed just before its sums, the shared source
+        new Geometry("direct_gathered_one_image", 1, 8, 8, 8 * L, 64, 1, 4, 2, 1, false, NeuronType.NONE, 204),
         // output channels not a multiple of 4 and a channel slice: own accumulators, stored at the end
         new Geometry("own_accumulators", 2, 9, 7, 4 * L, 42, 1, 3, 2, 1, true, NeuronType.NONE, 203));
   }
