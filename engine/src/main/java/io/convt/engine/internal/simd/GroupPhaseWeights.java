@@ -87,13 +87,13 @@ final class GroupPhaseWeights {
           for (int s = 0; s < stripes; s++) {
             int iyFrom = (int) ((long) p.srcH() * s / stripes);
             int iyTo = (int) ((long) p.srcH() * (s + 1) / stripes);
+            int at = ((gr - g0) * stripes + s) * p.kH();
+            if (inPlace) {
+              InPlaceRunWeights.reduce(p, xs, g, t, gr, oBlocks, accs, at, iyFrom, iyTo);
+              continue;
+            }
             for (int ky = 0; ky < p.kH(); ky++) {
-              WeightAccumulators a = accs[((gr - g0) * stripes + s) * p.kH() + ky];
-              if (inPlace) {
-                InPlaceRunWeights.reduce(p, xs, g, t, gr, ky, oBlocks, a, iyFrom, iyTo);
-              } else {
-                PhaseRunWeights.reduce(p, xs, gs, gr, ky, 0, oBlocks, a, iyFrom, iyTo);
-              }
+              PhaseRunWeights.reduce(p, xs, gs, gr, ky, 0, oBlocks, accs[at + ky], iyFrom, iyTo);
             }
           }
         }
