@@ -34,6 +34,17 @@ final class FusedBias {
         + ((p.clipY() + v) * p.dstW() + p.clipX()) * step + c0;
     final int at = (slot * p.clipH() + v) * p.cout() + c0;
     int o = 0;
+    // two channel vectors per pass: two independent add chains (one chain is latency-bound), each in pixel order
+    for (; o + 2 * L <= count; o += 2 * L) {
+      FloatVector acc0 = FloatVector.zero(Micro.S);
+      FloatVector acc1 = FloatVector.zero(Micro.S);
+      for (int u = 0, i = row + o; u < n; u++, i += step) {
+        acc0 = acc0.add(FloatVector.fromArray(Micro.S, g, i));
+        acc1 = acc1.add(FloatVector.fromArray(Micro.S, g, i + L));
+      }
+      acc0.intoArray(rows, at + o);
+      acc1.intoArray(rows, at + o + L);
+    }
     for (; o + L <= count; o += L) {
       FloatVector acc = FloatVector.zero(Micro.S);
       for (int u = 0, i = row + o; u < n; u++, i += step) {

@@ -28,11 +28,33 @@ final class InPlaceRunWeights {
   }
 
   /**
-   * Reduces source rows {@code iyFrom..iyTo} of image {@code image} (packed in {@code xs}) into the accumulators of group gr, kernel row ky,
-   * output blocks 0..obs ({@link WeightAccumulators}).
+   * Reduces source rows {@code iyFrom..iyTo} of image {@code image} (packed in {@code xs}) into the accumulators of
+   * group gr, output blocks 0..obs, kernel row ky at {@code acc[acc0 + ky]} ({@link WeightAccumulators}). The rows are walked
+   * in chunks, every tap of a chunk before the next: the gradient rows a chunk's taps read (groups4: 11 rows of the
+   * group's two lines per pixel, ~90 KB) stay in L2 while all 16 taps use them, where a tap-by-tap walk over the
+   * stripe streamed them in again for every tap (the pixels are 1 KiB apart, so they fill only a quarter of the L2's
+   * sets). Each sum still runs over the rows in order, then the columns, with the sums kept in {@code acc} between
+   * chunks: the same bits.
    */
-  static void reduce(ConvProblem p, PackedSource xs, float[] g, int image, int gr, int ky, int obs, WeightAccumulators acc,
-      int iyFrom, int iyTo) {
+  static void reduce(ConvProblem p, PackedSource xs, float[] g, int image, int gr, int obs, WeightAccumulators[] acc,
+      int acc0, int iyFrom, int iyTo) {
+    int widest = 1;
+    for (int kx = 0; kx < p.kW(); kx++) {
+      widest = Math.max(widest, SimdBackwardWeights.ixTo(p, kx) - SimdBackwardWeights.ixFrom(p, kx));
+    }
+    // rows per chunk: a call's source pixels stay in L1 while every output block reduces over them
+    final int rowsPer = Math.max(1, SimdBackwardWeights.chunkPixels(p) / widest);
+    for (int iy = iyFrom; iy < iyTo; iy += rowsPer) {
+      int to = Math.min(iyTo, iy + rowsPer);
+      for (int ky = 0; ky < p.kH(); ky++) {
+        reduceTap(p, xs, g, image, gr, ky, obs, acc[acc0 + ky], iy, to);
+      }
+    }
+  }
+
+  /** Rows {@code iyFrom..iyTo} (one chunk) of kernel row ky, every kernel column. */
+  private static void reduceTap(ConvProblem p, PackedSource xs, float[] g, int image, int gr, int ky, int obs,
+      WeightAccumulators acc, int iyFrom, int iyTo) {
     final int w = 2 * Micro.L;
     final int nIB = p.cig() / w;
     final int sY = p.strideY();
@@ -42,11 +64,11 @@ final class InPlaceRunWeights {
     if (lo >= hi) {
       return;
     }
+    final int rows = hi - lo;
     final int gImg = (p.dstImage0() + image) * p.dstImageSize() + p.dfo() + gr * p.cog();
     final int aPix = p.strideX() * p.dstC();
     final int aRow = sY * p.dstW() * p.dstC();
     final int bRow = p.srcW() * w;
-    final int pch = SimdBackwardWeights.chunkPixels(p);
     for (int kx = 0; kx < p.kW(); kx++) {
       final int ixFrom = SimdBackwardWeights.ixFrom(p, kx);
       final int n = SimdBackwardWeights.ixTo(p, kx) - ixFrom;
@@ -54,18 +76,13 @@ final class InPlaceRunWeights {
         continue;
       }
       final int u = ixFrom * p.strideX() - p.tX() + p.cx() - p.dilX() * kx;
-      // rows per call: the call's source pixels stay in L1 while every output block reduces over them
-      final int rowsPer = Math.max(1, pch / n);
-      for (int iy = lo; iy < hi; iy += rowsPer) {
-        int rows = Math.min(rowsPer, hi - iy);
-        int a = gImg + ((p.clipY() + iy * sY + v0) * p.dstW() + p.clipX() + u) * p.dstC();
-        int b = (iy * p.srcW() + ixFrom) * w;
-        for (int ib = 0; ib < nIB; ib++) {
-          int at = acc.at(kx, ib);
-          for (int j = 0; j < obs; j += 2) { // obs is even: whole chunks of QW channels
-            MicroStridedPanels.pair8x2(g, a + 4 * j, aPix, aRow, xs.data, xs.base(gr, ib) + b, bRow, n, rows, acc.a(),
-                j * acc.per() + at, (j + 1) * acc.per() + at, acc.cs());
-          }
+      int a = gImg + ((p.clipY() + lo * sY + v0) * p.dstW() + p.clipX() + u) * p.dstC();
+      int b = (lo * p.srcW() + ixFrom) * w;
+      for (int ib = 0; ib < nIB; ib++) {
+        int at = acc.at(kx, ib);
+        for (int j = 0; j < obs; j += 2) { // obs is even: whole chunks of QW channels
+          MicroStridedPanels.pair8x2(g, a + 4 * j, aPix, aRow, xs.data, xs.base(gr, ib) + b, bRow, n, rows, acc.a(),
+              j * acc.per() + at, (j + 1) * acc.per() + at, acc.cs());
         }
       }
     }
