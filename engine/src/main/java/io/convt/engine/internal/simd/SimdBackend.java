@@ -231,10 +231,7 @@ public final class SimdBackend implements KernelBackend {
       return;
     }
     final int workers = Parallel.threadsFor(p, threads);
-    if (SimdFewOutputs.fits(p) && SimdFewOutputs.weights(p, src, gradOut, gradWeights, workers)) {
-      if (gradBias != null) {
-        FewOutputsBias.gradient(p, gradOut, gradBias, workers);
-      }
+    if (SimdFewOutputs.fits(p) && SimdFewOutputs.weights(p, src, gradOut, gradWeights, gradBias, workers)) {
       return;
     }
     SimdBackwardWeights.run(p, src, gradOut, gradWeights, gradBias, workers);
