@@ -26,37 +26,15 @@ final class FewOutputsBias {
     final int rows = p.images() * p.clipH();
     final float[] rowSums = new float[rows * cout];
     final int groups = (rows + ROWS - 1) / ROWS;
-    Parallel.forRange(groups, threads, (from, to) -> sumRows(p, g, from * ROWS, Math.min(rows, to * ROWS), rowSums));
-    finish(p, rowSums, gB);
-  }
-
-  /** Whether {@link #sumRows} and {@link #finish} give this layer's bias gradient (fewer channels than a vector). */
-  static boolean fits(ConvProblem p) {
-    return p.cout() < Micro.L;
-  }
-
-  /** A float per (clipped gradient row, output channel), image-major, for {@link #sumRows}. */
-  static float[] rowSums(ConvProblem p) {
-    return new float[p.images() * p.clipH() * p.cout()];
-  }
-
-  /**
-   * The channel sums of gradient rows {@code from .. to-1} (image-major over the clip) into {@code rowSums}, four
-   * rows at a time. Each row's sums depend on that row alone, so any split of the rows gives the same bits.
-   */
-  static void sumRows(ConvProblem p, float[] g, int from, int to, float[] rowSums) {
-    for (int r0 = from; r0 < to; r0 += ROWS) {
-      int count = Math.min(ROWS, to - r0);
-      for (int c0 = 0; c0 < p.cout(); c0 += 4) {
-        sumRows(p, g, r0, count, c0, Math.min(4, p.cout() - c0), rowSums);
+    Parallel.forRange(groups, threads, (from, to) -> {
+      for (int q = from; q < to; q++) {
+        int r0 = q * ROWS;
+        int count = Math.min(ROWS, rows - r0);
+        for (int c0 = 0; c0 < cout; c0 += 4) {
+          sumRows(p, g, r0, count, c0, Math.min(4, cout - c0), rowSums);
+        }
       }
-    }
-  }
-
-  /** {@code gB[o]}: the rows' sums of channel o added in double, in row order. */
-  static void finish(ConvProblem p, float[] rowSums, float[] gB) {
-    final int cout = p.cout();
-    final int rows = p.images() * p.clipH();
+    });
     double[] s = new double[cout];
     for (int r = 0; r < rows; r++) {
       for (int o = 0; o < cout; o++) {

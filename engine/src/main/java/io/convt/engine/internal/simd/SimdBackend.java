@@ -231,7 +231,10 @@ public final class SimdBackend implements KernelBackend {
       return;
     }
     final int workers = Parallel.threadsFor(p, threads);
-    if (SimdFewOutputs.fits(p) && SimdFewOutputs.weights(p, src, gradOut, gradWeights, gradBias, workers)) {
+    if (SimdFewOutputs.fits(p) && SimdFewOutputs.weights(p, src, gradOut, gradWeights, workers)) {
+      if (gradBias != null) {
+        FewOutputsBias.gradient(p, gradOut, gradBias, workers);
+      }
       return;
     }
     SimdBackwardWeights.run(p, src, gradOut, gradWeights, gradBias, workers);

@@ -234,43 +234,6 @@ final class SimdFewOutputs {
    * non-finite source or gradient value: the caller recomputes on the general path, which skips the padding).
    */
   static boolean weights(ConvProblem p, float[] x, float[] g, float[] gW, int threads) {
-    return weights(p, x, g, gW, null, threads);
-  }
-
-  /**
-   * {@link #weights(ConvProblem, float[], float[], float[], int)} and, unless {@code gB} is null, the bias gradient
-   * into {@code gB} ({@link FewOutputsBias}' bits): each stripe sums the gradient rows its first kernel row reaches
-   * ({@link #biasRow}) right after padding them, while they are still cached; the gradient of a large batch is no
-   * longer read from memory a second time by a bias pass of its own (sr_x2 N=16: 17 % of the call).
-   */
-  static boolean weights(ConvProblem p, float[] x, float[] g, float[] gW, float[] gB, int threads) {
-    final float[] rowSums = gB != null && FewOutputsBias.fits(p) ? FewOutputsBias.rowSums(p) : null;
-    if (!weightsAndRowSums(p, x, g, gW, rowSums, threads)) {
-      return false;
-    }
-    if (rowSums != null) {
-      FewOutputsBias.finish(p, rowSums, gB);
-    } else if (gB != null) {
-      FewOutputsBias.gradient(p, g, gB, threads);
-    }
-    return true;
-  }
-
-  /**
-   * The first gradient row (image-major over the clip) whose bias sums belong to the stripe starting at source row
-   * {@code r} (image-major; {@code r} = all rows gives the end): the row its first source row's last kernel row
-   * reaches, clamped to its image, and the image's first row for an image's first source row. Non-decreasing in r
-   * and covering every row once, so the stripes' rows partition the gradient.
-   */
-  private static int biasRow(ConvProblem p, int r) {
-    int image = r / p.srcH();
-    int iy = r % p.srcH();
-    int vy = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * (p.kH() - 1);
-    return image * p.clipH() + (iy == 0 ? 0 : Math.max(0, Math.min(p.clipH(), vy)));
-  }
-
-  private static boolean weightsAndRowSums(ConvProblem p, float[] x, float[] g, float[] gW, float[] rowSums,
-      int threads) {
     final int kH = p.kH();
     final int kW = p.kW();
     final int cog = p.cog();
@@ -333,10 +296,6 @@ final class SimdFewOutputs {
             }
           }
         }
-      }
-      if (rowSums != null) {
-        int rEnd = Math.min(rows, (s + 1) * stripeRows);
-        FewOutputsBias.sumRows(p, g, biasRow(p, s * stripeRows), biasRow(p, rEnd), rowSums);
       }
       pad.release();
       if (xRow != null) {
