@@ -135,13 +135,14 @@ final class SimdFewOutputs {
           boolean fullChannels = c0 + bw <= read;
           for (int ix0 = 0; ix0 < p.srcW(); ix0 += pixels) {
             // the row's last, partial block: a whole block ending at the row's end, stored in place (its first
-            // pixels again, the same bits: every pixel is summed in the same order whatever block it is in); through
-            // the scratch block only on rows narrower than a block or channel blocks cut by cinRead
+            // pixels again, the same bits: every pixel of a block is summed in the same order wherever it sits),
+            // eight pixels on the phase path where they cover it; through the scratch block only on rows narrower
+            // than a block or channel blocks cut by cinRead
             int start = ix0;
             int kp = pixels;
             boolean partial = ix0 + pixels > p.srcW();
             if (partial && fullChannels) {
-              kp = tailPixels(phases, v, pixels, p.srcW() - ix0, p.srcW());
+              kp = phases && pixels == 12 && p.srcW() - ix0 <= 8 && p.srcW() >= 8 ? 8 : pixels;
               start = p.srcW() >= kp ? p.srcW() - kp : ix0;
             }
             boolean direct = fullChannels && start + kp <= p.srcW();
@@ -155,9 +156,6 @@ final class SimdFewOutputs {
             } else if (phases) {
               MicroFewDataPhases.phases12x2(pad.data, a0, ds, pa, pb, passes, b, b0, p.strideX() * cog * bw, out, to,
                   os);
-            } else if (v == 4 && kp == 4) {
-              MicroFewData4.data4x4(pad.data, at[0] + a0, at[1] + a0, at[2] + a0, at[3] + a0, len[0], len[1], len[2],
-                  len[3], ds, b, b0, n * bw, out, to, os);
             } else if (v == 4) {
               MicroFewData4.data6x4(pad.data, at[0] + a0, at[1] + a0, at[2] + a0, at[3] + a0, len[0], len[1], len[2],
                   len[3], ds, b, b0, n * bw, out, to, os);
@@ -184,17 +182,6 @@ final class SimdFewOutputs {
       }
     });
     return true;
-  }
-
-  /**
-   * Pixels of the block that ends a row where {@code left} pixels remain: the smaller block of the same kind where it
-   * covers them (8 of the 12-pixel phase block, 4 of the 6-pixel block) and the row is that wide, else a whole block.
-   */
-  private static int tailPixels(boolean phases, int v, int pixels, int left, int width) {
-    if (phases && pixels == 12 && left <= 8 && width >= 8) {
-      return 8;
-    }
-    return v == 4 && left <= 4 && width >= 4 ? 4 : pixels;
   }
 
   /**
