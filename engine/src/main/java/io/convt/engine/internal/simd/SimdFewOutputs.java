@@ -134,12 +134,23 @@ final class SimdFewOutputs {
           int b0 = blk * kH * n * bw;
           boolean fullChannels = c0 + bw <= read;
           for (int ix0 = 0; ix0 < p.srcW(); ix0 += pixels) {
-            boolean direct = fullChannels && ix0 + pixels <= p.srcW();
+            // the row's last, partial block: a whole block ending at the row's end, stored in place (its first
+            // pixels again, the same bits: every pixel of a block is summed in the same order wherever it sits),
+            // eight pixels on the phase path where they cover it; through the scratch block only on rows narrower
+            // than a block or channel blocks cut by cinRead
+            int start = ix0;
+            int kp = pixels;
+            boolean partial = ix0 + pixels > p.srcW();
+            if (partial && fullChannels) {
+              kp = phases && pixels == 12 && p.srcW() - ix0 <= 8 && p.srcW() >= 8 ? 8 : pixels;
+              start = p.srcW() >= kp ? p.srcW() - kp : ix0;
+            }
+            boolean direct = fullChannels && start + kp <= p.srcW();
             float[] out = direct ? gradIn : tmp;
-            int to = direct ? srcRow + ix0 * p.srcC() + c0 : 0;
+            int to = direct ? srcRow + start * p.srcC() + c0 : 0;
             int os = direct ? p.srcC() : bw;
-            int a0 = ix0 * ds;
-            if (phases && pixels == 8) {
+            int a0 = start * ds;
+            if (phases && kp == 8) {
               MicroFewDataPhases.phases8x2(pad.data, a0, ds, pa, pb, passes, b, b0, p.strideX() * cog * bw, out, to,
                   os);
             } else if (phases) {
