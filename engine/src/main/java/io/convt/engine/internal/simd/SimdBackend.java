@@ -82,6 +82,7 @@ public final class SimdBackend implements KernelBackend {
   SimdBackend(long packCacheBytes, long planCacheBytes) {
     // checked here so that a bad value stops the backend loading with its name, before Parallel first reads it
     nonNegative(Parallel.MIN_MACS_KEY, Parallel.DEFAULT_MIN_PARALLEL_MACS, Parallel.MIN_MACS_UNIT);
+    nonNegative(HotWorkers.SPIN_KEY, HotWorkers.DEFAULT_SPIN_MICROS, HotWorkers.SPIN_UNIT);
     int lanes = FloatVector.SPECIES_PREFERRED.length();
     if (lanes < 4) {
       throw new UnsupportedOperationException(
