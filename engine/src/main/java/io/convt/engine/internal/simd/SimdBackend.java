@@ -45,7 +45,7 @@ public final class SimdBackend implements KernelBackend {
    *
    * @throws UnsupportedOperationException when the preferred vector species is narrower than 4 floats
    * @throws IllegalArgumentException naming the property when a budget is not a number of bytes >= 0, or
-   *     {@code convt.simd.parallelMinMacs} not a number >= 0
+   *     {@code convt.simd.parallelMinMacs} or {@code convt.simd.spinMicros} not a number >= 0
    */
   public SimdBackend() {
     this(budget("convt.simd.cacheBytes", DEFAULT_PACK_CACHE_BYTES),
