@@ -7,8 +7,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The threads that run the helper parts of {@link Parallel}'s calls. A worker that finishes a part stays awake for
- * {@code convt.simd.spinMicros} (default {@value #DEFAULT_SPIN_MICROS} µs), polling for the next part, before it
- * parks. Why: a parked thread is woken by the caller's unpark, and in a VM a halted vCPU takes 30–140 µs to run it
+ * {@code convt.simd.spinMicros} (default {@value #DEFAULT_SPIN_MICROS} µs), polling for the next part and yielding
+ * its core between polls, before it parks. Why: a parked thread is woken by the caller's unpark, and in a VM a halted vCPU takes 30–140 µs to run it
  * (a hypervisor interrupt), as long as a third of a two-thread call of 0.5 ms; back-to-back calls (a training step's
  * layers, a partition's batches, a benchmark) find the worker still running. OpenMP runtimes, which oneDNN and
  * PyTorch use, keep their threads spinning the same way (libgomp's spin count, Intel's {@code KMP_BLOCKTIME}).
@@ -105,8 +105,10 @@ final class HotWorkers {
         if (r != null) {
           return r;
         }
-        Thread.onSpinWait();
-        if ((spins & 63) == 0 && System.nanoTime() - deadline > 0) {
+        // a yield, not a pause: on a core it shares (an oversubscribed executor) the worker gives way to the caller
+        // whose part it would otherwise delay; on an idle core it returns at once and the worker stays running
+        Thread.yield();
+        if ((spins & 15) == 0 && System.nanoTime() - deadline > 0) {
           break;
         }
       }
