@@ -1,9 +1,6 @@
 package io.convt.engine.internal.simd;
 
 import io.convt.engine.internal.ConvProblem;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -14,9 +11,6 @@ import java.util.function.IntConsumer;
  * outputs and sums in a fixed order, so results never depend on the thread count (the SPI's promise).
  */
 final class Parallel {
-  /** One pool per requested parallelism, created lazily; its threads are daemons (ForkJoinPool default). */
-  private static final ConcurrentHashMap<Integer, ForkJoinPool> POOLS = new ConcurrentHashMap<>();
-
   /**
    * Multiply-accumulates of a call below which it runs on the calling thread whatever the thread count
    * ({@code convt.simd.parallelMinMacs}): handing work to a pool worker and joining it costs tens of microseconds
@@ -63,21 +57,18 @@ final class Parallel {
       }
       return;
     }
-    ForkJoinPool pool = POOLS.computeIfAbsent(parts, ForkJoinPool::new);
     AtomicInteger next = new AtomicInteger();
     Runnable drain = () -> {
       for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
         task.accept(i);
       }
     };
-    ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
+    Helpers helpers = new Helpers();
     for (int i = 1; i < parts; i++) {
-      tasks[i - 1] = pool.submit(drain);
+      helpers.start(drain); // a part no worker takes is drained by the caller below
     }
-    drain.run();
-    for (ForkJoinTask<?> t : tasks) {
-      t.join();
-    }
+    helpers.runOnCaller(drain);
+    helpers.join();
   }
 
   static void forRange(int count, int threads, RangeWorker worker) {
@@ -86,18 +77,20 @@ final class Parallel {
       worker.run(0, count);
       return;
     }
-    ForkJoinPool pool = POOLS.computeIfAbsent(parts, ForkJoinPool::new);
-    ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
-    for (int i = 1; i < parts; i++) {
-      int from = (int) ((long) count * i / parts);
-      int to = (int) ((long) count * (i + 1) / parts);
-      tasks[i - 1] = pool.submit(() -> worker.run(from, to));
+    Helpers helpers = new Helpers();
+    int left = parts; // ranges [left, parts) went to workers; the caller runs ranges [0, left)
+    while (left > 1) {
+      int from = (int) ((long) count * (left - 1) / parts);
+      int to = (int) ((long) count * left / parts);
+      if (!helpers.start(() -> worker.run(from, to))) {
+        break;
+      }
+      left--;
     }
-    // the caller works on the first range instead of idling
-    worker.run(0, (int) ((long) count / parts));
-    for (ForkJoinTask<?> t : tasks) {
-      t.join();
-    }
+    // the caller works on the first range instead of idling, and on every range no worker took
+    int end = (int) ((long) count * left / parts);
+    helpers.runOnCaller(() -> worker.run(0, end));
+    helpers.join();
   }
 
   /** An item of {@link #forOrdered}: it may wait ({@link Ordered#await}) only for items of lower index. */
@@ -122,7 +115,6 @@ final class Parallel {
       }
       return;
     }
-    ForkJoinPool pool = POOLS.computeIfAbsent(parts, ForkJoinPool::new);
     Runnable drain = () -> {
       try {
         for (int i = run.next.getAndIncrement(); i < count; i = run.next.getAndIncrement()) {
@@ -137,10 +129,67 @@ final class Parallel {
       }
     };
     for (int i = 1; i < parts; i++) {
-      pool.execute(drain);
+      HotWorkers.tryStart(drain); // a part no worker takes is drained by the caller below
     }
     drain.run();
     run.await(() -> run.done.get() == count);
+  }
+
+  /**
+   * The parts of one {@link #forClaimed} or {@link #forRange} call that went to {@link HotWorkers}: the caller waits
+   * for them as {@link Ordered#await} does (spin, yield, short sleeps: no unpark to wait for) and rethrows the first
+   * failure once every part has stopped.
+   */
+  private static final class Helpers {
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile Throwable failure;
+
+    boolean start(Runnable part) {
+      running.incrementAndGet();
+      boolean started = HotWorkers.tryStart(() -> {
+        try {
+          part.run();
+        } catch (Throwable t) {
+          fail(t);
+        } finally {
+          running.decrementAndGet();
+        }
+      });
+      if (!started) {
+        running.decrementAndGet();
+      }
+      return started;
+    }
+
+    void runOnCaller(Runnable part) {
+      try {
+        part.run();
+      } catch (Throwable t) {
+        fail(t);
+      }
+    }
+
+    private void fail(Throwable t) {
+      synchronized (this) {
+        if (failure == null) {
+          failure = t;
+        }
+      }
+    }
+
+    void join() {
+      new Ordered().await(() -> running.get() == 0);
+      Throwable t = failure;
+      if (t instanceof RuntimeException r) {
+        throw r;
+      }
+      if (t instanceof Error e) {
+        throw e;
+      }
+      if (t != null) {
+        throw new IllegalStateException(t);
+      }
+    }
   }
 
   /** The shared state of one {@link #forOrdered} call. */

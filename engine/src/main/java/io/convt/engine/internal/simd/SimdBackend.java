@@ -45,7 +45,7 @@ public final class SimdBackend implements KernelBackend {
    *
    * @throws UnsupportedOperationException when the preferred vector species is narrower than 4 floats
    * @throws IllegalArgumentException naming the property when a budget is not a number of bytes >= 0, or
-   *     {@code convt.simd.parallelMinMacs} not a number >= 0
+   *     {@code convt.simd.parallelMinMacs} or {@code convt.simd.spinMicros} not a number >= 0
    */
   public SimdBackend() {
     this(budget("convt.simd.cacheBytes", DEFAULT_PACK_CACHE_BYTES),
@@ -82,6 +82,7 @@ public final class SimdBackend implements KernelBackend {
   SimdBackend(long packCacheBytes, long planCacheBytes) {
     // checked here so that a bad value stops the backend loading with its name, before Parallel first reads it
     nonNegative(Parallel.MIN_MACS_KEY, Parallel.DEFAULT_MIN_PARALLEL_MACS, Parallel.MIN_MACS_UNIT);
+    nonNegative(HotWorkers.SPIN_KEY, HotWorkers.DEFAULT_SPIN_MICROS, HotWorkers.SPIN_UNIT);
     int lanes = FloatVector.SPECIES_PREFERRED.length();
     if (lanes < 4) {
       throw new UnsupportedOperationException(

@@ -129,6 +129,24 @@ class SimdCacheTest {
   }
 
   @Test
+  void aBadSpinTimeStopsTheBackendWithTheKeysName() {
+    String key = HotWorkers.SPIN_KEY;
+    String before = System.getProperty(key);
+    try {
+      System.setProperty(key, "100us");
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> new SimdBackend(1 << 20, 1 << 20));
+      assertEquals("Invalid -D" + key + "=100us: expected a number of microseconds >= 0", e.getMessage());
+    } finally {
+      if (before == null) {
+        System.clearProperty(key);
+      } else {
+        System.setProperty(key, before);
+      }
+    }
+  }
+
+  @Test
   void aBudgetPropertyIsBytesOrAOneLineErrorNamingIt() {
     String key = "convt.simd.test.budget";
     try {
