@@ -112,31 +112,22 @@ class SimdCacheTest {
 
   @Test
   void aBadParallelThresholdStopsTheBackendWithTheKeysName() {
-    String key = Parallel.MIN_MACS_KEY;
-    String before = System.getProperty(key);
-    try {
-      System.setProperty(key, "2M");
-      IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> new SimdBackend(1 << 20, 1 << 20));
-      assertEquals("Invalid -D" + key + "=2M: expected a number of multiply-adds >= 0", e.getMessage());
-    } finally {
-      if (before == null) {
-        System.clearProperty(key);
-      } else {
-        System.setProperty(key, before);
-      }
-    }
+    assertBadPropertyStopsTheBackend(Parallel.MIN_MACS_KEY, "2M", "multiply-adds");
   }
 
   @Test
   void aBadSpinTimeStopsTheBackendWithTheKeysName() {
-    String key = HotWorkers.SPIN_KEY;
+    assertBadPropertyStopsTheBackend(HotWorkers.SPIN_KEY, "100us", "microseconds");
+  }
+
+  /** Constructing the backend with {@code key=bad} fails with one line naming the key, the value and the unit. */
+  private static void assertBadPropertyStopsTheBackend(String key, String bad, String unit) {
     String before = System.getProperty(key);
     try {
-      System.setProperty(key, "100us");
+      System.setProperty(key, bad);
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> new SimdBackend(1 << 20, 1 << 20));
-      assertEquals("Invalid -D" + key + "=100us: expected a number of microseconds >= 0", e.getMessage());
+      assertEquals("Invalid -D" + key + "=" + bad + ": expected a number of " + unit + " >= 0", e.getMessage());
     } finally {
       if (before == null) {
         System.clearProperty(key);
