@@ -64,7 +64,8 @@ final class HotWorkers {
       }
     } while (!CREATED.compareAndSet(n, n + 1));
     Worker w = new Worker();
-    Thread t = new Thread(w::loop, "convt-simd-" + n);
+    // no inherited thread locals: the first caller may be a Spark task thread, and a worker outlives every task
+    Thread t = new Thread(null, w::loop, "convt-simd-" + n, 0, false);
     t.setDaemon(true);
     w.thread = t;
     t.start();
