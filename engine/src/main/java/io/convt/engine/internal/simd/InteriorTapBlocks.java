@@ -81,8 +81,6 @@ record InteriorTapBlocks(int[] column, int[] pixels, TapColumnBlocks edges) {
     final int bCol = p.cog() * cb;
     final int bRow = kW * bCol;
     final boolean perRow = !fuseRows && "row".equals(mode);
-    final int[] aT = new int[kH * kW];
-    final int[] bT = new int[kH * kW];
     for (int r = 0; r < nRows; r++) {
       int kyA = 0;
       while (kyA < kH && tapRows[r * kH + kyA] < 0) {
@@ -100,35 +98,22 @@ record InteriorTapBlocks(int[] column, int[] pixels, TapColumnBlocks edges) {
       int junk = junkRow ? rowAt[r] + p.srcW() * cb : -1;
       if (perRow) {
         for (int k = 0; k < nk; k++) {
-          int nT = taps(aT, bT, 1, 0, 0, kW, colStep, bCol, w0 + (kyA + k) * bRow);
-          blocks(g, rowBase + k * aK + g0, step, aT, bT, nT, wq, n, out, rowAt[r], as, junk);
+          blocks(g, rowBase + k * aK + g0, step, 1, 0, 0, kW, colStep, bCol, wq, w0 + (kyA + k) * bRow, n, out,
+              rowAt[r], as, junk);
         }
+      } else if (fuseRows) {
+        blocks(g, rowBase + g0, step, kW, colStep, bCol, nk, aK, bRow, wq, w0 + kyA * bRow, n, out, rowAt[r], as,
+            junk);
       } else {
-        int nT = fuseRows ? taps(aT, bT, kW, colStep, bCol, nk, aK, bRow, w0 + kyA * bRow)
-            : taps(aT, bT, nk, aK, bRow, kW, colStep, bCol, w0 + kyA * bRow);
-        blocks(g, rowBase + g0, step, aT, bT, nT, wq, n, out, rowAt[r], as, junk);
+        blocks(g, rowBase + g0, step, nk, aK, bRow, kW, colStep, bCol, wq, w0 + kyA * bRow, n, out, rowAt[r], as,
+            junk);
       }
     }
   }
 
-  /**
-   * Writes the taps in the order (o &lt; nO, j &lt; nI): gradient offsets {@code o·aO + j·aI} to aT, weight indices
-   * {@code wb + o·bO + j·bI} to bT; returns how many.
-   */
-  private static int taps(int[] aT, int[] bT, int nO, int aO, int bO, int nI, int aI, int bI, int wb) {
-    int t = 0;
-    for (int o = 0; o < nO; o++) {
-      for (int j = 0; j < nI; j++, t++) {
-        aT[t] = o * aO + j * aI;
-        bT[t] = wb + o * bO + j * bI;
-      }
-    }
-    return t;
-  }
-
-  /** Every interior block of one row over the nT taps of aT/bT (gradient offsets from ga0 + column·step). */
-  private void blocks(float[] g, int ga0, int step, int[] aT, int[] bT, int nT, float[] wq, int n, float[] out,
-      int a0, int as, int junkSlot) {
+  /** Every interior block of one row, taps in the order (o &lt; nO, j &lt; nI) with the given steps. */
+  private void blocks(float[] g, int ga0, int step, int nO, int aO, int bO, int nI, int aI, int bI, float[] wq,
+      int wb, int n, float[] out, int a0, int as, int junkSlot) {
     final int cb = 4 * L;
     for (int t = 0; t < column.length; t++) {
       int ix = column[t];
@@ -137,13 +122,15 @@ record InteriorTapBlocks(int[] column, int[] pixels, TapColumnBlocks edges) {
       int at = a0 + ix * as;
       int junk = junkSlot >= 0 ? junkSlot : at;
       if (np > 4) {
-        MicroTapBlocks.taps6x4(g, ga, step, np, aT, bT, nT, wq, n, out, at, as, junk);
+        MicroTapBlocks.taps6x4(g, ga, step, np, nO, aO, bO, nI, aI, bI, wq, wb, n, out, at, as, junk);
       } else if (np == 4) {
-        MicroTapBlocks.taps4x4(g, ga, step, aT, bT, nT, wq, n, out, at, as);
+        MicroTapBlocks.taps4x4(g, ga, step, nO, aO, bO, nI, aI, bI, wq, wb, n, out, at, as);
       } else {
-        for (int k = 0; k < nT; k++) {
-          MicroRows.rows(cb, np, g, ga + aT[k], np > 1 ? step : 0, np > 2 ? 2 * step : 0, 0, wq, bT[k], n, out, at,
-              np > 1 ? at + as : junk, np > 2 ? at + 2 * as : junk, junk);
+        for (int o = 0; o < nO; o++) {
+          for (int j = 0; j < nI; j++) {
+            MicroRows.rows(cb, np, g, ga + o * aO + j * aI, np > 1 ? step : 0, np > 2 ? 2 * step : 0, 0, wq,
+                wb + o * bO + j * bI, n, out, at, np > 1 ? at + as : junk, np > 2 ? at + 2 * as : junk, junk);
+          }
         }
       }
     }

@@ -17,13 +17,12 @@ final class MicroTapBlocks {
   private MicroTapBlocks() {}
 
   /**
-   * {@code acc[at + q·as + k·L] += a[a0 + aT[t] + i + q·ds] · b[bT[t] + 4L·i + k·L]} for pixels q &lt; np (5 or
-   * 6), vectors k &lt; 4, summed in the order t &lt; nT (the taps), i &lt; n; an absent sixth pixel reads pixel 0's
-   * gradient and accumulates into {@code junk}. The taps come as offset lists, as in {@link MicroRows#list}: two
-   * nested tap loops around the channel loop ran at a third of the speed (C2 kept fewer values in registers).
+   * {@code acc[at + q·as + k·L] += a[a0 + o·aO + j·aI + i + q·ds] · b[b0 + o·bO + j·bI + 4L·i + k·L]} for pixels
+   * q &lt; np (5 or 6), vectors k &lt; 4, summed in the order o &lt; nO, j &lt; nI, i &lt; n; an absent sixth
+   * pixel reads pixel 0's gradient and accumulates into {@code junk}.
    */
-  static void taps6x4(float[] a, int a0, int ds, int np, int[] aT, int[] bT, int nT, float[] b,
-      int n, float[] acc, int at, int as, int junk) {
+  static void taps6x4(float[] a, int a0, int ds, int np, int nO, int aO, int bO, int nI, int aI, int bI,
+      float[] b, int b0, int n, float[] acc, int at, int as, int junk) {
     final int d5 = np > 5 ? 5 * ds : 0;
     final int at5 = np > 5 ? at + 5 * as : junk;
     final int at0 = at;
@@ -55,46 +54,46 @@ final class MicroTapBlocks {
     FloatVector c51 = FloatVector.fromArray(S, acc, at5 + L);
     FloatVector c52 = FloatVector.fromArray(S, acc, at5 + 2 * L);
     FloatVector c53 = FloatVector.fromArray(S, acc, at5 + 3 * L);
-    for (int t = 0; t < nT; t++) {
-      int ak = a0 + aT[t];
-      int bk = bT[t];
-      for (int i = 0; i < n; i++) {
-        int ai = ak + i;
-        int bi = bk + i * (4 * L);
-        FloatVector w0 = FloatVector.fromArray(S, b, bi);
-        FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
-        FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
-        FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
-        FloatVector x = FloatVector.broadcast(S, a[ai]);
-        c00 = x.fma(w0, c00);
-        c01 = x.fma(w1, c01);
-        c02 = x.fma(w2, c02);
-        c03 = x.fma(w3, c03);
-        x = FloatVector.broadcast(S, a[ai + ds]);
-        c10 = x.fma(w0, c10);
-        c11 = x.fma(w1, c11);
-        c12 = x.fma(w2, c12);
-        c13 = x.fma(w3, c13);
-        x = FloatVector.broadcast(S, a[ai + 2 * ds]);
-        c20 = x.fma(w0, c20);
-        c21 = x.fma(w1, c21);
-        c22 = x.fma(w2, c22);
-        c23 = x.fma(w3, c23);
-        x = FloatVector.broadcast(S, a[ai + 3 * ds]);
-        c30 = x.fma(w0, c30);
-        c31 = x.fma(w1, c31);
-        c32 = x.fma(w2, c32);
-        c33 = x.fma(w3, c33);
-        x = FloatVector.broadcast(S, a[ai + 4 * ds]);
-        c40 = x.fma(w0, c40);
-        c41 = x.fma(w1, c41);
-        c42 = x.fma(w2, c42);
-        c43 = x.fma(w3, c43);
-        x = FloatVector.broadcast(S, a[ai + d5]);
-        c50 = x.fma(w0, c50);
-        c51 = x.fma(w1, c51);
-        c52 = x.fma(w2, c52);
-        c53 = x.fma(w3, c53);
+    for (int o = 0, ao = a0, bo = b0; o < nO; o++, ao += aO, bo += bO) {
+      for (int j = 0, aj = ao, bj = bo; j < nI; j++, aj += aI, bj += bI) {
+        for (int i = 0; i < n; i++) {
+          int ai = aj + i;
+          int bi = bj + i * (4 * L);
+          FloatVector w0 = FloatVector.fromArray(S, b, bi);
+          FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
+          FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
+          FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
+          FloatVector x = FloatVector.broadcast(S, a[ai]);
+          c00 = x.fma(w0, c00);
+          c01 = x.fma(w1, c01);
+          c02 = x.fma(w2, c02);
+          c03 = x.fma(w3, c03);
+          x = FloatVector.broadcast(S, a[ai + ds]);
+          c10 = x.fma(w0, c10);
+          c11 = x.fma(w1, c11);
+          c12 = x.fma(w2, c12);
+          c13 = x.fma(w3, c13);
+          x = FloatVector.broadcast(S, a[ai + 2 * ds]);
+          c20 = x.fma(w0, c20);
+          c21 = x.fma(w1, c21);
+          c22 = x.fma(w2, c22);
+          c23 = x.fma(w3, c23);
+          x = FloatVector.broadcast(S, a[ai + 3 * ds]);
+          c30 = x.fma(w0, c30);
+          c31 = x.fma(w1, c31);
+          c32 = x.fma(w2, c32);
+          c33 = x.fma(w3, c33);
+          x = FloatVector.broadcast(S, a[ai + 4 * ds]);
+          c40 = x.fma(w0, c40);
+          c41 = x.fma(w1, c41);
+          c42 = x.fma(w2, c42);
+          c43 = x.fma(w3, c43);
+          x = FloatVector.broadcast(S, a[ai + d5]);
+          c50 = x.fma(w0, c50);
+          c51 = x.fma(w1, c51);
+          c52 = x.fma(w2, c52);
+          c53 = x.fma(w3, c53);
+        }
       }
     }
     c00.intoArray(acc, at0);
@@ -126,8 +125,8 @@ final class MicroTapBlocks {
   /**
    * {@link #taps6x4} for four pixels.
    */
-  static void taps4x4(float[] a, int a0, int ds, int[] aT, int[] bT, int nT, float[] b, int n, float[] acc, int at,
-      int as) {
+  static void taps4x4(float[] a, int a0, int ds, int nO, int aO, int bO, int nI, int aI, int bI, float[] b,
+      int b0, int n, float[] acc, int at, int as) {
     final int at0 = at;
     final int at1 = at + 1 * as;
     final int at2 = at + 2 * as;
@@ -148,36 +147,36 @@ final class MicroTapBlocks {
     FloatVector c31 = FloatVector.fromArray(S, acc, at3 + L);
     FloatVector c32 = FloatVector.fromArray(S, acc, at3 + 2 * L);
     FloatVector c33 = FloatVector.fromArray(S, acc, at3 + 3 * L);
-    for (int t = 0; t < nT; t++) {
-      int ak = a0 + aT[t];
-      int bk = bT[t];
-      for (int i = 0; i < n; i++) {
-        int ai = ak + i;
-        int bi = bk + i * (4 * L);
-        FloatVector w0 = FloatVector.fromArray(S, b, bi);
-        FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
-        FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
-        FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
-        FloatVector x = FloatVector.broadcast(S, a[ai]);
-        c00 = x.fma(w0, c00);
-        c01 = x.fma(w1, c01);
-        c02 = x.fma(w2, c02);
-        c03 = x.fma(w3, c03);
-        x = FloatVector.broadcast(S, a[ai + ds]);
-        c10 = x.fma(w0, c10);
-        c11 = x.fma(w1, c11);
-        c12 = x.fma(w2, c12);
-        c13 = x.fma(w3, c13);
-        x = FloatVector.broadcast(S, a[ai + 2 * ds]);
-        c20 = x.fma(w0, c20);
-        c21 = x.fma(w1, c21);
-        c22 = x.fma(w2, c22);
-        c23 = x.fma(w3, c23);
-        x = FloatVector.broadcast(S, a[ai + 3 * ds]);
-        c30 = x.fma(w0, c30);
-        c31 = x.fma(w1, c31);
-        c32 = x.fma(w2, c32);
-        c33 = x.fma(w3, c33);
+    for (int o = 0, ao = a0, bo = b0; o < nO; o++, ao += aO, bo += bO) {
+      for (int j = 0, aj = ao, bj = bo; j < nI; j++, aj += aI, bj += bI) {
+        for (int i = 0; i < n; i++) {
+          int ai = aj + i;
+          int bi = bj + i * (4 * L);
+          FloatVector w0 = FloatVector.fromArray(S, b, bi);
+          FloatVector w1 = FloatVector.fromArray(S, b, bi + L);
+          FloatVector w2 = FloatVector.fromArray(S, b, bi + 2 * L);
+          FloatVector w3 = FloatVector.fromArray(S, b, bi + 3 * L);
+          FloatVector x = FloatVector.broadcast(S, a[ai]);
+          c00 = x.fma(w0, c00);
+          c01 = x.fma(w1, c01);
+          c02 = x.fma(w2, c02);
+          c03 = x.fma(w3, c03);
+          x = FloatVector.broadcast(S, a[ai + ds]);
+          c10 = x.fma(w0, c10);
+          c11 = x.fma(w1, c11);
+          c12 = x.fma(w2, c12);
+          c13 = x.fma(w3, c13);
+          x = FloatVector.broadcast(S, a[ai + 2 * ds]);
+          c20 = x.fma(w0, c20);
+          c21 = x.fma(w1, c21);
+          c22 = x.fma(w2, c22);
+          c23 = x.fma(w3, c23);
+          x = FloatVector.broadcast(S, a[ai + 3 * ds]);
+          c30 = x.fma(w0, c30);
+          c31 = x.fma(w1, c31);
+          c32 = x.fma(w2, c32);
+          c33 = x.fma(w3, c33);
+        }
       }
     }
     c00.intoArray(acc, at0);

@@ -23,7 +23,7 @@ final class C1Probe {
     List<ConvProblem> all = new ArrayList<>();
     Stream.of(TwinKernelTest.geometries(), PointwiseTwinTest.geometries(), FewOutputsTwinTest.geometries(),
             GroupPhaseWeightsTest.geometries(), WeightGradientThreadsTest.stripedGeometries(),
-            WeightGradientThreadsTest.directGeometries(), InteriorTapBlocksTwinTest.geometries())
+            WeightGradientThreadsTest.directGeometries())
         .flatMap(s -> s)
         .forEach(g -> all.add(TwinKernelTest.problem(g)));
     DepthwiseBackwardDataTwinTest.layers().forEach(l -> all.add(DepthwiseBackwardDataTwinTest.problem(l)));

@@ -29,6 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * threads must give the same bits.
  */
 class InteriorTapBlocksTwinTest {
+  private static final KernelBackend SIMD = KernelBackends.lookup("simd");
   private static final int L = Micro.L;
 
   static Stream<Geometry> geometries() {
@@ -54,7 +55,6 @@ class InteriorTapBlocksTwinTest {
   @MethodSource("geometries")
   void interiorBlocksMatchTheScalarReferenceAndTheTapPathBitForBit(Geometry geometry) {
     Assumptions.assumeTrue(TapColumnBlocks.SIX_PIXELS, "the interior blocks run on 32-register (AVX-512) machines");
-    KernelBackend simd = KernelBackends.lookup("simd");
     ConvProblem p = problem(geometry);
     assertNotNull(InteriorTapBlocks.of(p, 4 * L, false), "must have interior blocks: " + p.describe());
     Random r = new Random(geometry.seed() * 17);
@@ -72,7 +72,7 @@ class InteriorTapBlocksTwinTest {
         InteriorTapBlocks.mode = mode;
         for (int threads : new int[] {1, 2, 3, 5}) {
           float[] got = src.clone();
-          simd.backwardData(p, g, w, got, threads);
+          SIMD.backwardData(p, g, w, got, threads);
           String what = "backwardData " + geometry.name() + " mode=" + mode + " threads=" + threads + " "
               + p.describe();
           assertTwin(what, want, got, abs(bound), p.cog() * p.kH() * p.kW());
