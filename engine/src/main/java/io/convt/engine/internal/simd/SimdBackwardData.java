@@ -51,15 +51,14 @@ final class SimdBackwardData {
     final int rowFloats = (p.srcW() + 1) * cb;
     final int group = SimdForward.rowsPerGroup(rowFloats);
     final boolean fewOutputs = p.cog() < SMALL_COUT;
-    final InteriorTapBlocks interior = InteriorTapBlocks.of(p, cb, fewOutputs);
     Parallel.forClaimed(chunks * tasksPerChunk, threads, task -> {
       SimdForward.RowScratch sc = new SimdForward.RowScratch(p.kH(), group, group * rowFloats);
       int[][] offsets = fewOutputs ? new int[][] {
           ThreadScratch.ints(ThreadScratch.Slot.OFFSETS_A, p.kH() * p.kW() * p.cog()),
           ThreadScratch.ints(ThreadScratch.Slot.OFFSETS_B, p.kH() * p.kW() * p.cog())} : null;
       for (int gr = 0; gr < p.groups(); gr++) {
-        rowsOfGroup(plan, p, gradOut, packed, gradIn, blocks, blockU, colMask, tapBlocks, interior, rows, chunks, task,
-            gr, sc, offsets, group, rowFloats, fewOutputs);
+        rowsOfGroup(plan, p, gradOut, packed, gradIn, blocks, blockU, colMask, tapBlocks, rows, chunks, task, gr, sc,
+            offsets, group, rowFloats, fewOutputs);
       }
       sc.release();
       if (offsets != null) {
@@ -71,8 +70,8 @@ final class SimdBackwardData {
 
   /** One task's source rows and input-channel block, for group gr. */
   private static void rowsOfGroup(SimdPlan plan, ConvProblem p, float[] gradOut, float[] packed, float[] gradIn,
-      SimdPlan.ColumnBlock[] blocks, int[] blockU, long[] colMask, TapColumnBlocks tapBlocks,
-      InteriorTapBlocks interior, int rows, int chunks, int task, int gr, SimdForward.RowScratch sc, int[][] offsets, int group, int rowFloats, boolean fewOutputs) {
+      SimdPlan.ColumnBlock[] blocks, int[] blockU, long[] colMask, TapColumnBlocks tapBlocks, int rows, int chunks,
+      int task, int gr, SimdForward.RowScratch sc, int[][] offsets, int group, int rowFloats, boolean fewOutputs) {
     final int cb = plan.cbi();
     final int ilBlocks = (p.cig() + cb - 1) / cb;
     int il0 = task % ilBlocks * cb;
@@ -110,7 +109,7 @@ final class SimdBackwardData {
         listRows(plan, p, gradOut, packed, sc.tapRows, g1 - g0, blocks, blockU, colMask, sc.acc, rowFloats, gr,
             il0, aOff, bOff);
       } else {
-        denseRows(plan, p, grad, phased, packed, sc.tapRows, g1 - g0, tapBlocks, interior, direct ? gradIn : sc.acc,
+        denseRows(plan, p, grad, phased, packed, sc.tapRows, g1 - g0, tapBlocks, direct ? gradIn : sc.acc,
             sc.dstRows, direct ? p.srcC() : cb, direct, gr, il0);
       }
       if (phased) {
@@ -174,11 +173,10 @@ final class SimdBackwardData {
    * r, column ix. {@code tapRows[r·kH + ky]} is the first index (group channel offset included) of the gradient row
    * kernel row ky reads for row r, or -1. Output channels are cut into chunks of {@link SimdForward#forwardKc}; loop order
    * chunk, tap, row, block, so each tap's panel serves the whole group from L1 (or chunk, kernel column, row, block
-   * with the kernel rows inside the call, for short reductions). Interior columns, where given, sum all of a chunk's
-   * taps per call instead ({@link InteriorTapBlocks}), and {@code tb} is then the interior's edges.
+   * with the kernel rows inside the call, for short reductions).
    */
   private static void denseRows(SimdPlan plan, ConvProblem p, float[] g, boolean phased, float[] wq, int[] tapRows,
-      int nRows, TapColumnBlocks all, InteriorTapBlocks interior, float[] out, int[] rowAt, int as, boolean direct, int gr, int il0) {
+      int nRows, TapColumnBlocks tb, float[] out, int[] rowAt, int as, boolean direct, int gr, int il0) {
     final int cog = p.cog();
     final int dc = p.dstC();
     final int kW = p.kW();
@@ -190,7 +188,6 @@ final class SimdBackwardData {
     // round trip through the row buffers per chunk, and dcgan_l2's 256 output channels ran in 4 chunks of 64
     final int kc = SimdForward.forwardKc(cb);
     final int wGroup = gr * (plan.cigPad() / cb) + il0 / cb;
-    final TapColumnBlocks tb = interior == null ? all : interior.edges();
     final int[] first = tb.first();
     final int[] column = tb.column();
     final int[] pixels = tb.pixels();
@@ -209,11 +206,6 @@ final class SimdBackwardData {
     final boolean fuseRows = (long) cog * cb * kH <= FUSED_PANEL_FLOATS;
     for (int k0 = 0; k0 < cog; k0 += kc) {
       int n = Math.min(kc, cog - k0);
-      if (interior != null) {
-        interior.sum(p, g, phased, wq, tapRows, nRows, out, rowAt, as, !direct,
-            (phased ? StridePhaseGradient.column0(p, 0) * cog : u(p, 0, 0) * dc) + k0,
-            Micro.ALIGN_PAD + (wGroup * kH * kW * cog + k0) * cb, step, n, fuseRows);
-      }
       for (int ky = 0; ky < (fuseRows ? 1 : kH); ky++) {
         for (int kx = 0; kx < kW; kx++) {
           int wb = Micro.ALIGN_PAD + ((wGroup * kH * kW + kx) * cog + k0) * cb;

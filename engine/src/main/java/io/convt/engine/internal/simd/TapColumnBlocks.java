@@ -21,14 +21,6 @@ record TapColumnBlocks(int[] first, int[] column, int[] pixels) {
 
   /** Blocks for {@code p} with channel blocks of {@code cb} floats ({@code cbL} = cb / L vectors). */
   static TapColumnBlocks of(ConvGeometry p, int cbL) {
-    return outside(p, cbL, 0, 0);
-  }
-
-  /**
-   * {@link #of} without the source columns {@code i0 .. i1-1}, which every kernel column reaches (their sums run in
-   * {@link InteriorTapBlocks}): each kernel column's run keeps its part left and its part right of them.
-   */
-  static TapColumnBlocks outside(ConvGeometry p, int cbL, int i0, int i1) {
     int[] first = new int[p.kW() + 1];
     int[] column = new int[p.kW() * p.srcW()];
     int[] pixels = new int[column.length];
@@ -48,28 +40,14 @@ record TapColumnBlocks(int[] first, int[] column, int[] pixels) {
       if (lo < 0) {
         continue;
       }
-      if (i1 <= i0) {
-        n = append(lo, hi, cbL, sizes, column, pixels, n);
-      } else {
-        n = append(lo, Math.min(hi, i0), cbL, sizes, column, pixels, n);
-        n = append(Math.max(lo, i1), hi, cbL, sizes, column, pixels, n);
+      int nb = cut(hi - lo, cbL, sizes);
+      for (int b = 0, ix = lo; b < nb; ix += sizes[b++]) {
+        column[n] = ix;
+        pixels[n++] = sizes[b];
       }
     }
     first[p.kW()] = n;
     return new TapColumnBlocks(first, column, pixels);
-  }
-
-  /** Appends the blocks of columns {@code lo .. hi-1} (none when hi &lt;= lo) at index n; returns the new count. */
-  private static int append(int lo, int hi, int cbL, int[] sizes, int[] column, int[] pixels, int n) {
-    if (hi <= lo) {
-      return n;
-    }
-    int nb = cut(hi - lo, cbL, sizes);
-    for (int b = 0, ix = lo; b < nb; ix += sizes[b++]) {
-      column[n] = ix;
-      pixels[n++] = sizes[b];
-    }
-    return n;
   }
 
   /**
