@@ -72,38 +72,30 @@ final class SimdForward {
   }
 
   /**
-   * DENSE forward. A task is (chunk of output rows, group, output-channel block); workers claim tasks in that order,
-   * so one block's packed weights ({@code Cin·kH·kW·cb} floats) stay in L2 while a chunk's rows stream past (rows
-   * outermost would re-read the whole weight tensor from L3 for every row, leaving the micro-kernel memory-bound),
-   * and at N = 1 the threads split the channel blocks instead of each reading every
-   * block's weights for half the rows. A grouped layer at several threads numbers its tasks (group, chunk, block)
-   * instead, cut finer ({@link #groupedTaskRows}): workers then run neighbouring chunks of one group, writing
-   * different rows, where the chunk-major order had them on neighbouring groups of the same pixels, whose channel
-   * slices (groups4: 128 bytes from the array's 16-byte header) share cache lines both would write. Within a task,
-   * groups of rows ({@link #rowsPerGroup}) accumulate in row buffers in the order of {@link DenseForwardRows}. Every
-   * output element is summed by one task in a fixed order, whatever the thread count or the task split.
+   * DENSE forward, in the tasks of {@link ForwardTasks}: one block's packed weights ({@code Cin·kH·kW·cb} floats)
+   * stay in L2 while a chunk's rows stream past (rows outermost would re-read the whole weight tensor from L3 for every
+   * row, leaving the micro-kernel memory-bound), and at N = 1 the threads split the channel blocks instead of each
+   * reading every block's weights for half the rows. Within a task, groups of rows ({@link #rowsPerGroup}) accumulate
+   * in row buffers in the order of {@link DenseForwardRows}. Every output element is summed by one task in a fixed
+   * order, whatever the thread count or the task split.
    */
   private static void runDense(SimdPlan plan, ConvProblem p, float[] src, float[] packed, float[] bias,
       Activation neuron, float[] dst, int threads) {
     final int rows = p.images() * p.clipH();
     final int cb = plan.cb();
-    final int blocksPerGroup = (p.cog() + cb - 1) / cb;
-    final int chunk = p.groups() > 1
-        ? groupedTaskRows(rows, rowChunk(p.srcW() * p.srcC()), p.groups() * blocksPerGroup, threads)
-        : balancedTaskRows(rows, rowChunk(p.srcW() * p.srcC()), p.groups() * blocksPerGroup, threads);
-    final int chunks = (rows + chunk - 1) / chunk;
-    final boolean groupMajor = p.groups() > 1 && threads > 1;
+    final ForwardTasks tasks = ForwardTasks.of(p, rows, cb, threads);
+    final int chunk = tasks.chunk();
     final int rowFloats = (p.clipW() + 1) * cb;
     final int group = rowsPerGroup(rowFloats);
     final DenseColumns columns = DenseColumns.of(p, plan.cb() / L);
     final boolean direct = direct(p, cb, columns, neuron);
     final float[] biasOrNone = bias != null ? bias : negativeZeros(p.cout());
-    Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
+    Parallel.forClaimed(tasks.count(), threads, task -> {
       RowScratch sc = new RowScratch(p.kH(), group, group * rowFloats);
-      int r0 = (groupMajor ? task / blocksPerGroup % chunks : task / (p.groups() * blocksPerGroup)) * chunk;
+      int r0 = tasks.chunkOf(task) * chunk;
       int r1 = Math.min(rows, r0 + chunk);
-      int gr = groupMajor ? task / (chunks * blocksPerGroup) : task / blocksPerGroup % p.groups();
-      int oc0 = task % blocksPerGroup * cb;
+      int gr = tasks.groupOf(task);
+      int oc0 = tasks.blockOf(task) * cb;
       int o = gr * p.cog() + oc0;
       int no = Math.min(cb, p.cog() - oc0);
       // groups of equal size (a chunk of 16 rows in groups of 15 ran one group of a single row)
@@ -217,34 +209,6 @@ final class SimdForward {
   static int balancedTaskRows(int rows, int l2Chunk, int blocks, int threads) {
     int chunks = (rows + taskRows(rows, l2Chunk, blocks, threads) - 1) / taskRows(rows, l2Chunk, blocks, threads);
     while (threads > 1 && (long) chunks * blocks % threads != 0 && rows / (chunks + 1) >= 4) {
-      chunks++;
-    }
-    return (rows + chunks - 1) / chunks;
-  }
-
-  /** Tasks per thread a grouped DENSE forward aims for at several threads ({@link #groupedTaskRows}). */
-  static final int TASKS_PER_THREAD = 8;
-  /** Fewest output rows in a grouped forward task cut for balance: each task re-reads its group's weights. */
-  static final int MIN_TASK_ROWS = 8;
-
-  /**
-   * Rows per task of a grouped DENSE forward: as {@link #balancedTaskRows}, and at several threads cut further until
-   * every thread has {@link #TASKS_PER_THREAD} tasks (chunks of at least {@link #MIN_TASK_ROWS} rows, the task count a
-   * multiple of the thread count where that allows). Tasks are claimed one at a time, so the two workers finish at
-   * most one task apart: groups4 at N = 1 had 8 tasks of ~0.11 ms (2 chunks of 32 rows × 4 groups), and a worker that
-   * started one task late ran 3 while the caller ran 5, 25 % of the call idle on one core. 16 tasks of 16 rows keep
-   * the 16-row groups the 32-row chunks were summed in ({@link #rowsPerGroup}), so the kernels' work is the same.
-   */
-  static int groupedTaskRows(int rows, int l2Chunk, int blocks, int threads) {
-    int chunk = balancedTaskRows(rows, l2Chunk, blocks, threads);
-    if (threads == 1) {
-      return chunk;
-    }
-    int chunks = (rows + chunk - 1) / chunk;
-    while ((long) chunks * blocks < (long) TASKS_PER_THREAD * threads && rows / (chunks + 1) >= MIN_TASK_ROWS) {
-      chunks++;
-    }
-    while ((long) chunks * blocks % threads != 0 && rows / (chunks + 1) >= MIN_TASK_ROWS) {
       chunks++;
     }
     return (rows + chunks - 1) / chunks;

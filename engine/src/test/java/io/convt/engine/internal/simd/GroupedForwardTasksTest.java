@@ -72,17 +72,43 @@ class GroupedForwardTasksTest {
     // groups4, N = 1: 64 output rows, 32 source rows of 4096 floats, 4 groups of one block
     int rows = 64;
     int l2 = SimdForward.rowChunk(32 * 128);
-    assertEquals(SimdForward.balancedTaskRows(rows, l2, 4, 1), SimdForward.groupedTaskRows(rows, l2, 4, 1),
-        "one thread keeps the L2 chunk");
     for (int threads : new int[] {2, 3, 4}) {
-      int chunk = SimdForward.groupedTaskRows(rows, l2, 4, threads);
+      int chunk = ForwardTasks.groupedRows(rows, l2, 4, threads);
       int chunks = (rows + chunk - 1) / chunk;
-      assertTrue(chunk >= SimdForward.MIN_TASK_ROWS, "chunk " + chunk + " at " + threads);
-      assertTrue(chunks * 4 >= SimdForward.TASKS_PER_THREAD * threads || rows / (chunks + 1) < SimdForward.MIN_TASK_ROWS,
-          chunks * 4 + " tasks at " + threads + " threads");
+      assertTrue(chunk >= ForwardTasks.MIN_TASK_ROWS, "chunk " + chunk + " at " + threads);
+      assertTrue(chunks * 4 >= ForwardTasks.TASKS_PER_THREAD * threads
+          || rows / (chunks + 1) < ForwardTasks.MIN_TASK_ROWS, chunks * 4 + " tasks at " + threads + " threads");
     }
-    int two = SimdForward.groupedTaskRows(rows, l2, 4, 2);
-    assertEquals(0, (rows + two - 1) / two * 4 % 2, "a task count both workers share evenly");
-    assertEquals(0, rows % two, "chunks of equal size");
+    int two = ForwardTasks.groupedRows(rows, l2, 4, 2);
+    assertEquals(16, two, "16 tasks of 16 rows: the 16-row groups of one thread's 32-row chunks");
+  }
+
+  @Test
+  void everyTaskOfEveryBandIsNumberedOnce() {
+    for (int band : new int[] {1, 2, 3, 5}) {
+      for (int chunks : new int[] {1, 2, 4, 7, 16}) {
+        for (int groups : new int[] {1, 3, 4}) {
+          for (int blocks : new int[] {1, 2}) {
+            ForwardTasks t = new ForwardTasks(8, chunks, groups, blocks, band);
+            boolean[] seen = new boolean[t.count()];
+            for (int task = 0; task < t.count(); task++) {
+              int c = t.chunkOf(task);
+              int g = t.groupOf(task);
+              int b = t.blockOf(task);
+              assertTrue(c >= 0 && c < chunks && g >= 0 && g < groups && b >= 0 && b < blocks, "task " + task);
+              int id = (c * groups + g) * blocks + b;
+              assertTrue(!seen[id], "(chunk, group, block) numbered twice: " + c + ", " + g + ", " + b);
+              seen[id] = true;
+              if (band == 1) {
+                // bands of one chunk: chunk, group, block (the one-thread and one-group order)
+                assertEquals(task, id, "band 1 order");
+              } else if (task > 0 && t.groupOf(task - 1) == g && b == 0) {
+                assertEquals(t.chunkOf(task - 1) + 1, c, "a band's chunks of one group are neighbours");
+              }
+            }
+          }
+        }
+      }
+    }
   }
 }
