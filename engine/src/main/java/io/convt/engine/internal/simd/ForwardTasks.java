@@ -38,8 +38,8 @@ record ForwardTasks(int chunk, int chunks, int groups, int blocks, int band) {
    * Rows per task of a grouped forward at several threads: as {@link SimdForward#balancedTaskRows}, then cut further
    * until every thread has {@link #TASKS_PER_THREAD} tasks (chunks of at least {@link #MIN_TASK_ROWS} rows, the task
    * count a multiple of the thread count where that allows). Tasks are claimed one at a time, so the workers finish
-   * at most one task apart: groups4 at N = 1 had 8 tasks of ~0.11 ms (2 chunks of 32 rows × 4 groups), and a worker
-   * one task late ran 3 while the caller ran 5, a quarter of the call idle on one core. 16 tasks of 16 rows keep the
+   * at most one task apart: groups4 at N = 1 had 8 tasks of ~0.11 ms (2 chunks of 32 rows × 4 groups), where a worker
+   * starting one task late runs 3 while the caller runs 5, a quarter of the call idle on one core. 16 tasks of 16 rows keep the
    * 16-row groups the 32-row chunks were summed in ({@link SimdForward#rowsPerGroup}): the kernels' work is the same.
    */
   static int groupedRows(int rows, int l2Chunk, int blocks, int threads) {
