@@ -72,32 +72,30 @@ final class SimdForward {
   }
 
   /**
-   * DENSE forward. A task is (chunk of output rows, group, output-channel block); workers claim tasks in that order,
-   * so one block's packed weights ({@code Cin·kH·kW·cb} floats) stay in L2 while a chunk's rows stream past (rows
-   * outermost would re-read the whole weight tensor from L3 for every row, leaving the micro-kernel memory-bound),
-   * and at N = 1 the threads split the channel blocks instead of each reading every
-   * block's weights for half the rows. Within a task, groups of rows ({@link #rowsPerGroup}) accumulate in row
-   * buffers in the order of {@link DenseForwardRows}. Every output element is summed by one task in a fixed
+   * DENSE forward, in the tasks of {@link ForwardTasks}: one block's packed weights ({@code Cin·kH·kW·cb} floats)
+   * stay in L2 while a chunk's rows stream past (rows outermost would re-read the whole weight tensor from L3 for every
+   * row, leaving the micro-kernel memory-bound), and at N = 1 the threads split the channel blocks instead of each
+   * reading every block's weights for half the rows. Within a task, groups of rows ({@link #rowsPerGroup}) accumulate
+   * in row buffers in the order of {@link DenseForwardRows}. Every output element is summed by one task in a fixed
    * order, whatever the thread count or the task split.
    */
   private static void runDense(SimdPlan plan, ConvProblem p, float[] src, float[] packed, float[] bias,
       Activation neuron, float[] dst, int threads) {
     final int rows = p.images() * p.clipH();
     final int cb = plan.cb();
-    final int blocksPerGroup = (p.cog() + cb - 1) / cb;
-    final int chunk = balancedTaskRows(rows, rowChunk(p.srcW() * p.srcC()), p.groups() * blocksPerGroup, threads);
-    final int chunks = (rows + chunk - 1) / chunk;
+    final ForwardTasks tasks = ForwardTasks.of(p, rows, cb, threads);
+    final int chunk = tasks.chunk();
     final int rowFloats = (p.clipW() + 1) * cb;
     final int group = rowsPerGroup(rowFloats);
     final DenseColumns columns = DenseColumns.of(p, plan.cb() / L);
     final boolean direct = direct(p, cb, columns, neuron);
     final float[] biasOrNone = bias != null ? bias : negativeZeros(p.cout());
-    Parallel.forClaimed(chunks * p.groups() * blocksPerGroup, threads, task -> {
+    Parallel.forClaimed(tasks.count(), threads, task -> {
       RowScratch sc = new RowScratch(p.kH(), group, group * rowFloats);
-      int r0 = task / (p.groups() * blocksPerGroup) * chunk;
+      int r0 = tasks.chunkOf(task) * chunk;
       int r1 = Math.min(rows, r0 + chunk);
-      int gr = task / blocksPerGroup % p.groups();
-      int oc0 = task % blocksPerGroup * cb;
+      int gr = tasks.groupOf(task);
+      int oc0 = tasks.blockOf(task) * cb;
       int o = gr * p.cog() + oc0;
       int no = Math.min(cb, p.cog() - oc0);
       // groups of equal size (a chunk of 16 rows in groups of 15 ran one group of a single row)
