@@ -51,7 +51,7 @@ record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int
         && p.cinRead() >= p.cin() && p.cog() % 4 == 0;
   }
 
-  /** The OHWI gradient's rows of group gr, kernel row ky, blocks ob0..: zeroed by {@link #zero} before the first sum. */
+  /** The OHWI gradient's rows of group gr, kernel row ky, blocks ob0..: written by a call's first sums. */
   static WeightAccumulators inGradient(ConvProblem p, float[] gW, int gr, int ky, int ob0) {
     int o0 = gr * p.cog() + ob0 * 4;
     int cs = p.kH() * p.kW() * p.cig();
@@ -59,12 +59,18 @@ record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int
         4 * cs);
   }
 
-  /** Zeroes the gradient rows of {@code blocks} blocks ({@link #inGradient} only). */
-  void zero(ConvProblem p, int blocks) {
+  /**
+   * Zeroes the sums of kernel column kx, input slabs 0..slabs, blocks 0..blocks ({@code w} floats per channel, as a
+   * micro-kernel writes them): a call's first sums start from zero and overwrite the accumulators, so a column that
+   * no pixel reaches must be zeroed on its own.
+   */
+  void zeroColumn(int kx, int slabs, int blocks, int w) {
     for (int j = 0; j < blocks; j++) {
-      for (int q = 0; q < 4; q++) {
-        int from = base + j * per + q * cs;
-        java.util.Arrays.fill(a, from, from + p.kW() * p.cig(), 0f);
+      for (int ib = 0; ib < slabs; ib++) {
+        int from = at(kx, ib) + j * per;
+        for (int q = 0; q < 4; q++) {
+          java.util.Arrays.fill(a, from + q * cs, from + q * cs + w, 0f);
+        }
       }
     }
   }
