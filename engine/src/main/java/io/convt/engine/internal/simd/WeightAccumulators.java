@@ -19,6 +19,8 @@ import io.convt.engine.internal.ConvProblem;
 record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int cs, int per) {
   /** Images per call up to which {@link #direct} sums into the gradient. */
   static final int MAX_DIRECT_IMAGES = 4;
+  /** Pixel chunks per image up to which a single image sums into the gradient (16×16: 4, the sizes measured). */
+  static final int MAX_ONE_IMAGE_CHUNKS = 4;
 
   int at(int kx, int ib) {
     return base + kx * kxStride + ib * slabStride;
@@ -42,14 +44,15 @@ record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int
    * slabs of input channels all read, whole blocks of 4 output channels, and few images: the gradient's channels are
    * kH·kW·Cin/group floats apart (often a power of two, so one cache set), which costs a little on every call; with
    * many images the per-call array's zeroing and copy are spread over all of them. Only images of at most one chunk of
-   * pixels (dcgan_l2's 8×8), where each sum is loaded and stored once per tap and image, or a single image: on larger
-   * images (dcgan_l3, unet_up_deep, 16×16) the strided sums, revisited chunk after chunk, were slower than the task's
-   * own array over several images, but at N = 1 the first chunk stores its sums ({@link MicroFirstPanels}) and the
-   * own array's copy-out to the gradient (~9 % of dcgan_l3's kernel samples at N = 1) costs more than the revisits.
+   * pixels (dcgan_l2's 8×8), where each sum is loaded and stored once per tap and image, or a single image of a few
+   * chunks ({@link #MAX_ONE_IMAGE_CHUNKS}): on larger images (dcgan_l3, unet_up_deep, 16×16) the strided sums,
+   * revisited chunk after chunk, were slower than the task's own array over several images, but at N = 1 the first
+   * chunk stores its sums ({@link MicroFirstPanels}) and the own array's copy-out to the gradient (~9 % of dcgan_l3's
+   * kernel samples at N = 1) costs more than the revisits.
    */
   static boolean direct(ConvProblem p, int stripes) {
     return stripes == 1 && p.images() <= MAX_DIRECT_IMAGES
-        && (p.images() == 1 || p.srcH() * p.srcW() <= SimdBackwardWeights.chunkPixels(p))
+        && p.srcH() * p.srcW() <= (p.images() == 1 ? MAX_ONE_IMAGE_CHUNKS : 1) * SimdBackwardWeights.chunkPixels(p)
         && p.cig() % SimdBackwardWeights.slab(p) == 0
         && p.cinRead() >= p.cin() && p.cog() % 4 == 0;
   }
