@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * The dense weight gradient in rounds of images: each round packs its images' sources (and, for phase runs, their
  * gradients) once, then every task (stripe, group, kernel row, output-channel chunk) reduces its stripe's rows over
  * them image by image into its own accumulators, so every sum runs over images, rows and columns in a fixed order
- * whatever the thread count. A task zeroes its accumulators on its first round and, with one stripe, writes them to
- * the gradient on its last, whichever worker runs it: zeroing and storing them on the calling thread (the whole
- * gradient's size, megabytes for large layers) would be a serial part of every call and cap the multi-thread speed-up
- * at N=1. With several stripes a last step adds each tile's partials in stripe order. The accumulators of all tasks
+ * whatever the thread count. A task's first image writes its sums from zero (no zeroing pass: {@link MicroFirstPanels})
+ * and, with one stripe, its last round writes them to the gradient, whichever worker runs it: storing them on the
+ * calling thread (the whole gradient's size, megabytes for large layers) would be a serial part of every call and cap
+ * the multi-thread speed-up at N=1. With several stripes a last step adds each tile's partials in stripe order. The accumulators of all tasks
  * are one array the calling thread keeps for its next call ({@link ThreadScratch}).
  *
  * <p>Scheduling: the whole call is one sequence of items claimed in order ({@link Parallel#forOrdered}): per round,
@@ -126,28 +126,21 @@ final class DenseWeights {
       final int i = k - count * rowsPerImage;
       run.await(() -> packed.get(r) == 1 && taskRounds.get(i) == r);
       int tile = part.tile(i);
-      WeightAccumulators acc;
-      if (direct) {
-        acc = WeightAccumulators.inGradient(p, gW, part.group(tile), part.kernelRow(tile), part.firstBlock(tile));
-        if (r == 0) {
-          acc.zero(p, part.blocks(tile));
-        }
-      } else {
-        if (r == 0) {
-          Arrays.fill(accs, at[i], at[i + 1], 0f);
-        }
-        acc = WeightAccumulators.own(p, accs, part.group(tile), at[i]);
-      }
+      // the first round's first image writes the sums from zero (no zeroing pass over the accumulators first)
+      WeightAccumulators acc = direct
+          ? WeightAccumulators.inGradient(p, gW, part.group(tile), part.kernelRow(tile), part.firstBlock(tile))
+          : WeightAccumulators.own(p, accs, part.group(tile), at[i]);
       int stripe = part.stripe(i);
       GatheredWeights.Scratch scratch = phaseRuns ? null : new GatheredWeights.Scratch(p, part.obs());
       for (int b = 0; b < count; b++) {
         if (phaseRuns) {
           PhaseRunWeights.reduce(p, xs[set + b], gs[set + b], part.group(tile), part.kernelRow(tile),
-              part.firstBlock(tile), part.blocks(tile), acc, part.firstRow(stripe), part.endRow(stripe));
+              part.firstBlock(tile), part.blocks(tile), acc, part.firstRow(stripe), part.endRow(stripe),
+              r == 0 && b == 0);
         } else {
           GatheredWeights.reduce(p, src, xs[set + b], g, part.group(tile), part.kernelRow(tile),
               part.firstBlock(tile), part.blocks(tile), acc, first + b, part.firstRow(stripe), part.endRow(stripe),
-              scratch);
+              scratch, r == 0 && b == 0);
         }
       }
       if (scratch != null) {

@@ -22,13 +22,15 @@ final class GatheredWeights {
    * source ([slab][pixel][w]) are packed into contiguous panels, and every (input slab, output block) pair reduces
    * over the chunk in one micro-kernel call
    * (sums in {@code acc}, see {@link WeightAccumulators}); tasks with fewer than 16 output channels skip the packing
-   * and run row by row on the NHWC data (64→3 layers: each packed source float would serve only a few FMAs).
+   * and run row by row on the NHWC data (64→3 layers: each packed source float would serve only a few FMAs). With
+   * {@code fresh} (the call's first image of this task) every sum of the task is written from zero: the first chunk of a
+   * kernel column stores its sums ({@link MicroFirstPanels}), a column no pixel reaches is zeroed.
    * Packing matters: NHWC rows with power-of-two channel counts
    * put every pixel of a strided walk in the same few L1 sets (conflict misses on every load), and zero-padded panels
    * need no masks.
    */
   static void reduce(ConvProblem p, float[] x, PackedSource xs, float[] g, int gr, int ky, int ob0, int obs,
-      WeightAccumulators acc, int image, int iyFrom, int iyTo, Scratch sc) {
+      WeightAccumulators acc, int image, int iyFrom, int iyTo, Scratch sc, boolean fresh) {
     final int w = SimdBackwardWeights.slab(p);
     final int cig = p.cig();
     final int ilEnd = Math.max(0, Math.min(cig, p.cinRead() - gr * cig));
@@ -46,6 +48,9 @@ final class GatheredWeights {
     final float[] xP = sc.xPanel;
     if (w == 2 * L && ilEnd % (2 * L) == 0 && oTo - oFrom < 16) {
       // row by row on the NHWC data, every kernel column and block while the source row sits in L1
+      for (int kx = 0; kx < p.kW() && fresh; kx++) {
+        acc.zeroColumn(kx, nIB, obs, w);
+      }
       for (int iy = iyFrom; iy < iyTo; iy++) {
         int v = iy * p.strideY() - p.tY() + p.cy() - p.dilY() * ky;
         if (v < 0 || v >= p.clipH()) {
@@ -80,7 +85,9 @@ final class GatheredWeights {
       if (xs.finite() && ixFrom < ixTo && (ixTo - ixFrom) * 8 >= p.srcW() * 7) {
         // the tap reaches (nearly) every column: its pixels are whole source rows, one run of the packed source;
         // columns it does not reach get a zero gradient (at most 1/8 of the FMAs wasted)
-        runs(p, xs, g, gr, ky, kx, ixFrom, ixTo, iyFrom, iyTo, nIB, gImg, oFrom, oTo, obs, acc, gP);
+        if (runs(p, xs, g, gr, ky, kx, ixFrom, ixTo, iyFrom, iyTo, nIB, gImg, oFrom, oTo, obs, acc, gP, fresh)) {
+          acc.zeroColumn(kx, nIB, obs, w);
+        }
         continue;
       }
       int n = 0;
@@ -104,8 +111,12 @@ final class GatheredWeights {
           Micro.copy(x, offs[i0 + i], xP, i * w, ilEnd, pch * w, w);
         }
         for (int ib = 0; ib < nIB; ib++) {
-          MicroPanels.blocks(gP, pch, xP, ib * pch * w, m, w, acc.a(), acc.at(kx, ib), obs, acc.per(), acc.cs());
+          MicroPanels.blocks(gP, pch, xP, ib * pch * w, m, w, acc.a(), acc.at(kx, ib), obs, acc.per(), acc.cs(),
+              fresh && i0 == 0);
         }
+      }
+      if (fresh && n == 0) {
+        acc.zeroColumn(kx, nIB, obs, w);
       }
     }
   }
@@ -113,9 +124,12 @@ final class GatheredWeights {
   /**
    * One task's tap (ky, kx) over whole source rows: the rows it reaches are one contiguous run of the packed source,
    * cut into chunks of {@link SimdBackwardWeights#chunkPixels}; only the gradient is packed (zero where the tap does not reach a column).
+   * With {@code fresh} the first chunk's sums overwrite the accumulators; returns whether they are still to be zeroed
+   * (fresh, and no row reached).
    */
-  private static void runs(ConvProblem p, PackedSource xs, float[] g, int gr, int ky, int kx, int ixFrom, int ixTo,
-      int iyFrom, int iyTo, int nIB, int gImg, int oFrom, int oTo, int obs, WeightAccumulators acc, float[] gP) {
+  private static boolean runs(ConvProblem p, PackedSource xs, float[] g, int gr, int ky, int kx, int ixFrom, int ixTo,
+      int iyFrom, int iyTo, int nIB, int gImg, int oFrom, int oTo, int obs, WeightAccumulators acc, float[] gP,
+      boolean fresh) {
     final int w = SimdBackwardWeights.slab(p);
     final int pch = SimdBackwardWeights.chunkPixels(p);
     final int qw = MicroPanels.QW;
@@ -149,9 +163,10 @@ final class GatheredWeights {
       }
       for (int ib = 0; ib < nIB; ib++) {
         MicroPanels.blocks(gP, pch, xs.data, xs.base(gr, ib) + p0 * w, m, w, acc.a(), acc.at(kx, ib), obs, acc.per(),
-            acc.cs());
+            acc.cs(), fresh && p0 == iy0 * p.srcW());
       }
     }
+    return fresh && iy0 >= iy1;
   }
 
   /**

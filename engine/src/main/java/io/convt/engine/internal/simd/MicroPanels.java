@@ -207,19 +207,20 @@ final class MicroPanels {
   /**
    * Every output block of a task against one source slab over {@code m} pixels of a chunk: block j's channels are
    * at {@code a[j·4/QW·pch·QW + j·4 % QW]} of the gradient panel, its accumulators at {@code acc[j·per + at]}.
-   * Pairs of blocks in one QW group run as {@link #quad8x2} where there are 32 vector registers (L = 16).
+   * Pairs of blocks in one QW group run as {@link #quad8x2} where there are 32 vector registers (L = 16). With
+   * {@code fresh} the sums start from zero and overwrite the accumulators ({@link MicroFirstPanels}).
    */
   static void blocks(float[] a, int pch, float[] b, int b0, int m, int w, float[] acc, int at, int obs, int per,
-      int cs) {
+      int cs, boolean fresh) {
     for (int j = 0; j < obs; j++) {
       int a0 = j * 4 / QW * pch * QW + j * 4 % QW;
       if (w == 4 * L) {
-        quad4x4(a, a0, b, b0, m, acc, j * per + at, cs);
+        quad4x4(a, a0, b, b0, m, acc, j * per + at, cs, fresh);
       } else if (PAIRS && j % 2 == 0 && j + 1 < obs) {
-        quad8x2(a, a0, b, b0, m, acc, j * per + at, (j + 1) * per + at, cs);
+        quad8x2(a, a0, b, b0, m, acc, j * per + at, (j + 1) * per + at, cs, fresh);
         j++;
       } else {
-        quad4x2(a, a0, b, b0, m, acc, j * per + at, cs);
+        quad4x2(a, a0, b, b0, m, acc, j * per + at, cs, fresh);
       }
     }
   }
@@ -230,18 +231,45 @@ final class MicroPanels {
    * {@link #quad8x2} where both lie in one QW chunk.
    */
   static void blocksAt(float[] a, int a0, int chunkStride, int ob0, float[] b, int b0, int m, int w, float[] acc,
-      int at, int obs, int per, int cs) {
+      int at, int obs, int per, int cs, boolean fresh) {
     for (int j = 0; j < obs; j++) {
       int c = 4 * (ob0 + j);
       int ai = a0 + c / QW * chunkStride + c % QW;
       if (w == 4 * L) {
-        quad4x4(a, ai, b, b0, m, acc, j * per + at, cs);
+        quad4x4(a, ai, b, b0, m, acc, j * per + at, cs, fresh);
       } else if (PAIRS && c % QW + 8 <= QW && j + 1 < obs) {
-        quad8x2(a, ai, b, b0, m, acc, j * per + at, (j + 1) * per + at, cs);
+        quad8x2(a, ai, b, b0, m, acc, j * per + at, (j + 1) * per + at, cs, fresh);
         j++;
       } else {
-        quad4x2(a, ai, b, b0, m, acc, j * per + at, cs);
+        quad4x2(a, ai, b, b0, m, acc, j * per + at, cs, fresh);
       }
+    }
+  }
+
+  private static void quad4x4(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at, int cs,
+      boolean fresh) {
+    if (fresh) {
+      MicroFirstPanels.quad4x4(a, a0, b, b0, n, acc, at, cs);
+    } else {
+      quad4x4(a, a0, b, b0, n, acc, at, cs);
+    }
+  }
+
+  private static void quad4x2(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at, int cs,
+      boolean fresh) {
+    if (fresh) {
+      MicroFirstPanels.quad4x2(a, a0, b, b0, n, acc, at, cs);
+    } else {
+      quad4x2(a, a0, b, b0, n, acc, at, cs);
+    }
+  }
+
+  private static void quad8x2(float[] a, int a0, float[] b, int b0, int n, float[] acc, int at0, int at1, int cs,
+      boolean fresh) {
+    if (fresh) {
+      MicroFirstPanels.quad8x2(a, a0, b, b0, n, acc, at0, at1, cs);
+    } else {
+      quad8x2(a, a0, b, b0, n, acc, at0, at1, cs);
     }
   }
 }

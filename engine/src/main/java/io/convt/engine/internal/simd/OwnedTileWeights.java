@@ -185,22 +185,15 @@ final class OwnedTileWeights {
           WeightAccumulators acc = direct
               ? WeightAccumulators.inGradient(p, gW, part.group(t), part.kernelRow(t), part.firstBlock(t))
               : WeightAccumulators.own(p, accs, part.group(t), at[s * tiles + i]);
-          if (first == 0) {
-            // zeroed just before its first sums, so they are still in L2 (a worker's tiles, all zeroed first,
-            // were 4 MiB at dcgan_l2 N = 1, written out to L3 and read back)
-            if (direct) {
-              acc.zero(p, part.blocks(t));
-            } else {
-              Arrays.fill(accs, at[s * tiles + i], at[s * tiles + i + 1], 0f);
-            }
-          }
           for (int b = 0; b < count; b++) {
+            // the call's first image writes the sums from zero: no zeroing pass over the accumulators first
+            boolean fresh = first + b == 0;
             if (phaseRuns) {
               PhaseRunWeights.reduce(p, xs[b], gs[b], part.group(t), part.kernelRow(t), part.firstBlock(t),
-                  part.blocks(t), acc, part.firstRow(s), part.endRow(s));
+                  part.blocks(t), acc, part.firstRow(s), part.endRow(s), fresh);
             } else {
               GatheredWeights.reduce(p, src, xs[b], g, part.group(t), part.kernelRow(t), part.firstBlock(t),
-                  part.blocks(t), acc, first + b, part.firstRow(s), part.endRow(s), scratch);
+                  part.blocks(t), acc, first + b, part.firstRow(s), part.endRow(s), scratch, fresh);
             }
           }
         }

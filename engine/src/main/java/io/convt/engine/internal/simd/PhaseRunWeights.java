@@ -16,10 +16,20 @@ final class PhaseRunWeights {
 
   /**
    * Reduces source rows {@code iyFrom..iyTo} of one packed image into the accumulators of group gr, kernel row ky,
-   * output blocks ob0..ob0+obs ({@link WeightAccumulators}).
+   * output blocks ob0..ob0+obs ({@link WeightAccumulators}), adding to their sums.
    */
   static void reduce(ConvProblem p, PackedSource xs, PackedGradient gs, int gr, int ky, int ob0, int obs,
       WeightAccumulators acc, int iyFrom, int iyTo) {
+    reduce(p, xs, gs, gr, ky, ob0, obs, acc, iyFrom, iyTo, false);
+  }
+
+  /**
+   * As {@link #reduce(ConvProblem, PackedSource, PackedGradient, int, int, int, int, WeightAccumulators, int, int)};
+   * with {@code fresh} (the call's first image of this task) every sum is written from zero instead: a kernel column's
+   * first chunk stores its sums ({@link MicroFirstPanels}), a column no pixel reaches is zeroed.
+   */
+  static void reduce(ConvProblem p, PackedSource xs, PackedGradient gs, int gr, int ky, int ob0, int obs,
+      WeightAccumulators acc, int iyFrom, int iyTo, boolean fresh) {
     final int w = SimdBackwardWeights.slab(p);
     final int ilEnd = Math.max(0, Math.min(p.cig(), p.cinRead() - gr * p.cig()));
     final int nIB = (ilEnd + w - 1) / w;
@@ -30,6 +40,9 @@ final class PhaseRunWeights {
       final int ixFrom = SimdBackwardWeights.ixFrom(p, kx);
       final int ixTo = SimdBackwardWeights.ixTo(p, kx);
       if (ixFrom >= ixTo) {
+        if (fresh) {
+          acc.zeroColumn(kx, nIB, obs, w);
+        }
         continue;
       }
       final int u0 = -p.tX() + p.cx() - p.dilX() * kx; // u = ix·sX + u0
@@ -37,6 +50,7 @@ final class PhaseRunWeights {
       int runPix = -1;
       int runG = 0;
       int runLen = 0;
+      boolean first = fresh;
       for (int iy = iyFrom; iy < iyTo; iy++) {
         int v = iy * p.strideY() + v0;
         if (v < 0 || v >= p.clipH()) {
@@ -49,26 +63,30 @@ final class PhaseRunWeights {
           continue;
         }
         if (runLen > 0) {
-          run(p, xs, gs, gr, kx, nIB, w, ob0, obs, acc, runPix, runG, runLen);
+          run(p, xs, gs, gr, kx, nIB, w, ob0, obs, acc, runPix, runG, runLen, first);
+          first = false;
         }
         runPix = pix;
         runG = gi;
         runLen = ixTo - ixFrom;
       }
       if (runLen > 0) {
-        run(p, xs, gs, gr, kx, nIB, w, ob0, obs, acc, runPix, runG, runLen);
+        run(p, xs, gs, gr, kx, nIB, w, ob0, obs, acc, runPix, runG, runLen, first);
+      } else if (first) {
+        acc.zeroColumn(kx, nIB, obs, w);
       }
     }
   }
 
   private static void run(ConvProblem p, PackedSource xs, PackedGradient gs, int gr, int kx, int nIB, int w, int ob0,
-      int obs, WeightAccumulators acc, int pix, int gi, int n) {
+      int obs, WeightAccumulators acc, int pix, int gi, int n, boolean fresh) {
     final int pch = SimdBackwardWeights.chunkPixels(p);
     for (int i0 = 0; i0 < n; i0 += pch) {
       int m = Math.min(pch, n - i0);
       for (int ib = 0; ib < nIB; ib++) {
         MicroPanels.blocksAt(gs.data, gi + i0 * MicroPanels.QW, gs.chunkStride(), ob0, xs.data,
-            xs.base(gr, ib) + (pix + i0) * w, m, w, acc.a(), acc.at(kx, ib), obs, acc.per(), acc.cs());
+            xs.base(gr, ib) + (pix + i0) * w, m, w, acc.a(), acc.at(kx, ib), obs, acc.per(), acc.cs(),
+            fresh && i0 == 0);
       }
     }
   }

@@ -19,6 +19,8 @@ import io.convt.engine.internal.ConvProblem;
 record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int cs, int per) {
   /** Images per call up to which {@link #direct} sums into the gradient. */
   static final int MAX_DIRECT_IMAGES = 4;
+  /** Pixel chunks per image up to which a single image sums into the gradient (16×16: 4, the sizes measured). */
+  static final int MAX_ONE_IMAGE_CHUNKS = 4;
 
   int at(int kx, int ib) {
     return base + kx * kxStride + ib * slabStride;
@@ -42,16 +44,20 @@ record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int
    * slabs of input channels all read, whole blocks of 4 output channels, and few images: the gradient's channels are
    * kH·kW·Cin/group floats apart (often a power of two, so one cache set), which costs a little on every call; with
    * many images the per-call array's zeroing and copy are spread over all of them. Only images of at most one chunk of
-   * pixels (dcgan_l2's 8×8): each sum is then loaded and stored once per tap and image; on larger images (dcgan_l3,
-   * unet_up_deep, 16×16) the strided sums, revisited chunk after chunk, were slower than the task's own array.
+   * pixels (dcgan_l2's 8×8), where each sum is loaded and stored once per tap and image, or a single image of a few
+   * chunks ({@link #MAX_ONE_IMAGE_CHUNKS}): on larger images (dcgan_l3, unet_up_deep, 16×16) the strided sums,
+   * revisited chunk after chunk, were slower than the task's own array over several images, but at N = 1 the first
+   * chunk stores its sums ({@link MicroFirstPanels}) and the own array's copy-out to the gradient (~9 % of dcgan_l3's
+   * kernel samples at N = 1) costs more than the revisits.
    */
   static boolean direct(ConvProblem p, int stripes) {
     return stripes == 1 && p.images() <= MAX_DIRECT_IMAGES
-        && p.srcH() * p.srcW() <= SimdBackwardWeights.chunkPixels(p) && p.cig() % SimdBackwardWeights.slab(p) == 0
+        && p.srcH() * p.srcW() <= (p.images() == 1 ? MAX_ONE_IMAGE_CHUNKS : 1) * SimdBackwardWeights.chunkPixels(p)
+        && p.cig() % SimdBackwardWeights.slab(p) == 0
         && p.cinRead() >= p.cin() && p.cog() % 4 == 0;
   }
 
-  /** The OHWI gradient's rows of group gr, kernel row ky, blocks ob0..: zeroed by {@link #zero} before the first sum. */
+  /** The OHWI gradient's rows of group gr, kernel row ky, blocks ob0..: written by a call's first sums. */
   static WeightAccumulators inGradient(ConvProblem p, float[] gW, int gr, int ky, int ob0) {
     int o0 = gr * p.cog() + ob0 * 4;
     int cs = p.kH() * p.kW() * p.cig();
@@ -59,12 +65,18 @@ record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int
         4 * cs);
   }
 
-  /** Zeroes the gradient rows of {@code blocks} blocks ({@link #inGradient} only). */
-  void zero(ConvProblem p, int blocks) {
+  /**
+   * Zeroes the sums of kernel column kx, input slabs 0..slabs, blocks 0..blocks ({@code w} floats per channel, as a
+   * micro-kernel writes them): a call's first sums start from zero and overwrite the accumulators, so a column that
+   * no pixel reaches must be zeroed on its own.
+   */
+  void zeroColumn(int kx, int slabs, int blocks, int w) {
     for (int j = 0; j < blocks; j++) {
-      for (int q = 0; q < 4; q++) {
-        int from = base + j * per + q * cs;
-        java.util.Arrays.fill(a, from, from + p.kW() * p.cig(), 0f);
+      for (int ib = 0; ib < slabs; ib++) {
+        int from = at(kx, ib) + j * per;
+        for (int q = 0; q < 4; q++) {
+          java.util.Arrays.fill(a, from + q * cs, from + q * cs + w, 0f);
+        }
       }
     }
   }
