@@ -110,17 +110,13 @@ final class DepthwisePhaseRows {
     final int top = (iy0 - 1) * p.strideY() + offY;
     final int rowBase = (p.dstImage0() + t) * p.dstImageSize() + (p.clipY() + top) * line + p.dfo();
     final int outRow = (p.srcImage0() + t) * p.srcImageSize() + iy0 * orow + p.sfo();
-    final boolean edgeRows = iy0 == 0 || !rowInside[iy0 - 1] || iy0 + 1 >= p.srcH() || !rowInside[iy0 + 1];
+    final boolean edgeRows = edgeRows(iy0);
     for (int ix0 = 0; ix0 < p.srcW(); ix0 += P) {
       int ix = Math.min(ix0, p.srcW() - P);
       if (this.touch) {
         touchAhead(touch, g, t, iy0, ix);
       }
-      boolean inner = true;
-      for (int m = ix; m < ix + P - 1; m++) {
-        inner &= colInside[m];
-      }
-      if (!inner) {
+      if (!inner(ix)) {
         oneRow.run(t, iy0, ix, ix + P);
         oneRow.run(t, iy0 + 1, ix, ix + P);
         continue;
@@ -128,24 +124,75 @@ final class DepthwisePhaseRows {
       int left = (ix - 1) * sX + offX;
       int x = rowBase + (p.clipX() + left) * dc;
       int at = outRow + ix * p.srcC();
-      boolean edge = edgeRows || ix == 0 || !colInside[ix - 1] || !colInside[ix + P - 1];
-      MicroDepthwisePhases.Edges e = edge
+      boolean sides = sides(ix);
+      MicroDepthwisePhases.Edges e = edgeRows
           ? new MicroDepthwisePhases.Edges(left, left + P * sX, top, top + 2 * p.strideY(), p.clipW(), p.clipH())
           : null;
       for (int c0 = 0; c0 < read; c0 += L) {
         int c = Math.min(c0, read - L);
-        if (edge) {
-          if (P == 8) {
-            MicroDepthwiseEdgePhases.edgePhases2x8(g, x + c, wd, c, steps, e, gradIn, at + c, p.srcC(), orow);
-          } else {
-            MicroDepthwiseEdgePhases.edgePhases2x4(g, x + c, wd, c, steps, e, gradIn, at + c, p.srcC(), orow);
-          }
-        } else if (P == 8) {
-          MicroDepthwisePhases.phases2x8(g, x + c, wd, c, steps, gradIn, at + c, p.srcC(), orow);
-        } else {
-          MicroDepthwisePhases.phases2x4(g, x + c, wd, c, steps, gradIn, at + c, p.srcC(), orow);
-        }
+        block(g, x + c, wd, c, e, sides, left, gradIn, at + c, orow);
       }
+    }
+  }
+
+  /** Whether the pair at iy0 has an outer patch row reaching past the clip in some phase. */
+  private boolean edgeRows(int iy0) {
+    return iy0 == 0 || !rowInside[iy0 - 1] || iy0 + 1 >= p.srcH() || !rowInside[iy0 + 1];
+  }
+
+  /** Whether the block at column ix has its inner patch columns inside the clip in every phase. */
+  private boolean inner(int ix) {
+    for (int m = ix; m < ix + P - 1; m++) {
+      if (!colInside[m]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether the block at column ix has an outer patch column reaching past the clip in some phase. */
+  private boolean sides(int ix) {
+    return ix == 0 || !colInside[ix - 1] || !colInside[ix + P - 1];
+  }
+
+  /** Per image, the blocks that run {@link MicroDepthwiseSidePhases}. */
+  int sideBlocks() {
+    int n = 0;
+    for (int unit : units()) {
+      if ((unit & 1) == 0 || edgeRows(unit >> 1)) {
+        continue;
+      }
+      for (int ix0 = 0; ix0 < p.srcW(); ix0 += P) {
+        int ix = Math.min(ix0, p.srcW() - P);
+        n += inner(ix) && sides(ix) ? 1 : 0;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * One block, one channel vector: every patch entry inside the clip in every phase (interior), outer rows (and
+   * maybe columns) reaching past it ({@code e} not null), or only the outer columns ({@code sides}).
+   */
+  private void block(float[] g, int x, float[] wd, int wi, MicroDepthwisePhases.Edges e, boolean sides, int left,
+      float[] o, int at, int orow) {
+    if (e != null) {
+      if (P == 8) {
+        MicroDepthwiseEdgePhases.edgePhases2x8(g, x, wd, wi, steps, e, o, at, p.srcC(), orow);
+      } else {
+        MicroDepthwiseEdgePhases.edgePhases2x4(g, x, wd, wi, steps, e, o, at, p.srcC(), orow);
+      }
+    } else if (sides) {
+      int right = left + P * p.strideX();
+      if (P == 8) {
+        MicroDepthwiseSidePhases.sides2x8(g, x, wd, wi, steps, left, right, p.clipW(), o, at, p.srcC(), orow);
+      } else {
+        MicroDepthwiseSidePhases.sides2x4(g, x, wd, wi, steps, left, right, p.clipW(), o, at, p.srcC(), orow);
+      }
+    } else if (P == 8) {
+      MicroDepthwisePhases.phases2x8(g, x, wd, wi, steps, o, at, p.srcC(), orow);
+    } else {
+      MicroDepthwisePhases.phases2x4(g, x, wd, wi, steps, o, at, p.srcC(), orow);
     }
   }
 
