@@ -32,6 +32,8 @@ final class DepthwisePhaseRows {
   private final boolean touch;
   /** Gradient bytes above which {@link #touch} pays. */
   static final long STREAMED_BYTES = 4L << 20;
+  /** Most phases (sY·sX) for which side blocks take {@link MicroDepthwiseSidePhases} ({@link #sideKernel}). */
+  static final int SIDE_MAX_PHASES = 4;
 
   private DepthwisePhaseRows(ConvProblem p) {
     this.p = p;
@@ -125,7 +127,7 @@ final class DepthwisePhaseRows {
       int x = rowBase + (p.clipX() + left) * dc;
       int at = outRow + ix * p.srcC();
       boolean sides = sides(ix);
-      MicroDepthwisePhases.Edges e = edgeRows
+      MicroDepthwisePhases.Edges e = edgeRows || sides && !sideKernel()
           ? new MicroDepthwisePhases.Edges(left, left + P * sX, top, top + 2 * p.strideY(), p.clipW(), p.clipH())
           : null;
       for (int c0 = 0; c0 < read; c0 += L) {
@@ -155,11 +157,21 @@ final class DepthwisePhaseRows {
     return ix == 0 || !colInside[ix - 1] || !colInside[ix + P - 1];
   }
 
+  /**
+   * Whether side blocks run {@link MicroDepthwiseSidePhases}: only with at most {@link #SIDE_MAX_PHASES} phases.
+   * With many phases per call (fcn8_dw: 64) a layer has few blocks, and splitting them over a second kernel delays
+   * both kernels' C2 compile: fcn8_dw N = 1 ran its whole 3-second benchmark row on C1's Vector API code
+   * (0.02–0.2 GFLOP/s) in 5 of 5 JVMs, against one kernel compiled in time.
+   */
+  private boolean sideKernel() {
+    return p.strideY() * p.strideX() <= SIDE_MAX_PHASES;
+  }
+
   /** Per image, the blocks that run {@link MicroDepthwiseSidePhases}. */
   int sideBlocks() {
     int n = 0;
     for (int unit : units()) {
-      if ((unit & 1) == 0 || edgeRows(unit >> 1)) {
+      if ((unit & 1) == 0 || edgeRows(unit >> 1) || !sideKernel()) {
         continue;
       }
       for (int ix0 = 0; ix0 < p.srcW(); ix0 += P) {

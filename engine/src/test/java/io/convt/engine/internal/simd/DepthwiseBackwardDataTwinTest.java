@@ -94,7 +94,8 @@ class DepthwiseBackwardDataTwinTest {
     g.add(new Layer("phases_sides_k4s2_c3L+5_framed", 3, 7, 25, 3 * L + 5, 4, 2, 1, 0, 1, true, seed++));
     g.add(new Layer("phases_sides_k4s2_p0_c64", 1, 6, 19, 64, 4, 2, 0, 0, 1, false, seed++));
     g.add(new Layer("phases_sides_k4s2_p2_c2L+3_framed", 2, 6, 21, 2 * L + 3, 4, 2, 2, 1, 1, true, seed++));
-    g.add(new Layer("phases_sides_k6s3_c2L_p2", 1, 6, 20, 2 * L, 6, 3, 2, 0, 1, false, seed++));
+    // more phases than DepthwisePhaseRows.SIDE_MAX_PHASES: side blocks take the edge kernel
+    g.add(new Layer("phases_k6s3_c2L_p2_w20", 1, 6, 20, 2 * L, 6, 3, 2, 0, 1, false, seed++));
     g.add(new Layer("k4s2_c1", 2, 5, 17, 1, 4, 2, 1, 0, 1, false, seed++));
     g.add(new Layer("k4s2_cL-1_framed", 1, 6, 18, L - 1, 4, 2, 1, 1, 1, true, seed++));
     return g.stream();
@@ -220,6 +221,9 @@ class DepthwiseBackwardDataTwinTest {
   void sideLayersTakeTheSideBlocks() {
     layers().filter(g -> g.name().startsWith("phases_sides_")).forEach(g ->
         assertTrue(DepthwisePhaseRows.of(problem(g)).sideBlocks() > 0, g.name() + " runs no side block"));
+    layers().filter(g -> g.stride() * g.stride() > DepthwisePhaseRows.SIDE_MAX_PHASES
+        && DepthwisePhaseRows.of(problem(g)) != null).forEach(g ->
+        assertEquals(0, DepthwisePhaseRows.of(problem(g)).sideBlocks(), g.name() + " runs side blocks"));
   }
 
   @Test
