@@ -6,7 +6,8 @@ import io.convt.engine.internal.ConvProblem;
  * Where the depthwise data gradient runs {@link MicroDepthwisePhases}' blocks: kernels twice the stride in both
  * directions, no dilation, at least one whole channel vector, at least {@link #P} source columns. Source rows go in
  * pairs × blocks of P columns; a block needs its inner patch rows and columns (all but the outer ones) inside the
- * clip in every phase, and runs {@link MicroDepthwiseEdgePhases} where an outer one is not. The last block of a row
+ * clip in every phase, and runs {@link MicroDepthwiseEdgePhases} where an outer one is not, or
+ * {@link MicroDepthwiseSidePhases} where only an outer column is not ({@link #SIDE_MAX_PHASES}). The last block of a row
  * ends at the row's end and may overlap the one before (same task, same sums stored again). A row that is not the
  * first of a pair and blocks whose inner columns miss the clip take the one-row blocks.
  */
