@@ -6,7 +6,8 @@ import io.convt.engine.internal.ConvProblem;
  * Where the depthwise data gradient runs {@link MicroDepthwisePhases}' blocks: kernels twice the stride in both
  * directions, no dilation, at least one whole channel vector, at least {@link #P} source columns. Source rows go in
  * pairs × blocks of P columns; a block needs its inner patch rows and columns (all but the outer ones) inside the
- * clip in every phase, and runs {@link MicroDepthwiseEdgePhases} where an outer one is not. The last block of a row
+ * clip in every phase, and runs {@link MicroDepthwiseEdgePhases} where an outer one is not, or
+ * {@link MicroDepthwiseSidePhases} where only an outer column is not ({@link #SIDE_MAX_PHASES}). The last block of a row
  * ends at the row's end and may overlap the one before (same task, same sums stored again). A row that is not the
  * first of a pair and blocks whose inner columns miss the clip take the one-row blocks.
  */
@@ -32,6 +33,8 @@ final class DepthwisePhaseRows {
   private final boolean touch;
   /** Gradient bytes above which {@link #touch} pays. */
   static final long STREAMED_BYTES = 4L << 20;
+  /** Most phases (sY·sX) for which side blocks take {@link MicroDepthwiseSidePhases} ({@link #sideKernel}). */
+  static final int SIDE_MAX_PHASES = 4;
 
   private DepthwisePhaseRows(ConvProblem p) {
     this.p = p;
@@ -110,17 +113,13 @@ final class DepthwisePhaseRows {
     final int top = (iy0 - 1) * p.strideY() + offY;
     final int rowBase = (p.dstImage0() + t) * p.dstImageSize() + (p.clipY() + top) * line + p.dfo();
     final int outRow = (p.srcImage0() + t) * p.srcImageSize() + iy0 * orow + p.sfo();
-    final boolean edgeRows = iy0 == 0 || !rowInside[iy0 - 1] || iy0 + 1 >= p.srcH() || !rowInside[iy0 + 1];
+    final boolean edgeRows = edgeRows(iy0);
     for (int ix0 = 0; ix0 < p.srcW(); ix0 += P) {
       int ix = Math.min(ix0, p.srcW() - P);
       if (this.touch) {
         touchAhead(touch, g, t, iy0, ix);
       }
-      boolean inner = true;
-      for (int m = ix; m < ix + P - 1; m++) {
-        inner &= colInside[m];
-      }
-      if (!inner) {
+      if (!inner(ix)) {
         oneRow.run(t, iy0, ix, ix + P);
         oneRow.run(t, iy0 + 1, ix, ix + P);
         continue;
@@ -128,24 +127,85 @@ final class DepthwisePhaseRows {
       int left = (ix - 1) * sX + offX;
       int x = rowBase + (p.clipX() + left) * dc;
       int at = outRow + ix * p.srcC();
-      boolean edge = edgeRows || ix == 0 || !colInside[ix - 1] || !colInside[ix + P - 1];
-      MicroDepthwisePhases.Edges e = edge
+      boolean sides = sides(ix);
+      MicroDepthwisePhases.Edges e = edgeRows || sides && !sideKernel()
           ? new MicroDepthwisePhases.Edges(left, left + P * sX, top, top + 2 * p.strideY(), p.clipW(), p.clipH())
           : null;
       for (int c0 = 0; c0 < read; c0 += L) {
         int c = Math.min(c0, read - L);
-        if (edge) {
-          if (P == 8) {
-            MicroDepthwiseEdgePhases.edgePhases2x8(g, x + c, wd, c, steps, e, gradIn, at + c, p.srcC(), orow);
-          } else {
-            MicroDepthwiseEdgePhases.edgePhases2x4(g, x + c, wd, c, steps, e, gradIn, at + c, p.srcC(), orow);
-          }
-        } else if (P == 8) {
-          MicroDepthwisePhases.phases2x8(g, x + c, wd, c, steps, gradIn, at + c, p.srcC(), orow);
-        } else {
-          MicroDepthwisePhases.phases2x4(g, x + c, wd, c, steps, gradIn, at + c, p.srcC(), orow);
-        }
+        block(g, x + c, wd, c, e, sides, left, gradIn, at + c, orow);
       }
+    }
+  }
+
+  /** Whether the pair at iy0 has an outer patch row reaching past the clip in some phase. */
+  private boolean edgeRows(int iy0) {
+    return iy0 == 0 || !rowInside[iy0 - 1] || iy0 + 1 >= p.srcH() || !rowInside[iy0 + 1];
+  }
+
+  /** Whether the block at column ix has its inner patch columns inside the clip in every phase. */
+  private boolean inner(int ix) {
+    for (int m = ix; m < ix + P - 1; m++) {
+      if (!colInside[m]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether the block at column ix has an outer patch column reaching past the clip in some phase. */
+  private boolean sides(int ix) {
+    return ix == 0 || !colInside[ix - 1] || !colInside[ix + P - 1];
+  }
+
+  /**
+   * Whether side blocks run {@link MicroDepthwiseSidePhases}: only with at most {@link #SIDE_MAX_PHASES} phases.
+   * With many phases per call (fcn8_dw: 64) a layer has few blocks, and splitting them over a second kernel delays
+   * both kernels' C2 compile: fcn8_dw N = 1 ran its whole 3-second benchmark row on C1's Vector API code
+   * (0.02–0.2 GFLOP/s) in 5 of 5 JVMs, against one kernel compiled in time.
+   */
+  private boolean sideKernel() {
+    return p.strideY() * p.strideX() <= SIDE_MAX_PHASES;
+  }
+
+  /** Per image, the blocks that run {@link MicroDepthwiseSidePhases}. */
+  int sideBlocks() {
+    int n = 0;
+    for (int unit : units()) {
+      if ((unit & 1) == 0 || edgeRows(unit >> 1) || !sideKernel()) {
+        continue;
+      }
+      for (int ix0 = 0; ix0 < p.srcW(); ix0 += P) {
+        int ix = Math.min(ix0, p.srcW() - P);
+        n += inner(ix) && sides(ix) ? 1 : 0;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * One block, one channel vector: every patch entry inside the clip in every phase (interior), outer rows (and
+   * maybe columns) reaching past it ({@code e} not null), or only the outer columns ({@code sides}).
+   */
+  private void block(float[] g, int x, float[] wd, int wi, MicroDepthwisePhases.Edges e, boolean sides, int left,
+      float[] o, int at, int orow) {
+    if (e != null) {
+      if (P == 8) {
+        MicroDepthwiseEdgePhases.edgePhases2x8(g, x, wd, wi, steps, e, o, at, p.srcC(), orow);
+      } else {
+        MicroDepthwiseEdgePhases.edgePhases2x4(g, x, wd, wi, steps, e, o, at, p.srcC(), orow);
+      }
+    } else if (sides) {
+      int right = left + P * p.strideX();
+      if (P == 8) {
+        MicroDepthwiseSidePhases.sides2x8(g, x, wd, wi, steps, left, right, p.clipW(), o, at, p.srcC(), orow);
+      } else {
+        MicroDepthwiseSidePhases.sides2x4(g, x, wd, wi, steps, left, right, p.clipW(), o, at, p.srcC(), orow);
+      }
+    } else if (P == 8) {
+      MicroDepthwisePhases.phases2x8(g, x, wd, wi, steps, o, at, p.srcC(), orow);
+    } else {
+      MicroDepthwisePhases.phases2x4(g, x, wd, wi, steps, o, at, p.srcC(), orow);
     }
   }
 

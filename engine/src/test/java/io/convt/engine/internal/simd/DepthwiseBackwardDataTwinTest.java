@@ -87,6 +87,17 @@ class DepthwiseBackwardDataTwinTest {
     // every row or column an edge: tiny images, kernels wider than the output
     g.add(new Layer("one_pixel_k4s2", 3, 1, 1, 21, 4, 2, 1, 0, 1, false, seed++));
     g.add(new Layer("two_rows_k16s8", 1, 2, 3, 21, 16, 8, 4, 0, 1, true, seed++));
+    // row pairs whose blocks touch only the left or right edge (MicroDepthwiseSidePhases): 4 blocks per row as in
+    // dw_k4_s2, channel counts around the vector length, clip frames, output padding, one and several images
+    g.add(new Layer("phases_sides_k4s2_c64_w32", 2, 8, 32, 64, 4, 2, 1, 0, 1, false, seed++));
+    g.add(new Layer("phases_sides_k4s2_cL+1_outpad", 1, 9, 27, L + 1, 4, 2, 1, 1, 1, false, seed++));
+    g.add(new Layer("phases_sides_k4s2_c3L+5_framed", 3, 7, 25, 3 * L + 5, 4, 2, 1, 0, 1, true, seed++));
+    g.add(new Layer("phases_sides_k4s2_p0_c64", 1, 6, 19, 64, 4, 2, 0, 0, 1, false, seed++));
+    g.add(new Layer("phases_sides_k4s2_p2_c2L+3_framed", 2, 6, 21, 2 * L + 3, 4, 2, 2, 1, 1, true, seed++));
+    // more phases than DepthwisePhaseRows.SIDE_MAX_PHASES: side blocks take the edge kernel
+    g.add(new Layer("phases_k6s3_c2L_p2_w20", 1, 6, 20, 2 * L, 6, 3, 2, 0, 1, false, seed++));
+    g.add(new Layer("k4s2_c1", 2, 5, 17, 1, 4, 2, 1, 0, 1, false, seed++));
+    g.add(new Layer("k4s2_cL-1_framed", 1, 6, 18, L - 1, 4, 2, 1, 1, 1, true, seed++));
     return g.stream();
   }
 
@@ -133,7 +144,7 @@ class DepthwiseBackwardDataTwinTest {
     float[] bound = before.clone();
     ScalarBackend.INSTANCE.backwardData(p, TwinKernelTest.abs(gradOut), TwinKernelTest.abs(w), bound, 1);
     float[] oneThread = null;
-    for (int threads : new int[] {1, 2, 3}) {
+    for (int threads : new int[] {1, 2, 3, 5}) {
       float[] got = before.clone();
       simd.backwardData(p, gradOut, w, got, threads);
       String tag = g.name() + " threads=" + threads + " " + p.describe();
@@ -145,6 +156,74 @@ class DepthwiseBackwardDataTwinTest {
         assertArrayEquals(oneThread, got, "depthwise backwardData differs from 1 thread: " + tag);
       }
     }
+  }
+
+  /**
+   * Non-finite weights on taps that reach past the clip at the edges, and non-finite gradients in the clip's corner
+   * pixels: a tap outside the clip is skipped (never an implicit zero times an infinite weight, which would be NaN),
+   * so the edge outputs it would reach stay finite exactly where the scalar reference's do; infinities and NaNs
+   * that do reach an output match it, for every thread count.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("layers")
+  void nonFiniteValuesAtTheEdgesMatchScalar(Layer g) {
+    KernelBackend simd = KernelBackends.lookup("simd");
+    ConvProblem p = problem(g);
+    Random r = new Random(g.seed() * 11);
+    int images = p.srcImage0() + p.images();
+    float[] gradOut = TwinKernelTest.random(r, images * p.dstImageSize());
+    float[] w = TwinKernelTest.random(r, p.weightCount());
+    int c = p.cinRead();
+    int taps = p.kH() * p.kW();
+    w[0] = Float.POSITIVE_INFINITY;
+    w[(c - 1) * taps + taps - 1] = Float.NaN;
+    w[Math.min(1, c - 1) * taps + p.kW() - 1] = Float.NEGATIVE_INFINITY;
+    w[(c / 2) * taps + (p.kH() - 1) * p.kW()] = Float.POSITIVE_INFINITY;
+    int last = p.images() - 1;
+    gradOut[dyIndex(p, 0, 0, 0, 0)] = Float.NaN;
+    gradOut[dyIndex(p, last, p.clipH() - 1, p.clipW() - 1, c - 1)] = Float.POSITIVE_INFINITY;
+    gradOut[dyIndex(p, 0, 0, p.clipW() - 1, Math.min(2, c - 1))] = Float.NEGATIVE_INFINITY;
+    gradOut[dyIndex(p, last, p.clipH() - 1, 0, c / 2)] = Float.NaN;
+    float[] before = TwinKernelTest.random(r, images * p.srcImageSize());
+    float[] want = before.clone();
+    ScalarBackend.INSTANCE.backwardData(p, gradOut, w, want, 1);
+    float[] bound = before.clone();
+    ScalarBackend.INSTANCE.backwardData(p, TwinKernelTest.abs(gradOut), TwinKernelTest.abs(w), bound, 1);
+    int finite = 0;
+    for (float v : want) {
+      finite += Float.isFinite(v) ? 1 : 0;
+    }
+    assertTrue(finite < want.length, g.name() + ": no non-finite output, the test injects nothing");
+    for (int threads : new int[] {1, 2, 5}) {
+      float[] got = before.clone();
+      simd.backwardData(p, gradOut, w, got, threads);
+      for (int i = 0; i < want.length; i++) {
+        String at = g.name() + " threads=" + threads + " element " + i + " scalar=" + want[i] + " simd=" + got[i];
+        if (Float.isNaN(want[i])) {
+          assertTrue(Float.isNaN(got[i]), at);
+        } else if (Float.isInfinite(want[i])) {
+          assertEquals(want[i], got[i], at);
+        } else {
+          double tol = (taps + 2) * 1.2e-7 * Math.abs(bound[i]) + 1e-30;
+          assertTrue(Float.isFinite(got[i]) && Math.abs(want[i] - got[i]) <= tol, at + " tol=" + tol);
+        }
+      }
+    }
+  }
+
+  /** Index of channel c of clip pixel (v, u) of the layer's image t in the output gradient. */
+  private static int dyIndex(ConvProblem p, int t, int v, int u, int c) {
+    return (p.dstImage0() + t) * p.dstImageSize() + ((p.clipY() + v) * p.dstW() + p.clipX() + u) * p.dstC()
+        + p.dfo() + c;
+  }
+
+  @Test
+  void sideLayersTakeTheSideBlocks() {
+    layers().filter(g -> g.name().startsWith("phases_sides_")).forEach(g ->
+        assertTrue(DepthwisePhaseRows.of(problem(g)).sideBlocks() > 0, g.name() + " runs no side block"));
+    layers().filter(g -> g.stride() * g.stride() > DepthwisePhaseRows.SIDE_MAX_PHASES
+        && DepthwisePhaseRows.of(problem(g)) != null).forEach(g ->
+        assertEquals(0, DepthwisePhaseRows.of(problem(g)).sideBlocks(), g.name() + " runs side blocks"));
   }
 
   @Test
