@@ -41,7 +41,7 @@ final class DenseWeights {
     // tasks with fewer than 16 output channels run row by row on the NHWC source and never read the packed one
     final boolean rowWise = SimdBackwardWeights.rowWise(p);
     // with one stripe, tasks sum straight into the gradient (no per-call accumulator arrays to zero and copy)
-    final boolean direct = !rowWise && WeightAccumulators.direct(p, part.stripes());
+    final boolean direct = !rowWise && WeightAccumulators.direct(p, part.stripes(), threads == 1);
     final boolean phaseRuns = !rowWise && PackedGradient.applies(p);
     // a round's packed gradients (phase runs) count against its budget too
     final long imageFloats = (long) p.groups() * ((p.cig() + w - 1) / w) * w * p.srcH() * p.srcW()

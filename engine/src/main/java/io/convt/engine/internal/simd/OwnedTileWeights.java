@@ -134,7 +134,7 @@ final class OwnedTileWeights {
     for (int i = 0; i < tiles; i++) {
       mine[i] = dealt(part, from + i);
     }
-    final boolean direct = WeightAccumulators.direct(p, stripes);
+    final boolean direct = WeightAccumulators.direct(p, stripes, false);
     // (stripe s, tile mine[i])'s accumulators: accs[at[s·tiles + i] ..+ blocks·per)
     final int[] at = new int[stripes * tiles + 1];
     for (int i = 0; i < stripes * tiles && !direct; i++) {

@@ -48,11 +48,15 @@ record WeightAccumulators(float[] a, int base, int kxStride, int slabStride, int
    * chunks ({@link #MAX_ONE_IMAGE_CHUNKS}): on larger images (dcgan_l3, unet_up_deep, 16×16) the strided sums,
    * revisited chunk after chunk, were slower than the task's own array over several images, but at N = 1 the first
    * chunk stores its sums ({@link MicroFirstPanels}) and the own array's copy-out to the gradient (~9 % of dcgan_l3's
-   * kernel samples at N = 1) costs more than the revisits.
+   * kernel samples at N = 1) costs more than the revisits. The single image of several chunks only at one thread
+   * ({@code oneWorker}): with two workers writing their tiles of one gradient, unet_up_deep N = 1 (k2, 16×16) ran
+   * 12–15 % slower into the gradient than into the workers' own arrays, while dcgan_l3 gained 5 % (idle, both
+   * measured alternating); the one-chunk rule has no such loss. Either choice gives the same bits.
    */
-  static boolean direct(ConvProblem p, int stripes) {
+  static boolean direct(ConvProblem p, int stripes, boolean oneWorker) {
+    int chunks = p.images() == 1 && oneWorker ? MAX_ONE_IMAGE_CHUNKS : 1;
     return stripes == 1 && p.images() <= MAX_DIRECT_IMAGES
-        && p.srcH() * p.srcW() <= (p.images() == 1 ? MAX_ONE_IMAGE_CHUNKS : 1) * SimdBackwardWeights.chunkPixels(p)
+        && p.srcH() * p.srcW() <= chunks * SimdBackwardWeights.chunkPixels(p)
         && p.cig() % SimdBackwardWeights.slab(p) == 0
         && p.cinRead() >= p.cin() && p.cog() % 4 == 0;
   }

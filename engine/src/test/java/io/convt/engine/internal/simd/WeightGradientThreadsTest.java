@@ -70,7 +70,7 @@ class WeightGradientThreadsTest {
   void oneStripeWeightGradientIsTheSameBitsAtAnyThreadCount(Geometry geometry) {
     ConvProblem p = problem(geometry);
     assertEquals(1, WeightGradientPartition.stripes(p), p.describe());
-    assertEquals(!geometry.name().equals("own_accumulators"), WeightAccumulators.direct(p, 1), p.describe());
+    assertEquals(!geometry.name().equals("own_accumulators"), WeightAccumulators.direct(p, 1, true), p.describe());
     Random r = new Random(geometry.seed());
     float[] src = random(r, p.images() * p.srcImageSize());
     float[] g = random(r, p.images() * p.dstImageSize());
