@@ -61,6 +61,8 @@ class WeightGradientThreadsTest {
         new Geometry("direct_phase_groups", 1, 9, 11, 8 * L, 8 * L, 4, 4, 2, 1, false, NeuronType.NONE, 202),
         // dcgan_l2 at N = 1: one image, each tile zeroed just before its sums, the shared source
         new Geometry("direct_gathered_one_image", 1, 8, 8, 8 * L, 64, 1, 4, 2, 1, false, NeuronType.NONE, 204),
+        // one image of three pixel chunks (dcgan_l3-like): into the gradient on one worker, own arrays on several
+        new Geometry("direct_one_image_chunks", 1, 12, 12, 8 * L, 64, 1, 4, 2, 1, false, NeuronType.NONE, 205),
         // output channels not a multiple of 4 and a channel slice: own accumulators, stored at the end
         new Geometry("own_accumulators", 2, 9, 7, 4 * L, 42, 1, 3, 2, 1, true, NeuronType.NONE, 203));
   }
@@ -71,6 +73,8 @@ class WeightGradientThreadsTest {
     ConvProblem p = problem(geometry);
     assertEquals(1, WeightGradientPartition.stripes(p), p.describe());
     assertEquals(!geometry.name().equals("own_accumulators"), WeightAccumulators.direct(p, 1, true), p.describe());
+    assertEquals(geometry.name().equals("direct_one_image_chunks"),
+        WeightAccumulators.direct(p, 1, true) && !WeightAccumulators.direct(p, 1, false), p.describe());
     Random r = new Random(geometry.seed());
     float[] src = random(r, p.images() * p.srcImageSize());
     float[] g = random(r, p.images() * p.dstImageSize());
